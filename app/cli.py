@@ -1,0 +1,216 @@
+"""The `plaza` command: window (default), listen, serve, demo.
+
+Exit codes of `plaza listen` (also documented in the README):
+  0 played for --duration, or the room ended; 2 bad usage or malformed link; 3 could not join (server
+  unreachable, room does not exist); 4 connection lost while listening; 5 audio output or recording failed;
+  130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from app import __version__
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_JOIN_FAILED = 3
+EXIT_CONNECTION_LOST = 4
+EXIT_AUDIO = 5
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger("plaza")
+
+
+def _add_serve_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--room", type=int, default=1234, help="room number (default 1234)")
+    p.add_argument("--title", default="Plaza demo room", help="room title")
+    p.add_argument("--host", default="127.0.0.1", help="address Janus's WebSocket API listens on")
+    p.add_argument("--port", type=int, default=8188, help="WebSocket port (default 8188)")
+    p.add_argument("--speaker", default="demo",
+                   help="what the demo speaker plays: 'demo' (bundled audio), 'tone:HZ', an audio file, or 'none'")
+    # Lab-only: run Janus inside a network namespace and restrict ICE to one interface.
+    p.add_argument("--netns", default="", help=argparse.SUPPRESS)
+    p.add_argument("--ice-interface", default="", help=argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="plaza", description="Live audio rooms: listen, speak, host.")
+    parser.add_argument("--version", action="version", version=f"plaza {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command")
+
+    w = sub.add_parser("window", help="open the Plaza window (default)")
+    w.add_argument("link", nargs="?", help="room link to join at once")
+
+    li = sub.add_parser("listen", help="play a room in the terminal, without a window")
+    li.add_argument("link", help="room link, e.g. plaza://HOST:PORT/ROOM")
+    li.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
+    li.add_argument("--record", metavar="FILE.wav", help="write exactly what is played to a WAV file")
+    out = li.add_mutually_exclusive_group()
+    out.add_argument("--output-device", type=int, metavar="N", help="output device index (see --list-devices)")
+    out.add_argument("--no-audio-device", action="store_true", help="play on the system clock, no sound card")
+    li.add_argument("--list-devices", action="store_true", help="print the output devices and exit")
+    li.add_argument("--connect-timeout", type=float, default=8.0, metavar="S", help="join timeout (default 8)")
+
+    se = sub.add_parser("serve", help="run a local room: Janus + a demo speaker; prints the room link")
+    _add_serve_options(se)
+
+    de = sub.add_parser("demo", help="'plaza serve' plus the window, already joined")
+    _add_serve_options(de)
+    return parser
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if verbose < 2:
+        # aioice/aiortc are chatty at INFO; their detail belongs to -vv.
+        for noisy in ("aioice", "aiortc"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+# ------------------------------------------------------------------------------------------------ listen
+async def listen(args: argparse.Namespace) -> int:
+    from app.links import LinkError, parse_link
+    from app.media.output import AudioOutputError
+    from app.room.errors import RoomError
+    from app.room.listen import ListenSession
+    from app.room.status import RoomStatus
+
+    try:
+        link = parse_link(args.link)
+    except LinkError as exc:
+        print(f"plaza: bad room link: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    session = ListenSession(
+        link,
+        use_device=not args.no_audio_device,
+        device=args.output_device,
+        record=args.record,
+        connect_timeout=args.connect_timeout,
+        fall_back_to_clock=False,
+    )
+    stop = _stop_event()
+    ended = asyncio.Event()
+    session.status.subscribe(lambda change: print(f"status: {change.status.value}"
+                                                 + (f" ({change.detail})" if change.detail else ""), flush=True))
+    session.status.subscribe(lambda change: change.status in (RoomStatus.ENDED, RoomStatus.ERROR) and ended.set())
+    try:
+        try:
+            await session.start()
+        except RoomError as exc:
+            print(f"plaza: {exc}", file=sys.stderr)
+            return EXIT_JOIN_FAILED
+        except AudioOutputError as exc:
+            print(f"plaza: {exc} (use --no-audio-device to play without one)", file=sys.stderr)
+            return EXIT_AUDIO
+        except OSError as exc:
+            print(f"plaza: {exc}", file=sys.stderr)
+            return EXIT_AUDIO
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(ended.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=args.duration, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+        if stop.is_set():
+            return EXIT_INTERRUPTED
+        current = session.status.current
+        if current.status == RoomStatus.ERROR:
+            print(f"plaza: {current.detail}", file=sys.stderr)
+            return EXIT_CONNECTION_LOST
+        return EXIT_OK
+    finally:
+        await session.close()
+
+
+def list_devices() -> int:
+    from app.media.output import list_output_devices
+
+    devices = list_output_devices()
+    if not devices:
+        print("no audio output devices found (is PortAudio installed? try --no-audio-device)")
+    for d in devices:
+        print(f"{d.index:3d}  {d.name}{'  (default)' if d.is_default else ''}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------ serve
+def local_room_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from app.local.janus_config import LocalRoomConfig
+    from app.local.room import LocalRoom
+
+    config = LocalRoomConfig(
+        room_id=args.room, title=args.title, ws_ip=args.host, ws_port=args.port, forward_port=0,
+        ice_enforce_list=args.ice_interface,
+    )
+    prefix = ["ip", "netns", "exec", args.netns] if args.netns else []
+    speaker = None if args.speaker == "none" else args.speaker
+    return LocalRoom(config, prefix=prefix, speaker=speaker)
+
+
+async def serve(args: argparse.Namespace) -> int:
+    from app.local.janus_process import LocalServerError
+
+    room = local_room_from_args(args)
+    stop = _stop_event()
+    try:
+        try:
+            await room.start()
+        except (LocalServerError, ValueError) as exc:
+            print(f"plaza serve: {exc}", file=sys.stderr)
+            return 1
+        print(f"Room {room.config.room_id} is live. Link: {room.config.link_text}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        janus_exit = asyncio.ensure_future(room.janus.process.wait())  # type: ignore[union-attr]
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([janus_exit, stopper], return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if janus_exit.done():
+            print(f"plaza serve: Janus exited unexpectedly: {room.janus.log_tail()}", file=sys.stderr)  # type: ignore[union-attr]
+            return 1
+        janus_exit.cancel()
+        return EXIT_OK
+    finally:
+        await room.close()
+
+
+# ------------------------------------------------------------------------------------------------ main
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    command = args.command or "window"
+    if command == "listen":
+        if args.list_devices:
+            return list_devices()
+        if args.duration is not None and args.duration <= 0:
+            parser.error("--duration must be positive")
+        return asyncio.run(listen(args))
+    if command == "serve":
+        return asyncio.run(serve(args))
+    from app.ui.app import run_window
+
+    if command == "demo":
+        return run_window(None, serve_args=args)
+    return run_window(getattr(args, "link", None))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""The AudioBridge plugin: the stage (room N) where speakers talk and Janus mixes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.janus.handle import PluginHandle, PluginReply
+from app.janus.session import JanusSession
+
+PLUGIN = "janus.plugin.audiobridge"
+# janus_audiobridge.c: JANUS_AUDIOBRIDGE_ERROR_NO_SUCH_ROOM
+NO_SUCH_ROOM = 485
+
+
+class AudioBridgeHandle:
+    """A handle on janus.plugin.audiobridge, with the requests a speaker needs."""
+
+    def __init__(self, handle: PluginHandle) -> None:
+        self.handle = handle
+
+    @classmethod
+    async def attach(cls, session: JanusSession) -> AudioBridgeHandle:
+        return cls(await session.attach(PLUGIN))
+
+    async def join(
+        self,
+        room: int,
+        *,
+        display: str,
+        offer: dict[str, Any],
+        muted: bool = False,
+        token: str | None = None,
+        timeout: float | None = None,
+    ) -> PluginReply:
+        """Join stage `room` sending our SDP offer; the reply carries Janus's answer."""
+        body: dict[str, Any] = {"request": "join", "room": room, "display": display, "muted": muted}
+        if token is not None:
+            body["token"] = token
+        return await self.handle.message(body, jsep=offer, timeout=timeout)
+
+    async def configure(self, *, muted: bool) -> PluginReply:
+        return await self.handle.message({"request": "configure", "muted": muted})
+
+    async def list_participants(self, room: int) -> list[dict[str, Any]]:
+        reply = await self.handle.message({"request": "listparticipants", "room": room})
+        participants = reply.data.get("participants")
+        return participants if isinstance(participants, list) else []
+
+    async def leave(self) -> None:
+        await self.handle.message({"request": "leave"}, timeout=2.0)

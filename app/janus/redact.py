@@ -1,0 +1,27 @@
+"""Redaction of secrets before anything from the wire reaches a log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Keys whose values are credentials in the Janus API or in Plaza's own messages.
+SECRET_KEYS = frozenset(
+    {"secret", "pin", "token", "admin_key", "admin_secret", "apisecret", "new_secret", "new_pin", "allowed",
+     "sdp", "srtp_crypto", "password"}
+)
+
+
+def redact(value: Any) -> Any:
+    """Return a copy of a JSON-like value with every secret value replaced by '***'."""
+    if isinstance(value, dict):
+        return {k: ("***" if k.lower() in SECRET_KEYS else redact(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def redacted_json(value: Any, limit: int = 400) -> str:
+    """Short, secret-free JSON for a log line."""
+    text = json.dumps(redact(value), separators=(",", ":"), default=str)
+    return text if len(text) <= limit else text[:limit] + "…"

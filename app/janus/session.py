@@ -1,0 +1,273 @@
+"""A Janus session: transactions, keepalive and routing of events to handles.
+
+Failure is the normal case here. Every request has a timeout; when the socket closes, the keepalive goes
+unanswered, or Janus says the session is gone, every pending request fails at once with a typed error and
+`lost` completes, so the layer above can reconnect without waiting for anything to time out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from app.janus.errors import (
+    NO_SUCH_SESSION,
+    JanusApiError,
+    JanusError,
+    ProtocolError,
+    RequestTimeout,
+    SessionLost,
+    TransportClosed,
+)
+from app.janus.transport import WebSocketTransport
+
+if TYPE_CHECKING:
+    from app.janus.handle import PluginHandle
+
+log = logging.getLogger(__name__)
+
+# Janus's default session_timeout is 60 s; keepalives every 25 s leave room for one lost keepalive.
+DEFAULT_KEEPALIVE_INTERVAL = 25.0
+DEFAULT_ACK_TIMEOUT = 5.0
+DEFAULT_REQUEST_TIMEOUT = 10.0
+
+
+@dataclass
+class _Pending:
+    future: asyncio.Future[dict[str, Any]]
+    final_on_ack: bool  # keepalive/trickle end with `ack`; plugin messages wait for the event after it
+    kind: str = field(default="")
+
+
+class JanusSession:
+    """One session on one Janus server, over its own WebSocket."""
+
+    def __init__(
+        self,
+        transport: WebSocketTransport,
+        *,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        keepalive_interval: float = DEFAULT_KEEPALIVE_INTERVAL,
+        ack_timeout: float = DEFAULT_ACK_TIMEOUT,
+    ) -> None:
+        self.transport = transport
+        self.url = transport.url
+        self.session_id: int | None = None
+        self.request_timeout = request_timeout
+        self.keepalive_interval = keepalive_interval
+        self.ack_timeout = ack_timeout
+        self._pending: dict[str, _Pending] = {}
+        self._handles: dict[int, PluginHandle] = {}
+        self._keepalive_task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._loss_callbacks: list[Callable[[JanusError], None]] = []
+        self.lost: asyncio.Future[JanusError] = asyncio.get_running_loop().create_future()
+        transport.on_message = self._on_message
+        transport.on_close = self._on_transport_closed
+        transport.start()
+
+    # ----------------------------------------------------------------- lifecycle
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        *,
+        connect_timeout: float = 5.0,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        keepalive_interval: float = DEFAULT_KEEPALIVE_INTERVAL,
+        ack_timeout: float = DEFAULT_ACK_TIMEOUT,
+    ) -> JanusSession:
+        """Open a socket to `url` and create a session on it."""
+        transport = await WebSocketTransport.connect(url, timeout=connect_timeout)
+        session = cls(
+            transport,
+            request_timeout=request_timeout,
+            keepalive_interval=keepalive_interval,
+            ack_timeout=ack_timeout,
+        )
+        try:
+            reply = await session._send({"janus": "create"}, timeout=connect_timeout)
+            data = reply.get("data")
+            if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+                raise ProtocolError(f"{url}: 'create' reply has no session id")
+            session.session_id = data["id"]
+        except BaseException:
+            await session.close()
+            raise
+        session._keepalive_task = asyncio.create_task(session._keepalive_loop(), name=f"janus-keepalive {url}")
+        log.info("session created on %s", url)
+        return session
+
+    def add_loss_callback(self, callback: Callable[[JanusError], None]) -> None:
+        """Call `callback(reason)` once when the session is lost (not on our own close)."""
+        self._loss_callbacks.append(callback)
+
+    @property
+    def is_lost(self) -> bool:
+        return self.lost.done()
+
+    async def close(self) -> None:
+        """Destroy the session (best effort, short) and close the socket. Idempotent."""
+        if self._closing:
+            return
+        self._closing = True
+        if self._keepalive_task is not None and self._keepalive_task is not asyncio.current_task():
+            self._keepalive_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keepalive_task
+        if self.session_id is not None and not self.lost.done() and not self.transport.closed:
+            with contextlib.suppress(JanusError):
+                await self._send({"janus": "destroy"}, timeout=1.0)
+        self._fail_all(TransportClosed(f"session on {self.url} closed"), notify=False)
+        await self.transport.close()
+
+    # ----------------------------------------------------------------- requests
+    async def request(self, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
+        """Send a session-level request and return the final reply (raises typed errors)."""
+        return await self._send(body, timeout=timeout)
+
+    async def attach(self, plugin: str, *, timeout: float | None = None) -> PluginHandle:
+        from app.janus.handle import PluginHandle
+
+        reply = await self._send({"janus": "attach", "plugin": plugin}, timeout=timeout)
+        data = reply.get("data")
+        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            raise ProtocolError(f"{self.url}: 'attach' reply has no handle id")
+        handle = PluginHandle(self, plugin, data["id"])
+        self._handles[handle.handle_id] = handle
+        return handle
+
+    def forget_handle(self, handle_id: int) -> None:
+        self._handles.pop(handle_id, None)
+
+    async def _send(
+        self,
+        body: dict[str, Any],
+        *,
+        timeout: float | None = None,
+        handle_id: int | None = None,
+        final_on_ack: bool | None = None,
+    ) -> dict[str, Any]:
+        if self.lost.done():
+            raise self.lost.result()
+        if self._closing and body.get("janus") != "destroy":
+            raise TransportClosed(f"session on {self.url} is closed")
+        transaction = secrets.token_hex(8)
+        message = dict(body, transaction=transaction)
+        if self.session_id is not None:
+            message["session_id"] = self.session_id
+        if handle_id is not None:
+            message["handle_id"] = handle_id
+        kind = str(body.get("janus"))
+        if final_on_ack is None:
+            final_on_ack = kind in ("keepalive", "trickle", "hangup")
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[transaction] = _Pending(future, final_on_ack, kind)
+        limit = self.request_timeout if timeout is None else timeout
+        try:
+            await self.transport.send(message)
+            async with asyncio.timeout(limit):
+                return await future
+        except TimeoutError:
+            raise RequestTimeout(f"{self.url} did not answer '{kind}' within {limit:g} s") from None
+        finally:
+            self._pending.pop(transaction, None)
+
+    # ----------------------------------------------------------------- incoming
+    def _on_message(self, message: dict[str, Any]) -> None:
+        kind = message.get("janus")
+        if not isinstance(kind, str):
+            log.warning("%s: dropped a message without a 'janus' field", self.url)
+            return
+        if kind == "timeout":
+            self._lose(SessionLost(f"Janus on {self.url} timed the session out"))
+            return
+        transaction = message.get("transaction")
+        if isinstance(transaction, str) and transaction in self._pending:
+            self._resolve(self._pending[transaction], kind, message)
+            return
+        sender = message.get("sender")
+        if isinstance(sender, int) and sender in self._handles:
+            self._handles[sender]._on_event(message)
+            return
+        if kind in ("ack", "success", "error", "event") and transaction is not None:
+            log.warning("%s: dropped a '%s' for unknown transaction", self.url, kind)
+        elif kind in ("detached", "hangup", "webrtcup", "media", "slowlink") and isinstance(sender, int):
+            log.debug("%s: '%s' for a handle we already detached", self.url, kind)
+        else:
+            log.warning("%s: dropped an unroutable '%s' message", self.url, kind)
+
+    def _resolve(self, pending: _Pending, kind: str, message: dict[str, Any]) -> None:
+        if pending.future.done():
+            return
+        if kind == "ack":
+            if pending.final_on_ack:
+                pending.future.set_result(message)
+            return  # plugin request accepted; the result follows as an event
+        if kind == "error":
+            error = message.get("error")
+            code, reason = -1, "unknown error"
+            if isinstance(error, dict):
+                code = error.get("code", -1) if isinstance(error.get("code"), int) else -1
+                reason = str(error.get("reason", reason))
+            exc: JanusError = JanusApiError(code, reason)
+            if code == NO_SUCH_SESSION:
+                exc = SessionLost(f"Janus on {self.url} no longer knows this session ({reason})")
+                pending.future.set_exception(exc)
+                self._lose(exc)
+                return
+            pending.future.set_exception(exc)
+            return
+        pending.future.set_result(message)
+
+    def _on_transport_closed(self, reason: Exception) -> None:
+        error = reason if isinstance(reason, JanusError) else TransportClosed(str(reason))
+        if self._closing:
+            self._fail_all(error, notify=False)
+        else:
+            self._lose(error)
+
+    # ----------------------------------------------------------------- loss
+    def _lose(self, reason: JanusError) -> None:
+        if self.lost.done():
+            return
+        log.warning("session on %s lost: %s", self.url, reason)
+        self._fail_all(reason, notify=True)
+        if not self._closing:
+            # Close the socket too: a session Janus forgot is of no use, and a half-open socket hides that.
+            asyncio.get_running_loop().create_task(self.transport.close())
+
+    def _fail_all(self, reason: JanusError, *, notify: bool) -> None:
+        if not self.lost.done():
+            self.lost.set_result(reason)
+        for pending in list(self._pending.values()):
+            if not pending.future.done():
+                pending.future.set_exception(reason)
+        self._pending.clear()
+        for handle in list(self._handles.values()):
+            handle._on_session_lost(reason)
+        if notify:
+            for callback in self._loss_callbacks:
+                try:
+                    callback(reason)
+                except Exception:  # noqa: BLE001
+                    log.exception("error in session-loss callback")
+
+    async def _keepalive_loop(self) -> None:
+        while not self.lost.done():
+            await asyncio.sleep(self.keepalive_interval)
+            try:
+                await self._send({"janus": "keepalive"}, timeout=self.ack_timeout)
+            except RequestTimeout:
+                self._lose(SessionLost(f"{self.url} did not acknowledge a keepalive within {self.ack_timeout:g} s"))
+                return
+            except JanusApiError as exc:
+                self._lose(SessionLost(f"keepalive refused by {self.url}: {exc}"))
+                return
+            except JanusError:
+                return  # already lost; _lose ran

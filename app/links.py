@@ -1,0 +1,128 @@
+"""Room links: the one place that parses, validates and formats them.
+
+Format (documented in the README):
+
+    plaza://HOST[:PORT]/ROOM[?server=URL&server=URL...][&title=TEXT]
+    plaza+ws://HOST[:PORT]/ROOM[...]
+
+The authority names the first Janus server: `plaza://` means `wss://HOST:PORT/janus` (default port 8989),
+`plaza+ws://` means plain `ws://HOST:PORT/janus` (default port 8188; for local rooms and labs). Each `server=`
+adds another server of the same room (a full ws:// or wss:// URL), tried in order when one fails. Links never
+carry secrets: credentials in a link are rejected, so a shared link cannot leak a room's secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+SCHEMES = {"plaza": ("wss", 8989), "plaza+ws": ("ws", 8188)}
+FORBIDDEN_PARAMS = {"secret", "pin", "token", "password", "admin_key"}
+MAX_LINK_LENGTH = 4096
+MAX_SERVERS = 16
+MAX_ROOM_ID = 2**53 - 1  # Janus room ids are JSON numbers
+
+
+class LinkError(ValueError):
+    """A room link that cannot be used; the message names what is wrong."""
+
+
+@dataclass(frozen=True)
+class RoomLink:
+    room_id: int
+    servers: tuple[str, ...]
+    title: str = ""
+
+    def format(self) -> str:
+        return format_link(self)
+
+
+def _check_server_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("ws", "wss"):
+        raise LinkError(f"server {url!r} must start with ws:// or wss://")
+    if not parts.hostname:
+        raise LinkError(f"server {url!r} has no host")
+    if parts.username or parts.password:
+        raise LinkError("links must not carry credentials (user:password@)")
+    try:
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise LinkError(f"server {url!r} has an invalid port") from None
+    return url
+
+
+def parse_link(text: str) -> RoomLink:
+    """Parse a room link or raise LinkError naming the problem."""
+    text = text.strip()
+    if not text:
+        raise LinkError("the link is empty")
+    if len(text) > MAX_LINK_LENGTH:
+        raise LinkError(f"the link is longer than {MAX_LINK_LENGTH} characters")
+    if "://" not in text:
+        raise LinkError("not a room link: it should start with plaza:// or plaza+ws://")
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:
+        raise LinkError(f"not a valid link: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise LinkError(f"unknown link type {parts.scheme + '://'!r}: expected plaza:// or plaza+ws://")
+    if parts.username or parts.password:
+        raise LinkError("links must not carry credentials (user:password@)")
+    if not parts.hostname:
+        raise LinkError("the link has no server host (plaza://HOST:PORT/ROOM)")
+    try:
+        port = parts.port
+    except ValueError:
+        raise LinkError("the link's port is not a number between 0 and 65535") from None
+    room_text = parts.path.strip("/")
+    if not room_text:
+        raise LinkError("the link has no room number (plaza://HOST:PORT/ROOM)")
+    if not room_text.isdigit() or not room_text.isascii():
+        raise LinkError(f"room {room_text!r} is not a room number")
+    room_id = int(room_text)
+    if not 0 < room_id <= MAX_ROOM_ID:
+        raise LinkError(f"room number {room_id} is out of range")
+
+    ws_scheme, default_port = SCHEMES[scheme]
+    host = parts.hostname
+    netloc = f"[{host}]" if ":" in host else host
+    servers = [f"{ws_scheme}://{netloc}:{port or default_port}/janus"]
+    title = ""
+    try:
+        query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise LinkError("the link's options (after '?') are malformed") from None
+    for key, value in query:
+        if key in FORBIDDEN_PARAMS:
+            raise LinkError(f"links must not carry secrets ('{key}=' is not allowed)")
+        if key == "server":
+            url = _check_server_url(value)
+            if url not in servers:
+                servers.append(url)
+        elif key == "title":
+            title = value[:200]
+        else:
+            raise LinkError(f"unknown link option {key!r}")
+    if len(servers) > MAX_SERVERS:
+        raise LinkError(f"the link names more than {MAX_SERVERS} servers")
+    return RoomLink(room_id=room_id, servers=tuple(servers), title=title)
+
+
+def format_link(link: RoomLink) -> str:
+    """The canonical text of a link; `parse_link(format_link(x)) == x`."""
+    if not link.servers:
+        raise LinkError("a link needs at least one server")
+    first = urlsplit(link.servers[0])
+    scheme = "plaza" if first.scheme == "wss" else "plaza+ws"
+    _ws, default_port = SCHEMES[scheme]
+    host = first.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if first.path not in ("/janus", "/", ""):
+        raise LinkError(f"the first server of a link must be at path /janus, not {first.path!r}")
+    head = f"{scheme}://{netloc}:{first.port or default_port}/{link.room_id}"
+    params: list[tuple[str, str]] = [("server", s) for s in link.servers[1:]]
+    if link.title:
+        params.append(("title", link.title))
+    return head + ("?" + urlencode(params, quote_via=quote, safe=":/") if params else "")

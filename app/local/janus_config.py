@@ -1,0 +1,118 @@
+"""Render Plaza's reference Janus config (resources/janus/*.in) with freshly generated secrets."""
+
+from __future__ import annotations
+
+import glob
+import os
+import secrets
+import string
+from dataclasses import dataclass, field
+from importlib import resources as importlib_resources
+from pathlib import Path
+
+TEMPLATES = (
+    "janus.jcfg",
+    "janus.transport.websockets.jcfg",
+    "janus.plugin.audiobridge.jcfg",
+    "janus.plugin.streaming.jcfg",
+    "janus.plugin.textroom.jcfg",
+)
+
+
+def resources_dir() -> Path:
+    """The repository's resources/ (source checkout) or the copy installed with the package."""
+    here = Path(__file__).resolve().parent.parent.parent / "resources"
+    if here.is_dir():
+        return here
+    return Path(str(importlib_resources.files("app"))) / "resources"
+
+
+def janus_lib_dir() -> Path:
+    """Where the Debian package installs Janus's plugins and transports (multiarch aware)."""
+    for candidate in sorted(glob.glob("/usr/lib/*/janus")) + ["/usr/lib/janus", "/usr/local/lib/janus",
+                                                              "/opt/janus/lib/janus"]:
+        if Path(candidate, "plugins").is_dir():
+            return Path(candidate)
+    raise FileNotFoundError("Janus plugins folder not found (is the 'janus' package installed?)")
+
+
+@dataclass(frozen=True)
+class RoomSecrets:
+    """Secrets of one room; generated per run and only ever written to Janus's private config folder."""
+
+    stage: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    feed: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    channel: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    def __repr__(self) -> str:  # never print secrets, not even in a traceback
+        return "RoomSecrets(***)"
+
+
+@dataclass(frozen=True)
+class LocalRoomConfig:
+    room_id: int = 1234
+    title: str = "Plaza demo room"
+    ws_ip: str = "127.0.0.1"
+    ws_port: int = 8188
+    forward_port: int = 5002
+    rtp_port_range: str = "20000-40000"
+    ice_enforce_list: str = ""  # e.g. the lab's veth name
+    ice_ignore_list: str = "vmnet"
+    nat_1_1: str = ""
+    debug_level: int = 4
+    secrets: RoomSecrets = field(default_factory=RoomSecrets)
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.ws_ip}:{self.ws_port}/janus"
+
+    @property
+    def link_text(self) -> str:
+        return f"plaza+ws://{self.ws_ip}:{self.ws_port}/{self.room_id}"
+
+
+def _jcfg_string(text: str) -> str:
+    """Make free text safe inside a jcfg double-quoted string."""
+    return "".join(ch for ch in text if ch.isprintable() and ch not in '"\\')[:120]
+
+
+def render(config: LocalRoomConfig, folder: Path) -> None:
+    """Write the Janus config files for `config` into `folder` (created 0700: it holds secrets)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    lib = janus_lib_dir()
+    nat_lines = []
+    if config.ice_enforce_list:
+        nat_lines.append(f'\tice_enforce_list = "{_jcfg_string(config.ice_enforce_list)}"')
+    elif config.ice_ignore_list:
+        nat_lines.append(f'\tice_ignore_list = "{_jcfg_string(config.ice_ignore_list)}"')
+    if config.nat_1_1:
+        nat_lines.append(f'\tnat_1_1_mapping = "{_jcfg_string(config.nat_1_1)}"')
+    low, high = (int(x) for x in config.rtp_port_range.split("-"))
+    mid = (low + high) // 2
+    values = {
+        "configs_folder": str(folder),
+        "plugins_folder": str(lib / "plugins"),
+        "transports_folder": str(lib / "transports"),
+        "events_folder": str(lib / "events"),
+        "loggers_folder": str(lib / "loggers"),
+        "debug_level": str(config.debug_level),
+        "rtp_port_range": f"{low}-{mid - 1}",
+        "ab_rtp_port_range": f"{mid}-{mid + (high - mid) // 2}",
+        "st_rtp_port_range": f"{mid + (high - mid) // 2 + 1}-{high}",
+        "nat_lines": "\n".join(nat_lines),
+        "ws_ip": config.ws_ip,
+        "ws_port": str(config.ws_port),
+        "room_id": str(config.room_id),
+        "title": _jcfg_string(config.title),
+        "forward_port": str(config.forward_port),
+        "stage_secret": config.secrets.stage,
+        "feed_secret": config.secrets.feed,
+        "channel_secret": config.secrets.channel,
+    }
+    templates = resources_dir() / "janus"
+    for name in TEMPLATES:
+        text = string.Template((templates / f"{name}.in").read_text()).substitute(values)
+        target = folder / name
+        target.write_text(text)
+        os.chmod(target, 0o600)

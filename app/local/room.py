@@ -1,0 +1,116 @@
+"""A local room: Janus with Plaza's reference config in a private temp folder, and a demo speaker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from aiortc.mediastreams import MediaStreamTrack
+
+from app.links import RoomLink, parse_link
+from app.local.janus_config import LocalRoomConfig, render, resources_dir
+from app.local.janus_process import JanusProcess, check_port_free, find_janus, free_udp_port
+from app.local.speaker import StageSpeaker
+from app.media.sources import FileTrack, ToneTrack
+
+log = logging.getLogger(__name__)
+
+
+def demo_audio_path() -> Path:
+    return resources_dir() / "audio" / "demo-room.ogg"
+
+
+class LocalRoom:
+    """Owns everything it starts (Janus by PID, the temp folder, the speaker) and removes it on close()."""
+
+    def __init__(
+        self,
+        config: LocalRoomConfig | None = None,
+        *,
+        prefix: Sequence[str] = (),
+        speaker: str | None = "demo",  # "demo", "tone:440", a file path, or None
+        speaker_ice_servers: list[str] | None = None,
+    ) -> None:
+        self.config = config or LocalRoomConfig()
+        self.prefix = list(prefix)
+        self.speaker_spec = speaker
+        self.speaker_ice_servers = speaker_ice_servers
+        self.folder: Path | None = None
+        self.janus: JanusProcess | None = None
+        self.speaker: StageSpeaker | None = None
+        self._closed = False
+
+    @property
+    def link(self) -> RoomLink:
+        return parse_link(self.config.link_text)
+
+    def _speaker_track(self) -> MediaStreamTrack | None:
+        spec = self.speaker_spec
+        if spec is None:
+            return None
+        if spec == "demo":
+            return FileTrack(str(demo_audio_path()))
+        if spec.startswith("tone:"):
+            return ToneTrack(float(spec.split(":", 1)[1]))
+        return FileTrack(spec)
+
+    async def start(self) -> None:
+        find_janus()
+        if not self.prefix:
+            check_port_free(self.config.ws_ip, self.config.ws_port)
+        if self.config.forward_port == 0:
+            self.config = replace(self.config, forward_port=free_udp_port())
+        track = self._speaker_track()  # fail on a bad audio file before starting anything
+        self.folder = Path(tempfile.mkdtemp(prefix="plaza-janus-"))
+        try:
+            render(self.config, self.folder)
+            self.janus = JanusProcess(self.folder, self.config.ws_url, prefix=self.prefix)
+            await self.janus.start()
+            if track is not None:
+                await self.start_speaker(track)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def start_speaker(self, track: MediaStreamTrack, display: str = "Demo speaker") -> StageSpeaker:
+        speaker = StageSpeaker(self.config.ws_url, self.config.room_id, track, display=display,
+                               ice_servers=self.speaker_ice_servers)
+        try:
+            await speaker.open()
+        except BaseException:
+            await speaker.close()
+            raise
+        self.speaker = speaker
+        return speaker
+
+    async def restart_janus(self, *, delay: float = 0.0, kill: bool = True) -> None:
+        """Kill (or stop) Janus and start it again with the same config (fault injection)."""
+        assert self.janus is not None
+        if kill:
+            self.janus.kill()
+            if self.janus.process is not None:
+                await self.janus.process.wait()
+        else:
+            await self.janus.stop()
+        if delay:
+            await asyncio.sleep(delay)
+        await self.janus.start()
+
+    async def close(self) -> None:
+        """Stop the speaker and Janus, remove the temp folder; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.speaker is not None:
+            with contextlib.suppress(Exception):
+                await self.speaker.close()
+        if self.janus is not None:
+            await self.janus.stop()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,0 +1,63 @@
+"""A speaker on stage N: an AudioBridge participant that sends a track (the demo speaker, test speakers)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiortc import RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+
+from app.janus import JanusError, JanusSession
+from app.janus.audiobridge import AudioBridgeHandle
+from app.room.listener import peer_connection
+
+log = logging.getLogger(__name__)
+
+
+class StageSpeaker:
+    """Joins stage `room_id` on `server` and sends `track` until closed."""
+
+    def __init__(self, server: str, room_id: int, track: MediaStreamTrack, *, display: str = "Demo speaker",
+                 ice_servers: list[str] | None = None) -> None:
+        self.server = server
+        self.room_id = room_id
+        self.track = track
+        self.display = display
+        self.ice_servers = ice_servers
+        self.session: JanusSession | None = None
+        self.pc = None
+        self.connected = asyncio.Event()
+        self._closed = False
+
+    async def open(self, timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            self.session = await JanusSession.connect(self.server)
+            stage = await AudioBridgeHandle.attach(self.session)
+            pc = self.pc = peer_connection(self.ice_servers)
+            pc.addTransceiver(self.track, direction="sendonly")
+
+            @pc.on("connectionstatechange")
+            def on_state() -> None:
+                if pc.connectionState == "connected":
+                    self.connected.set()
+
+            await pc.setLocalDescription(await pc.createOffer())
+            offer = {"type": "offer", "sdp": pc.localDescription.sdp, "trickle": False}
+            reply = await stage.join(self.room_id, display=self.display, offer=offer)
+            if reply.jsep is None:
+                raise JanusError(f"stage {self.room_id} on {self.server} returned no SDP answer")
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type="answer"))
+            await self.connected.wait()
+        log.info("speaker %r on stage %s at %s", self.display, self.room_id, self.server)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.pc is not None:
+            await self.pc.close()
+        if self.session is not None:
+            with contextlib.suppress(JanusError):
+                await self.session.close()

@@ -1,0 +1,1 @@
+"""Rooms: joining a room's feed, its status model, and (later) state, controller and reconnect."""

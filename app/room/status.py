@@ -1,0 +1,54 @@
+"""The listener's connection status as a plain observable model (the UI subscribes; no Qt here)."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+class RoomStatus(enum.Enum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    LIVE = "live"
+    ENDED = "ended"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: RoomStatus
+    detail: str = ""  # the reason for ERROR / ENDED, the server for LIVE
+
+
+StatusListener = Callable[[StatusChange], None]
+
+
+class StatusModel:
+    """Holds the current status and tells subscribers about every change."""
+
+    def __init__(self) -> None:
+        self.current = StatusChange(RoomStatus.IDLE)
+        self._listeners: list[StatusListener] = []
+
+    def subscribe(self, listener: StatusListener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: StatusListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def set(self, status: RoomStatus, detail: str = "") -> None:
+        change = StatusChange(status, detail)
+        if change == self.current:
+            return
+        self.current = change
+        log.info("room status: %s%s", status.value, f" ({detail})" if detail else "")
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:  # noqa: BLE001
+                log.exception("error in status listener")

@@ -1,0 +1,125 @@
+"""Create / remove the test lab: two network namespaces joined by a veth pair (198.18.0.0/24, no route out).
+
+    python -m tests.lab.netlab up | down | status
+    python -m tests.lab.netlab run -- CMD...   # up, run CMD inside the client namespace, always down
+
+Must run as root, outside any `ip netns exec` (that gives its command a private mount namespace in which
+namespaces created are invisible to everyone else). `down` is idempotent and also cleans a half-built lab.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+SERVER_NS = "plz-srv"
+CLIENT_NS = "plz-cli"
+SERVER_IF = "plz-veth-s"
+CLIENT_IF = "plz-veth-c"
+SERVER_IP = "198.18.0.1"
+CLIENT_IP = "198.18.0.2"
+PREFIX = 24
+
+
+def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["ip", *args], check=check, capture_output=True, text=True)
+
+
+def namespaces() -> set[str]:
+    out = _ip("netns", "list", check=False).stdout
+    return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+
+def _in_ns(ns: str, *args: str) -> None:
+    _ip("netns", "exec", ns, *args)
+
+
+def _mac(ns: str, ifname: str) -> str:
+    out = subprocess.run(["ip", "-n", ns, "-o", "link", "show", ifname], check=True, capture_output=True,
+                         text=True).stdout
+    return out.split("link/ether")[1].split()[0]
+
+
+def pin_neighbours() -> None:
+    """Permanent ARP entries: a link-down blackout must drop packets, not park them in the ARP queue."""
+    _ip("-n", SERVER_NS, "neigh", "replace", CLIENT_IP, "lladdr", _mac(CLIENT_NS, CLIENT_IF), "dev", SERVER_IF,
+        "nud", "permanent")
+    _ip("-n", CLIENT_NS, "neigh", "replace", SERVER_IP, "lladdr", _mac(SERVER_NS, SERVER_IF), "dev", CLIENT_IF,
+        "nud", "permanent")
+
+
+def up() -> None:
+    down()
+    _ip("netns", "add", SERVER_NS)
+    _ip("netns", "add", CLIENT_NS)
+    _ip("link", "add", SERVER_IF, "netns", SERVER_NS, "type", "veth", "peer", "name", CLIENT_IF, "netns", CLIENT_NS)
+    for ns, ifname, addr in ((SERVER_NS, SERVER_IF, SERVER_IP), (CLIENT_NS, CLIENT_IF, CLIENT_IP)):
+        _in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
+        _in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1")
+        _ip("-n", ns, "link", "set", "lo", "up")
+        _ip("-n", ns, "addr", "add", f"{addr}/{PREFIX}", "dev", ifname)
+        _ip("-n", ns, "link", "set", ifname, "up")
+    pin_neighbours()
+
+
+def _kill_pids(ns: str) -> None:
+    pids = _ip("netns", "pids", ns, check=False).stdout.split()
+    for pid in pids:
+        try:
+            os.kill(int(pid), 9)
+        except (ProcessLookupError, ValueError):
+            pass
+    if pids:
+        time.sleep(0.1)
+
+
+def down() -> None:
+    present = namespaces()
+    for ns in (SERVER_NS, CLIENT_NS):
+        if ns in present:
+            _kill_pids(ns)
+            _ip("netns", "del", ns, check=False)
+
+
+def status() -> str:
+    present = namespaces()
+    return "up" if {SERVER_NS, CLIENT_NS} <= present else "down"
+
+
+def run(command: list[str]) -> int:
+    up()
+    try:
+        return subprocess.call(["ip", "netns", "exec", CLIENT_NS, *command])
+    finally:
+        down()
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    verb = argv[0]
+    if verb == "up":
+        up()
+    elif verb == "down":
+        down()
+    elif verb == "status":
+        print(status())
+    elif verb == "run":
+        command = argv[1:]
+        if command and command[0] == "--":
+            command = command[1:]
+        if not command:
+            print("run needs a command after --", file=sys.stderr)
+            return 2
+        return run(command)
+    else:
+        print(f"unknown verb {verb!r}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
