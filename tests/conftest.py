@@ -1,0 +1,80 @@
+"""Shared fixtures: the network-namespace lab with a real Janus, and a neutral desktop environment.
+
+Lab tests need the suite to run inside the lab's client namespace (`python -m tests.lab.netlab run -- pytest`).
+Outside it they skip with the reason; under CI=true they fail, so CI can never pass without running them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from tests.lab import netlab
+
+# Neutralise the desktop: no D-Bus session (keyring would try it), Qt offscreen, settings in a temp place.
+os.environ["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def lab_problem() -> str | None:
+    """Why the lab cannot be used from this process, or None."""
+    if shutil.which("janus") is None:
+        return "Janus is not installed (apt-get install janus)"
+    if shutil.which("ip") is None:
+        return "iproute2 is not installed"
+    if os.geteuid() != 0:
+        return "the lab needs root (ip netns exec)"
+    ident = subprocess.run(["ip", "netns", "identify", str(os.getpid())], capture_output=True, text=True)
+    if ident.stdout.strip() != netlab.CLIENT_NS:
+        return (f"not running inside the lab's client namespace {netlab.CLIENT_NS!r}; "
+                "run: python -m tests.lab.netlab run -- python -m pytest")
+    if netlab.SERVER_NS not in netlab.namespaces():
+        return f"the lab's server namespace {netlab.SERVER_NS!r} does not exist"
+    return None
+
+
+@pytest.fixture(scope="session")
+def lab() -> object:
+    problem = lab_problem()
+    if problem is not None:
+        if IN_CI:
+            pytest.fail(f"CI=true but the Janus lab cannot start: {problem}", pytrace=False)
+        pytest.skip(f"Janus lab unavailable: {problem}")
+    return netlab
+
+
+
+
+@pytest.fixture
+async def make_lab_room(lab: object) -> AsyncIterator[Callable[..., Awaitable[object]]]:
+    """Start local rooms (Janus in the server namespace); all are closed after the test."""
+    from app.local.janus_config import LocalRoomConfig
+    from app.local.room import LocalRoom
+
+    rooms: list[LocalRoom] = []
+
+    async def factory(speaker: str | None = "tone:440", room_id: int = 1234, ws_port: int = 8188,
+                      title: str = "Lab room") -> LocalRoom:
+        config = LocalRoomConfig(room_id=room_id, title=title, ws_ip=netlab.SERVER_IP, ws_port=ws_port,
+                                 forward_port=0, ice_enforce_list=netlab.SERVER_IF)
+        room = LocalRoom(config, prefix=["ip", "netns", "exec", netlab.SERVER_NS], speaker=speaker)
+        rooms.append(room)
+        await room.start()
+        return room
+
+    yield factory
+    for room in rooms:
+        await room.close()
+
+
+@pytest.fixture
+async def lab_room(make_lab_room: Callable[..., Awaitable[object]]) -> object:
+    """A lab room whose stage carries a continuous 440 Hz tone."""
+    return await make_lab_room()
