@@ -14,10 +14,12 @@ import subprocess
 import sys
 import time
 
-SERVER_NS = "plz-srv"
-CLIENT_NS = "plz-cli"
-SERVER_IF = "plz-veth-s"
-CLIENT_IF = "plz-veth-c"
+# PLAZA_LAB=<short tag> gives a second, independent lab on the same machine (parallel runs by developers).
+_TAG = os.environ.get("PLAZA_LAB", "")[:4]
+SERVER_NS = f"plz-srv{_TAG}"
+CLIENT_NS = f"plz-cli{_TAG}"
+SERVER_IF = f"plz-veth-s{_TAG}"
+CLIENT_IF = f"plz-veth-c{_TAG}"
 SERVER_IP = "198.18.0.1"
 CLIENT_IP = "198.18.0.2"
 PREFIX = 24
