@@ -15,8 +15,12 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from app import __version__
+
+if TYPE_CHECKING:
+    from app.local.room import LocalRoom
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -91,7 +95,7 @@ async def listen(args: argparse.Namespace) -> int:
     from app.media.output import AudioOutputError
     from app.room.errors import RoomError
     from app.room.listen import ListenSession
-    from app.room.status import RoomStatus
+    from app.room.status import RoomStatus, StatusChange
 
     try:
         link = parse_link(args.link)
@@ -110,7 +114,12 @@ async def listen(args: argparse.Namespace) -> int:
     ended = asyncio.Event()
     session.status.subscribe(lambda change: print(f"status: {change.status.value}"
                                                  + (f" ({change.detail})" if change.detail else ""), flush=True))
-    session.status.subscribe(lambda change: change.status in (RoomStatus.ENDED, RoomStatus.ERROR) and ended.set())
+
+    def on_status(change: StatusChange) -> None:
+        if change.status in (RoomStatus.ENDED, RoomStatus.ERROR):
+            ended.set()
+
+    session.status.subscribe(on_status)
     try:
         try:
             await session.start()
@@ -152,7 +161,7 @@ def list_devices() -> int:
 
 
 # ------------------------------------------------------------------------------------------------ serve
-def local_room_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def local_room_from_args(args: argparse.Namespace) -> LocalRoom:
     from app.local.janus_config import LocalRoomConfig
     from app.local.room import LocalRoom
 
@@ -178,12 +187,13 @@ async def serve(args: argparse.Namespace) -> int:
             return 1
         print(f"Room {room.config.room_id} is live. Link: {room.config.link_text}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
-        janus_exit = asyncio.ensure_future(room.janus.process.wait())  # type: ignore[union-attr]
+        assert room.janus is not None and room.janus.process is not None
+        janus_exit = asyncio.ensure_future(room.janus.process.wait())
         stopper = asyncio.ensure_future(stop.wait())
         await asyncio.wait([janus_exit, stopper], return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         if janus_exit.done():
-            print(f"plaza serve: Janus exited unexpectedly: {room.janus.log_tail()}", file=sys.stderr)  # type: ignore[union-attr]
+            print(f"plaza serve: Janus exited unexpectedly: {room.janus.log_tail()}", file=sys.stderr)
             return 1
         janus_exit.cancel()
         return EXIT_OK

@@ -83,7 +83,7 @@ class PluginHandle:
         for listener in list(self._listeners):
             try:
                 listener(message)
-            except Exception:  # noqa: BLE001 - one bad listener must not starve the others
+            except Exception:
                 log.exception("%s handle %s: error in event listener", self.plugin, self.handle_id)
 
     def _on_session_lost(self, reason: JanusError) -> None:

@@ -255,7 +255,7 @@ class JanusSession:
             for callback in self._loss_callbacks:
                 try:
                     callback(reason)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("error in session-loss callback")
 
     async def _keepalive_loop(self) -> None:

@@ -91,7 +91,7 @@ class WebSocketTransport:
                 self._dispatch(frame)
         except ConnectionClosed as exc:
             reason = TransportClosed(f"connection to {self.url} lost ({exc})")
-        except Exception as exc:  # noqa: BLE001 - any read failure ends this transport, never the app
+        except Exception as exc:
             reason = TransportClosed(f"connection to {self.url} failed: {exc}")
         self._mark_closed(reason)
 
@@ -107,7 +107,7 @@ class WebSocketTransport:
         log.debug("← %s", redacted_json(message))
         try:
             self.on_message(message)
-        except Exception:  # noqa: BLE001 - a bug in a handler must not kill the reader
+        except Exception:
             log.exception("%s: error while handling a message", self.url)
 
     def _mark_closed(self, reason: Exception) -> None:
@@ -116,7 +116,7 @@ class WebSocketTransport:
         self._closed = reason
         try:
             self.on_close(reason)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("%s: error in close callback", self.url)
 
     async def close(self) -> None:

@@ -29,8 +29,8 @@ def resources_dir() -> Path:
 
 def janus_lib_dir() -> Path:
     """Where the Debian package installs Janus's plugins and transports (multiarch aware)."""
-    for candidate in sorted(glob.glob("/usr/lib/*/janus")) + ["/usr/lib/janus", "/usr/local/lib/janus",
-                                                              "/opt/janus/lib/janus"]:
+    fixed = ["/usr/lib/janus", "/usr/local/lib/janus", "/opt/janus/lib/janus"]
+    for candidate in [*sorted(glob.glob("/usr/lib/*/janus")), *fixed]:
         if Path(candidate, "plugins").is_dir():
             return Path(candidate)
     raise FileNotFoundError("Janus plugins folder not found (is the 'janus' package installed?)")

@@ -79,7 +79,7 @@ class JanusProcess:
 
     async def start(self, *, ready_timeout: float = 10.0) -> None:
         janus = find_janus(self.executable)
-        log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        log_file = open(self.log_path, "ab")  # noqa: ASYNC230 - instant local open; closed in stop()
         self._log_file = log_file
         # No shell: with `ip netns exec` the command is exec'd, so our PID is Janus's PID.
         self.process = await asyncio.create_subprocess_exec(

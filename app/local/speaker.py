@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from aiortc import RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from app.janus import JanusError, JanusSession
@@ -27,7 +27,7 @@ class StageSpeaker:
         self.display = display
         self.ice_servers = ice_servers
         self.session: JanusSession | None = None
-        self.pc = None
+        self.pc: RTCPeerConnection | None = None
         self.connected = asyncio.Event()
         self._closed = False
 

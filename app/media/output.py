@@ -52,7 +52,7 @@ def list_output_devices() -> list[OutputDevice]:
     try:
         devices = sd.query_devices()
         default_out = sd.default.device[1]
-    except Exception:  # noqa: BLE001 - PortAudio errors come in several types
+    except Exception:
         return []
     result = []
     for index, info in enumerate(devices):
@@ -120,7 +120,7 @@ class SoundDeviceOutput:
                 latency=self._latency, callback=self._callback,
             )
             stream.start()
-        except Exception as exc:  # noqa: BLE001 - PortAudioError, ValueError for a bad device...
+        except Exception as exc:
             raise AudioOutputError(f"cannot open audio output {self.name}: {exc}") from None
         self._stream = stream
         with contextlib.suppress(Exception):

@@ -17,7 +17,7 @@ class WavRecorder:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            self._wav = wave.open(str(self.path), "wb")  # noqa: SIM115 - closed in close()
+            self._wav = wave.open(str(self.path), "wb")
         except OSError as exc:
             raise OSError(f"cannot write recording {self.path}: {exc.strerror or exc}") from None
         self._wav.setnchannels(CHANNELS)

@@ -141,12 +141,12 @@ class RoomListener:
         self._watch_task: asyncio.Task[None] | None = None
         self._closed = False
         loop = asyncio.get_running_loop()
-        playout.first_audio_callbacks.append(lambda: loop.call_soon_threadsafe(self._on_first_audio))
+        playout.first_audio_callbacks.append(lambda: self._call_in_loop(loop))
 
     async def join(self) -> None:
         """Try the link's servers in order; raise RoomError (and set status Error) if none plays the room."""
         self.status.set(RoomStatus.CONNECTING)
-        errors: list[str] = []
+        errors: list[RoomError] = []
         for server in self.link.servers:
             feed = FeedConnection(server, self.link.room_id, self.playout, self.ice_servers)
             try:
@@ -154,11 +154,11 @@ class RoomListener:
                     await feed.open(self.connect_timeout)
             except TimeoutError:
                 await feed.close()
-                errors.append(f"{server} did not start the room within {self.connect_timeout:g} s")
+                errors.append(ServerUnreachable(f"{server} did not start the room within {self.connect_timeout:g} s"))
                 continue
             except RoomError as exc:
                 await feed.close()
-                errors.append(str(exc))
+                errors.append(exc)
                 if isinstance(exc, RoomNotFound) and len(self.link.servers) == 1:
                     break
                 continue
@@ -170,9 +170,14 @@ class RoomListener:
             if self.playout.counters.played_samples:
                 self.status.set(RoomStatus.LIVE, server)
             return
-        message = errors[0] if len(errors) == 1 else "; ".join(errors)
-        self.status.set(RoomStatus.ERROR, message)
-        raise RoomError(message)
+        error = errors[0] if len(errors) == 1 else RoomError("; ".join(str(e) for e in errors))
+        self.status.set(RoomStatus.ERROR, str(error))
+        raise error
+
+    def _call_in_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        # The first audio is noticed on the output's thread (PortAudio's); the status lives on the loop.
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(self._on_first_audio)
 
     def _on_first_audio(self) -> None:
         if self.status.current.status == RoomStatus.CONNECTING and self.server is not None:

@@ -50,5 +50,5 @@ class StatusModel:
         for listener in list(self._listeners):
             try:
                 listener(change)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("error in status listener")
