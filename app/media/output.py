@@ -66,7 +66,7 @@ class ClockOutput:
 
     name = "no audio device"
 
-    def __init__(self, pull: PullFn, *, clock: Callable[[], float] | None = None, tick: float = 0.01) -> None:
+    def __init__(self, pull: PullFn, *, clock: Callable[[], float] | None = None, tick: float = 0.02) -> None:
         self._pull = pull
         self._clock = clock
         self._tick = tick
