@@ -1,0 +1,37 @@
+"""Reconnect timing: jittered so that half a million listeners do not hit a recovering server at once.
+
+First retry after random(0, first_max) s, then AWS "full jitter": random(0, min(cap, base * 2**n)). Never gives
+up by itself; `reset()` after a success. One `Backoff` per server, so failover can prefer servers that are due.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+
+class Backoff:
+    def __init__(self, *, base: float = 0.5, cap: float = 30.0, first_max: float = 1.0,
+                 rand: Callable[[], float] = random.random) -> None:
+        if base <= 0 or cap <= 0 or first_max < 0:
+            raise ValueError("backoff base and cap must be positive, first_max non-negative")
+        self.base = base
+        self.cap = cap
+        self.first_max = first_max
+        self._rand = rand
+        self.attempts = 0
+
+    def upper_bound(self, attempt: int | None = None) -> float:
+        """The largest delay the given attempt (0-based; default: the next one) can get."""
+        n = self.attempts if attempt is None else attempt
+        if n == 0:
+            return self.first_max
+        return min(self.cap, self.base * 2 ** min(n, 62))
+
+    def next_delay(self) -> float:
+        delay = self._rand() * self.upper_bound()
+        self.attempts += 1
+        return delay
+
+    def reset(self) -> None:
+        self.attempts = 0
