@@ -1,0 +1,181 @@
+"""Room links: parsing, validation, formatting."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.links import MAX_LINK_LENGTH, MAX_SERVERS, LinkError, RoomLink, format_link, parse_link
+
+
+# ---------------------------------------------------------------------------------------------- good links
+@pytest.mark.parametrize(
+    ("text", "room", "servers"),
+    [
+        ("plaza://example.org/1234", 1234, ("wss://example.org:8989/janus",)),
+        ("plaza+ws://example.org/1234", 1234, ("ws://example.org:8188/janus",)),
+        ("plaza://example.org:443/7", 7, ("wss://example.org:443/janus",)),
+        ("plaza+ws://10.0.0.2:9000/7", 7, ("ws://10.0.0.2:9000/janus",)),
+        ("plaza://example.org:/7", 7, ("wss://example.org:8989/janus",)),
+        ("plaza://example.org/7/", 7, ("wss://example.org:8989/janus",)),
+        ("PLAZA://Example.ORG/7", 7, ("wss://example.org:8989/janus",)),
+        ("  plaza://example.org/7\n", 7, ("wss://example.org:8989/janus",)),
+        ("plaza://example.org/007", 7, ("wss://example.org:8989/janus",)),
+        ("plaza://example.org/9007199254740991", 2**53 - 1, ("wss://example.org:8989/janus",)),
+    ],
+)
+def test_parse_defaults(text: str, room: int, servers: tuple[str, ...]) -> None:
+    link = parse_link(text)
+    assert link.room_id == room
+    assert link.servers == servers
+    assert link.title == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "server"),
+    [
+        ("plaza+ws://[::1]/5", "ws://[::1]:8188/janus"),
+        ("plaza://[2001:db8::7]:9443/5", "wss://[2001:db8::7]:9443/janus"),
+    ],
+)
+def test_ipv6_host(text: str, server: str) -> None:
+    link = parse_link(text)
+    assert link.servers == (server,)
+    assert parse_link(link.format()) == link
+
+
+def test_multiple_servers_in_order_without_duplicates() -> None:
+    link = parse_link(
+        "plaza://a.example:8989/42?server=wss://b.example:443/janus&server=ws://[::1]:8188/janus"
+        "&server=wss://a.example:8989/janus&server=wss://b.example:443/janus&title=Night%20Jazz"
+    )
+    assert link == RoomLink(
+        room_id=42,
+        servers=("wss://a.example:8989/janus", "wss://b.example:443/janus", "ws://[::1]:8188/janus"),
+        title="Night Jazz",
+    )
+
+
+def test_title_is_capped() -> None:
+    assert parse_link("plaza://h/1?title=" + "a" * 300).title == "a" * 200
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        RoomLink(1, ("wss://example.org:8989/janus",)),
+        RoomLink(1, ("ws://example.org:8188/janus",)),
+        RoomLink(2**53 - 1, ("wss://example.org:443/janus",)),
+        RoomLink(5, ("ws://[::1]:8188/janus",)),
+        RoomLink(77, ("wss://a.example:8989/janus", "wss://b.example:443/janus", "ws://[fe80::1]:8188/janus",
+                      "wss://c.example:9000/janus?x=1&y=2")),
+        RoomLink(3, ("wss://example.org:8989/janus",), title="Jazz & Blues = 100% live? ça va / ok #1"),
+        RoomLink(3, ("ws://127.0.0.1:8188/janus", "wss://b.example:8989/janus"), title="two"),
+    ],
+)
+def test_round_trip(link: RoomLink) -> None:
+    text = format_link(link)
+    assert text == link.format()
+    assert parse_link(text) == link
+    assert format_link(parse_link(text)) == text
+
+
+def test_format_is_canonical() -> None:
+    assert format_link(RoomLink(9, ("ws://h:8188/janus",))) == "plaza+ws://h:8188/9"
+    assert format_link(RoomLink(9, ("wss://h:8989/janus", "ws://g:1/janus"), "T")) == (
+        "plaza://h:8989/9?server=ws://g:1/janus&title=T"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: format_link() fills a missing port with Plaza's default (8989/8188) instead of the URL scheme's "
+    "(443/80), so wss://h/janus becomes a link to wss://h:8989/janus",
+)
+@pytest.mark.parametrize("server", ["wss://example.org/janus", "ws://example.org/janus"])
+def test_round_trip_of_a_server_without_an_explicit_port(server: str) -> None:
+    parsed = parse_link(format_link(RoomLink(1, (server,))))
+    assert parsed.servers[0] in (server, server.replace("/janus", ":443/janus"), server.replace("/janus", ":80/janus"))
+
+
+@pytest.mark.parametrize(
+    ("link", "problem"),
+    [
+        (RoomLink(1, ()), "at least one server"),
+        (RoomLink(1, ("wss://h:8989/other",)), "path /janus"),
+    ],
+)
+def test_format_rejects_what_cannot_be_a_link(link: RoomLink, problem: str) -> None:
+    with pytest.raises(LinkError, match=problem):
+        format_link(link)
+
+
+# ---------------------------------------------------------------------------------------------- bad links
+MANY_SERVERS = "plaza://h/1?" + "&".join(f"server=ws://s{i}.example/janus" for i in range(MAX_SERVERS))
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param("", "empty", id="empty"),
+        pytest.param("   \t\n", "empty", id="blank"),
+        pytest.param("example.org/1234", "should start with plaza://", id="no-scheme"),
+        pytest.param("https://example.org/1234", "unknown link type 'https://'", id="wrong-scheme"),
+        pytest.param("wss://example.org:8989/janus", "unknown link type 'wss://'", id="server-url-not-link"),
+        pytest.param("plaza:///1234", "no server host", id="no-host"),
+        pytest.param("plaza://example.org", "no room number", id="no-room"),
+        pytest.param("plaza://example.org/", "no room number", id="no-room-slash"),
+        pytest.param("plaza://example.org/lobby", "'lobby' is not a room number", id="room-word"),
+        pytest.param("plaza://example.org/-5", "'-5' is not a room number", id="room-negative"),
+        pytest.param("plaza://example.org/1.5", "'1.5' is not a room number", id="room-float"),
+        pytest.param("plaza://example.org/1/2", "'1/2' is not a room number", id="room-path"),
+        pytest.param("plaza://example.org/\u0661\u0662", "is not a room number", id="room-arabic-digits"),
+        pytest.param("plaza://example.org/0", "room number 0 is out of range", id="room-zero"),
+        pytest.param("plaza://example.org/9007199254740992", "out of range", id="room-too-big"),
+        pytest.param("plaza://example.org:99999/1", "port", id="port-too-big"),
+        pytest.param("plaza://example.org:http/1", "port", id="port-not-number"),
+        pytest.param("plaza://example.org:-1/1", "port", id="port-negative"),
+        pytest.param("plaza://[::1/1", "not a valid link", id="bad-ipv6"),
+        pytest.param("plaza://user:pw@example.org/1", "credentials", id="credentials"),
+        pytest.param("plaza://user@example.org/1", "credentials", id="username"),
+        pytest.param("plaza://h/1?secret=abc", "must not carry secrets ('secret=", id="secret"),
+        pytest.param("plaza://h/1?pin=1234", "must not carry secrets ('pin=", id="pin"),
+        pytest.param("plaza://h/1?token=t", "must not carry secrets ('token=", id="token"),
+        pytest.param("plaza://h/1?password=p", "must not carry secrets ('password=", id="password"),
+        pytest.param("plaza://h/1?admin_key=k", "must not carry secrets ('admin_key=", id="admin-key"),
+        pytest.param("plaza://h/1?title=x&secret=", "must not carry secrets", id="empty-secret"),
+        pytest.param("plaza://h/1?colour=blue", "unknown link option 'colour'", id="unknown-option"),
+        pytest.param("plaza://h/1?server", "malformed", id="option-without-value"),
+        pytest.param("plaza://h/1?server=https://b.example/janus", "must start with ws:// or wss://",
+                     id="server-https"),
+        pytest.param("plaza://h/1?server=b.example:8188", "must start with ws:// or wss://", id="server-no-scheme"),
+        pytest.param("plaza://h/1?server=", "must start with ws:// or wss://", id="server-empty"),
+        pytest.param("plaza://h/1?server=ws:///janus", "has no host", id="server-no-host"),
+        pytest.param("plaza://h/1?server=ws://b.example:70000/janus", "invalid port", id="server-bad-port"),
+        pytest.param("plaza://h/1?server=wss://u:p@b.example/janus", "credentials", id="server-credentials"),
+        pytest.param(MANY_SERVERS, f"more than {MAX_SERVERS} servers", id="too-many-servers"),
+        pytest.param("plaza://h/1?title=" + "x" * MAX_LINK_LENGTH, f"longer than {MAX_LINK_LENGTH}", id="too-long"),
+    ],
+)
+def test_malformed_links_name_the_problem(text: str, problem: str) -> None:
+    with pytest.raises(LinkError) as info:
+        parse_link(text)
+    assert problem in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_the_server_limit_counts_the_first_server() -> None:
+    # MAX_SERVERS - 1 extra servers plus the authority's server is exactly the limit.
+    text = "plaza://h/1?" + "&".join(f"server=ws://s{i}.example/janus" for i in range(MAX_SERVERS - 1))
+    assert len(parse_link(text).servers) == MAX_SERVERS
+
+
+def test_the_length_limit_is_inclusive() -> None:
+    head = "plaza://h/1?title="
+    assert parse_link(head + "x" * (MAX_LINK_LENGTH - len(head))).title == "x" * 200
+
+
+def test_error_messages_never_echo_a_secret() -> None:
+    for text in ("plaza://h/1?secret=hunter2", "plaza://bob:hunter2@h/1", "plaza://h/1?server=ws://u:hunter2@b/janus"):
+        with pytest.raises(LinkError) as info:
+            parse_link(text)
+        assert "hunter2" not in str(info.value)
