@@ -116,7 +116,7 @@ def format_link(link: RoomLink) -> str:
         raise LinkError("a link needs at least one server")
     first = urlsplit(link.servers[0])
     scheme = "plaza" if first.scheme == "wss" else "plaza+ws"
-    _ws, default_port = SCHEMES[scheme]
+    default_port = 443 if first.scheme == "wss" else 80  # the URL's own default, not the link's
     host = first.hostname or ""
     netloc = f"[{host}]" if ":" in host else host
     if first.path not in ("/janus", "/", ""):

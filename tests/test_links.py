@@ -86,11 +86,6 @@ def test_format_is_canonical() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: format_link() fills a missing port with Plaza's default (8989/8188) instead of the URL scheme's "
-    "(443/80), so wss://h/janus becomes a link to wss://h:8989/janus",
-)
 @pytest.mark.parametrize("server", ["wss://example.org/janus", "ws://example.org/janus"])
 def test_round_trip_of_a_server_without_an_explicit_port(server: str) -> None:
     parsed = parse_link(format_link(RoomLink(1, (server,))))

@@ -65,6 +65,7 @@ class JanusSession:
         self._handles: dict[int, PluginHandle] = {}
         self._keepalive_task: asyncio.Task[None] | None = None
         self._closing = False
+        self._close_task: asyncio.Task[None] | None = None
         self._loss_callbacks: list[Callable[[JanusError], None]] = []
         self.lost: asyncio.Future[JanusError] = asyncio.get_running_loop().create_future()
         transport.on_message = self._on_message
@@ -240,7 +241,7 @@ class JanusSession:
         self._fail_all(reason, notify=True)
         if not self._closing:
             # Close the socket too: a session Janus forgot is of no use, and a half-open socket hides that.
-            asyncio.get_running_loop().create_task(self.transport.close())
+            self._close_task = asyncio.get_running_loop().create_task(self.transport.close())
 
     def _fail_all(self, reason: JanusError, *, notify: bool) -> None:
         if not self.lost.done():

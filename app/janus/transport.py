@@ -17,6 +17,9 @@ from app.janus.errors import ProtocolError, RequestTimeout, TransportClosed
 from app.janus.redact import redacted_json
 
 log = logging.getLogger(__name__)
+# websockets logs raw frames at DEBUG, secrets included: give it a logger that never goes below INFO.
+_ws_log = logging.getLogger(f"{__name__}.websockets")
+_ws_log.setLevel(logging.INFO)
 
 MessageCallback = Callable[[dict[str, Any]], None]
 CloseCallback = Callable[[Exception], None]
@@ -52,6 +55,8 @@ class WebSocketTransport:
                     open_timeout=None,
                     ping_interval=None,  # Janus keepalives do the liveness work
                     compression=None,
+                    close_timeout=1.0,  # a black-holed peer must not hold up our shutdown for 10 s
+                    logger=_ws_log,
                 )
         except TimeoutError:
             raise RequestTimeout(f"could not reach {url} within {timeout:g} s") from None
@@ -62,8 +67,10 @@ class WebSocketTransport:
         except OSError as exc:
             reason = exc.strerror or str(exc) or type(exc).__name__
             raise TransportClosed(f"could not connect to {url}: {reason}") from None
-        transport = cls(url, ws)
-        return transport
+        if ws.subprotocol != "janus-protocol":
+            await ws.close()
+            raise TransportClosed(f"{url} did not accept the Janus WebSocket protocol (is it a Janus server?)")
+        return cls(url, ws)
 
     def start(self) -> None:
         """Start reading; call after the callbacks are set."""

@@ -58,9 +58,16 @@ class PlayoutBuffer:
             self._buffered += len(pcm)
             self.counters.pushed_samples += len(pcm)
             while self._buffered > self.max_samples and self._chunks:
-                dropped = self._chunks.popleft()
-                self._buffered -= len(dropped)
-                self.counters.dropped_samples += len(dropped)
+                excess = self._buffered - self.max_samples
+                head = self._chunks[0]
+                if len(head) <= excess:
+                    self._chunks.popleft()
+                    dropped = len(head)
+                else:  # keep the newest part of the oldest block
+                    self._chunks[0] = head[excess:]
+                    dropped = excess
+                self._buffered -= dropped
+                self.counters.dropped_samples += dropped
 
     def reset(self) -> None:
         """Forget what is buffered (a new stream starts)."""

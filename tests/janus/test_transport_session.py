@@ -414,11 +414,6 @@ async def test_default_request_timeout_applies(server: ScriptedServer) -> None:
         await session.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: WebSocketTransport.close() awaits websockets' close handshake with its default close_timeout "
-    "(10 s), so JanusSession.close() ('best effort, short') blocks 10 s when the peer is black-holed",
-)
 async def test_close_is_short_when_the_peer_is_black_holed(server: ScriptedServer) -> None:
     # The server stops reading: no keepalive ack, no answer to 'destroy', no close handshake.
     server.always("keepalive", ss.freeze())
@@ -556,11 +551,6 @@ async def test_plaza_wire_log_redacts_secrets(caplog: pytest.LogCaptureFixture) 
     assert _leaks(ours) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: app/janus/transport.py opens the socket without `logger=`, so at DEBUG (plaza -vv) "
-    "websockets.client logs every raw frame (first 48 + last 24 chars), bypassing redaction",
-)
 async def test_no_secret_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # before connecting: websockets decides at connect time whether to log frames
     async with ScriptedServer() as server:

@@ -239,11 +239,6 @@ def test_max_buffer_drops_the_oldest_and_counts_it() -> None:
     assert playout.counters.pushed_samples == 8 * FRAME_SAMPLES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: PlayoutBuffer.push drops whole chunks only, so one block longer than max_ms empties the buffer "
-    "instead of keeping its newest max_ms",
-)
 def test_one_block_longer_than_the_cap_keeps_its_newest_part() -> None:
     playout = PlayoutBuffer(max_ms=100.0)  # 4800 samples
     playout.push(ramp(0, 6000))
