@@ -21,7 +21,7 @@ class OpusStreamDecoder:
     def __init__(self) -> None:
         try:
             import opuslib
-        except Exception as exc:  # noqa: BLE001 - opuslib raises plain Exception when libopus is missing
+        except Exception as exc:
             raise OpusDecodeError(f"libopus is not available ({exc}); install libopus0") from None
         self._opuslib = opuslib
         self._decoder = opuslib.Decoder(SAMPLE_RATE, CHANNELS)
