@@ -1,0 +1,145 @@
+"""Application bootstrap: QApplication + qasync event loop, the main window, and `plaza demo`'s local room.
+
+Shutdown order matters with qasync: Qt must not quit on its own when the window closes (the loop would stop
+while cleanup still awaits: "Event loop stopped before Future completed"). So quitOnLastWindowClosed is off,
+closing the window starts `MainWindow.shutdown()`, `_main()` awaits `window.finished`, closes the local room,
+and returns; qasync.run() then stops the loop and Qt with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import cast
+
+# PySide6 must be imported before qasync, which picks the first Qt binding already loaded.
+from PySide6.QtWidgets import QApplication
+
+import qasync  # isort: skip
+
+from app import __version__
+from app.local.janus_config import LocalRoomConfig
+from app.local.janus_process import LocalServerError
+from app.local.room import LocalRoom
+from app.room.listener import DEFAULT_CONNECT_TIMEOUT
+from app.ui.i18n import Translations
+from app.ui.icons import app_icon
+from app.ui.main_window import MainWindow
+from app.ui.settings import APPLICATION, ORGANIZATION, AppSettings
+from app.ui.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_DEMO_FAILED = 1
+
+
+def create_application() -> QApplication:
+    """The QApplication, configured for Plaza (reused if one exists, e.g. under pytest-qt)."""
+    existing = QApplication.instance()
+    app = cast(QApplication, existing) if existing is not None else QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("Plaza")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("plaza")
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # we quit after async cleanup, not when the window goes away
+    return app
+
+
+def local_room_from_serve_args(args: argparse.Namespace) -> LocalRoom:
+    """The LocalRoom `plaza demo` describes.
+
+    Same mapping as app.cli.local_room_from_args: app.ui sits below app.cli in the layers contract and
+    must not import it; callers that have a LocalRoom already pass it as `local_room=`.
+    """
+    config = LocalRoomConfig(
+        room_id=args.room, title=args.title, ws_ip=args.host, ws_port=args.port, forward_port=0,
+        ice_enforce_list=getattr(args, "ice_interface", ""),
+    )
+    netns = getattr(args, "netns", "")
+    prefix = ["ip", "netns", "exec", netns] if netns else []
+    speaker = None if args.speaker == "none" else args.speaker
+    return LocalRoom(config, prefix=prefix, speaker=speaker)
+
+
+async def run_main_window(
+    link: str | None = None,
+    *,
+    local_room: LocalRoom | None = None,
+    use_device: bool = True,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    settings: AppSettings | None = None,
+) -> int:
+    """Show the window, optionally start a local room and join it, and return once all is cleaned up."""
+    app = create_application()
+    already_running = asyncio.all_tasks()  # (under tests, the test's own task)
+    settings = settings if settings is not None else AppSettings()
+    translations = Translations()
+    translations.apply(settings.language())
+    window = MainWindow(settings, translations, use_device=use_device, connect_timeout=connect_timeout)
+    tasks = TaskSet()
+    app.lastWindowClosed.connect(lambda: tasks.start(window.shutdown(), name="plaza-shutdown"))
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, window.close)  # Ctrl-C / kill: close like the user would
+            handled.append(sig)
+    exit_code = EXIT_OK
+    window.show()
+    log.info("window open (language %s)", translations.language)
+    try:
+        if local_room is not None:
+            window.demo_starting()
+            try:
+                await local_room.start()
+            except (LocalServerError, ValueError, OSError) as exc:
+                log.error("the demo room could not start: %s", exc)
+                window.demo_failed(str(exc))
+                exit_code = EXIT_DEMO_FAILED
+            else:
+                window.join(local_room.config.link_text)
+        elif link:
+            window.join_view.set_link_text(link)
+            window.join(link)
+        await window.finished.wait()
+        await tasks.join()
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        with contextlib.suppress(RuntimeError, TypeError):
+            app.lastWindowClosed.disconnect()
+        if local_room is not None:
+            await local_room.close()
+        window.deleteLater()
+    leftover = sorted(t.get_name() for t in asyncio.all_tasks() - already_running)
+    if leftover:  # asyncio.run() will cancel them; say so, since it means some close() did not finish its work
+        log.warning("%d task(s) still running at exit: %s", len(leftover), ", ".join(leftover))
+    else:
+        log.info("shut down cleanly")
+    return exit_code
+
+
+def run_window(
+    link: str | None = None,
+    serve_args: argparse.Namespace | None = None,
+    *,
+    local_room: LocalRoom | None = None,
+    use_device: bool = True,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> int:
+    """`plaza` / `plaza window [LINK]` / `plaza demo`: run the window until it is closed; the exit code."""
+    create_application()
+    if local_room is None and serve_args is not None:
+        local_room = local_room_from_serve_args(serve_args)
+    try:
+        return cast(int, qasync.run(run_main_window(link, local_room=local_room, use_device=use_device,
+                                                    connect_timeout=connect_timeout)))
+    except KeyboardInterrupt:  # Ctrl-C before the loop could install its handler
+        return 130

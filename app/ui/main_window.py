@@ -1,0 +1,300 @@
+"""The main window: a join view and a room view on a stack, and the one ListenSession behind them.
+
+Sessions are asyncio objects; Qt slots start their coroutines through a TaskSet (strong references, logged
+failures). Closing the window does not block in closeEvent: it accepts, then `shutdown()` leaves the room
+and waits for every task; `finished` is set when all is clean, and the application quits after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
+
+from app import __version__
+from app.links import LinkError, RoomLink, parse_link
+from app.media.output import AudioOutputError, list_output_devices
+from app.room.errors import RoomError
+from app.room.listen import ListenSession
+from app.room.listener import DEFAULT_CONNECT_TIMEOUT
+from app.room.status import RoomStatus, StatusChange
+from app.ui.i18n import LANGUAGES, Translations
+from app.ui.icons import app_icon
+from app.ui.join_view import JoinView
+from app.ui.room_view import RoomView
+from app.ui.settings import AppSettings
+from app.ui.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+
+class _StatusBridge(QObject):
+    """Carries StatusModel callbacks into Qt; queued automatically if a callback ever comes from a thread."""
+
+    changed = Signal(object, object)  # (ListenSession, StatusChange)
+
+
+class MainWindow(QMainWindow):
+    """Join a room by link, listen, leave; menus for room actions and the UI language."""
+
+    def __init__(
+        self,
+        settings: AppSettings | None = None,
+        translations: Translations | None = None,
+        *,
+        use_device: bool = True,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings if settings is not None else AppSettings()
+        self.translations = translations if translations is not None else Translations()
+        self.use_device = use_device
+        self.connect_timeout = connect_timeout
+        self.session: ListenSession | None = None
+        self.finished = asyncio.Event()  # set once shutdown() has left the room and all tasks are done
+        self._tasks = TaskSet()
+        self._join_task: asyncio.Task[None] | None = None
+        self._shutdown_task: asyncio.Task[None] | None = None
+        self._bridge = _StatusBridge(self)
+        self._bridge.changed.connect(self._on_status)
+
+        self.setWindowIcon(app_icon())
+        self.setObjectName("plazaMainWindow")
+        self.join_view = JoinView()
+        self.room_view = RoomView()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.join_view)
+        self.stack.addWidget(self.room_view)
+        self.setCentralWidget(self.stack)
+        self.resize(520, 420)
+
+        self.join_view.join_requested.connect(self.join)
+        self.room_view.leave_requested.connect(self.leave)
+        self.room_view.volume_changed.connect(self._on_volume)
+        self.room_view.mute_toggled.connect(self._on_mute)
+        self.room_view.device_chosen.connect(self._on_device)
+        self._build_menus()
+        self.join_view.set_recent(self.settings.recent_links())
+        self.retranslate()
+        self._update_actions()
+
+    # ------------------------------------------------------------------ menus and i18n
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.room_menu = bar.addMenu("")
+        self.leave_action = QAction(self)
+        self.leave_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.leave_action.triggered.connect(self.leave)
+        self.mute_action = QAction(self)
+        self.mute_action.setCheckable(True)
+        self.mute_action.setShortcut(QKeySequence("M"))
+        self.mute_action.toggled.connect(self.room_view.set_muted)
+        self.clear_recent_action = QAction(self)
+        self.clear_recent_action.triggered.connect(self.clear_recent)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        self.quit_action.triggered.connect(self.close)
+        self.room_menu.addActions([self.leave_action, self.mute_action])
+        self.room_menu.addSeparator()
+        self.room_menu.addAction(self.clear_recent_action)
+        self.room_menu.addSeparator()
+        self.room_menu.addAction(self.quit_action)
+
+        self.view_menu = bar.addMenu("")
+        self.language_menu = self.view_menu.addMenu("")
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.language_actions: dict[str, QAction] = {}
+        for code in ("", *LANGUAGES):
+            action = QAction(LANGUAGES.get(code, ""), self)
+            action.setCheckable(True)
+            action.setData(code)
+            action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
+            group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[code] = action
+        self.language_actions.get(self.settings.language(), self.language_actions[""]).setChecked(True)
+
+        self.help_menu = bar.addMenu("")
+        self.about_action = QAction(self)
+        self.about_action.triggered.connect(self.show_about)
+        self.help_menu.addAction(self.about_action)
+
+    def retranslate(self) -> None:
+        self.room_menu.setTitle(self.tr("&Room"))
+        self.leave_action.setText(self.tr("&Leave room"))
+        self.mute_action.setText(self.tr("&Mute"))
+        self.clear_recent_action.setText(self.tr("Clear &recent rooms"))
+        self.quit_action.setText(self.tr("&Quit"))
+        self.view_menu.setTitle(self.tr("&View"))
+        self.language_menu.setTitle(self.tr("&Language"))
+        self.language_actions[""].setText(self.tr("&System default"))
+        self.help_menu.setTitle(self.tr("&Help"))
+        self.about_action.setText(self.tr("&About Plaza"))
+        self._update_title()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def set_language(self, code: str) -> None:
+        """Menu View → Language: remember the choice and switch every widget at once."""
+        self.settings.set_language(code)
+        self.translations.apply(code)
+        self.language_actions.get(code, self.language_actions[""]).setChecked(True)
+
+    def clear_recent(self) -> None:
+        self.settings.clear_recent_links()
+        self.join_view.set_recent([])
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("About Plaza"),
+                          self.tr("Plaza {version}\nLive audio rooms.").format(version=__version__),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # never exec(): a nested loop inside qasync re-enters running tasks
+
+    def _update_title(self) -> None:
+        if self.stack.currentWidget() is self.room_view:
+            self.setWindowTitle(self.tr("{room} — Plaza").format(room=self.room_view.room_title()))
+        else:
+            self.setWindowTitle(self.tr("Plaza"))
+
+    def _update_actions(self) -> None:
+        in_room = self.stack.currentWidget() is self.room_view
+        self.leave_action.setEnabled(in_room)
+        self.mute_action.setEnabled(in_room)
+
+    # ------------------------------------------------------------------ demo room notices (run_window)
+    def demo_starting(self) -> None:
+        self.join_view.set_busy(True)
+        self.join_view.show_notice(self.tr("Starting the demo room…"))
+
+    def demo_failed(self, reason: str) -> None:
+        self.join_view.set_busy(False)
+        self.join_view.show_error(self.tr("The demo room could not start: {reason}").format(reason=reason))
+
+    # ------------------------------------------------------------------ join / leave
+    def join(self, text: str) -> bool:
+        """Join the room of `text`; a malformed link is explained in the join view. True if joining."""
+        if self.finished.is_set() or self._shutdown_task is not None:
+            return False
+        try:
+            link = parse_link(text)
+        except LinkError as exc:
+            self.join_view.show_error(self.tr("Cannot use this link: {reason}").format(reason=str(exc)))
+            return False
+        if self.session is not None:
+            self.leave()
+        self.join_view.clear_message()
+        self.join_view.set_busy(False)
+        self.join_view.set_recent(self.settings.add_recent_link(text))
+        self._start_session(link)
+        return True
+
+    def _start_session(self, link: RoomLink) -> None:
+        session = ListenSession(link, use_device=self.use_device, connect_timeout=self.connect_timeout)
+        session.playout.volume = self.room_view.volume()
+        session.playout.muted = self.room_view.muted()
+        session.status.subscribe(lambda change: self._bridge.changed.emit(session, change))
+        self.session = session
+        self.room_view.set_room(link.room_id, link.title)
+        self.room_view.set_status(RoomStatus.CONNECTING)
+        self.room_view.set_devices(list_output_devices(), None)
+        self.stack.setCurrentWidget(self.room_view)
+        self.room_view.volume_slider.setFocus()
+        self._update_actions()
+        self._update_title()
+        self._join_task = self._tasks.start(self._run_join(session), name="plaza-join")
+
+    async def _run_join(self, session: ListenSession) -> None:
+        try:
+            await session.start()
+        except RoomError:
+            return  # the status model already says "Error: reason"
+        except (AudioOutputError, OSError) as exc:
+            if session is self.session:
+                self.room_view.set_status(RoomStatus.ERROR, str(exc))
+            return
+        if session is self.session:
+            self.room_view.set_output_error(session.output_error)
+
+    def _on_status(self, session: object, change: object) -> None:
+        if not isinstance(session, ListenSession) or session is not self.session:
+            return  # a session we already left
+        if isinstance(change, StatusChange):
+            self.room_view.set_status(change.status, change.detail)
+            self.room_view.set_output_error(session.output_error)
+
+    def leave(self) -> None:
+        """Back to the join view at once; the session closes in the background."""
+        session, self.session = self.session, None
+        join_task, self._join_task = self._join_task, None
+        self.stack.setCurrentWidget(self.join_view)
+        self.join_view.link_edit.setFocus()
+        self._update_actions()
+        self._update_title()
+        if session is not None:
+            self._tasks.start(self._close_session(session, join_task), name="plaza-leave")
+
+    @staticmethod
+    async def _close_session(session: ListenSession, join_task: asyncio.Task[None] | None) -> None:
+        if join_task is not None and not join_task.done():
+            join_task.cancel()
+            await asyncio.wait({join_task})
+        await session.close()
+        log.info("left room %s", session.link.room_id)
+
+    # ------------------------------------------------------------------ controls
+    def _on_volume(self, volume: float) -> None:
+        if self.session is not None:
+            self.session.playout.volume = volume
+
+    def _on_mute(self, muted: bool) -> None:
+        self.mute_action.setChecked(muted)
+        if self.session is not None:
+            self.session.playout.muted = muted
+
+    def _on_device(self, device: object) -> None:
+        if self.session is not None:
+            index = device if isinstance(device, int) else None
+            self._tasks.start(self._switch_device(self.session, index), name="plaza-set-device")
+
+    async def _switch_device(self, session: ListenSession, device: int | None) -> None:
+        try:
+            await session.set_device(device)
+        except (AudioOutputError, OSError) as exc:  # fall_back_to_clock normally absorbs these
+            session.output_error = str(exc)
+        if session is self.session:
+            self.room_view.set_output_error(session.output_error)
+
+    # ------------------------------------------------------------------ shutdown
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Accept at once (the window hides) and clean up asynchronously; see shutdown()."""
+        if self._shutdown_task is None and not self.finished.is_set():
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:  # no loop (e.g. interpreter teardown): nothing async can run any more
+                log.warning("window closed without a running event loop; the session was not closed")
+                self.finished.set()
+            else:
+                self._shutdown_task = asyncio.ensure_future(self._shutdown())
+        event.accept()
+
+    async def shutdown(self) -> None:
+        """Leave the room and wait for every task this window started; idempotent."""
+        if self._shutdown_task is None:
+            self._shutdown_task = asyncio.ensure_future(self._shutdown())
+        await asyncio.shield(self._shutdown_task)
+
+    async def _shutdown(self) -> None:
+        try:
+            self.leave()
+            await self._tasks.join()
+        finally:
+            self.finished.set()

@@ -1,0 +1,237 @@
+"""The room view: title, status, volume, local mute, output device, Leave.
+
+A passive widget: it shows what the main window tells it (status, output problems, devices) and emits the
+user's intents as signals. It keeps the raw values (status, detail, title) so it can rebuild every string
+when the language changes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.media.output import OutputDevice
+from app.room.status import RoomStatus
+
+STATUS_STYLES = {
+    RoomStatus.LIVE: "color: #1b7f3b; font-weight: bold;",
+    RoomStatus.ERROR: "color: #b00020;",
+}
+
+
+class RoomView(QWidget):
+    """Controls for the room being listened to; the main window wires them to the session."""
+
+    volume_changed = Signal(float)  # 0.0 .. 1.0
+    mute_toggled = Signal(bool)
+    device_chosen = Signal(object)  # int device index, or None for the system default
+    leave_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("roomView")
+        self._room_id = 0
+        self._title = ""
+        self._status = RoomStatus.IDLE
+        self._detail = ""
+        self._output_error: str | None = None
+        self._devices: list[OutputDevice] = []
+        self._device: int | None = None
+
+        self.title_label = QLabel()
+        self.title_label.setObjectName("roomTitle")
+        self.title_label.setWordWrap(True)
+        font = QFont(self.title_label.font())
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("roomStatus")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.output_label = QLabel()
+        self.output_label.setObjectName("outputError")
+        self.output_label.setWordWrap(True)
+        self.output_label.setStyleSheet("color: #8a5a00;")
+        self.output_label.hide()
+
+        self.volume_slider = QSlider(Qt.Orientation.Horizontal)
+        self.volume_slider.setObjectName("volumeSlider")
+        self.volume_slider.setRange(0, 100)
+        self.volume_slider.setValue(100)
+        self.volume_slider.setPageStep(10)
+        self.volume_value = QLabel()
+        self.volume_value.setMinimumWidth(48)
+        self.mute_box = QCheckBox()
+        self.mute_box.setObjectName("muteBox")
+        self.device_combo = QComboBox()
+        self.device_combo.setObjectName("deviceCombo")
+        self.leave_button = QPushButton()
+        self.leave_button.setObjectName("leaveButton")
+
+        self.volume_label = QLabel()
+        self.volume_label.setBuddy(self.volume_slider)
+        self.device_label = QLabel()
+        self.device_label.setBuddy(self.device_combo)
+        volume_row = QHBoxLayout()
+        volume_row.addWidget(self.volume_slider, 1)
+        volume_row.addWidget(self.volume_value)
+        volume_row.addWidget(self.mute_box)
+        form = QFormLayout()
+        form.addRow(self.volume_label, volume_row)
+        form.addRow(self.device_label, self.device_combo)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.leave_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.output_label)
+        layout.addSpacing(12)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        QWidget.setTabOrder(self.volume_slider, self.mute_box)
+        QWidget.setTabOrder(self.mute_box, self.device_combo)
+        QWidget.setTabOrder(self.device_combo, self.leave_button)
+
+        self.volume_slider.valueChanged.connect(self._on_volume)
+        self.mute_box.toggled.connect(self.mute_toggled)
+        self.device_combo.activated.connect(self._on_device_activated)
+        self.leave_button.clicked.connect(self.leave_requested)
+        self.retranslate()
+
+    # ------------------------------------------------------------------ i18n
+    def retranslate(self) -> None:
+        self.volume_label.setText(self.tr("Vol&ume:"))
+        self.volume_slider.setAccessibleName(self.tr("Volume"))
+        self.mute_box.setText(self.tr("&Mute"))
+        self.mute_box.setAccessibleName(self.tr("Mute this room on this computer"))
+        self.mute_box.setToolTip(self.tr("Silence the room here only (M)"))
+        self.device_label.setText(self.tr("Output &device:"))
+        self.device_combo.setAccessibleName(self.tr("Output device"))
+        self.leave_button.setText(self.tr("&Leave"))
+        self.leave_button.setAccessibleName(self.tr("Leave the room"))
+        self.leave_button.setToolTip(self.tr("Leave the room (Ctrl+L)"))
+        self.status_label.setAccessibleName(self.tr("Room status"))
+        self.title_label.setAccessibleName(self.tr("Room title"))
+        self._show_title()
+        self._show_status()
+        self._show_output_error()
+        self._show_volume(self.volume_slider.value())
+        self._fill_devices()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # ------------------------------------------------------------------ what the window tells us
+    def set_room(self, room_id: int, title: str) -> None:
+        self._room_id, self._title = room_id, title
+        self._status, self._detail, self._output_error = RoomStatus.IDLE, "", None
+        self._show_title()
+        self._show_status()
+        self._show_output_error()
+
+    def set_status(self, status: RoomStatus, detail: str = "") -> None:
+        self._status, self._detail = status, detail
+        self._show_status()
+
+    def set_output_error(self, reason: str | None) -> None:
+        self._output_error = reason
+        self._show_output_error()
+
+    def set_devices(self, devices: list[OutputDevice], current: int | None) -> None:
+        self._devices, self._device = list(devices), current
+        self._fill_devices()
+
+    def status_text(self) -> str:
+        return self.status_label.text()
+
+    # ------------------------------------------------------------------ rendering
+    def room_title(self) -> str:
+        return self._title or self.tr("Room {number}").format(number=self._room_id)
+
+    def _show_title(self) -> None:
+        self.title_label.setText(self.room_title())
+
+    def _show_status(self) -> None:
+        if self._status == RoomStatus.CONNECTING:
+            text = self.tr("Connecting…")
+        elif self._status == RoomStatus.LIVE:
+            text = self.tr("Live")
+        elif self._status == RoomStatus.ENDED:
+            text = self.tr("Ended")
+        elif self._status == RoomStatus.ERROR:
+            text = self.tr("Error: {reason}").format(reason=self._detail or self.tr("unknown problem"))
+        else:
+            text = self.tr("Not connected")
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet(STATUS_STYLES.get(self._status, ""))
+        self.status_label.setToolTip(self._detail if self._status == RoomStatus.LIVE else "")
+        self.status_label.setAccessibleDescription(text)
+
+    def _show_output_error(self) -> None:
+        if self._output_error:
+            self.output_label.setText(
+                self.tr("No sound device: {reason}. Playing silently.").format(reason=self._output_error))
+            self.output_label.show()
+        else:
+            self.output_label.clear()
+            self.output_label.hide()
+
+    def _show_volume(self, value: int) -> None:
+        self.volume_value.setText(self.tr("{percent} %").format(percent=value))
+
+    def _fill_devices(self) -> None:
+        combo = self.device_combo
+        combo.blockSignals(True)
+        try:
+            combo.clear()
+            combo.addItem(self.tr("System default"), None)
+            for device in self._devices:
+                name = self.tr("{name} (default)").format(name=device.name) if device.is_default else device.name
+                combo.addItem(name, device.index)
+            if not self._devices:
+                combo.setItemText(0, self.tr("No output devices found"))
+            combo.setEnabled(bool(self._devices))
+            found = combo.findData(self._device) if self._device is not None else 0
+            combo.setCurrentIndex(max(found, 0))
+        finally:
+            combo.blockSignals(False)
+
+    # ------------------------------------------------------------------ user input
+    def _on_volume(self, value: int) -> None:
+        self._show_volume(value)
+        self.volume_changed.emit(value / 100.0)
+
+    def _on_device_activated(self, row: int) -> None:
+        device = self.device_combo.itemData(row)
+        device = device if isinstance(device, int) else None
+        if device != self._device:
+            self._device = device
+            self.device_chosen.emit(device)
+
+    def volume(self) -> float:
+        return self.volume_slider.value() / 100.0
+
+    def set_volume(self, volume: float) -> None:
+        self.volume_slider.setValue(round(max(0.0, min(1.0, volume)) * 100))
+
+    def muted(self) -> bool:
+        return self.mute_box.isChecked()
+
+    def set_muted(self, muted: bool) -> None:
+        self.mute_box.setChecked(muted)

@@ -1,0 +1,84 @@
+"""Qt + asyncio in one loop for the UI tests, isolated settings, and window helpers.
+
+Every async test (and async fixture, e.g. the lab room) in tests/ui runs on a fresh `qasync.QEventLoop`,
+given to pytest-asyncio through its `pytest_asyncio_loop_factories` hook: awaiting in a test then also
+runs Qt's event processing, exactly as in the app. qtbot's blocking waits (waitSignal/waitUntil) would
+re-enter that loop from inside a task ("Cannot enter into task"), so async tests poll with `wait_until`
+and use qtbot only for synchronous input (keyClicks, mouseClick).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QApplication
+
+import qasync  # isort: skip  (PySide6 first: qasync binds to the Qt already imported)
+
+from app.ui.app import create_application
+from app.ui.i18n import TRANSLATED, Translations, build_translations, i18n_dir
+from app.ui.main_window import MainWindow
+from app.ui.settings import AppSettings
+from tests.ui.helpers import WindowFactory
+
+
+def _qasync_loop() -> asyncio.AbstractEventLoop:
+    app = create_application()  # quitOnLastWindowClosed off: closing a window must not stop the loop
+    return qasync.QEventLoop(app)
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
+    """Only items under tests/ui see this hook (conftest hooks are per directory)."""
+    return {"qasync": _qasync_loop}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_qsettings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Any QSettings made without an explicit file lands in a temp dir, never in the real user config."""
+    root = tmp_path_factory.mktemp("qsettings")
+    QStandardPaths.setTestModeEnabled(True)
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(root / "user"))
+        QSettings.setPath(fmt, QSettings.Scope.SystemScope, str(root / "system"))
+    yield root
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> AppSettings:
+    return AppSettings(QSettings(str(tmp_path / "plaza.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture(scope="session")
+def qm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fresh .qm files compiled from the .ts files in git (never a stale build lying in resources/)."""
+    directory = tmp_path_factory.mktemp("i18n")
+    for code in TRANSLATED:
+        shutil.copy(i18n_dir() / f"plaza_{code}.ts", directory)
+    build_translations(directory)
+    return directory
+
+
+@pytest.fixture
+async def make_window(settings: AppSettings, qm_dir: Path) -> AsyncIterator[WindowFactory]:
+    """Build shown MainWindows that play on the system clock (no sound card); all shut down after the test."""
+    windows: list[MainWindow] = []
+    translations = Translations(qm_dir)
+
+    def factory(*, connect_timeout: float = 5.0) -> MainWindow:
+        window = MainWindow(settings, translations, use_device=False, connect_timeout=connect_timeout)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield factory
+    for window in windows:
+        window.close()
+        await asyncio.wait_for(window.shutdown(), 15)
+        window.deleteLater()
+    translations.apply("en")  # the language is process-wide: do not leak it into the next test
+    QApplication.processEvents()

@@ -1,0 +1,83 @@
+"""The room view on its own: status texts, the no-sound-device notice, the device list, volume and mute signals."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.media.output import OutputDevice
+from app.room.status import RoomStatus
+from app.ui.room_view import RoomView
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def view(qtbot) -> RoomView:
+    widget = RoomView()
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+@pytest.mark.parametrize(("status", "detail", "text"), [
+    (RoomStatus.CONNECTING, "", "Connecting…"),
+    (RoomStatus.LIVE, "ws://h:8188/janus", "Live"),
+    (RoomStatus.ENDED, "room 5 has ended", "Ended"),
+    (RoomStatus.ERROR, "cannot reach ws://h:1/janus", "Error: cannot reach ws://h:1/janus"),
+    (RoomStatus.IDLE, "", "Not connected"),
+])
+def test_status_texts(view: RoomView, status: RoomStatus, detail: str, text: str) -> None:
+    view.set_room(5, "")
+    view.set_status(status, detail)
+    assert view.status_text() == text
+    assert view.status_label.accessibleDescription() == text
+
+
+def test_title_is_the_link_title_or_room_number(view: RoomView) -> None:
+    view.set_room(5, "Town hall")
+    assert view.title_label.text() == "Town hall"
+    view.set_room(6, "")
+    assert view.title_label.text() == "Room 6"
+
+
+def test_no_sound_device_notice(view: RoomView) -> None:
+    view.set_output_error("cannot open audio output default output: Error querying device -1")
+    assert not view.output_label.isHidden()
+    assert view.output_label.text() == ("No sound device: cannot open audio output default output: "
+                                        "Error querying device -1. Playing silently.")
+    view.set_output_error(None)
+    assert view.output_label.isHidden()
+    view.set_output_error("gone")
+    view.set_room(7, "")  # a new room starts without the old room's notice
+    assert view.output_label.isHidden()
+
+
+def test_device_list_and_choice(view: RoomView, qtbot) -> None:
+    view.set_devices([], None)
+    assert not view.device_combo.isEnabled()
+    assert view.device_combo.currentText() == "No output devices found"
+    view.set_devices([OutputDevice(0, "HDA Intel", False), OutputDevice(3, "USB headset", True)], None)
+    combo = view.device_combo
+    assert combo.isEnabled()
+    assert [combo.itemText(i) for i in range(combo.count())] == ["System default", "HDA Intel",
+                                                                 "USB headset (default)"]
+    with qtbot.waitSignal(view.device_chosen, timeout=1000) as chosen:
+        combo.setCurrentIndex(2)
+        combo.activated.emit(2)
+    assert chosen.args == [3]
+    with qtbot.waitSignal(view.device_chosen, timeout=1000) as chosen:
+        combo.setCurrentIndex(0)
+        combo.activated.emit(0)
+    assert chosen.args == [None]
+
+
+def test_volume_and_mute_signals(view: RoomView, qtbot) -> None:
+    with qtbot.waitSignal(view.volume_changed, timeout=1000) as volume:
+        view.volume_slider.setValue(40)
+    assert volume.args == [pytest.approx(0.4)]
+    assert view.volume_value.text() == "40 %"
+    with qtbot.waitSignal(view.mute_toggled, timeout=1000) as muted:
+        view.mute_box.click()
+    assert muted.args == [True]
+    view.set_volume(1.7)
+    assert view.volume() == 1.0
