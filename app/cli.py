@@ -162,16 +162,10 @@ def list_devices() -> int:
 
 # ------------------------------------------------------------------------------------------------ serve
 def local_room_from_args(args: argparse.Namespace) -> LocalRoom:
-    from app.local.janus_config import LocalRoomConfig
     from app.local.room import LocalRoom
 
-    config = LocalRoomConfig(
-        room_id=args.room, title=args.title, ws_ip=args.host, ws_port=args.port, forward_port=0,
-        ice_enforce_list=args.ice_interface,
-    )
-    prefix = ["ip", "netns", "exec", args.netns] if args.netns else []
-    speaker = None if args.speaker == "none" else args.speaker
-    return LocalRoom(config, prefix=prefix, speaker=speaker)
+    return LocalRoom.from_options(room_id=args.room, title=args.title, host=args.host, port=args.port,
+                                  speaker=args.speaker, netns=args.netns, ice_interface=args.ice_interface)
 
 
 async def serve(args: argparse.Namespace) -> int:
@@ -218,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.ui.app import run_window
 
     if command == "demo":
-        return run_window(None, serve_args=args)
+        return run_window(None, local_room=local_room_from_args(args))
     return run_window(getattr(args, "link", None))
 
 

@@ -46,6 +46,15 @@ class LocalRoom:
         self.speaker: StageSpeaker | None = None
         self._closed = False
 
+    @classmethod
+    def from_options(cls, *, room_id: int = 1234, title: str = "Plaza demo room", host: str = "127.0.0.1",
+                     port: int = 8188, speaker: str = "demo", netns: str = "", ice_interface: str = "") -> LocalRoom:
+        """The room `plaza serve` / `plaza demo` describe (`speaker="none"` for an empty stage)."""
+        config = LocalRoomConfig(room_id=room_id, title=title, ws_ip=host, ws_port=port, forward_port=0,
+                                 ice_enforce_list=ice_interface)
+        prefix = ["ip", "netns", "exec", netns] if netns else []
+        return cls(config, prefix=prefix, speaker=None if speaker == "none" else speaker)
+
     @property
     def link(self) -> RoomLink:
         return parse_link(self.config.link_text)

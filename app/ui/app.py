@@ -8,7 +8,6 @@ and returns; qasync.run() then stops the loop and Qt with it.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import QApplication
 import qasync  # isort: skip
 
 from app import __version__
-from app.local.janus_config import LocalRoomConfig
 from app.local.janus_process import LocalServerError
 from app.local.room import LocalRoom
 from app.room.listener import DEFAULT_CONNECT_TIMEOUT
@@ -50,22 +48,6 @@ def create_application() -> QApplication:
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # we quit after async cleanup, not when the window goes away
     return app
-
-
-def local_room_from_serve_args(args: argparse.Namespace) -> LocalRoom:
-    """The LocalRoom `plaza demo` describes.
-
-    Same mapping as app.cli.local_room_from_args: app.ui sits below app.cli in the layers contract and
-    must not import it; callers that have a LocalRoom already pass it as `local_room=`.
-    """
-    config = LocalRoomConfig(
-        room_id=args.room, title=args.title, ws_ip=args.host, ws_port=args.port, forward_port=0,
-        ice_enforce_list=getattr(args, "ice_interface", ""),
-    )
-    netns = getattr(args, "netns", "")
-    prefix = ["ip", "netns", "exec", netns] if netns else []
-    speaker = None if args.speaker == "none" else args.speaker
-    return LocalRoom(config, prefix=prefix, speaker=speaker)
 
 
 async def run_main_window(
@@ -128,7 +110,6 @@ async def run_main_window(
 
 def run_window(
     link: str | None = None,
-    serve_args: argparse.Namespace | None = None,
     *,
     local_room: LocalRoom | None = None,
     use_device: bool = True,
@@ -136,8 +117,6 @@ def run_window(
 ) -> int:
     """`plaza` / `plaza window [LINK]` / `plaza demo`: run the window until it is closed; the exit code."""
     create_application()
-    if local_room is None and serve_args is not None:
-        local_room = local_room_from_serve_args(serve_args)
     try:
         return cast(int, qasync.run(run_main_window(link, local_room=local_room, use_device=use_device,
                                                     connect_timeout=connect_timeout)))

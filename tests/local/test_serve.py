@@ -59,6 +59,20 @@ def test_rendered_config_has_fresh_secrets_and_private_permissions(tmp_path: Pat
         assert f.stat().st_mode & 0o077 == 0, f
 
 
+def test_serve_and_demo_options_describe_the_local_room() -> None:
+    from app.cli import build_parser, local_room_from_args
+
+    args = build_parser().parse_args(["demo", "--room", "9", "--title", "Lab", "--host", "198.18.0.1", "--port",
+                                      "8190", "--speaker", "none", "--netns", "plz-srv", "--ice-interface", "veth0"])
+    room = local_room_from_args(args)
+    assert (room.config.room_id, room.config.title, room.config.ws_ip, room.config.ws_port) == (9, "Lab",
+                                                                                                 "198.18.0.1", 8190)
+    assert room.config.ice_enforce_list == "veth0"
+    assert room.prefix == ["ip", "netns", "exec", "plz-srv"]
+    assert room.speaker_spec is None
+    assert local_room_from_args(build_parser().parse_args(["serve"])).speaker_spec == "demo"
+
+
 @pytest.mark.lab
 async def test_serve_prints_a_link_and_ctrl_c_removes_everything(lab, tmp_path: Path) -> None:
     env = dict(os.environ, TMPDIR=str(tmp_path))
