@@ -196,7 +196,10 @@ class JanusSession:
         if isinstance(sender, int) and sender in self._handles:
             self._handles[sender]._on_event(message)
             return
-        if kind in ("ack", "success", "error", "event") and transaction is not None:
+        if kind == "ack":
+            # Janus may push a plugin's event before acking the request: a late ack is normal.
+            log.debug("%s: late or unknown ack", self.url)
+        elif kind in ("success", "error", "event") and transaction is not None:
             log.warning("%s: dropped a '%s' for unknown transaction", self.url, kind)
         elif kind in ("detached", "hangup", "webrtcup", "media", "slowlink") and isinstance(sender, int):
             log.debug("%s: '%s' for a handle we already detached", self.url, kind)

@@ -180,7 +180,8 @@ async def test_reply_for_unknown_transaction_is_dropped(
     handle = await session.attach("janus.plugin.streaming", timeout=2.0)
     assert handle.handle_id == 43
     warnings = janus_warnings(caplog)
-    assert sum("unknown transaction" in w for w in warnings) == len(stray), warnings
+    # A stray ack is normal (Janus may push the event before acking the request): logged at debug only.
+    assert sum("unknown transaction" in w for w in warnings) == len(stray) - 1, warnings
     # The stray 458 must not have been taken for this session's death.
     assert not session.is_lost
 
