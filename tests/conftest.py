@@ -41,6 +41,15 @@ def lab_problem() -> str | None:
 
 
 @pytest.fixture(scope="session")
+def janus_installed() -> None:
+    """Tests that need the janus package (not the lab): skip without it, but never under CI."""
+    if shutil.which("janus") is None:
+        if IN_CI:
+            pytest.fail("CI=true but Janus is not installed", pytrace=False)
+        pytest.skip("Janus is not installed (apt-get install janus)")
+
+
+@pytest.fixture(scope="session")
 def lab() -> object:
     problem = lab_problem()
     if problem is not None:

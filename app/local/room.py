@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import shutil
@@ -97,19 +96,6 @@ class LocalRoom:
             raise
         self.speaker = speaker
         return speaker
-
-    async def restart_janus(self, *, delay: float = 0.0, kill: bool = True) -> None:
-        """Kill (or stop) Janus and start it again with the same config (fault injection)."""
-        assert self.janus is not None
-        if kill:
-            self.janus.kill()
-            if self.janus.process is not None:
-                await self.janus.process.wait()
-        else:
-            await self.janus.stop()
-        if delay:
-            await asyncio.sleep(delay)
-        await self.janus.start()
 
     async def close(self) -> None:
         """Stop the speaker and Janus, remove the temp folder; idempotent."""

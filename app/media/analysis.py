@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -51,30 +50,3 @@ def dominant_frequency(pcm: np.ndarray) -> float:
         a, b, c = np.log(spectrum[k - 1 : k + 2] + 1e-12)
         k += 0.5 * (a - c) / (a - 2 * b + c)
     return float(k * SAMPLE_RATE / len(mono))
-
-
-@dataclass(frozen=True)
-class Gap:
-    start_s: float
-    duration_ms: float
-
-
-def silent_gaps(pcm: np.ndarray, *, skip_leading: bool = True) -> list[Gap]:
-    """Runs of silent 20 ms frames (after the first sound, if skip_leading)."""
-    loud = frame_rms(pcm) > SILENCE_RMS
-    gaps: list[Gap] = []
-    started = not skip_leading
-    run_start = None
-    for i, is_loud in enumerate(loud):
-        if is_loud:
-            if run_start is not None and started:
-                gaps.append(Gap(run_start * FRAME_SAMPLES / SAMPLE_RATE, (i - run_start) * 20.0))
-            run_start = None
-            started = True
-        elif run_start is None:
-            run_start = i
-    if run_start is not None and started:
-        gaps.append(Gap(run_start * FRAME_SAMPLES / SAMPLE_RATE, (len(loud) - run_start) * 20.0))
-    return gaps
-
-

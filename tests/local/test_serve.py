@@ -30,30 +30,25 @@ def test_serve_without_janus_says_how_to_install(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_serve_with_port_taken_names_the_port() -> None:
+def test_serve_with_port_taken_names_the_port(janus_installed: None) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         result = _plaza("serve", "--port", str(port))
-    if "was not found on PATH" in result.stderr:
-        pytest.skip("janus not installed")
     assert result.returncode == 1
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_rendered_config_has_fresh_secrets_and_private_permissions(tmp_path: Path) -> None:
-    try:
-        a, b = LocalRoomConfig(), LocalRoomConfig()
-        render(a, tmp_path / "a")
-        render(b, tmp_path / "b")
-    except FileNotFoundError:
-        pytest.skip("janus not installed")
+def test_rendered_config_has_fresh_secrets_and_private_permissions(janus_installed: None, tmp_path: Path) -> None:
+    a, b = LocalRoomConfig(), LocalRoomConfig()
+    render(a, tmp_path / "a")
+    render(b, tmp_path / "b")
     text_a = (tmp_path / "a" / "janus.plugin.audiobridge.jcfg").read_text()
     assert a.secrets.stage in text_a and b.secrets.stage not in text_a
     assert a.secrets.stage != b.secrets.stage
-    assert "Tn8o" not in repr(a.secrets) and a.secrets.stage not in repr(a)
+    assert a.secrets.stage not in repr(a) and a.secrets.stage not in repr(a.secrets)
     assert (tmp_path / "a").stat().st_mode & 0o077 == 0
     for f in (tmp_path / "a").iterdir():
         assert f.stat().st_mode & 0o077 == 0, f
