@@ -39,6 +39,9 @@ class RoomLink:
 
 def _check_server_url(url: str) -> str:
     parts = urlsplit(url)
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        # Never echo such a URL: its query is where an API secret or token would be.
+        raise LinkError("a server=URL in a link must not have a query or fragment (links never carry secrets)")
     if parts.scheme not in ("ws", "wss"):
         raise LinkError(f"server {url!r} must start with ws:// or wss://")
     if not parts.hostname:

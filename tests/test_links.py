@@ -67,7 +67,7 @@ def test_title_is_capped() -> None:
         RoomLink(2**53 - 1, ("wss://example.org:443/janus",)),
         RoomLink(5, ("ws://[::1]:8188/janus",)),
         RoomLink(77, ("wss://a.example:8989/janus", "wss://b.example:443/janus", "ws://[fe80::1]:8188/janus",
-                      "wss://c.example:9000/janus?x=1&y=2")),
+                      "wss://c.example:9000/janus/v2")),
         RoomLink(3, ("wss://example.org:8989/janus",), title="Jazz & Blues = 100% live? ça va / ok #1"),
         RoomLink(3, ("ws://127.0.0.1:8188/janus", "wss://b.example:8989/janus"), title="two"),
     ],
@@ -174,3 +174,9 @@ def test_error_messages_never_echo_a_secret() -> None:
         with pytest.raises(LinkError) as info:
             parse_link(text)
         assert "hunter2" not in str(info.value)
+
+
+def test_server_urls_with_a_query_are_rejected_without_echoing_it() -> None:
+    with pytest.raises(LinkError, match="query or fragment") as info:
+        parse_link("plaza://a.example/5?server=wss://b.example/janus?apisecret=hunter2")
+    assert "hunter2" not in str(info.value)

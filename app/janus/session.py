@@ -68,6 +68,7 @@ class JanusSession:
         self._close_task: asyncio.Task[None] | None = None
         self._loss_callbacks: list[Callable[[JanusError], None]] = []
         self.lost: asyncio.Future[JanusError] = asyncio.get_running_loop().create_future()
+        self.rtt: float | None = None  # seconds, round trip of the latest create/keepalive (connection details)
         transport.on_message = self._on_message
         transport.on_close = self._on_transport_closed
         transport.start()
@@ -92,7 +93,9 @@ class JanusSession:
             ack_timeout=ack_timeout,
         )
         try:
+            started = asyncio.get_running_loop().time()
             reply = await session._send({"janus": "create"}, timeout=connect_timeout)
+            session.rtt = asyncio.get_running_loop().time() - started
             data = reply.get("data")
             if not isinstance(data, dict) or not isinstance(data.get("id"), int):
                 raise ProtocolError(f"{url}: 'create' reply has no session id")
@@ -266,7 +269,9 @@ class JanusSession:
         while not self.lost.done():
             await asyncio.sleep(self.keepalive_interval)
             try:
+                started = asyncio.get_running_loop().time()
                 await self._send({"janus": "keepalive"}, timeout=self.ack_timeout)
+                self.rtt = asyncio.get_running_loop().time() - started
             except RequestTimeout:
                 self._lose(SessionLost(f"{self.url} did not acknowledge a keepalive within {self.ack_timeout:g} s"))
                 return

@@ -50,3 +50,51 @@ def dominant_frequency(pcm: np.ndarray) -> float:
         a, b, c = np.log(spectrum[k - 1 : k + 2] + 1e-12)
         k += 0.5 * (a - c) / (a - 2 * b + c)
     return float(k * SAMPLE_RATE / len(mono))
+
+
+def audible_gaps(pcm: np.ndarray, window: int = FRAME_SAMPLES // 2, threshold: float = SILENCE_RMS,
+                 skip_leading: bool = True) -> list[tuple[float, float]]:
+    """(start_ms, length_ms) of each run of 10 ms windows whose RMS (first channel) is below `threshold`.
+
+    With `skip_leading`, silence before the first audible window (joining, not a gap) is not reported.
+    """
+    quiet = frame_rms(pcm, window) < threshold
+    loud = np.flatnonzero(~quiet)
+    begin = (int(loud[0]) if len(loud) else len(quiet)) if skip_leading else 0
+    gaps: list[tuple[float, float]] = []
+    start: int | None = None
+    ms = window * 1000 / SAMPLE_RATE
+    for i in range(begin, len(quiet) + 1):
+        if i < len(quiet) and quiet[i]:
+            start = i if start is None else start
+        elif start is not None:
+            gaps.append((start * ms, (i - start) * ms))
+            start = None
+    return gaps
+
+
+def max_step(pcm: np.ndarray) -> float:
+    """Largest sample-to-sample difference (first channel). A sine of amplitude A at f Hz never exceeds 2πfA/fs."""
+    mono = (pcm[:, 0] if pcm.ndim == 2 else pcm).astype(np.float64)
+    return float(np.max(np.abs(np.diff(mono)))) if len(mono) > 1 else 0.0
+
+
+def find_clicks(pcm: np.ndarray, ratio: float = 8.0, floor: float = 2 * SILENCE_RMS,
+                window: int = FRAME_SAMPLES // 2) -> list[int]:
+    """Sample indices of clicks: spikes of the second difference (a high-pass) standing out from its surroundings.
+
+    A sample is a click when |x[n] − 2x[n−1] + x[n−2]| exceeds both `floor` and `ratio` times the RMS of that
+    high-pass in the neighbouring 10 ms windows (the larger of the one before and the one after), so steady
+    noise, tones and coding noise do not count, but a step or a splice without a cross-fade does.
+    """
+    mono = (pcm[:, 0] if pcm.ndim == 2 else pcm).astype(np.float64)
+    hp = np.abs(np.diff(mono, 2))
+    n = len(hp) // window
+    if n < 3:
+        return []
+    blocks = hp[: n * window].reshape(n, window)
+    rms = np.sqrt(np.mean(blocks**2, axis=1))
+    ref = np.maximum(np.concatenate(([rms[1]], rms[:-1])), np.concatenate((rms[1:], [rms[-2]])))
+    limit = np.maximum(floor, ratio * ref)
+    hits = np.flatnonzero(blocks > limit[:, None])
+    return [int(h) + 2 for h in hits]

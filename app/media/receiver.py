@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import av
 import numpy as np
@@ -35,6 +36,8 @@ class TrackReceiver:
         self.last_frame_time: float | None = None
         self.ended = asyncio.get_running_loop().create_future()
         self._resampler: av.AudioResampler | None = None
+        self.on_frame: Callable[[], None] | None = None  # told about every frame (the supervisor's watchdog)
+        self.paused = False  # a newer connection feeds the playout; keep reading, stop pushing
         self._task = asyncio.create_task(self._run(), name="track-receiver")
 
     async def _run(self) -> None:
@@ -44,11 +47,15 @@ class TrackReceiver:
                 frame = await self.track.recv()
                 if not isinstance(frame, av.AudioFrame):
                     continue
+                if self.paused:
+                    continue
                 pcm = frame_to_pcm(frame, self._resampler)
                 if len(pcm):
                     self.playout.push(pcm)
                 self.frames += 1
                 self.last_frame_time = loop.time()
+                if self.on_frame is not None:
+                    self.on_frame()
         except MediaStreamError:
             log.info("remote audio track ended")
         finally:

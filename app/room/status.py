@@ -14,14 +14,26 @@ class RoomStatus(enum.Enum):
     IDLE = "idle"
     CONNECTING = "connecting"
     LIVE = "live"
+    RECONNECTING = "reconnecting"  # the connection was lost; the cushion plays while we retry
     ENDED = "ended"
     ERROR = "error"
 
 
 @dataclass(frozen=True)
+class ReconnectInfo:
+    """What the reconnect supervisor is doing, for the banner: "Reconnecting… attempt 3, next try in 2.4 s"."""
+
+    attempt: int  # 1 for the first retry after a loss
+    next_try_at: float | None  # time.monotonic() of the next attempt; None while an attempt is running
+    server: str  # the server the next (or running) attempt goes to
+    reason: str  # why the connection was lost
+
+
+@dataclass(frozen=True)
 class StatusChange:
     status: RoomStatus
-    detail: str = ""  # the reason for ERROR / ENDED, the server for LIVE
+    detail: str = ""  # the reason for ERROR / ENDED / RECONNECTING, the server for LIVE
+    reconnect: ReconnectInfo | None = None  # set with RECONNECTING
 
 
 StatusListener = Callable[[StatusChange], None]
@@ -41,8 +53,8 @@ class StatusModel:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    def set(self, status: RoomStatus, detail: str = "") -> None:
-        change = StatusChange(status, detail)
+    def set(self, status: RoomStatus, detail: str = "", reconnect: ReconnectInfo | None = None) -> None:
+        change = StatusChange(status, detail, reconnect)
         if change == self.current:
             return
         self.current = change

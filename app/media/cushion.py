@@ -1,0 +1,434 @@
+"""The outage-masking playout ("cushion"): RTP Opus packets in, exactly the samples the device asks for out.
+
+The network side `push_packet()`s Opus RTP packets with their arrival time; the output side `pull(n)`s on its own
+clock. No clock is read here. Packets wait undecoded on a timeline of content positions (samples; one stream's
+RTP timestamp plus an offset); `pull` decodes in order at the playhead, about one 20 ms frame per 20 ms:
+- a present packet is decoded; a corrupt one is concealed (PLC) and counted as a concealed frame;
+- a hole of ≤ 100 ms with later content buffered is concealed in place: its last frame from the FEC data of the
+  packet after it, the others by PLC; a longer hole is skipped: a 10 ms PLC tail cross-fades into the content after
+  it (the same splice joins a new stream, and a trim of surplus content);
+- with nothing buffered (drained): PLC for 100 ms, then a 50 ms fade to comfort noise (−60 dBFS); when packets
+  return, playing restarts once `start_ms` is buffered, fading in over 20 ms.
+The buffered level is steered to `cushion_target_ms` by pitch-preserving stretch (≤ `max_stretch`): slow while
+below the target (fast start, refill, a slow sender), fast while more than 40 ms above it.
+
+Counters (`counters`, a `CushionCounters`; times in ms):
+- masked_gap_ms: missing content the listener did not hear as a gap: frames concealed in place (FEC or PLC,
+  including the first 100 ms of a drain and corrupt payloads) plus holes skipped by a splice while playing.
+- audible_gap_ms: output time, after first audio and while not muted, that was not the room at full level: the
+  fade to comfort noise and the noise itself. The fade-in on return is counted as the room.
+- content_skipped_ms: content positions jumped over without being played: skipped holes, the part of an outage
+  not yet concealed when playing restarts after a drain, and trims of a buffer more than 2 s above the target.
+  (What was lost across a reconnect to a new stream cannot be known from RTP and is not counted.)
+- concealed_frames: PLC calls for missing or corrupt frames, including the drain's fade; splice tails excluded.
+- fec_recoveries: frames rebuilt from the FEC data in the packet after them.
+- cushion_ms (= buffered_ms): decoded and undecoded audio ahead of the output, not counting holes > 100 ms.
+- target_ms; drift_ppm: sender clock rate − ours, least squares over the lowest transit time of each second
+  (last 120 s); packets_received: every push; packets_lost: expected from the sequence numbers − distinct received
+  (a late packet is not lost); late_packets: behind the playhead, an old SSRC's while the new one is alive, or the
+  one packet held back to confirm a timestamp jump; duplicate_packets: same sequence number and timestamp again;
+  jitter_ms: RFC 3550 interarrival jitter.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
+from app.media.opus import OpusDecodeError, OpusStreamDecoder
+from app.media.stretch import TimeStretcher
+
+log = logging.getLogger(__name__)
+BlockTap = Callable[[np.ndarray], None]
+
+MS = SAMPLE_RATE // 1000  # samples per millisecond
+MAX_CONCEAL = 100 * MS  # holes up to this are concealed in place; a drain conceals this long before fading
+FADE_OUT, FADE_IN, SPLICE = 50 * MS, 20 * MS, 10 * MS
+NOISE_RMS = 32768 * 10 ** (-60 / 20)
+ABOVE = 40 * MS  # play fast only this far above the target (jitter must not make it hunt)
+JUMP = 10 * SAMPLE_RATE  # an RTP timestamp this far ahead starts a new stream
+REORDER = 3 * FRAME_SAMPLES  # room left before a stream's first packet for earlier ones arriving late
+
+
+@dataclass
+class CushionCounters:
+    """Same fields and meaning as app.room.stats.PlayoutStats (see the module docstring)."""
+
+    cushion_ms: float = 0.0
+    target_ms: float = 0.0
+    masked_gap_ms: float = 0.0
+    audible_gap_ms: float = 0.0
+    content_skipped_ms: float = 0.0
+    concealed_frames: int = 0
+    fec_recoveries: int = 0
+    drift_ppm: float = 0.0
+    packets_received: int = 0
+    packets_lost: int = 0
+    late_packets: int = 0
+    duplicate_packets: int = 0
+    jitter_ms: float = 0.0
+
+
+@dataclass
+class _Stream:
+    sid: int
+    ssrc: int
+    seq: int  # highest extended sequence number
+    ts: int  # highest extended timestamp
+    origin: int  # timeline position = origin + extended timestamp
+    floor: int  # positions below this belong to what came before
+    low: int  # lowest position received
+    first_seq: int
+    unique: int = 0
+    arrival: float = 0.0
+    transit: float | None = None
+    seen: dict[int, int] = field(default_factory=dict)  # extended seq -> extended timestamp, recent ones
+
+
+def _unwrap(value: int, ref: int, bits: int) -> int:
+    """`value` (mod 2**bits) extended to the integer nearest `ref`."""
+    half = 1 << (bits - 1)
+    return ref + (value - ref + half) % (1 << bits) - half
+
+
+def _safely(fn: Callable[..., None], *args: object) -> None:
+    """Run a tap or callback from the device thread: its failure must not stop the audio."""
+    try:
+        fn(*args)
+    except Exception:
+        log.exception("playout tap or callback failed")
+
+
+class CushionPlayout:
+    """Jitter buffer, Opus FEC/PLC, pitch-preserving cushion control and seamless splices behind `pull(n)`."""
+
+    def __init__(self, *, cushion_ms: float = 1500.0, start_ms: float = 60.0, max_stretch: float = 0.05,
+                 decoder_factory: Callable[[], OpusStreamDecoder] = OpusStreamDecoder) -> None:
+        self._lock = threading.Lock()
+        self._factory = decoder_factory
+        self._start = int(start_ms * MS)
+        self._max_stretch = max_stretch
+        self._target = 0
+        self._taps: list[BlockTap] = []
+        self.volume = 1.0
+        self.muted = False
+        self.first_audio_callbacks: list[Callable[[], None]] = []
+        self._first_sent = False
+        self._clear()
+        self.cushion_target_ms = cushion_ms  # clamped to 200..5000 ms
+
+    def _clear(self) -> None:
+        self.counters = CushionCounters(target_ms=self._target / MS)
+        self._packets: dict[int, tuple[int, bytes]] = {}  # position -> (stream id, payload)
+        self._order: list[int] = []  # sorted positions, all ≥ the playhead
+        self._stream: _Stream | None = None
+        self._sids = 0
+        self._retired: deque[int] = deque(maxlen=4)
+        self._reanchor = False
+        self._probe: tuple[int, int] | None = None  # (ssrc, seq) of an unconfirmed timestamp jump
+        self._lost_closed = 0
+        self._jitter = 0.0
+        self._bins: deque[tuple[int, float, float]] = deque(maxlen=120)  # (second, arrival, min transit)
+        self._last_arrival: float | None = None
+        self._q = np.zeros((0, CHANNELS), np.float32)  # decoded, not yet pulled
+        self._head = 0  # next content position to decode
+        self._playing = False
+        self._ever = False  # real audio was produced (comfort noise instead of silence from now on)
+        self._gain, self._gain_target = 0.0, 1.0
+        self._tail: np.ndarray | None = None  # PLC tail to cross-fade into the next content
+        self._drained = 0  # samples concealed since the buffer ran dry
+        self._dec: OpusStreamDecoder | None = None
+        self._dec_sid = -1
+        self._failed = False
+        self._smooth: float | None = None
+        self._stretcher = TimeStretcher(self._max_stretch)
+        self._rng = np.random.default_rng(0)
+
+    # ---------------------------------------------------------------- settings and state
+    @property
+    def cushion_target_ms(self) -> float:
+        return self._target / MS
+
+    @cushion_target_ms.setter
+    def cushion_target_ms(self, value: float) -> None:
+        with self._lock:
+            self._target = int(min(5000.0, max(200.0, float(value))) * MS)
+            self.counters.target_ms = self._target / MS
+
+    @property
+    def buffered_ms(self) -> float:
+        with self._lock:
+            return (len(self._q) + self._ahead()) / MS
+
+    @property
+    def last_arrival(self) -> float | None:
+        """Arrival time of the newest packet (for a media watchdog)."""
+        return self._last_arrival
+
+    def stats(self) -> CushionCounters:
+        """A consistent copy of the counters (app.room turns it into a PlayoutStats)."""
+        with self._lock:
+            return replace(self.counters)
+
+    def reset(self) -> None:
+        """Forget streams, packets, audio and counters (leaving the room). Volume, mute, taps and callbacks stay."""
+        with self._lock:
+            self._clear()
+
+    def reanchor(self) -> None:
+        """A new connection: its first packet starts a new stream, even with the same SSRC."""
+        with self._lock:
+            self._reanchor = True
+            self._retired.clear()
+
+    def add_tap(self, tap: BlockTap) -> None:
+        """Call `tap(block)` with every block handed to the output (after volume and mute)."""
+        self._taps.append(tap)
+
+    def remove_tap(self, tap: BlockTap) -> None:
+        if tap in self._taps:
+            self._taps.remove(tap)
+
+    # ---------------------------------------------------------------- network side
+    def push_packet(self, ssrc: int, seq: int, timestamp: int, payload: bytes, arrival: float) -> None:
+        """One Opus RTP packet (48 kHz timestamps) that arrived at `arrival` (seconds, monotonic)."""
+        with self._lock:
+            c = self.counters
+            c.packets_received += 1
+            self._last_arrival = arrival
+            st = self._stream
+            if ssrc in self._retired and st is not None and st.ssrc != ssrc and arrival - st.arrival < 0.5:
+                c.late_packets += 1  # the old connection's stragglers while the new one is alive
+                return
+            if st is None or st.ssrc != ssrc or self._reanchor:
+                st = self._new_stream(ssrc, seq, timestamp)
+            ext_ts, ext_seq = _unwrap(timestamp, st.ts, 32), _unwrap(seq, st.seq, 16)
+            if st.seen.get(ext_seq) == ext_ts:
+                c.duplicate_packets += 1
+                return
+            if ext_ts - st.ts > JUMP or st.ts - ext_ts > self._target + 3 * SAMPLE_RATE:
+                probe, self._probe = self._probe, (ssrc, seq)
+                if probe is None or probe[0] != ssrc or not 0 < (seq - probe[1]) % 65536 < 10:
+                    c.late_packets += 1  # one packet is no evidence that the sender really jumped
+                    return
+                st = self._new_stream(ssrc, seq, timestamp)
+                ext_ts, ext_seq = timestamp, seq
+            self._probe = None
+            st.seen[ext_seq] = ext_ts
+            if len(st.seen) > 4096:
+                st.seen = {s: t for s, t in st.seen.items() if s > ext_seq - 2048}
+            st.unique += 1
+            st.seq, st.ts = max(st.seq, ext_seq), max(st.ts, ext_ts)
+            st.first_seq = min(st.first_seq, ext_seq)
+            c.packets_lost = self._lost_closed + max(0, st.seq - st.first_seq + 1 - st.unique)
+            st.arrival = arrival
+            self._clock(st, ext_ts, arrival)
+            pos = st.origin + ext_ts
+            if pos < max(self._head, st.floor) or pos in self._packets:
+                c.late_packets += 1
+                return
+            st.low = min(st.low, pos)
+            self._packets[pos] = (st.sid, payload)
+            bisect.insort(self._order, pos)
+            limit = self._target + 2 * SAMPLE_RATE
+            if self._order[-1] - self._head > limit and self._ahead() > limit:
+                self._trim()
+
+    def _new_stream(self, ssrc: int, seq: int, timestamp: int) -> _Stream:
+        old = self._stream
+        if old is not None:
+            self._lost_closed += max(0, old.seq - old.first_seq + 1 - old.unique)
+            if old.ssrc != ssrc:
+                self._retired.append(old.ssrc)
+        self._reanchor = False
+        self._bins.clear()
+        if self._playing or self._order:  # follow what is buffered, seamlessly
+            floor = anchor = max(self._order[-1] + FRAME_SAMPLES if self._order else 0, self._head)
+        else:  # waiting: leave room for packets sent before this one that arrive after it
+            floor, anchor = self._head, self._head + REORDER
+        self._sids += 1
+        self._stream = _Stream(self._sids, ssrc, seq, timestamp, anchor - timestamp, floor, anchor, seq)
+        return self._stream
+
+    def _clock(self, st: _Stream, ext_ts: int, arrival: float) -> None:
+        """RFC 3550 jitter, and the drift estimate from the lowest transit time of each second."""
+        transit = arrival * SAMPLE_RATE - ext_ts
+        if st.transit is not None:
+            self._jitter += (abs(transit - st.transit) - self._jitter) / 16
+        st.transit = transit
+        self.counters.jitter_ms = self._jitter / MS
+        second, delay = int(arrival), transit / SAMPLE_RATE
+        if self._bins and self._bins[-1][0] == second:
+            if delay < self._bins[-1][2]:
+                self._bins[-1] = (second, arrival, delay)
+            return
+        self._bins.append((second, arrival, delay))
+        if len(self._bins) >= 10:
+            x = np.array([b[1] for b in self._bins])
+            y = np.array([b[2] for b in self._bins])
+            x -= x.mean()
+            self.counters.drift_ppm = float(-(x @ (y - y.mean())) / (x @ x) * 1e6)
+
+    # ---------------------------------------------------------------- the timeline
+    def _ahead(self) -> int:
+        """Undecoded content ahead of the playhead, counting holes that will be concealed, not those skipped."""
+        total, prev = 0, self._head if self._playing else (self._order[0] if self._order else 0)
+        for pos in self._order:
+            gap = pos - prev
+            total += (gap if 0 < gap <= MAX_CONCEAL else 0) + FRAME_SAMPLES
+            prev = pos + FRAME_SAMPLES
+        return total
+
+    def _drop_before(self, pos: int) -> None:
+        while self._order and self._order[0] < pos:
+            del self._packets[self._order.pop(0)]
+
+    def _skip_to(self, pos: int, masked: bool) -> None:
+        """Jump the playhead over content that will not be played; the next content is spliced on."""
+        skipped = max(0, pos - self._head) / MS
+        self.counters.content_skipped_ms += skipped
+        if masked:
+            self.counters.masked_gap_ms += skipped
+        self._splice_tail()
+        self._head = pos
+        self._drop_before(pos)
+
+    def _trim(self) -> None:
+        """Far more buffered than wanted (a burst, a stalled output): drop the oldest, keep the target."""
+        keep = self._order[-1] + FRAME_SAMPLES - self._target
+        newest = self._order[bisect.bisect_left(self._order, keep):]
+        self._skip_to(newest[0] if newest else self._order[-1], masked=False)
+
+    def _splice_tail(self) -> None:
+        if self._tail is None and self._dec is not None and self._playing and self._gain > 0:
+            try:
+                self._tail = self._dec.conceal(SPLICE).astype(np.float32)
+            except OpusDecodeError:
+                self._tail = None
+
+    # ---------------------------------------------------------------- output side
+    def pull(self, n: int) -> np.ndarray:
+        """Exactly `n` samples (int16, shape (n, CHANNELS)) after volume and mute; never raises."""
+        n, first = max(0, int(n)), False
+        try:
+            with self._lock:
+                block = self._render(n)
+                first, self._first_sent = self._ever and not self._first_sent, self._first_sent or self._ever
+            gain = 0.0 if self.muted else min(1.0, max(0.0, float(self.volume)))
+            out = np.clip(np.rint(block * gain), -32768, 32767).astype(np.int16)
+        except Exception:
+            log.log(logging.DEBUG if self._failed else logging.ERROR, "playout failed; playing silence", exc_info=True)
+            self._failed, out = True, np.zeros((n, CHANNELS), np.int16)
+        for tap in list(self._taps):
+            _safely(tap, out)
+        for callback in list(self.first_audio_callbacks) if first else []:
+            _safely(callback)
+        return out
+
+    def _render(self, n: int) -> np.ndarray:
+        while len(self._q) < n + (FRAME_SAMPLES if self._playing else 0):
+            self._step(n)
+        block, self._q = self._q[:n], self._q[n:]
+        self.counters.cushion_ms = (len(self._q) + self._ahead()) / MS
+        return block
+
+    def _noise(self, k: int) -> np.ndarray:
+        return (self._rng.standard_normal((k, CHANNELS)) * NOISE_RMS).astype(np.float32)
+
+    def _step(self, n: int) -> None:
+        """Append at least one sample to the queue."""
+        c = self.counters
+        if not self._playing and not self._start_playing(n):  # waiting: silence before first audio, then noise
+            k = n - len(self._q)
+            self._q = np.concatenate((self._q, self._noise(k) if self._ever else np.zeros((k, CHANNELS), np.float32)))
+            c.audible_gap_ms += k / MS if self._ever and not self.muted else 0.0
+            return
+        packet = self._packets.pop(self._head, None)
+        if packet is not None:
+            self._order.pop(0)
+            if packet[0] != self._dec_sid:  # a new stream: a fresh decoder, spliced onto the old one's PLC
+                self._splice_tail()
+                self._dec, self._dec_sid = self._factory(), packet[0]
+            self._gain_target, self._drained = 1.0, 0
+            try:
+                return self._emit(self._decoder().decode(packet[1]), real=True)
+            except OpusDecodeError:  # corrupt: conceal it like a loss
+                return self._conceal(FRAME_SAMPLES, masked=True)
+        if not self._order:  # drained: PLC for 100 ms, then fade to comfort noise and wait
+            self._drained += FRAME_SAMPLES
+            if self._drained > MAX_CONCEAL:
+                self._gain_target = 0.0
+                c.audible_gap_ms += 0.0 if self.muted else FRAME_SAMPLES / MS
+            self._conceal(FRAME_SAMPLES, masked=self._drained <= MAX_CONCEAL)
+            if self._gain <= 0.0:
+                self._playing, self._drained = False, 0
+            return
+        hole = self._order[0] - self._head
+        if hole > MAX_CONCEAL or hole < 120:  # too long to conceal (or not a whole Opus frame): splice over it
+            return self._skip_to(self._order[0], masked=self._gain_target > 0)
+        size, (sid, data) = min(hole, FRAME_SAMPLES) // 120 * 120, self._packets[self._order[0]]
+        self._gain_target = 1.0
+        if hole <= FRAME_SAMPLES and sid == self._dec_sid:  # the frame just before a packet: from its FEC data
+            try:
+                pcm = self._decoder().recover(data, size)
+                c.fec_recoveries += 1
+                c.masked_gap_ms += size / MS
+                return self._emit(pcm, real=False)
+            except OpusDecodeError:
+                pass
+        self._conceal(size, masked=True)
+
+    def _decoder(self) -> OpusStreamDecoder:
+        if self._dec is None:
+            self._dec = self._factory()
+        return self._dec
+
+    def _conceal(self, size: int, masked: bool) -> None:
+        self.counters.concealed_frames += 1
+        self.counters.masked_gap_ms += size / MS if masked else 0.0
+        self._emit(self._decoder().conceal(size), real=False)
+
+    def _start_playing(self, n: int) -> bool:
+        """Start (again) once `start_ms` is buffered, or the pull's block and a frame if the output pulls more."""
+        if not self._order or self._order[-1] + FRAME_SAMPLES - self._order[0] < max(self._start, n + FRAME_SAMPLES):
+            return False
+        first = self._order[0]
+        low = self._stream.low if self._stream is not None else first
+        self.counters.content_skipped_ms += max(0, first - max(self._head, low)) / MS
+        self._head, self._playing, self._tail = first, True, None
+        self._gain_target, self._drained, self._smooth = 1.0, 0, None
+        return True
+
+    def _emit(self, pcm: np.ndarray, real: bool) -> None:
+        """Queue decoded audio at the playhead: splice, fade and stretch it as needed."""
+        self._head += len(pcm)
+        self._drop_before(self._head)
+        x = pcm.astype(np.float32)
+        spliced = self._tail is not None
+        if self._tail is not None:
+            k = min(len(self._tail), len(x))
+            w = np.linspace(0.0, 1.0, k + 2, dtype=np.float32)[1:-1, None]
+            x[:k] = self._tail[:k] * (1 - w) + x[:k] * w
+            self._tail = None
+        if self._gain != self._gain_target:
+            step = 1.0 / FADE_IN if self._gain_target > self._gain else -1.0 / FADE_OUT
+            g = np.clip(self._gain + step * np.arange(1, len(x) + 1, dtype=np.float32), 0.0, 1.0)[:, None]
+            x = x * g + self._noise(len(x)) * (1 - g)
+            self._gain = float(g[-1, 0])
+        self._ever = self._ever or real
+        if not real or spliced or self._gain < 1.0:
+            self._q = np.concatenate((self._q, x))
+            return
+        level = float(len(self._q) + self._ahead())
+        self._smooth = level if self._smooth is None else self._smooth + 0.1 * (level - self._smooth)
+        direction = 1 if self._smooth < self._target else -1 if self._smooth > self._target + ABOVE else 0
+        keep = max(0, len(self._q) - FRAME_SAMPLES)
+        region = np.concatenate((self._q[keep:], x))
+        self._q = np.concatenate((self._q[:keep], self._stretcher.process(region, len(x), direction)))

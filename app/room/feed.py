@@ -1,0 +1,216 @@
+"""One WebRTC subscription to feed N (a Janus Streaming mountpoint) on one server.
+
+Two media paths, chosen per connection:
+- "plaza": RTP is tapped before aiortc's jitter buffer (app.media.rtp_tap) into the `CushionPlayout`, which
+  decodes Opus itself with FEC and concealment. This is what listeners use.
+- "plain": aiortc's own path, `track.recv()` → `PlayoutBuffer`. Kept as the baseline the outage benchmark
+  compares against, and as a fallback should the tap ever be unavailable.
+
+The connection ends (`ended` resolves with a reason) on session loss, hangup, detach, a "stopped" feed, or
+the media connection closing. `last_media` lets the supervisor's watchdog notice a feed that went quiet: a dead
+server looks alive to aiortc for ~29 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any, Literal
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtp import RtpPacket
+from aiortc.sdp import SessionDescription
+
+from app.janus import JanusError, JanusSession, PluginError, RequestTimeout
+from app.janus.streaming import NO_SUCH_MOUNTPOINT, StreamingHandle
+from app.media.cushion import CushionPlayout
+from app.media.playout import PlayoutBuffer
+from app.media.receiver import TrackReceiver
+from app.media.rtp_tap import RtpTap, advertise_opus_fec
+from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerUnreachable
+
+log = logging.getLogger(__name__)
+
+MediaPath = Literal["plaza", "plain"]
+ENDED = "ended"  # the reason `ended` carries when the server says the feed stopped (authoritative)
+
+
+def peer_connection(ice_servers: list[str] | None = None) -> RTCPeerConnection:
+    """A PeerConnection with only the STUN/TURN servers we were given (aiortc's default adds a public one)."""
+    servers = [RTCIceServer(urls=url) for url in (ice_servers or [])]
+    return RTCPeerConnection(RTCConfiguration(iceServers=servers))
+
+
+def opus_payload_type(sdp: str) -> int | None:
+    """The payload type the offer gives Opus (None if it offers no Opus)."""
+    try:
+        description = SessionDescription.parse(sdp)
+    except Exception:  # aiortc's parser raises assorted errors on bad SDP
+        return None
+    for media in description.media:
+        for codec in media.rtp.codecs:
+            if codec.mimeType.lower() == "audio/opus":
+                return codec.payloadType
+    return None
+
+
+class FeedConnection:
+    """Session + streaming handle + PeerConnection for feed `room_id` on `server`."""
+
+    def __init__(self, server: str, room_id: int, playout: CushionPlayout | PlayoutBuffer, *,
+                 ice_servers: list[str] | None = None, media: MediaPath = "plaza") -> None:
+        self.server = server
+        self.room_id = room_id
+        self.playout = playout
+        self.ice_servers = ice_servers
+        self.media: MediaPath = media
+        self.session: JanusSession | None = None
+        self.streaming: StreamingHandle | None = None
+        self.pc: RTCPeerConnection | None = None
+        self.receiver: TrackReceiver | None = None
+        self.tap: RtpTap | None = None
+        self.opened_at: float | None = None  # time.monotonic() when the track arrived
+        self.last_media: float | None = None  # time.monotonic() of the newest packet / frame
+        self.ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.first_media: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._closed = False
+
+    @property
+    def media_quiet_for(self) -> float:
+        """Seconds since the newest media (or since the connection opened, before any)."""
+        last = self.last_media or self.opened_at
+        return 0.0 if last is None else time.monotonic() - last
+
+    async def open(self, timeout: float) -> None:
+        """Connect, watch, answer; return once the first audio packet has arrived (raises RoomError)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        try:
+            self.session = await JanusSession.connect(self.server, connect_timeout=min(timeout, 5.0))
+        except RequestTimeout as exc:
+            raise ServerUnreachable(f"cannot reach {self.server}: {exc}") from None
+        except (JanusError, OSError) as exc:
+            raise ServerUnreachable(f"cannot reach {self.server}: {exc}") from None
+        self.session.add_loss_callback(lambda reason: self._end(f"connection to {self.server} lost: {reason}"))
+        self.streaming = await StreamingHandle.attach(self.session)
+        self.streaming.handle.add_listener(self._on_event)
+        try:
+            offer = await self.streaming.watch(self.room_id)
+        except PluginError as exc:
+            if exc.code == NO_SUCH_MOUNTPOINT:
+                raise RoomNotFound(self.room_id, self.server) from None
+            raise RoomError(f"{self.server} refused to play room {self.room_id}: {exc.message}") from None
+        if self.media == "plaza":
+            advertise_opus_fec()
+        pc = self.pc = peer_connection(self.ice_servers)
+        track_future: asyncio.Future[MediaStreamTrack] = asyncio.get_running_loop().create_future()
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "audio" and not track_future.done():
+                track_future.set_result(track)
+
+        @pc.on("connectionstatechange")
+        def on_state() -> None:
+            if pc.connectionState in ("failed", "closed") and not self._closed:
+                self._end(f"media connection to {self.server} {pc.connectionState}")
+
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
+        if self.media == "plaza":
+            self._install_tap(pc, offer["sdp"])
+        answer = await pc.createAnswer()
+        # Let Janus be the DTLS client. As client, aiortc sends its ClientHello the moment its own ICE check
+        # succeeds, often before Janus is ready for it, and then waits 1 s to retransmit: measured 9 of 30 joins
+        # at ~1.17 s instead of ~0.17 s. With setup:passive, 0 of 60 (benchmarks/listener.py).
+        answer = RTCSessionDescription(sdp=answer.sdp.replace("a=setup:active", "a=setup:passive"), type="answer")
+        await pc.setLocalDescription(answer)
+        jsep: dict[str, Any] = {"type": "answer", "sdp": pc.localDescription.sdp, "trickle": False}
+        await self.streaming.start(jsep)
+        try:
+            async with asyncio.timeout(timeout):
+                track = await track_future
+        except TimeoutError:
+            raise MediaFailed(f"no audio track from {self.server}") from None
+        self.opened_at = time.monotonic()
+        if self.media == "plain":
+            assert isinstance(self.playout, PlayoutBuffer)
+            self.receiver = TrackReceiver(track, self.playout)
+            self.receiver.on_frame = self._on_frame
+            self.receiver.ended.add_done_callback(lambda _f: self._end(f"the audio track from {self.server} ended"))
+        remaining = max(0.0, deadline - asyncio.get_running_loop().time())
+        waiters: list[asyncio.Future[Any]] = [self.first_media, self.ended]
+        await asyncio.wait(waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        if self.ended.done():
+            raise MediaFailed(self.ended.result())
+        if not self.first_media.done():
+            raise MediaFailed(f"no audio from {self.server} within {timeout:g} s")
+
+    def _install_tap(self, pc: RTCPeerConnection, offer_sdp: str) -> None:
+        playout = self.playout
+        if not isinstance(playout, CushionPlayout):
+            raise TypeError("the plaza media path needs a CushionPlayout")
+        receivers = [t.receiver for t in pc.getTransceivers() if t.kind == "audio"]
+        if not receivers:
+            raise MediaFailed(f"{self.server} offered no audio for room {self.room_id}")
+        pt = opus_payload_type(offer_sdp)
+        if pt is None:
+            raise MediaFailed(f"{self.server} offers room {self.room_id} without Opus audio")
+        playout.reanchor()  # a new connection is a new stream, even if the SSRC happens to be the same
+
+        def sink(packet: RtpPacket, arrival: float) -> None:
+            self.last_media = arrival
+            if not self.first_media.done():
+                self.first_media.set_result(None)
+            playout.push_packet(packet.ssrc, packet.sequence_number, packet.timestamp, packet.payload, arrival)
+
+        self.tap = RtpTap(receivers[0], sink, payload_type=pt)
+
+    def _on_frame(self) -> None:
+        self.last_media = time.monotonic()
+        if not self.first_media.done():
+            self.first_media.set_result(None)
+
+    def stop_media(self) -> None:
+        """Stop feeding the playout (a newer connection takes over); idempotent."""
+        if self.tap is not None:
+            self.tap.close()
+        if self.receiver is not None:
+            self.receiver.on_frame = None
+            self.receiver.paused = True
+
+    def _on_event(self, message: dict[str, Any]) -> None:
+        kind = message.get("janus")
+        if kind == "hangup":
+            self._end(f"{self.server} hung up ({message.get('reason', 'no reason given')})")
+        elif kind == "detached":
+            self._end(f"{self.server} detached the feed")
+        elif kind == "event":
+            result = (message.get("plugindata") or {}).get("data", {}).get("result")
+            if isinstance(result, dict) and result.get("status") == "stopped":
+                self._end(ENDED)
+
+    def end(self, reason: str) -> None:
+        """Declare this connection dead (the supervisor's media watchdog uses this)."""
+        self._end(reason)
+
+    def _end(self, reason: str) -> None:
+        if not self.ended.done() and not self._closed:
+            self.ended.set_result(reason)
+
+    async def close(self) -> None:
+        """Tear down media, handle and session; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self.stop_media()
+        if self.receiver is not None:
+            await self.receiver.close()
+        if self.pc is not None:
+            await self.pc.close()
+        if self.streaming is not None:
+            with contextlib.suppress(JanusError):
+                await self.streaming.handle.detach()
+        if self.session is not None:
+            await self.session.close()

@@ -1,0 +1,579 @@
+"""The outage-masking playout on a virtual clock: real Opus packets in (a 440 Hz sine, FEC on), device pulls out.
+
+Every test plays a schedule of RTP packets (arrival times in virtual seconds) against an output that pulls a block
+every block-length of virtual time, then checks what a listener would have heard (gaps below -50 dBFS, clicks)
+and the counters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import random
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+import opuslib
+import opuslib.api.ctl
+import opuslib.api.encoder
+import pytest
+
+from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
+from app.media.analysis import audible_gaps, dominant_frequency, find_clicks, max_step
+from app.media.cushion import CushionCounters, CushionPlayout
+from app.media.opus import OpusDecodeError, OpusStreamDecoder
+from app.room.stats import PlayoutStats
+
+AMPLITUDE = 0.3 * 32767
+FRAME_S = FRAME_SAMPLES / SAMPLE_RATE  # 0.02
+SINE_STEP = 2 * np.pi * 440 / SAMPLE_RATE * AMPLITUDE  # the steepest step of the clean sine (566)
+SSRC = 0x5EED
+PREFILL = 75  # frames the server has buffered when we join, in the "prefilled" tests (1.5 s)
+ENCODED_FRAMES = 2000  # 40 s
+
+
+# ---------------------------------------------------------------------------------------------- the sender
+def sine(start: int, n: int) -> np.ndarray:
+    mono = (AMPLITUDE * np.sin(2 * np.pi * 440 * np.arange(start, start + n) / SAMPLE_RATE)).astype(np.int16)
+    return np.repeat(mono[:, None], CHANNELS, axis=1)
+
+
+@functools.cache
+def opus_frames() -> tuple[bytes, ...]:
+    """40 s of a continuous 440 Hz sine as 20 ms Opus packets (VOIP, 32 kbit/s, in-band FEC for 10 % loss)."""
+    enc = opuslib.Encoder(SAMPLE_RATE, CHANNELS, opuslib.APPLICATION_VOIP)
+    # opuslib 3.0.1's `inband_fec` setter drops its value; call the ctl directly.
+    opuslib.api.encoder.encoder_ctl(enc.encoder_state, opuslib.api.ctl.set_inband_fec, 1)
+    enc.packet_loss_perc = 10
+    enc.bitrate = 32000
+    pcm = sine(0, ENCODED_FRAMES * FRAME_SAMPLES)
+    return tuple(enc.encode(pcm[k * FRAME_SAMPLES : (k + 1) * FRAME_SAMPLES].tobytes(), FRAME_SAMPLES)
+                 for k in range(ENCODED_FRAMES))
+
+
+@dataclasses.dataclass
+class Packet:
+    arrival: float
+    ssrc: int
+    seq: int
+    ts: int
+    payload: bytes
+
+
+def send(frames: Iterable[int], *, t0: float = 0.0, first: int = 0, ssrc: int = SSRC, seq0: int = 0, ts0: int = 0,
+         jitter: float = 0.0, seed: int = 0, rate: float = 1.0, payloads: tuple[bytes, ...] | None = None,
+         ) -> list[Packet]:
+    """RTP packets for content frames `frames`; frame `first` is sent at `t0` with seq0/ts0, one frame per 20 ms
+    of the sender's clock (`rate` > 1: the sender's clock runs fast). Each arrives 0..`jitter` s late."""
+    rng = random.Random(seed)
+    payloads = payloads if payloads is not None else opus_frames()
+    return [Packet(t0 + (k - first) * FRAME_S / rate + rng.uniform(0, jitter), ssrc, (seq0 + k - first) % 65536,
+                   (ts0 + (k - first) * FRAME_SAMPLES) % 2**32, payloads[k % len(payloads)]) for k in frames]
+
+
+def prefilled(frames: range, **kw: object) -> list[Packet]:
+    """The first PREFILL frames arrive at once when we join (a server-side backlog), then one per 20 ms."""
+    packets = send(frames, **kw)  # type: ignore[arg-type]
+    for p in packets:
+        p.arrival = max(0.0, p.arrival - PREFILL * FRAME_S)
+    return packets
+
+
+# ---------------------------------------------------------------------------------------------- the listener
+class Listener:
+    """Pulls `block` samples every block of virtual time, delivering the packets due before each pull."""
+
+    def __init__(self, playout: CushionPlayout | None = None, block: int = FRAME_SAMPLES) -> None:
+        self.playout = playout or CushionPlayout()
+        self.block = block
+        self.pulls = 0
+        self.blocks: list[np.ndarray] = []
+        self.cushion: list[tuple[float, float]] = []  # (time, cushion_ms) after each pull
+        self.first_audio_at: list[float] = []
+        self.playout.first_audio_callbacks.append(lambda: self.first_audio_at.append(self.now))
+        self._due: list[Packet] = []
+
+    @property
+    def now(self) -> float:
+        return self.pulls * self.block / SAMPLE_RATE
+
+    def play(self, packets: Iterable[Packet], until: float) -> Listener:
+        self._due = sorted([*self._due, *packets], key=lambda p: p.arrival)
+        i = 0
+        while self.now < until:
+            while i < len(self._due) and self._due[i].arrival <= self.now:
+                p = self._due[i]
+                self.playout.push_packet(p.ssrc, p.seq, p.ts, p.payload, p.arrival)
+                i += 1
+            block = self.playout.pull(self.block)
+            assert block.shape == (self.block, CHANNELS) and block.dtype == np.int16
+            self.blocks.append(block)
+            self.pulls += 1
+            self.cushion.append((self.now, self.playout.counters.cushion_ms))
+        self._due = self._due[i:]
+        return self
+
+    @property
+    def out(self) -> np.ndarray:
+        return np.concatenate(self.blocks)
+
+    @property
+    def c(self) -> CushionCounters:
+        return self.playout.counters
+
+    def cushion_at(self, t: float) -> float:
+        return next(ms for at, ms in self.cushion if at >= t)
+
+
+def assert_clean(out: np.ndarray) -> None:
+    """No click anywhere: no high-pass spike, no step steeper than the sine (plus Opus coding noise) makes."""
+    assert find_clicks(out) == []
+    assert max_step(out) < 1.4 * SINE_STEP
+
+
+def assert_no_gap(listener: Listener) -> None:
+    assert audible_gaps(listener.out) == []
+    assert listener.c.audible_gap_ms == 0.0
+
+
+def lost(frames: range, *holes: tuple[int, int]) -> list[int]:
+    """`frames` without the (first, count) holes."""
+    missing = {k for first, count in holes for k in range(first, first + count)}
+    return [k for k in frames if k not in missing]
+
+
+class ToneDecoder(OpusStreamDecoder):
+    """Stands in for libopus where only timing matters: a payload is the index of a 20 ms frame of the sine."""
+
+    TABLE = sine(0, 2 * SAMPLE_RATE)  # 440 Hz repeats every second
+
+    def __init__(self) -> None:
+        self._next = 0
+
+    def _sine(self, start: int, n: int) -> np.ndarray:
+        return self.TABLE[start % SAMPLE_RATE : start % SAMPLE_RATE + n]
+
+    def decode(self, payload: bytes) -> np.ndarray:
+        self._next = (int.from_bytes(payload, "big") + 1) * FRAME_SAMPLES
+        return self._sine(self._next - FRAME_SAMPLES, FRAME_SAMPLES)
+
+    def recover(self, next_payload: bytes, samples: int = FRAME_SAMPLES) -> np.ndarray:
+        self._next = int.from_bytes(next_payload, "big") * FRAME_SAMPLES
+        return self._sine(self._next - samples, samples)
+
+    def conceal(self, samples: int = FRAME_SAMPLES) -> np.ndarray:
+        self._next += samples
+        return self._sine(self._next - samples, samples)
+
+
+TONE_FRAMES = tuple(k.to_bytes(4, "big") for k in range(31_000))
+
+
+# ---------------------------------------------------------------------------------------------- clean streams
+@pytest.mark.parametrize("block", [FRAME_SAMPLES, 441, 512])
+def test_no_loss_starts_fast_grows_the_cushion_and_plays_clean(block: int) -> None:
+    listener = Listener(block=block).play(send(range(600), jitter=0.01), until=12.2)
+    c = listener.c
+    assert len(listener.first_audio_at) == 1 and listener.first_audio_at[0] <= 0.3
+    assert c.packets_received == 600
+    assert (c.packets_lost, c.late_packets, c.duplicate_packets, c.concealed_frames, c.fec_recoveries) == (0,) * 5
+    assert (c.masked_gap_ms, c.audible_gap_ms, c.content_skipped_ms) == (0.0, 0.0, 0.0)
+    assert_no_gap(listener)
+    assert_clean(listener.out)
+    # Played 5 % slow, pitch-preserving: the pitch stays, the cushion grows ~50 ms per second (fast start + 5 %).
+    assert dominant_frequency(listener.out[-4 * SAMPLE_RATE :]) == pytest.approx(440.0, rel=0.01)
+    assert 0.04 * 11_000 < listener.cushion_at(11.5) - listener.cushion_at(0.5) <= 0.05 * 11_000 + 40
+    assert c.target_ms == 1500.0
+    assert 0 < c.jitter_ms < 10
+
+
+def test_no_loss_with_a_prefilled_cushion_plays_at_normal_speed() -> None:
+    listener = Listener().play(prefilled(range(400)), until=6.0)
+    assert listener.first_audio_at[0] <= 0.05
+    # At the target from the start: no stretching, the output is the sine itself (up to Opus' coding).
+    assert 1480 <= listener.cushion_at(5.0) <= 1560
+    assert_clean(listener.out)
+    assert_no_gap(listener)
+
+
+def test_above_the_target_it_plays_fast_back_to_it() -> None:
+    playout = CushionPlayout(cushion_ms=500.0)
+    listener = Listener(playout).play(prefilled(range(1100)), until=20.0)  # 1.5 s buffered, 0.5 s wanted
+    early, late = listener.cushion_at(1.0), listener.cushion_at(9.0)
+    assert 0.04 * 8000 < early - late <= 0.05 * 8000 + 40  # ≤ 5 % fast
+    assert 500 <= listener.cushion_at(19.0) <= 560
+    assert dominant_frequency(listener.out[SAMPLE_RATE : 9 * SAMPLE_RATE]) == pytest.approx(440.0, rel=0.01)
+    assert_clean(listener.out)
+    assert listener.c.content_skipped_ms == 0.0
+
+
+# ---------------------------------------------------------------------------------------------- losses
+def test_single_losses_are_rebuilt_from_fec() -> None:
+    holes = [(k, 1) for k in range(100, 500, 37)]
+    listener = Listener().play(send(lost(range(550), *holes)), until=11.0)
+    c = listener.c
+    assert c.fec_recoveries == len(holes)
+    assert c.concealed_frames == 0
+    assert c.masked_gap_ms == 20.0 * len(holes)
+    assert c.packets_lost == len(holes)
+    assert c.content_skipped_ms == 0.0
+    assert_no_gap(listener)
+    assert_clean(listener.out)
+
+
+@pytest.mark.parametrize("burst", [2, 3, 5])
+def test_bursts_are_concealed_in_place(burst: int) -> None:
+    holes = [(150, burst), (260, burst), (371, burst)]
+    listener = Listener().play(send(lost(range(450), *holes)), until=9.0)
+    c = listener.c
+    # PLC for all but the last lost frame of each burst, which the packet after the burst carries as FEC.
+    assert c.concealed_frames == 3 * (burst - 1)
+    assert c.fec_recoveries == 3
+    assert c.masked_gap_ms == 3 * 20.0 * burst
+    assert c.packets_lost == 3 * burst
+    assert c.content_skipped_ms == 0.0
+    assert_no_gap(listener)
+    assert_clean(listener.out)
+
+
+GROWN_AT = 1560  # frame sent at 31.2 s: the cushion has grown from 60 ms to 1.5 s by then
+
+
+@pytest.mark.parametrize("blackout_ms", [100, 500, 1000, 1400])
+def test_blackout_shorter_than_the_grown_cushion_is_not_heard(blackout_ms: int) -> None:
+    n = blackout_ms // 20
+    listener = Listener().play(send(lost(range(1800), (GROWN_AT, n)), jitter=0.005), until=36.0)
+    c = listener.c
+    assert listener.cushion_at(GROWN_AT * FRAME_S) >= 1490
+    assert_no_gap(listener)
+    assert_clean(listener.out)
+    assert c.masked_gap_ms == blackout_ms
+    assert c.packets_lost == n
+    if blackout_ms <= 100:  # concealed in place
+        assert (c.concealed_frames, c.fec_recoveries, c.content_skipped_ms) == (n - 1, 1, 0.0)
+    else:  # spliced over, possibly after some PLC while the first packet after it was on its way
+        assert c.content_skipped_ms + 20 * c.concealed_frames == blackout_ms
+        assert c.concealed_frames <= 5 and c.content_skipped_ms >= blackout_ms - 100
+    if c.content_skipped_ms:  # the cushion paid for what was skipped, and grows back
+        after = listener.cushion_at(GROWN_AT * FRAME_S + 1.6)
+        assert after < 1500 - c.content_skipped_ms + 150
+        assert listener.cushion_at(35.9) > after + 0.04 * 2000
+
+
+@pytest.mark.parametrize(("blackout_ms", "block"), [(260, FRAME_SAMPLES), (740, 441), (1400, 512)])
+def test_blackout_right_after_joining_a_prefilled_cushion_is_not_heard(blackout_ms: int, block: int) -> None:
+    n = blackout_ms // 20
+    listener = Listener(block=block).play(prefilled(lost(range(PREFILL + 400), (PREFILL + 50, n))), until=6.0)
+    c = listener.c
+    assert_no_gap(listener)
+    assert_clean(listener.out)  # 260 / 740 ms shift the sine's phase: only the cross-fade keeps it smooth
+    assert c.masked_gap_ms == blackout_ms
+    assert c.content_skipped_ms + 20 * c.concealed_frames == blackout_ms
+
+
+@pytest.mark.parametrize(("blackout_ms", "grown"), [(2000, False), (3000, True), (5000, False)])
+def test_blackout_longer_than_the_cushion_is_one_faded_gap(blackout_ms: int, grown: bool) -> None:
+    n = blackout_ms // 20
+    if grown:
+        start, frames, until = GROWN_AT, range(GROWN_AT + n + 150), GROWN_AT * FRAME_S + blackout_ms / 1000 + 3
+        packets = send(lost(frames, (start, n)))
+        back = (start + n) * FRAME_S
+    else:
+        start = PREFILL + 100
+        packets = prefilled(lost(range(start + n + 150), (start, n)))
+        back = (start + n - PREFILL) * FRAME_S
+    listener = Listener().play(packets, until=until if grown else back + 3)
+    c = listener.c
+    gaps = audible_gaps(listener.out)
+    assert len(gaps) == 1
+    gap_start, gap_ms = gaps[0]
+    # What the cushion could not cover: the blackout minus the cushion, minus ~100 ms of PLC, plus the fast start.
+    assert blackout_ms - 1500 - 250 <= gap_ms <= blackout_ms - 1500 + 60
+    assert c.audible_gap_ms == pytest.approx(gap_ms, abs=80)
+    assert c.masked_gap_ms == 100.0  # the PLC before the fade
+    assert c.content_skipped_ms + 20 * c.concealed_frames == blackout_ms
+    # It restarts with a fast start once packets are back, and the cushion regrows from there.
+    assert back < (gap_start + gap_ms) / 1000 <= back + 0.1
+    assert_clean(listener.out)
+    assert 60 < listener.cushion_at(back + 1.0) < listener.cushion_at(back + 2.9)
+    assert listener.first_audio_at == [pytest.approx(0.0, abs=0.3)]
+
+
+@pytest.mark.parametrize("decoder", ["opus", "tone"])
+def test_fade_to_comfort_noise_and_back_is_gradual(decoder: str) -> None:
+    """With libopus (which smooths its own PLC) and with a decoder that does not: the fades are the playout's."""
+    playout = CushionPlayout(decoder_factory=ToneDecoder) if decoder == "tone" else CushionPlayout()
+    payloads = TONE_FRAMES if decoder == "tone" else None
+    # A 1.22 s outage with a ~100 ms cushion; the sine resumes at 0.8 of a cycle (a jump, without a fade-in).
+    listener = Listener(playout).play(send(lost(range(200), (100, 61)), payloads=payloads), until=4.0)
+    out = listener.out[:, 0].astype(np.float64)
+    rms10 = np.sqrt(np.mean(out[: len(out) // 480 * 480].reshape(-1, 480) ** 2, axis=1))
+    quiet = np.flatnonzero(rms10 < 50)
+    quiet = quiet[quiet > np.flatnonzero(rms10 > 1000)[0]]  # after the first audio
+    first_quiet, last_quiet = int(quiet[0]), int(quiet[-1])
+    assert 20 < rms10[first_quiet - 2] < 0.9 * rms10[first_quiet - 8]  # fading over several 10 ms windows
+    assert 20 < rms10[first_quiet + 5] < 50  # comfort noise, not digital silence
+    assert rms10[last_quiet + 1] < 0.9 * rms10[last_quiet + 4]  # a fade-in, not a jump
+    assert_clean(listener.out)
+
+
+# ---------------------------------------------------------------------------------------------- the network's tricks
+def test_reordered_packets_are_put_back_in_order() -> None:
+    packets = send(range(500), jitter=0.002)
+    rng = random.Random(3)
+    for p in packets:
+        if rng.random() < 0.2:
+            p.arrival += rng.uniform(0.02, 0.05)  # overtaken by the next one or two
+    listener = Listener(CushionPlayout(start_ms=120.0)).play(packets, until=10.0)
+    c = listener.c
+    assert (c.late_packets, c.packets_lost, c.concealed_frames, c.fec_recoveries) == (0, 0, 0, 0)
+    assert_no_gap(listener)
+    assert_clean(listener.out)
+
+
+def test_duplicates_are_counted_and_ignored() -> None:
+    packets = send(range(500))
+    copies = [dataclasses.replace(p, arrival=p.arrival + 0.03) for p in packets[::10]]
+    copies += [dataclasses.replace(packets[5], arrival=9.0)]  # long after it was played: still a duplicate
+    listener = Listener().play([*packets, *copies], until=10.0)
+    c = listener.c
+    assert c.duplicate_packets == len(copies)
+    assert c.packets_received == len(packets) + len(copies)
+    assert (c.late_packets, c.packets_lost, c.concealed_frames) == (0, 0, 0)
+    assert_clean(listener.out)
+
+
+def test_sequence_and_timestamp_wrap_are_seamless() -> None:
+    packets = send(lost(range(500), (100, 1)), seq0=65_500, ts0=2**32 - 40 * FRAME_SAMPLES)
+    assert packets[36].seq == 0 and packets[40].ts == 0  # both counters wrap within the first second
+    listener = Listener().play(packets, until=10.0)
+    c = listener.c
+    assert (c.late_packets, c.packets_lost, c.concealed_frames, c.content_skipped_ms) == (0, 1, 0, 0.0)
+    assert c.fec_recoveries == 1
+    assert_no_gap(listener)
+    assert_clean(listener.out)
+
+
+def test_a_late_packet_is_dropped_and_its_frame_concealed() -> None:
+    packets = send(range(400))
+    packets[200].arrival += 1.0  # the cushion is ~300 ms at 4 s: it comes after its play time
+    listener = Listener().play(packets, until=8.0)
+    c = listener.c
+    assert c.late_packets == 1
+    assert c.fec_recoveries == 1
+    assert c.packets_lost == 0  # it did arrive
+    assert_no_gap(listener)
+    assert_clean(listener.out)
+
+
+def test_corrupt_payloads_are_concealed_and_counted() -> None:
+    bad = {120: b"\xff\xff\xff", 240: b"\x03\x00", 241: b"\x0b\xff\xff\xff\xff"}
+    packets = send(range(400))
+    for k, payload in bad.items():
+        packets[k].payload = payload
+    listener = Listener().play(packets, until=8.0)
+    c = listener.c
+    assert c.concealed_frames == len(bad)
+    assert c.masked_gap_ms == 20.0 * len(bad)
+    assert (c.packets_lost, c.late_packets) == (0, 0)
+    assert_no_gap(listener)
+    assert_clean(listener.out)
+
+
+def test_ssrc_change_after_a_reconnect_is_seamless() -> None:
+    """The old connection dies at 5 s; the new one (new SSRC, new seq/ts bases) plays 300 ms later."""
+    old = prefilled(range(PREFILL + 250))  # the last packet arrives at 5 s
+    resume = PREFILL + 250 + 15  # 300 ms of live content never arrives
+    new = prefilled(range(resume, resume + 300), first=0, ssrc=0xBEEF, seq0=40_000, ts0=3_000_000_000)
+    straggler = dataclasses.replace(old[-1], seq=old[-1].seq + 1, ts=old[-1].ts + FRAME_SAMPLES, arrival=5.5)
+    listener = Listener().play([*old, *new, straggler], until=8.0)
+    c = listener.c
+    assert_no_gap(listener)
+    assert_clean(listener.out)
+    assert c.late_packets == 1  # the old stream's straggler, after the new one began
+    assert c.content_skipped_ms == 0.0  # unknowable across streams: not counted
+    assert listener.cushion_at(5.8) < listener.cushion_at(4.9) - 250  # the cushion paid for the 300 ms
+
+
+@pytest.mark.parametrize("reanchor", [True, False])
+def test_reanchor_treats_the_next_packet_as_a_new_stream(reanchor: bool) -> None:
+    """A new connection with the same SSRC whose timestamps restart 2 s in the past."""
+    playout = CushionPlayout()
+    listener = Listener(playout).play(prefilled(range(PREFILL + 250)), until=5.01)
+    if reanchor:
+        playout.reanchor()
+    back = (PREFILL + 250) * FRAME_SAMPLES - 100 * FRAME_SAMPLES
+    resumed = send(range(PREFILL + 265, PREFILL + 400), first=PREFILL + 265, t0=5.3, seq0=7, ts0=back)
+    listener.play(resumed, until=8.0)
+    c = listener.c
+    if reanchor:
+        assert c.late_packets == 0
+        assert_no_gap(listener)
+        assert_clean(listener.out)
+    else:  # they are taken as the old stream's, 2 s behind the playhead (all late), until they catch up
+        assert c.late_packets > 20
+
+
+def test_a_timestamp_jump_starts_a_new_stream_after_one_confirming_packet() -> None:
+    old = send(range(300))
+    jumped = send(range(300, 500), first=300, t0=6.0, seq0=300, ts0=300 * FRAME_SAMPLES + 20 * SAMPLE_RATE)
+    listener = Listener().play([*old, *jumped], until=10.0)
+    c = listener.c
+    assert c.late_packets == 1  # the first jumped packet, held to see whether the jump is real
+    assert listener.cushion_at(9.9) > 250  # playing the new stream, growing the cushion
+    assert_no_gap(listener)
+    assert_clean(listener.out)
+
+
+def test_a_stall_then_a_flood_is_trimmed_to_the_target() -> None:
+    packets = prefilled(range(PREFILL + 450))
+    for p in packets:
+        if 3.0 <= p.arrival < 7.0:
+            p.arrival = 7.0  # the network holds 4 s of packets, then delivers them at once
+    playout = CushionPlayout()
+    listener = Listener(playout).play(packets, until=7.0)
+    listener.play([], until=7.02)
+    assert playout.buffered_ms <= 1500 + 2000 + 40
+    listener.play([], until=9.0)
+    c = listener.c
+    assert c.content_skipped_ms > 500
+    assert len(audible_gaps(listener.out)) == 1
+    assert_clean(listener.out)
+
+
+# ---------------------------------------------------------------------------------------------- clock drift
+
+
+@pytest.mark.parametrize(("ppm", "minutes"), [(500, 10), (-500, 10), (0, 2)])
+def test_clock_drift_is_absorbed_and_estimated(ppm: int, minutes: int) -> None:
+    playout = CushionPlayout(decoder_factory=ToneDecoder)
+    rate = 1 + ppm * 1e-6
+    packets = send(range(minutes * 3000 + 500), payloads=TONE_FRAMES, rate=rate, jitter=0.004, seed=ppm)
+    listener = Listener(playout, block=4 * FRAME_SAMPLES)
+    listener.play(packets, until=60.0)
+    assert playout.counters.drift_ppm == pytest.approx(ppm, abs=100)
+    listener.play([], until=minutes * 60.0)
+    c = listener.c
+    assert c.drift_ppm == pytest.approx(ppm, abs=30)
+    cushions = [ms for t, ms in listener.cushion if t >= 40.0]
+    assert 1400 <= min(cushions) and max(cushions) <= 1600  # near the target all along, whichever clock is fast
+    assert (c.audible_gap_ms, c.content_skipped_ms, c.concealed_frames, c.late_packets) == (0.0, 0.0, 0, 0)
+    assert_clean(listener.out[-60 * SAMPLE_RATE :])  # the last minute: stretched now and then, never a click
+
+
+# ---------------------------------------------------------------------------------------------- the interface
+def test_counters_mirror_playout_stats() -> None:
+    cushion = [(f.name, f.type) for f in dataclasses.fields(CushionCounters)]
+    stats = [(f.name, f.type) for f in dataclasses.fields(PlayoutStats)]
+    assert cushion == stats
+    playout = CushionPlayout()
+    snapshot = playout.stats()
+    assert snapshot == playout.counters and snapshot is not playout.counters
+    assert PlayoutStats(**dataclasses.asdict(snapshot)).target_ms == 1500.0
+
+
+def test_buffered_ms_and_last_arrival() -> None:
+    playout = CushionPlayout()
+    assert playout.buffered_ms == 0.0 and playout.last_arrival is None
+    for p in send(lost(range(10), (4, 1))):
+        playout.push_packet(p.ssrc, p.seq, p.ts, p.payload, p.arrival)
+    assert playout.buffered_ms == 200.0  # the 20 ms hole will be concealed: it is audio to play
+    assert playout.last_arrival == pytest.approx(0.18)
+    for p in send(range(20, 25), first=10, t0=0.2, seq0=20, ts0=20 * FRAME_SAMPLES):
+        playout.push_packet(p.ssrc, p.seq, p.ts, p.payload, p.arrival)
+    assert playout.buffered_ms == 300.0  # the 200 ms hole before these will be skipped: not counted
+    playout.pull(FRAME_SAMPLES)
+    assert playout.buffered_ms == 300.0 - 20.0
+    assert playout.counters.cushion_ms == playout.buffered_ms
+
+
+@pytest.mark.parametrize(("value", "expected"), [(50.0, 200.0), (800.0, 800.0), (9000.0, 5000.0)])
+def test_cushion_target_is_clamped(value: float, expected: float) -> None:
+    playout = CushionPlayout(cushion_ms=value)
+    assert playout.cushion_target_ms == expected
+    playout.cushion_target_ms = 1000.0
+    assert playout.cushion_target_ms == 1000.0 == playout.counters.target_ms
+
+
+def test_volume_mute_taps_and_first_audio() -> None:
+    playout = CushionPlayout()
+    tapped: list[np.ndarray] = []
+    order: list[str] = []
+    playout.add_tap(tapped.append)
+    playout.add_tap(lambda block: order.append("tap"))
+    playout.first_audio_callbacks.append(lambda: order.append("first"))
+    listener = Listener(playout).play(send(range(300)), until=2.0)
+    loud = float(np.sqrt(np.mean(listener.out[-SAMPLE_RATE // 2 :].astype(np.float64) ** 2)))
+    playout.volume = 0.5
+    listener.play([], until=3.0)
+    half = float(np.sqrt(np.mean(listener.out[-SAMPLE_RATE // 2 :].astype(np.float64) ** 2)))
+    assert half == pytest.approx(loud / 2, rel=0.05)
+    playout.muted = True
+    listener.play([], until=4.0)
+    assert not listener.out[-SAMPLE_RATE // 2 :].any()
+    assert listener.c.audible_gap_ms == 0.0  # muting is not a gap
+    assert all(np.array_equal(a, b) for a, b in zip(tapped, listener.blocks, strict=True))
+    assert order.count("first") == 1 and order[order.index("first") - 1] == "tap"
+    playout.remove_tap(tapped.append)
+    playout.remove_tap(tapped.append)
+
+
+def test_push_and_pull_from_two_threads() -> None:
+    playout = CushionPlayout(start_ms=20.0)
+    packets = send(range(400))
+    errors: list[BaseException] = []
+
+    def network() -> None:
+        try:
+            for p in packets:
+                playout.push_packet(p.ssrc, p.seq, p.ts, p.payload, p.arrival)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=network)
+    thread.start()
+    blocks = [playout.pull(512) for _ in range(300)]
+    thread.join()
+    assert errors == []
+    assert all(b.shape == (512, CHANNELS) for b in blocks)
+    c = playout.counters
+    assert c.packets_received == 400 and c.duplicate_packets == 0 and c.packets_lost == 0
+
+
+def test_pull_never_raises() -> None:
+    def broken() -> OpusStreamDecoder:
+        raise OpusDecodeError("libopus is not available")
+
+    playout = CushionPlayout(decoder_factory=broken)
+    listener = Listener(playout).play(send(range(50)), until=1.0)
+    assert not listener.out.any()
+
+
+def test_reset_forgets_everything() -> None:
+    playout = CushionPlayout()
+    listener = Listener(playout).play(send(range(100)), until=2.0)
+    playout.reset()
+    assert playout.buffered_ms == 0.0
+    assert playout.counters.packets_received == 0 and playout.counters.target_ms == 1500.0
+    listener.play([], until=2.5)
+    assert not listener.out[-SAMPLE_RATE // 4 :].any()  # silence, not comfort noise, after leaving
+    listener.play(send(range(100, 200), first=100, t0=2.5, ssrc=77, seq0=100, ts0=100 * FRAME_SAMPLES), until=4.0)
+    assert listener.out[-SAMPLE_RATE // 2 :].any()
+    assert len(listener.first_audio_at) == 1
+
+
+# ---------------------------------------------------------------------------------------------- the analysis helpers
+def test_gap_and_click_finders() -> None:
+    tone = sine(0, SAMPLE_RATE)
+    holed = tone.copy()
+    holed[10_080:19_680] = 0  # 200 ms of silence on 10 ms window boundaries
+    assert audible_gaps(holed) == [(210.0, 200.0)]
+    assert audible_gaps(np.concatenate((np.zeros_like(tone), tone))) == []  # silence before the first audio
+    assert audible_gaps(np.concatenate((np.zeros_like(tone), tone)), skip_leading=False) == [(0.0, 1000.0)]
+    assert find_clicks(tone) == [] and max_step(tone) <= SINE_STEP + 1
+    assert find_clicks(holed) != []  # cut without a fade
+    rng = np.random.default_rng(0)
+    assert find_clicks((rng.standard_normal((SAMPLE_RATE, 2)) * 3000).astype(np.int16)) == []  # noise is not clicks
+    shifted = np.concatenate((tone[:24_000], tone[24_100:]))  # a splice that does not line up
+    assert find_clicks(shifted) and find_clicks(shifted)[0] == pytest.approx(24_000, abs=2)

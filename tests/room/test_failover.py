@@ -1,0 +1,97 @@
+"""ServerRotation: which server next and when, on a virtual clock with controlled randomness."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.room.failover import ServerRotation
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def rotation(servers: list[str], rand: float = 1.0, **kw: float) -> tuple[ServerRotation, Clock]:
+    clock = Clock()
+    return ServerRotation(servers, clock=clock, rand=lambda: rand, **kw), clock
+
+
+def test_outage_starts_with_one_shared_jitter_and_prefers_the_lost_server() -> None:
+    r, clock = rotation(["a", "b"], rand=0.4)
+    r.start_outage("b")
+    server, at = r.next()
+    assert server == "b"
+    assert at == pytest.approx(clock.now + 0.4)
+
+
+def test_first_wait_is_within_zero_to_one_second() -> None:
+    for rand in (0.0, 0.5, 0.999):
+        r, clock = rotation(["a"], rand=rand)
+        r.start_outage("a")
+        _, at = r.next()
+        assert 0.0 <= at - clock.now < 1.0
+
+
+def test_a_failed_server_backs_off_and_an_untried_one_is_tried_at_once() -> None:
+    r, clock = rotation(["a", "b"], rand=0.5)
+    r.start_outage("a")
+    clock.now += 0.5
+    assert r.next()[0] == "a"
+    r.failed("a")
+    server, at = r.next()
+    assert server == "b" and at <= clock.now
+
+
+def test_backoff_grows_per_server_and_is_capped() -> None:
+    r, _ = rotation(["a"], rand=1.0, base=0.5, cap=30.0)
+    r.start_outage("a")
+    waits = [r.failed("a") for _ in range(10)]
+    assert waits[:6] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0]
+    assert max(waits) == 30.0
+
+
+def test_full_jitter_stays_within_bounds() -> None:
+    import random
+
+    rng = random.Random(7)
+    r = ServerRotation(["a"], rand=rng.random)
+    r.start_outage("a")
+    for failures in range(1, 12):
+        wait = r.failed("a")
+        assert 0.0 <= wait <= min(30.0, 0.5 * 2**failures)
+
+
+def test_success_resets_every_server_and_sets_the_preference() -> None:
+    r, clock = rotation(["a", "b"], rand=1.0)
+    r.start_outage("a")
+    for _ in range(5):
+        r.failed("a")
+        r.failed("b")
+    r.succeeded("b")
+    r.start_outage(None)
+    server, at = r.next()
+    assert server == "b"
+    assert at == pytest.approx(clock.now + 1.0)
+    assert r.failed("b") == 1.0  # back to the first step
+
+
+def test_rotation_alternates_between_dead_servers_by_due_time() -> None:
+    r, clock = rotation(["a", "b", "c"], rand=1.0)
+    r.start_outage("b")
+    tried = []
+    for _ in range(6):
+        server, at = r.next()
+        clock.now = max(clock.now, at)
+        tried.append(server)
+        r.failed(server)
+    assert tried[:3] == ["b", "a", "c"]
+    assert set(tried) == {"a", "b", "c"}
+
+
+def test_needs_a_server() -> None:
+    with pytest.raises(ValueError, match="at least one server"):
+        ServerRotation([])
