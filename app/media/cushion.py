@@ -19,7 +19,8 @@ Counters (`counters`, a `CushionCounters`; times in ms):
   fade to comfort noise and the noise itself. The fade-in on return is counted as the room.
 - content_skipped_ms: content positions jumped over without being played: skipped holes, the part of an outage
   not yet concealed when playing restarts after a drain, and trims of a buffer more than 2 s above the target.
-  (What was lost across a reconnect to a new stream cannot be known from RTP and is not counted.)
+  Across a reconnect (a new stream) it is estimated from arrival times: the time between the old stream's last
+  packet and the new stream's first, less one frame (the content was live, so that much was said meanwhile).
 - concealed_frames: PLC calls for missing or corrupt frames, including the drain's fade; splice tails excluded.
 - fec_recoveries: frames rebuilt from the FEC data in the packet after them.
 - cushion_ms (= buffered_ms): decoded and undecoded audio ahead of the output, not counting holes > 100 ms.
@@ -208,7 +209,7 @@ class CushionPlayout:
                 c.late_packets += 1  # the old connection's stragglers while the new one is alive
                 return
             if st is None or st.ssrc != ssrc or self._reanchor:
-                st = self._new_stream(ssrc, seq, timestamp)
+                st = self._new_stream(ssrc, seq, timestamp, arrival)
             ext_ts, ext_seq = _unwrap(timestamp, st.ts, 32), _unwrap(seq, st.seq, 16)
             if st.seen.get(ext_seq) == ext_ts:
                 c.duplicate_packets += 1
@@ -218,7 +219,7 @@ class CushionPlayout:
                 if probe is None or probe[0] != ssrc or not 0 < (seq - probe[1]) % 65536 < 10:
                     c.late_packets += 1  # one packet is no evidence that the sender really jumped
                     return
-                st = self._new_stream(ssrc, seq, timestamp)
+                st = self._new_stream(ssrc, seq, timestamp, arrival)
                 ext_ts, ext_seq = timestamp, seq
             self._probe = None
             st.seen[ext_seq] = ext_ts
@@ -241,10 +242,12 @@ class CushionPlayout:
             if self._order[-1] - self._head > limit and self._ahead() > limit:
                 self._trim()
 
-    def _new_stream(self, ssrc: int, seq: int, timestamp: int) -> _Stream:
+    def _new_stream(self, ssrc: int, seq: int, timestamp: int, arrival: float) -> _Stream:
         old = self._stream
         if old is not None:
             self._lost_closed += max(0, old.seq - old.first_seq + 1 - old.unique)
+            # A live stream: what was said between the old stream's last packet and this one never reached us.
+            self.counters.content_skipped_ms += max(0.0, (arrival - old.arrival) * 1000.0 - FRAME_SAMPLES / MS)
             if old.ssrc != ssrc:
                 self._retired.append(old.ssrc)
         self._reanchor = False
