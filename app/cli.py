@@ -1,4 +1,4 @@
-"""The `plaza` command: window (default), listen, serve, demo.
+"""The `plaza` command: window (default), listen, serve, demo, controller.
 
 Exit codes of `plaza listen` (also documented in the README):
   0 played for --duration, or the room ended; 2 bad usage or malformed link; 3 could not join (server
@@ -21,6 +21,10 @@ from app import __version__
 
 if TYPE_CHECKING:
     from app.local.room import LocalRoom
+    from app.room.listen import ListenSession
+    from app.room.state import RoomState
+    from app.room.stats import ConnectionStats
+    from app.room.status import StatusChange
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -40,6 +44,8 @@ def _add_serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--speaker", default="demo",
                    help="what the demo speaker plays: 'demo' (bundled audio), 'tone:HZ', an audio file, or 'none'")
     # Lab-only: run Janus inside a network namespace and restrict ICE to one interface.
+    p.add_argument("--no-controller", action="store_true",
+                   help="run without the room controller (listeners then show the stage from a poll, no count)")
     p.add_argument("--netns", default="", help=argparse.SUPPRESS)
     p.add_argument("--ice-interface", default="", help=argparse.SUPPRESS)
 
@@ -62,12 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--no-audio-device", action="store_true", help="play on the system clock, no sound card")
     li.add_argument("--list-devices", action="store_true", help="print the output devices and exit")
     li.add_argument("--connect-timeout", type=float, default=8.0, metavar="S", help="join timeout (default 8)")
+    li.add_argument("--cushion", type=float, default=1.5, metavar="S",
+                    help="audio kept in hand to mask outages, 0.2-5 s (default 1.5)")
+    li.add_argument("--show-state", action="store_true",
+                    help="print room state changes (stage, talking, listeners, hands) as lines")
+    li.add_argument("--stats", action="store_true", help="print connection and playout counters every 5 s and at exit")
+    # Benchmarks only: aiortc's own receive path (no cushion) as the baseline.
+    li.add_argument("--plain-receiver", action="store_true", help=argparse.SUPPRESS)
 
     se = sub.add_parser("serve", help="run a local room: Janus + a demo speaker; prints the room link")
     _add_serve_options(se)
 
     de = sub.add_parser("demo", help="'plaza serve' plus the window, already joined")
     _add_serve_options(de)
+
+    co = sub.add_parser("controller", help="run a room's controller (announces stage, listener count, hands); "
+                                           "the room's secrets come from the OS keyring only")
+    co.add_argument("link", help="room link, e.g. plaza://HOST:PORT/ROOM")
+    co.add_argument("--title", default=None, help="room title to announce (default: the link's, else 'Room N')")
     return parser
 
 
@@ -95,7 +113,7 @@ async def listen(args: argparse.Namespace) -> int:
     from app.media.output import AudioOutputError
     from app.room.errors import RoomError
     from app.room.listen import ListenSession
-    from app.room.status import RoomStatus, StatusChange
+    from app.room.status import RoomStatus
 
     try:
         link = parse_link(args.link)
@@ -109,11 +127,15 @@ async def listen(args: argparse.Namespace) -> int:
         record=args.record,
         connect_timeout=args.connect_timeout,
         fall_back_to_clock=False,
+        cushion_ms=args.cushion * 1000.0,
+        receiver="plain" if args.plain_receiver else "plaza",
     )
     stop = _stop_event()
     ended = asyncio.Event()
-    session.status.subscribe(lambda change: print(f"status: {change.status.value}"
-                                                 + (f" ({change.detail})" if change.detail else ""), flush=True))
+    session.status.subscribe(lambda change: print(_status_line(change), flush=True))
+    stats_task: asyncio.Task[None] | None = None
+    if args.show_state:
+        session.state.subscribe(lambda state, change: print(state_line(state), flush=True))
 
     def on_status(change: StatusChange) -> None:
         if change.status in (RoomStatus.ENDED, RoomStatus.ERROR):
@@ -132,6 +154,8 @@ async def listen(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"plaza: {exc}", file=sys.stderr)
             return EXIT_AUDIO
+        if args.stats:
+            stats_task = asyncio.create_task(_print_stats_every(session, 5.0))
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(ended.wait())]
         try:
             await asyncio.wait(waiters, timeout=args.duration, return_when=asyncio.FIRST_COMPLETED)
@@ -146,7 +170,69 @@ async def listen(args: argparse.Namespace) -> int:
             return EXIT_CONNECTION_LOST
         return EXIT_OK
     finally:
+        if stats_task is not None:
+            stats_task.cancel()
+        if args.stats:
+            print(stats_text(session.stats()), flush=True)
         await session.close()
+
+
+def _status_line(change: StatusChange) -> str:
+    from app.room.status import RoomStatus
+
+    line = f"status: {change.status.value}" + (f" ({change.detail})" if change.detail else "")
+    info = change.reconnect
+    if change.status == RoomStatus.RECONNECTING and info is not None:
+        import time
+
+        when = (f"next try in {max(0.0, info.next_try_at - time.monotonic()):.1f} s"
+                if info.next_try_at is not None else "connecting")
+        line += f" attempt {info.attempt} to {info.server}, {when}"
+    return line
+
+
+async def _print_stats_every(session: ListenSession, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        print(stats_text(session.stats()), flush=True)
+
+
+def state_line(state: RoomState) -> str:
+    """`--show-state` output: the whole room state on one line (who talks, who is muted, count, hands)."""
+    import time
+
+    members = []
+    for m in state.members:
+        flags = [m.role.value] + (["muted"] if m.muted else []) + (["talking"] if m.talking else [])
+        members.append(f"{m.name}({', '.join(flags)})")
+    if state.listeners is None:
+        count = "unknown"
+    else:
+        age = max(0.0, time.time() - state.listeners.measured_at)
+        count = f"{state.listeners.count}" + (f" (measured {age:.0f} s ago)" if age >= 10 else "")
+    hands = ", ".join(h.name or h.id for h in state.hands)
+    return (f"state: stage [{'; '.join(members)}] listeners={count} hands={state.hands_total}"
+            f"{f' [{hands}]' if hands else ''} source={state.source.value}{' ENDED' if state.ended else ''}")
+
+
+def stats_text(stats: ConnectionStats) -> str:
+    """`--stats` output: one line of counters, and one line per reconnect so far."""
+    p = stats.playout
+    rtt = "-" if stats.rtt_ms is None else f"{stats.rtt_ms:.0f}ms"
+    lines = [
+        f"stats: server={stats.server or '-'} status={stats.status} rtt={rtt} loss={stats.loss_percent:.1f}% "
+        f"jitter={p.jitter_ms:.1f}ms cushion={p.cushion_ms:.0f}/{p.target_ms:.0f}ms "
+        f"masked_gap={p.masked_gap_ms:.0f}ms audible_gap={p.audible_gap_ms:.0f}ms "
+        f"content_skipped={p.content_skipped_ms:.0f}ms concealed_frames={p.concealed_frames} "
+        f"fec_recoveries={p.fec_recoveries} drift={p.drift_ppm:+.0f}ppm packets={p.packets_received} "
+        f"lost={p.packets_lost} late={p.late_packets} duplicate={p.duplicate_packets} "
+        f"reconnects={len(stats.reconnects)}"
+    ]
+    for r in stats.reconnects:
+        outcome = (f"back on {r.recovered_server} after {r.recovered_at - r.lost_at:.2f} s"
+                   if r.recovered_at is not None else "still retrying")
+        lines.append(f"reconnect: lost {r.server} ({r.reason}); {r.attempts} attempt(s); {outcome}")
+    return "\n".join(lines)
 
 
 def list_devices() -> int:
@@ -165,7 +251,8 @@ def local_room_from_args(args: argparse.Namespace) -> LocalRoom:
     from app.local.room import LocalRoom
 
     return LocalRoom.from_options(room_id=args.room, title=args.title, host=args.host, port=args.port,
-                                  speaker=args.speaker, netns=args.netns, ice_interface=args.ice_interface)
+                                  speaker=args.speaker, netns=args.netns, ice_interface=args.ice_interface,
+                                  controller=not args.no_controller)
 
 
 async def serve(args: argparse.Namespace) -> int:
@@ -195,6 +282,37 @@ async def serve(args: argparse.Namespace) -> int:
         await room.close()
 
 
+# ------------------------------------------------------------------------------------------------ controller
+async def controller(args: argparse.Namespace) -> int:
+    """Secrets from the OS keyring (see app/room/secret_store.py for the entry names), never argv or env."""
+    from app.links import LinkError, parse_link
+    from app.room.controller import RoomController
+    from app.room.secret_store import SecretsUnavailable, load_controller_secrets
+
+    try:
+        link = parse_link(args.link)
+    except LinkError as exc:
+        print(f"plaza: bad room link: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        secrets = load_controller_secrets(link)
+    except SecretsUnavailable as exc:
+        print(f"plaza controller: {exc}", file=sys.stderr)
+        return 1
+    room_controller = RoomController(list(link.servers), link.room_id, secrets,
+                                     args.title or link.title or f"Room {link.room_id}")
+    stop = _stop_event()
+    try:
+        await room_controller.start()
+        servers = ", ".join(room_controller.connected_servers) or "no server yet (retrying)"
+        print(f"Controlling room {link.room_id} as {room_controller.username} on {servers}. Ctrl-C stops.",
+              flush=True)
+        await stop.wait()
+        return EXIT_OK
+    finally:
+        await room_controller.close()
+
+
 # ------------------------------------------------------------------------------------------------ main
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
@@ -206,9 +324,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return list_devices()
         if args.duration is not None and args.duration <= 0:
             parser.error("--duration must be positive")
+        if not 0.2 <= args.cushion <= 5.0:
+            parser.error("--cushion must be between 0.2 and 5 seconds")
         return asyncio.run(listen(args))
     if command == "serve":
         return asyncio.run(serve(args))
+    if command == "controller":
+        return asyncio.run(controller(args))
     from app.ui.app import run_window
 
     if command == "demo":

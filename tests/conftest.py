@@ -66,24 +66,46 @@ async def make_lab_room(lab: object) -> AsyncIterator[Callable[..., Awaitable[ob
     """Start local rooms (Janus in the server namespace); all are closed after the test."""
     from app.local.janus_config import LocalRoomConfig
     from app.local.room import LocalRoom
+    from app.local.rtp_source import RtpSourceProcess
 
     rooms: list[LocalRoom] = []
+    sources: list[RtpSourceProcess] = []
 
     async def factory(speaker: str | None = "tone:440", room_id: int = 1234, ws_port: int = 8188,
-                      title: str = "Lab room") -> LocalRoom:
+                      title: str = "Lab room", external_feed: bool = False, tone: float = 440.0,
+                      source_args: tuple[str, ...] = (), controller: bool = False) -> LocalRoom:
+        """`external_feed=True`: no stage forward and no speaker; an RTP tone sender beside Janus feeds the
+        mountpoint and survives Janus kills (`room.source`: RtpSourceProcess; `room.janus.restart()`).
+        `controller=True`: the room's controller runs in this process (`room.controller`; stop/start it with
+        `room.stop_controller()` / `room.start_controller()`)."""
         config = LocalRoomConfig(room_id=room_id, title=title, ws_ip=netlab.SERVER_IP, ws_port=ws_port,
-                                 forward_port=0, ice_enforce_list=netlab.SERVER_IF)
-        room = LocalRoom(config, prefix=["ip", "netns", "exec", netlab.SERVER_NS], speaker=speaker)
+                                 forward_port=0, ice_enforce_list=netlab.SERVER_IF,
+                                 stage_forward=not external_feed)
+        prefix = ["ip", "netns", "exec", netlab.SERVER_NS]
+        room = LocalRoom(config, prefix=prefix, speaker=None if external_feed else speaker, controller=controller)
         rooms.append(room)
         await room.start()
+        if external_feed:
+            source = RtpSourceProcess(room.config.forward_port, tone=tone, prefix=prefix, extra_args=source_args)
+            sources.append(source)
+            await source.start()
+            room.source = source  # type: ignore[attr-defined]
         return room
 
     yield factory
     for room in rooms:
         await room.close()
+    for source in sources:
+        await source.stop()
 
 
 @pytest.fixture
 async def lab_room(make_lab_room: Callable[..., Awaitable[object]]) -> object:
     """A lab room whose stage carries a continuous 440 Hz tone."""
     return await make_lab_room()
+
+
+@pytest.fixture
+async def tone_room(make_lab_room: Callable[..., Awaitable[object]]) -> object:
+    """A lab room whose feed is a continuous 440 Hz Opus tone from a sender outside Janus (outage tests)."""
+    return await make_lab_room(external_feed=True)

@@ -61,6 +61,9 @@ class LocalRoomConfig:
     nat_1_1: str = ""
     debug_level: int = 4
     secrets: RoomSecrets = field(default_factory=RoomSecrets)
+    # False: no static rtp_forward from the stage; the feed's port belongs to an external sender that outlives
+    # Janus (app/local/rtp_source.py, for outage tests: a kill -9 must not silence the source too).
+    stage_forward: bool = True
 
     @property
     def ws_url(self) -> str:
@@ -109,6 +112,7 @@ def render(config: LocalRoomConfig, folder: Path) -> None:
         "stage_secret": config.secrets.stage,
         "feed_secret": config.secrets.feed,
         "channel_secret": config.secrets.channel,
+        "fwd": "" if config.stage_forward else "# external feed: ",
     }
     templates = resources_dir() / "janus"
     for name in TEMPLATES:

@@ -79,6 +79,7 @@ class JanusProcess:
 
     async def start(self, *, ready_timeout: float = 10.0) -> None:
         janus = find_janus(self.executable)
+        self._close_log()  # a restart after kill_and_wait() / a crash reuses the folder and the log
         log_file = open(self.log_path, "ab")  # noqa: ASYNC230 - instant local open; closed in stop()
         self._log_file = log_file
         # No shell: with `ip netns exec` the command is exec'd, so our PID is Janus's PID.
@@ -127,6 +128,25 @@ class JanusProcess:
             with contextlib.suppress(ProcessLookupError):
                 self.process.send_signal(signal.SIGKILL)
 
+    async def kill_and_wait(self) -> None:
+        """SIGKILL and reap (fault injection); `start()` may follow: rooms from the config files come back."""
+        self.kill()
+        if self.process is not None:
+            await self.process.wait()
+        self._close_log()
+
+    async def restart(self, *, delay: float = 0.0, ready_timeout: float = 10.0) -> None:
+        """kill -9, wait `delay` seconds, start again with the same config folder (returns once it accepts)."""
+        await self.kill_and_wait()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await self.start(ready_timeout=ready_timeout)
+
+    def _close_log(self) -> None:
+        if self._log_file is not None:
+            self._log_file.close()  # type: ignore[attr-defined]
+            self._log_file = None
+
     async def stop(self, *, grace: float = 3.0) -> None:
         """SIGTERM, then SIGKILL after `grace` seconds; idempotent."""
         process = self.process
@@ -139,6 +159,4 @@ class JanusProcess:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
                 await process.wait()
-        if self._log_file is not None:
-            self._log_file.close()  # type: ignore[attr-defined]
-            self._log_file = None
+        self._close_log()

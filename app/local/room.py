@@ -17,6 +17,7 @@ from app.local.janus_config import LocalRoomConfig, render, resources_dir
 from app.local.janus_process import JanusProcess, check_port_free, find_janus, free_udp_port
 from app.local.speaker import StageSpeaker
 from app.media.sources import FileTrack, ToneTrack
+from app.room.controller import ControllerSecrets, RoomController
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class LocalRoom:
         prefix: Sequence[str] = (),
         speaker: str | None = "demo",  # "demo", "tone:440", a file path, or None
         speaker_ice_servers: list[str] | None = None,
+        controller: bool = True,  # a headless room controller, so room state exists without a host online
     ) -> None:
         self.config = config or LocalRoomConfig()
         self.prefix = list(prefix)
@@ -43,16 +45,19 @@ class LocalRoom:
         self.folder: Path | None = None
         self.janus: JanusProcess | None = None
         self.speaker: StageSpeaker | None = None
+        self.with_controller = controller
+        self.controller: RoomController | None = None
         self._closed = False
 
     @classmethod
     def from_options(cls, *, room_id: int = 1234, title: str = "Plaza demo room", host: str = "127.0.0.1",
-                     port: int = 8188, speaker: str = "demo", netns: str = "", ice_interface: str = "") -> LocalRoom:
+                     port: int = 8188, speaker: str = "demo", netns: str = "", ice_interface: str = "",
+                     controller: bool = True) -> LocalRoom:
         """The room `plaza serve` / `plaza demo` describe (`speaker="none"` for an empty stage)."""
         config = LocalRoomConfig(room_id=room_id, title=title, ws_ip=host, ws_port=port, forward_port=0,
                                  ice_enforce_list=ice_interface)
         prefix = ["ip", "netns", "exec", netns] if netns else []
-        return cls(config, prefix=prefix, speaker=None if speaker == "none" else speaker)
+        return cls(config, prefix=prefix, speaker=None if speaker == "none" else speaker, controller=controller)
 
     @property
     def link(self) -> RoomLink:
@@ -82,6 +87,8 @@ class LocalRoom:
             await self.janus.start()
             if track is not None:
                 await self.start_speaker(track)
+            if self.with_controller:
+                await self.start_controller()
         except BaseException:
             await self.close()
             raise
@@ -97,11 +104,30 @@ class LocalRoom:
         self.speaker = speaker
         return speaker
 
+    async def start_controller(self) -> RoomController:
+        """Start the room's controller with the generated secrets (in this process; tests restart it)."""
+        await self.stop_controller()
+        room_secrets = self.config.secrets
+        controller = RoomController([self.config.ws_url], self.config.room_id,
+                                    ControllerSecrets(stage=room_secrets.stage, feed=room_secrets.feed,
+                                                      channel=room_secrets.channel),
+                                    self.config.title, ice_servers=self.speaker_ice_servers)
+        self.controller = controller
+        await controller.start()
+        return controller
+
+    async def stop_controller(self) -> None:
+        controller, self.controller = self.controller, None
+        if controller is not None:
+            await controller.close()
+
     async def close(self) -> None:
-        """Stop the speaker and Janus, remove the temp folder; idempotent."""
+        """Stop the controller, the speaker and Janus, remove the temp folder; idempotent."""
         if self._closed:
             return
         self._closed = True
+        with contextlib.suppress(Exception):
+            await self.stop_controller()
         if self.speaker is not None:
             with contextlib.suppress(Exception):
                 await self.speaker.close()

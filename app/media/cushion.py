@@ -22,7 +22,8 @@ Counters (`counters`, a `CushionCounters`; times in ms):
   Across a reconnect (a new stream) it is estimated from arrival times: the time between the old stream's last
   packet and the new stream's first, less one frame (the content was live, so that much was said meanwhile).
 - concealed_frames: PLC calls for missing or corrupt frames, including the drain's fade; splice tails excluded.
-- fec_recoveries: frames rebuilt from the FEC data in the packet after them.
+- fec_recoveries: frames rebuilt from the FEC data in the packet after them (only when it has LBRR data;
+  otherwise libopus conceals and the frame counts as concealed).
 - cushion_ms (= buffered_ms): decoded and undecoded audio ahead of the output, not counting holes > 100 ms.
 - target_ms; drift_ppm: sender clock rate − ours, least squares over the lowest transit time of each second
   (last 120 s); packets_received: every push; packets_lost: expected from the sequence numbers − distinct received
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
-from app.media.opus import OpusDecodeError, OpusStreamDecoder
+from app.media.opus import OpusDecodeError, OpusStreamDecoder, has_lbrr
 from app.media.stretch import TimeStretcher
 
 log = logging.getLogger(__name__)
@@ -381,7 +382,10 @@ class CushionPlayout:
         if hole <= FRAME_SAMPLES and sid == self._dec_sid:  # the frame just before a packet: from its FEC data
             try:
                 pcm = self._decoder().recover(data, size)
-                c.fec_recoveries += 1
+                if has_lbrr(data):
+                    c.fec_recoveries += 1
+                else:  # libopus did PLC: the next packet carried no FEC data (e.g. SILK's VAD saw no speech)
+                    c.concealed_frames += 1
                 c.masked_gap_ms += size / MS
                 return self._emit(pcm, real=False)
             except OpusDecodeError:

@@ -11,6 +11,30 @@ import numpy as np
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
 
 
+def has_lbrr(payload: bytes) -> bool:
+    """Whether an Opus packet carries in-band FEC (SILK LBRR) data for the frame before it.
+
+    libopus's `decode_fec` silently falls back to PLC when there is none — and SILK only codes LBRR for frames its
+    VAD calls active (speech; not a steady tone) — so this is how the playout tells a real FEC recovery from PLC.
+    The same test as libopus 1.5's `opus_packet_has_lbrr`: in a SILK or hybrid packet, the first frame's
+    range-coded header starts with one VAD flag per 20 ms SILK frame and then the LBRR flag, per channel.
+    Handles code 0 and code 1 packets (one frame, or two of equal size); others answer False.
+    """
+    if len(payload) < 2:
+        return False
+    toc = payload[0]
+    config, stereo, code = toc >> 3, bool(toc & 0x04), toc & 0x03
+    if config >= 16 or code not in (0, 1):  # CELT-only has no LBRR
+        return False
+    # SILK-only frames are 10, 20, 40 or 60 ms (1, 1, 2, 3 SILK frames); hybrid ones 10 or 20 ms (one).
+    silk_frames = (1, 1, 2, 3)[config & 0x03] if config < 12 else 1
+    first = payload[1]
+    lbrr = (first >> (7 - silk_frames)) & 1
+    if stereo:
+        lbrr |= (first >> (6 - 2 * silk_frames)) & 1
+    return bool(lbrr)
+
+
 class OpusDecodeError(Exception):
     """A payload libopus rejects (corrupt or not Opus); the caller conceals instead."""
 

@@ -3,8 +3,12 @@
 An outage starts with one random wait of 0–1 s (so a crowd that lost the same server does not return at the
 same instant), then tries the server that worked last. A server that fails waits its own full-jitter backoff
 (random(0, min(cap, base·2^failures))) before it is tried again; a server not yet tried in this outage may be
-tried at once. So with two servers a dead one costs one quick refusal before the other is tried, and a lone
-server that is down for a minute sees attempts at most every ~30 s from each client.
+tried at once. The bound is also kept within the outage's age (at least first_max): a refusal comes back in
+milliseconds, so counting failures alone would let a listener who drew short waits reach an 8 s bound two seconds
+into an outage and come back long after the server did; bounded by the age, every wait stays proportional to how
+long the room has been gone, which still spreads a crowd and still reaches the cap in a long outage.
+So with two servers a dead one costs one quick refusal before the other is tried, and a lone server that is
+down for a minute sees attempts at most every ~30 s from each client.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ class ServerRotation:
         self.preferred = self.servers[0]
         self._failures = dict.fromkeys(self.servers, 0)
         self._not_before = dict.fromkeys(self.servers, 0.0)
+        self._outage_started = clock()
 
     def start_outage(self, lost: str | None = None) -> None:
         """A connection was lost: every server becomes due after one shared random 0–first_max wait."""
-        start = self._clock() + self._rand() * self.first_max
+        self._outage_started = self._clock()
+        start = self._outage_started + self._rand() * self.first_max
         for server in self.servers:
             self._failures[server] = 0
             self._not_before[server] = start
@@ -51,7 +57,8 @@ class ServerRotation:
     def failed(self, server: str) -> float:
         """Record a failed attempt; returns the wait before `server` is due again."""
         self._failures[server] += 1
-        delay = self._rand() * self.upper_bound(self._failures[server])
+        age = max(self.first_max, self._clock() - self._outage_started)
+        delay = self._rand() * min(self.upper_bound(self._failures[server]), age)
         self._not_before[server] = self._clock() + delay
         return delay
 

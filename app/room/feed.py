@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Literal
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
@@ -61,7 +62,8 @@ class FeedConnection:
     """Session + streaming handle + PeerConnection for feed `room_id` on `server`."""
 
     def __init__(self, server: str, room_id: int, playout: CushionPlayout | PlayoutBuffer, *,
-                 ice_servers: list[str] | None = None, media: MediaPath = "plaza") -> None:
+                 ice_servers: list[str] | None = None, media: MediaPath = "plaza",
+                 before_first_media: Callable[[], None] | None = None) -> None:
         self.server = server
         self.room_id = room_id
         self.playout = playout
@@ -76,6 +78,9 @@ class FeedConnection:
         self.last_media: float | None = None  # time.monotonic() of the newest packet / frame
         self.ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.first_media: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Called once, just before this connection's first media reaches the playout: make-before-break lets an
+        # older connection play until then, and this is where it must stop.
+        self.before_first_media = before_first_media
         self._closed = False
 
     @property
@@ -157,12 +162,11 @@ class FeedConnection:
         pt = opus_payload_type(offer_sdp)
         if pt is None:
             raise MediaFailed(f"{self.server} offers room {self.room_id} without Opus audio")
-        playout.reanchor()  # a new connection is a new stream, even if the SSRC happens to be the same
-
         def sink(packet: RtpPacket, arrival: float) -> None:
             self.last_media = arrival
             if not self.first_media.done():
-                self.first_media.set_result(None)
+                self._on_first_media()
+                playout.reanchor()  # a new connection is a new stream, even if the SSRC happens to be the same
             playout.push_packet(packet.ssrc, packet.sequence_number, packet.timestamp, packet.payload, arrival)
 
         self.tap = RtpTap(receivers[0], sink, payload_type=pt)
@@ -170,7 +174,22 @@ class FeedConnection:
     def _on_frame(self) -> None:
         self.last_media = time.monotonic()
         if not self.first_media.done():
-            self.first_media.set_result(None)
+            self._on_first_media()
+
+    def _on_first_media(self) -> None:
+        if self.before_first_media is not None:
+            try:
+                self.before_first_media()
+            except Exception:
+                log.exception("error in before_first_media")
+        self.first_media.set_result(None)
+
+    def revive(self) -> bool:
+        """Make a connection whose media came back usable again (its session never died); False if it cannot be."""
+        if self._closed or self.session is None or self.session.is_lost or not self.ended.done():
+            return False
+        self.ended = asyncio.get_running_loop().create_future()
+        return True
 
     def stop_media(self) -> None:
         """Stop feeding the playout (a newer connection takes over); idempotent."""

@@ -1,21 +1,33 @@
 """A listening session: room listener + playout + audio output (+ optional recorder), as one object.
 
-Both front ends use it: `plaza listen` in the terminal and the room view in the window.
+Both front ends use it: `plaza listen` in the terminal and the room view in the window. `receiver="plaza"`
+(the default) plays through the outage-masking `CushionPlayout`; `receiver="plain"` through aiortc's own
+path into a small FIFO — the baseline the outage benchmark compares against.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from pathlib import Path
 
 from app.links import RoomLink
+from app.media.cushion import CushionPlayout
 from app.media.output import AudioOutput, AudioOutputError, ClockOutput, SoundDeviceOutput
 from app.media.playout import PlayoutBuffer
 from app.media.recorder import WavRecorder
+from app.room.feed import MediaPath
 from app.room.listener import DEFAULT_CONNECT_TIMEOUT, RoomListener
+from app.room.presence import ChannelKeeper
+from app.room.state import RoomState, RoomStateModel, StateChange
+from app.room.stats import ConnectionStats, PlayoutStats
 from app.room.status import StatusModel
+
+DEFAULT_CUSHION_MS = 1500.0
+DEFAULT_START_MS = 60.0  # fast start: play once this much is in, then grow the cushion by playing slow
+CUSHION_RANGE_MS = (200.0, 5000.0)
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +45,34 @@ class ListenSession:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         ice_servers: list[str] | None = None,
         fall_back_to_clock: bool = True,
+        cushion_ms: float = DEFAULT_CUSHION_MS,
+        start_ms: float | None = None,
+        receiver: MediaPath = "plaza",
+        with_channel: bool = True,
+        display: str = "",
     ) -> None:
         self.link = link
         self.use_device = use_device
         self.device = device
         self.record_path = Path(record) if record else None
         self.fall_back_to_clock = fall_back_to_clock
-        self.playout = PlayoutBuffer()
-        self.listener = RoomListener(link, self.playout, connect_timeout=connect_timeout, ice_servers=ice_servers)
+        low, high = CUSHION_RANGE_MS
+        if not low <= cushion_ms <= high:
+            raise ValueError(f"the cushion must be {low / 1000:g}–{high / 1000:g} s, got {cushion_ms / 1000:g} s")
+        self.playout: CushionPlayout | PlayoutBuffer
+        if receiver == "plain":
+            self.playout = PlayoutBuffer()
+        else:
+            self.playout = CushionPlayout(cushion_ms=cushion_ms, start_ms=DEFAULT_START_MS if start_ms is None
+                                          else start_ms)
+        self.listener = RoomListener(link, self.playout, connect_timeout=connect_timeout, ice_servers=ice_servers,
+                                     media=receiver)
+        self.state = RoomStateModel()
+        self.channel: ChannelKeeper | None = None
+        if with_channel:
+            self.channel = ChannelKeeper(link.room_id, self.state, ice_servers=ice_servers, display=display)
+            self.listener.connected_callbacks.append(self.channel.follow)
+        self.state.subscribe(self._on_state)
         self.output: AudioOutput | None = None
         self.output_error: str | None = None  # why the device could not be used (shown to the user)
         self.recorder: WavRecorder | None = None
@@ -59,6 +91,36 @@ class ListenSession:
             self._flush_task = asyncio.create_task(self._flush_loop(), name="recorder-flush")
         await self._open_output()
         await self.listener.join()
+
+    def set_hand_raised(self, raised: bool) -> None:
+        """Raise or lower the user's hand; the intent survives reconnects."""
+        if self.channel is not None:
+            self.channel.set_hand_raised(raised)
+        else:
+            self.state.set_hand_raised(raised)
+
+    def _on_state(self, state: RoomState, change: StateChange) -> None:
+        if change.ended and state.ended:
+            self.listener.end_room(f"room {self.link.room_id} has ended")
+
+    def audio_left_ms(self) -> float:
+        """Audio buffered ahead of the output: what keeps playing while the supervisor reconnects."""
+        return self.playout.buffered_ms
+
+    def stats(self) -> ConnectionStats:
+        """A snapshot of the connection and playout counters (for --stats and the details dialog)."""
+        feed = self.listener.feed
+        rtt = feed.session.rtt if feed is not None and feed.session is not None else None
+        playout = playout_stats(self.playout)
+        seen = playout.packets_received + playout.packets_lost
+        return ConnectionStats(
+            server=self.listener.server if feed is not None else None,
+            status=self.status.current.status.value,
+            rtt_ms=None if rtt is None else rtt * 1000.0,
+            loss_percent=100.0 * playout.packets_lost / seen if seen else 0.0,
+            playout=playout,
+            reconnects=tuple(self.listener.history),
+        )
 
     async def _open_output(self) -> None:
         if self.use_device:
@@ -97,6 +159,8 @@ class ListenSession:
         if self._closed:
             return
         self._closed = True
+        if self.channel is not None:
+            await self.channel.close()
         await self.listener.close()
         if self.output is not None:
             await self.output.close()
@@ -106,3 +170,14 @@ class ListenSession:
                 await self._flush_task
         if self.recorder is not None:
             self.recorder.close()
+
+
+def playout_stats(playout: CushionPlayout | PlayoutBuffer) -> PlayoutStats:
+    """The playout's counters as the room package reports them."""
+    if isinstance(playout, CushionPlayout):
+        counters = dataclasses.asdict(playout.counters)
+        names = {f.name for f in dataclasses.fields(PlayoutStats)}
+        return PlayoutStats(**{k: v for k, v in counters.items() if k in names})
+    c = playout.counters
+    return PlayoutStats(cushion_ms=playout.buffered_ms, target_ms=playout.prefetch * 1000.0 / 48000,
+                        audible_gap_ms=1000.0 * c.silence_samples / 48000)

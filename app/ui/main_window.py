@@ -21,6 +21,7 @@ from app.room.errors import RoomError
 from app.room.listen import ListenSession
 from app.room.listener import DEFAULT_CONNECT_TIMEOUT
 from app.room.status import RoomStatus, StatusChange
+from app.ui.connection_dialog import ConnectionDialog
 from app.ui.i18n import LANGUAGES, Translations
 from app.ui.icons import app_icon
 from app.ui.join_view import JoinView
@@ -70,13 +71,16 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.join_view)
         self.stack.addWidget(self.room_view)
         self.setCentralWidget(self.stack)
-        self.resize(520, 420)
+        self.resize(640, 600)
 
         self.join_view.join_requested.connect(self.join)
         self.room_view.leave_requested.connect(self.leave)
         self.room_view.volume_changed.connect(self._on_volume)
         self.room_view.mute_toggled.connect(self._on_mute)
         self.room_view.device_chosen.connect(self._on_device)
+        self.room_view.hand_raise_requested.connect(self._on_hand)
+        self.connection_dialog = ConnectionDialog(self)
+        self.room_view.details_requested.connect(self.show_connection_details)
         self._build_menus()
         self.join_view.set_recent(self.settings.recent_links())
         self.retranslate()
@@ -93,12 +97,22 @@ class MainWindow(QMainWindow):
         self.mute_action.setCheckable(True)
         self.mute_action.setShortcut(QKeySequence("M"))
         self.mute_action.toggled.connect(self.room_view.set_muted)
+        self.hand_action = QAction(self)
+        self.hand_action.setCheckable(True)
+        self.hand_action.setShortcut(QKeySequence("H"))
+        self.hand_action.setEnabled(False)
+        self.hand_action.triggered.connect(lambda _checked=False: self.room_view.hand.button.click())
+        self.room_view.hand.button.toggled.connect(self.hand_action.setChecked)
+        self.room_view.hand_availability_changed.connect(self.hand_action.setEnabled)
+        self.details_action = QAction(self)
+        self.details_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.details_action.triggered.connect(self.show_connection_details)
         self.clear_recent_action = QAction(self)
         self.clear_recent_action.triggered.connect(self.clear_recent)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         self.quit_action.triggered.connect(self.close)
-        self.room_menu.addActions([self.leave_action, self.mute_action])
+        self.room_menu.addActions([self.leave_action, self.mute_action, self.hand_action, self.details_action])
         self.room_menu.addSeparator()
         self.room_menu.addAction(self.clear_recent_action)
         self.room_menu.addSeparator()
@@ -128,6 +142,8 @@ class MainWindow(QMainWindow):
         self.room_menu.setTitle(self.tr("&Room"))
         self.leave_action.setText(self.tr("&Leave room"))
         self.mute_action.setText(self.tr("&Mute"))
+        self.hand_action.setText(self.tr("Raise &hand"))
+        self.details_action.setText(self.tr("Connection &details…"))
         self.clear_recent_action.setText(self.tr("Clear &recent rooms"))
         self.quit_action.setText(self.tr("&Quit"))
         self.view_menu.setTitle(self.tr("&View"))
@@ -169,6 +185,8 @@ class MainWindow(QMainWindow):
         in_room = self.stack.currentWidget() is self.room_view
         self.leave_action.setEnabled(in_room)
         self.mute_action.setEnabled(in_room)
+        self.details_action.setEnabled(in_room)
+        self.hand_action.setEnabled(in_room and self.room_view.hand_available())
 
     # ------------------------------------------------------------------ demo room notices (run_window)
     def demo_starting(self) -> None:
@@ -206,6 +224,9 @@ class MainWindow(QMainWindow):
         self.room_view.set_room(link.room_id, link.title)
         self.room_view.set_status(RoomStatus.CONNECTING)
         self.room_view.set_devices(list_output_devices(), None)
+        self.room_view.set_state_model(session.state)
+        self.room_view.banner.set_audio_left_provider(session.audio_left_ms)
+        self.connection_dialog.set_stats_provider(session.stats)
         self.stack.setCurrentWidget(self.room_view)
         self.room_view.volume_slider.setFocus()
         self._update_actions()
@@ -228,13 +249,23 @@ class MainWindow(QMainWindow):
         if not isinstance(session, ListenSession) or session is not self.session:
             return  # a session we already left
         if isinstance(change, StatusChange):
-            self.room_view.set_status(change.status, change.detail)
+            self.room_view.set_status_change(change)
             self.room_view.set_output_error(session.output_error)
+
+    def show_connection_details(self) -> None:
+        """Non-modal: exec() would re-enter the asyncio loop (DESIGN.md §5), and the room must stay usable."""
+        self.connection_dialog.show()
+        self.connection_dialog.raise_()
+        self.connection_dialog.activateWindow()
 
     def leave(self) -> None:
         """Back to the join view at once; the session closes in the background."""
         session, self.session = self.session, None
         join_task, self._join_task = self._join_task, None
+        self.room_view.set_state_model(None)
+        self.room_view.banner.set_audio_left_provider(None)
+        self.connection_dialog.set_stats_provider(None)
+        self.room_view.set_status(RoomStatus.IDLE)
         self.stack.setCurrentWidget(self.join_view)
         self.join_view.link_edit.setFocus()
         self._update_actions()
@@ -259,6 +290,11 @@ class MainWindow(QMainWindow):
         self.mute_action.setChecked(muted)
         if self.session is not None:
             self.session.playout.muted = muted
+
+    def _on_hand(self, raised: bool) -> None:
+        """Raise/lower hand intent → the session (which tells the controller, and again after a reconnect)."""
+        if self.session is not None:
+            self.session.set_hand_raised(raised)
 
     def _on_device(self, device: object) -> None:
         if self.session is not None:

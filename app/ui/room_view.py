@@ -1,8 +1,8 @@
-"""The room view: title, status, volume, local mute, output device, Leave.
+"""The room view: title, status, listener count, stage, hand, volume, local mute, output device, Leave.
 
-A passive widget: it shows what the main window tells it (status, output problems, devices) and emits the
-user's intents as signals. It keeps the raw values (status, detail, title) so it can rebuild every string
-when the language changes.
+A passive widget: it shows what the main window tells it (status, output problems, devices) and what the
+room's state model says (through a coalescing bridge), and emits the user's intents as signals. It keeps the
+raw values (status, detail, title) so it can rebuild every string when the language changes.
 """
 
 from __future__ import annotations
@@ -22,12 +22,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.media.output import OutputDevice
-from app.room.status import RoomStatus
+from app.room.state import RoomStateModel, StateSource
+from app.room.status import RoomStatus, StatusChange
+from app.ui.audience import HandControl, ListenerCountLabel
+from app.ui.reconnect_banner import ReconnectBanner
+from app.ui.stage_view import StageView
+from app.ui.state_bridge import RoomStateBridge
 
 STATUS_STYLES = {
     RoomStatus.LIVE: "color: #1b7f3b; font-weight: bold;",
+    RoomStatus.RECONNECTING: "color: #8a5a00; font-weight: bold;",
     RoomStatus.ERROR: "color: #b00020;",
 }
+HAND_STATUSES = frozenset({RoomStatus.LIVE, RoomStatus.RECONNECTING})  # a hand can wait out a reconnect
 
 
 class RoomView(QWidget):
@@ -37,6 +44,9 @@ class RoomView(QWidget):
     mute_toggled = Signal(bool)
     device_chosen = Signal(object)  # int device index, or None for the system default
     leave_requested = Signal()
+    details_requested = Signal()  # the reconnect banner's "Details…"
+    hand_raise_requested = Signal(bool)  # the user's intent; the main window passes it to the session
+    hand_availability_changed = Signal(bool)  # the hand control appeared (room live) or went away
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +58,7 @@ class RoomView(QWidget):
         self._output_error: str | None = None
         self._devices: list[OutputDevice] = []
         self._device: int | None = None
+        self._bridge: RoomStateBridge | None = None
 
         self.title_label = QLabel()
         self.title_label.setObjectName("roomTitle")
@@ -65,6 +76,12 @@ class RoomView(QWidget):
         self.output_label.setWordWrap(True)
         self.output_label.setStyleSheet("color: #8a5a00;")
         self.output_label.hide()
+        self.banner = ReconnectBanner()
+        self.banner.details_requested.connect(self.details_requested)
+        self.listeners_label = ListenerCountLabel()
+        self.stage = StageView()
+        self.hand = HandControl()
+        self.hand.hide()
 
         self.volume_slider = QSlider(Qt.Orientation.Horizontal)
         self.volume_slider.setObjectName("volumeSlider")
@@ -97,11 +114,15 @@ class RoomView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title_label)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.banner)
         layout.addWidget(self.output_label)
-        layout.addSpacing(12)
+        layout.addWidget(self.listeners_label)
+        layout.addWidget(self.stage, 1)
+        layout.addWidget(self.hand)
+        layout.addSpacing(6)
         layout.addLayout(form)
-        layout.addStretch(1)
         layout.addLayout(buttons)
+        QWidget.setTabOrder(self.hand.button, self.volume_slider)
         QWidget.setTabOrder(self.volume_slider, self.mute_box)
         QWidget.setTabOrder(self.mute_box, self.device_combo)
         QWidget.setTabOrder(self.device_combo, self.leave_button)
@@ -110,6 +131,7 @@ class RoomView(QWidget):
         self.mute_box.toggled.connect(self.mute_toggled)
         self.device_combo.activated.connect(self._on_device_activated)
         self.leave_button.clicked.connect(self.leave_requested)
+        self.hand.hand_raise_requested.connect(self.hand_raise_requested)
         self.retranslate()
 
     # ------------------------------------------------------------------ i18n
@@ -145,9 +167,42 @@ class RoomView(QWidget):
         self._show_status()
         self._show_output_error()
 
+    def set_status_change(self, change: StatusChange) -> None:
+        """A change from the session's status model (the banner needs its reconnect details too)."""
+        self.banner.set_status(change)
+        self.set_status(change.status, change.detail)
+
     def set_status(self, status: RoomStatus, detail: str = "") -> None:
+        if status != RoomStatus.RECONNECTING:
+            self.banner.set_status(StatusChange(status, detail))
         self._status, self._detail = status, detail
         self._show_status()
+        self._show_hand_availability()
+
+    def set_state_model(self, model: RoomStateModel | None) -> None:
+        """Show this room state (None: the session has none); replaces the previous model's bridge."""
+        if self._bridge is not None:
+            self._bridge.close()
+            self._bridge.deleteLater()
+            self._bridge = None
+        if model is not None:
+            self._bridge = RoomStateBridge(model, parent=self)
+            self._bridge.changed.connect(self._show_state)
+            self._bridge.flush()
+        else:
+            self.stage.set_members((), waiting=True)
+            self.listeners_label.set_count(None)
+            self.hand.set_hand(False, False)
+            self._show_hand_availability()
+
+    @property
+    def state_bridge(self) -> RoomStateBridge | None:
+        return self._bridge
+
+    def hand_available(self) -> bool:
+        """The hand control is offered only while the room is live (or reconnecting to it) and not ended."""
+        bridge = self._bridge
+        return bridge is not None and self._status in HAND_STATUSES and not bridge.model.state.ended
 
     def set_output_error(self, reason: str | None) -> None:
         self._output_error = reason
@@ -161,6 +216,24 @@ class RoomView(QWidget):
         return self.status_label.text()
 
     # ------------------------------------------------------------------ rendering
+    def _show_state(self) -> None:
+        """One coalesced model update: each widget diffs the latest state against what it shows."""
+        bridge = self._bridge
+        if bridge is None:
+            return
+        model = bridge.model
+        state = model.state
+        self.stage.set_members(state.members, waiting=state.source is StateSource.NONE)
+        self.listeners_label.set_count(state.listeners)
+        self.hand.set_hand(model.hand_raised, model.own_hand_in_queue(), bridge.hand_position())
+        self._show_hand_availability()
+
+    def _show_hand_availability(self) -> None:
+        available = self.hand_available()
+        if available == self.hand.isHidden():
+            self.hand.setVisible(available)
+            self.hand_availability_changed.emit(available)
+
     def room_title(self) -> str:
         return self._title or self.tr("Room {number}").format(number=self._room_id)
 
@@ -172,6 +245,8 @@ class RoomView(QWidget):
             text = self.tr("Connecting…")
         elif self._status == RoomStatus.LIVE:
             text = self.tr("Live")
+        elif self._status == RoomStatus.RECONNECTING:
+            text = self.tr("Live — reconnecting")
         elif self._status == RoomStatus.ENDED:
             text = self.tr("Ended")
         elif self._status == RoomStatus.ERROR:

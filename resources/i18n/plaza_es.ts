@@ -2,6 +2,217 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="es" sourcelanguage="en">
 <context>
+    <name>ConnectionDialog</name>
+    <message>
+        <source>Server:</source>
+        <translation>Servidor:</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>Estado:</translation>
+    </message>
+    <message>
+        <source>Round-trip time:</source>
+        <translation>Tiempo de ida y vuelta:</translation>
+    </message>
+    <message>
+        <source>Packet loss:</source>
+        <translation>Pérdida de paquetes:</translation>
+    </message>
+    <message>
+        <source>Jitter:</source>
+        <translation>Fluctuación (jitter):</translation>
+    </message>
+    <message>
+        <source>Audio cushion (now / target):</source>
+        <translation>Colchón de audio (actual / objetivo):</translation>
+    </message>
+    <message>
+        <source>Gaps masked:</source>
+        <translation>Cortes disimulados:</translation>
+    </message>
+    <message>
+        <source>Gaps heard:</source>
+        <translation>Cortes audibles:</translation>
+    </message>
+    <message>
+        <source>Content skipped:</source>
+        <translation>Contenido omitido:</translation>
+    </message>
+    <message>
+        <source>Concealed frames:</source>
+        <translation>Tramas ocultadas:</translation>
+    </message>
+    <message>
+        <source>FEC recoveries:</source>
+        <translation>Recuperaciones FEC:</translation>
+    </message>
+    <message>
+        <source>Clock drift:</source>
+        <translation>Deriva del reloj:</translation>
+    </message>
+    <message>
+        <source>Packets received:</source>
+        <translation>Paquetes recibidos:</translation>
+    </message>
+    <message>
+        <source>Packets lost:</source>
+        <translation>Paquetes perdidos:</translation>
+    </message>
+    <message>
+        <source>Late packets:</source>
+        <translation>Paquetes tardíos:</translation>
+    </message>
+    <message>
+        <source>Duplicate packets:</source>
+        <translation>Paquetes duplicados:</translation>
+    </message>
+    <message>
+        <source>Lost at</source>
+        <translation>Perdida a las</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Motivo</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Servidor</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Intentos</translation>
+    </message>
+    <message>
+        <source>Recovered</source>
+        <translation>Recuperada</translation>
+    </message>
+    <message>
+        <source>New server</source>
+        <translation>Servidor nuevo</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Sin conexión</translation>
+    </message>
+    <message>
+        <source>Connecting</source>
+        <translation>Conectando</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>En directo</translation>
+    </message>
+    <message>
+        <source>Reconnecting</source>
+        <translation>Reconectando</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>Finalizada</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <source>Connection details</source>
+        <translation>Detalles de la conexión</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>Conexión</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Audio</translation>
+    </message>
+    <message>
+        <source>Packets</source>
+        <translation>Paquetes</translation>
+    </message>
+    <message>
+        <source>Reconnect history</source>
+        <translation>Historial de reconexiones</translation>
+    </message>
+    <message>
+        <source>No reconnects since joining.</source>
+        <translation>Ninguna reconexión desde que te uniste.</translation>
+    </message>
+    <message>
+        <source>&amp;Copy report</source>
+        <translation>&amp;Copiar informe</translation>
+    </message>
+    <message>
+        <source>Copy these details as plain text, e.g. for a support request</source>
+        <translation>Copiar estos detalles como texto sin formato, p. ej. para una solicitud de soporte</translation>
+    </message>
+    <message>
+        <source>Report copied to the clipboard.</source>
+        <translation>Informe copiado al portapapeles.</translation>
+    </message>
+    <message>
+        <source>{now} / {target}</source>
+        <translation>{now} / {target}</translation>
+    </message>
+    <message>
+        <source>still retrying</source>
+        <translation>reintentando todavía</translation>
+    </message>
+    <message>
+        <source>after {seconds} s</source>
+        <translation>tras {seconds} s</translation>
+    </message>
+    <message>
+        <source>Plaza {version} connection report, {time}</source>
+        <translation>Informe de conexión de Plaza {version}, {time}</translation>
+    </message>
+</context>
+<context>
+    <name>HandControl</name>
+    <message>
+        <source>Lower hand</source>
+        <translation>Bajar la mano</translation>
+    </message>
+    <message>
+        <source>Take your hand down (H)</source>
+        <translation>Bajar tu mano (H)</translation>
+    </message>
+    <message>
+        <source>Raise hand</source>
+        <translation>Levantar la mano</translation>
+    </message>
+    <message>
+        <source>Ask the hosts to bring you on stage (H)</source>
+        <translation>Pide a los anfitriones que te suban al escenario (H)</translation>
+    </message>
+    <message>
+        <source>en</source>
+        <comment>locale code of this translation, for numbers</comment>
+        <translation>es</translation>
+    </message>
+    <message>
+        <source>Hand raised — {position} in queue</source>
+        <translation>Mano levantada — {position} en la cola</translation>
+    </message>
+    <message>
+        <source>Hand raised — in queue</source>
+        <translation>Mano levantada — en la cola</translation>
+    </message>
+    <message>
+        <source>Hand raised — waiting for the hosts to see it</source>
+        <translation>Mano levantada — esperando a que la vean los anfitriones</translation>
+    </message>
+    <message>
+        <source>Lowering your hand…</source>
+        <translation>Bajando tu mano…</translation>
+    </message>
+    <message>
+        <source>Hand status</source>
+        <translation>Estado de la mano</translation>
+    </message>
+</context>
+<context>
     <name>JoinView</name>
     <message>
         <source>Join a room</source>
@@ -49,6 +260,42 @@
     </message>
 </context>
 <context>
+    <name>ListenerCountLabel</name>
+    <message>
+        <source>{count} listener</source>
+        <translation>{count} oyente</translation>
+    </message>
+    <message>
+        <source>{count} listeners</source>
+        <translation>{count} oyentes</translation>
+    </message>
+    <message>
+        <source>Listener count unknown</source>
+        <translation>Número de oyentes desconocido</translation>
+    </message>
+    <message>
+        <source>Nobody is counting listeners right now (the room&apos;s controller is not reachable).</source>
+        <translation>Ahora nadie cuenta los oyentes (no se puede contactar con el controlador de la sala).</translation>
+    </message>
+    <message>
+        <source>{listeners} · updated {seconds} s ago</source>
+        <translation>{listeners} · actualizado hace {seconds} s</translation>
+    </message>
+    <message>
+        <source>{listeners} · updated {minutes} min ago</source>
+        <translation>{listeners} · actualizado hace {minutes} min</translation>
+    </message>
+    <message>
+        <source>en</source>
+        <comment>locale code of this translation, for numbers</comment>
+        <translation>es</translation>
+    </message>
+    <message>
+        <source>Listeners</source>
+        <translation>Oyentes</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>&amp;Room</source>
@@ -61,6 +308,14 @@
     <message>
         <source>&amp;Mute</source>
         <translation>Silen&amp;ciar</translation>
+    </message>
+    <message>
+        <source>Raise &amp;hand</source>
+        <translation>Levantar la &amp;mano</translation>
+    </message>
+    <message>
+        <source>Connection &amp;details…</source>
+        <translation>&amp;Detalles de la conexión…</translation>
     </message>
     <message>
         <source>Clear &amp;recent rooms</source>
@@ -119,6 +374,61 @@ Salas de audio en directo.</translation>
     <message>
         <source>Cannot use this link: {reason}</source>
         <translation>No se puede usar este enlace: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>ReconnectBanner</name>
+    <message>
+        <source>Reconnecting</source>
+        <translation>Reconectando</translation>
+    </message>
+    <message>
+        <source>Reconnect status</source>
+        <translation>Estado de la reconexión</translation>
+    </message>
+    <message>
+        <source>&amp;Details…</source>
+        <translation>&amp;Detalles…</translation>
+    </message>
+    <message>
+        <source>Connection details</source>
+        <translation>Detalles de la conexión</translation>
+    </message>
+    <message>
+        <source>Show the connection details and the reconnect history</source>
+        <translation>Mostrar los detalles de la conexión y el historial de reconexiones</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>Reconectando…</translation>
+    </message>
+    <message>
+        <source>Reconnecting… attempt {attempt}, connecting to {server}</source>
+        <translation>Reconectando… intento {attempt}, conectando con {server}</translation>
+    </message>
+    <message>
+        <source>Reconnecting… attempt {attempt}, next try in {seconds} s</source>
+        <translation>Reconectando… intento {attempt}, próximo intento en {seconds} s</translation>
+    </message>
+    <message>
+        <source>audio paused</source>
+        <translation>audio en pausa</translation>
+    </message>
+    <message>
+        <source>{seconds} s of audio left</source>
+        <translation>quedan {seconds} s de audio</translation>
+    </message>
+    <message>
+        <source>{reconnect} · {audio}</source>
+        <translation>{reconnect} · {audio}</translation>
+    </message>
+    <message>
+        <source>Audio paused until the connection is back</source>
+        <translation>Audio en pausa hasta que vuelva la conexión</translation>
+    </message>
+    <message>
+        <source>Connection lost: {reason}</source>
+        <translation>Conexión perdida: {reason}</translation>
     </message>
 </context>
 <context>
@@ -184,6 +494,10 @@ Salas de audio en directo.</translation>
         <translation>En directo</translation>
     </message>
     <message>
+        <source>Live — reconnecting</source>
+        <translation>En directo — reconectando</translation>
+    </message>
+    <message>
         <source>Ended</source>
         <translation>Finalizada</translation>
     </message>
@@ -218,6 +532,64 @@ Salas de audio en directo.</translation>
     <message>
         <source>No output devices found</source>
         <translation>No se encontraron dispositivos de salida</translation>
+    </message>
+</context>
+<context>
+    <name>StageTile</name>
+    <message>
+        <source>Host</source>
+        <translation>Anfitrión</translation>
+    </message>
+    <message>
+        <source>Co-host</source>
+        <translation>Coanfitrión</translation>
+    </message>
+    <message>
+        <source>Speaker</source>
+        <translation>Orador</translation>
+    </message>
+    <message>
+        <source>host</source>
+        <translation>anfitrión</translation>
+    </message>
+    <message>
+        <source>co-host</source>
+        <translation>coanfitrión</translation>
+    </message>
+    <message>
+        <source>speaker</source>
+        <translation>orador</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>micrófono silenciado</translation>
+    </message>
+    <message>
+        <source>talking</source>
+        <translation>hablando</translation>
+    </message>
+    <message>
+        <source>{name} — {details}</source>
+        <translation>{name} — {details}</translation>
+    </message>
+</context>
+<context>
+    <name>StageView</name>
+    <message>
+        <source>Waiting for the stage…</source>
+        <translation>Esperando el escenario…</translation>
+    </message>
+    <message>
+        <source>Nobody is on stage right now. Stay tuned!</source>
+        <translation>Ahora no hay nadie en el escenario. ¡No te vayas!</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>Escenario</translation>
+    </message>
+    <message>
+        <source>People on stage</source>
+        <translation>Personas en el escenario</translation>
     </message>
 </context>
 </TS>

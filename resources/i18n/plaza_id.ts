@@ -2,6 +2,217 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="id" sourcelanguage="en">
 <context>
+    <name>ConnectionDialog</name>
+    <message>
+        <source>Server:</source>
+        <translation>Server:</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <source>Round-trip time:</source>
+        <translation>Waktu pulang-pergi:</translation>
+    </message>
+    <message>
+        <source>Packet loss:</source>
+        <translation>Paket hilang:</translation>
+    </message>
+    <message>
+        <source>Jitter:</source>
+        <translation>Jitter:</translation>
+    </message>
+    <message>
+        <source>Audio cushion (now / target):</source>
+        <translation>Penyangga audio (kini / target):</translation>
+    </message>
+    <message>
+        <source>Gaps masked:</source>
+        <translation>Jeda tertutupi:</translation>
+    </message>
+    <message>
+        <source>Gaps heard:</source>
+        <translation>Jeda terdengar:</translation>
+    </message>
+    <message>
+        <source>Content skipped:</source>
+        <translation>Konten terlewati:</translation>
+    </message>
+    <message>
+        <source>Concealed frames:</source>
+        <translation>Bingkai tersamarkan:</translation>
+    </message>
+    <message>
+        <source>FEC recoveries:</source>
+        <translation>Pemulihan FEC:</translation>
+    </message>
+    <message>
+        <source>Clock drift:</source>
+        <translation>Pergeseran jam:</translation>
+    </message>
+    <message>
+        <source>Packets received:</source>
+        <translation>Paket diterima:</translation>
+    </message>
+    <message>
+        <source>Packets lost:</source>
+        <translation>Paket hilang:</translation>
+    </message>
+    <message>
+        <source>Late packets:</source>
+        <translation>Paket terlambat:</translation>
+    </message>
+    <message>
+        <source>Duplicate packets:</source>
+        <translation>Paket duplikat:</translation>
+    </message>
+    <message>
+        <source>Lost at</source>
+        <translation>Terputus pada</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Alasan</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Percobaan</translation>
+    </message>
+    <message>
+        <source>Recovered</source>
+        <translation>Pulih</translation>
+    </message>
+    <message>
+        <source>New server</source>
+        <translation>Server baru</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Tidak terhubung</translation>
+    </message>
+    <message>
+        <source>Connecting</source>
+        <translation>Menghubungkan</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>Siaran langsung</translation>
+    </message>
+    <message>
+        <source>Reconnecting</source>
+        <translation>Menghubungkan ulang</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>Selesai</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Kesalahan</translation>
+    </message>
+    <message>
+        <source>Connection details</source>
+        <translation>Detail koneksi</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>Koneksi</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Audio</translation>
+    </message>
+    <message>
+        <source>Packets</source>
+        <translation>Paket</translation>
+    </message>
+    <message>
+        <source>Reconnect history</source>
+        <translation>Riwayat sambung ulang</translation>
+    </message>
+    <message>
+        <source>No reconnects since joining.</source>
+        <translation>Tidak ada sambung ulang sejak bergabung.</translation>
+    </message>
+    <message>
+        <source>&amp;Copy report</source>
+        <translation>&amp;Salin laporan</translation>
+    </message>
+    <message>
+        <source>Copy these details as plain text, e.g. for a support request</source>
+        <translation>Salin detail ini sebagai teks biasa, mis. untuk permintaan dukungan</translation>
+    </message>
+    <message>
+        <source>Report copied to the clipboard.</source>
+        <translation>Laporan disalin ke papan klip.</translation>
+    </message>
+    <message>
+        <source>{now} / {target}</source>
+        <translation>{now} / {target}</translation>
+    </message>
+    <message>
+        <source>still retrying</source>
+        <translation>masih mencoba lagi</translation>
+    </message>
+    <message>
+        <source>after {seconds} s</source>
+        <translation>setelah {seconds} dtk</translation>
+    </message>
+    <message>
+        <source>Plaza {version} connection report, {time}</source>
+        <translation>Laporan koneksi Plaza {version}, {time}</translation>
+    </message>
+</context>
+<context>
+    <name>HandControl</name>
+    <message>
+        <source>Lower hand</source>
+        <translation>Turunkan tangan</translation>
+    </message>
+    <message>
+        <source>Take your hand down (H)</source>
+        <translation>Turunkan tangan Anda (H)</translation>
+    </message>
+    <message>
+        <source>Raise hand</source>
+        <translation>Angkat tangan</translation>
+    </message>
+    <message>
+        <source>Ask the hosts to bring you on stage (H)</source>
+        <translation>Minta tuan rumah membawa Anda ke panggung (H)</translation>
+    </message>
+    <message>
+        <source>en</source>
+        <comment>locale code of this translation, for numbers</comment>
+        <translation>id</translation>
+    </message>
+    <message>
+        <source>Hand raised — {position} in queue</source>
+        <translation>Tangan terangkat — urutan {position} dalam antrean</translation>
+    </message>
+    <message>
+        <source>Hand raised — in queue</source>
+        <translation>Tangan terangkat — dalam antrean</translation>
+    </message>
+    <message>
+        <source>Hand raised — waiting for the hosts to see it</source>
+        <translation>Tangan terangkat — menunggu dilihat tuan rumah</translation>
+    </message>
+    <message>
+        <source>Lowering your hand…</source>
+        <translation>Menurunkan tangan Anda…</translation>
+    </message>
+    <message>
+        <source>Hand status</source>
+        <translation>Status tangan</translation>
+    </message>
+</context>
+<context>
     <name>JoinView</name>
     <message>
         <source>Join a room</source>
@@ -49,6 +260,42 @@
     </message>
 </context>
 <context>
+    <name>ListenerCountLabel</name>
+    <message>
+        <source>{count} listener</source>
+        <translation>{count} pendengar</translation>
+    </message>
+    <message>
+        <source>{count} listeners</source>
+        <translation>{count} pendengar</translation>
+    </message>
+    <message>
+        <source>Listener count unknown</source>
+        <translation>Jumlah pendengar tidak diketahui</translation>
+    </message>
+    <message>
+        <source>Nobody is counting listeners right now (the room&apos;s controller is not reachable).</source>
+        <translation>Saat ini tidak ada yang menghitung pendengar (pengendali ruang tidak dapat dijangkau).</translation>
+    </message>
+    <message>
+        <source>{listeners} · updated {seconds} s ago</source>
+        <translation>{listeners} · diperbarui {seconds} dtk lalu</translation>
+    </message>
+    <message>
+        <source>{listeners} · updated {minutes} min ago</source>
+        <translation>{listeners} · diperbarui {minutes} mnt lalu</translation>
+    </message>
+    <message>
+        <source>en</source>
+        <comment>locale code of this translation, for numbers</comment>
+        <translation>id</translation>
+    </message>
+    <message>
+        <source>Listeners</source>
+        <translation>Pendengar</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>&amp;Room</source>
@@ -61,6 +308,14 @@
     <message>
         <source>&amp;Mute</source>
         <translation>&amp;Senyapkan</translation>
+    </message>
+    <message>
+        <source>Raise &amp;hand</source>
+        <translation>A&amp;ngkat tangan</translation>
+    </message>
+    <message>
+        <source>Connection &amp;details…</source>
+        <translation>&amp;Detail koneksi…</translation>
     </message>
     <message>
         <source>Clear &amp;recent rooms</source>
@@ -119,6 +374,61 @@ Ruang audio langsung.</translation>
     <message>
         <source>Cannot use this link: {reason}</source>
         <translation>Tautan ini tidak dapat digunakan: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>ReconnectBanner</name>
+    <message>
+        <source>Reconnecting</source>
+        <translation>Menghubungkan ulang</translation>
+    </message>
+    <message>
+        <source>Reconnect status</source>
+        <translation>Status sambung ulang</translation>
+    </message>
+    <message>
+        <source>&amp;Details…</source>
+        <translation>&amp;Detail…</translation>
+    </message>
+    <message>
+        <source>Connection details</source>
+        <translation>Detail koneksi</translation>
+    </message>
+    <message>
+        <source>Show the connection details and the reconnect history</source>
+        <translation>Tampilkan detail koneksi dan riwayat sambung ulang</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>Menghubungkan ulang…</translation>
+    </message>
+    <message>
+        <source>Reconnecting… attempt {attempt}, connecting to {server}</source>
+        <translation>Menghubungkan ulang… percobaan {attempt}, menghubungi {server}</translation>
+    </message>
+    <message>
+        <source>Reconnecting… attempt {attempt}, next try in {seconds} s</source>
+        <translation>Menghubungkan ulang… percobaan {attempt}, coba lagi dalam {seconds} dtk</translation>
+    </message>
+    <message>
+        <source>audio paused</source>
+        <translation>audio dijeda</translation>
+    </message>
+    <message>
+        <source>{seconds} s of audio left</source>
+        <translation>sisa audio {seconds} dtk</translation>
+    </message>
+    <message>
+        <source>{reconnect} · {audio}</source>
+        <translation>{reconnect} · {audio}</translation>
+    </message>
+    <message>
+        <source>Audio paused until the connection is back</source>
+        <translation>Audio dijeda sampai koneksi kembali</translation>
+    </message>
+    <message>
+        <source>Connection lost: {reason}</source>
+        <translation>Koneksi terputus: {reason}</translation>
     </message>
 </context>
 <context>
@@ -184,6 +494,10 @@ Ruang audio langsung.</translation>
         <translation>Siaran langsung</translation>
     </message>
     <message>
+        <source>Live — reconnecting</source>
+        <translation>Langsung — menyambung ulang</translation>
+    </message>
+    <message>
         <source>Ended</source>
         <translation>Selesai</translation>
     </message>
@@ -218,6 +532,64 @@ Ruang audio langsung.</translation>
     <message>
         <source>No output devices found</source>
         <translation>Tidak ada perangkat keluaran</translation>
+    </message>
+</context>
+<context>
+    <name>StageTile</name>
+    <message>
+        <source>Host</source>
+        <translation>Tuan rumah</translation>
+    </message>
+    <message>
+        <source>Co-host</source>
+        <translation>Wakil tuan rumah</translation>
+    </message>
+    <message>
+        <source>Speaker</source>
+        <translation>Pembicara</translation>
+    </message>
+    <message>
+        <source>host</source>
+        <translation>tuan rumah</translation>
+    </message>
+    <message>
+        <source>co-host</source>
+        <translation>wakil tuan rumah</translation>
+    </message>
+    <message>
+        <source>speaker</source>
+        <translation>pembicara</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>dibisukan</translation>
+    </message>
+    <message>
+        <source>talking</source>
+        <translation>sedang berbicara</translation>
+    </message>
+    <message>
+        <source>{name} — {details}</source>
+        <translation>{name} — {details}</translation>
+    </message>
+</context>
+<context>
+    <name>StageView</name>
+    <message>
+        <source>Waiting for the stage…</source>
+        <translation>Menunggu panggung…</translation>
+    </message>
+    <message>
+        <source>Nobody is on stage right now. Stay tuned!</source>
+        <translation>Belum ada yang di panggung. Tetap dengarkan!</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>Panggung</translation>
+    </message>
+    <message>
+        <source>People on stage</source>
+        <translation>Orang di panggung</translation>
     </message>
 </context>
 </TS>

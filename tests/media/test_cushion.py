@@ -22,7 +22,7 @@ import pytest
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
 from app.media.analysis import audible_gaps, dominant_frequency, find_clicks, max_step
 from app.media.cushion import CushionCounters, CushionPlayout
-from app.media.opus import OpusDecodeError, OpusStreamDecoder
+from app.media.opus import OpusDecodeError, OpusStreamDecoder, has_lbrr
 from app.room.stats import PlayoutStats
 
 AMPLITUDE = 0.3 * 32767
@@ -39,15 +39,37 @@ def sine(start: int, n: int) -> np.ndarray:
     return np.repeat(mono[:, None], CHANNELS, axis=1)
 
 
+def talking(n: int) -> np.ndarray:
+    """The sine with a 4 Hz swell, like syllables: SILK's VAD stays active, so the encoder keeps coding FEC (a steady
+    tone turns into "background" after ~0.7 s and then carries no FEC data at all)."""
+    t = np.arange(n) / SAMPLE_RATE
+    mono = AMPLITUDE * np.sin(2 * np.pi * 440 * t) * (0.55 + 0.45 * np.sin(2 * np.pi * 4 * t))
+    return np.repeat(mono.astype(np.int16)[:, None], CHANNELS, axis=1)
+
+
+def with_fec(frames: Iterable[int], payloads: tuple[bytes, ...] | None = None) -> int:
+    """How many of these content frames carry FEC data for the frame before them."""
+    payloads = payloads or opus_frames()
+    return sum(has_lbrr(payloads[k % ENCODED_FRAMES]) for k in frames)
+
+
 @functools.cache
 def opus_frames() -> tuple[bytes, ...]:
     """40 s of a continuous 440 Hz sine as 20 ms Opus packets (VOIP, 32 kbit/s, in-band FEC for 10 % loss)."""
+    return encode(sine(0, ENCODED_FRAMES * FRAME_SAMPLES))
+
+
+@functools.cache
+def talking_frames() -> tuple[bytes, ...]:
+    return encode(talking(ENCODED_FRAMES * FRAME_SAMPLES))
+
+
+def encode(pcm: np.ndarray) -> tuple[bytes, ...]:
     enc = opuslib.Encoder(SAMPLE_RATE, CHANNELS, opuslib.APPLICATION_VOIP)
     # opuslib 3.0.1's `inband_fec` setter drops its value; call the ctl directly.
     opuslib.api.encoder.encoder_ctl(enc.encoder_state, opuslib.api.ctl.set_inband_fec, 1)
     enc.packet_loss_perc = 10
     enc.bitrate = 32000
-    pcm = sine(0, ENCODED_FRAMES * FRAME_SAMPLES)
     return tuple(enc.encode(pcm[k * FRAME_SAMPLES : (k + 1) * FRAME_SAMPLES].tobytes(), FRAME_SAMPLES)
                  for k in range(ENCODED_FRAMES))
 
@@ -210,8 +232,10 @@ def test_above_the_target_it_plays_fast_back_to_it() -> None:
 
 # ---------------------------------------------------------------------------------------------- losses
 def test_single_losses_are_rebuilt_from_fec() -> None:
-    holes = [(k, 1) for k in range(100, 500, 37)]
-    listener = Listener().play(send(lost(range(550), *holes)), until=11.0)
+    payloads = talking_frames()  # speech-like: the encoder keeps coding FEC data
+    holes = [(k, 1) for k in range(100, 500, 7) if has_lbrr(payloads[k + 1])][:12]
+    assert len(holes) == 12
+    listener = Listener().play(send(lost(range(550), *holes), payloads=payloads), until=11.0)
     c = listener.c
     assert c.fec_recoveries == len(holes)
     assert c.concealed_frames == 0
@@ -227,9 +251,11 @@ def test_bursts_are_concealed_in_place(burst: int) -> None:
     holes = [(150, burst), (260, burst), (371, burst)]
     listener = Listener().play(send(lost(range(450), *holes)), until=9.0)
     c = listener.c
-    # PLC for all but the last lost frame of each burst, which the packet after the burst carries as FEC.
-    assert c.concealed_frames == 3 * (burst - 1)
-    assert c.fec_recoveries == 3
+    # PLC for all but the last lost frame of each burst, which the packet after the burst carries as FEC (if the
+    # encoder put FEC data in it).
+    fec = with_fec(k + burst for k, _ in holes)
+    assert c.concealed_frames == 3 * burst - fec
+    assert c.fec_recoveries == fec
     assert c.masked_gap_ms == 3 * 20.0 * burst
     assert c.packets_lost == 3 * burst
     assert c.content_skipped_ms == 0.0
@@ -251,7 +277,8 @@ def test_blackout_shorter_than_the_grown_cushion_is_not_heard(blackout_ms: int) 
     assert c.masked_gap_ms == blackout_ms
     assert c.packets_lost == n
     if blackout_ms <= 100:  # concealed in place
-        assert (c.concealed_frames, c.fec_recoveries, c.content_skipped_ms) == (n - 1, 1, 0.0)
+        fec = with_fec([GROWN_AT + n])
+        assert (c.concealed_frames, c.fec_recoveries, c.content_skipped_ms) == (n - fec, fec, 0.0)
     else:  # spliced over, possibly after some PLC while the first packet after it was on its way
         assert c.content_skipped_ms + 20 * c.concealed_frames == blackout_ms
         assert c.concealed_frames <= 5 and c.content_skipped_ms >= blackout_ms - 100
@@ -349,8 +376,9 @@ def test_sequence_and_timestamp_wrap_are_seamless() -> None:
     assert packets[36].seq == 0 and packets[40].ts == 0  # both counters wrap within the first second
     listener = Listener().play(packets, until=10.0)
     c = listener.c
-    assert (c.late_packets, c.packets_lost, c.concealed_frames, c.content_skipped_ms) == (0, 1, 0, 0.0)
-    assert c.fec_recoveries == 1
+    fec = with_fec([101])  # the steady tone has no FEC data by then: PLC
+    assert (c.late_packets, c.packets_lost, c.concealed_frames, c.content_skipped_ms) == (0, 1, 1 - fec, 0.0)
+    assert c.fec_recoveries == fec
     assert_no_gap(listener)
     assert_clean(listener.out)
 
@@ -361,7 +389,8 @@ def test_a_late_packet_is_dropped_and_its_frame_concealed() -> None:
     listener = Listener().play(packets, until=8.0)
     c = listener.c
     assert c.late_packets == 1
-    assert c.fec_recoveries == 1
+    assert c.fec_recoveries + c.concealed_frames == 1
+    assert c.fec_recoveries == with_fec([201])
     assert c.packets_lost == 0  # it did arrive
     assert_no_gap(listener)
     assert_clean(listener.out)

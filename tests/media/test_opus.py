@@ -81,3 +81,27 @@ def test_corrupt_payload_raises_a_typed_error() -> None:
         dec.decode(b"")
     with pytest.raises(OpusDecodeError):
         dec.decode(b"\xff" * 3)
+
+
+def test_has_lbrr_tells_fec_data_from_none() -> None:
+    """A steady tone stops carrying FEC data once SILK's VAD calls it background; speech-like audio keeps it."""
+    import opuslib.api.ctl
+    import opuslib.api.encoder
+
+    from app.media.opus import has_lbrr
+
+    def frames(fec: bool, swell: bool) -> list[bytes]:
+        enc = opuslib.Encoder(48000, 2, opuslib.APPLICATION_VOIP)
+        opuslib.api.encoder.encoder_ctl(enc.encoder_state, opuslib.api.ctl.set_inband_fec, int(fec))
+        enc.packet_loss_perc = 10
+        enc.bitrate = 32000
+        t = np.arange(48000 * 4) / 48000
+        mono = 0.3 * 32767 * np.sin(2 * np.pi * 440 * t) * ((0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)) if swell else 1)
+        pcm = np.repeat(mono.astype(np.int16)[:, None], 2, axis=1)
+        return [enc.encode(pcm[k * 960:(k + 1) * 960].tobytes(), 960) for k in range(200)]
+
+    assert not any(has_lbrr(p) for p in frames(fec=False, swell=True))
+    assert sum(has_lbrr(p) for p in frames(fec=True, swell=True)) > 100
+    tone = [has_lbrr(p) for p in frames(fec=True, swell=False)]
+    assert any(tone[:30]) and not any(tone[100:])
+    assert not has_lbrr(b"") and not has_lbrr(b"\xfc\xff")  # empty; CELT-only

@@ -47,11 +47,25 @@ def test_a_failed_server_backs_off_and_an_untried_one_is_tried_at_once() -> None
 
 
 def test_backoff_grows_per_server_and_is_capped() -> None:
-    r, _ = rotation(["a"], rand=1.0, base=0.5, cap=30.0)
+    r, clock = rotation(["a"], rand=1.0, base=0.5, cap=30.0)
     r.start_outage("a")
-    waits = [r.failed("a") for _ in range(10)]
-    assert waits[:6] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0]
-    assert max(waits) == 30.0
+    waits = []
+    for _ in range(10):
+        waits.append(r.failed("a"))
+        clock.now += waits[-1]  # each attempt is refused at once
+    assert waits[:6] == [1.0, 1.0, 2.0, 4.0, 8.0, 16.0]  # bounded by base·2^n and by the outage's age
+    assert waits[6:] == [30.0] * 4
+
+
+def test_quick_refusals_early_in_an_outage_do_not_push_the_next_try_far_out() -> None:
+    """2 s into an outage, after 4 instant refusals, the next wait is at most ~2 s, not up to 8 s."""
+    r, clock = rotation(["a"], rand=1.0)
+    r.start_outage("a")
+    for t in (0.07, 0.48, 1.45, 1.62):
+        clock.now = 100.0 + t
+        wait = r.failed("a")
+    assert wait == pytest.approx(1.62)
+    assert r.upper_bound(4) == 8.0
 
 
 def test_full_jitter_stays_within_bounds() -> None:

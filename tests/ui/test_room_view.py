@@ -81,3 +81,23 @@ def test_volume_and_mute_signals(view: RoomView, qtbot) -> None:
     assert muted.args == [True]
     view.set_volume(1.7)
     assert view.volume() == 1.0
+
+
+def test_reconnecting_shows_the_banner_and_live_hides_it(view: RoomView, qtbot) -> None:
+    import time
+
+    from PySide6.QtCore import Qt
+
+    from app.room.status import ReconnectInfo, StatusChange
+
+    view.set_room(5, "")
+    info = ReconnectInfo(attempt=3, next_try_at=time.monotonic() + 2.4, server="ws://h:8188/janus", reason="lost")
+    view.set_status_change(StatusChange(RoomStatus.RECONNECTING, "lost", info))
+    assert view.status_text() == "Live — reconnecting"
+    assert view.banner.isVisible()
+    assert "attempt 3" in view.banner.text()
+    with qtbot.waitSignal(view.details_requested, timeout=1000):
+        qtbot.mouseClick(view.banner.details_button, Qt.MouseButton.LeftButton)
+    view.set_status_change(StatusChange(RoomStatus.LIVE, "ws://h:8188/janus"))
+    assert not view.banner.isVisible()
+    assert view.status_text() == "Live"

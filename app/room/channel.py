@@ -1,0 +1,297 @@
+"""The listener's side of channel N: room state from the controller's announcements, hands sent as whispers.
+
+Trust: only TextRoom `announcement` events change the model (Janus lets only a holder of the channel secret send
+them); broadcast `message`s are chat or forgeries and whispers to listeners carry nothing, so both are ignored.
+A delta that does not follow our sequence (or arrives before any snapshot) makes us whisper `sync`.
+
+Fallback: when no announcement arrived for `silence_timeout` (15 s; counted from open() too), the controller is
+taken for gone and the channel polls the stage's `listparticipants` (no secret needed) every
+`fallback_interval` ± `fallback_jitter` (so listeners do not poll in step); the model shows that stage with the
+listener count unknown. The next announcement switches back. The hand intent lives in the model
+(`model.hand_raised`): it is whispered after every (re)open and whenever an announcement shows the controller's
+queue disagreeing with it (a restarted controller starts with an empty queue).
+
+The channel has its own Janus session: its death (`lost`) does not take the feed down, and vice versa.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from app.janus import JanusError, JanusSession
+from app.janus.audiobridge import AudioBridgeHandle
+from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
+from app.room.errors import RoomError, RoomNotFound, ServerUnreachable
+from app.room.protocol import (
+    CONTROLLER_SILENCE,
+    FALLBACK_POLL_INTERVAL,
+    FALLBACK_POLL_JITTER,
+    MAX_NAME_CHARS,
+    HandRequest,
+    ProtocolViolation,
+    Role,
+    Snapshot,
+    StageMember,
+    SyncRequest,
+    clean_text,
+    encode,
+    parse_announcement,
+)
+from app.room.state import RoomStateModel, StateSource
+
+log = logging.getLogger(__name__)
+
+SYNC_RETRY = 1.0  # a sync whisper at most this often (the controller answers one per 250 ms for everyone)
+HAND_RETRY = 5.0  # re-send the hand intent at most this often when announcements disagree with it
+REPORT_INTERVAL = 30.0  # one log line per this long for rejected announcements
+
+
+class RoomChannel:
+    """Channel N on one server, feeding a RoomStateModel."""
+
+    def __init__(self, server: str, room_id: int, model: RoomStateModel, *, username: str | None = None,
+                 display: str = "", ice_servers: list[str] | None = None,
+                 clock: Callable[[], float] = time.monotonic, silence_timeout: float = CONTROLLER_SILENCE,
+                 fallback_interval: float = FALLBACK_POLL_INTERVAL, fallback_jitter: float = FALLBACK_POLL_JITTER,
+                 rand: Callable[[float, float], float] = random.uniform) -> None:
+        self.server = server
+        self.room_id = room_id
+        self.model = model
+        self.username = username or f"l-{secrets.token_hex(5)}"
+        model.own_id = self.username
+        self.display = clean_text(display, MAX_NAME_CHARS)
+        self.ice_servers = ice_servers
+        self._clock = clock
+        self.silence_timeout = silence_timeout
+        self.fallback_interval = fallback_interval
+        self.fallback_jitter = fallback_jitter
+        self._rand = rand
+        self.session: JanusSession | None = None
+        self.textroom: TextRoomHandle | None = None
+        self._stage: AudioBridgeHandle | None = None
+        self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.controller: str | None = None  # the name in the latest authentic announcement
+        self.fallback_polls = 0
+        self._heard_at = 0.0  # clock() of the last announcement (or of open())
+        self._sync_at = float("-inf")
+        self._hand_at = float("-inf")
+        self._rejected = 0
+        self._reported_at = float("-inf")
+        self._watch_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+
+    # ------------------------------------------------------------------------------------------ lifecycle
+    async def open(self, timeout: float = 5.0) -> None:
+        """Join channel N (again after a loss: `lost` is then a fresh future); raises RoomError."""
+        if self._closed:
+            raise RoomError("the room channel is closed")
+        await self._disconnect()
+        if self.lost.done():
+            self.lost = asyncio.get_running_loop().create_future()
+        try:
+            async with asyncio.timeout(timeout):
+                await self._connect(timeout)
+        except TimeoutError:
+            await self._disconnect()
+            raise ServerUnreachable(f"channel {self.room_id} on {self.server} did not open within {timeout:g} s") \
+                from None
+        except JanusError as exc:
+            await self._disconnect()
+            raise ServerUnreachable(f"cannot open channel {self.room_id} on {self.server}: {exc}") from None
+        except BaseException:
+            await self._disconnect()
+            raise
+        self.model.reset_sequence()
+        self._heard_at = self._clock()
+        self._sync_at = self._hand_at = float("-inf")
+        self._watch_task = asyncio.create_task(self._watch(), name=f"room-channel-watch {self.server}")
+        if self.controller is not None:
+            self._request_sync()
+            if self.model.hand_raised:
+                self._send_hand(self.model.hand_raised)
+
+    async def _connect(self, timeout: float) -> None:
+        """The Janus part of open(): session, data channel, join (a seam for tests)."""
+        session = self.session = await JanusSession.connect(self.server, connect_timeout=min(timeout, 5.0))
+        # Only this connection's death counts: a replaced one's late callbacks must not end the next one.
+        session.add_loss_callback(lambda reason: self._lose_if(session, f"connection lost: {reason}"))
+        textroom = self.textroom = await TextRoomHandle.attach(session, ice_servers=self.ice_servers)
+        textroom.lost.add_done_callback(lambda f: self._lose_if(session, f.result()))
+        await textroom.setup(timeout=timeout)
+        textroom.add_listener(self.handle_event)
+        try:
+            await textroom.join(self.room_id, self.username, self.display)
+        except JanusError as exc:
+            if getattr(exc, "code", None) == NO_SUCH_ROOM:
+                raise RoomNotFound(self.room_id, self.server) from None
+            raise
+
+    async def close(self) -> None:
+        """Leave the channel and drop the session; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._disconnect()
+
+    async def _disconnect(self) -> None:
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch_task
+            self._watch_task = None
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        textroom, session = self.textroom, self.session
+        self.textroom = self.session = self._stage = None
+        if textroom is not None:
+            await textroom.close()
+        if session is not None:
+            with contextlib.suppress(JanusError):
+                await session.close()
+
+    def _lose_if(self, session: JanusSession, reason: str) -> None:
+        if self.session is session:
+            self._lose(reason)
+
+    def _lose(self, reason: str) -> None:
+        if not self._closed and not self.lost.done():
+            log.warning("room channel on %s lost: %s", self.server, reason)
+            self.lost.set_result(reason)
+
+    # ------------------------------------------------------------------------------------------- hands
+    def set_hand_raised(self, raised: bool) -> None:
+        """Record the user's intent and whisper it to the controller (once its name is known; again after reopen)."""
+        self.model.set_hand_raised(raised)
+        if self.controller is not None and self.textroom is not None:
+            self._send_hand(raised)
+
+    def _send_hand(self, raised: bool) -> None:
+        self._hand_at = self._clock()
+        self._spawn(self._whisper(encode(HandRequest(raised))))
+
+    def _request_sync(self) -> None:
+        now = self._clock()
+        if now - self._sync_at >= SYNC_RETRY:
+            self._sync_at = now
+            self._spawn(self._whisper(encode(SyncRequest())))
+
+    async def _whisper(self, text: str) -> None:
+        """Whisper to the controller; failures are logged (the next announcement tells us to try again)."""
+        controller, textroom = self.controller, self.textroom
+        if controller is None or textroom is None or not textroom.is_open:
+            return
+        try:
+            sent = await textroom.message(self.room_id, text, to=controller, timeout=2.0)
+        except JanusError as exc:
+            log.info("room channel on %s: whisper to the controller failed: %s", self.server, exc)
+            return
+        if not sent.get(controller, False):
+            log.info("room channel on %s: the controller %r is not in the channel", self.server, controller)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------------------------------ events
+    def handle_event(self, event: dict[str, Any]) -> None:
+        """One TextRoom event from the data channel."""
+        kind = event.get("textroom")
+        if kind == "announcement":
+            self._on_announcement(event.get("text"))
+        elif kind == "destroyed":
+            self._lose(f"channel {self.room_id} was destroyed")
+        elif kind == "kicked" and event.get("username") == self.username:
+            self._lose("removed from the channel")
+
+    def _on_announcement(self, text: Any) -> None:
+        try:
+            message = parse_announcement(text)
+            if isinstance(message, Snapshot) and message.room != self.room_id:
+                raise ProtocolViolation(f"snapshot of room {message.room}, not {self.room_id}")
+        except ProtocolViolation as exc:
+            self._report(str(exc))
+            return
+        now = self._clock()
+        self._heard_at = now
+        self.controller = message.controller
+        if isinstance(message, Snapshot):
+            self.model.apply_snapshot(message, now)
+        elif not self.model.apply_delta(message, now):
+            self._request_sync()
+            return
+        self._reconcile_hand()
+
+    def _reconcile_hand(self) -> None:
+        """Re-send the intent when the controller's queue disagrees (lost whisper, restarted controller)."""
+        state = self.model.state
+        if state.source != StateSource.CONTROLLER or state.seq is None:
+            return
+        listed = self.model.own_hand_in_queue()
+        if not listed and state.hands_total > len(state.hands):
+            return  # the queue is longer than its listed part: we cannot tell
+        if listed != self.model.hand_raised and self._clock() - self._hand_at >= HAND_RETRY:
+            self._send_hand(self.model.hand_raised)
+
+    def _report(self, reason: str) -> None:
+        self._rejected += 1
+        now = self._clock()
+        if now - self._reported_at >= REPORT_INTERVAL:
+            self._reported_at = now
+            log.warning("room channel on %s: dropped %d announcement(s); latest: %s", self.server, self._rejected,
+                        reason[:200])
+            self._rejected = 0
+
+    # ---------------------------------------------------------------------------------------- fallback
+    @property
+    def in_fallback(self) -> bool:
+        return self.model.state.source == StateSource.FALLBACK
+
+    async def _watch(self) -> None:
+        """Fall back to polling the stage while the controller is silent."""
+        while True:
+            silent_for = self._clock() - self._heard_at
+            if silent_for < self.silence_timeout:
+                await asyncio.sleep(self.silence_timeout - silent_for)
+                continue
+            members = await self._poll_stage()
+            if members is not None and self._clock() - self._heard_at >= self.silence_timeout:
+                self.fallback_polls += 1
+                self.model.apply_fallback(members, self._clock())
+            jitter = self._rand(-self.fallback_jitter, self.fallback_jitter) if self.fallback_jitter else 0.0
+            await asyncio.sleep(max(0.05, self.fallback_interval + jitter))
+
+    async def _poll_stage(self) -> tuple[StageMember, ...] | None:
+        try:
+            participants = await self._list_stage()
+        except (JanusError, TimeoutError) as exc:
+            log.info("room channel on %s: stage poll failed: %s", self.server, exc)
+            return None
+        members = []
+        for p in participants:
+            raw_id = p.get("id")
+            if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
+                continue
+            display = p.get("display")
+            name = clean_text(display, MAX_NAME_CHARS) if isinstance(display, str) else ""
+            members.append(StageMember(str(raw_id), name or f"Speaker {raw_id}", Role.SPEAKER,
+                                       p.get("muted") is True, p.get("talking") is True))
+        return tuple(members)
+
+    async def _list_stage(self) -> list[dict[str, Any]]:
+        """AudioBridge `listparticipants` of stage N on this server (a seam for tests)."""
+        if self.session is None:
+            raise JanusError("not connected")
+        if self._stage is None:
+            self._stage = await AudioBridgeHandle.attach(self.session)
+        async with asyncio.timeout(3.0):
+            return await self._stage.list_participants(self.room_id)

@@ -1,0 +1,322 @@
+"""The room controller: the one Janus client that knows the room and tells everyone, in coalesced announcements.
+
+Why one controller: at hundreds of thousands of listeners, state from per-join events broadcast to everyone is
+O(N²). The controller holds the room's secrets, watches the stage, the feed's viewer counts and the hand
+whispers, and announces snapshots/deltas on channel N (app.room.announcer decides when). Only a holder of the
+channel secret can announce, so listeners cannot forge state.
+
+Stage: polled, not joined. The controller calls AudioBridge `listparticipants` on the stage server (the room's
+first server, where speakers are) every `stage_poll_interval` (250 ms) instead of joining as a participant
+without media. A poll always yields the whole truth (no drift after a missed event, nothing to resync after a
+reconnect), it needs no `allowed` token and no filtering of the controller out of the participant list that
+fallback listeners also read, and it costs the server four small requests a second. Latency budget for a
+talking change: Janus decides "talking" once per `audio_active_packets` window (10 packets = 200 ms in
+resources/janus/janus.plugin.audiobridge.jcfg.in; 0.1-0.36 s measured, 50 packets took up to 1.5 s) + ≤ 250 ms
+poll + ≤ 500 ms delta coalescing ≈ ≤ 1.2 s against a 1.5 s target; measured at listeners in the lab: 0.25-0.8 s.
+A mute shows after ≤ 250 ms + ≤ 500 ms (target 1 s; `mute()` polls at once: 0.5 s measured right after another
+change, a few ms otherwise). Joining as a participant would save only the ≤ 250 ms poll.
+
+Listener count = the feed's `viewers` summed over every server of the room (polled each second with the
+mountpoint secret) + the stage members (people in the room, on stage or listening); `at` is the time of the
+oldest measurement in the sum. A server that cannot be reached drops out of the sum; with none, the count is
+unknown (null).
+
+Hands: listeners whisper `hand`/`sync` to the controller's channel username; the sender is the server-set
+`from`. Whispers are rate-limited per sender, then validated; anything else is dropped with one log line
+(repeats from a sender are summarised). The queue is FIFO and a hand is cleared when its owner leaves channel N.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from app.janus import JanusError
+from app.room.announcer import RoomBook
+from app.room.backoff import Backoff
+from app.room.controller_link import ControllerLink, ControllerSecrets
+from app.room.errors import RoomError
+from app.room.protocol import (
+    MAX_NAME_CHARS,
+    WHISPER_BURST,
+    WHISPER_RATE,
+    Delta,
+    HandRequest,
+    ListenerCount,
+    ProtocolViolation,
+    RateLimiter,
+    Role,
+    Snapshot,
+    StageMember,
+    clean_text,
+    encode,
+    parse_whisper,
+)
+
+__all__ = ["ControllerSecrets", "RoomController"]
+
+log = logging.getLogger(__name__)
+
+DROP_LOG_INTERVAL = 10.0  # after a dropped whisper is logged, further drops from that sender are counted this long
+
+
+class DropLog:
+    """One log line per sender per DROP_LOG_INTERVAL for dropped whispers; the rest are counted and summarised."""
+
+    MAX_SENDERS = 10_000
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, interval: float = DROP_LOG_INTERVAL) -> None:
+        self._clock = clock
+        self.interval = interval
+        self._senders: dict[str, tuple[float, int]] = {}  # sender -> (logged at, drops not logged since)
+        self.lines = 0  # log lines written (tests check that floods stay quiet)
+
+    def drop(self, sender: str, reason: str) -> None:
+        now = self._clock()
+        logged_at, hidden = self._senders.get(sender, (float("-inf"), 0))
+        if now - logged_at < self.interval:
+            self._senders[sender] = (logged_at, hidden + 1)
+            return
+        if len(self._senders) >= self.MAX_SENDERS:
+            self._senders.clear()
+        self._senders[sender] = (now, 0)
+        self.lines += 1
+        more = f" (and {hidden} more dropped since the last report)" if hidden else ""
+        log.warning("dropped a whisper from %r: %s%s", sender[:80], reason[:200], more)
+
+    def forget(self, sender: str) -> None:
+        self._senders.pop(sender, None)
+
+
+class RoomController:
+    """Watches room `room_id` on its servers and announces its state on channel N of every server."""
+
+    def __init__(self, servers: list[str], room_id: int, secrets: ControllerSecrets, title: str, *,
+                 ice_servers: list[str] | None = None, roles: dict[str, Role] | None = None,
+                 username: str | None = None, clock: Callable[[], float] = time.monotonic,
+                 stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0,
+                 connect_timeout: float = 5.0, backoff_cap: float = 30.0) -> None:
+        if not servers:
+            raise ValueError("a room controller needs at least one server")
+        self.servers = list(servers)
+        self.room_id = room_id
+        self._secrets = secrets
+        self.username = username or f"ctl-{secrets_token()}"
+        # Explicit roles win; otherwise the first member seen on the stage is the host (the local demo speaker).
+        self.roles: dict[str, Role] = dict(roles or {})
+        self._first_member: str | None = None
+        self._clock = clock
+        self.book = RoomBook(room_id, self.username, title, clock=clock)
+        self._limiter = RateLimiter(WHISPER_RATE, WHISPER_BURST, clock=clock)
+        self.drops = DropLog(clock)
+        self.backoff_cap = backoff_cap
+        self.links = [
+            ControllerLink(url, room_id, secrets, self.username, stage=i == 0, on_event=self._on_channel_event,
+                           on_stage=self._on_stage, on_viewers=self._update_count, ice_servers=ice_servers,
+                           connect_timeout=connect_timeout, stage_poll_interval=stage_poll_interval,
+                           viewers_poll_interval=viewers_poll_interval)
+            for i, url in enumerate(self.servers)
+        ]
+        self.announced = asyncio.Event()  # set after the first announcement went out
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._first_attempts: list[asyncio.Event] = [asyncio.Event() for _ in self.links]
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"RoomController(room={self.room_id}, username={self.username!r}, servers={self.servers!r})"
+
+    # ------------------------------------------------------------------------------------------ lifecycle
+    async def start(self, *, timeout: float = 10.0) -> None:
+        """Connect to every server (retrying in the background) and return after each one's first attempt."""
+        if self._tasks:
+            return
+        self._tasks = [asyncio.create_task(self._run_link(link, done), name=f"controller {link.url}")
+                       for link, done in zip(self.links, self._first_attempts, strict=True)]
+        self._tasks.append(asyncio.create_task(self._announce_loop(), name="controller-announce"))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                for done in self._first_attempts:
+                    await done.wait()
+        if not any(link.connected for link in self.links):
+            log.warning("room controller for room %s: no server reachable yet; retrying", self.room_id)
+
+    async def close(self) -> None:
+        """Stop announcing and leave every server; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(link.disconnect() for link in self.links), return_exceptions=True)
+
+    @property
+    def connected_servers(self) -> list[str]:
+        return [link.url for link in self.links if link.connected]
+
+    # ------------------------------------------------------------------------------------- host actions
+    async def mute(self, member_id: str, muted: bool = True) -> None:
+        """Host mute/unmute of a stage member (not sticky in Janus 1.1.2: the member can unmute itself)."""
+        stage = self.links[0]
+        if not stage.connected:
+            raise RoomError(f"cannot reach the stage on {stage.url}")
+        try:
+            await stage.mute(member_id, muted)
+        except JanusError as exc:
+            raise RoomError(f"could not {'mute' if muted else 'unmute'} {member_id}: {exc}") from None
+
+    def set_role(self, member_id: str, role: Role) -> None:
+        self.roles[member_id] = role
+        member = self.book.members.get(member_id)
+        if member is not None and member.role != role:
+            self.book.members[member_id] = StageMember(member.id, member.name, role, member.muted, member.talking)
+            self._wake.set()
+
+    def set_title(self, title: str) -> None:
+        self.book.set_title(title)
+        self._wake.set()
+
+    # ------------------------------------------------------------------------------------------ links
+    async def _run_link(self, link: ControllerLink, first_attempt: asyncio.Event) -> None:
+        backoff = Backoff(cap=self.backoff_cap)
+        while not self._closed:
+            try:
+                await link.connect()
+            except Exception as exc:  # whatever failed, this server is retried; the others carry on
+                log.warning("room controller: cannot connect to %s: %s", link.url, exc or type(exc).__name__)
+                await link.disconnect()
+                first_attempt.set()
+                await asyncio.sleep(backoff.next_delay())
+                continue
+            first_attempt.set()
+            backoff.reset()
+            self._update_count()
+            self.book.request_snapshot()  # listeners who (re)joined this server while we were away
+            self._wake.set()
+            reason = await link.serve()
+            log.warning("room controller: lost %s (%s); reconnecting", link.url, reason)
+            gone = list(link.participants)
+            await link.disconnect()
+            for username in gone:
+                self._forget_participant(username)
+            self._update_count()
+            await asyncio.sleep(backoff.next_delay())
+
+    def _on_stage(self, participants: list[dict[str, Any]]) -> None:
+        members = []
+        for p in participants:
+            raw_id = p.get("id")
+            if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
+                continue
+            member_id = str(raw_id)
+            if self._first_member is None:
+                self._first_member = member_id
+            display = p.get("display")
+            name = clean_text(display, MAX_NAME_CHARS) if isinstance(display, str) else ""
+            role = self.roles.get(member_id)
+            if role is None:
+                role = Role.HOST if member_id == self._first_member and not self.roles else Role.SPEAKER
+            members.append(StageMember(member_id, name or f"Speaker {member_id}", role,
+                                       p.get("muted") is True, p.get("talking") is True))
+        self.book.set_members(members)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        measured = [link for link in self.links if link.connected and link.viewers is not None]
+        if not measured:
+            self.book.set_listeners(None)
+        else:
+            total = sum(link.viewers or 0 for link in measured) + len(self.book.members)
+            self.book.set_listeners(ListenerCount(total, min(link.viewers_at for link in measured)))
+        if self.book.dirty:
+            self._wake.set()
+
+    # ------------------------------------------------------------------------------------------ channel
+    def _on_channel_event(self, link: ControllerLink, event: dict[str, Any]) -> None:
+        kind = event.get("textroom")
+        username = event.get("username")
+        if kind == "message":
+            self._on_message(link, event)
+        elif kind == "join" and isinstance(username, str) and username != self.username:
+            display = event.get("display")
+            link.participants[username] = display if isinstance(display, str) else ""
+            self.book.request_snapshot()  # a new joiner gets the state at once (coalesced with other askers)
+            self._wake.set()
+        elif kind in ("leave", "kicked") and isinstance(username, str):
+            link.participants.pop(username, None)
+            self._forget_participant(username)
+        elif kind == "destroyed":
+            log.error("room controller: channel %s on %s was destroyed", self.room_id, link.url)
+
+    def _on_message(self, link: ControllerLink, event: dict[str, Any]) -> None:
+        sender = event.get("from")
+        if event.get("whisper") is not True or not isinstance(sender, str) or sender == self.username:
+            return  # broadcasts are chat between listeners (or forgeries): they never reach the state
+        if not self._limiter.allow(sender):
+            self.drops.drop(sender, "too many whispers (rate limit)")
+            return
+        try:
+            request = parse_whisper(event.get("text"))  # type: ignore[arg-type]  # parse checks the type itself
+        except ProtocolViolation as exc:
+            self.drops.drop(sender, str(exc))
+            return
+        if isinstance(request, HandRequest):
+            name = clean_text(link.participants.get(sender, ""), MAX_NAME_CHARS) or sender
+            changed = (self.book.raise_hand(sender, name, time.time()) if request.raised
+                       else self.book.lower_hand(sender))
+            if not changed:
+                return
+        else:
+            self.book.request_snapshot()
+        self._wake.set()
+
+    def _forget_participant(self, username: str) -> None:
+        self._limiter.forget(username)
+        self.drops.forget(username)
+        if self.book.lower_hand(username):
+            self._wake.set()
+
+    # -------------------------------------------------------------------------------------- announcing
+    async def _announce_loop(self) -> None:
+        while True:
+            self._wake.clear()
+            delay = 1.0
+            try:
+                if any(link.connected for link in self.links):
+                    message = self.book.due()
+                    if message is not None:
+                        text = encode_fitting(message)
+                        for link in self.links:
+                            link.post(text)
+                        self.announced.set()
+                        continue
+                    delay = self.book.next_due()
+            except Exception:  # a bug here must not silence the room for good
+                log.exception("room controller: announcing failed")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+
+
+def encode_fitting(message: Snapshot | Delta) -> str:
+    """Encode; if it exceeds MAX_MESSAGE_BYTES, list fewer hands (hands_total still counts them all)."""
+    try:
+        return encode(message)
+    except ProtocolViolation:
+        if not message.hands:
+            raise
+    for keep in (50, 20, 5, 0):
+        with contextlib.suppress(ProtocolViolation):
+            return encode(dataclasses.replace(message, hands=message.hands[:keep]))
+    return encode(dataclasses.replace(message, hands=()))
+
+
+def secrets_token() -> str:
+    return secrets.token_hex(4)

@@ -1,0 +1,228 @@
+"""The controller's connection to one server of its room: channel N joined, feed N counted, stage N polled.
+
+One per server, each with its own Janus session, so a lost server costs only its own part: the controller keeps
+announcing on the others while this one reconnects (app.room.controller drives that with a Backoff).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.janus import JanusError, JanusSession, PluginError, RequestTimeout
+from app.janus.audiobridge import AudioBridgeHandle
+from app.janus.streaming import StreamingHandle
+from app.janus.textroom import TextRoomHandle
+
+log = logging.getLogger(__name__)
+
+# Announcements queued for a slow server beyond this are dropped, oldest first: its listeners see a sequence gap
+# and ask for a snapshot, which is cheaper than replaying a backlog.
+MAX_OUTBOX = 32
+
+
+@dataclass(frozen=True, repr=False)
+class ControllerSecrets:
+    """The room's secrets: stage (AudioBridge room), feed (Streaming mountpoint), channel (TextRoom room)."""
+
+    stage: str = field(repr=False)
+    feed: str = field(repr=False)
+    channel: str = field(repr=False)
+
+    def __repr__(self) -> str:  # never print secrets, not even in a traceback
+        return "ControllerSecrets(***)"
+
+
+class _Quiet:
+    """Log the first of a run of failures as a warning and the rest at debug, until a success."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.failing = False
+
+    def fail(self, url: str, exc: Exception) -> None:
+        log.log(logging.DEBUG if self.failing else logging.WARNING, "%s: %s failed: %s", url, self.what, exc)
+        self.failing = True
+
+    def ok(self) -> None:
+        self.failing = False
+
+
+class ControllerLink:
+    """Session, channel handle (setup + joined), streaming handle and, on the stage server, an AudioBridge handle."""
+
+    def __init__(self, url: str, room_id: int, secrets: ControllerSecrets, username: str, *, stage: bool,
+                 on_event: Callable[[ControllerLink, dict[str, Any]], None],
+                 on_stage: Callable[[list[dict[str, Any]]], None], on_viewers: Callable[[], None],
+                 ice_servers: list[str] | None = None, display: str = "Room controller",
+                 connect_timeout: float = 5.0, request_timeout: float = 2.0,
+                 stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0) -> None:
+        self.url = url
+        self.room_id = room_id
+        self._secrets = secrets
+        self.username = username
+        self.display = display
+        self.is_stage = stage
+        self.ice_servers = ice_servers
+        self._on_event = on_event
+        self._on_stage = on_stage
+        self._on_viewers = on_viewers
+        self.connect_timeout = connect_timeout
+        self.request_timeout = request_timeout
+        self.stage_poll_interval = stage_poll_interval
+        self.viewers_poll_interval = viewers_poll_interval
+        self.session: JanusSession | None = None
+        self.textroom: TextRoomHandle | None = None
+        self.streaming: StreamingHandle | None = None
+        self.stage: AudioBridgeHandle | None = None
+        self.participants: dict[str, str] = {}  # channel username -> display name
+        self.viewers: int | None = None
+        self.viewers_at = 0.0  # unix time of the viewers measurement
+        self.connected = False
+        self._outbox: collections.deque[str] = collections.deque()
+        self._outbox_ready = asyncio.Event()
+        self._poll_stage_now = asyncio.Event()
+
+    # ------------------------------------------------------------------------------------------ lifecycle
+    async def connect(self) -> None:
+        """Session, channel joined (with the current participants), feed and stage handles; raises JanusError."""
+        async with asyncio.timeout(self.connect_timeout * 2):
+            self.session = await JanusSession.connect(self.url, connect_timeout=self.connect_timeout,
+                                                      request_timeout=self.request_timeout)
+            self.textroom = await TextRoomHandle.attach(self.session, ice_servers=self.ice_servers)
+            await self.textroom.setup(timeout=self.connect_timeout)
+            self.textroom.add_listener(lambda event: self._on_event(self, event))
+            others = await self.textroom.join(self.room_id, self.username, self.display)
+            self.participants = {str(p["username"]): str(p.get("display") or "") for p in others
+                                 if isinstance(p.get("username"), str)}
+            self.streaming = await StreamingHandle.attach(self.session)
+            if self.is_stage:
+                self.stage = await AudioBridgeHandle.attach(self.session)
+            # Measure before the first announcement, so it does not show an empty stage or an unknown count.
+            await self._poll_viewers(_Quiet(f"feed {self.room_id} info"))
+            if self.stage is not None:
+                await self._poll_stage(_Quiet(f"stage {self.room_id} listparticipants"))
+        self._outbox.clear()
+        self.connected = True
+        log.info("controller joined channel %s on %s as %s", self.room_id, self.url, self.username)
+
+    async def serve(self) -> str:
+        """Poll and send until the server is lost; return why."""
+        assert self.session is not None and self.textroom is not None
+        tasks = [asyncio.create_task(self._send_loop(), name=f"controller-send {self.url}"),
+                 asyncio.create_task(self._viewers_loop(), name=f"controller-viewers {self.url}")]
+        if self.stage is not None:
+            tasks.append(asyncio.create_task(self._stage_loop(), name=f"controller-stage {self.url}"))
+        watched: list[asyncio.Future[Any]] = [*tasks, self.session.lost, self.textroom.lost]
+        try:
+            done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self.session.lost.done():
+            return str(self.session.lost.result())
+        if self.textroom.lost.done():
+            return self.textroom.lost.result()
+        for finished in done:
+            if isinstance(finished, asyncio.Task) and not finished.cancelled() and finished.exception() is not None:
+                return f"{finished.get_name()} failed: {finished.exception()}"
+        return "stopped"
+
+    async def disconnect(self) -> None:
+        """Drop everything of this connection (idempotent); the link can connect again."""
+        self.connected = False
+        self.viewers = None
+        self.participants = {}
+        if self.textroom is not None:
+            await self.textroom.close()
+        if self.session is not None:
+            with contextlib.suppress(JanusError):
+                await self.session.close()
+        self.session = self.textroom = self.streaming = self.stage = None
+
+    # --------------------------------------------------------------------------------------- requests
+    def post(self, text: str) -> None:
+        """Queue an announcement for this server (in order; a backlog beyond MAX_OUTBOX loses its oldest)."""
+        if not self.connected:
+            return
+        self._outbox.append(text)
+        while len(self._outbox) > MAX_OUTBOX:
+            self._outbox.popleft()
+        self._outbox_ready.set()
+
+    async def mute(self, member_id: str, muted: bool) -> None:
+        """Host mute/unmute of a stage member (needs the stage secret), then poll the stage at once."""
+        if self.stage is None:
+            raise JanusError(f"the stage on {self.url} is not connected")
+        participant: int | str = int(member_id) if member_id.isdigit() else member_id
+        await self.stage.handle.message({"request": "mute" if muted else "unmute", "room": self.room_id,
+                                         "secret": self._secrets.stage, "id": participant},
+                                        timeout=self.request_timeout)
+        self._poll_stage_now.set()
+
+    # ------------------------------------------------------------------------------------------ loops
+    async def _send_loop(self) -> None:
+        quiet = _Quiet("announcement")
+        while True:
+            await self._outbox_ready.wait()
+            self._outbox_ready.clear()
+            while self._outbox and self.textroom is not None:
+                text = self._outbox.popleft()
+                try:
+                    await self.textroom.announcement(self.room_id, self._secrets.channel, text,
+                                                     timeout=self.request_timeout)
+                    quiet.ok()
+                except (RequestTimeout, PluginError) as exc:
+                    quiet.fail(self.url, exc)
+
+    async def _viewers_loop(self) -> None:
+        quiet = _Quiet(f"feed {self.room_id} info")
+        while self.streaming is not None:
+            await asyncio.sleep(self.viewers_poll_interval)
+            await self._poll_viewers(quiet)
+            self._on_viewers()
+
+    async def _poll_viewers(self, quiet: _Quiet) -> None:
+        if self.streaming is None:
+            return
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                info = await self.streaming.info(self.room_id, self._secrets.feed)
+            viewers = info.get("viewers")
+            self.viewers = viewers if isinstance(viewers, int) and viewers >= 0 else None
+            self.viewers_at = time.time()
+            if self.viewers is None:
+                quiet.fail(self.url, JanusError("no viewer count in the reply (wrong feed secret?)"))
+            else:
+                quiet.ok()
+        except (TimeoutError, RequestTimeout, PluginError) as exc:
+            self.viewers = None
+            quiet.fail(self.url, exc)
+
+    async def _stage_loop(self) -> None:
+        quiet = _Quiet(f"stage {self.room_id} listparticipants")
+        while self.stage is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.stage_poll_interval):
+                    await self._poll_stage_now.wait()
+            self._poll_stage_now.clear()
+            await self._poll_stage(quiet)
+
+    async def _poll_stage(self, quiet: _Quiet) -> None:
+        if self.stage is None:
+            return
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                participants = await self.stage.list_participants(self.room_id)
+        except (TimeoutError, RequestTimeout, PluginError) as exc:
+            quiet.fail(self.url, exc)
+            return
+        quiet.ok()
+        self._on_stage(participants)

@@ -1,0 +1,104 @@
+"""Keeps the listener's room channel open on the server its feed plays from.
+
+The feed matters most: a channel that cannot open never stops the audio, it retries on its own backoff. When the
+reconnect supervisor moves the feed to another server (or rebuilds it on the same one), the channel follows:
+the old one is closed, a new one joins, re-syncs from a snapshot and re-sends the hand the user has raised
+(the intent lives in the RoomStateModel, which survives reconnects).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+from collections.abc import Callable
+
+from app.room.backoff import Backoff
+from app.room.channel import RoomChannel
+from app.room.state import RoomStateModel
+
+log = logging.getLogger(__name__)
+
+CHANNEL_OPEN_TIMEOUT = 8.0
+
+
+def listener_username() -> str:
+    """A fresh TextRoom username for this listener (random: it is not an identity, and never a secret)."""
+    return f"l-{secrets.token_hex(6)}"
+
+
+class ChannelKeeper:
+    def __init__(self, room_id: int, model: RoomStateModel, *, ice_servers: list[str] | None = None,
+                 display: str = "", rand: Callable[[], float] = random.random,
+                 channel_factory: Callable[..., RoomChannel] = RoomChannel) -> None:
+        self.room_id = room_id
+        self.model = model
+        self.ice_servers = ice_servers
+        self.display = display
+        self.username = model.own_id or listener_username()
+        model.own_id = self.username
+        self.channel: RoomChannel | None = None
+        self.server: str | None = None
+        self._factory = channel_factory
+        self._rand = rand
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    def follow(self, server: str) -> None:
+        """The feed (re)connected to `server`: (re)open the channel there."""
+        if self._closed:
+            return
+        self.server = server
+        if self._task is not None:
+            self._task.cancel()
+        self._task = asyncio.create_task(self._keep(server), name=f"room-channel {server}")
+
+    def set_hand_raised(self, raised: bool) -> None:
+        """The user's intent; sent now if the channel is open, and again after every re-join."""
+        self.model.set_hand_raised(raised)
+        if self.channel is not None:
+            self.channel.set_hand_raised(raised)
+
+    async def _keep(self, server: str) -> None:
+        backoff = Backoff(rand=self._rand)
+        await self._drop_channel()
+        while not self._closed:
+            channel = self._factory(server, self.room_id, self.model, username=self.username,
+                                    display=self.display, ice_servers=self.ice_servers)
+            try:
+                await channel.open(CHANNEL_OPEN_TIMEOUT)
+            except asyncio.CancelledError:
+                await channel.close()
+                raise
+            except Exception as exc:  # any failure to join the channel: retry, the audio goes on
+                await channel.close()
+                delay = backoff.next_delay()
+                log.warning("room channel on %s unavailable (%s); retrying in %.1f s", server, exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            backoff.reset()
+            self.channel = channel
+            if self.model.hand_raised:
+                channel.set_hand_raised(True)
+            reason = await channel.lost
+            log.warning("room channel on %s lost: %s", server, reason)
+            await self._drop_channel()
+            await asyncio.sleep(backoff.next_delay())
+
+    async def _drop_channel(self) -> None:
+        channel, self.channel = self.channel, None
+        if channel is not None:
+            await channel.close()
+
+    async def close(self) -> None:
+        """Leave the channel; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._drop_channel()

@@ -1,0 +1,265 @@
+"""The stage: one tile per member (avatar, name, role badge), in a wrapping flow, or a friendly placeholder.
+
+Tiles are keyed by member id and updated in place: a talking flip changes one flag and repaints one avatar,
+it never rebuilds the stage. One pulse timer is the ring clock of every avatar; it runs only while someone
+talks and the stage is visible, and while it runs, talking/mute flips are painted on its next frame, so a
+tile repaints at most once per frame however fast the stage flips.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+
+from app.room.protocol import Role, StageMember
+from app.ui.avatar import RING_FRAMES, Avatar, avatar_colour, initials
+from app.ui.flow_layout import FlowLayout
+
+__all__ = ["StageTile", "StageView", "avatar_colour", "initials"]
+
+TILE_SIZE = QSize(112, 128)
+PULSE_PERIOD_S = 1.2
+PULSE_INTERVAL_MS = round(PULSE_PERIOD_S * 1000 / RING_FRAMES)
+BADGE_STYLES = {
+    Role.HOST: "background: #6a1b9a; color: white;",
+    Role.CO_HOST: "background: #1565c0; color: white;",
+    Role.SPEAKER: "background: #e0e0e0; color: #202020;",
+}
+
+
+class StageTile(QFrame):
+    """One member; `set_member` changes only what differs, so updates are cheap and never flicker."""
+
+    def __init__(self, member: StageMember, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stageTile")
+        self.setFixedSize(TILE_SIZE)
+        self.member = member
+        self.pulse: QTimer | None = None  # the stage's ring clock (set by the StageView)
+        self.avatar = Avatar(self)
+        self.name_label = QLabel()
+        self.name_label.setObjectName("memberName")
+        self.name_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.badge = QLabel()
+        self.badge.setObjectName("roleBadge")
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+        self._words: dict[str, str] = {}
+        self._translate_words()
+        self._apply(member, first=True)
+
+    @property
+    def talking(self) -> bool:
+        return self.member.talking
+
+    @property
+    def muted(self) -> bool:
+        return self.member.muted
+
+    @property
+    def ring_animating(self) -> bool:
+        """Talking, and the stage's pulse is driving the ring (it stops while the stage is hidden)."""
+        return self.member.talking and self.pulse is not None and self.pulse.isActive()
+
+    def set_member(self, member: StageMember, repaint_avatar: bool = True) -> bool:
+        """Update in place; True if the avatar changed (repaint_avatar=False: the stage repaints it on its next
+        ring frame)."""
+        old = self.member
+        if member.name == old.name and member.role is old.role:  # the hot path: a talking or mute flip
+            if member.talking == old.talking and member.muted == old.muted:
+                return False
+            self.member = member
+            changed = self.avatar.set_state(member.talking, member.muted, repaint_avatar)
+            self._describe(renamed=False)
+            return changed
+        return self._apply(member, first=False, repaint_avatar=repaint_avatar)
+
+    def _apply(self, member: StageMember, first: bool, repaint_avatar: bool = True) -> bool:
+        old, self.member = self.member, member
+        if first or (member.id, member.name) != (old.id, old.name):
+            self.avatar.set_identity(member.id, member.name)
+            metrics = self.name_label.fontMetrics()
+            self.name_label.setText(metrics.elidedText(member.name, Qt.TextElideMode.ElideRight,
+                                                       TILE_SIZE.width() - 8))
+        if first or member.role != old.role:
+            self.badge.setStyleSheet("border-radius: 6px; padding: 0 6px; " + BADGE_STYLES[member.role])
+            self.badge.setText(self.role_text(member.role))
+        changed = self.avatar.set_state(member.talking, member.muted, repaint_avatar)
+        self._describe(first or member.name != old.name)
+        return changed
+
+    # ------------------------------------------------------------------ text
+    def _translate_words(self) -> None:
+        """Translate once per language: a busy stage re-describes every tile 20 times a second."""
+        self._words = {
+            "badge:host": self.tr("Host"), "badge:co-host": self.tr("Co-host"), "badge:speaker": self.tr("Speaker"),
+            "host": self.tr("host"), "co-host": self.tr("co-host"), "speaker": self.tr("speaker"),
+            "muted": self.tr("muted"), "talking": self.tr("talking"), "tooltip": self.tr("{name} — {details}"),
+        }
+
+    def role_text(self, role: Role) -> str:
+        return self._words["badge:" + role.value]
+
+    def details(self) -> str:
+        """"host, muted, talking": what a screen reader says after the name, and the tooltip's second half."""
+        m, words = self.member, self._words
+        details = words[m.role.value]
+        if m.muted:
+            details += ", " + words["muted"]
+        if m.talking:
+            details += ", " + words["talking"]
+        return details
+
+    def _describe(self, renamed: bool = True) -> None:
+        details = self.details()
+        self.setToolTip(self._words["tooltip"].format(name=self.member.name, details=details))
+        if renamed:
+            self.setAccessibleName(self.member.name)
+        self.setAccessibleDescription(details)
+
+    def retranslate(self) -> None:
+        self._translate_words()
+        self.badge.setText(self.role_text(self.member.role))
+        self._describe()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+
+class StageView(QWidget):
+    """All stage tiles in a wrapping flow (scrolls when the stage is larger than the window), or a placeholder."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stageView")
+        self._tiles: dict[str, StageTile] = {}
+        self._order: list[str] = []
+        self._talking: list[StageTile] = []
+        self._ring_due: list[StageTile] = []  # changed while the pulse runs: repainted on its next frame
+        self._waiting = True  # no state yet (vs. a known, empty stage)
+        self.placeholder = QLabel()
+        self.placeholder.setObjectName("stagePlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet("color: palette(placeholder-text); padding: 16px;")
+        self._container = QWidget()
+        self._container.setObjectName("stageTiles")
+        self.flow = FlowLayout(self._container)
+        self.tile_area = QScrollArea()
+        self.tile_area.setWidgetResizable(True)
+        self.tile_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.tile_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tile_area.setWidget(self._container)
+        self.tile_area.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.tile_area, 1)
+        self._pulse = QTimer(self)
+        self._pulse.setInterval(PULSE_INTERVAL_MS)
+        self._pulse.timeout.connect(self._animate)
+        self.tile_area.hide()
+        self.retranslate()
+
+    # ------------------------------------------------------------------ model → tiles
+    def set_members(self, members: Iterable[StageMember], waiting: bool = False) -> None:
+        """Show `members` in order; existing tiles are updated in place, only new ids get a new tile."""
+        members = tuple(members)
+        ids = [m.id for m in members]
+        if ids != self._order:
+            present = set(ids)
+            for gone in [i for i in self._tiles if i not in present]:
+                old = self._tiles.pop(gone)
+                self.flow.removeWidget(old)
+                old.hide()
+                old.deleteLater()
+            self._ring_due = [t for t in self._ring_due if t.member.id in present]
+        # While the pulse runs, a talking/mute flip waits for the next ring frame (≤ 60 ms): one repaint per
+        # tile per frame, however often the stage flips (each repaint costs ~15 µs of Qt machinery per tile).
+        defer = self._pulse.isActive()
+        for member in members:
+            tile = self._tiles.get(member.id)
+            if tile is None:
+                tile = self._tiles[member.id] = StageTile(member, self._container)
+                tile.pulse = self._pulse
+                self.flow.addWidget(tile)
+                tile.show()
+            elif tile.set_member(member, repaint_avatar=not defer) and defer:
+                self._ring_due.append(tile)
+        if ids != self._order:
+            self.flow.set_order([self._tiles[i] for i in ids])
+            self._order = ids
+        self._talking = [self._tiles[m.id] for m in members if m.talking]
+        if waiting != self._waiting or bool(members) == self.tile_area.isHidden():
+            self._waiting = waiting
+            self.tile_area.setVisible(bool(members))
+            self.placeholder.setVisible(not members)
+            self._show_placeholder()
+        self._update_pulse()
+
+    def tile(self, member_id: str) -> StageTile | None:
+        return self._tiles.get(member_id)
+
+    def tiles(self) -> list[StageTile]:
+        return [self._tiles[i] for i in self._order]
+
+    # ------------------------------------------------------------------ talking rings
+    def pulse_running(self) -> bool:
+        return self._pulse.isActive()
+
+    def _update_pulse(self) -> None:
+        """Animate only while someone talks and the stage is on screen (hidden → no timer, no repaints)."""
+        run = bool(self._talking) and self.isVisible()
+        if run and not self._pulse.isActive():
+            self._pulse.start()
+        elif not run and self._pulse.isActive():
+            self._pulse.stop()
+        if not run and self._ring_due:
+            for tile in self._ring_due:
+                tile.avatar.update()
+            self._ring_due = []
+
+    def _animate(self) -> None:
+        frame = int(time.monotonic() / PULSE_PERIOD_S * RING_FRAMES) % RING_FRAMES
+        for tile in self._ring_due:
+            tile.avatar.update()  # stopped talking, or (un)muted, since the last frame
+        self._ring_due = []
+        for tile in self._talking:
+            tile.avatar.set_frame(frame)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._update_pulse()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._update_pulse()
+
+    # ------------------------------------------------------------------ i18n
+    def _show_placeholder(self) -> None:
+        if self._waiting:
+            self.placeholder.setText(self.tr("Waiting for the stage…"))
+        else:
+            self.placeholder.setText(self.tr("Nobody is on stage right now. Stay tuned!"))
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Stage"))
+        self._container.setAccessibleName(self.tr("People on stage"))
+        self._show_placeholder()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)

@@ -1,0 +1,192 @@
+"""Network faults on the lab's veth pair, for outage tests and benchmarks (netem is not available here).
+
+- `blackout(seconds)`: both veth ends link-down, then up, then the permanent neighbour entries are pinned again.
+  Link-down flushes the neighbour table (even `nud permanent` entries); without re-pinning, the next blackout would
+  park packets in the ARP queue and deliver them late instead of dropping them (DESIGN §6).
+- `random_loss(percent)` / `drop_all()`: nftables rules on the netdev ingress hook of a veth end, as async context
+  managers; `numgen random mod 100 < N` drops N % of packets independently.
+
+Every fault is undone on exit, also when the body raises or is cancelled. The commands run through a `Runner`
+so the rule text and the clean-up order are unit-tested without root (tests/lab/test_faults.py).
+PLAZA_LAB (netlab's tag) selects the lab, so parallel labs fault independently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from tests.lab import netlab
+
+TABLE = "plaza_faults"
+Side = Literal["client", "server", "both"]
+Runner = Callable[[Sequence[str]], None]
+
+
+class FaultError(RuntimeError):
+    """A fault could not be applied or removed; the message has the command and its error output."""
+
+
+def run_command(argv: Sequence[str], stdin: str | None = None) -> None:
+    """Run one command, raising FaultError with its stderr (ip and nft explain themselves well)."""
+    result = subprocess.run(list(argv), input=stdin, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise FaultError(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr.strip()}")
+
+
+def _ends(side: Side) -> list[tuple[str, str]]:
+    """(namespace, interface) of the veth ends a fault applies to; 'client' = what the listener receives."""
+    ends = {"client": (netlab.CLIENT_NS, netlab.CLIENT_IF), "server": (netlab.SERVER_NS, netlab.SERVER_IF)}
+    if side == "both":
+        return [ends["client"], ends["server"]]
+    if side not in ends:
+        raise ValueError(f"side must be 'client', 'server' or 'both', not {side!r}")
+    return [ends[side]]
+
+
+# ---------------------------------------------------------------------------------------------- link blackout
+@dataclass(frozen=True)
+class BlackoutReport:
+    """When the link was really down (time.monotonic()), for aligning recordings with the fault."""
+
+    down_at: float
+    up_at: float
+
+    @property
+    def seconds(self) -> float:
+        return self.up_at - self.down_at
+
+
+def link_commands(state: Literal["up", "down"]) -> list[list[str]]:
+    return [["ip", "-n", ns, "link", "set", ifname, state] for ns, ifname in _ends("both")]
+
+
+async def blackout(seconds: float, *, runner: Runner | None = None,
+                   pin: Callable[[], None] | None = None) -> BlackoutReport:
+    """Take the veth pair down for `seconds`; packets sent meanwhile are dropped, not delayed."""
+    if not 0 < seconds <= 600:
+        raise ValueError(f"blackout of {seconds!r} s: expected 0 < seconds <= 600")
+    run = runner or run_command
+    repin = pin or netlab.pin_neighbours
+    loop = asyncio.get_running_loop()
+    down_at = 0.0
+    try:
+        for argv in link_commands("down"):
+            await loop.run_in_executor(None, run, argv)
+            down_at = down_at or time.monotonic()  # one end down is enough: the peer loses its carrier
+        await asyncio.sleep(max(0.0, down_at + seconds - time.monotonic()))
+    finally:
+        # Up and re-pinned even when cancelled: a lab left down would fail every later test confusingly.
+        errors: list[BaseException] = []
+        for argv in link_commands("up"):
+            try:
+                run(argv)
+            except FaultError as exc:
+                errors.append(exc)
+        up_at = time.monotonic()
+        try:
+            repin()
+        except (subprocess.CalledProcessError, FaultError) as exc:
+            errors.append(exc)
+        if errors:
+            raise FaultError("; ".join(str(e) for e in errors))
+    return BlackoutReport(down_at, up_at)
+
+
+# ---------------------------------------------------------------------------------------------- nftables rules
+def ruleset(ifname: str, percent: float) -> str:
+    """An nft script adding our table with one ingress chain on `ifname` that drops `percent` % of packets."""
+    if not 0 < percent <= 100:
+        raise ValueError(f"loss of {percent!r} %: expected 0 < percent <= 100")
+    if percent != int(percent):
+        raise ValueError(f"loss of {percent!r} %: nft's numgen works in whole percent")
+    rule = "drop" if percent >= 100 else f"numgen random mod 100 < {int(percent)} drop"
+    return (
+        f"table netdev {TABLE} {{\n"
+        f"\tchain ingress {{\n"
+        f'\t\ttype filter hook ingress device "{ifname}" priority -500; policy accept;\n'
+        f"\t\t{rule}\n"
+        f"\t}}\n"
+        f"}}\n"
+    )
+
+
+def _nft(ns: str) -> list[str]:
+    return ["ip", "netns", "exec", ns, "nft"]
+
+
+@dataclass
+class LossRule:
+    """A live drop rule; `percent` is what was asked, `sides` where it applies."""
+
+    percent: float
+    sides: Side
+    applied_at: float = 0.0
+    removed_at: float | None = None
+
+
+def _script_runner(argv: Sequence[str], script: str) -> None:
+    run_command([*argv, "-f", "-"], stdin=script)
+
+
+@contextlib.asynccontextmanager
+async def random_loss(percent: float, *, side: Side = "client",
+                      runner: Runner | None = None,
+                      script_runner: Callable[[Sequence[str], str], None] | None = None) -> AsyncIterator[LossRule]:
+    """Drop `percent` % of the packets arriving at `side`'s veth end ('client': media to the listener)."""
+    ends = _ends(side)
+    scripts = [(ns, ruleset(ifname, percent)) for ns, ifname in ends]  # validates before touching anything
+    run = runner or run_command
+    load = script_runner or _script_runner
+    rule = LossRule(percent, side)
+    loaded: list[str] = []
+    try:
+        for ns, script in scripts:
+            _delete_table(ns, run)  # a table left by a crashed run would make `add` merge two rules
+            load(_nft(ns), script)
+            loaded.append(ns)
+        rule.applied_at = time.monotonic()
+        yield rule
+    finally:
+        errors = []
+        for ns in loaded:
+            try:
+                run([*_nft(ns), "delete", "table", "netdev", TABLE])
+            except FaultError as exc:
+                errors.append(str(exc))
+        rule.removed_at = time.monotonic()
+        if errors:
+            raise FaultError("; ".join(errors))
+
+
+def drop_all(*, side: Side = "both", runner: Runner | None = None,
+             script_runner: Callable[[Sequence[str], str], None] | None = None
+             ) -> contextlib.AbstractAsyncContextManager[LossRule]:
+    """Drop every packet (a blackout without link-down events: sockets and routes never notice)."""
+    return random_loss(100, side=side, runner=runner, script_runner=script_runner)
+
+
+def _delete_table(ns: str, run: Runner) -> None:
+    with contextlib.suppress(FaultError):
+        run([*_nft(ns), "delete", "table", "netdev", TABLE])
+
+
+def clear(runner: Runner | None = None) -> None:
+    """Remove every fault this module can leave (for a lab fixture's tear-down): tables gone, links up, pinned."""
+    run = runner or run_command
+    for ns, _ifname in _ends("both"):
+        _delete_table(ns, run)
+    for argv in link_commands("up"):
+        run(argv)
+    netlab.pin_neighbours()
+
+
+def list_tables(ns: str) -> str:
+    """`nft list tables` in `ns` (tests check nothing of ours is left)."""
+    result = subprocess.run([*_nft(ns), "list", "tables"], capture_output=True, text=True, check=False)
+    return result.stdout

@@ -1,0 +1,161 @@
+"""The controller's announcement timing on a virtual clock: coalesced deltas, periodic and requested snapshots."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from app.room.announcer import RoomBook
+from app.room.protocol import (
+    UNSET,
+    Delta,
+    Hand,
+    ListenerCount,
+    Role,
+    Snapshot,
+    StageMember,
+    encode,
+    parse_announcement,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def member(i: int, *, talking: bool = False, muted: bool = False) -> StageMember:
+    return StageMember(str(i), f"M{i}", Role.SPEAKER, muted, talking)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def book(clock: Clock) -> RoomBook:
+    b = RoomBook(1234, "ctl-x", "Title", clock=clock)
+    first = b.due()
+    assert isinstance(first, Snapshot) and first.seq == 1  # the very first announcement is a snapshot, at once
+    return b
+
+
+def test_first_snapshot_carries_everything(clock: Clock) -> None:
+    book = RoomBook(7, "ctl-a", "Room", clock=clock)
+    book.set_members([member(1, talking=True)])
+    book.set_listeners(ListenerCount(3, 1.0))
+    book.raise_hand("l-1", "Bo", 5.0)
+    snap = book.due()
+    assert snap == Snapshot(seq=1, room=7, controller="ctl-a", title="Room", ended=False,
+                            members=(member(1, talking=True),), listeners=ListenerCount(3, 1.0),
+                            hands=(Hand("l-1", "Bo", 5.0),), hands_total=1)
+    assert parse_announcement(encode(snap)) == snap
+    assert book.due() is None
+
+
+def test_changes_within_500_ms_become_one_delta(book: RoomBook, clock: Clock) -> None:
+    book.set_members([member(1)])
+    assert book.next_due() == pytest.approx(0.5)  # the snapshot went out just now
+    clock.now += 0.2
+    book.set_members([member(1, talking=True), member(2)])
+    clock.now += 0.1
+    book.set_listeners(ListenerCount(10, 2.0))
+    assert book.due() is None
+    clock.now += 0.2
+    delta = book.due()
+    assert delta == Delta(seq=2, base=1, controller="ctl-x", listeners=ListenerCount(10, 2.0),
+                          upsert=(member(1, talking=True), member(2)))
+    assert book.due() is None
+    assert book.next_due() == pytest.approx(10.0 - 0.5)  # nothing dirty: the next thing is the periodic snapshot
+
+
+def test_deltas_are_at_most_every_500_ms_and_chain_their_seq(book: RoomBook, clock: Clock) -> None:
+    sent = []
+    for step in range(40):  # a change every 50 ms for 2 s
+        clock.now += 0.05
+        book.set_members([member(1, talking=step % 2 == 0)])
+        message = book.due()
+        if message is not None:
+            sent.append((clock.now, message))
+    times = [t for t, _ in sent]
+    assert all(b - a >= 0.5 - 1e-9 for a, b in itertools.pairwise(times))
+    assert 3 <= len(sent) <= 4
+    seqs = [m.seq for _, m in sent]
+    assert all(isinstance(m, Delta) for _, m in sent)
+    assert [m.base for _, m in sent] == [1, *seqs[:-1]]  # type: ignore[union-attr]
+
+
+def test_remove_and_hands_and_title(book: RoomBook, clock: Clock) -> None:
+    book.set_members([member(1), member(2)])
+    clock.now += 1
+    assert isinstance(book.due(), Delta)
+    book.set_members([member(2)])
+    book.raise_hand("l-a", "A", 1.0)
+    book.raise_hand("l-b", "B", 2.0)
+    book.raise_hand("l-a", "A", 3.0)  # a repeated raise keeps its place and time
+    book.set_title("New")
+    clock.now += 1
+    delta = book.due()
+    assert isinstance(delta, Delta)
+    assert delta.remove == ("1",) and delta.upsert == ()
+    assert delta.hands == (Hand("l-a", "A", 1.0), Hand("l-b", "B", 2.0)) and delta.hands_total == 2
+    assert delta.title == "New" and delta.listeners is UNSET and delta.ended is None
+    book.lower_hand("l-a")
+    clock.now += 1
+    delta = book.due()
+    assert isinstance(delta, Delta) and delta.hands == (Hand("l-b", "B", 2.0),) and delta.upsert == ()
+
+
+def test_a_new_measurement_of_the_same_count_is_not_news(book: RoomBook, clock: Clock) -> None:
+    book.set_listeners(ListenerCount(5, 1.0))
+    clock.now += 1
+    assert isinstance(book.due(), Delta)
+    book.set_listeners(ListenerCount(5, 2.0))
+    clock.now += 1
+    assert book.due() is None and not book.dirty
+    clock.now += 10
+    snap = book.due()
+    assert isinstance(snap, Snapshot) and snap.listeners == ListenerCount(5, 2.0)  # the snapshot has the new time
+
+
+def test_snapshot_at_least_every_10_s(book: RoomBook, clock: Clock) -> None:
+    clock.now += 9.99
+    assert book.due() is None
+    clock.now += 0.01
+    assert isinstance(book.due(), Snapshot)
+
+
+def test_requested_snapshots_are_coalesced_250_ms_apart(book: RoomBook, clock: Clock) -> None:
+    clock.now += 0.1
+    book.request_snapshot()
+    book.request_snapshot()
+    assert book.due() is None
+    assert book.next_due() == pytest.approx(0.15)
+    clock.now += 0.15
+    snap = book.due()
+    assert isinstance(snap, Snapshot) and snap.seq == 2
+    assert book.due() is None  # one snapshot answered both askers
+    clock.now += 1.0
+    book.request_snapshot()
+    assert isinstance(book.due(), Snapshot)  # long after the last one: at once
+
+
+def test_a_snapshot_clears_pending_changes(book: RoomBook, clock: Clock) -> None:
+    clock.now += 0.3
+    book.set_members([member(1)])
+    book.request_snapshot()
+    snap = book.due()
+    assert isinstance(snap, Snapshot) and snap.members == (member(1),)
+    clock.now += 1
+    assert book.due() is None
+
+
+def test_members_keep_their_place(book: RoomBook) -> None:
+    book.set_members([member(1), member(2)])
+    book.set_members([member(3), member(2, talking=True), member(1)])
+    assert list(book.members) == ["1", "2", "3"]

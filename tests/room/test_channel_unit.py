@@ -1,0 +1,174 @@
+"""The listener's room channel without Janus: what it trusts, when it syncs, hands, and fallback timing.
+
+The Janus part (`_connect`, `_list_stage`) is replaced; intervals are shrunk (15 s → 0.3 s, 5 s → 0.2 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import pytest
+
+from app.room.channel import RoomChannel
+from app.room.protocol import (
+    Delta,
+    Hand,
+    HandRequest,
+    ListenerCount,
+    Role,
+    Snapshot,
+    StageMember,
+    SyncRequest,
+    encode,
+    parse_whisper,
+)
+from app.room.state import RoomStateModel, StateSource
+
+ROOM = 1234
+HOST = StageMember("11", "Ana", Role.HOST, False, True)
+
+
+class FakeTextRoom:
+    is_open = True
+
+    def __init__(self) -> None:
+        self.whispers: list[tuple[str, Any]] = []
+
+    async def message(self, room: int, text: str, *, to: str | None = None, ack: bool = True,
+                      timeout: float = 5.0) -> dict[str, bool]:
+        self.whispers.append((to or "", parse_whisper(text)))
+        return {to or "": True}
+
+    async def close(self) -> None:
+        pass
+
+
+class FakeChannel(RoomChannel):
+    def __init__(self, model: RoomStateModel, **kwargs: Any) -> None:
+        kwargs.setdefault("silence_timeout", 0.3)
+        kwargs.setdefault("fallback_interval", 0.2)
+        kwargs.setdefault("fallback_jitter", 0.05)
+        super().__init__("ws://fake/janus", ROOM, model, username="l-me", **kwargs)
+        self.stage: list[dict[str, Any]] = [{"id": 11, "display": "Ana", "muted": False, "talking": True}]
+        self.poll_times: list[float] = []
+        self.fake = FakeTextRoom()
+
+    async def _connect(self, timeout: float) -> None:
+        self.textroom = self.fake  # type: ignore[assignment]
+
+    async def _list_stage(self) -> list[dict[str, Any]]:
+        self.poll_times.append(time.monotonic())
+        return self.stage
+
+
+def snapshot(seq: int, *, controller: str = "ctl-1", hands: tuple[Hand, ...] = (), count: int = 25) -> Snapshot:
+    return Snapshot(seq=seq, room=ROOM, controller=controller, title="T", ended=False, members=(HOST,),
+                    listeners=ListenerCount(count, 1.0), hands=hands, hands_total=len(hands))
+
+
+def announcement(message: Snapshot | Delta | str) -> dict[str, Any]:
+    text = message if isinstance(message, str) else encode(message)
+    return {"textroom": "announcement", "room": ROOM, "date": "now", "text": text}
+
+
+@pytest.fixture
+async def channel() -> Any:
+    ch = FakeChannel(RoomStateModel())
+    yield ch
+    await ch.close()
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_only_announcements_change_the_state(channel: FakeChannel) -> None:
+    await channel.open()
+    model = channel.model
+    forged = encode(snapshot(50, controller="l-evil", count=999))
+    channel.handle_event({"textroom": "message", "room": ROOM, "from": "l-evil", "text": forged})
+    channel.handle_event({"textroom": "message", "room": ROOM, "from": "l-evil", "text": forged, "whisper": True})
+    assert model.state.source == StateSource.NONE
+    channel.handle_event(announcement(snapshot(3)))
+    assert model.state.source == StateSource.CONTROLLER and model.state.listeners == ListenerCount(25, 1.0)
+    for bad in ("{", json.dumps({"v": 1, "type": "snapshot"}), "x" * 20000,
+                encode(Snapshot(seq=9, room=999, controller="ctl-1", title="", ended=False, members=(),
+                                listeners=None, hands=(), hands_total=0))):
+        channel.handle_event(announcement(bad))
+    channel.handle_event({"textroom": "announcement", "text": 7})
+    assert model.state.seq == 3 and model.state.members == (HOST,)
+
+
+async def test_a_sequence_gap_asks_for_a_snapshot_once_per_second(channel: FakeChannel) -> None:
+    await channel.open()
+    channel.handle_event(announcement(snapshot(3)))
+    channel.handle_event(announcement(Delta(seq=4, base=3, controller="ctl-1", listeners=ListenerCount(26, 2.0))))
+    assert channel.model.state.listeners == ListenerCount(26, 2.0)
+    channel.handle_event(announcement(Delta(seq=7, base=6, controller="ctl-1", listeners=None)))
+    channel.handle_event(announcement(Delta(seq=8, base=7, controller="ctl-1", listeners=None)))
+    await settle()
+    assert channel.fake.whispers == [("ctl-1", SyncRequest())]
+    assert channel.model.state.seq == 4
+
+
+async def test_reopen_resyncs_and_resends_the_hand(channel: FakeChannel) -> None:
+    await channel.open()
+    channel.set_hand_raised(True)  # before any announcement: remembered, nobody to tell yet
+    await settle()
+    assert channel.fake.whispers == []
+    channel.handle_event(announcement(snapshot(3)))  # the controller does not list our hand: tell it
+    await settle()
+    assert channel.fake.whispers == [("ctl-1", HandRequest(True))]
+    channel.fake.whispers.clear()
+    await channel.open()  # a reopen (after a loss): sync, and the hand again
+    await settle()
+    assert channel.fake.whispers == [("ctl-1", SyncRequest()), ("ctl-1", HandRequest(True))]
+    channel.handle_event(announcement(Delta(seq=4, base=3, controller="ctl-1")))  # needs a snapshot first
+    assert channel.model.state.seq == 3
+    channel.handle_event(announcement(snapshot(5, hands=(Hand("l-me", "Me", 1.0),))))
+    assert channel.model.own_hand_in_queue()
+
+
+async def test_a_restarted_controller_gets_the_hand_again(channel: FakeChannel) -> None:
+    await channel.open()
+    channel.handle_event(announcement(snapshot(3)))
+    channel.set_hand_raised(True)
+    await settle()
+    channel.handle_event(announcement(snapshot(4, hands=(Hand("l-me", "Me", 1.0),))))
+    channel._hand_at = float("-inf")  # as if HAND_RETRY (5 s) had passed
+    channel.handle_event(announcement(snapshot(1, controller="ctl-2")))  # new controller, empty queue
+    await settle()
+    assert channel.fake.whispers[-1] == ("ctl-2", HandRequest(True))
+
+
+async def test_fallback_after_silence_and_back_on_announcements() -> None:
+    ch = FakeChannel(RoomStateModel(), rand=lambda low, high: high)  # jitter always +0.05 s
+    t0 = time.monotonic()
+    await ch.open()
+    try:
+        while ch.model.state.source != StateSource.FALLBACK:
+            assert time.monotonic() - t0 < 1.0, "no fallback"
+            await asyncio.sleep(0.01)
+        fell_back = time.monotonic() - t0
+        assert 0.3 <= fell_back < 0.45
+        assert ch.model.state.listeners is None and ch.model.state.members[0].name == "Ana"
+        assert ch.model.state.members[0].role == Role.SPEAKER and ch.model.state.members[0].talking
+        await asyncio.sleep(0.8)
+        gaps = [b - a for a, b in zip(ch.poll_times, ch.poll_times[1:], strict=False)]
+        assert gaps and all(0.24 <= g < 0.35 for g in gaps), gaps  # 0.2 s + 0.05 s jitter
+        ch.handle_event(announcement(snapshot(3)))
+        assert ch.model.state.source == StateSource.CONTROLLER
+        polls = len(ch.poll_times)
+        await asyncio.sleep(0.2)  # announcements keep coming: no polling
+        ch.handle_event(announcement(snapshot(4)))
+        await asyncio.sleep(0.2)
+        assert len(ch.poll_times) <= polls + 1  # at most a poll already under way
+        assert ch.model.state.source == StateSource.CONTROLLER
+        await asyncio.sleep(0.4)  # silent again
+        assert ch.model.state.source == StateSource.FALLBACK
+    finally:
+        await ch.close()
