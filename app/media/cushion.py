@@ -8,7 +8,8 @@ RTP timestamp plus an offset); `pull` decodes in order at the playhead, about on
   packet after it, the others by PLC; a longer hole is skipped: a 10 ms PLC tail cross-fades into the content after
   it (the same splice joins a new stream, and a trim of surplus content);
 - with nothing buffered (drained): PLC for 100 ms, then a 50 ms fade to comfort noise (−60 dBFS); when packets
-  return, playing restarts once `start_ms` is buffered, fading in over 20 ms.
+  return, playing restarts once `refill_ms` is buffered (fast, like a fast start; `start_ms` only governs the
+  very first start, which a caller may make the whole cushion), fading in over 20 ms.
 The buffered level is steered to `cushion_target_ms` by pitch-preserving stretch (≤ `max_stretch`): slow while
 below the target (fast start, refill, a slow sender), fast while more than 40 ms above it.
 
@@ -112,10 +113,12 @@ class CushionPlayout:
     """Jitter buffer, Opus FEC/PLC, pitch-preserving cushion control and seamless splices behind `pull(n)`."""
 
     def __init__(self, *, cushion_ms: float = 1500.0, start_ms: float = 60.0, max_stretch: float = 0.05,
-                 decoder_factory: Callable[[], OpusStreamDecoder] = OpusStreamDecoder) -> None:
+                 decoder_factory: Callable[[], OpusStreamDecoder] = OpusStreamDecoder,
+                 refill_ms: float = 60.0) -> None:
         self._lock = threading.Lock()
         self._factory = decoder_factory
         self._start = int(start_ms * MS)
+        self._refill = int(min(refill_ms, start_ms) * MS)
         self._max_stretch = max_stretch
         self._target = 0
         self._taps: list[BlockTap] = []
@@ -404,7 +407,8 @@ class CushionPlayout:
 
     def _start_playing(self, n: int) -> bool:
         """Start (again) once `start_ms` is buffered, or the pull's block and a frame if the output pulls more."""
-        if not self._order or self._order[-1] + FRAME_SAMPLES - self._order[0] < max(self._start, n + FRAME_SAMPLES):
+        start = self._refill if self._ever else self._start
+        if not self._order or self._order[-1] + FRAME_SAMPLES - self._order[0] < max(start, n + FRAME_SAMPLES):
             return False
         first = self._order[0]
         low = self._stream.low if self._stream is not None else first

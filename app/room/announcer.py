@@ -27,9 +27,16 @@ from app.room.protocol import (
 )
 
 
+COUNT_REFRESH_S = 5.0  # an unchanged count is re-sent this often, so "updated N s ago" (> 10 s) means stale
+
+
 def _same_count(a: ListenerCount | None, b: ListenerCount | None) -> bool:
-    """A new measurement of the same count is not news (its time travels with the next snapshot)."""
-    return (a is None) == (b is None) and (a is None or b is None or a.count == b.count)
+    """A new measurement of the same count is not news, unless what listeners hold is getting old: listeners show
+    a count older than 10 s as "updated N s ago", and snapshots alone (every 10 s) would make a healthy room
+    flicker into that."""
+    if a is None or b is None:
+        return a is None and b is None
+    return a.count == b.count and a.measured_at - b.measured_at < COUNT_REFRESH_S
 
 
 class RoomBook:

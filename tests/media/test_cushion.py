@@ -607,3 +607,16 @@ def test_gap_and_click_finders() -> None:
     assert find_clicks((rng.standard_normal((SAMPLE_RATE, 2)) * 3000).astype(np.int16)) == []  # noise is not clicks
     shifted = np.concatenate((tone[:24_000], tone[24_100:]))  # a splice that does not line up
     assert find_clicks(shifted) and find_clicks(shifted)[0] == pytest.approx(24_000, abs=2)
+
+
+def test_after_a_drain_it_refills_fast_even_when_the_first_start_waited_for_the_whole_cushion() -> None:
+    """start_ms only governs the first start; after a drain, waiting for 1.5 s again would add 1.5 s of silence."""
+    n = 150  # a 3 s blackout
+    start = PREFILL + 100
+    packets = prefilled(lost(range(start + n + 150), (start, n)))
+    back = (start + n - PREFILL) * FRAME_S
+    listener = Listener(CushionPlayout(start_ms=1500.0)).play(packets, until=back + 3)
+    gaps = audible_gaps(listener.out)
+    assert len(gaps) == 1
+    gap_start, gap_ms = gaps[0]
+    assert back < (gap_start + gap_ms) / 1000 <= back + 0.1

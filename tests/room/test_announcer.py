@@ -159,3 +159,18 @@ def test_members_keep_their_place(book: RoomBook) -> None:
     book.set_members([member(1), member(2)])
     book.set_members([member(3), member(2, talking=True), member(1)])
     assert list(book.members) == ["1", "2", "3"]
+
+
+def test_an_unchanged_count_is_refreshed_every_five_seconds(book: RoomBook, clock: Clock) -> None:
+    """Listeners call a count older than 10 s stale; a steady room must never look stale between snapshots."""
+    book.set_listeners(ListenerCount(25, 100.0))
+    clock.now += 0.6
+    first = book.due()
+    assert isinstance(first, Delta) and first.listeners == ListenerCount(25, 100.0)
+    clock.now += 1.0
+    book.set_listeners(ListenerCount(25, 101.0))  # a new measurement, same count: not news yet
+    assert book.due() is None
+    clock.now += 4.0
+    book.set_listeners(ListenerCount(25, 105.5))  # 5.5 s newer than what listeners hold
+    refreshed = book.due()
+    assert isinstance(refreshed, Delta) and refreshed.listeners == ListenerCount(25, 105.5)
