@@ -26,3 +26,45 @@ def test_unreachable_server_exits_3_within_the_timeout() -> None:
 def test_version() -> None:
     result = _plaza("--version")
     assert result.returncode == 0 and result.stdout.startswith("plaza ")
+
+
+def test_cushion_out_of_range_is_a_usage_error() -> None:
+    result = _plaza("listen", "plaza+ws://127.0.0.1:9/1234", "--no-audio-device", "--cushion", "9")
+    assert result.returncode == 2
+    assert "--cushion must be between 0.2 and 5 seconds" in result.stderr
+
+
+def test_state_line_shows_stage_count_hands_and_source() -> None:
+    import time
+
+    from app.cli import state_line
+    from app.room.protocol import Hand, ListenerCount, Role, StageMember
+    from app.room.state import RoomState, StateSource
+
+    state = RoomState(title="T", members=(StageMember("1", "Ana", Role.HOST, False, True),
+                                          StageMember("2", "Bo", Role.SPEAKER, True, False)),
+                      listeners=ListenerCount(890_000, time.time() - 42), hands=(Hand("l-1", "Cy", 1.0),),
+                      hands_total=1, source=StateSource.CONTROLLER)
+    line = state_line(state)
+    assert line.startswith("state: stage [Ana(host, talking); Bo(speaker, muted)]")
+    assert "listeners=890000 (measured 42 s ago)" in line
+    assert "hands=1 [Cy]" in line and line.endswith("source=controller")
+    fallback = state_line(RoomState(source=StateSource.FALLBACK))
+    assert "listeners=unknown" in fallback and "source=fallback" in fallback
+
+
+def test_stats_text_names_every_counter_and_the_history() -> None:
+    from app.cli import stats_text
+    from app.room.stats import ConnectionStats, PlayoutStats, ReconnectRecord
+
+    stats = ConnectionStats(server="ws://h:8188/janus", status="live", rtt_ms=12.3, loss_percent=1.5,
+                            playout=PlayoutStats(cushion_ms=1400, target_ms=1500, masked_gap_ms=900,
+                                                 content_skipped_ms=880, fec_recoveries=3, concealed_frames=4),
+                            reconnects=(ReconnectRecord(10.0, "socket closed", "ws://h:8188/janus", 2, 10.6,
+                                                        "ws://h:8188/janus"),))
+    text = stats_text(stats)
+    for part in ("rtt=12ms", "loss=1.5%", "cushion=1400/1500ms", "masked_gap=900ms", "audible_gap=0ms",
+                 "content_skipped=880ms", "fec_recoveries=3", "concealed_frames=4", "reconnects=1"):
+        assert part in text
+    assert "reconnect: lost ws://h:8188/janus (socket closed); 2 attempt(s); back on ws://h:8188/janus after 0.60 s" \
+        in text
