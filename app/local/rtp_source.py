@@ -1,6 +1,7 @@
 """A room feed that outlives Janus: Opus RTP sent straight to the feed's port, the way the stage mix arrives.
 
     python -m app.local.rtp_source --port P --tone 440 [--host 127.0.0.1] [--sweep-to 880 --sweep-period 60]
+                                   [--leap 3 --leap-every 0.25]
 
 With the stage's static rtp_forward the source of feed N is the AudioBridge inside Janus, so a kill -9 silences
 the source too and a listener test cannot tell its own gap from the source's. This sender runs beside Janus (in
@@ -12,6 +13,10 @@ only to connected sockets, so the sender never notices and never stops.
 `--sweep-to F` makes the tone glide linearly from `--tone` to F over `--sweep-period` seconds and wrap (phase
 continuous): the frequency a listener hears then tells which moment of the source it is (content time), which
 benchmarks use to measure content skipped across an outage.
+
+`--leap K` plays K times the frequency in every other `--leap-every` seconds (phase continuous, same level; with
+a sweep too). A steady tone turns into "background" for SILK's voice activity detector within ~0.5 s and from then
+on carries no in-band FEC; a tone that changes like syllables keeps it active, so loss tests exercise real FEC.
 """
 
 from __future__ import annotations
@@ -40,29 +45,38 @@ LATE_RESYNC_S = 0.2  # behind by more than this (the process was stopped): re-an
 
 
 class ToneSynth:
-    """Phase-continuous sine, optionally a linear sawtooth glide; frames of 48 kHz stereo int16."""
+    """Phase-continuous sine, optionally gliding (sawtooth) and leaping; frames of 48 kHz stereo int16."""
 
     def __init__(self, frequency: float, amplitude: float = DEFAULT_AMPLITUDE, *,
-                 sweep_to: float | None = None, sweep_period: float = 60.0) -> None:
+                 sweep_to: float | None = None, sweep_period: float = 60.0,
+                 leap: float | None = None, leap_every: float = 0.25) -> None:
         if not 20 <= frequency <= 20000:
             raise ValueError(f"tone {frequency} Hz is outside 20..20000 Hz")
         if not 0 < amplitude <= 1:
             raise ValueError(f"amplitude {amplitude} must be in (0, 1]")
-        if sweep_period <= 0:
-            raise ValueError("the sweep period must be positive")
+        if sweep_period <= 0 or leap_every <= 0 or (leap is not None and leap <= 0):
+            raise ValueError("the sweep period, the leap and its interval must be positive")
+        highest = max(frequency, sweep_to or 0.0) * (leap or 1.0)
+        if not 20 <= min(frequency, sweep_to or frequency) or highest > 20000:
+            raise ValueError(f"the tone reaches {highest:g} Hz, outside 20..20000 Hz")
         self.frequency = frequency
         self.amplitude = amplitude
         self.sweep_to = sweep_to
         self.sweep_period = sweep_period
+        self.leap = leap
+        self.leap_every = leap_every
         self._n = 0  # samples produced
         self._phase = 0.0  # radians at sample _n
 
     def frequency_at(self, seconds: float) -> float:
         """The instantaneous frequency at content time `seconds`."""
-        if self.sweep_to is None:
-            return self.frequency
-        frac = (seconds % self.sweep_period) / self.sweep_period
-        return self.frequency + (self.sweep_to - self.frequency) * frac
+        base = self.frequency
+        if self.sweep_to is not None:
+            frac = (seconds % self.sweep_period) / self.sweep_period
+            base = self.frequency + (self.sweep_to - self.frequency) * frac
+        if self.leap is not None and int(seconds / self.leap_every) % 2:
+            return base * self.leap
+        return base
 
     def frame(self, n: int = FRAME_SAMPLES) -> np.ndarray:
         t = (self._n + np.arange(n)) / SAMPLE_RATE
@@ -70,6 +84,8 @@ class ToneSynth:
             freqs = np.full(n, self.frequency)
         else:
             freqs = self.frequency + (self.sweep_to - self.frequency) * ((t % self.sweep_period) / self.sweep_period)
+        if self.leap is not None:
+            freqs = np.where((t / self.leap_every).astype(np.int64) % 2 == 1, freqs * self.leap, freqs)
         # phase of sample k = phase at frame start + the sum of the increments before k: continuous across frames
         increments = 2 * math.pi * freqs / SAMPLE_RATE
         phases = self._phase + np.concatenate(([0.0], np.cumsum(increments[:-1])))
@@ -153,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--amplitude", type=float, default=DEFAULT_AMPLITUDE, help="peak, fraction of full scale")
     parser.add_argument("--sweep-to", type=float, default=None, help="glide to this frequency, then wrap")
     parser.add_argument("--sweep-period", type=float, default=60.0, help="seconds per glide")
+    parser.add_argument("--leap", type=float, default=None, help="every other interval at this × the frequency")
+    parser.add_argument("--leap-every", type=float, default=0.25, help="seconds per interval")
     parser.add_argument("--bitrate", type=int, default=DEFAULT_BITRATE)
     parser.add_argument("--ssrc", type=int, default=None)
     args = parser.parse_args(argv)
@@ -161,7 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 6000 <= args.bitrate <= 32000:
         parser.error("--bitrate must be 6000..32000 (the feed is a ≤ 32 kbps voice stream)")
     try:
-        synth = ToneSynth(args.tone, args.amplitude, sweep_to=args.sweep_to, sweep_period=args.sweep_period)
+        synth = ToneSynth(args.tone, args.amplitude, sweep_to=args.sweep_to, sweep_period=args.sweep_period,
+                          leap=args.leap, leap_every=args.leap_every)
     except ValueError as exc:
         parser.error(str(exc))
     sender = RtpToneSender(args.host, args.port, synth, ssrc=args.ssrc, bitrate=args.bitrate)

@@ -26,7 +26,6 @@ from app.room.protocol import (
     Unset,
 )
 
-
 COUNT_REFRESH_S = 5.0  # an unchanged count is re-sent this often, so "updated N s ago" (> 10 s) means stale
 
 

@@ -192,15 +192,27 @@ def analytic_frequency(x: np.ndarray) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Sweep:
-    """The source's glide: `low` → `high` Hz linearly over `period` s, then again (app.local.rtp_source)."""
+    """The source's glide: `low` → `high` Hz linearly over `period` s, then again (app.local.rtp_source); with
+    `leap`, every other 0.25 s sounds `leap` × the glide (choose leap·low > high so the two never overlap)."""
 
     low: float
     high: float
     period: float
+    leap: float | None = None
 
     def content_time(self, frequency: float) -> float:
         """Seconds into the glide that sound this frequency (modulo the period)."""
+        if self.leap is not None and frequency > self.high + 5:
+            frequency /= self.leap
         return (frequency - self.low) / (self.high - self.low) * self.period
+
+    def plausible(self, frequency: float) -> bool:
+        """A frequency the source can sound, and not one of the few that two moments share."""
+        if self.low - 1 <= frequency <= self.high + 1:
+            return not (self.leap is not None and frequency > self.leap * self.low - 10)
+        if self.leap is not None:
+            return self.leap * self.low + 10 <= frequency <= self.leap * self.high + 1
+        return False
 
 
 def content_times(pcm: np.ndarray, sweep: Sweep, *, window: int = 1920, hop: int = 960,
@@ -221,7 +233,7 @@ def content_times(pcm: np.ndarray, sweep: Sweep, *, window: int = 1920, hop: int
             values.append(np.nan)
             continue
         freq, residual = analytic_frequency(x[start : start + window])
-        if residual > 0.05 or not sweep.low - 1 <= freq <= sweep.high + 1:
+        if residual > 0.05 or not sweep.plausible(freq):
             values.append(np.nan)
             continue
         values.append(sweep.content_time(freq))

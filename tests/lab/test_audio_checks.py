@@ -137,3 +137,19 @@ def test_a_pause_that_loses_nothing_skips_nothing_and_neither_does_slow_play() -
     # 5 % slow: every 20th frame played twice (phase-continuous enough for the estimator to follow)
     slow = np.concatenate([f for i, f in enumerate(frames) for _ in range(2 if i % 20 == 0 else 1)])
     assert content_skipped_s(slow, SWEEP, _quiet_between(slow)) <= 0.02
+
+
+def test_content_time_of_a_leaping_sweep() -> None:
+    sweep = Sweep(400.0, 1000.0, 60.0, leap=2.5)
+    synth = ToneSynth(400.0, sweep_to=1000.0, sweep_period=60.0, leap=2.5)
+    frames = [synth.frame() for _ in range(50 * 6)]
+    pcm = np.concatenate(frames[:100] + frames[125:])  # 0.5 s cut out
+    centres, times = content_times(pcm, sweep)
+    ok = ~np.isnan(times)
+    assert ok.mean() > 0.7  # windows across a leap are dropped
+    residual = times[ok] - centres[ok] / SR
+    t_out = centres[ok] / SR
+    assert np.median(residual[t_out < 1.9]) == pytest.approx(0.0, abs=0.005)
+    assert np.median(residual[t_out > 2.1]) == pytest.approx(0.5, abs=0.005)
+    assert content_skipped_s(pcm, sweep, _quiet_between(pcm)) == pytest.approx(0.5, abs=0.02)
+    assert not sweep.plausible(995.0) and sweep.plausible(700.0) and sweep.plausible(2000.0)

@@ -53,11 +53,42 @@ def test_sweep_glides_and_wraps_without_a_jump() -> None:
     assert synth.frequency_at(1.0) == pytest.approx(600.0)
 
 
+def test_leaping_tone_switches_frequency_without_a_step() -> None:
+    synth = ToneSynth(440.0, leap=3.0, leap_every=0.25)
+    pcm = np.concatenate([synth.frame() for _ in range(50)])[:, 0].astype(np.float64)
+    assert abs(dominant_frequency(pcm[2400:9600]) - 440.0) < 3
+    assert abs(dominant_frequency(pcm[14400:21600]) - 1320.0) < 3
+    assert np.max(np.abs(np.diff(pcm))) <= 2 * np.pi * 1320 / SAMPLE_RATE * 0.3 * 32767 + 2
+    assert synth.frequency_at(0.3) == 1320.0 and synth.frequency_at(0.6) == 440.0
+
+
+def test_leaping_tone_keeps_inband_fec_in_the_stream() -> None:
+    """A steady tone loses its FEC (SILK's VAD calls it background); a leaping one keeps it."""
+    import opuslib
+
+    def fec_rebuilds(synth: ToneSynth, lost: int = 60) -> bool:
+        encoder = make_encoder()
+        packets = [encoder.encode(synth.frame().tobytes(), FRAME_SAMPLES)  # type: ignore[attr-defined]
+                   for _ in range(lost + 2)]
+        outputs = []
+        for fec in (True, False):
+            decoder = opuslib.Decoder(SAMPLE_RATE, 2)
+            for packet in packets[:lost]:
+                decoder.decode(packet, FRAME_SAMPLES)
+            outputs.append(decoder.decode(packets[lost + 1] if fec else b"", FRAME_SAMPLES, decode_fec=fec))
+        return outputs[0] != outputs[1]  # FEC found data; otherwise libopus falls back to the same PLC
+
+    assert not fec_rebuilds(ToneSynth(440.0))
+    assert fec_rebuilds(ToneSynth(440.0, leap=3.0))
+
+
 def test_tone_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
         ToneSynth(5.0)
     with pytest.raises(ValueError):
         ToneSynth(440.0, amplitude=2.0)
+    with pytest.raises(ValueError):
+        ToneSynth(440.0, sweep_to=8800.0, leap=3.0)
 
 
 def test_encoder_has_inband_fec_and_a_voice_bitrate() -> None:
