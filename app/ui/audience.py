@@ -15,7 +15,7 @@ from PySide6.QtGui import QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.room.protocol import ListenerCount
-from app.ui.numbers import compact_number, ordinal, plural_category
+from app.ui.numbers import compact_number, language_of, ordinal, plural_category
 
 STALE_AFTER_S = 10.0  # older measurements say how old they are
 
@@ -29,6 +29,10 @@ class ListenerCountLabel(QLabel):
         self.clock = clock  # unix time, the clock `ListenerCount.measured_at` is in
         self._count: ListenerCount | None = None
         self._locale = QLocale.c()
+        self._language = "c"  # language_of(self._locale), for the plural rules
+        self._words: dict[str, str] = {}  # translated once per language (tr() costs microseconds, 20 times a second)
+        self._shown_text: str | None = None  # what Qt has been given: only what differs is set again
+        self._shown_tip: str | None = None
         self._dim = False
         self._tick = QTimer(self)  # re-ages the text every second while a count is shown
         self._tick.setInterval(1000)
@@ -57,32 +61,41 @@ class ListenerCountLabel(QLabel):
         age = self.age()
         return age is not None and age > STALE_AFTER_S
 
+    def _translate_words(self) -> None:
+        self._words = {
+            "one": self.tr("{count} listener"), "other": self.tr("{count} listeners"),
+            "unknown": self.tr("Listener count unknown"),
+            "unknown tip": self.tr("Nobody is counting listeners right now (the room's controller is not reachable)."),
+            "seconds": self.tr("{listeners} · updated {seconds} s ago"),
+            "minutes": self.tr("{listeners} · updated {minutes} min ago"),
+        }
+
     def _count_text(self, formatted: str, count: int) -> str:
-        if plural_category(count, self._locale) == "one":
-            return self.tr("{count} listener").format(count=formatted)
-        return self.tr("{count} listeners").format(count=formatted)
+        return self._words[plural_category(count, self._language)].format(count=formatted)
 
     def _render(self) -> None:
-        count = self._count
+        count, words = self._count, self._words
+        age = 0.0
         if count is None:
-            text = self.tr("Listener count unknown")
-            tip = self.tr("Nobody is counting listeners right now (the room's controller is not reachable).")
+            text, tip = words["unknown"], words["unknown tip"]
         else:
-            text = self._count_text(compact_number(count.count, self._locale), count.count)
-            tip = self._count_text(self._locale.toString(count.count), count.count)
-            age = self.age() or 0.0
+            template = words[plural_category(count.count, self._language)]
+            text = template.format(count=compact_number(count.count, self._locale))
+            tip = template.format(count=self._locale.toString(count.count))
+            age = max(0.0, self.clock() - count.measured_at)
             if age > STALE_AFTER_S:
                 if age < 120:
-                    text = self.tr("{listeners} · updated {seconds} s ago").format(listeners=text, seconds=int(age))
+                    text = words["seconds"].format(listeners=text, seconds=int(age))
                 else:
-                    text = self.tr("{listeners} · updated {minutes} min ago").format(
-                        listeners=text, minutes=int(age // 60))
-        if text != self.text():
+                    text = words["minutes"].format(listeners=text, minutes=int(age // 60))
+        if text != self._shown_text:
+            self._shown_text = text
             self.setText(text)
             self.setAccessibleDescription(text)
-        if tip != self.toolTip():  # the exact count can change under the same compact text
+        if tip != self._shown_tip:  # the exact count can change under the same compact text
+            self._shown_tip = tip
             self.setToolTip(tip)
-        dim = count is None or self.is_stale()
+        dim = count is None or age > STALE_AFTER_S
         if dim != self._dim:  # greyed out while unknown or old
             self._dim = dim
             self.setForegroundRole(QPalette.ColorRole.PlaceholderText if dim else QPalette.ColorRole.WindowText)
@@ -106,8 +119,10 @@ class ListenerCountLabel(QLabel):
     def retranslate(self) -> None:
         # Numbers follow the UI language, not the region: each translation names its own locale.
         self._locale = QLocale(self.tr("en", "locale code of this translation, for numbers"))
+        self._language = language_of(self._locale)
+        self._translate_words()
         self.setAccessibleName(self.tr("Listeners"))
-        self.setText("")  # force a re-render in the new language
+        self._shown_text = self._shown_tip = None  # force a re-render in the new language
         self._render()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -131,6 +146,9 @@ class HandControl(QWidget):
         self._raised = False
         self._in_queue = False
         self._position: int | None = None
+        self._words: dict[str, str] = {}  # translated once per language: the queue position moves often
+        self._locale = QLocale.c()
+        self._shown: tuple[bool, str] | None = None  # (raised, status) that Qt shows: only what differs is set
         self.button = QPushButton()
         self.button.setObjectName("handButton")
         self.button.setCheckable(True)
@@ -159,32 +177,43 @@ class HandControl(QWidget):
         self.button.setChecked(self._raised)  # stay on the model's state until the model confirms
         self.hand_raise_requested.emit(checked)
 
+    def _translate_words(self) -> None:
+        self._locale = QLocale(self.tr("en", "locale code of this translation, for numbers"))
+        self._words = {
+            "lower": self.tr("Lower hand"), "lower tip": self.tr("Take your hand down (H)"),
+            "raise": self.tr("Raise hand"), "raise tip": self.tr("Ask the hosts to bring you on stage (H)"),
+            "position": self.tr("Hand raised — {position} in queue"), "queued": self.tr("Hand raised — in queue"),
+            "waiting": self.tr("Hand raised — waiting for the hosts to see it"),
+            "lowering": self.tr("Lowering your hand…"),
+        }
+
     def _render(self) -> None:
-        self.button.setChecked(self._raised)
-        if self._raised:
-            self.button.setText(self.tr("Lower hand"))
-            self.button.setToolTip(self.tr("Take your hand down (H)"))
-        else:
-            self.button.setText(self.tr("Raise hand"))
-            self.button.setToolTip(self.tr("Ask the hosts to bring you on stage (H)"))
-        self.button.setAccessibleName(self.button.text())
-        if self._raised and self._in_queue and self._position is not None:
-            where = ordinal(self._position, QLocale(self.tr("en", "locale code of this translation, for numbers")))
-            status = self.tr("Hand raised — {position} in queue").format(position=where)
-        elif self._raised and self._in_queue:
-            status = self.tr("Hand raised — in queue")
-        elif self._raised:
-            status = self.tr("Hand raised — waiting for the hosts to see it")
+        raised, words, shown = self._raised, self._words, self._shown
+        self.button.setChecked(raised)
+        if shown is None or shown[0] != raised:
+            self.button.setText(words["lower" if raised else "raise"])
+            self.button.setToolTip(words["lower tip" if raised else "raise tip"])
+            self.button.setAccessibleName(self.button.text())
+        if raised and self._in_queue and self._position is not None:
+            status = words["position"].format(position=ordinal(self._position, self._locale))
+        elif raised and self._in_queue:
+            status = words["queued"]
+        elif raised:
+            status = words["waiting"]
         elif self._in_queue:
-            status = self.tr("Lowering your hand…")
+            status = words["lowering"]
         else:
             status = ""
-        self.status_label.setText(status)
-        self.status_label.setVisible(bool(status))
-        self.button.setAccessibleDescription(status)
+        if shown is None or shown[1] != status:
+            self.status_label.setText(status)
+            self.status_label.setVisible(bool(status))
+            self.button.setAccessibleDescription(status)
+        self._shown = (raised, status)
 
     def retranslate(self) -> None:
+        self._translate_words()
         self.status_label.setAccessibleName(self.tr("Hand status"))
+        self._shown = None  # every text again, in the new language
         self._render()
 
     def changeEvent(self, event: QEvent) -> None:

@@ -4,6 +4,12 @@ Tiles are keyed by member id and updated in place: a talking flip changes one fl
 it never rebuilds the stage. One pulse timer is the ring clock of every avatar; it runs only while someone
 talks and the stage is visible, and while it runs, talking/mute flips are painted on its next frame, so a
 tile repaints at most once per frame however fast the stage flips.
+
+The words that describe a flip (tooltip, accessible description: "speaker, muted, talking") follow at most every
+DESCRIBE_INTERVAL_MS: the first change after a quiet spell at once, later ones batched. A tooltip is read on
+hover and a screen reader announces each description change, so 20 rewrites a second per tile help nobody,
+and on a 50-member stage that flips constantly they were about half the cost of each stage update. Names and
+roles are described at once.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ __all__ = ["StageTile", "StageView", "avatar_colour", "initials"]
 TILE_SIZE = QSize(112, 128)
 PULSE_PERIOD_S = 1.2
 PULSE_INTERVAL_MS = round(PULSE_PERIOD_S * 1000 / RING_FRAMES)
+DESCRIBE_INTERVAL_MS = 250  # talking/mute words in tooltips and accessible descriptions: at most this often
 BADGE_STYLES = {
     Role.HOST: "background: #6a1b9a; color: white;",
     Role.CO_HOST: "background: #1565c0; color: white;",
@@ -55,6 +62,11 @@ class StageTile(QFrame):
         layout.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
         self._words: dict[str, str] = {}
+        # (tooltip, details) per (muted, talking) for the current name, role and language: a flip picks one.
+        self._texts: dict[tuple[bool, bool], tuple[str, str]] = {}
+        self._shown_tip: str | None = None  # what Qt has been given: only what differs is set again
+        self._shown_details: str | None = None
+        self._shown_name: str | None = None
         self._translate_words()
         self._apply(member, first=True)
 
@@ -71,16 +83,20 @@ class StageTile(QFrame):
         """Talking, and the stage's pulse is driving the ring (it stops while the stage is hidden)."""
         return self.member.talking and self.pulse is not None and self.pulse.isActive()
 
-    def set_member(self, member: StageMember, repaint_avatar: bool = True) -> bool:
+    def set_member(self, member: StageMember, repaint_avatar: bool = True, describe: bool = True) -> bool:
         """Update in place; True if the avatar changed (repaint_avatar=False: the stage repaints it on its next
-        ring frame)."""
+        ring frame; describe=False: a talking/mute flip leaves the tooltip and accessible description to a later
+        `describe()`, names and roles are described at once)."""
         old = self.member
+        if member is old:
+            return False
         if member.name == old.name and member.role is old.role:  # the hot path: a talking or mute flip
+            self.member = member
             if member.talking == old.talking and member.muted == old.muted:
                 return False
-            self.member = member
             changed = self.avatar.set_state(member.talking, member.muted, repaint_avatar)
-            self._describe(renamed=False)
+            if describe:
+                self._describe(renamed=False)
             return changed
         return self._apply(member, first=False, repaint_avatar=repaint_avatar)
 
@@ -94,6 +110,8 @@ class StageTile(QFrame):
         if first or member.role != old.role:
             self.badge.setStyleSheet("border-radius: 6px; padding: 0 6px; " + BADGE_STYLES[member.role])
             self.badge.setText(self.role_text(member.role))
+        if first or member.name != old.name or member.role != old.role:
+            self._texts = {}
         changed = self.avatar.set_state(member.talking, member.muted, repaint_avatar)
         self._describe(first or member.name != old.name)
         return changed
@@ -112,22 +130,42 @@ class StageTile(QFrame):
 
     def details(self) -> str:
         """"host, muted, talking": what a screen reader says after the name, and the tooltip's second half."""
-        m, words = self.member, self._words
-        details = words[m.role.value]
-        if m.muted:
-            details += ", " + words["muted"]
-        if m.talking:
-            details += ", " + words["talking"]
-        return details
+        m = self.member
+        return self._text(m.muted, m.talking)[1]
+
+    def _text(self, muted: bool, talking: bool) -> tuple[str, str]:
+        """(tooltip, details) for this name and role; built once per look and language, not per flip."""
+        text = self._texts.get((muted, talking))
+        if text is None:
+            m, words = self.member, self._words
+            details = words[m.role.value]
+            if muted:
+                details += ", " + words["muted"]
+            if talking:
+                details += ", " + words["talking"]
+            text = self._texts[muted, talking] = (words["tooltip"].format(name=m.name, details=details), details)
+        return text
+
+    def describe(self) -> None:
+        """Bring the tooltip and accessible description up to date with the member (after describe=False)."""
+        self._describe(renamed=False)
 
     def _describe(self, renamed: bool = True) -> None:
-        details = self.details()
-        self.setToolTip(self._words["tooltip"].format(name=self.member.name, details=details))
-        if renamed:
-            self.setAccessibleName(self.member.name)
-        self.setAccessibleDescription(details)
+        """Tooltip and accessible name/description; only what differs goes to Qt (each set sends Qt events)."""
+        m = self.member
+        tip, details = self._text(m.muted, m.talking)
+        if tip != self._shown_tip:
+            self._shown_tip = tip
+            self.setToolTip(tip)
+        if renamed and m.name != self._shown_name:
+            self._shown_name = m.name
+            self.setAccessibleName(m.name)
+        if details != self._shown_details:
+            self._shown_details = details
+            self.setAccessibleDescription(details)
 
     def retranslate(self) -> None:
+        self._texts = {}
         self._translate_words()
         self.badge.setText(self.role_text(self.member.role))
         self._describe()
@@ -146,8 +184,14 @@ class StageView(QWidget):
         self.setObjectName("stageView")
         self._tiles: dict[str, StageTile] = {}
         self._order: list[str] = []
+        self._members: tuple[StageMember, ...] | None = None  # the tuple last shown (states share unchanged ones)
         self._talking: list[StageTile] = []
         self._ring_due: list[StageTile] = []  # changed while the pulse runs: repainted on its next frame
+        self._describe_due: dict[StageTile, None] = {}  # flipped since the last describe round (ordered set)
+        self._describe_timer = QTimer(self)
+        self._describe_timer.setSingleShot(True)
+        self._describe_timer.setInterval(DESCRIBE_INTERVAL_MS)
+        self._describe_timer.timeout.connect(self._describe_round)
         self._waiting = True  # no state yet (vs. a known, empty stage)
         self.placeholder = QLabel()
         self.placeholder.setObjectName("stagePlaceholder")
@@ -177,31 +221,44 @@ class StageView(QWidget):
     def set_members(self, members: Iterable[StageMember], waiting: bool = False) -> None:
         """Show `members` in order; existing tiles are updated in place, only new ids get a new tile."""
         members = tuple(members)
+        if members is self._members and waiting == self._waiting:
+            return  # the same state tuple: nothing to do (flushes for a count or hand change land here)
         ids = [m.id for m in members]
-        if ids != self._order:
+        reordered = ids != self._order
+        if reordered:
             present = set(ids)
             for gone in [i for i in self._tiles if i not in present]:
                 old = self._tiles.pop(gone)
+                self._describe_due.pop(old, None)
                 self.flow.removeWidget(old)
                 old.hide()
                 old.deleteLater()
             self._ring_due = [t for t in self._ring_due if t.member.id in present]
-        # While the pulse runs, a talking/mute flip waits for the next ring frame (≤ 60 ms): one repaint per
-        # tile per frame, however often the stage flips (each repaint costs ~15 µs of Qt machinery per tile).
+        # While the pulse runs, a talking/mute flip waits for the next ring frame (≤ 80 ms): one repaint per
+        # tile per frame, however often the stage flips (each repaint costs ~5-10 µs of Qt machinery per tile).
         defer = self._pulse.isActive()
+        tiles, ring_due, describe_due = self._tiles, self._ring_due, self._describe_due
+        talking: list[StageTile] = []
         for member in members:
-            tile = self._tiles.get(member.id)
+            tile = tiles.get(member.id)
             if tile is None:
-                tile = self._tiles[member.id] = StageTile(member, self._container)
+                tile = tiles[member.id] = StageTile(member, self._container)
                 tile.pulse = self._pulse
                 self.flow.addWidget(tile)
                 tile.show()
-            elif tile.set_member(member, repaint_avatar=not defer) and defer:
-                self._ring_due.append(tile)
-        if ids != self._order:
-            self.flow.set_order([self._tiles[i] for i in ids])
+            elif tile.member is not member:
+                if tile.set_member(member, not defer, False) and defer:  # (repaint_avatar, describe)
+                    ring_due.append(tile)
+                describe_due[tile] = None
+            if member.talking:
+                talking.append(tile)
+        if describe_due and not self._describe_timer.isActive():
+            self._describe_round()  # leading edge: the first flip after a quiet spell is described at once
+        if reordered:
+            self.flow.set_order([tiles[i] for i in ids])
             self._order = ids
-        self._talking = [self._tiles[m.id] for m in members if m.talking]
+        self._members = members
+        self._talking = talking
         if waiting != self._waiting or bool(members) == self.tile_area.isHidden():
             self._waiting = waiting
             self.tile_area.setVisible(bool(members))
@@ -233,11 +290,27 @@ class StageView(QWidget):
 
     def _animate(self) -> None:
         frame = int(time.monotonic() / PULSE_PERIOD_S * RING_FRAMES) % RING_FRAMES
-        for tile in self._ring_due:
-            tile.avatar.update()  # stopped talking, or (un)muted, since the last frame
-        self._ring_due = []
+        due, self._ring_due = self._ring_due, []
+        for tile in due:  # stopped talking, or (un)muted, since the last frame
+            avatar = tile.avatar
+            if avatar.look.talking:
+                avatar.look.frame = -1  # the ring loop below repaints it (once), with the new frame
+            else:
+                avatar.update()
         for tile in self._talking:
-            tile.avatar.set_frame(frame)
+            avatar = tile.avatar
+            look = avatar.look
+            if look.frame != frame:  # Avatar.set_frame, inlined: with 50 talkers this loop is hot
+                look.frame = frame
+                avatar.update()
+
+    def _describe_round(self) -> None:
+        """Describe the tiles that flipped since the last round; rounds are DESCRIBE_INTERVAL_MS apart."""
+        due, self._describe_due = self._describe_due, {}
+        for tile in due:
+            tile.describe()
+        if due:
+            self._describe_timer.start()  # the trailing edge: flips until then wait for it
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
