@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 
 from app.links import RoomLink
+from app.media import SAMPLE_RATE
 from app.media.cushion import CushionPlayout
 from app.media.output import AudioOutput, AudioOutputError, ClockOutput, SoundDeviceOutput
 from app.media.playout import PlayoutBuffer
@@ -96,7 +97,7 @@ class ListenSession:
         """Raise or lower the user's hand; the intent survives reconnects."""
         if self.channel is not None:
             self.channel.set_hand_raised(raised)
-        else:
+        else:  # no channel (with_channel=False): only the intent
             self.state.set_hand_raised(raised)
 
     def _on_state(self, state: RoomState, change: StateChange) -> None:
@@ -179,5 +180,5 @@ def playout_stats(playout: CushionPlayout | PlayoutBuffer) -> PlayoutStats:
         names = {f.name for f in dataclasses.fields(PlayoutStats)}
         return PlayoutStats(**{k: v for k, v in counters.items() if k in names})
     c = playout.counters
-    return PlayoutStats(cushion_ms=playout.buffered_ms, target_ms=playout.prefetch * 1000.0 / 48000,
-                        audible_gap_ms=1000.0 * c.silence_samples / 48000)
+    return PlayoutStats(cushion_ms=playout.buffered_ms, target_ms=playout.prefetch * 1000.0 / SAMPLE_RATE,
+                        audible_gap_ms=1000.0 * c.silence_samples / SAMPLE_RATE)

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import secrets
 from collections.abc import Callable
 
 from app.room.backoff import Backoff
@@ -24,11 +23,6 @@ log = logging.getLogger(__name__)
 CHANNEL_OPEN_TIMEOUT = 8.0
 
 
-def listener_username() -> str:
-    """A fresh TextRoom username for this listener (random: it is not an identity, and never a secret)."""
-    return f"l-{secrets.token_hex(6)}"
-
-
 class ChannelKeeper:
     def __init__(self, room_id: int, model: RoomStateModel, *, ice_servers: list[str] | None = None,
                  display: str = "", rand: Callable[[], float] = random.random,
@@ -37,8 +31,6 @@ class ChannelKeeper:
         self.model = model
         self.ice_servers = ice_servers
         self.display = display
-        self.username = model.own_id or listener_username()
-        model.own_id = self.username
         self.channel: RoomChannel | None = None
         self.server: str | None = None
         self._factory = channel_factory
@@ -56,16 +48,19 @@ class ChannelKeeper:
         self._task = asyncio.create_task(self._keep(server), name=f"room-channel {server}")
 
     def set_hand_raised(self, raised: bool) -> None:
-        """The user's intent; sent now if the channel is open, and again after every re-join."""
-        self.model.set_hand_raised(raised)
+        """The user's intent (kept in the model); an open channel whispers it now, a new one after joining."""
         if self.channel is not None:
             self.channel.set_hand_raised(raised)
+        else:
+            self.model.set_hand_raised(raised)
 
     async def _keep(self, server: str) -> None:
         backoff = Backoff(rand=self._rand)
         await self._drop_channel()
         while not self._closed:
-            channel = self._factory(server, self.room_id, self.model, username=self.username,
+            # The same TextRoom username across re-joins (the first channel picks it), so the controller's hand
+            # queue and `own_hand_in_queue` keep recognising this listener.
+            channel = self._factory(server, self.room_id, self.model, username=self.model.own_id,
                                     display=self.display, ice_servers=self.ice_servers)
             try:
                 await channel.open(CHANNEL_OPEN_TIMEOUT)
@@ -79,9 +74,7 @@ class ChannelKeeper:
                 await asyncio.sleep(delay)
                 continue
             backoff.reset()
-            self.channel = channel
-            if self.model.hand_raised:
-                channel.set_hand_raised(True)
+            self.channel = channel  # it re-sends a raised hand itself once it knows the controller
             reason = await channel.lost
             log.warning("room channel on %s lost: %s", server, reason)
             await self._drop_channel()

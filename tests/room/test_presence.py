@@ -1,0 +1,72 @@
+"""ChannelKeeper: the room channel follows the feed's server, retries on its own, and keeps one username."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+from app.room.presence import ChannelKeeper
+from app.room.state import RoomStateModel
+
+
+class FakeChannel:
+    made: ClassVar[list[FakeChannel]] = []
+    fail_next = 0
+
+    def __init__(self, server: str, room_id: int, model: RoomStateModel, *, username: str | None, display: str,
+                 ice_servers: Any) -> None:
+        self.server, self.model = server, model
+        self.username = username or f"l-{len(FakeChannel.made)}"
+        model.own_id = self.username
+        self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.hands: list[bool] = []
+        self.closed = False
+        FakeChannel.made.append(self)
+
+    async def open(self, timeout: float) -> None:
+        if FakeChannel.fail_next:
+            FakeChannel.fail_next -= 1
+            raise OSError("refused")
+
+    def set_hand_raised(self, raised: bool) -> None:
+        self.model.set_hand_raised(raised)
+        self.hands.append(raised)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def until(predicate: Any) -> None:
+    async with asyncio.timeout(2.0):
+        while not predicate():  # noqa: ASYNC110 - fakes have no event to wait on
+            await asyncio.sleep(0.005)
+
+
+async def test_follows_the_feed_reopens_after_loss_and_keeps_its_username() -> None:
+    FakeChannel.made, FakeChannel.fail_next = [], 1
+    model = RoomStateModel()
+    keeper = ChannelKeeper(7, model, rand=lambda: 0.0, channel_factory=FakeChannel)  # type: ignore[arg-type]
+    keeper.follow("ws://a/janus")
+    await until(lambda: keeper.channel is not None)  # after one refused open
+    first = keeper.channel
+    assert len(FakeChannel.made) == 2 and first is FakeChannel.made[1]
+    keeper.set_hand_raised(True)
+    assert first.hands == [True] and model.hand_raised  # type: ignore[union-attr]
+    first.lost.set_result("socket closed")  # type: ignore[union-attr]
+    await until(lambda: keeper.channel is not None and keeper.channel is not first)
+    assert first.closed  # type: ignore[union-attr]
+    keeper.follow("ws://b/janus")  # the feed moved
+    await until(lambda: keeper.channel is not None and keeper.channel.server == "ws://b/janus")
+    assert {c.username for c in FakeChannel.made} == {FakeChannel.made[0].username}
+    assert model.hand_raised  # the intent survived; the new channel re-sends it once it knows the controller
+    await keeper.close()
+    await keeper.close()
+    assert all(c.closed for c in FakeChannel.made[1:])
+
+
+async def test_hand_intent_without_a_channel_goes_to_the_model() -> None:
+    model = RoomStateModel()
+    keeper = ChannelKeeper(7, model, channel_factory=FakeChannel)  # type: ignore[arg-type]
+    keeper.set_hand_raised(True)
+    assert model.hand_raised
+    await keeper.close()
