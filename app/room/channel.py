@@ -53,6 +53,11 @@ HAND_RETRY = 5.0  # re-send the hand intent at most this often when announcement
 REPORT_INTERVAL = 30.0  # one log line per this long for rejected announcements
 
 
+def listener_username() -> str:
+    """A fresh TextRoom username for a listener (random: it is not an identity, and never a secret)."""
+    return f"l-{secrets.token_hex(5)}"
+
+
 class RoomChannel:
     """Channel N on one server, feeding a RoomStateModel."""
 
@@ -64,7 +69,7 @@ class RoomChannel:
         self.server = server
         self.room_id = room_id
         self.model = model
-        self.username = username or f"l-{secrets.token_hex(5)}"
+        self.username = username or listener_username()
         model.own_id = self.username
         self.display = clean_text(display, MAX_NAME_CHARS)
         self.ice_servers = ice_servers

@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable
 
 from app.room.backoff import Backoff
-from app.room.channel import RoomChannel
+from app.room.channel import RoomChannel, listener_username
 from app.room.state import RoomStateModel
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,10 @@ class ChannelKeeper:
         self.model = model
         self.ice_servers = ice_servers
         self.display = display
+        # This listener's name in the channel, chosen once for the session: the model can tell "my hand" from the
+        # start, and the controller's queue keeps recognising us across re-joins.
+        if model.own_id is None:
+            model.own_id = listener_username()
         self.channel: RoomChannel | None = None
         self.server: str | None = None
         self._factory = channel_factory
@@ -58,8 +62,6 @@ class ChannelKeeper:
         backoff = Backoff(rand=self._rand)
         await self._drop_channel()
         while not self._closed:
-            # The same TextRoom username across re-joins (the first channel picks it), so the controller's hand
-            # queue and `own_hand_in_queue` keep recognising this listener.
             channel = self._factory(server, self.room_id, self.model, username=self.model.own_id,
                                     display=self.display, ice_servers=self.ice_servers)
             try:

@@ -46,6 +46,8 @@ async def test_follows_the_feed_reopens_after_loss_and_keeps_its_username() -> N
     FakeChannel.made, FakeChannel.fail_next = [], 1
     model = RoomStateModel()
     keeper = ChannelKeeper(7, model, rand=lambda: 0.0, channel_factory=FakeChannel)  # type: ignore[arg-type]
+    me = model.own_id
+    assert me is not None and me.startswith("l-")  # known before any channel opens
     keeper.follow("ws://a/janus")
     await until(lambda: keeper.channel is not None)  # after one refused open
     first = keeper.channel
@@ -57,7 +59,7 @@ async def test_follows_the_feed_reopens_after_loss_and_keeps_its_username() -> N
     assert first.closed  # type: ignore[union-attr]
     keeper.follow("ws://b/janus")  # the feed moved
     await until(lambda: keeper.channel is not None and keeper.channel.server == "ws://b/janus")
-    assert {c.username for c in FakeChannel.made} == {FakeChannel.made[0].username}
+    assert {c.username for c in FakeChannel.made} == {me}
     assert model.hand_raised  # the intent survived; the new channel re-sends it once it knows the controller
     await keeper.close()
     await keeper.close()
