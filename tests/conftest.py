@@ -6,8 +6,10 @@ Outside it they skip with the reason; under CI=true they fail, so CI can never p
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -21,6 +23,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# .ci/test ends a pytest process that overran its limit with SIGTERM: show where every thread was, then die.
+faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
 
 
 def lab_problem() -> str | None:

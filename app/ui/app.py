@@ -24,6 +24,7 @@ from app import __version__
 from app.local.janus_process import LocalServerError
 from app.local.room import LocalRoom
 from app.room.listener import DEFAULT_CONNECT_TIMEOUT
+from app.ui.collector import collect_on_gui_thread
 from app.ui.i18n import Translations
 from app.ui.icons import app_icon
 from app.ui.main_window import MainWindow
@@ -47,6 +48,7 @@ def create_application() -> QApplication:
     app.setDesktopFileName("plaza")
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # we quit after async cleanup, not when the window goes away
+    collect_on_gui_thread(app)  # the cyclic GC must never free a QObject on a worker thread (see collector.py)
     return app
 
 
