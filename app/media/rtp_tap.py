@@ -6,8 +6,13 @@ timestamp, payload) where SRTP hands it to the receiver — `RTCRtpReceiver._han
 coroutine — and gives it to `CushionPlayout`, which decodes with libopus itself. aiortc's own jitter buffer
 and decoder thread then stay idle, which also saves the CPU they cost.
 
-The method is private, so aiortc is pinned exactly (pyproject.toml) and `check_contract()` (run by a test and
-before every tap) fails loudly when an upgrade moves or changes it.
+Taking the packets there also bypasses the receiver's statistics, from which aiortc's RTCP loop builds its
+receiver reports; without them Janus would never learn what a listener loses. So the tap keeps those statistics
+itself, in aiortc's own `StreamStatistics` objects inside the receiver (`__remote_streams`), and aiortc keeps
+sending its RTCP receiver reports (loss, jitter, LSR/DLSR) on its own schedule.
+
+Both are private, so aiortc is pinned exactly (pyproject.toml) and `check_contract()` (run by a test and before
+every tap) fails loudly when an upgrade moves or changes either.
 """
 
 from __future__ import annotations
@@ -20,11 +25,14 @@ from collections.abc import Callable
 import aiortc
 from aiortc import RTCRtpReceiver
 from aiortc.codecs import CODECS
+from aiortc.rtcrtpreceiver import StreamStatistics
 from aiortc.rtp import RtpPacket
 
 log = logging.getLogger(__name__)
 
 PINNED_AIORTC = "1.16.0"
+REMOTE_STREAMS = "_RTCRtpReceiver__remote_streams"  # ssrc -> StreamStatistics, read by RTCRtpReceiver._run_rtcp
+OPUS_CLOCK_RATE = 48000
 PacketSink = Callable[[RtpPacket, float], None]  # (packet, arrival time on time.monotonic())
 
 
@@ -43,13 +51,24 @@ def check_contract() -> None:
     params = list(inspect.signature(method).parameters)
     if params != ["self", "packet", "arrival_time_ms"]:
         raise RtpTapUnsupported(f"aiortc.RTCRtpReceiver._handle_rtp_packet{tuple(params)} changed its signature")
+    if "self.__remote_streams.items()" not in inspect.getsource(RTCRtpReceiver._run_rtcp):
+        raise RtpTapUnsupported("aiortc.RTCRtpReceiver._run_rtcp no longer builds its reports from __remote_streams")
+
+
+_fec_advertised = False
 
 
 def advertise_opus_fec() -> None:
-    """Say `useinbandfec=1` in our SDP so senders that honour it put FEC data in their Opus packets."""
+    """Say `useinbandfec=1` in our SDP so senders that honour it put FEC data in their Opus packets.
+
+    aiortc's codec table is global: this changes it once per process, not on every join."""
+    global _fec_advertised
+    if _fec_advertised:
+        return
     for codec in CODECS["audio"]:
         if codec.mimeType.lower() == "audio/opus":
             codec.parameters["useinbandfec"] = 1
+    _fec_advertised = True
 
 
 class RtpTap:
@@ -63,6 +82,9 @@ class RtpTap:
         self.packets = 0
         self.ignored = 0  # other payload types (e.g. comfort noise) and empty payloads
         self.active = True
+        streams = getattr(receiver, REMOTE_STREAMS, None)
+        # (a stand-in receiver in tests has no statistics; aiortc's always has them: check_contract() says so)
+        self._streams: dict[int, StreamStatistics] = streams if isinstance(streams, dict) else {}
         receiver._handle_rtp_packet = self._handle_rtp_packet  # type: ignore[method-assign]
 
     async def _handle_rtp_packet(self, packet: RtpPacket, arrival_time_ms: int) -> None:
@@ -72,6 +94,10 @@ class RtpTap:
             self.ignored += 1
             return
         self.packets += 1
+        stream = self._streams.get(packet.ssrc)
+        if stream is None:
+            stream = self._streams[packet.ssrc] = StreamStatistics(OPUS_CLOCK_RATE)
+        stream.add(packet)  # what aiortc's receive path would have counted, for its receiver reports
         try:
             self.sink(packet, time.monotonic())
         except Exception:  # a bug in the sink must not kill aiortc's DTLS receive loop

@@ -84,3 +84,70 @@ def test_opus_fec_is_advertised() -> None:
     advertise_opus_fec()
     opus = next(c for c in CODECS["audio"] if c.mimeType == "audio/opus")
     assert opus.parameters.get("useinbandfec") == 1
+
+
+async def test_opus_fec_is_advertised_in_our_sdp() -> None:
+    """The SDP side of the contract: aiortc writes the codec table's parameters into its `a=fmtp` line."""
+    from aiortc import RTCConfiguration, RTCPeerConnection
+
+    advertise_opus_fec()
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    try:
+        pc.addTransceiver("audio", direction="recvonly")
+        offer = await pc.createOffer()
+    finally:
+        await pc.close()
+    assert re.search(r"a=fmtp:\d+ .*useinbandfec=1", offer.sdp), offer.sdp
+
+
+class _FakeDtlsTransport:
+    """What RTCRtpReceiver needs of a transport to send RTCP: `state` and `_send_rtp`."""
+
+    state = "connected"
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    async def _send_rtp(self, data: bytes) -> None:
+        self.sent.append(data)
+
+
+async def test_tapped_packets_still_produce_rtcp_receiver_reports_with_their_loss() -> None:
+    """Janus learns what a tapped listener loses: aiortc's own RTCP loop reports the tap's statistics."""
+    import asyncio
+
+    from aiortc.rtp import RtcpPacket, RtcpRrPacket
+
+    transport = _FakeDtlsTransport()
+    receiver = RTCRtpReceiver("audio", transport)  # type: ignore[arg-type]
+    receiver._set_rtcp_ssrc(0xC0FFEE)
+    got: list[int] = []
+    RtpTap(receiver, lambda packet, _arrival: got.append(packet.sequence_number), payload_type=111)
+    lost = {5, 6, 12}
+    for seq in range(1, 21):
+        if seq not in lost:
+            packet = RtpPacket(payload_type=111, sequence_number=seq, timestamp=seq * 960, ssrc=0xABC)
+            packet.payload = b"\xfc\x00"
+            await receiver._handle_rtp_packet(packet, arrival_time_ms=seq * 20)
+    assert len(got) == 17
+    rtcp = asyncio.ensure_future(receiver._run_rtcp())  # aiortc's own loop: one report every 0.5–1.5 s
+    try:
+        async with asyncio.timeout(5):
+            while not transport.sent:  # noqa: ASYNC110 (the fake transport has no event to wait on)
+                await asyncio.sleep(0.05)
+    finally:
+        rtcp.cancel()
+    reports = [p for p in RtcpPacket.parse(transport.sent[0]) if isinstance(p, RtcpRrPacket)]
+    assert reports and reports[0].ssrc == 0xC0FFEE
+    (report,) = reports[0].reports
+    assert (report.ssrc, report.highest_sequence, report.packets_lost) == (0xABC, 20, len(lost))
+    assert report.fraction_lost == (len(lost) << 8) // 20
+
+
+def test_contract_check_fails_when_rtcp_reports_stop_reading_the_statistics(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def changed(self: Any) -> None:
+        return None
+
+    monkeypatch.setattr(RTCRtpReceiver, "_run_rtcp", changed)
+    with pytest.raises(RtpTapUnsupported, match="__remote_streams"):
+        check_contract()
