@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 from app import __version__
 
 if TYPE_CHECKING:
+    from app.listener.listen import ListenSession
+    from app.listener.state import RoomState
+    from app.listener.stats import ConnectionStats
+    from app.listener.status import StatusChange
     from app.local.room import LocalRoom
-    from app.room.listen import ListenSession
-    from app.room.state import RoomState
-    from app.room.stats import ConnectionStats
-    from app.room.status import StatusChange
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -110,10 +110,10 @@ def _stop_event() -> asyncio.Event:
 # ------------------------------------------------------------------------------------------------ listen
 async def listen(args: argparse.Namespace) -> int:
     from app.links import LinkError, parse_link
+    from app.listener.listen import ListenSession
+    from app.listener.status import RoomStatus
     from app.media.output import AudioOutputError
     from app.room.errors import RoomError
-    from app.room.listen import ListenSession
-    from app.room.status import RoomStatus
 
     try:
         link = parse_link(args.link)
@@ -178,7 +178,7 @@ async def listen(args: argparse.Namespace) -> int:
 
 
 def _status_line(change: StatusChange) -> str:
-    from app.room.status import RoomStatus
+    from app.listener.status import RoomStatus
 
     line = f"status: {change.status.value}" + (f" ({change.detail})" if change.detail else "")
     info = change.reconnect
@@ -284,10 +284,10 @@ async def serve(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------------------------ controller
 async def controller(args: argparse.Namespace) -> int:
-    """Secrets from the OS keyring (see app/room/secret_store.py for the entry names), never argv or env."""
+    """Secrets from the OS keyring (see app/controller/secret_store.py for the entry names), never argv or env."""
+    from app.controller.controller import RoomController
+    from app.controller.secret_store import SecretsUnavailable, load_controller_secrets
     from app.links import LinkError, parse_link
-    from app.room.controller import RoomController
-    from app.room.secret_store import SecretsUnavailable, load_controller_secrets
 
     try:
         link = parse_link(args.link)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from app.listener.listen import ListenSession
 from app.local.janus_config import LocalRoomConfig
 from app.local.room import LocalRoom
-from app.media.analysis import SILENCE_RMS
-from app.room.listen import ListenSession
 from tests.lab import netlab
+from tests.support.analysis import SILENCE_RMS
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -3,7 +3,7 @@
     sudo .venv/bin/python -m tests.lab.netlab run -- .venv/bin/python -m benchmarks.outage [--runs N] [--markdown F]
 
 One room (Janus in the lab's server namespace) whose feed is a swept tone from a sender beside Janus
-(app.local.rtp_source: 300 → 900 Hz over 60 s), so a kill -9 of Janus never silences the source and the pitch a
+(tests.support.rtp_source: 300 → 900 Hz over 60 s), so a kill -9 of Janus never silences the source and the pitch a
 listener hears tells which moment of the source it is. ≥ 10 Plaza listeners and ≥ 10 plain listeners (aiortc's
 own jitter buffer and decoder into a FIFO; the same reconnect supervisor) listen at once, in worker processes,
 each a ListenSession with its own recording. Every fault hits all of them together: one event, one sample per
@@ -37,6 +37,7 @@ import numpy as np
 
 from tests.lab import faults, netlab
 from tests.lab.audio_checks import WINDOW, OutputClock, Sweep, content_skipped_s, tone_level
+from tests.support import janus_faults
 
 SWEEP = Sweep(400.0, 1000.0, 60.0, leap=2.5)
 CUSHION_MS = 1500.0
@@ -71,7 +72,7 @@ def _last_media(session: Any) -> float | None:
 async def run_worker(args: argparse.Namespace) -> int:
     """Listen with the given listeners until stdin says `stop`; report on stdout, one JSON object a line."""
     from app.links import parse_link
-    from app.room.listen import ListenSession
+    from app.listener.listen import ListenSession
 
     logging.basicConfig(level=logging.ERROR)
     link = parse_link(args.link)
@@ -230,7 +231,7 @@ class Bench:
     async def start(self, out_dir: Path) -> None:
         from app.local.janus_config import LocalRoomConfig
         from app.local.room import LocalRoom
-        from app.local.rtp_source import RtpSourceProcess
+        from tests.support.rtp_source import RtpSourceProcess
 
         prefix = ["ip", "netns", "exec", netlab.SERVER_NS]
         config = LocalRoomConfig(ws_ip=netlab.SERVER_IP, forward_port=0, ice_enforce_list=netlab.SERVER_IF,
@@ -286,7 +287,7 @@ class Bench:
     async def kill(self, delay: float) -> tuple[float, float]:
         janus = self.room.janus
         t_kill = time.monotonic()
-        await janus.restart(delay=delay)
+        await janus_faults.restart(janus, delay=delay)
         return t_kill, time.monotonic()
 
     def scenarios(self) -> list[tuple[str, Callable[[], Awaitable[tuple[float, float]]], bool]]:
@@ -334,7 +335,7 @@ class Sample:
 
 
 def analyse(out_dir: Path, events: list[Event]) -> dict[tuple[str, str], list[Sample]]:
-    from app.media.analysis import SILENCE_RMS, frame_rms, read_wav
+    from tests.support.analysis import SILENCE_RMS, frame_rms, read_wav
 
     samples: dict[tuple[str, str], list[Sample]] = {}
     for meta_path in sorted(out_dir.glob("*.listener.json")):

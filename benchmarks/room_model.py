@@ -12,8 +12,8 @@ import random
 import time
 from collections.abc import Callable
 
+from app.listener.state import RoomState, RoomStateModel, StateChange
 from app.room.protocol import Delta, ListenerCount, Role, Snapshot, StageMember
-from app.room.state import RoomState, RoomStateModel, StateChange
 
 Scenario = Callable[[random.Random, tuple[StageMember, ...], int], Delta]
 

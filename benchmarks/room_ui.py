@@ -25,9 +25,9 @@ from PySide6.QtWidgets import QApplication
 
 import qasync  # isort: skip  (PySide6 first: qasync binds to the Qt already imported)
 
+from app.listener.state import RoomStateModel
+from app.listener.status import RoomStatus
 from app.room.protocol import Delta, Hand, ListenerCount, Role, Snapshot, StageMember
-from app.room.state import RoomStateModel
-from app.room.status import RoomStatus
 from app.ui.app import create_application
 from app.ui.avatar import Avatar
 from app.ui.room_view import RoomView

@@ -71,7 +71,7 @@ async def make_lab_room(lab: object) -> AsyncIterator[Callable[..., Awaitable[ob
     """Start local rooms (Janus in the server namespace); all are closed after the test."""
     from app.local.janus_config import LocalRoomConfig
     from app.local.room import LocalRoom
-    from app.local.rtp_source import RtpSourceProcess
+    from tests.support.rtp_source import RtpSourceProcess
 
     rooms: list[LocalRoom] = []
     sources: list[RtpSourceProcess] = []

@@ -38,8 +38,8 @@ def test_state_line_shows_stage_count_hands_and_source() -> None:
     import time
 
     from app.cli import state_line
+    from app.listener.state import RoomState, StateSource
     from app.room.protocol import Hand, ListenerCount, Role, StageMember
-    from app.room.state import RoomState, StateSource
 
     state = RoomState(title="T", members=(StageMember("1", "Ana", Role.HOST, False, True),
                                           StageMember("2", "Bo", Role.SPEAKER, True, False)),
@@ -55,7 +55,7 @@ def test_state_line_shows_stage_count_hands_and_source() -> None:
 
 def test_stats_text_names_every_counter_and_the_history() -> None:
     from app.cli import stats_text
-    from app.room.stats import ConnectionStats, PlayoutStats, ReconnectRecord
+    from app.listener.stats import ConnectionStats, PlayoutStats, ReconnectRecord
 
     stats = ConnectionStats(server="ws://h:8188/janus", status="live", rtt_ms=12.3, loss_percent=1.5,
                             playout=PlayoutStats(cushion_ms=1400, target_ms=1500, masked_gap_ms=900,

@@ -111,7 +111,7 @@ class TextRoomHandle:
         channel.on("open", self._on_channel_open)
         channel.on("close", lambda: self._lose("data channel closed"))
         answer = await pc.createAnswer()
-        # Janus as DTLS client, as for the feed (app.room.feed): in the lab, 1 of 30 opens as DTLS client took
+        # Janus as DTLS client, as for the feed (app.listener.feed): in the lab, 1 of 30 opens as DTLS client took
         # 1.03 s (aiortc's ClientHello retransmit), 0 of 30 as server; the median is ~0.03 s either way.
         sdp = answer.sdp.replace("a=setup:active", "a=setup:passive")
         await pc.setLocalDescription(RTCSessionDescription(sdp=sdp, type="answer"))
@@ -178,7 +178,7 @@ class TextRoomHandle:
             except Exception:
                 log.exception("TextRoom on %s: error in event listener", self.handle.session.url)
 
-    def send_raw(self, text: str) -> None:
+    def _send(self, text: str) -> None:
         """Put text on the data channel as it is (tests use it to play a misbehaving client)."""
         if not self.is_open or self.channel is None:
             raise TransportClosed(f"TextRoom data channel on {self.handle.session.url} is not open")
@@ -191,12 +191,12 @@ class TextRoomHandle:
         message = dict(body, transaction=transaction)
         log.debug("TextRoom → %s", redacted_json(message))
         if not expect_reply:
-            self.send_raw(json.dumps(message))
+            self._send(json.dumps(message))
             return {}
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[transaction] = future
         try:
-            self.send_raw(json.dumps(message))
+            self._send(json.dumps(message))
             async with asyncio.timeout(timeout):
                 return await future
         except TimeoutError:

@@ -62,7 +62,7 @@ class LocalRoomConfig:
     debug_level: int = 4
     secrets: RoomSecrets = field(default_factory=RoomSecrets)
     # False: no static rtp_forward from the stage; the feed's port belongs to an external sender that outlives
-    # Janus (app/local/rtp_source.py, for outage tests: a kill -9 must not silence the source too).
+    # Janus (tests/support/rtp_source.py, for outage tests: a kill -9 must not silence the source too).
     stage_forward: bool = True
 
     @property

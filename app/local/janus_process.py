@@ -79,7 +79,7 @@ class JanusProcess:
 
     async def start(self, *, ready_timeout: float = 10.0) -> None:
         janus = find_janus(self.executable)
-        self._close_log()  # a restart after kill_and_wait() / a crash reuses the folder and the log
+        self._close_log()  # a restart after a kill (tests) / a crash reuses the folder and the log
         log_file = open(self.log_path, "ab")  # noqa: ASYNC230 - instant local open; closed in stop()
         self._log_file = log_file
         # No shell: with `ip netns exec` the command is exec'd, so our PID is Janus's PID.
@@ -121,26 +121,6 @@ class JanusProcess:
             return "(no log)"
         interesting = [ln for ln in text if "rror" in ln or "ailed" in ln or "[FATAL]" in ln] or text
         return " | ".join(interesting[-lines:])
-
-    def kill(self) -> None:
-        """SIGKILL now (fault injection in tests)."""
-        if self.process is not None and self.process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.send_signal(signal.SIGKILL)
-
-    async def kill_and_wait(self) -> None:
-        """SIGKILL and reap (fault injection); `start()` may follow: rooms from the config files come back."""
-        self.kill()
-        if self.process is not None:
-            await self.process.wait()
-        self._close_log()
-
-    async def restart(self, *, delay: float = 0.0, ready_timeout: float = 10.0) -> None:
-        """kill -9, wait `delay` seconds, start again with the same config folder (returns once it accepts)."""
-        await self.kill_and_wait()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await self.start(ready_timeout=ready_timeout)
 
     def _close_log(self) -> None:
         if self._log_file is not None:

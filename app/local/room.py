@@ -12,12 +12,12 @@ from pathlib import Path
 
 from aiortc.mediastreams import MediaStreamTrack
 
+from app.controller.controller import ControllerSecrets, RoomController
 from app.links import RoomLink, parse_link
 from app.local.janus_config import LocalRoomConfig, render, resources_dir
 from app.local.janus_process import JanusProcess, check_port_free, find_janus, free_udp_port
 from app.local.speaker import StageSpeaker
 from app.media.sources import FileTrack, ToneTrack
-from app.room.controller import ControllerSecrets, RoomController
 
 log = logging.getLogger(__name__)
 

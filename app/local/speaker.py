@@ -11,7 +11,7 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
-from app.room.listener import peer_connection
+from app.listener.supervisor import peer_connection
 
 log = logging.getLogger(__name__)
 

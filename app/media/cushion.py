@@ -62,7 +62,7 @@ REORDER = 3 * FRAME_SAMPLES  # room left before a stream's first packet for earl
 
 @dataclass
 class CushionCounters:
-    """Same fields and meaning as app.room.stats.PlayoutStats (see the module docstring)."""
+    """Same fields and meaning as app.listener.stats.PlayoutStats (see the module docstring)."""
 
     cushion_ms: float = 0.0
     target_ms: float = 0.0

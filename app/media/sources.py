@@ -101,14 +101,3 @@ def decode_file(path: str) -> np.ndarray:
         raise ValueError(f"{path} holds less than 20 ms of audio")
     return pcm.astype(np.int16)
 
-
-class GatedToneTrack(ToneTrack):
-    """A tone that can be switched to digital silence and back (tests make a speaker talk and pause on cue)."""
-
-    def __init__(self, frequency: float = 440.0, amplitude: float = 0.3, *, audible: bool = False) -> None:
-        super().__init__(frequency, amplitude)
-        self.audible = audible  # (not `on`: that is the track's event-emitter method)
-
-    def samples(self, n: int) -> np.ndarray:
-        tone = super().samples(n)  # keep the phase running so the tone resumes without a click
-        return tone if self.audible else np.zeros(n, dtype=np.int16)

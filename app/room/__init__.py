@@ -1,1 +1,1 @@
-"""Rooms: joining a room's feed, its status model, and (later) state, controller and reconnect."""
+"""What the listener client and the room controller share: the room-channel protocol, room errors, backoff."""

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import QApplication
 import qasync  # isort: skip
 
 from app import __version__
+from app.listener.supervisor import DEFAULT_CONNECT_TIMEOUT
 from app.local.janus_process import LocalServerError
 from app.local.room import LocalRoom
-from app.room.listener import DEFAULT_CONNECT_TIMEOUT
 from app.ui.collector import collect_on_gui_thread
 from app.ui.i18n import Translations
 from app.ui.icons import app_icon

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
-from app.room.stats import ConnectionStats, ReconnectRecord
-from app.room.status import RoomStatus
+from app.listener.stats import ConnectionStats, ReconnectRecord
+from app.listener.status import RoomStatus
 
 REFRESH_MS = 1000
 NONE_TEXT = "—"

@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from app import __version__
 from app.links import LinkError, RoomLink, parse_link
+from app.listener.listen import ListenSession
+from app.listener.status import RoomStatus, StatusChange
+from app.listener.supervisor import DEFAULT_CONNECT_TIMEOUT
 from app.media.output import AudioOutputError, list_output_devices
 from app.room.errors import RoomError
-from app.room.listen import ListenSession
-from app.room.listener import DEFAULT_CONNECT_TIMEOUT
-from app.room.status import RoomStatus, StatusChange
 from app.ui.connection_dialog import ConnectionDialog
 from app.ui.i18n import LANGUAGES, Translations
 from app.ui.icons import app_icon

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.room.status import RoomStatus, StatusChange
+from app.listener.status import RoomStatus, StatusChange
 
 REFRESH_MS = 200
 # Below this the text would read "0.0 s of audio left": the cushion is empty and the listener hears silence.

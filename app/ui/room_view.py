@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.listener.state import RoomStateModel, StateSource
+from app.listener.status import RoomStatus, StatusChange
 from app.media.output import OutputDevice
-from app.room.state import RoomStateModel, StateSource
-from app.room.status import RoomStatus, StatusChange
 from app.ui.audience import HandControl, ListenerCountLabel
 from app.ui.reconnect_banner import ReconnectBanner
 from app.ui.stage_view import StageView

@@ -13,7 +13,7 @@ import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from app.room.state import RoomState, RoomStateModel, StateChange
+from app.listener.state import RoomState, RoomStateModel, StateChange
 
 DEFAULT_INTERVAL_MS = 50
 

@@ -20,6 +20,7 @@ from app.janus.textroom import (
     USERNAME_EXISTS,
     TextRoomHandle,
 )
+from tests.support import janus_faults
 
 pytestmark = pytest.mark.lab
 
@@ -154,7 +155,7 @@ async def test_unanswered_messages_and_raw_garbage_do_not_break_the_channel(
     ana = await connect("ana")
     bo = await connect("bo")
     for text in ("not json", "[1,2]", '{"textroom":"message"}', '{"textroom":"nope","transaction":"t"}'):
-        bo.handle.send_raw(text)
+        bo.handle.channel.send(text)  # raw text, bypassing the handle's JSON framing
     await bo.handle.message(ROOM, "fire and forget", ack=False)
     await ana.wait_for(lambda e: e.get("text") == "fire and forget")
     assert await bo.handle.message(ROOM, "still fine", to="ana") == {"ana": True}
@@ -163,7 +164,7 @@ async def test_unanswered_messages_and_raw_garbage_do_not_break_the_channel(
 async def test_server_loss_resolves_lost_and_fails_requests(room: Any,
                                                             connect: Callable[..., Awaitable[Peer]]) -> None:
     ana = await connect("ana")
-    room.janus.kill()
+    janus_faults.kill(room.janus)
     reason = await asyncio.wait_for(ana.handle.lost, 3.0)
     assert "session lost" in reason
     assert not ana.handle.is_open

@@ -1,6 +1,6 @@
 """What a listener heard, judged from its recording of a continuous tone (outage tests and the benchmark).
 
-The gap and click detectors are app.media.analysis's (one definition for tests, benchmarks and the playout's
+The gap and click detectors are tests.support.analysis's (one definition for tests, benchmarks and the playout's
 own tests). Here: the link between recording and wall clock (`OutputClock`), the tone's level, level dips
 that are not silence, the shape of a gap's edges (fade-out / fade-in), and the content time of a swept tone.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.media import SAMPLE_RATE
-from app.media.analysis import SILENCE_RMS, audible_gaps, find_clicks, frame_rms
+from tests.support.analysis import SILENCE_RMS, audible_gaps, find_clicks, frame_rms
 
 WINDOW = 480  # 10 ms: the gap detector's window
 WINDOW_MS = 1000 * WINDOW / SAMPLE_RATE
@@ -192,7 +192,7 @@ def analytic_frequency(x: np.ndarray) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Sweep:
-    """The source's glide: `low` → `high` Hz linearly over `period` s, then again (app.local.rtp_source); with
+    """The source's glide: `low` → `high` Hz linearly over `period` s, then again (tests.support.rtp_source); with
     `leap`, every other 0.25 s sounds `leap` × the glide (choose leap·low > high so the two never overlap)."""
 
     low: float

@@ -7,8 +7,6 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from app.local.rtp_source import ToneSynth
-from app.media.analysis import frame_rms
 from tests.lab.audio_checks import (
     FADE_MIN_MS,
     WINDOW,
@@ -22,6 +20,8 @@ from tests.lab.audio_checks import (
     tone_level,
     wrap,
 )
+from tests.support.analysis import frame_rms
+from tests.support.rtp_source import ToneSynth
 
 SR = 48000
 

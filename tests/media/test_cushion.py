@@ -19,11 +19,11 @@ import opuslib.api.ctl
 import opuslib.api.encoder
 import pytest
 
+from app.listener.stats import PlayoutStats
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
-from app.media.analysis import audible_gaps, dominant_frequency, find_clicks, max_step
 from app.media.cushion import CushionCounters, CushionPlayout
 from app.media.opus import OpusDecodeError, OpusStreamDecoder, has_lbrr
-from app.room.stats import PlayoutStats
+from tests.support.analysis import audible_gaps, dominant_frequency, find_clicks, max_step
 
 AMPLITUDE = 0.3 * 32767
 FRAME_S = FRAME_SAMPLES / SAMPLE_RATE  # 0.02

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
-from app.media.analysis import dominant_frequency, find_clicks, max_step
 from app.media.stretch import MAX_LAG, MIN_LAG, TimeStretcher, accelerate, expand, find_period
+from tests.support.analysis import dominant_frequency, find_clicks, max_step
 
 AMPLITUDE = 0.3 * 32767
 

@@ -8,6 +8,7 @@ Each scenario runs in a child interpreter, since the unprotected one is meant to
 from __future__ import annotations
 
 import gc
+import resource
 import signal
 import subprocess
 import sys
@@ -54,22 +55,26 @@ print("survived; freed on", sorted(set(freed_on)))
 '''
 
 
-def run_scenario(kind: str) -> subprocess.CompletedProcess[str]:
+def _no_core_dump() -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the crash is expected: leave no core file behind
+
+
+def run_scenario(kind: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     root = Path(__file__).resolve().parents[2]
     return subprocess.run([sys.executable, "-c", SCENARIO, kind], capture_output=True, text=True, timeout=60,
-                          cwd=root, env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin",
-                                         "PYTHONPATH": str(root)})
+                          cwd=cwd, preexec_fn=_no_core_dump,
+                          env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)})
 
 
-def test_without_the_collector_a_worker_thread_gc_crashes_qt() -> None:
+def test_without_the_collector_a_worker_thread_gc_crashes_qt(tmp_path: Path) -> None:
     """The hazard itself (if Qt or CPython ever stop doing this, the collector may be removable)."""
-    result = run_scenario("qt")
+    result = run_scenario("qt", tmp_path)
     assert result.returncode == -signal.SIGSEGV, (result.returncode, result.stdout, result.stderr)
     assert "Timers cannot be stopped from another thread" in result.stderr
 
 
-def test_the_application_frees_qobjects_on_the_gui_thread_only() -> None:
-    result = run_scenario("plaza")
+def test_the_application_frees_qobjects_on_the_gui_thread_only(tmp_path: Path) -> None:
+    result = run_scenario("plaza", tmp_path)
     assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
     assert "Timers cannot be stopped from another thread" not in result.stderr
     assert "survived; freed on ['MainThread']" in result.stdout  # collected (not leaked), on the GUI thread

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.room.stats import ConnectionStats, PlayoutStats, ReconnectRecord
+from app.listener.stats import ConnectionStats, PlayoutStats, ReconnectRecord
 from app.ui.connection_dialog import VALUE_KEYS, ConnectionDialog
 
 pytestmark = pytest.mark.gui

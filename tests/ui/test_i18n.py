@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.room.status import RoomStatus
+from app.listener.status import RoomStatus
 from app.ui.i18n import (
     LANGUAGES,
     TRANSLATED,

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from app.links import LinkError, parse_link
-from app.room.status import RoomStatus
+from app.listener.status import RoomStatus
 from app.ui.settings import MAX_RECENT, AppSettings
 from tests.ui.helpers import WindowFactory, wait_until
 

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from app.room.status import ReconnectInfo, RoomStatus, StatusChange
+from app.listener.status import ReconnectInfo, RoomStatus, StatusChange
 from app.ui.reconnect_banner import ReconnectBanner
 
 pytestmark = pytest.mark.gui

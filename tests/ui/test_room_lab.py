@@ -15,9 +15,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from app.listener.status import RoomStatus
 from app.local.janus_config import LocalRoomConfig
 from app.local.room import LocalRoom
-from app.room.status import RoomStatus
 from app.ui.app import run_main_window
 from app.ui.main_window import MainWindow
 from app.ui.settings import AppSettings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.listener.status import RoomStatus
 from app.media.output import OutputDevice
-from app.room.status import RoomStatus
 from app.ui.room_view import RoomView
 
 pytestmark = pytest.mark.gui
@@ -88,7 +88,7 @@ def test_reconnecting_shows_the_banner_and_live_hides_it(view: RoomView, qtbot) 
 
     from PySide6.QtCore import Qt
 
-    from app.room.status import ReconnectInfo, StatusChange
+    from app.listener.status import ReconnectInfo, StatusChange
 
     view.set_room(5, "")
     info = ReconnectInfo(attempt=3, next_try_at=time.monotonic() + 2.4, server="ws://h:8188/janus", reason="lost")

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from app.room.listen import ListenSession
-from app.room.status import RoomStatus
+from app.listener.listen import ListenSession
+from app.listener.status import RoomStatus
 from app.ui.app import run_main_window
 from app.ui.settings import AppSettings
 from tests.ui.helpers import WindowFactory, wait_until

@@ -17,9 +17,9 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.listener.state import RoomStateModel
+from app.listener.status import RoomStatus
 from app.room.protocol import Delta, Hand, ListenerCount, Role, Snapshot, StageMember
-from app.room.state import RoomStateModel
-from app.room.status import RoomStatus
 from app.ui import main_window as main_window_module
 from app.ui.audience import STALE_AFTER_S
 from app.ui.avatar import MUTED_ICON_SIDE, RING_ROOM

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
-from app.room.presence import ChannelKeeper
-from app.room.state import RoomStateModel
+from app.listener.channel_keeper import ChannelKeeper
+from app.listener.state import RoomStateModel
 
 
 class FakeChannel:

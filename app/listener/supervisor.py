@@ -1,6 +1,6 @@
 """Listening to a room, and staying in it: join feed N, notice failure fast, reconnect with failover.
 
-Data path: Janus Streaming offer → aiortc answer (recvonly) → RTP tap → CushionPlayout (app.room.feed).
+Data path: Janus Streaming offer → aiortc answer (recvonly) → RTP tap → CushionPlayout (app.listener.feed).
 
 The supervisor notices a failure as soon as it can tell: the WebSocket closing (at once), a keepalive without
 its ack, Janus `timeout`/`hangup`/`detached`, and a media watchdog — no RTP for 2 s while the room is live,
@@ -22,15 +22,15 @@ from dataclasses import replace
 from typing import Any
 
 from app.links import RoomLink
+from app.listener.failover import ServerRotation
+from app.listener.feed import ENDED, FeedConnection, MediaPath, peer_connection
+from app.listener.stats import ReconnectRecord
+from app.listener.status import ReconnectInfo, RoomStatus, StatusModel
 from app.media.cushion import CushionPlayout
 from app.media.playout import PlayoutBuffer
 from app.room.errors import RoomError, RoomNotFound, ServerUnreachable
-from app.room.failover import ServerRotation
-from app.room.feed import ENDED, FeedConnection, MediaPath, peer_connection
-from app.room.stats import ReconnectRecord
-from app.room.status import ReconnectInfo, RoomStatus, StatusModel
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "RoomListener", "peer_connection"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "FeedSupervisor", "peer_connection"]
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ HISTORY_LIMIT = 50
 ConnectedCallback = Callable[[str], None]  # (server) — the channel re-joins on the same server
 
 
-class RoomListener:
+class FeedSupervisor:
     """Joins a room from its link, keeps its status model up to date, and reconnects on failure."""
 
     def __init__(

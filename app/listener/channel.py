@@ -28,6 +28,7 @@ from typing import Any
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
+from app.listener.state import RoomStateModel, StateSource
 from app.room.errors import RoomError, RoomNotFound, ServerUnreachable
 from app.room.protocol import (
     CONTROLLER_SILENCE,
@@ -44,7 +45,6 @@ from app.room.protocol import (
     encode,
     parse_announcement,
 )
-from app.room.state import RoomStateModel, StateSource
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from app.links import parse_link
-from app.media.analysis import dominant_frequency, non_silent_ratio, read_wav
+from app.listener.listen import ListenSession
+from app.listener.status import RoomStatus
 from app.room.errors import RoomError, RoomNotFound
-from app.room.listen import ListenSession
-from app.room.status import RoomStatus
+from tests.support import janus_faults
+from tests.support.analysis import dominant_frequency, non_silent_ratio, read_wav
 
 pytestmark = pytest.mark.lab
 
@@ -103,7 +104,7 @@ async def test_server_killed_while_listening_is_noticed_at_once_and_retried(lab_
     session = ListenSession(lab_room.link, use_device=False)
     try:
         await session.start()
-        lab_room.janus.kill()
+        janus_faults.kill(lab_room.janus)
         t0 = time.monotonic()
         while session.status.current.status != RoomStatus.RECONNECTING:
             assert time.monotonic() - t0 < 0.5, "socket loss not noticed at once"

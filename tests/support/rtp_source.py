@@ -1,6 +1,6 @@
 """A room feed that outlives Janus: Opus RTP sent straight to the feed's port, the way the stage mix arrives.
 
-    python -m app.local.rtp_source --port P --tone 440 [--host 127.0.0.1] [--sweep-to 880 --sweep-period 60]
+    python -m tests.support.rtp_source --port P --tone 440 [--host 127.0.0.1] [--sweep-to 880 --sweep-period 60]
                                    [--leap 3 --leap-every 0.25]
 
 With the stage's static rtp_forward the source of feed N is the AudioBridge inside Janus, so a kill -9 silences
@@ -162,7 +162,7 @@ class RtpToneSender:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.local.rtp_source", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.support.rtp_source", description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True, help="the feed mountpoint's audioport")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--tone", type=float, default=440.0, help="frequency in Hz (start of the sweep)")
@@ -202,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 class RtpSourceProcess:
-    """`python -m app.local.rtp_source` as a child owned by PID (`prefix` runs it in the lab's server namespace)."""
+    """`python -m tests.support.rtp_source` as a child owned by PID (`prefix` runs it in the lab's server namespace)."""
 
     def __init__(self, port: int, *, host: str = "127.0.0.1", tone: float = 440.0, prefix: Sequence[str] = (),
                  extra_args: Sequence[str] = ()) -> None:
@@ -217,7 +217,7 @@ class RtpSourceProcess:
 
     async def start(self, timeout: float = 15.0) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            *self.prefix, sys.executable, "-m", "app.local.rtp_source", "--port", str(self.port),
+            *self.prefix, sys.executable, "-m", "tests.support.rtp_source", "--port", str(self.port),
             "--host", self.host, "--tone", str(self.tone), *self.extra_args,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from app.listener.state import RoomState, RoomStateModel, StateChange, StateSource
 from app.room.protocol import Delta, Hand, ListenerCount, Role, Snapshot, StageMember
-from app.room.state import RoomState, RoomStateModel, StateChange, StateSource
 
 ANA = StageMember("1", "Ana", Role.HOST, False, False)
 BO = StageMember("2", "Bo", Role.CO_HOST, False, True)
@@ -266,7 +266,7 @@ def test_a_failing_subscriber_is_logged_and_the_others_still_hear(caplog: pytest
 
     m.subscribe(broken)
     rec = Recorder(m)
-    with caplog.at_level(logging.ERROR, logger="app.room.state"):
+    with caplog.at_level(logging.ERROR, logger="app.listener.state"):
         m.apply_snapshot(snap(), 1.0)
         assert m.apply_delta(delta(11, title="Still works"), 2.0)
     assert len(rec.calls) == 2 and m.state.title == "Still works"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.room.failover import ServerRotation
+from app.listener.failover import ServerRotation
 
 
 class Clock:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from app.controller.link import ControllerSecrets
 from app.links import RoomLink
-from app.room.controller_link import ControllerSecrets
 from app.room.errors import RoomError
 
 KEYRING_SERVICE = "plaza"

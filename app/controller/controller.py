@@ -2,7 +2,7 @@
 
 Why one controller: at hundreds of thousands of listeners, state from per-join events broadcast to everyone is
 O(N²). The controller holds the room's secrets, watches the stage, the feed's viewer counts and the hand
-whispers, and announces snapshots/deltas on channel N (app.room.announcer decides when). Only a holder of the
+whispers, and announces snapshots/deltas on channel N (app.controller.room_book decides when). Only a holder of the
 channel secret can announce, so listeners cannot forge state.
 
 Stage: polled, not joined. The controller calls AudioBridge `listparticipants` on the stage server (the room's
@@ -37,10 +37,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app.controller.link import ControllerLink, ControllerSecrets
+from app.controller.room_book import RoomBook
 from app.janus import JanusError
-from app.room.announcer import RoomBook
 from app.room.backoff import Backoff
-from app.room.controller_link import ControllerLink, ControllerSecrets
 from app.room.errors import RoomError
 from app.room.protocol import (
     MAX_NAME_CHARS,

@@ -12,8 +12,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from app.cli import main
+from app.controller.secret_store import KEYRING_SERVICE, SecretsUnavailable, keyring_username, load_controller_secrets
 from app.links import parse_link
-from app.room.secret_store import KEYRING_SERVICE, SecretsUnavailable, keyring_username, load_controller_secrets
 
 LINK = parse_link("plaza+ws://198.18.0.1:8188/1234?server=wss://edge.example.org/janus")
 NAMES = {kind: f"room-1234@198.18.0.1:8188/{kind}" for kind in ("stage", "feed", "channel")}

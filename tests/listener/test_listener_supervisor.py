@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from app.links import RoomLink
+from app.listener.feed import ENDED
+from app.listener.status import RoomStatus, StatusChange
+from app.listener.supervisor import FeedSupervisor
 from app.media.playout import PlayoutBuffer
 from app.room.errors import RoomNotFound, ServerUnreachable
-from app.room.feed import ENDED
-from app.room.listener import RoomListener
-from app.room.status import RoomStatus, StatusChange
 
 A, B = "ws://a.test:8188/janus", "ws://b.test:8188/janus"
 
@@ -75,9 +75,9 @@ class Script:
 
 
 async def make(outcomes: dict[str, list[Any]], servers: tuple[str, ...] = (A,), **kw: Any) -> tuple[
-        RoomListener, Script, list[StatusChange]]:
+        FeedSupervisor, Script, list[StatusChange]]:
     script = Script(outcomes)
-    listener = RoomListener(RoomLink(7, servers), PlayoutBuffer(), rand=lambda: 0.0, **kw)
+    listener = FeedSupervisor(RoomLink(7, servers), PlayoutBuffer(), rand=lambda: 0.0, **kw)
     listener._open = script.open  # type: ignore[method-assign,assignment]
     changes: list[StatusChange] = []
     listener.status.subscribe(changes.append)
@@ -136,7 +136,7 @@ async def test_a_quiet_feed_whose_media_comes_back_first_is_kept() -> None:
             return await super().open(server)
 
     script = SlowScript({A: ["ok", "ok"]})
-    listener = RoomListener(RoomLink(7, (A,)), PlayoutBuffer(), rand=lambda: 0.0, watchdog_s=0.1)
+    listener = FeedSupervisor(RoomLink(7, (A,)), PlayoutBuffer(), rand=lambda: 0.0, watchdog_s=0.1)
     listener._open = script.open  # type: ignore[method-assign,assignment]
     await listener.join()
     old = script.feeds[0]

@@ -14,9 +14,9 @@ import logging
 import random
 from collections.abc import Callable
 
+from app.listener.channel import RoomChannel, listener_username
+from app.listener.state import RoomStateModel
 from app.room.backoff import Backoff
-from app.room.channel import RoomChannel, listener_username
-from app.room.state import RoomStateModel
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The controller's connection to one server of its room: channel N joined, feed N counted, stage N polled.
 
 One per server, each with its own Janus session, so a lost server costs only its own part: the controller keeps
-announcing on the others while this one reconnects (app.room.controller drives that with a Backoff).
+announcing on the others while this one reconnects (app.controller.controller drives that with a Backoff).
 """
 
 from __future__ import annotations

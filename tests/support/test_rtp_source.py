@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.local.rtp_source import PAYLOAD_TYPE, RtpSourceProcess, ToneSynth, make_encoder, rtp_packet
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
-from app.media.analysis import dominant_frequency
 from app.media.opus import OpusStreamDecoder
+from tests.support import janus_faults
+from tests.support.analysis import dominant_frequency
+from tests.support.rtp_source import PAYLOAD_TYPE, RtpSourceProcess, ToneSynth, make_encoder, rtp_packet
 
 
 def test_room_config_without_the_stage_forward_leaves_the_feed_port_to_an_external_sender(
@@ -161,7 +162,7 @@ async def test_sender_keeps_going_when_nobody_listens() -> None:
 
 
 async def _hear(room: object, seconds: float) -> np.ndarray:
-    from app.room.listen import ListenSession
+    from app.listener.listen import ListenSession
 
     session = ListenSession(room.link, use_device=False)  # type: ignore[attr-defined]
     blocks: list[np.ndarray] = []
@@ -176,7 +177,7 @@ async def _hear(room: object, seconds: float) -> np.ndarray:
 
 @pytest.mark.lab
 async def test_external_feed_plays_through_janus_and_outlives_a_kill(tone_room: object) -> None:
-    from app.media.analysis import non_silent_ratio
+    from tests.support.analysis import non_silent_ratio
 
     room = tone_room
     source = room.source  # type: ignore[attr-defined]
@@ -186,7 +187,7 @@ async def test_external_feed_plays_through_janus_and_outlives_a_kill(tone_room: 
     tail = before[-48000:]
     assert non_silent_ratio(tail) >= 0.95 and abs(dominant_frequency(tail) - 440.0) < 1.0
     pid = source.process.pid
-    await room.janus.restart()  # type: ignore[attr-defined]
+    await janus_faults.restart(room.janus)  # type: ignore[attr-defined]
     assert source.running and source.process.pid == pid
     after = await _hear(room, 2.0)
     tail = after[-48000:]

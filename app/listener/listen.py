@@ -14,17 +14,17 @@ import logging
 from pathlib import Path
 
 from app.links import RoomLink
+from app.listener.channel_keeper import ChannelKeeper
+from app.listener.feed import MediaPath
+from app.listener.state import RoomState, RoomStateModel, StateChange
+from app.listener.stats import ConnectionStats, PlayoutStats
+from app.listener.status import StatusModel
+from app.listener.supervisor import DEFAULT_CONNECT_TIMEOUT, FeedSupervisor
 from app.media import SAMPLE_RATE
 from app.media.cushion import CushionPlayout
 from app.media.output import AudioOutput, AudioOutputError, ClockOutput, SoundDeviceOutput
 from app.media.playout import PlayoutBuffer
 from app.media.recorder import WavRecorder
-from app.room.feed import MediaPath
-from app.room.listener import DEFAULT_CONNECT_TIMEOUT, RoomListener
-from app.room.presence import ChannelKeeper
-from app.room.state import RoomState, RoomStateModel, StateChange
-from app.room.stats import ConnectionStats, PlayoutStats
-from app.room.status import StatusModel
 
 DEFAULT_CUSHION_MS = 1500.0
 DEFAULT_START_MS = 60.0  # fast start: play once this much is in, then grow the cushion by playing slow
@@ -66,7 +66,7 @@ class ListenSession:
         else:
             self.playout = CushionPlayout(cushion_ms=cushion_ms, start_ms=DEFAULT_START_MS if start_ms is None
                                           else start_ms)
-        self.listener = RoomListener(link, self.playout, connect_timeout=connect_timeout, ice_servers=ice_servers,
+        self.listener = FeedSupervisor(link, self.playout, connect_timeout=connect_timeout, ice_servers=ice_servers,
                                      media=receiver)
         self.state = RoomStateModel()
         self.channel: ChannelKeeper | None = None

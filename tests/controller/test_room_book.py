@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from app.room.announcer import RoomBook
+from app.controller.room_book import RoomBook
 from app.room.protocol import (
     UNSET,
     Delta,

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from app.room.channel import RoomChannel
+from app.listener.channel import RoomChannel
+from app.listener.state import RoomStateModel, StateSource
 from app.room.protocol import (
     Delta,
     Hand,
@@ -25,7 +26,6 @@ from app.room.protocol import (
     encode,
     parse_whisper,
 )
-from app.room.state import RoomStateModel, StateSource
 
 ROOM = 1234
 HOST = StageMember("11", "Ana", Role.HOST, False, True)

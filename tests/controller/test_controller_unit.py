@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from app.room.controller import RoomController
-from app.room.controller_link import ControllerLink, ControllerSecrets
+from app.controller.controller import RoomController
+from app.controller.link import ControllerLink, ControllerSecrets
 from app.room.protocol import MAX_MESSAGE_BYTES, WHISPER_BURST, ListenerCount, ProtocolViolation, Role, encode
 
 SECRETS = ControllerSecrets(stage="s-stage-123", feed="s-feed-456", channel="s-channel-789")
@@ -92,7 +92,7 @@ async def test_a_new_joiner_and_a_sync_request_a_snapshot(controller: RoomContro
 async def test_malformed_whispers_are_dropped_with_one_line(controller: RoomController, text: object,
                                                             caplog: pytest.LogCaptureFixture) -> None:
     link = link_of(controller)
-    with caplog.at_level(logging.WARNING, logger="app.room.controller"):
+    with caplog.at_level(logging.WARNING, logger="app.controller.controller"):
         controller._on_channel_event(link, whisper("l-bad", text))  # type: ignore[arg-type]
         controller._on_channel_event(link, whisper("l-bad", text))  # type: ignore[arg-type]
     assert controller.book.hands == {}
@@ -112,7 +112,7 @@ async def test_a_flood_is_rate_limited_and_logged_once(controller: RoomControlle
         return original(*args)  # type: ignore[arg-type]
 
     controller.book.raise_hand = counting  # type: ignore[method-assign]
-    with caplog.at_level(logging.WARNING, logger="app.room.controller"):
+    with caplog.at_level(logging.WARNING, logger="app.controller.controller"):
         for _ in range(300):  # hundreds in the same instant
             controller._on_channel_event(link, whisper("l-flood", HAND_UP))
             controller._on_channel_event(link, whisper("l-flood", "garbage"))
@@ -122,7 +122,7 @@ async def test_a_flood_is_rate_limited_and_logged_once(controller: RoomControlle
     assert "l-good" in controller.book.hands
     assert len([r for r in caplog.records if "l-flood" in r.getMessage()]) == 1
     clock.now += 11  # after the quiet period, one summary line with the count
-    with caplog.at_level(logging.WARNING, logger="app.room.controller"):
+    with caplog.at_level(logging.WARNING, logger="app.controller.controller"):
         controller._on_channel_event(link, whisper("l-flood", "garbage"))
     assert "more dropped" in caplog.records[-1].getMessage()
 
@@ -157,7 +157,7 @@ async def test_stage_roles_names_and_the_count(controller: RoomController) -> No
 
 
 def test_a_snapshot_too_big_for_one_message_lists_fewer_hands() -> None:
-    from app.room.controller import encode_fitting
+    from app.controller.controller import encode_fitting
     from app.room.protocol import Hand, Snapshot, StageMember, parse_announcement
 
     members = tuple(StageMember(str(10**15 + i), "M" * 64, Role.SPEAKER, False, False) for i in range(60))

@@ -1,6 +1,6 @@
 """The controller's book of the room, and when to tell listeners about it.
 
-Kept apart from the Janus plumbing (app.room.controller) so the timing rules can be tested on a virtual clock:
+Kept apart from the Janus plumbing (app.controller.controller) so the timing rules can be tested on a virtual clock:
 changes are coalesced into at most one delta per `delta_interval`; a full snapshot goes out at least every
 `snapshot_interval` (it doubles as the controller's heartbeat, which listeners watch) and, on request, at most
 every `sync_interval` — one requested snapshot answers everyone who asked before it went out.

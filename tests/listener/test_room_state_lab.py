@@ -14,15 +14,16 @@ from typing import Any
 
 import pytest
 
+from app.controller.controller import ControllerSecrets, RoomController
 from app.janus import JanusSession, PluginError
 from app.janus.textroom import UNAUTHORIZED, TextRoomHandle
+from app.listener.channel import RoomChannel
+from app.listener.feed import FeedConnection
+from app.listener.state import RoomState, RoomStateModel, StateChange, StateSource
 from app.local.speaker import StageSpeaker
 from app.media.cushion import CushionPlayout
-from app.media.sources import GatedToneTrack
-from app.room.channel import RoomChannel
-from app.room.controller import ControllerSecrets, RoomController
-from app.room.feed import FeedConnection
-from app.room.state import RoomState, RoomStateModel, StateChange, StateSource
+from tests.support import janus_faults
+from tests.support.tracks import GatedToneTrack
 
 pytestmark = pytest.mark.lab
 
@@ -303,7 +304,7 @@ async def test_the_controller_keeps_announcing_on_the_servers_it_has(lab: Any, m
         await e.open()
         await wait_until(lambda: a.count() == 1 and e.count() == 1, 3.0, lambda: f"{a.count()} {e.count()}")
         assert e.state.controller == controller.username
-        await edge.janus.kill_and_wait()
+        await janus_faults.kill_and_wait(edge.janus)
         await wait_until(lambda: controller.connected_servers == [origin.config.ws_url], 3.0, lambda: "edge?")
         b = LabListener(origin, "B")
         await b.open()  # state keeps flowing on the origin while the edge is down
@@ -330,7 +331,7 @@ async def test_plaza_controller_command_runs_the_room_from_keyring_secrets(
     import keyring
 
     from app.cli import controller as controller_command
-    from app.room.secret_store import KEYRING_SERVICE, keyring_username
+    from app.controller.secret_store import KEYRING_SERVICE, keyring_username
     from tests.room.test_secret_store import MemoryKeyring
 
     room = await make_lab_room(speaker=None, controller=False)

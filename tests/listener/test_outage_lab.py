@@ -20,12 +20,13 @@ import numpy as np
 import pytest
 
 from app.links import parse_link
-from app.media.analysis import SILENCE_RMS, dominant_frequency, non_silent_ratio, read_wav
+from app.listener.listen import ListenSession
+from app.listener.status import RoomStatus, StatusChange
 from app.media.cushion import CushionPlayout
-from app.room.listen import ListenSession
-from app.room.status import RoomStatus, StatusChange
 from tests.lab import faults, netlab
 from tests.lab.audio_checks import FADE_MIN_MS, SAMPLE_RATE, Heard, OutputClock, first_sound, gap_ramps, judge
+from tests.support import janus_faults
+from tests.support.analysis import SILENCE_RMS, dominant_frequency, non_silent_ratio, read_wav
 
 pytestmark = pytest.mark.lab
 
@@ -268,7 +269,7 @@ async def test_kill_and_immediate_restart_ten_times_is_not_heard(tone_room: Any,
     for kill in range(10):
         level = await listener.wait_full(timeout=40.0)
         t_kill = time.monotonic()
-        await tone_room.janus.restart()
+        await janus_faults.restart(tone_room.janus)
         t_accept = time.monotonic()
         await listener.wait_for(lambda t=t_kill: any(c.status == RoomStatus.RECONNECTING
                                                      for c in listener.statuses_since(t)),
@@ -297,7 +298,7 @@ async def test_kill_and_restart_after_two_seconds_reconnects_and_audio_returns(t
         await listener.wait_live()
     await asyncio.sleep(3.0)
     t_kill = time.monotonic()
-    await tone_room.janus.kill_and_wait()
+    await janus_faults.kill_and_wait(tone_room.janus)
     for listener in listeners:
         await listener.wait_for(lambda x=listener: x.status == RoomStatus.RECONNECTING, 1.0, "reconnecting")
         info = listener.session.status.current.reconnect
@@ -341,7 +342,7 @@ async def test_janus_down_for_a_minute_keeps_retrying_with_capped_backoff(tone_r
     await listener.wait_live()
     await asyncio.sleep(1.0)
     t_kill = time.monotonic()
-    await tone_room.janus.kill_and_wait()
+    await janus_faults.kill_and_wait(tone_room.janus)
     await asyncio.sleep(60.0)
     await tone_room.janus.start()
     t_accept = time.monotonic()
@@ -377,7 +378,7 @@ async def test_failover_to_the_other_server_when_one_dies(make_lab_room: Any, li
     await listener.wait_live()
     assert listener.session.listener.server == first.config.ws_url
     await listener.wait_full()
-    await first.janus.kill_and_wait()  # and it stays dead
+    await janus_faults.kill_and_wait(first.janus)  # and it stays dead
     t_detect = await listener.wait_for(lambda: listener.status == RoomStatus.RECONNECTING, 1.0, "detection")
     t_live = await listener.wait_live(timeout=10.0)
     server = listener.session.listener.server
