@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 from pathlib import Path
 
@@ -176,9 +175,7 @@ class ListenSession:
 def playout_stats(playout: CushionPlayout | PlayoutBuffer) -> PlayoutStats:
     """The playout's counters as the room package reports them."""
     if isinstance(playout, CushionPlayout):
-        counters = dataclasses.asdict(playout.counters)
-        names = {f.name for f in dataclasses.fields(PlayoutStats)}
-        return PlayoutStats(**{k: v for k, v in counters.items() if k in names})
+        return playout.stats()
     c = playout.counters
     return PlayoutStats(cushion_ms=playout.buffered_ms, target_ms=playout.prefetch * 1000.0 / SAMPLE_RATE,
                         audible_gap_ms=1000.0 * c.silence_samples / SAMPLE_RATE)

@@ -13,24 +13,7 @@ RTP timestamp plus an offset); `pull` decodes in order at the playhead, about on
 The buffered level is steered to `cushion_target_ms` by pitch-preserving stretch (≤ `max_stretch`): slow while
 below the target (fast start, refill, a slow sender), fast while more than 40 ms above it.
 
-Counters (`counters`, a `CushionCounters`; times in ms):
-- masked_gap_ms: missing content the listener did not hear as a gap: frames concealed in place (FEC or PLC,
-  including the first 100 ms of a drain and corrupt payloads) plus holes skipped by a splice while playing.
-- audible_gap_ms: output time, after first audio and while not muted, that was not the room at full level: the
-  fade to comfort noise and the noise itself. The fade-in on return is counted as the room.
-- content_skipped_ms: content positions jumped over without being played: skipped holes, the part of an outage
-  not yet concealed when playing restarts after a drain, and trims of a buffer more than 2 s above the target.
-  Across a reconnect (a new stream) it is estimated from arrival times: the time between the old stream's last
-  packet and the new stream's first, less one frame (the content was live, so that much was said meanwhile).
-- concealed_frames: PLC calls for missing or corrupt frames, including the drain's fade; splice tails excluded.
-- fec_recoveries: frames rebuilt from the FEC data in the packet after them (only when it has LBRR data;
-  otherwise libopus conceals and the frame counts as concealed).
-- cushion_ms (= buffered_ms): decoded and undecoded audio ahead of the output, not counting holes > 100 ms.
-- target_ms; drift_ppm: sender clock rate − ours, least squares over the lowest transit time of each second
-  (last 120 s); packets_received: every push; packets_lost: expected from the sequence numbers − distinct received
-  (a late packet is not lost); late_packets: behind the playhead, an old SSRC's while the new one is alive, or the
-  one packet held back to confirm a timestamp jump; duplicate_packets: same sequence number and timestamp again;
-  jitter_ms: RFC 3550 interarrival jitter.
+Counters: `counters`, an `app.media.counters.PlayoutStats`, which says what each one means.
 """
 
 from __future__ import annotations
@@ -45,6 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
+from app.media.counters import PlayoutStats
 from app.media.opus import OpusDecodeError, OpusStreamDecoder, has_lbrr
 from app.media.stretch import TimeStretcher
 
@@ -58,25 +42,6 @@ NOISE_RMS = 32768 * 10 ** (-60 / 20)
 ABOVE = 40 * MS  # play fast only this far above the target (jitter must not make it hunt)
 JUMP = 10 * SAMPLE_RATE  # an RTP timestamp this far ahead starts a new stream
 REORDER = 3 * FRAME_SAMPLES  # room left before a stream's first packet for earlier ones arriving late
-
-
-@dataclass
-class CushionCounters:
-    """Same fields and meaning as app.listener.stats.PlayoutStats (see the module docstring)."""
-
-    cushion_ms: float = 0.0
-    target_ms: float = 0.0
-    masked_gap_ms: float = 0.0
-    audible_gap_ms: float = 0.0
-    content_skipped_ms: float = 0.0
-    concealed_frames: int = 0
-    fec_recoveries: int = 0
-    drift_ppm: float = 0.0
-    packets_received: int = 0
-    packets_lost: int = 0
-    late_packets: int = 0
-    duplicate_packets: int = 0
-    jitter_ms: float = 0.0
 
 
 @dataclass
@@ -130,7 +95,7 @@ class CushionPlayout:
         self.cushion_target_ms = cushion_ms  # clamped to 200..5000 ms
 
     def _clear(self) -> None:
-        self.counters = CushionCounters(target_ms=self._target / MS)
+        self.counters = PlayoutStats(target_ms=self._target / MS)
         self._packets: dict[int, tuple[int, bytes]] = {}  # position -> (stream id, payload)
         self._order: list[int] = []  # sorted positions, all ≥ the playhead
         self._stream: _Stream | None = None
@@ -177,8 +142,8 @@ class CushionPlayout:
         """Arrival time of the newest packet (for a media watchdog)."""
         return self._last_arrival
 
-    def stats(self) -> CushionCounters:
-        """A consistent copy of the counters (app.room turns it into a PlayoutStats)."""
+    def stats(self) -> PlayoutStats:
+        """A consistent copy of the counters."""
         with self._lock:
             return replace(self.counters)
 
