@@ -57,6 +57,7 @@ from app.room.protocol import (
     clean_text,
     encode,
     parse_whisper,
+    stage_member,
 )
 
 __all__ = ["ControllerSecrets", "RoomController"]
@@ -212,19 +213,15 @@ class RoomController:
     def _on_stage(self, participants: list[dict[str, Any]]) -> None:
         members = []
         for p in participants:
-            raw_id = p.get("id")
-            if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
+            member = stage_member(p)
+            if member is None:
                 continue
-            member_id = str(raw_id)
             if self._first_member is None:
-                self._first_member = member_id
-            display = p.get("display")
-            name = clean_text(display, MAX_NAME_CHARS) if isinstance(display, str) else ""
-            role = self.roles.get(member_id)
+                self._first_member = member.id
+            role = self.roles.get(member.id)
             if role is None:
-                role = Role.HOST if member_id == self._first_member and not self.roles else Role.SPEAKER
-            members.append(StageMember(member_id, name or f"Speaker {member_id}", role,
-                                       p.get("muted") is True, p.get("talking") is True))
+                role = Role.HOST if member.id == self._first_member and not self.roles else Role.SPEAKER
+            members.append(dataclasses.replace(member, role=role))
         self.book.set_members(members)
         self._update_count()
 

@@ -153,6 +153,23 @@ def clean_text(text: str, limit: int) -> str:
     return kept.strip()[:limit].rstrip()
 
 
+def stage_member(participant: Any, role: Role = Role.SPEAKER) -> StageMember | None:
+    """A stage member from one entry of AudioBridge's `listparticipants` (the controller's and the listener's
+    fallback's one reading of it); None for an entry that is not a participant object with an id."""
+    if not isinstance(participant, dict):
+        return None
+    raw_id = participant.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
+        return None
+    member_id = clean_text(str(raw_id), MAX_ID_CHARS)
+    if not member_id:
+        return None
+    display = participant.get("display")
+    name = clean_text(display, MAX_NAME_CHARS) if isinstance(display, str) else ""
+    return StageMember(member_id, name or f"Speaker {member_id}", role, participant.get("muted") is True,
+                       participant.get("talking") is True)
+
+
 # --- field readers: each returns a typed value or raises ProtocolViolation naming where and what -------------------
 
 def _field(obj: dict[str, Any], key: str, where: str) -> Any:

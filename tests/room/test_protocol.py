@@ -436,3 +436,14 @@ def test_rate_limiter_memory_follows_active_senders() -> None:
 def test_rate_limiter_rejects_nonsense(rate: float, burst: int) -> None:
     with pytest.raises(ValueError):
         RateLimiter(rate, burst)
+
+
+def test_stage_member_reads_one_listparticipants_entry_and_refuses_anything_else() -> None:
+    from app.room.protocol import stage_member
+
+    member = stage_member({"id": 42, "display": "Ana", "muted": True, "talking": "yes"})
+    assert member == StageMember("42", "Ana", Role.SPEAKER, True, False)  # only a real `true` counts
+    assert stage_member({"id": "x"}, Role.HOST) == StageMember("x", "Speaker x", Role.HOST, False, False)
+    assert stage_member({"id": 7, "display": "<b>" + "n" * 500}).name == ("<b>" + "n" * 500)[:64]  # text, trimmed
+    for bad in (None, 7, "id", ["id", 1], {"display": "no id"}, {"id": True}, {"id": 1.5}, {"id": ""}, {"id": None}):
+        assert stage_member(bad) is None, bad
