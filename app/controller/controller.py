@@ -42,6 +42,7 @@ from app.controller.room_book import RoomBook
 from app.janus import JanusError
 from app.room.backoff import Backoff
 from app.room.errors import RoomError
+from app.room.log_throttle import LogThrottle
 from app.room.protocol import (
     MAX_NAME_CHARS,
     WHISPER_BURST,
@@ -67,34 +68,6 @@ log = logging.getLogger(__name__)
 DROP_LOG_INTERVAL = 10.0  # after a dropped whisper is logged, further drops from that sender are counted this long
 
 
-class DropLog:
-    """One log line per sender per DROP_LOG_INTERVAL for dropped whispers; the rest are counted and summarised."""
-
-    MAX_SENDERS = 10_000
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic, interval: float = DROP_LOG_INTERVAL) -> None:
-        self._clock = clock
-        self.interval = interval
-        self._senders: dict[str, tuple[float, int]] = {}  # sender -> (logged at, drops not logged since)
-        self.lines = 0  # log lines written (tests check that floods stay quiet)
-
-    def drop(self, sender: str, reason: str) -> None:
-        now = self._clock()
-        logged_at, hidden = self._senders.get(sender, (float("-inf"), 0))
-        if now - logged_at < self.interval:
-            self._senders[sender] = (logged_at, hidden + 1)
-            return
-        if len(self._senders) >= self.MAX_SENDERS:
-            self._senders.clear()
-        self._senders[sender] = (now, 0)
-        self.lines += 1
-        more = f" (and {hidden} more dropped since the last report)" if hidden else ""
-        log.warning("dropped a whisper from %r: %s%s", sender[:80], reason[:200], more)
-
-    def forget(self, sender: str) -> None:
-        self._senders.pop(sender, None)
-
-
 class RoomController:
     """Watches room `room_id` on its servers and announces its state on channel N of every server."""
 
@@ -115,7 +88,7 @@ class RoomController:
         self._clock = clock
         self.book = RoomBook(room_id, self.username, title, clock=clock)
         self._limiter = RateLimiter(WHISPER_RATE, WHISPER_BURST, clock=clock)
-        self.drops = DropLog(clock)
+        self.drops = LogThrottle(log, DROP_LOG_INTERVAL, clock=clock)
         self.backoff_cap = backoff_cap
         self.links = [
             ControllerLink(url, room_id, secrets, self.username, stage=i == 0, on_event=self._on_channel_event,
@@ -257,12 +230,13 @@ class RoomController:
         if event.get("whisper") is not True or not isinstance(sender, str) or sender == self.username:
             return  # broadcasts are chat between listeners (or forgeries): they never reach the state
         if not self._limiter.allow(sender):
-            self.drops.drop(sender, "too many whispers (rate limit)")
+            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: too many whispers (rate limit)",
+                           sender[:80])
             return
         try:
             request = parse_whisper(event.get("text"))  # type: ignore[arg-type]  # parse checks the type itself
         except ProtocolViolation as exc:
-            self.drops.drop(sender, str(exc))
+            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: %s", sender[:80], str(exc)[:200])
             return
         if isinstance(request, HandRequest):
             name = clean_text(link.participants.get(sender, ""), MAX_NAME_CHARS) or sender
@@ -276,7 +250,7 @@ class RoomController:
 
     def _forget_participant(self, username: str) -> None:
         self._limiter.forget(username)
-        self.drops.forget(username)
+        self.drops.reset(username)
         if self.book.lower_hand(username):
             self._wake.set()
 

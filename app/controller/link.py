@@ -19,8 +19,11 @@ from app.janus import JanusError, JanusSession, PluginError, RequestTimeout
 from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.streaming import StreamingHandle
 from app.janus.textroom import TextRoomHandle
+from app.room.log_throttle import LogThrottle
 
 log = logging.getLogger(__name__)
+
+FAILURE_LOG_INTERVAL = 60.0
 
 # Announcements queued for a slow server beyond this are dropped, oldest first: its listeners see a sequence gap
 # and ask for a snapshot, which is cheaper than replaying a backlog.
@@ -39,21 +42,6 @@ class ControllerSecrets:
         return "ControllerSecrets(***)"
 
 
-class _Quiet:
-    """Log the first of a run of failures as a warning and the rest at debug, until a success."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self.failing = False
-
-    def fail(self, url: str, exc: Exception) -> None:
-        log.log(logging.DEBUG if self.failing else logging.WARNING, "%s: %s failed: %s", url, self.what, exc)
-        self.failing = True
-
-    def ok(self) -> None:
-        self.failing = False
-
-
 class ControllerLink:
     """Session, channel handle (setup + joined), streaming handle and, on the stage server, an AudioBridge handle."""
 
@@ -66,6 +54,8 @@ class ControllerLink:
         self.url = url
         self.room_id = room_id
         self._secrets = secrets
+        # a failing poll is worth one line when it starts and one a minute while it lasts, not four a second
+        self._failures = LogThrottle(log, FAILURE_LOG_INTERVAL)
         self.username = username
         self.display = display
         self.is_stage = stage
@@ -105,9 +95,9 @@ class ControllerLink:
             if self.is_stage:
                 self.stage = await AudioBridgeHandle.attach(self.session)
             # Measure before the first announcement, so it does not show an empty stage or an unknown count.
-            await self._poll_viewers(_Quiet(f"feed {self.room_id} info"))
+            await self._poll_viewers()
             if self.stage is not None:
-                await self._poll_stage(_Quiet(f"stage {self.room_id} listparticipants"))
+                await self._poll_stage()
         self._outbox.clear()
         self.connected = True
         log.info("controller joined channel %s on %s as %s", self.room_id, self.url, self.username)
@@ -169,7 +159,6 @@ class ControllerLink:
 
     # ------------------------------------------------------------------------------------------ loops
     async def _send_loop(self) -> None:
-        quiet = _Quiet("announcement")
         while True:
             await self._outbox_ready.wait()
             self._outbox_ready.clear()
@@ -178,18 +167,18 @@ class ControllerLink:
                 try:
                     await self.textroom.announcement(self.room_id, self._secrets.channel, text,
                                                      timeout=self.request_timeout)
-                    quiet.ok()
+                    self._failures.reset("announcement")
                 except (RequestTimeout, PluginError) as exc:
-                    quiet.fail(self.url, exc)
+                    self._failed("announcement", exc)
 
     async def _viewers_loop(self) -> None:
-        quiet = _Quiet(f"feed {self.room_id} info")
         while self.streaming is not None:
             await asyncio.sleep(self.viewers_poll_interval)
-            await self._poll_viewers(quiet)
+            await self._poll_viewers()
             self._on_viewers()
 
-    async def _poll_viewers(self, quiet: _Quiet) -> None:
+    async def _poll_viewers(self) -> None:
+        what = f"feed {self.room_id} info"
         if self.streaming is None:
             return
         try:
@@ -199,30 +188,33 @@ class ControllerLink:
             self.viewers = viewers if isinstance(viewers, int) and viewers >= 0 else None
             self.viewers_at = time.time()
             if self.viewers is None:
-                quiet.fail(self.url, JanusError("no viewer count in the reply (wrong feed secret?)"))
+                self._failed(what, JanusError("no viewer count in the reply (wrong feed secret?)"))
             else:
-                quiet.ok()
+                self._failures.reset(what)
         except (TimeoutError, RequestTimeout, PluginError) as exc:
             self.viewers = None
-            quiet.fail(self.url, exc)
+            self._failed(what, exc)
 
     async def _stage_loop(self) -> None:
-        quiet = _Quiet(f"stage {self.room_id} listparticipants")
         while self.stage is not None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.stage_poll_interval):
                     await self._poll_stage_now.wait()
             self._poll_stage_now.clear()
-            await self._poll_stage(quiet)
+            await self._poll_stage()
 
-    async def _poll_stage(self, quiet: _Quiet) -> None:
+    def _failed(self, what: str, exc: BaseException) -> None:
+        self._failures.log(logging.WARNING, what, "%s: %s failed: %s", self.url, what, exc or type(exc).__name__)
+
+    async def _poll_stage(self) -> None:
+        what = f"stage {self.room_id} listparticipants"
         if self.stage is None:
             return
         try:
             async with asyncio.timeout(self.request_timeout):
                 participants = await self.stage.list_participants(self.room_id)
         except (TimeoutError, RequestTimeout, PluginError) as exc:
-            quiet.fail(self.url, exc)
+            self._failed(what, exc)
             return
-        quiet.ok()
+        self._failures.reset(what)
         self._on_stage(participants)
