@@ -15,8 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QStandardPaths
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths
 
 import qasync  # isort: skip  (PySide6 first: qasync binds to the Qt already imported)
 
@@ -35,6 +34,30 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
     """Only items under tests/ui see this hook (conftest hooks are per directory)."""
     return {"qasync": _qasync_loop}
+
+
+_process_events = QCoreApplication.processEvents
+
+
+def _process_events_outside_tasks(*args: object) -> None:
+    """A nested processEvents() inside a running asyncio task re-enters the qasync loop: a task's wake-up runs
+    inside another task's step, asyncio refuses it ("Cannot enter into task"), the wake-up is lost and the test
+    hangs in QEventLoop::exec with nothing scheduled (the CI hang of December 2026; tests/ui/test_reentry.py).
+    Fail at once instead; in async code `await asyncio.sleep(0)` lets the loop process events."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no running loop: a synchronous test may process events
+        task = None
+    if task is not None:
+        raise RuntimeError("processEvents() inside an asyncio task loses wake-ups; await asyncio.sleep(0) instead")
+    _process_events(*args)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_nested_event_processing_in_tasks() -> Iterator[None]:
+    QCoreApplication.processEvents = staticmethod(_process_events_outside_tasks)  # type: ignore[method-assign,assignment]
+    yield
+    QCoreApplication.processEvents = _process_events  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -81,4 +104,4 @@ async def make_window(settings: AppSettings, qm_dir: Path) -> AsyncIterator[Wind
         await asyncio.wait_for(window.shutdown(), 15)
         window.deleteLater()
     translations.apply("en")  # the language is process-wide: do not leak it into the next test
-    QApplication.processEvents()
+    await asyncio.sleep(0)  # back to the loop once, which runs the deleteLater()s (never a nested processEvents)
