@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--baseline", type=float, default=3.0, help="seconds with no deltas first (harness cost)")
+    parser.add_argument("--baseline", type=float, default=5.0, help="seconds with no load first (harness cost)")
     parser.add_argument("--driver", choices=("asyncio", "qtimer"), default="asyncio",
                         help="apply batches from an asyncio task (like the channel) or from a QTimer")
     parser.add_argument("--hidden", action="store_true", help="never show the window (a minimised app)")
