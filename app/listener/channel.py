@@ -5,11 +5,12 @@ them); broadcast `message`s are chat or forgeries and whispers to listeners carr
 A delta that does not follow our sequence (or arrives before any snapshot) makes us whisper `sync`.
 
 Fallback: when no announcement arrived for `silence_timeout` (15 s; counted from open() too), the controller is
-taken for gone and the channel polls the stage's `listparticipants` (no secret needed) every
-`fallback_interval` ± `fallback_jitter` (so listeners do not poll in step); the model shows that stage with the
-listener count unknown. The next announcement switches back. The hand intent lives in the model
-(`model.hand_raised`): it is whispered after every (re)open and whenever an announcement shows the controller's
-queue disagreeing with it (a restarted controller starts with an empty queue).
+taken for gone: the model switches to fallback at once (the last known stage, nobody talking, the listener count
+unknown) and the channel polls the stage's `listparticipants` (no secret needed), paced by app.listener.fallback so that
+the whole audience of a server polls it a bounded number of times a second; the pace follows the channel's own head
+count (`audience`: the join reply, then Janus's join/leave events). The next announcement switches back.
+The hand intent lives in the model (`model.hand_raised`): it is whispered after every (re)open and whenever an
+announcement shows the controller's queue disagreeing with it (a restarted controller starts with an empty queue).
 
 The channel has its own Janus session: its death (`lost`) does not take the feed down, and vice versa.
 """
@@ -19,21 +20,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
+from app.listener.fallback import FallbackPolicy
 from app.listener.state import RoomStateModel, StateSource
 from app.room.errors import RoomError, RoomNotFound, ServerUnreachable
 from app.room.protocol import (
     CONTROLLER_SILENCE,
-    FALLBACK_POLL_INTERVAL,
-    FALLBACK_POLL_JITTER,
     MAX_NAME_CHARS,
     HandRequest,
     ProtocolViolation,
@@ -64,8 +64,7 @@ class RoomChannel:
     def __init__(self, server: str, room_id: int, model: RoomStateModel, *, username: str | None = None,
                  display: str = "", ice_servers: list[str] | None = None,
                  clock: Callable[[], float] = time.monotonic, silence_timeout: float = CONTROLLER_SILENCE,
-                 fallback_interval: float = FALLBACK_POLL_INTERVAL, fallback_jitter: float = FALLBACK_POLL_JITTER,
-                 rand: Callable[[float, float], float] = random.uniform) -> None:
+                 fallback: FallbackPolicy | None = None) -> None:
         self.server = server
         self.room_id = room_id
         self.model = model
@@ -75,15 +74,14 @@ class RoomChannel:
         self.ice_servers = ice_servers
         self._clock = clock
         self.silence_timeout = silence_timeout
-        self.fallback_interval = fallback_interval
-        self.fallback_jitter = fallback_jitter
-        self._rand = rand
+        self.fallback = fallback or FallbackPolicy()
         self.session: JanusSession | None = None
         self.textroom: TextRoomHandle | None = None
         self._stage: AudioBridgeHandle | None = None
         self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.controller: str | None = None  # the name in the latest authentic announcement
         self.fallback_polls = 0
+        self.audience: int | None = None  # head count of channel N on this server: who would poll its stage
         self._heard_at = 0.0  # clock() of the last announcement (or of open())
         self._sync_at = float("-inf")
         self._hand_at = float("-inf")
@@ -133,11 +131,12 @@ class RoomChannel:
         await textroom.setup(timeout=timeout)
         textroom.add_listener(self.handle_event)
         try:
-            await textroom.join(self.room_id, self.username, self.display)
+            others = await textroom.join(self.room_id, self.username, self.display)
         except JanusError as exc:
             if getattr(exc, "code", None) == NO_SUCH_ROOM:
                 raise RoomNotFound(self.room_id, self.server) from None
             raise
+        self.audience = len(others) + 1
 
     async def close(self) -> None:
         """Leave the channel and drop the session; idempotent."""
@@ -217,6 +216,8 @@ class RoomChannel:
             self._lose(f"channel {self.room_id} was destroyed")
         elif kind == "kicked" and event.get("username") == self.username:
             self._lose("removed from the channel")
+        elif kind in ("join", "leave", "kicked") and self.audience is not None:  # Janus tells everyone
+            self.audience = max(1, self.audience + (1 if kind == "join" else -1))
 
     def _on_announcement(self, text: Any) -> None:
         try:
@@ -262,18 +263,28 @@ class RoomChannel:
         return self.model.state.source == StateSource.FALLBACK
 
     async def _watch(self) -> None:
-        """Fall back to polling the stage while the controller is silent."""
+        """While the controller is silent: fallback at once, then stage polls paced by the fallback policy."""
+        polling = False
+        room_count: int | None = None  # the controller's last count, for a policy that has no head count
         while True:
             silent_for = self._clock() - self._heard_at
             if silent_for < self.silence_timeout:
+                polling = False
                 await asyncio.sleep(self.silence_timeout - silent_for)
+                continue
+            if not polling:  # the controller just went quiet, for everyone at once: no request now
+                polling = True
+                state = self.model.state
+                room_count = state.listeners.count if state.listeners is not None else None
+                if state.source != StateSource.FALLBACK:
+                    self.model.apply_fallback(tuple(replace(m, talking=False) for m in state.members), self._clock())
+                await asyncio.sleep(self.fallback.first_delay(self.fallback.audience(self.audience, room_count)))
                 continue
             members = await self._poll_stage()
             if members is not None and self._clock() - self._heard_at >= self.silence_timeout:
                 self.fallback_polls += 1
                 self.model.apply_fallback(members, self._clock())
-            jitter = self._rand(-self.fallback_jitter, self.fallback_jitter) if self.fallback_jitter else 0.0
-            await asyncio.sleep(max(0.05, self.fallback_interval + jitter))
+            await asyncio.sleep(self.fallback.next_delay(self.fallback.audience(self.audience, room_count)))
 
     async def _poll_stage(self) -> tuple[StageMember, ...] | None:
         try:

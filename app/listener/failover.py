@@ -17,6 +17,8 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
+from app.room.backoff import exponential_bound
+
 
 class ServerRotation:
     def __init__(self, servers: Sequence[str], *, base: float = 0.5, cap: float = 30.0, first_max: float = 1.0,
@@ -46,7 +48,7 @@ class ServerRotation:
 
     def upper_bound(self, failures: int) -> float:
         """The longest wait after a server's `failures`-th consecutive failure (≥ 1)."""
-        return min(self.cap, self.base * 2 ** min(failures, 62))
+        return exponential_bound(failures, self.base, self.cap)
 
     def next(self) -> tuple[str, float]:
         """The server to try next and the clock time to try it at (may be in the past: try now)."""

@@ -1,13 +1,18 @@
 """Reconnect timing: jittered so that half a million listeners do not hit a recovering server at once.
 
 First retry after random(0, first_max) s, then AWS "full jitter": random(0, min(cap, base * 2**n)). Never gives
-up by itself; `reset()` after a success. One `Backoff` per server, so failover can prefer servers that are due.
+up by itself; `reset()` after a success. `exponential_bound` is the one formula: app.listener.failover uses it too.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+
+
+def exponential_bound(attempt: int, base: float, cap: float) -> float:
+    """min(cap, base·2^attempt): the longest full-jitter wait after `attempt` failures (2^62 keeps it finite)."""
+    return min(cap, base * 2 ** min(attempt, 62))
 
 
 class Backoff:
@@ -26,7 +31,7 @@ class Backoff:
         n = self.attempts if attempt is None else attempt
         if n == 0:
             return self.first_max
-        return min(self.cap, self.base * 2 ** min(n, 62))
+        return exponential_bound(n, self.base, self.cap)
 
     def next_delay(self) -> float:
         delay = self._rand() * self.upper_bound()

@@ -29,8 +29,8 @@ DELTA_MIN_INTERVAL: Final = 0.5  # a controller coalesces changes into at most o
 SNAPSHOT_MAX_INTERVAL: Final = 10.0  # ...and sends a full snapshot at least this often
 SYNC_COALESCE: Final = 0.25  # snapshots on request are at least this far apart (one answers every asker)
 CONTROLLER_SILENCE: Final = 15.0  # no announcement for this long: the controller is gone, fall back
-FALLBACK_POLL_INTERVAL: Final = 5.0  # fallback: poll the stage's listparticipants this often...
-FALLBACK_POLL_JITTER: Final = 1.0  # ...plus or minus a uniform random jitter, so listeners do not poll in step
+FALLBACK_POLL_INTERVAL: Final = 5.0  # fallback: poll the stage's listparticipants at most every 5 s...
+FALLBACK_POLL_RATE: Final = 50.0  # ...and less often in big rooms: ≤ 50 polls/s from all listeners of a server (§7)
 WHISPER_RATE: Final = 0.5  # hand/sync whispers per second per sender (5 per 10 s)...
 WHISPER_BURST: Final = 5  # ...with a burst of 5
 

@@ -1,19 +1,21 @@
 """The listener's room channel without Janus: what it trusts, when it syncs, hands, and fallback timing.
 
-The Janus part (`_connect`, `_list_stage`) is replaced; intervals are shrunk (15 s → 0.3 s, 5 s → 0.2 s).
+The Janus part (`_connect`, `_list_stage`) is replaced; the silence is shrunk (15 s → 0.3 s) and the fallback's pace
+comes from a recording policy (the policy's own numbers are tested in test_fallback_policy.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
 from app.listener.channel import RoomChannel
-from app.listener.state import RoomStateModel, StateSource
+from app.listener.fallback import FallbackPolicy
+from app.listener.state import RoomState, RoomStateModel, StateSource
 from app.room.protocol import (
     Delta,
     Hand,
@@ -46,21 +48,36 @@ class FakeTextRoom:
         pass
 
 
+@dataclass(frozen=True)
+class RecordingPolicy(FallbackPolicy):
+    """Writes each pacing decision (and the audience it was made for) into a shared log; short fixed delays."""
+
+    log: list[Any] = field(default_factory=list)
+
+    def first_delay(self, audience: int) -> float:
+        self.log.append(("first", audience))
+        return 0.02
+
+    def next_delay(self, audience: int) -> float:
+        self.log.append(("next", audience))
+        return 0.03
+
+
 class FakeChannel(RoomChannel):
     def __init__(self, model: RoomStateModel, **kwargs: Any) -> None:
         kwargs.setdefault("silence_timeout", 0.3)
-        kwargs.setdefault("fallback_interval", 0.2)
-        kwargs.setdefault("fallback_jitter", 0.05)
+        kwargs.setdefault("fallback", RecordingPolicy())
         super().__init__("ws://fake/janus", ROOM, model, username="l-me", **kwargs)
         self.stage: list[dict[str, Any]] = [{"id": 11, "display": "Ana", "muted": False, "talking": True}]
-        self.poll_times: list[float] = []
+        self.log: list[Any] = getattr(self.fallback, "log", [])  # polls, pacing and state changes, in order
         self.fake = FakeTextRoom()
 
     async def _connect(self, timeout: float) -> None:
         self.textroom = self.fake  # type: ignore[assignment]
+        self.audience = 5  # the join reply listed 4 others
 
     async def _list_stage(self) -> list[dict[str, Any]]:
-        self.poll_times.append(time.monotonic())
+        self.log.append("poll")
         return self.stage
 
 
@@ -145,30 +162,57 @@ async def test_a_restarted_controller_gets_the_hand_again(channel: FakeChannel) 
     assert channel.fake.whispers[-1] == ("ctl-2", HandRequest(True))
 
 
-async def test_fallback_after_silence_and_back_on_announcements() -> None:
-    ch = FakeChannel(RoomStateModel(), rand=lambda low, high: high)  # jitter always +0.05 s
-    t0 = time.monotonic()
+async def until(predicate: Any) -> None:
+    async with asyncio.timeout(3.0):
+        while not predicate():  # noqa: ASYNC110 - the channel's silence runs on the real clock
+            await asyncio.sleep(0.01)
+
+
+def sources(log: list[Any]) -> list[Any]:
+    """The log with each state written as its source."""
+    return [x.source if isinstance(x, RoomState) else x for x in log]
+
+
+async def test_fallback_switches_at_once_polls_at_the_policy_pace_and_ends_on_announcements() -> None:
+    ch = FakeChannel(RoomStateModel())
+    ch.model.subscribe(lambda state, change: ch.log.append(state))
     await ch.open()
     try:
-        while ch.model.state.source != StateSource.FALLBACK:
-            assert time.monotonic() - t0 < 1.0, "no fallback"
-            await asyncio.sleep(0.01)
-        fell_back = time.monotonic() - t0
-        assert 0.3 <= fell_back < 0.45
-        assert ch.model.state.listeners is None and ch.model.state.members[0].name == "Ana"
-        assert ch.model.state.members[0].role == Role.SPEAKER and ch.model.state.members[0].talking
-        await asyncio.sleep(0.8)
-        gaps = [b - a for a, b in zip(ch.poll_times, ch.poll_times[1:], strict=False)]
-        assert gaps and all(0.24 <= g < 0.35 for g in gaps), gaps  # 0.2 s + 0.05 s jitter
-        ch.handle_event(announcement(snapshot(3)))
-        assert ch.model.state.source == StateSource.CONTROLLER
-        polls = len(ch.poll_times)
-        await asyncio.sleep(0.2)  # announcements keep coming: no polling
+        ch.handle_event(announcement(snapshot(3)))  # HOST talks; 25 listeners in the room
+        await until(lambda: ch.log.count("poll") >= 3)
+        # The switch comes first, with no request: the last known stage, nobody talking, the count unknown.
+        assert sources(ch.log[:4]) == [StateSource.CONTROLLER, StateSource.FALLBACK, ("first", 5), "poll"]
+        switched = ch.log[1]
+        assert switched.members == (replace(HOST, talking=False),) and switched.listeners is None
+        # The poll's stage replaces it; each poll is followed by a paced wait, sized by the channel's head count
+        # (5), not by the room's last count (25).
+        assert sources(ch.log[4:10]) == [StateSource.FALLBACK, ("next", 5), "poll", ("next", 5), "poll", ("next", 5)]
+        polled = ch.model.state
+        assert polled.source == StateSource.FALLBACK and polled.listeners is None and polled.hands == ()
+        assert polled.members == (StageMember("11", "Ana", Role.SPEAKER, False, True),)  # from the poll
+        for event in ("join", "join", "leave", "kicked", "join"):  # other listeners come and go: 5 + 3 - 2
+            ch.handle_event({"textroom": event, "room": ROOM, "username": "l-other"})
+        assert ch.audience == 6
+        await until(lambda: ("next", 6) in ch.log)
         ch.handle_event(announcement(snapshot(4)))
-        await asyncio.sleep(0.2)
-        assert len(ch.poll_times) <= polls + 1  # at most a poll already under way
         assert ch.model.state.source == StateSource.CONTROLLER
-        await asyncio.sleep(0.4)  # silent again
-        assert ch.model.state.source == StateSource.FALLBACK
+        back = len(ch.log)
+        await until(lambda: ("first", 6) in ch.log[back:])  # silent again: a new fallback, spread again
+        since = sources(ch.log[back:ch.log.index(("first", 6), back)])
+        assert since.count("poll") <= 1  # at most a poll already under way when the controller spoke
+        assert since[-1] == StateSource.FALLBACK
+    finally:
+        await ch.close()
+
+
+async def test_fallback_before_any_controller_starts_from_an_empty_stage() -> None:
+    ch = FakeChannel(RoomStateModel())
+    ch.model.subscribe(lambda state, change: ch.log.append(state))
+    await ch.open()
+    try:
+        await until(lambda: len([x for x in ch.log if isinstance(x, RoomState)]) == 2)
+        first, polled = (x for x in ch.log if isinstance(x, RoomState))
+        assert (first.source, first.members, first.listeners) == (StateSource.FALLBACK, (), None)
+        assert [m.name for m in polled.members] == ["Ana"]
     finally:
         await ch.close()

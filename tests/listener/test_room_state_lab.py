@@ -22,6 +22,7 @@ from app.listener.feed import FeedConnection
 from app.listener.state import RoomState, RoomStateModel, StateChange, StateSource
 from app.local.speaker import StageSpeaker
 from app.media.cushion import CushionPlayout
+from app.room.protocol import Role
 from tests.support import janus_faults
 from tests.support.tracks import GatedToneTrack
 
@@ -263,10 +264,20 @@ async def test_fallback_when_the_controller_dies_and_back_when_it_returns(room: 
     await room.stop_controller()
     switched = await wait_until(lambda: all(x.state.source == StateSource.FALLBACK for x in crowd), 15.5,
                                 lambda: f"sources {[x.state.source for x in crowd]}")
+    for x in crowd:  # at once, with no request: the last known stage, the count and the hands unknown
+        first = next(state for state, _ in x.changes if state.source == StateSource.FALLBACK)
+        assert first.listeners is None and first.hands == ()
+        assert [(m.name, m.role, m.talking) for m in first.members] == [("Speaker 0", Role.HOST, False)]
+    # Janus told each channel of every join and leave: the head count that paces the polls is the two of them.
+    await wait_until(lambda: all(x.channel.audience == len(crowd) for x in crowd), 2.0,
+                     lambda: f"head counts {[x.channel.audience for x in crowd]}")
+    policy = crowd[0].channel.fallback
+    first_poll = policy.interval(policy.audience(len(crowd)))  # the first poll comes within one interval
+    polled = await wait_until(lambda: all(x.channel.fallback_polls >= 1 for x in crowd), first_poll + 1.0,
+                              lambda: f"polls {[x.channel.fallback_polls for x in crowd]}")
     for x in crowd:
-        assert x.state.listeners is None  # unknown, not stale
-        assert [m.name for m in x.state.members] == ["Speaker 0"]  # from the stage poll
-        assert x.state.hands == ()
+        assert [(m.name, m.role) for m in x.state.members] == [("Speaker 0", Role.SPEAKER)]  # from the stage poll
+        assert x.state.source == StateSource.FALLBACK and x.state.listeners is None
     t1 = time.monotonic()
     controller = await room.start_controller()
     assert controller.username != old_name
@@ -277,8 +288,8 @@ async def test_fallback_when_the_controller_dies_and_back_when_it_returns(room: 
         [(x.state.controller, x.state.listeners, x.state.members) for x in crowd]
     # The raised hand is the listener's intent: it reaches the new controller on its own.
     await wait_until(lambda: all(x.state.hands_total == 1 for x in crowd), 7.0, lambda: "hand lost")
-    print(f"\nfallback {switched:.2f} s after the controller stopped (t0+{t1 - t0:.1f}); "
-          f"controller state back {back:.2f} s after restart")
+    print(f"\nfallback {switched:.2f} s after the controller stopped, stage polled {polled:.2f} s later "
+          f"(t0+{t1 - t0:.1f}); controller state back {back:.2f} s after restart")
 
 
 async def test_the_controller_keeps_announcing_on_the_servers_it_has(lab: Any, make_lab_room: Any) -> None:

@@ -67,8 +67,8 @@ def test_first_snapshot_sets_everything_and_says_so() -> None:
     s = m.state
     assert (s.title, s.members, s.listeners, s.hands, s.hands_total) == ("Launch", (ANA, BO, CY), COUNT, (HAND,), 4)
     assert (s.seq, s.controller, s.source, s.ended, s.updated_at) == (10, "ctl-a", StateSource.CONTROLLER, False, 7.5)
-    assert rec.changes == [StateChange(members=True, talking=True, listeners=True, hands=True, title=True,
-                                       source=True, ended=False)]
+    assert rec.changes == [StateChange.MEMBERS | StateChange.TALKING | StateChange.LISTENERS | StateChange.HANDS
+                           | StateChange.TITLE | StateChange.SOURCE]
     assert rec.calls[0][0] is s
 
 
@@ -127,14 +127,14 @@ def test_old_snapshot_from_same_controller_is_ignored(model: RoomStateModel) -> 
     model.apply_snapshot(snap(seq=10, title="Same seq"), 6.0)
     assert model.state.title == "Launch" and model.state.updated_at == 5.0 and rec.calls == []
     model.apply_snapshot(snap(seq=11, title="Newer"), 6.0)
-    assert model.state.title == "Newer" and rec.changes == [StateChange(title=True)]
+    assert model.state.title == "Newer" and rec.changes == [StateChange.TITLE]
 
 
 def test_new_controller_is_accepted_with_a_restarted_seq(model: RoomStateModel) -> None:
     rec = Recorder(model)
     model.apply_snapshot(snap(seq=0, controller="ctl-b"), 6.0)
     assert (model.state.controller, model.state.seq) == ("ctl-b", 0)
-    assert rec.changes == [StateChange(source=True)]
+    assert rec.changes == [StateChange.SOURCE]
     assert not model.apply_delta(delta(11, controller="ctl-a"), 6.5)  # the old one is no longer followed
     assert model.apply_delta(delta(1, controller="ctl-b", title="B"), 7.0)
 
@@ -172,7 +172,8 @@ def test_fallback_shows_the_stage_with_listeners_unknown(model: RoomStateModel) 
     s = model.state
     assert (s.source, s.members, s.listeners, s.hands, s.hands_total) == (StateSource.FALLBACK, polled, None, (), 0)
     assert (s.controller, s.seq, s.title, s.updated_at) == (None, None, "Launch", 20.0)
-    assert rec.changes == [StateChange(members=True, talking=True, listeners=True, hands=True, source=True)]
+    assert rec.changes == [StateChange.MEMBERS | StateChange.TALKING | StateChange.LISTENERS | StateChange.HANDS
+                           | StateChange.SOURCE]
     model.apply_fallback(polled, 25.0)  # the next poll, nothing new
     assert len(rec.calls) == 1 and model.state.updated_at == 25.0
     assert not model.apply_delta(delta(12), 26.0)
@@ -191,9 +192,9 @@ def test_hand_intent_notifies_once_per_change() -> None:
     rec = Recorder(m)
     m.set_hand_raised(True)
     m.set_hand_raised(True)
-    assert m.hand_raised and rec.changes == [StateChange(hands=True)]
+    assert m.hand_raised and rec.changes == [StateChange.HANDS]
     m.set_hand_raised(False)
-    assert not m.hand_raised and rec.changes == [StateChange(hands=True)] * 2
+    assert not m.hand_raised and rec.changes == [StateChange.HANDS] * 2
 
 
 def test_hand_intent_survives_reset_fallback_and_snapshots(model: RoomStateModel) -> None:
@@ -217,28 +218,28 @@ def test_own_hand_in_queue(model: RoomStateModel) -> None:
 # --- exact change flags --------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("d", "expected"), [
-    (dict(upsert=(dataclasses.replace(ANA, talking=True),)), StateChange(talking=True)),
+    (dict(upsert=(dataclasses.replace(ANA, talking=True),)), StateChange.TALKING),
     (dict(upsert=(dataclasses.replace(BO, talking=False), dataclasses.replace(CY, talking=True))),
-     StateChange(talking=True)),
-    (dict(upsert=(dataclasses.replace(ANA, muted=True),)), StateChange(members=True)),
-    (dict(upsert=(dataclasses.replace(CY, name="Cyrus"),)), StateChange(members=True)),
-    (dict(upsert=(dataclasses.replace(CY, role=Role.CO_HOST),)), StateChange(members=True)),
-    (dict(upsert=(dataclasses.replace(ANA, muted=True, talking=True),)), StateChange(members=True, talking=True)),
-    (dict(upsert=(StageMember("4", "Di", Role.SPEAKER, False, False),)), StateChange(members=True)),
-    (dict(upsert=(StageMember("4", "Di", Role.SPEAKER, False, True),)), StateChange(members=True, talking=True)),
-    (dict(remove=("3",)), StateChange(members=True)),
-    (dict(remove=("2",)), StateChange(members=True, talking=True)),
+     StateChange.TALKING),
+    (dict(upsert=(dataclasses.replace(ANA, muted=True),)), StateChange.MEMBERS),
+    (dict(upsert=(dataclasses.replace(CY, name="Cyrus"),)), StateChange.MEMBERS),
+    (dict(upsert=(dataclasses.replace(CY, role=Role.CO_HOST),)), StateChange.MEMBERS),
+    (dict(upsert=(dataclasses.replace(ANA, muted=True, talking=True),)), StateChange.MEMBERS | StateChange.TALKING),
+    (dict(upsert=(StageMember("4", "Di", Role.SPEAKER, False, False),)), StateChange.MEMBERS),
+    (dict(upsert=(StageMember("4", "Di", Role.SPEAKER, False, True),)), StateChange.MEMBERS | StateChange.TALKING),
+    (dict(remove=("3",)), StateChange.MEMBERS),
+    (dict(remove=("2",)), StateChange.MEMBERS | StateChange.TALKING),
     (dict(remove=("404",)), None),
     (dict(upsert=(ANA,)), None),
-    (dict(listeners=ListenerCount(26, 1000.0)), StateChange(listeners=True)),
-    (dict(listeners=ListenerCount(25, 1002.0)), StateChange(listeners=True)),
-    (dict(listeners=None), StateChange(listeners=True)),
+    (dict(listeners=ListenerCount(26, 1000.0)), StateChange.LISTENERS),
+    (dict(listeners=ListenerCount(25, 1002.0)), StateChange.LISTENERS),
+    (dict(listeners=None), StateChange.LISTENERS),
     (dict(listeners=COUNT), None),
-    (dict(hands=(HAND,), hands_total=1), StateChange(hands=True)),
-    (dict(hands=(), hands_total=7), StateChange(hands=True)),
-    (dict(title="Other"), StateChange(title=True)),
+    (dict(hands=(HAND,), hands_total=1), StateChange.HANDS),
+    (dict(hands=(), hands_total=7), StateChange.HANDS),
+    (dict(title="Other"), StateChange.TITLE),
     (dict(title="Launch"), None),
-    (dict(ended=True), StateChange(ended=True)),
+    (dict(ended=True), StateChange.ENDED),
 ])
 def test_delta_change_flags_are_exact(model: RoomStateModel, d: dict[str, Any],
                                       expected: StateChange | None) -> None:
@@ -251,9 +252,9 @@ def test_delta_change_flags_are_exact(model: RoomStateModel, d: dict[str, Any],
 def test_snapshot_reorder_is_a_members_change_but_not_talking(model: RoomStateModel) -> None:
     rec = Recorder(model)
     model.apply_snapshot(snap(seq=11, members=(CY, BO, ANA)), 6.0)
-    assert rec.changes == [StateChange(members=True)]
+    assert rec.changes == [StateChange.MEMBERS]
     model.apply_snapshot(snap(seq=12, members=(CY, dataclasses.replace(BO, talking=False), ANA)), 6.0)
-    assert rec.changes[-1] == StateChange(talking=True)
+    assert rec.changes[-1] == StateChange.TALKING
 
 
 # --- subscribers ---------------------------------------------------------------------------------------------------
@@ -320,7 +321,8 @@ def test_random_deltas_match_a_naive_model_and_old_states_stay_valid() -> None:
                                                                          for m in before]
         talks = {m.id for m in reference if m.talking} != {m.id for m in before if m.talking}
         if looks or talks:
-            assert rec.calls[-1][1] == StateChange(members=looks, talking=talks)
+            assert rec.calls[-1][1] == (StateChange.MEMBERS if looks else StateChange(0)) | (
+                StateChange.TALKING if talks else StateChange(0))
         else:
             assert len(rec.calls) == n_calls
         history.append((model.state, list(reference)))
