@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
@@ -92,6 +93,7 @@ class RoomChannel:
         self._watch_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
+        self._closer = CloseOnce(self._disconnect, f"close room channel {server}")
 
     # ------------------------------------------------------------------------------------------ lifecycle
     async def open(self, timeout: float = 5.0) -> None:
@@ -114,6 +116,9 @@ class RoomChannel:
         except BaseException:
             await self._disconnect()
             raise
+        if self._closed:  # closed while this was opening: what it just built is ours to drop
+            await self._disconnect()
+            raise RoomError("the room channel is closed")
         self.model.reset_sequence()
         self._heard_at = self._clock()
         self._sync_at = self._hand_at = float("-inf")
@@ -140,11 +145,9 @@ class RoomChannel:
             raise
 
     async def close(self) -> None:
-        """Leave the channel and drop the session; idempotent."""
-        if self._closed:
-            return
+        """Leave the channel and drop the session; idempotent, every call waits for the one teardown."""
         self._closed = True
-        await self._disconnect()
+        await self._closer()
 
     async def _disconnect(self) -> None:
         if self._watch_task is not None:
@@ -203,6 +206,9 @@ class RoomChannel:
             log.info("room channel on %s: the controller %r is not in the channel", self.server, controller)
 
     def _spawn(self, coro: Any) -> None:
+        if self._closed:  # an event that arrived while closing: no new task once the teardown began
+            coro.close()
+            return
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
