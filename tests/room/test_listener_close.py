@@ -12,9 +12,13 @@ import pytest
 from app.links import RoomLink
 from app.media.playout import PlayoutBuffer
 from app.room.errors import RoomError, ServerUnreachable
+from app.room.listen import ListenSession
 from app.room.listener import RoomListener
+from app.room.protocol import Snapshot
 from app.room.status import RoomStatus
 from tests.room.test_listener_supervisor import A, B, FakeFeed, Script, until
+from tests.room.test_presence import FakeChannel as FakeRoomChannel
+from tests.room.test_presence import SlowChannel
 
 
 class SlowFeed(FakeFeed):
@@ -269,3 +273,41 @@ async def test_join_after_close_is_refused() -> None:
     with pytest.raises(RoomError):
         await listener.join()
     assert script.attempts == []
+
+
+# ---------------------------------------------------------------------------------------------- ListenSession
+def listen_session(script: Script) -> ListenSession:
+    """A ListenSession on the system clock whose feed attempts and channels are fakes."""
+    session = ListenSession(RoomLink(7, (A,)), use_device=False)
+    session.listener._open = script.open  # type: ignore[method-assign,assignment]
+    assert session.channel is not None
+    session.channel._factory = SlowChannel  # type: ignore[assignment]
+    return session
+
+
+async def test_session_close_while_starting() -> None:
+    script = GatedScript({A: ["ok"]}, free=0)
+    session = listen_session(script)
+    start = asyncio.create_task(session.start())
+    await script.in_flight.wait()
+    await session.close()
+    with pytest.raises(RoomError):
+        await start
+    assert session.output is None and script.cancelled == [A]
+    assert our_tasks() == set()
+
+
+async def test_session_room_ended_by_the_controller_releases_feed_and_channel() -> None:
+    FakeRoomChannel.made = []
+    script = GatedScript({A: ["ok"]})
+    session = listen_session(script)
+    await session.start()
+    await until(lambda: session.channel is not None and session.channel.channel is not None)
+    ended = Snapshot(seq=1, room=7, controller="ctl-1", title="T", ended=True, members=(), listeners=None,
+                     hands=(), hands_total=0)
+    session.state.apply_snapshot(ended, 0.0)  # what the channel does with the controller's announcement
+    assert session.status.current.status == RoomStatus.ENDED
+    await until(lambda: all(f.closed for f in script.feeds) and all(c.closed for c in FakeRoomChannel.made))
+    assert FakeRoomChannel.made
+    await session.close()
+    assert_released(session.listener, script)
