@@ -158,7 +158,9 @@ class ListenSession:
         self.output = output
 
     async def set_device(self, device: int | None) -> None:
-        """Switch the output device while playing."""
+        """Switch the output device while playing (no-op once closed: a late switch must not reopen one)."""
+        if self._closed:
+            return
         self.device = device
         self.use_device = True
         old, self.output = self.output, None
@@ -166,6 +168,8 @@ class ListenSession:
             await old.close()
         self.output_error = None
         await self._open_output()
+        if self._closed:  # closed while switching: the teardown may have missed the new output
+            await self._close_output()
 
     async def _close_output(self) -> None:
         output, self.output = self.output, None

@@ -311,3 +311,16 @@ async def test_session_room_ended_by_the_controller_releases_feed_and_channel() 
     assert FakeRoomChannel.made
     await session.close()
     assert_released(session.listener, script)
+
+
+async def test_session_device_switch_during_or_after_close_leaves_no_output() -> None:
+    script = GatedScript({A: ["ok"]})
+    session = listen_session(script)
+    session.fall_back_to_clock = True
+    await session.start()
+    switching = asyncio.create_task(session.set_device(None))  # no device here: falls back to the clock output
+    await session.close()
+    await switching
+    await session.set_device(None)  # a late switch from the window, after the leave
+    assert session.output is None
+    assert_released(session.listener, script)
