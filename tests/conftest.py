@@ -85,7 +85,7 @@ async def make_lab_room(lab: object) -> AsyncIterator[Callable[..., Awaitable[ob
         `room.stop_controller()` / `room.start_controller()`)."""
         config = LocalRoomConfig(room_id=room_id, title=title, ws_ip=netlab.SERVER_IP, ws_port=ws_port,
                                  forward_port=0, ice_enforce_list=netlab.SERVER_IF,
-                                 stage_forward=not external_feed)
+                                 stage_forward=not external_feed, admin_port=ws_port - 1000)
         prefix = ["ip", "netns", "exec", netlab.SERVER_NS]
         room = LocalRoom(config, prefix=prefix, speaker=None if external_feed else speaker, controller=controller)
         rooms.append(room)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.aio import CloseOnce
 from app.janus.errors import (
     NO_SUCH_SESSION,
     JanusApiError,
@@ -66,6 +67,7 @@ class JanusSession:
         self._keepalive_task: asyncio.Task[None] | None = None
         self._closing = False
         self._close_task: asyncio.Task[None] | None = None
+        self._closer = CloseOnce(self._teardown, f"close janus session {self.url}")
         self._loss_callbacks: list[Callable[[JanusError], None]] = []
         self.lost: asyncio.Future[JanusError] = asyncio.get_running_loop().create_future()
         self.rtt: float | None = None  # seconds, round trip of the latest create/keepalive (connection details)
@@ -116,19 +118,25 @@ class JanusSession:
         return self.lost.done()
 
     async def close(self) -> None:
-        """Destroy the session (best effort, short) and close the socket. Idempotent."""
-        if self._closing:
-            return
+        """Destroy the session (best effort, short) and close the socket. Idempotent: every call waits for the
+        one teardown, and a cancelled caller does not cut it short (an open socket keeps the session on Janus)."""
         self._closing = True
-        if self._keepalive_task is not None and self._keepalive_task is not asyncio.current_task():
-            self._keepalive_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keepalive_task
-        if self.session_id is not None and not self.lost.done() and not self.transport.closed:
-            with contextlib.suppress(JanusError):
-                await self._send({"janus": "destroy"}, timeout=1.0)
-        self._fail_all(TransportClosed(f"session on {self.url} closed"), notify=False)
-        await self.transport.close()
+        await self._closer()
+
+    async def _teardown(self) -> None:
+        try:
+            if self._keepalive_task is not None:
+                self._keepalive_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._keepalive_task
+            if self.session_id is not None and not self.lost.done() and not self.transport.closed:
+                with contextlib.suppress(JanusError):
+                    await self._send({"janus": "destroy"}, timeout=1.0)
+        finally:
+            self._fail_all(TransportClosed(f"session on {self.url} closed"), notify=False)
+            await self.transport.close()
+            if self._close_task is not None:  # the socket close _lose started
+                await asyncio.wait([self._close_task])
 
     # ----------------------------------------------------------------- requests
     async def request(self, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
@@ -90,6 +91,7 @@ class RoomChannel:
         self._watch_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
+        self._closer = CloseOnce(self._disconnect, f"close room channel {server}")
 
     # ------------------------------------------------------------------------------------------ lifecycle
     async def open(self, timeout: float = 5.0) -> None:
@@ -112,6 +114,9 @@ class RoomChannel:
         except BaseException:
             await self._disconnect()
             raise
+        if self._closed:  # closed while this was opening: what it just built is ours to drop
+            await self._disconnect()
+            raise RoomError("the room channel is closed")
         self.model.reset_sequence()
         self._heard_at = self._clock()
         self._sync_at = self._hand_at = float("-inf")
@@ -139,11 +144,9 @@ class RoomChannel:
         self.audience = len(others) + 1
 
     async def close(self) -> None:
-        """Leave the channel and drop the session; idempotent."""
-        if self._closed:
-            return
+        """Leave the channel and drop the session; idempotent, every call waits for the one teardown."""
         self._closed = True
-        await self._disconnect()
+        await self._closer()
 
     async def _disconnect(self) -> None:
         if self._watch_task is not None:
@@ -202,6 +205,9 @@ class RoomChannel:
             log.info("room channel on %s: the controller %r is not in the channel", self.server, controller)
 
     def _spawn(self, coro: Any) -> None:
+        if self._closed:  # an event that arrived while closing: no new task once the teardown began
+            coro.close()
+            return
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -9,11 +9,11 @@ the old one is closed, a new one joins, re-syncs from a snapshot and re-sends th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable
 
+from app.aio import CloseOnce
 from app.listener.channel import RoomChannel, listener_username
 from app.listener.state import RoomStateModel
 from app.room.backoff import Backoff
@@ -39,17 +39,22 @@ class ChannelKeeper:
         self.server: str | None = None
         self._factory = channel_factory
         self._rand = rand
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = None  # the keeper for the current server
+        self._tasks: set[asyncio.Task[None]] = set()  # it and any predecessor still finishing
         self._closed = False
+        self._closer = CloseOnce(self._teardown, "close room channel keeper")
 
     def follow(self, server: str) -> None:
-        """The feed (re)connected to `server`: (re)open the channel there."""
+        """The feed (re)connected to `server`: (re)open the channel there, once the previous keeper is done."""
         if self._closed:
             return
         self.server = server
-        if self._task is not None:
-            self._task.cancel()
-        self._task = asyncio.create_task(self._keep(server), name=f"room-channel {server}")
+        previous = self._task
+        if previous is not None:
+            previous.cancel()
+        task = self._task = asyncio.create_task(self._keep(server, previous), name=f"room-channel {server}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def set_hand_raised(self, raised: bool) -> None:
         """The user's intent (kept in the model); an open channel whispers it now, a new one after joining."""
@@ -58,8 +63,10 @@ class ChannelKeeper:
         else:
             self.model.set_hand_raised(raised)
 
-    async def _keep(self, server: str) -> None:
+    async def _keep(self, server: str, previous: asyncio.Task[None] | None) -> None:
         backoff = Backoff(rand=self._rand)
+        if previous is not None:
+            await asyncio.wait([previous])  # it may be closing its channel: one channel per listener at a time
         await self._drop_channel()
         while not self._closed:
             channel = self._factory(server, self.room_id, self.model, username=self.model.own_id,
@@ -83,17 +90,20 @@ class ChannelKeeper:
             await asyncio.sleep(backoff.next_delay())
 
     async def _drop_channel(self) -> None:
-        channel, self.channel = self.channel, None
+        channel = self.channel
         if channel is not None:
-            await channel.close()
+            await channel.close()  # kept in self.channel until closed: a cancel here leaves it to close()
+            if self.channel is channel:
+                self.channel = None
 
     async def close(self) -> None:
-        """Leave the channel; idempotent."""
-        if self._closed:
-            return
+        """Leave the channel; idempotent, every call waits until every keeper and channel is done."""
         self._closed = True
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._closer()
+
+    async def _teardown(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._drop_channel()

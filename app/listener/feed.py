@@ -14,7 +14,6 @@ server looks alive to aiortc for ~29 s.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtp import RtpPacket
 from aiortc.sdp import SessionDescription
 
+from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession, PluginError, RequestTimeout
 from app.janus.streaming import NO_SUCH_MOUNTPOINT, StreamingHandle
 from app.media.cushion import CushionPlayout
@@ -82,6 +82,7 @@ class FeedConnection:
         # older connection play until then, and this is where it must stop.
         self.before_first_media = before_first_media
         self._closed = False
+        self._closer = CloseOnce(self._teardown, f"close feed {server}")
 
     @property
     def media_quiet_for(self) -> float:
@@ -90,7 +91,15 @@ class FeedConnection:
         return 0.0 if last is None else time.monotonic() - last
 
     async def open(self, timeout: float) -> None:
-        """Connect, watch, answer; return once the first audio packet has arrived (raises RoomError)."""
+        """Connect, watch, answer; return once the first audio packet has arrived (raises RoomError).
+        Failing or cancelled half-way, it closes what it built: a session left open stays alive on Janus."""
+        try:
+            await self._open(timeout)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _open(self, timeout: float) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
         try:
             self.session = await JanusSession.connect(self.server, connect_timeout=min(timeout, 5.0))
@@ -219,17 +228,19 @@ class FeedConnection:
             self.ended.set_result(reason)
 
     async def close(self) -> None:
-        """Tear down media, handle and session; idempotent."""
-        if self._closed:
-            return
+        """Tear down media, PeerConnection and session; idempotent, every call waits for the one teardown."""
         self._closed = True
         self.stop_media()
-        if self.receiver is not None:
-            await self.receiver.close()
-        if self.pc is not None:
-            await self.pc.close()
-        if self.streaming is not None:
-            with contextlib.suppress(JanusError):
-                await self.streaming.handle.detach()
-        if self.session is not None:
-            await self.session.close()
+        await self._closer()
+
+    async def _teardown(self) -> None:
+        try:
+            if self.receiver is not None:
+                await self.receiver.close()
+            if self.pc is not None:
+                await self.pc.close()
+        finally:
+            # Destroying the session detaches its handle on Janus too: no separate detach, which would cost up
+            # to 2 s more on a dead link.
+            if self.session is not None:
+                await self.session.close()

@@ -10,20 +10,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from pathlib import Path
 
+from app.aio import CloseOnce
 from app.links import RoomLink
 from app.listener.channel_keeper import ChannelKeeper
 from app.listener.feed import MediaPath
 from app.listener.state import RoomState, RoomStateModel, StateChange
 from app.listener.stats import ConnectionStats, PlayoutStats
-from app.listener.status import StatusModel
+from app.listener.status import RoomStatus, StatusChange, StatusModel
 from app.listener.supervisor import DEFAULT_CONNECT_TIMEOUT, FeedSupervisor
 from app.media import SAMPLE_RATE
 from app.media.cushion import CushionPlayout
 from app.media.output import AudioOutput, AudioOutputError, ClockOutput, SoundDeviceOutput
 from app.media.playout import PlayoutBuffer
 from app.media.recorder import WavRecorder
+from app.room.errors import RoomError
 
 DEFAULT_CUSHION_MS = 1500.0
 DEFAULT_START_MS = 60.0  # fast start: play once this much is in, then grow the cushion by playing slow
@@ -77,19 +80,29 @@ class ListenSession:
         self.output_error: str | None = None  # why the device could not be used (shown to the user)
         self.recorder: WavRecorder | None = None
         self._flush_task: asyncio.Task[None] | None = None
+        self._channel_closing: asyncio.Task[None] | None = None
         self._closed = False
+        self._closer = CloseOnce(self._teardown, "close listen session")
+        self.status.subscribe(self._on_status)
 
     @property
     def status(self) -> StatusModel:
         return self.listener.status
 
     async def start(self) -> None:
-        """Open the output (and recorder), then join; raises RoomError / AudioOutputError / OSError."""
+        """Open the output (and recorder), then join; raises RoomError / AudioOutputError / OSError.
+        close() may run meanwhile (leave while connecting): start() then raises RoomError, and nothing it
+        opened is left behind."""
+        if self._closed:
+            raise RoomError(f"left room {self.link.room_id}")
         if self.record_path is not None:
             self.recorder = WavRecorder(self.record_path)
             self.playout.add_tap(self.recorder)
             self._flush_task = asyncio.create_task(self._flush_loop(), name="recorder-flush")
         await self._open_output()
+        if self._closed:  # the teardown may have run before the output existed
+            await self._close_output()
+            raise RoomError(f"left room {self.link.room_id}")
         await self.listener.join()
 
     def set_hand_raised(self, raised: bool) -> None:
@@ -102,6 +115,11 @@ class ListenSession:
     def _on_state(self, state: RoomState, change: StateChange) -> None:
         if change.ended and state.ended:
             self.listener.end_room(f"room {self.link.room_id} has ended")
+
+    def _on_status(self, change: StatusChange) -> None:
+        # An ended room needs no channel either (whoever said so: the controller, the feed, every server).
+        if change.status == RoomStatus.ENDED and self.channel is not None and self._channel_closing is None:
+            self._channel_closing = asyncio.ensure_future(self.channel.close())
 
     def audio_left_ms(self) -> float:
         """Audio buffered ahead of the output: what keeps playing while the supervisor reconnects."""
@@ -139,7 +157,9 @@ class ListenSession:
         self.output = output
 
     async def set_device(self, device: int | None) -> None:
-        """Switch the output device while playing."""
+        """Switch the output device while playing (no-op once closed: a late switch must not reopen one)."""
+        if self._closed:
+            return
         self.device = device
         self.use_device = True
         old, self.output = self.output, None
@@ -147,6 +167,13 @@ class ListenSession:
             await old.close()
         self.output_error = None
         await self._open_output()
+        if self._closed:  # closed while switching: the teardown may have missed the new output
+            await self._close_output()
+
+    async def _close_output(self) -> None:
+        output, self.output = self.output, None
+        if output is not None:
+            await output.close()
 
     async def _flush_loop(self) -> None:
         assert self.recorder is not None
@@ -155,15 +182,23 @@ class ListenSession:
             self.recorder.flush()
 
     async def close(self) -> None:
-        """Leave the room, stop the output, finish the recording; idempotent."""
-        if self._closed:
-            return
+        """Leave the room, stop the output, finish the recording; idempotent, every call waits for the one
+        teardown (a cancelled caller does not cut it short)."""
         self._closed = True
+        await self._closer()
+
+    async def _teardown(self) -> None:
+        # Channel and feed at once: each may take a moment to say goodbye on a dead link.
+        closing: list[Awaitable[None]] = [self.listener.close()]
         if self.channel is not None:
-            await self.channel.close()
-        await self.listener.close()
-        if self.output is not None:
-            await self.output.close()
+            closing.append(self.channel.close())
+        if self._channel_closing is not None:
+            closing.append(self._channel_closing)
+        results = await asyncio.gather(*closing, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("leaving room %s: %s", self.link.room_id, result, exc_info=result)
+        await self._close_output()
         if self._flush_task is not None:
             self._flush_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

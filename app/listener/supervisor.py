@@ -8,19 +8,23 @@ because a dead server looks alive to aiortc for ~29 s. It then rebuilds everythi
 new PeerConnection) on the servers of the link in the order `ServerRotation` gives, while the cushion keeps
 playing. It never gives up while the room may be live; it stops on an authoritative end (the feed says it
 stopped, every server says the room does not exist, or the channel says the room ended) or when the user leaves.
+
+Ownership, so that leaving is total in every phase: every open attempt runs as a task in `_attempts`, every
+connection an attempt returned is in `_feeds` until it is closed, and every close runs in `_closing`. Releasing
+(close() or end_room()) cancels the supervisor and the attempts, waits for them, then closes every connection
+still in `_feeds` — whichever way a cancel and an attempt's success interleaved, nothing built is left open.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
+from app.aio import CloseOnce
 from app.links import RoomLink
 from app.listener.failover import ServerRotation
 from app.listener.feed import ENDED, FeedConnection, MediaPath, peer_connection
@@ -36,9 +40,17 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CONNECT_TIMEOUT = 8.0
 MEDIA_WATCHDOG_S = 2.0
+MEDIA_POLL_S = 0.05  # media time is written by aiortc's receive path with no event to wait on: poll it (cheap)
 HISTORY_LIMIT = 50
 
 ConnectedCallback = Callable[[str], None]  # (server) — the channel re-joins on the same server
+Attempt = asyncio.Task[FeedConnection]
+
+
+def _cancel_once(task: asyncio.Task[object]) -> None:
+    """Cancel unless a cancel is already pending: a second one would interrupt the task's own clean-up."""
+    if not task.done() and task.cancelling() == 0:
+        task.cancel()
 
 
 class FeedSupervisor:
@@ -68,8 +80,11 @@ class FeedSupervisor:
         self.history: list[ReconnectRecord] = []
         self.connected_callbacks: list[ConnectedCallback] = []
         self._supervisor: asyncio.Task[None] | None = None
+        self._attempts: set[Attempt] = set()  # open attempts in flight
+        self._feeds: set[FeedConnection] = set()  # every connection an attempt returned, until it is retired
         self._closing: set[asyncio.Task[None]] = set()
-        self._closed = False
+        self._stopped = False  # left or ended: nothing new starts, nothing finished is adopted
+        self._release = CloseOnce(self._release_all, "room-listener release")
         self._heard = False  # the output has played this room's audio at least once
         self._lingering: FeedConnection | None = None  # a quiet old connection kept until a new one plays
         loop = asyncio.get_running_loop()
@@ -78,24 +93,74 @@ class FeedSupervisor:
     # ------------------------------------------------------------------ join
     async def join(self) -> None:
         """Try the link's servers in order; raise RoomError (and set status Error) if none plays the room."""
+        if self._stopped:
+            raise RoomError(f"left room {self.link.room_id}")
         self.status.set(RoomStatus.CONNECTING)
         errors: list[RoomError] = []
         for server in self.link.servers:
             try:
-                feed = await self._open(server)
+                feed = await self._attempt(server)
             except RoomError as exc:
                 errors.append(exc)
-                if isinstance(exc, RoomNotFound) and len(self.link.servers) == 1:
+                if self._stopped or (isinstance(exc, RoomNotFound) and len(self.link.servers) == 1):
                     break
                 continue
+            if feed is None:
+                break
             self._adopt(feed)
             if self._heard:
                 self.status.set(RoomStatus.LIVE, server)
             self._supervisor = asyncio.create_task(self._supervise(), name="room-listener-supervisor")
             return
+        if self._stopped:
+            how = "ended" if self.status.current.status == RoomStatus.ENDED else "was left"
+            raise RoomError(f"room {self.link.room_id} {how} while joining")
         error = errors[0] if len(errors) == 1 else RoomError("; ".join(str(e) for e in errors))
         self.status.set(RoomStatus.ERROR, str(error))
         raise error
+
+    async def _attempt(self, server: str) -> FeedConnection | None:
+        """One attempt, owned by the listener; cancelling the caller cancels it and closes what it built."""
+        attempt = self._start_attempt(server)
+        try:
+            await asyncio.wait([attempt])
+        except asyncio.CancelledError:
+            self._abandon(attempt)
+            raise
+        return self._take(attempt)
+
+    def _start_attempt(self, server: str) -> Attempt:
+        if self._stopped:
+            raise RoomError(f"left room {self.link.room_id}")
+        attempt = asyncio.create_task(self._run_attempt(server), name=f"open feed {server}")
+        self._attempts.add(attempt)
+        attempt.add_done_callback(self._attempt_done)
+        return attempt
+
+    async def _run_attempt(self, server: str) -> FeedConnection:
+        feed = await self._open(server)
+        self._feeds.add(feed)  # in the same step as _open returns: no cancel can fall between
+        return feed
+
+    def _attempt_done(self, attempt: Attempt) -> None:
+        self._attempts.discard(attempt)
+        if not attempt.cancelled():
+            attempt.exception()  # retrieved here; whoever takes the attempt still gets it raised
+
+    def _take(self, attempt: Attempt) -> FeedConnection | None:
+        """The finished attempt's connection, to adopt; None once the listener stopped (release closes it)."""
+        if self._stopped or attempt.cancelled():
+            return None
+        return attempt.result()
+
+    def _abandon(self, attempt: Attempt) -> None:
+        """Cancel an attempt nobody will adopt; a connection it still returns is closed."""
+        _cancel_once(attempt)
+        attempt.add_done_callback(self._retire_result)
+
+    def _retire_result(self, attempt: Attempt) -> None:
+        if not attempt.cancelled() and attempt.exception() is None:
+            self._retire(attempt.result())
 
     async def _open(self, server: str) -> FeedConnection:
         feed = FeedConnection(server, self.link.room_id, self.playout, ice_servers=self.ice_servers, media=self.media,
@@ -127,19 +192,15 @@ class FeedSupervisor:
 
     def _on_first_audio(self) -> None:
         self._heard = True
-        if self.status.current.status == RoomStatus.CONNECTING and self.server is not None:
+        if not self._stopped and self.status.current.status == RoomStatus.CONNECTING and self.server is not None:
             self.status.set(RoomStatus.LIVE, self.server)
 
     # ------------------------------------------------------------------ supervise
     async def _supervise(self) -> None:
-        while not self._closed and self.feed is not None:
+        while not self._stopped and self.feed is not None:
             feed = self.feed
-            watchdog = asyncio.create_task(self._watchdog(feed), name="media-watchdog")
-            try:
-                reason = await feed.ended
-            finally:
-                watchdog.cancel()
-            if self._closed:
+            reason = await self._watch(feed)
+            if self._stopped:
                 return
             if reason == ENDED:
                 self._retire(feed)
@@ -149,12 +210,14 @@ class FeedSupervisor:
             log.warning("lost room %s on %s: %s", self.link.room_id, feed.server, reason)
             await self._reconnect(feed, reason)
 
-    async def _watchdog(self, feed: FeedConnection) -> None:
-        """End a connection whose media stopped: the stage mix is continuous while the room is live."""
+    async def _watch(self, feed: FeedConnection) -> str:
+        """Wait for `feed` to end; end it when its media stopped (the stage mix is continuous while live)."""
+        step = min(0.25, self.watchdog_s / 4)
         while not feed.ended.done():
-            await asyncio.sleep(min(0.25, self.watchdog_s / 4))
-            if feed.media_quiet_for > self.watchdog_s:
+            await asyncio.wait([feed.ended], timeout=step)
+            if not feed.ended.done() and feed.media_quiet_for > self.watchdog_s:
                 feed.end(f"no audio from {feed.server} for {self.watchdog_s:g} s")
+        return feed.ended.result()
 
     async def _reconnect(self, lost: FeedConnection, reason: str) -> None:
         # Make-before-break: a connection that only went quiet (its session is fine: a network blackout, a stalled
@@ -164,36 +227,42 @@ class FeedSupervisor:
         if keep_old:
             self._lingering = lost
         else:
-            lost.stop_media()
             self._retire(lost)
         record = ReconnectRecord(lost_at=time.time(), reason=reason, server=lost.server)
         self._record(record)
         self.rotation.start_outage(lost.server)
         not_found: set[str] = set()
-        attempt = 0
+        tries = 0
         loop = asyncio.get_running_loop()
-        while not self._closed:
+        while not self._stopped:
             server, at = self.rotation.next()
-            attempt += 1
+            tries += 1
             now = time.monotonic()
             if at > now:
-                self.status.set(RoomStatus.RECONNECTING, reason, ReconnectInfo(attempt, at, server, reason))
-            # always yields, even when the server is due now
-            if await self._unless_old_returns(asyncio.sleep(max(0.0, at - now)), lost, record):
+                self.status.set(RoomStatus.RECONNECTING, reason, ReconnectInfo(tries, at, server, reason))
+            if await self._old_returns(lost, until=loop.time() + max(0.0, at - now)):
+                self._take_back(lost, record)
                 return
-            self.status.set(RoomStatus.RECONNECTING, reason, ReconnectInfo(attempt, None, server, reason))
-            record = replace(record, attempts=attempt)
+            self.status.set(RoomStatus.RECONNECTING, reason, ReconnectInfo(tries, None, server, reason))
+            record = replace(record, attempts=tries)
             self._record(record)
             started = loop.time()
-            opening = asyncio.ensure_future(self._open(server))
+            attempt = self._start_attempt(server)
             try:
-                if await self._unless_old_returns(opening, lost, record):
-                    return
-                feed = opening.result()
+                old_back = await self._old_returns(lost, attempt=attempt)
+            except asyncio.CancelledError:
+                self._abandon(attempt)
+                raise
+            if old_back:
+                self._abandon(attempt)
+                self._take_back(lost, record)
+                return
+            try:
+                feed = self._take(attempt)
             except Exception as exc:  # RoomError, or anything unexpected from the stack: never give up on the room
                 delay = self.rotation.failed(server)
                 log.info("reconnect attempt %d to %s failed after %.2f s: %s; %s due again in %.2f s",
-                         attempt, server, loop.time() - started, exc, server, delay)
+                         tries, server, loop.time() - started, exc, server, delay)
                 if isinstance(exc, RoomNotFound):
                     not_found.add(server)
                     if not_found >= set(self.rotation.servers):
@@ -204,48 +273,49 @@ class FeedSupervisor:
                 else:
                     not_found.discard(server)
                 continue
-            if self._closed:
-                await feed.close()
+            if feed is None:
                 return
             self._retire_lingering()
             self._adopt(feed)
             self._record(replace(record, recovered_at=time.time(), recovered_server=server))
-            log.info("room %s back on %s after %d attempt(s)", self.link.room_id, server, attempt)
+            log.info("room %s back on %s after %d attempt(s)", self.link.room_id, server, tries)
             self.status.set(RoomStatus.LIVE, server)
             return
 
-    async def _unless_old_returns(self, work: Awaitable[Any], lost: FeedConnection, record: ReconnectRecord) -> bool:
-        """Await `work`, unless the lingering old connection's media comes back first: then cancel `work`,
-        take the old connection back, and return True."""
-        task = asyncio.ensure_future(work)
-        if self._lingering is not lost:
-            await asyncio.wait([task])
-            return False
-        watch = asyncio.ensure_future(self._media_returns(lost))
-        try:
-            await asyncio.wait([task, watch], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            watch.cancel()
-        if task.done() or not watch.done() or watch.cancelled() or not lost.revive():
-            if not task.done():
-                await asyncio.wait([task])
-            return False
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, RoomError):
-            await task
+    async def _old_returns(self, lost: FeedConnection, *, until: float | None = None,
+                           attempt: Attempt | None = None) -> bool:
+        """Wait until loop time `until`, or until `attempt` is done (it wins a tie); return True instead when
+        the lingering old connection's media flows again first and it could be taken back. Always yields."""
+        loop = asyncio.get_running_loop()
+        watching = self._lingering is lost
+        yielded = False
+        while True:
+            if attempt is not None and attempt.done():
+                return False
+            if watching and lost.media_quiet_for <= 0.2 and lost.session is not None and not lost.session.is_lost:
+                if lost.revive():
+                    return True
+                watching = False
+            remaining = None if until is None else until - loop.time()
+            if remaining is not None and remaining <= 0 and yielded:
+                return False
+            step = remaining
+            if watching:
+                step = MEDIA_POLL_S if step is None else min(step, MEDIA_POLL_S)
+            step = None if step is None else max(0.0, step)
+            if attempt is not None:
+                await asyncio.wait([attempt], timeout=step)
+            else:
+                await asyncio.sleep(step or 0.0)
+            yielded = True
+
+    def _take_back(self, lost: FeedConnection, record: ReconnectRecord) -> None:
         self._lingering = None
         self.feed, self.server = lost, lost.server
         self.rotation.succeeded(lost.server)
         self._record(replace(record, recovered_at=time.time(), recovered_server=lost.server))
         log.info("room %s: media from %s came back; keeping that connection", self.link.room_id, lost.server)
         self.status.set(RoomStatus.LIVE, lost.server)
-        return True
-
-    @staticmethod
-    async def _media_returns(feed: FeedConnection) -> None:
-        # Media time is written by aiortc's receive path; there is no event to wait on, so poll (cheap, 20 Hz).
-        while feed.media_quiet_for > 0.2 or feed.session is None or feed.session.is_lost:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
 
     def _record(self, record: ReconnectRecord) -> None:
         if self.history and self.history[-1].lost_at == record.lost_at and self.history[-1].reason == record.reason:
@@ -254,11 +324,21 @@ class FeedSupervisor:
             self.history.append(record)
             del self.history[:-HISTORY_LIMIT]
 
+    # ------------------------------------------------------------------ retire and release
     def _retire(self, feed: FeedConnection) -> None:
-        """Close a connection in the background (its session may take a moment to say goodbye)."""
+        """Stop `feed` feeding the playout now and close it in the background (release waits for that)."""
+        feed.stop_media()
+        if feed not in self._feeds:
+            return  # already retired
+        self._feeds.discard(feed)
         task = asyncio.create_task(feed.close(), name=f"close feed {feed.server}")
         self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+        task.add_done_callback(self._closed_one)
+
+    def _closed_one(self, task: asyncio.Task[None]) -> None:
+        self._closing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("closing a feed connection failed", exc_info=task.exception())
 
     def _stop_lingering_media(self) -> None:
         """A new connection's first packet is here: the old one must stop feeding the playout now."""
@@ -267,36 +347,45 @@ class FeedSupervisor:
 
     def _retire_lingering(self) -> None:
         if self._lingering is not None:
-            self._lingering.stop_media()
             self._retire(self._lingering)
             self._lingering = None
 
     def end_room(self, detail: str) -> None:
-        """An authoritative end from elsewhere (the channel's state says the room ended)."""
-        if self._closed or self.status.current.status == RoomStatus.ENDED:
+        """An authoritative end from elsewhere (the channel's state says the room ended): release everything
+        in the background; close() waits for that release."""
+        if self._stopped or self.status.current.status == RoomStatus.ENDED:
             return
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-        self._retire_lingering()
-        if self.feed is not None:
-            self._retire(self.feed)
-            self.feed = None
+        self._stop()
         self.status.set(RoomStatus.ENDED, detail)
+        self._release.start()
 
     async def close(self) -> None:
-        """Leave the room; idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._supervisor
-        if self.feed is not None:
-            await self.feed.close()
-        self._retire_lingering()
-        for task in list(self._closing):
-            with contextlib.suppress(Exception):
-                await task
+        """Leave the room; idempotent, and every call waits until everything is released."""
+        self._stop()
+        await self._release()
+
+    def _stop(self) -> None:
+        self._stopped = True
+        for feed in (self.feed, self._lingering):
+            if feed is not None:
+                feed.stop_media()  # silent at once; the release closes it
+
+    async def _release_all(self) -> None:
+        supervisor = self._supervisor
+        if supervisor is not None:
+            supervisor.cancel()
+            await asyncio.wait([supervisor])
+            if not supervisor.cancelled() and supervisor.exception() is not None:
+                log.error("the reconnect supervisor failed", exc_info=supervisor.exception())
+        attempts = list(self._attempts)
+        for attempt in attempts:
+            _cancel_once(attempt)
+        if attempts:
+            await asyncio.wait(attempts)
+        self.feed = self._lingering = None
+        for feed in list(self._feeds):
+            self._retire(feed)
+        while self._closing:
+            await asyncio.wait(set(self._closing))
         if self.status.current.status in (RoomStatus.CONNECTING, RoomStatus.LIVE, RoomStatus.RECONNECTING):
             self.status.set(RoomStatus.IDLE)

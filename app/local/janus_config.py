@@ -43,6 +43,7 @@ class RoomSecrets:
     stage: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     feed: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     channel: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    admin: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # Janus's Admin API, when enabled
 
     def __repr__(self) -> str:  # never print secrets, not even in a traceback
         return "RoomSecrets(***)"
@@ -64,10 +65,17 @@ class LocalRoomConfig:
     # False: no static rtp_forward from the stage; the feed's port belongs to an external sender that outlives
     # Janus (tests/support/rtp_source.py, for outage tests: a kill -9 must not silence the source too).
     stage_forward: bool = True
+    # The Admin API on ws://ws_ip:admin_port/ (secret: secrets.admin), for diagnostics and the lab's leak checks;
+    # None: off (`plaza serve` needs none).
+    admin_port: int | None = None
 
     @property
     def ws_url(self) -> str:
         return f"ws://{self.ws_ip}:{self.ws_port}/janus"
+
+    @property
+    def admin_url(self) -> str | None:
+        return None if self.admin_port is None else f"ws://{self.ws_ip}:{self.admin_port}/admin"
 
     @property
     def link_text(self) -> str:
@@ -112,6 +120,9 @@ def render(config: LocalRoomConfig, folder: Path) -> None:
         "stage_secret": config.secrets.stage,
         "feed_secret": config.secrets.feed,
         "channel_secret": config.secrets.channel,
+        "admin_secret": config.secrets.admin,
+        "admin_ws": "false" if config.admin_port is None else "true",
+        "admin_ws_port": str(config.admin_port or 7188),
         "fwd": "" if config.stage_forward else "# external feed: ",
     }
     templates = resources_dir() / "janus"

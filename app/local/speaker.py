@@ -9,6 +9,7 @@ import logging
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
 from app.listener.supervisor import peer_connection
@@ -29,9 +30,17 @@ class StageSpeaker:
         self.session: JanusSession | None = None
         self.pc: RTCPeerConnection | None = None
         self.connected = asyncio.Event()
-        self._closed = False
+        self._closer = CloseOnce(self._teardown, f"close stage speaker {server}")
 
     async def open(self, timeout: float = 10.0) -> None:
+        """Join the stage and send; failing or cancelled half-way, it closes what it built."""
+        try:
+            await self._open(timeout)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _open(self, timeout: float) -> None:
         async with asyncio.timeout(timeout):
             self.session = await JanusSession.connect(self.server)
             stage = await AudioBridgeHandle.attach(self.session)
@@ -53,11 +62,14 @@ class StageSpeaker:
         log.info("speaker %r on stage %s at %s", self.display, self.room_id, self.server)
 
     async def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self.pc is not None:
-            await self.pc.close()
-        if self.session is not None:
-            with contextlib.suppress(JanusError):
-                await self.session.close()
+        """Leave the stage; idempotent, every call waits for the one teardown."""
+        await self._closer()
+
+    async def _teardown(self) -> None:
+        try:
+            if self.pc is not None:
+                await self.pc.close()
+        finally:
+            if self.session is not None:
+                with contextlib.suppress(JanusError):
+                    await self.session.close()

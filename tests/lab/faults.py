@@ -99,13 +99,18 @@ async def blackout(seconds: float, *, runner: Runner | None = None,
 
 
 # ---------------------------------------------------------------------------------------------- nftables rules
-def ruleset(ifname: str, percent: float) -> str:
-    """An nft script adding our table with one ingress chain on `ifname` that drops `percent` % of packets."""
+def ruleset(ifname: str, percent: float, *, protocol: Literal["udp", "tcp"] | None = None) -> str:
+    """An nft script adding our table with one ingress chain on `ifname` that drops `percent` % of packets
+    (of `protocol` only, when given: "udp" drops media and keeps the WebSocket)."""
     if not 0 < percent <= 100:
         raise ValueError(f"loss of {percent!r} %: expected 0 < percent <= 100")
     if percent != int(percent):
         raise ValueError(f"loss of {percent!r} %: nft's numgen works in whole percent")
+    if protocol not in (None, "udp", "tcp"):
+        raise ValueError(f"protocol must be 'udp', 'tcp' or None, not {protocol!r}")
     rule = "drop" if percent >= 100 else f"numgen random mod 100 < {int(percent)} drop"
+    if protocol is not None:
+        rule = f"meta l4proto {protocol} {rule}"
     return (
         f"table netdev {TABLE} {{\n"
         f"\tchain ingress {{\n"
@@ -135,12 +140,14 @@ def _script_runner(argv: Sequence[str], script: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def random_loss(percent: float, *, side: Side = "client",
+async def random_loss(percent: float, *, side: Side = "client", protocol: Literal["udp", "tcp"] | None = None,
                       runner: Runner | None = None,
                       script_runner: Callable[[Sequence[str], str], None] | None = None) -> AsyncIterator[LossRule]:
-    """Drop `percent` % of the packets arriving at `side`'s veth end ('client': media to the listener)."""
+    """Drop `percent` % of the packets (of `protocol`) arriving at `side`'s veth end ('client': media to the
+    listener)."""
     ends = _ends(side)
-    scripts = [(ns, ruleset(ifname, percent)) for ns, ifname in ends]  # validates before touching anything
+    # validates before touching anything
+    scripts = [(ns, ruleset(ifname, percent, protocol=protocol)) for ns, ifname in ends]
     run = runner or run_command
     load = script_runner or _script_runner
     rule = LossRule(percent, side)
@@ -162,6 +169,12 @@ async def random_loss(percent: float, *, side: Side = "client",
         rule.removed_at = time.monotonic()
         if errors:
             raise FaultError("; ".join(errors))
+
+
+def drop_udp(*, side: Side = "client") -> contextlib.AbstractAsyncContextManager[LossRule]:
+    """Drop all UDP (ICE, DTLS, RTP) but keep TCP: WebSockets and Janus sessions live on, media and new
+    PeerConnections hang (a connect attempt stays in flight until its timeout)."""
+    return random_loss(100, side=side, protocol="udp")
 
 
 def drop_all(*, side: Side = "both", runner: Runner | None = None,

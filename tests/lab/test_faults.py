@@ -220,3 +220,11 @@ async def test_drop_all_drops_everything_until_it_is_removed_even_on_error(lab: 
     for ns in (netlab.CLIENT_NS, netlab.SERVER_NS):
         assert faults.TABLE not in faults.list_tables(ns)
     assert len(await udp_from_server(count=200, interval=0.001)) == 200
+
+
+def test_ruleset_can_drop_one_protocol_only() -> None:
+    text = faults.ruleset("plz-veth-c", 100, protocol="udp")
+    assert "\t\tmeta l4proto udp drop\n" in text
+    assert "meta l4proto tcp numgen random mod 100 < 5 drop" in faults.ruleset("x", 5, protocol="tcp")
+    with pytest.raises(ValueError):
+        faults.ruleset("x", 100, protocol="icmp")  # type: ignore[arg-type]

@@ -72,3 +72,33 @@ async def test_hand_intent_without_a_channel_goes_to_the_model() -> None:
     keeper.set_hand_raised(True)
     assert model.hand_raised
     await keeper.close()
+
+
+class SlowChannel(FakeChannel):
+    """Opens and closes over a few loop turns, as a real channel does."""
+
+    async def open(self, timeout: float) -> None:
+        await asyncio.sleep(0.02)
+
+    async def close(self) -> None:
+        await asyncio.sleep(0.01)
+        self.closed = True
+
+
+async def test_close_while_following_quickly_closes_every_channel_and_leaves_no_task() -> None:
+    FakeChannel.made, FakeChannel.fail_next = [], 0
+    keeper = ChannelKeeper(7, RoomStateModel(), rand=lambda: 0.0, channel_factory=SlowChannel)  # type: ignore[arg-type]
+    keeper.follow("ws://a/janus")
+    await until(lambda: keeper.channel is not None)
+    keeper.follow("ws://b/janus")  # the feed moved twice in a row; the first keeper is still closing its channel
+    keeper.follow("ws://c/janus")
+    await asyncio.sleep(0.005)
+    closing = asyncio.create_task(keeper.close())
+    await asyncio.sleep(0)
+    closing.cancel()  # a cancelled close does not cut the teardown short: the next close waits for it
+    await asyncio.gather(closing, return_exceptions=True)
+    await keeper.close()
+    assert FakeChannel.made and all(c.closed for c in FakeChannel.made)
+    assert {t for t in asyncio.all_tasks() if not t.done()} == {asyncio.current_task()}
+    keeper.follow("ws://d/janus")  # after close: ignored
+    assert keeper.channel is None and len(FakeChannel.made) == len({c.server for c in FakeChannel.made})

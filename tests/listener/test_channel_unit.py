@@ -16,6 +16,7 @@ import pytest
 from app.listener.channel import RoomChannel
 from app.listener.fallback import FallbackPolicy
 from app.listener.state import RoomState, RoomStateModel, StateSource
+from app.room.errors import RoomError
 from app.room.protocol import (
     Delta,
     Hand,
@@ -216,3 +217,27 @@ async def test_fallback_before_any_controller_starts_from_an_empty_stage() -> No
         assert [m.name for m in polled.members] == ["Ana"]
     finally:
         await ch.close()
+
+
+async def test_close_while_opening_drops_what_the_open_built_and_leaves_no_task() -> None:
+    gate = asyncio.Event()
+    closed: list[bool] = []
+
+    class Gated(FakeChannel):
+        async def _connect(self, timeout: float) -> None:
+            await gate.wait()
+            await super()._connect(timeout)
+            self.fake.close = lambda: _note(closed)  # type: ignore[method-assign]
+
+    async def _note(into: list[bool]) -> None:
+        into.append(True)
+
+    ch = Gated(RoomStateModel())
+    opening = asyncio.create_task(ch.open(1.0))
+    await asyncio.sleep(0)
+    await ch.close()
+    gate.set()
+    with pytest.raises(RoomError, match="closed"):
+        await opening
+    assert closed == [True] and ch.textroom is None and ch._watch_task is None
+    assert {t for t in asyncio.all_tasks() if not t.done()} == {asyncio.current_task()}

@@ -343,7 +343,7 @@ async def test_plaza_controller_command_runs_the_room_from_keyring_secrets(
 
     from app.cli import controller as controller_command
     from app.controller.secret_store import KEYRING_SERVICE, keyring_username
-    from tests.room.test_secret_store import MemoryKeyring
+    from tests.controller.test_secret_store import MemoryKeyring
 
     room = await make_lab_room(speaker=None, controller=False)
     previous = keyring.get_keyring()

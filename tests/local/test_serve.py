@@ -54,6 +54,20 @@ def test_rendered_config_has_fresh_secrets_and_private_permissions(janus_install
         assert f.stat().st_mode & 0o077 == 0, f
 
 
+def test_admin_api_is_off_unless_asked_and_then_bound_and_protected(janus_installed: None, tmp_path: Path) -> None:
+    off, on = LocalRoomConfig(), LocalRoomConfig(ws_ip="198.18.0.1", admin_port=7188)
+    render(off, tmp_path / "off")
+    render(on, tmp_path / "on")
+    assert "admin_ws = false" in (tmp_path / "off" / "janus.transport.websockets.jcfg").read_text()
+    assert off.admin_url is None
+    transport = (tmp_path / "on" / "janus.transport.websockets.jcfg").read_text()
+    assert "admin_ws = true" in transport and "admin_ws_port = 7188" in transport
+    assert 'admin_ws_ip = "198.18.0.1"' in transport  # never all interfaces
+    assert f'admin_secret = "{on.secrets.admin}"' in (tmp_path / "on" / "janus.jcfg").read_text()
+    assert on.secrets.admin != off.secrets.admin and on.secrets.admin not in repr(on)
+    assert on.admin_url == "ws://198.18.0.1:7188/admin"
+
+
 def test_serve_and_demo_options_describe_the_local_room() -> None:
     from app.cli import build_parser, local_room_from_args
 
