@@ -2,8 +2,9 @@
 
 Exit codes of `plaza listen` (also documented in the README):
   0 played for --duration, or the room ended; 2 bad usage or malformed link; 3 could not join (server
-  unreachable, room does not exist); 4 connection lost while listening; 5 audio output or recording failed;
-  130 interrupted (Ctrl-C).
+  unreachable, room does not exist, the server sent something Plaza cannot use); 5 audio output or recording
+  failed; 130 interrupted (Ctrl-C). There is no "connection lost" code: once joined, Plaza retries for as long as
+  the room may be live. Every failure is one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_JOIN_FAILED = 3
-EXIT_CONNECTION_LOST = 4
 EXIT_AUDIO = 5
 EXIT_INTERRUPTED = 130
 
@@ -59,7 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("window", help="open the Plaza window (default)")
     w.add_argument("link", nargs="?", help="room link to join at once")
 
-    li = sub.add_parser("listen", help="play a room in the terminal, without a window")
+    li = sub.add_parser("listen", help="play a room in the terminal, without a window",
+                        epilog="exit codes: 0 played for --duration or the room ended, 2 bad usage or link, "
+                               "3 could not join (unreachable, no such room, server sent something unusable), "
+                               "5 audio output or recording failed, 130 interrupted")
     li.add_argument("link", help="room link, e.g. plaza://HOST:PORT/ROOM")
     li.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
     li.add_argument("--record", metavar="FILE.wav", help="write exactly what is played to a WAV file")
@@ -98,6 +101,12 @@ def _setup_logging(verbose: int) -> None:
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _fail(message: object) -> None:
+    """One line on stderr: server-supplied text may carry newlines or control characters."""
+    text = "".join(c if c.isprintable() else " " for c in str(message))
+    print(f"plaza: {text[:500]}", file=sys.stderr)
+
+
 def _stop_event() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -109,6 +118,7 @@ def _stop_event() -> asyncio.Event:
 
 # ------------------------------------------------------------------------------------------------ listen
 async def listen(args: argparse.Namespace) -> int:
+    from app.janus.errors import JanusError
     from app.links import LinkError, parse_link
     from app.listener.listen import ListenSession
     from app.listener.status import RoomStatus
@@ -118,7 +128,7 @@ async def listen(args: argparse.Namespace) -> int:
     try:
         link = parse_link(args.link)
     except LinkError as exc:
-        print(f"plaza: bad room link: {exc}", file=sys.stderr)
+        _fail(f"bad room link: {exc}")
         return EXIT_USAGE
     session = ListenSession(
         link,
@@ -138,21 +148,21 @@ async def listen(args: argparse.Namespace) -> int:
         session.state.subscribe(lambda state, change: print(state_line(state), flush=True))
 
     def on_status(change: StatusChange) -> None:
-        if change.status in (RoomStatus.ENDED, RoomStatus.ERROR):
+        if change.status == RoomStatus.ENDED:
             ended.set()
 
     session.status.subscribe(on_status)
     try:
         try:
             await session.start()
-        except RoomError as exc:
-            print(f"plaza: {exc}", file=sys.stderr)
+        except (RoomError, JanusError) as exc:  # JanusError: room.feed maps them all; this is the backstop
+            _fail(exc)
             return EXIT_JOIN_FAILED
         except AudioOutputError as exc:
-            print(f"plaza: {exc} (use --no-audio-device to play without one)", file=sys.stderr)
+            _fail(f"{exc} (use --no-audio-device to play without one)")
             return EXIT_AUDIO
         except OSError as exc:
-            print(f"plaza: {exc}", file=sys.stderr)
+            _fail(exc)
             return EXIT_AUDIO
         if args.stats:
             stats_task = asyncio.create_task(_print_stats_every(session, 5.0))
@@ -162,13 +172,9 @@ async def listen(args: argparse.Namespace) -> int:
         finally:
             for w in waiters:
                 w.cancel()
-        if stop.is_set():
-            return EXIT_INTERRUPTED
-        current = session.status.current
-        if current.status == RoomStatus.ERROR:
-            print(f"plaza: {current.detail}", file=sys.stderr)
-            return EXIT_CONNECTION_LOST
-        return EXIT_OK
+        # Once joined, the supervisor never gives up while the room may be live: only Ctrl-C, --duration or an
+        # authoritative end get here.
+        return EXIT_INTERRUPTED if stop.is_set() else EXIT_OK
     finally:
         if stats_task is not None:
             stats_task.cancel()

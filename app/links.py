@@ -38,16 +38,19 @@ class RoomLink:
 
 
 def _check_server_url(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed '[' or characters that change under NFKC normalisation
+        raise LinkError("a server=URL in the link is not a valid URL") from None
     if parts.query or parts.fragment or "?" in url or "#" in url:
         # Never echo such a URL: its query is where an API secret or token would be.
         raise LinkError("a server=URL in a link must not have a query or fragment (links never carry secrets)")
+    if parts.username or parts.password or "@" in url:  # checked before any message that echoes the URL
+        raise LinkError("links must not carry credentials (user:password@)")
     if parts.scheme not in ("ws", "wss"):
         raise LinkError(f"server {url!r} must start with ws:// or wss://")
     if not parts.hostname:
         raise LinkError(f"server {url!r} has no host")
-    if parts.username or parts.password:
-        raise LinkError("links must not carry credentials (user:password@)")
     try:
         parts.port  # noqa: B018 - validates the port
     except ValueError:
@@ -56,7 +59,9 @@ def _check_server_url(url: str) -> str:
 
 
 def parse_link(text: str) -> RoomLink:
-    """Parse a room link or raise LinkError naming the problem."""
+    """Parse a room link or raise LinkError naming the problem (for any input: links come from anywhere)."""
+    if not isinstance(text, str):
+        raise LinkError(f"a room link is text, not {type(text).__name__}")
     text = text.strip()
     if not text:
         raise LinkError("the link is empty")

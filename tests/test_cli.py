@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.janus import streaming
+from tests.janus import scripted_server as ss
+from tests.janus.hostile import STREAMING_OFFER
+from tests.janus.scripted_server import ScriptedServer
 
 
 def _plaza(*args: str) -> subprocess.CompletedProcess[str]:
@@ -68,3 +78,49 @@ def test_stats_text_names_every_counter_and_the_history() -> None:
         assert part in text
     assert "reconnect: lost ws://h:8188/janus (socket closed); 2 attempt(s); back on ws://h:8188/janus after 0.60 s" \
         in text
+
+
+# ---------------------------------------------------------------------------------------------- hostile servers
+# Measured before the fix: these three ended `plaza listen` with a traceback (exit 1). Each must be one line on
+# stderr and exit 3 ("could not join"), against a scripted server in this process (no lab: all fail before ICE).
+SCRIPTED_CASES = [
+    pytest.param({"type": "offer", "sdp": STREAMING_OFFER.replace("SAVPF 111", "SAVPF opus")},
+                 "server sent an offer whose SDP does not parse (ValueError: invalid literal for int()",
+                 id="offer-sdp-does-not-parse"),
+    pytest.param({"type": "offer", "sdp": 42}, "server sent an offer whose 'sdp' is int, not text",
+                 id="offer-sdp-not-a-string"),
+    pytest.param(None, "sent a message larger than 1024 KiB (Plaza's limit); connection closed",
+                 id="frame-over-the-size-limit"),
+]
+
+
+@pytest.mark.parametrize(("offer", "expected"), SCRIPTED_CASES)
+async def test_a_server_that_sends_nonsense_is_one_line_and_exit_3(offer: dict[str, Any] | None,
+                                                                    expected: str) -> None:
+    async with ScriptedServer() as server:
+        url = server.url
+        if offer is None:
+            server.always("message", ss.raw({"janus": "event", "blob": "x" * (1024 * 1024 + 1)}))
+        else:
+            server.always("message", ss.ack_then_event(streaming.PLUGIN, {"streaming": "event"}, offer))
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "app", "listen", f"plaza+ws://127.0.0.1:{server.port}/1234", "--no-audio-device",
+            "--connect-timeout", "5", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        async with asyncio.timeout(30):
+            _, err = await child.communicate()
+    stderr = err.decode()
+    assert child.returncode == 3, stderr
+    assert "Traceback" not in stderr
+    assert stderr.splitlines() == [stderr.strip()], stderr  # exactly one line
+    assert stderr.startswith(f"plaza: {url}") and expected in stderr, stderr
+
+
+def test_help_documents_the_exit_codes_and_none_is_left_unused() -> None:
+    from app import cli
+
+    text = cli.build_parser()._subparsers._group_actions[0].choices["listen"].format_help()  # type: ignore[union-attr]
+    for code in ("0 played", "2 bad usage", "3 could not join", "5 audio output", "130 interrupted"):
+        assert code in " ".join(text.split()), text
+    assert not hasattr(cli, "EXIT_CONNECTION_LOST")
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert "`4`" not in readme.split("Exit codes of `plaza listen`")[1].split("\n\n")[0]

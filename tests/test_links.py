@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from app.links import MAX_LINK_LENGTH, MAX_SERVERS, LinkError, RoomLink, format_link, parse_link
 
@@ -180,3 +184,71 @@ def test_server_urls_with_a_query_are_rejected_without_echoing_it() -> None:
     with pytest.raises(LinkError, match="query or fragment") as info:
         parse_link("plaza://a.example/5?server=wss://b.example/janus?apisecret=hunter2")
     assert "hunter2" not in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------- properties
+# Links arrive from anywhere (pasted, shared, typed): parsing is total. Anything parse_link accepts formats and
+# parses back to itself, and nothing else than LinkError comes out, whatever the text.
+_URL_CHARS = st.text(st.sampled_from(list(":/?&=#@[]%.-_~+ 0123456789abcdefhjsvwxyzAZé\u2100\uff0f\x00\n")),
+                     max_size=14)
+_SECRET = st.text(st.sampled_from(list("abcdefghijklmnopqrstuvwxyz0123456789")), min_size=8, max_size=12)
+
+
+def _part(good: list[str], bad: list[str]) -> st.SearchStrategy[str]:
+    """Mostly good values (so many links parse), then near-misses, then anything."""
+    return st.one_of(st.sampled_from(good), st.sampled_from(good), st.sampled_from(good), st.sampled_from(bad),
+                     _URL_CHARS)
+
+
+@st.composite
+def link_like(draw: st.DrawFn) -> str:
+    """Text shaped like a link, with each part drawn from good values and near-misses."""
+    scheme = draw(_part(["plaza://", "plaza+ws://", "PLAZA://"], ["plaza:", "wss://", "", "plaza:///"]))
+    host = draw(_part(["h", "a.example", "[::1]", "10.0.0.2", "[2001:db8::7]"], ["[::1", "", "u:p@h", "h h"]))
+    port = draw(_part(["", ":8188", ":1", ":65535"], [":", ":99999", ":-1", ":x"]))
+    room = draw(_part(["/1234", "/7/", "/9007199254740991"], ["/0", "/", "", "/12/3", "/9007199254740992", "/x"]))
+    options = draw(st.lists(st.tuples(
+        _part(["server", "title"], ["secret", "pin", "x", ""]),
+        _part(["ws://b.example/janus", "wss://[::1]:1/janus", "wss://c:9/janus/v2", "Night%20Jazz", "%C3%A7a"],
+              ["ws://b/janus?q=1", "ws://[x/janus", "http://b/janus", "ws://b:99999/janus", ""])), max_size=3))
+    query = "?" + "&".join(f"{k}={v}" for k, v in options) if options else ""
+    return f"{scheme}{host}{port}{room}{query}"
+
+
+def _parse_or_link_error(text: Any) -> RoomLink | None:
+    try:
+        link = parse_link(text)
+    except LinkError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        event("LinkError")
+        return None
+    event("parsed")
+    return link
+
+
+@settings(max_examples=500)
+@given(text=st.one_of(link_like(), link_like(), st.text(max_size=80)))
+def test_any_text_is_a_link_that_round_trips_or_a_link_error(text: str) -> None:
+    link = _parse_or_link_error(text)
+    if link is not None:
+        assert 0 < link.room_id and 1 <= len(link.servers) <= MAX_SERVERS
+        assert parse_link(format_link(link)) == link
+
+
+@settings(max_examples=200)
+@given(value=st.one_of(st.none(), st.integers(), st.binary(max_size=10), st.lists(st.text(max_size=5), max_size=2)))
+def test_a_link_that_is_not_text_is_a_link_error(value: Any) -> None:
+    with pytest.raises(LinkError, match="a room link is text"):
+        parse_link(value)
+
+
+@settings(max_examples=200)
+@given(secret=_SECRET, how=st.sampled_from(["?secret={}", "?token={}", "?pin={}", "?server=ws://u:{}@b/janus",
+                                            "?server=http://u:{}@b/janus", "?server=ws://b/janus?k={}",
+                                            "?server=[u:{}@b/janus", "?server=ws://b/janus%3Fk%3D{}"]),
+       text=link_like())
+def test_a_secret_anywhere_in_a_link_is_never_echoed(secret: str, how: str, text: str) -> None:
+    head = text.split("?", 1)[0]
+    with pytest.raises(LinkError) as info:
+        parse_link(head + how.format(secret))
+    assert secret not in str(info.value)

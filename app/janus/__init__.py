@@ -6,6 +6,8 @@ Nothing here knows about rooms or Qt; it speaks the Janus JSON API and reports f
 from app.janus.errors import (
     JanusApiError,
     JanusError,
+    MalformedReply,
+    MessageTooLarge,
     PluginError,
     ProtocolError,
     RequestTimeout,
@@ -19,6 +21,8 @@ __all__ = [
     "JanusApiError",
     "JanusError",
     "JanusSession",
+    "MalformedReply",
+    "MessageTooLarge",
     "PluginError",
     "PluginHandle",
     "ProtocolError",

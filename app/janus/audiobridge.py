@@ -42,9 +42,10 @@ class AudioBridgeHandle:
         return await self.handle.message({"request": "configure", "muted": muted})
 
     async def list_participants(self, room: int) -> list[dict[str, Any]]:
+        """The stage's participants as Janus lists them; entries that are not objects are dropped."""
         reply = await self.handle.message({"request": "listparticipants", "room": room})
         participants = reply.data.get("participants")
-        return participants if isinstance(participants, list) else []
+        return [p for p in participants if isinstance(p, dict)] if isinstance(participants, list) else []
 
     async def leave(self) -> None:
         await self.handle.message({"request": "leave"}, timeout=2.0)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.janus.errors import JanusError, PluginError, ProtocolError
+from app.janus.errors import JanusError, MalformedReply, PluginError
 
 if TYPE_CHECKING:
     from app.janus.session import JanusSession
@@ -30,11 +30,11 @@ def plugin_data(message: dict[str, Any], plugin: str) -> dict[str, Any]:
     """Extract `plugindata.data`, raising PluginError when the plugin reports `error_code`."""
     plugindata = message.get("plugindata")
     if not isinstance(plugindata, dict) or not isinstance(plugindata.get("data"), dict):
-        raise ProtocolError(f"{plugin}: reply without plugin data")
+        raise MalformedReply(f"{plugin}: reply without plugin data")
     data: dict[str, Any] = plugindata["data"]
     if "error_code" in data or "error" in data:
         code = data.get("error_code")
-        raise PluginError(plugin, code if isinstance(code, int) else -1, str(data.get("error", "unknown error")))
+        raise PluginError(plugin, code if type(code) is int else -1, str(data.get("error", "unknown error")))
     return data
 
 

@@ -20,7 +20,7 @@ from app.janus.errors import (
     NO_SUCH_SESSION,
     JanusApiError,
     JanusError,
-    ProtocolError,
+    MalformedReply,
     RequestTimeout,
     SessionLost,
     TransportClosed,
@@ -99,8 +99,8 @@ class JanusSession:
             reply = await session._send({"janus": "create"}, timeout=connect_timeout)
             session.rtt = asyncio.get_running_loop().time() - started
             data = reply.get("data")
-            if not isinstance(data, dict) or not isinstance(data.get("id"), int):
-                raise ProtocolError(f"{url}: 'create' reply has no session id")
+            if not isinstance(data, dict) or type(data.get("id")) is not int:
+                raise MalformedReply(f"{url}: 'create' reply has no session id")
             session.session_id = data["id"]
         except BaseException:
             await session.close()
@@ -148,8 +148,8 @@ class JanusSession:
 
         reply = await self._send({"janus": "attach", "plugin": plugin}, timeout=timeout)
         data = reply.get("data")
-        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
-            raise ProtocolError(f"{self.url}: 'attach' reply has no handle id")
+        if not isinstance(data, dict) or type(data.get("id")) is not int:
+            raise MalformedReply(f"{self.url}: 'attach' reply has no handle id")
         handle = PluginHandle(self, plugin, data["id"])
         self._handles[handle.handle_id] = handle
         return handle
@@ -204,7 +204,7 @@ class JanusSession:
             self._resolve(self._pending[transaction], kind, message)
             return
         sender = message.get("sender")
-        if isinstance(sender, int) and sender in self._handles:
+        if type(sender) is int and sender in self._handles:
             self._handles[sender]._on_event(message)
             return
         if kind == "ack":
@@ -228,7 +228,7 @@ class JanusSession:
             error = message.get("error")
             code, reason = -1, "unknown error"
             if isinstance(error, dict):
-                code = error.get("code", -1) if isinstance(error.get("code"), int) else -1
+                code = error["code"] if type(error.get("code")) is int else -1
                 reason = str(error.get("reason", reason))
             exc: JanusError = JanusApiError(code, reason)
             if code == NO_SUCH_SESSION:
@@ -251,7 +251,8 @@ class JanusSession:
     def _lose(self, reason: JanusError) -> None:
         if self.lost.done():
             return
-        log.warning("session on %s lost: %s", self.url, reason)
+        # INFO: whoever owns the session (feed, channel, controller) reports the loss with its context.
+        log.info("session on %s lost: %s", self.url, reason)
         self._fail_all(reason, notify=True)
         if not self._closing:
             # Close the socket too: a session Janus forgot is of no use, and a half-open socket hides that.

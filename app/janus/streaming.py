@@ -6,6 +6,7 @@ from typing import Any
 
 from app.janus.errors import PluginError
 from app.janus.handle import PluginHandle, PluginReply
+from app.janus.jsep import offer_sdp
 from app.janus.session import JanusSession
 
 PLUGIN = "janus.plugin.streaming"
@@ -24,11 +25,11 @@ class StreamingHandle:
         return cls(await session.attach(PLUGIN))
 
     async def watch(self, mountpoint: int, *, timeout: float | None = None) -> dict[str, Any]:
-        """Ask to watch; Janus answers with an SDP offer (returned as a JSEP dict)."""
+        """Ask to watch; Janus answers with an SDP offer (returned as a JSEP dict whose SDP parses)."""
         reply = await self.handle.message({"request": "watch", "id": mountpoint}, timeout=timeout)
         if reply.jsep is None or reply.jsep.get("type") != "offer":
             raise PluginError(PLUGIN, -1, f"'watch' on mountpoint {mountpoint} returned no SDP offer")
-        return reply.jsep
+        return {"type": "offer", "sdp": offer_sdp(reply.jsep, self.handle.session.url)}
 
     async def start(self, answer: dict[str, Any], *, timeout: float | None = None) -> PluginReply:
         return await self.handle.message({"request": "start"}, jsep=answer, timeout=timeout)

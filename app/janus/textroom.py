@@ -17,10 +17,11 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCDataChannel, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCDataChannel, RTCIceServer, RTCPeerConnection
 
-from app.janus.errors import JanusError, PluginError, ProtocolError, RequestTimeout, TransportClosed
+from app.janus.errors import JanusError, MalformedReply, PluginError, RequestTimeout, TransportClosed
 from app.janus.handle import PluginHandle
+from app.janus.jsep import accept_offer, passive_answer
 from app.janus.redact import redacted_json
 from app.janus.session import JanusSession
 
@@ -100,22 +101,18 @@ class TextRoomHandle:
     async def _setup(self) -> None:
         reply = await self.handle.message({"request": "setup"})
         if reply.jsep is None or reply.jsep.get("type") != "offer":
-            raise ProtocolError(f"{PLUGIN}: 'setup' returned no SDP offer")
+            raise MalformedReply(f"{PLUGIN}: 'setup' returned no SDP offer")
         pc = self.pc = _peer_connection(self.ice_servers)
         pc.on("connectionstatechange", lambda: self._on_pc_state(pc))
         # Janus only opens a channel itself when ours is missing; listen on any it opens all the same.
         pc.on("datachannel", lambda remote: remote.on("message", self._on_data))
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type="offer"))
+        where = f"TextRoom on {self.handle.session.url}"
+        await accept_offer(pc, reply.jsep, where)
         channel = self.channel = pc.createDataChannel(DATA_CHANNEL_LABEL)
         channel.on("message", self._on_data)
         channel.on("open", self._on_channel_open)
         channel.on("close", lambda: self._lose("data channel closed"))
-        answer = await pc.createAnswer()
-        # Janus as DTLS client, as for the feed (app.listener.feed): in the lab, 1 of 30 opens as DTLS client took
-        # 1.03 s (aiortc's ClientHello retransmit), 0 of 30 as server; the median is ~0.03 s either way.
-        sdp = answer.sdp.replace("a=setup:active", "a=setup:passive")
-        await pc.setLocalDescription(RTCSessionDescription(sdp=sdp, type="answer"))
-        jsep = {"type": "answer", "sdp": pc.localDescription.sdp, "trickle": False}
+        jsep = await passive_answer(pc, where)  # Janus as DTLS client, as for the feed (why: passive_answer)
         await self.handle.message({"request": "ack"}, jsep=jsep)
         await asyncio.shield(self._open)
 
@@ -167,7 +164,7 @@ class TextRoomHandle:
                 return
             if message.get("textroom") == "error" or "error_code" in message:
                 code = message.get("error_code")
-                future.set_exception(PluginError(PLUGIN, code if isinstance(code, int) else -1,
+                future.set_exception(PluginError(PLUGIN, code if type(code) is int else -1,
                                                  str(message.get("error", "unknown error"))))
             else:
                 future.set_result(message)

@@ -12,8 +12,9 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.frames import CloseCode
 
-from app.janus.errors import ProtocolError, RequestTimeout, TransportClosed
+from app.janus.errors import MessageTooLarge, ProtocolError, RequestTimeout, TransportClosed, shown
 from app.janus.redact import redacted_json
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,10 @@ _ws_log.setLevel(logging.INFO)
 MessageCallback = Callable[[dict[str, Any]], None]
 CloseCallback = Callable[[Exception], None]
 
-# Janus replies can carry large SDPs and participant lists; anything far above this is not Janus.
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# The largest frames Plaza asks for are SDP offers (2–6 KB) and a stage's `listparticipants` (~150 B per
+# participant: 30 KB for the protocol's 200 members); 1 MiB is 30× that, and caps what one frame can make us
+# buffer and parse on the event loop that also feeds the audio. A larger frame closes the socket (MessageTooLarge).
+MAX_MESSAGE_BYTES = 1024 * 1024
 
 
 class WebSocketTransport:
@@ -63,7 +66,7 @@ class WebSocketTransport:
         except InvalidURI as exc:
             raise TransportClosed(f"invalid server address {url!r}: {exc}") from None
         except InvalidHandshake as exc:
-            raise TransportClosed(f"{url} is not a Janus WebSocket endpoint ({exc})") from None
+            raise TransportClosed(f"{url} is not a Janus WebSocket endpoint ({shown(str(exc))})") from None
         except OSError as exc:
             reason = exc.strerror or str(exc) or type(exc).__name__
             raise TransportClosed(f"could not connect to {url}: {reason}") from None
@@ -88,7 +91,7 @@ class WebSocketTransport:
         try:
             await self._ws.send(json.dumps(message))
         except ConnectionClosed as exc:
-            self._mark_closed(TransportClosed(f"connection to {self.url} closed ({exc})"))
+            self._mark_closed(TransportClosed(f"connection to {self.url} closed ({shown(str(exc))})"))
             raise TransportClosed(f"connection to {self.url} closed while sending") from None
 
     async def _read_loop(self) -> None:
@@ -97,9 +100,12 @@ class WebSocketTransport:
             async for frame in self._ws:
                 self._dispatch(frame)
         except ConnectionClosed as exc:
-            reason = TransportClosed(f"connection to {self.url} lost ({exc})")
+            if exc.sent is not None and exc.sent.code == CloseCode.MESSAGE_TOO_BIG:
+                reason = MessageTooLarge(self.url, MAX_MESSAGE_BYTES)
+            else:
+                reason = TransportClosed(f"connection to {self.url} lost ({shown(str(exc))})")
         except Exception as exc:
-            reason = TransportClosed(f"connection to {self.url} failed: {exc}")
+            reason = TransportClosed(f"connection to {self.url} failed: {shown(str(exc))}")
         self._mark_closed(reason)
 
     def _dispatch(self, frame: str | bytes) -> None:

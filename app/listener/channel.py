@@ -32,7 +32,7 @@ from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
 from app.listener.fallback import FallbackPolicy
 from app.listener.state import RoomStateModel, StateSource
-from app.room.errors import RoomError, RoomNotFound, ServerUnreachable
+from app.room.errors import RoomError, RoomNotFound, ServerUnreachable, room_error
 from app.room.protocol import (
     CONTROLLER_SILENCE,
     MAX_NAME_CHARS,
@@ -110,7 +110,7 @@ class RoomChannel:
                 from None
         except JanusError as exc:
             await self._disconnect()
-            raise ServerUnreachable(f"cannot open channel {self.room_id} on {self.server}: {exc}") from None
+            raise room_error(exc, self.server, self.room_id) from None
         except BaseException:
             await self._disconnect()
             raise
@@ -149,11 +149,14 @@ class RoomChannel:
         await self._closer()
 
     async def _disconnect(self) -> None:
-        if self._watch_task is not None:
-            self._watch_task.cancel()
+        watch, self._watch_task = self._watch_task, None
+        if watch is not None:
+            watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._watch_task
-            self._watch_task = None
+                try:
+                    await watch
+                except Exception as exc:  # _watch does not fail on server input; if it ever does, close still works
+                    log.warning("room channel on %s: the stage watcher had failed: %r", self.server, exc)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -293,20 +296,34 @@ class RoomChannel:
             await asyncio.sleep(self.fallback.next_delay(self.fallback.audience(self.audience, room_count)))
 
     async def _poll_stage(self) -> tuple[StageMember, ...] | None:
+        """The stage as `listparticipants` shows it; entries of the wrong shape are dropped, one log line per poll."""
         try:
             participants = await self._list_stage()
         except (JanusError, TimeoutError) as exc:
             log.info("room channel on %s: stage poll failed: %s", self.server, exc)
             return None
+        except Exception as exc:  # whatever the server's reply tripped: one line, and the watcher polls on
+            log.warning("room channel on %s: stage poll failed: %r", self.server, exc)
+            return None
+        if not isinstance(participants, list):
+            log.warning("room channel on %s: stage poll returned %s, not a list", self.server,
+                        type(participants).__name__)
+            return None
         members = []
+        dropped = 0
         for p in participants:
-            raw_id = p.get("id")
+            raw_id = p.get("id") if isinstance(p, dict) else None
             if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
+                dropped += 1
                 continue
             display = p.get("display")
-            name = clean_text(display, MAX_NAME_CHARS) if isinstance(display, str) else ""
-            members.append(StageMember(str(raw_id), name or f"Speaker {raw_id}", Role.SPEAKER,
-                                       p.get("muted") is True, p.get("talking") is True))
+            name = clean_text(display if isinstance(display, str) else "", MAX_NAME_CHARS)
+            name = name or clean_text(f"Speaker {raw_id}", MAX_NAME_CHARS)
+            members.append(StageMember(str(raw_id), name, Role.SPEAKER, p.get("muted") is True,
+                                       p.get("talking") is True))
+        if dropped:
+            log.warning("room channel on %s: stage poll: dropped %d participant(s) without an id", self.server,
+                        dropped)
         return tuple(members)
 
     async def _list_stage(self) -> list[dict[str, Any]]:

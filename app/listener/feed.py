@@ -19,19 +19,21 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtp import RtpPacket
 from aiortc.sdp import SessionDescription
 
 from app.aio import CloseOnce
-from app.janus import JanusError, JanusSession, PluginError, RequestTimeout
+from app.janus import JanusError, JanusSession, PluginError
+from app.janus.errors import shown
+from app.janus.jsep import accept_offer, passive_answer
 from app.janus.streaming import NO_SUCH_MOUNTPOINT, StreamingHandle
 from app.media.cushion import CushionPlayout
 from app.media.playout import PlayoutBuffer
 from app.media.receiver import TrackReceiver
 from app.media.rtp_tap import RtpTap, advertise_opus_fec
-from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerUnreachable
+from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerUnreachable, room_error
 
 log = logging.getLogger(__name__)
 
@@ -95,18 +97,17 @@ class FeedConnection:
         Failing or cancelled half-way, it closes what it built: a session left open stays alive on Janus."""
         try:
             await self._open(timeout)
-        except BaseException:
+        except BaseException as exc:
             await self.close()
+            if isinstance(exc, JanusError):  # whatever the wire or the server did: a typed, one-line reason
+                raise room_error(exc, self.server, self.room_id) from None
+            if isinstance(exc, OSError):
+                raise ServerUnreachable(f"cannot reach {self.server}: {exc.strerror or exc}") from None
             raise
 
     async def _open(self, timeout: float) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
-        try:
-            self.session = await JanusSession.connect(self.server, connect_timeout=min(timeout, 5.0))
-        except RequestTimeout as exc:
-            raise ServerUnreachable(f"cannot reach {self.server}: {exc}") from None
-        except (JanusError, OSError) as exc:
-            raise ServerUnreachable(f"cannot reach {self.server}: {exc}") from None
+        self.session = await JanusSession.connect(self.server, connect_timeout=min(timeout, 5.0))
         self.session.add_loss_callback(lambda reason: self._end(f"connection to {self.server} lost: {reason}"))
         self.streaming = await StreamingHandle.attach(self.session)
         self.streaming.handle.add_listener(self._on_event)
@@ -131,17 +132,11 @@ class FeedConnection:
             if pc.connectionState in ("failed", "closed") and not self._closed:
                 self._end(f"media connection to {self.server} {pc.connectionState}")
 
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type="offer"))
+        offer_sdp = await accept_offer(pc, offer, self.server)
         if self.media == "plaza":
-            self._install_tap(pc, offer["sdp"])
-        answer = await pc.createAnswer()
-        # Let Janus be the DTLS client. As client, aiortc sends its ClientHello the moment its own ICE check
-        # succeeds, often before Janus is ready for it, and then waits 1 s to retransmit: measured 9 of 30 joins
-        # at ~1.17 s instead of ~0.17 s. With setup:passive, 0 of 60 (benchmarks/listener.py).
-        answer = RTCSessionDescription(sdp=answer.sdp.replace("a=setup:active", "a=setup:passive"), type="answer")
-        await pc.setLocalDescription(answer)
-        jsep: dict[str, Any] = {"type": "answer", "sdp": pc.localDescription.sdp, "trickle": False}
-        await self.streaming.start(jsep)
+            self._install_tap(pc, offer_sdp)
+        # Let Janus be the DTLS client (why: app.janus.jsep.passive_answer).
+        await self.streaming.start(await passive_answer(pc, self.server))
         try:
             async with asyncio.timeout(timeout):
                 track = await track_future
@@ -211,11 +206,13 @@ class FeedConnection:
     def _on_event(self, message: dict[str, Any]) -> None:
         kind = message.get("janus")
         if kind == "hangup":
-            self._end(f"{self.server} hung up ({message.get('reason', 'no reason given')})")
+            self._end(f"{self.server} hung up ({shown(message.get('reason', 'no reason given'))})")
         elif kind == "detached":
             self._end(f"{self.server} detached the feed")
         elif kind == "event":
-            result = (message.get("plugindata") or {}).get("data", {}).get("result")
+            plugindata = message.get("plugindata")
+            data = plugindata.get("data") if isinstance(plugindata, dict) else None
+            result = data.get("result") if isinstance(data, dict) else None
             if isinstance(result, dict) and result.get("status") == "stopped":
                 self._end(ENDED)
 

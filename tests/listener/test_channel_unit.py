@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -241,3 +243,87 @@ async def test_close_while_opening_drops_what_the_open_built_and_leaves_no_task(
         await opening
     assert closed == [True] and ch.textroom is None and ch._watch_task is None
     assert {t for t in asyncio.all_tasks() if not t.done()} == {asyncio.current_task()}
+
+
+# ---------------------------------------------------------------------------------------- a stage of nonsense
+class PollCounter(FakeChannel):
+    """Sets `polled` once `wanted` stage polls have been answered, so tests await polls rather than sleep."""
+
+    def __init__(self, model: RoomStateModel, answers: list[Any], wanted: int) -> None:
+        super().__init__(model, silence_timeout=0.05)
+        self.poll_times: list[float] = []
+        self.answers = answers
+        self.wanted = wanted
+        self.polled = asyncio.Event()
+
+    async def _list_stage(self) -> list[dict[str, Any]]:
+        self.poll_times.append(time.monotonic())
+        if len(self.poll_times) >= self.wanted:
+            self.polled.set()
+        answer = self.answers[min(len(self.poll_times), len(self.answers)) - 1]
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer  # type: ignore[no-any-return]
+
+
+GOOD = {"id": 11, "display": "Ana", "muted": False, "talking": True}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param([1, "x", None, ["id", 5], {"display": "no id"}, {"id": True}, GOOD], id="non-object-entries"),
+        pytest.param("not a list", id="not-a-list"),
+        pytest.param(RuntimeError("the reply tripped something"), id="unexpected-error"),
+    ],
+)
+async def test_a_stage_poll_of_nonsense_is_dropped_and_the_watcher_keeps_polling(
+    bad: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Measured: non-dict participants raised AttributeError in _watch, killing it, and close() re-raised it."""
+    ch = PollCounter(RoomStateModel(), [bad, bad, [GOOD]], wanted=3)
+    await ch.open()
+    try:
+        async with asyncio.timeout(3.0):
+            await ch.polled.wait()
+        assert ch._watch_task is not None and not ch._watch_task.done()
+        if isinstance(bad, list):
+            assert [m.name for m in ch.model.state.members] == ["Ana"]
+        assert any("stage poll" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    finally:
+        await ch.close()  # must not raise
+
+
+async def test_close_does_not_raise_even_if_the_watcher_had_failed(caplog: pytest.LogCaptureFixture) -> None:
+    ch = PollCounter(RoomStateModel(), [[GOOD]], wanted=1)
+    failed = asyncio.Event()
+
+    def broken_model(*_args: Any) -> None:
+        failed.set()
+        raise RuntimeError("model bug")
+
+    ch.model.apply_fallback = broken_model  # type: ignore[method-assign]
+    await ch.open()
+    async with asyncio.timeout(3.0):
+        await failed.wait()
+    await ch.close()
+    assert any("stage watcher had failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_real_stage_poll_drops_entries_that_are_not_objects() -> None:
+    """Through AudioBridgeHandle and the wire: what the measured server sent reaches the model as one member."""
+    from app.janus import audiobridge
+    from app.janus.session import JanusSession
+    from tests.janus import scripted_server as ss
+    from tests.janus.scripted_server import ScriptedServer
+
+    async with ScriptedServer() as server:
+        server.always("message", ss.plugin_success(audiobridge.PLUGIN, {
+            "audiobridge": "participants", "room": ROOM, "participants": [7, "x", None, [1], GOOD]}))
+        ch = RoomChannel(server.url, ROOM, RoomStateModel(), username="l-me")
+        ch.session = await JanusSession.connect(server.url, connect_timeout=2.0, keepalive_interval=30.0)
+        try:
+            members = await ch._poll_stage()
+        finally:
+            await ch.close()
+    assert members is not None and [m.name for m in members] == ["Ana"]
