@@ -76,8 +76,6 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("--show-state", action="store_true",
                     help="print room state changes (stage, talking, listeners, hands) as lines")
     li.add_argument("--stats", action="store_true", help="print connection and playout counters every 5 s and at exit")
-    # Benchmarks only: aiortc's own receive path (no cushion) as the baseline.
-    li.add_argument("--plain-receiver", action="store_true", help=argparse.SUPPRESS)
 
     se = sub.add_parser("serve", help="run a local room: Janus + a demo speaker; prints the room link")
     _add_serve_options(se)
@@ -138,20 +136,19 @@ async def listen(args: argparse.Namespace) -> int:
         connect_timeout=args.connect_timeout,
         fall_back_to_clock=False,
         cushion_ms=args.cushion * 1000.0,
-        receiver="plain" if args.plain_receiver else "plaza",
     )
     stop = _stop_event()
     ended = asyncio.Event()
-    session.status.subscribe(lambda change: print(_status_line(change), flush=True))
+    session.status.changed.connect(lambda change: print(_status_line(change), flush=True))
     stats_task: asyncio.Task[None] | None = None
     if args.show_state:
-        session.state.subscribe(lambda state, change: print(state_line(state), flush=True))
+        session.state.changed.connect(lambda state, change: print(state_line(state), flush=True))
 
     def on_status(change: StatusChange) -> None:
         if change.status == RoomStatus.ENDED:
             ended.set()
 
-    session.status.subscribe(on_status)
+    session.status.changed.connect(on_status)
     try:
         try:
             await session.start()

@@ -40,7 +40,7 @@ async def first_audio_once(room: LocalRoom) -> float:
             t_heard.append(time.monotonic())
             loop.call_soon_threadsafe(heard.set)
 
-    session.playout.add_tap(tap)
+    session.playout.played.connect(tap)
     t0 = time.monotonic()
     try:
         await session.start()

@@ -73,6 +73,7 @@ async def run_worker(args: argparse.Namespace) -> int:
     """Listen with the given listeners until stdin says `stop`; report on stdout, one JSON object a line."""
     from app.links import parse_link
     from app.listener.listen import ListenSession
+    from benchmarks.plain_receiver import plain_listen_session
 
     logging.basicConfig(level=logging.ERROR)
     link = parse_link(args.link)
@@ -81,14 +82,16 @@ async def run_worker(args: argparse.Namespace) -> int:
     for spec in args.listeners.split(","):
         name, kind = spec.split(":")
         wav = str(out_dir / f"{name}.wav")
-        kwargs: dict[str, Any] = {"receiver": kind, "cushion_ms": CUSHION_MS, "with_channel": False}
+        kwargs: dict[str, Any] = {"cushion_ms": CUSHION_MS, "with_channel": False}
         if args.start_ms is not None:
             kwargs["start_ms"] = args.start_ms
-        session = ListenSession(link, use_device=False, record=wav, **kwargs)
+        make = plain_listen_session if kind == "plain" else ListenSession
+        session = make(link, use_device=False, record=wav, **kwargs)
         clock = OutputClock()
-        session.playout.add_tap(clock)
+        session.playout.played.connect(clock)
         w = Watched(name, kind, session, clock, wav)
-        session.status.subscribe(lambda ch, w=w: w.statuses.append((time.monotonic(), ch.status.value, ch.detail)))
+        session.status.changed.connect(
+            lambda ch, w=w: w.statuses.append((time.monotonic(), ch.status.value, ch.detail)))
         watched.append(w)
 
     def emit(obj: dict[str, Any]) -> None:

@@ -77,7 +77,7 @@ def run(scenario: Scenario, n_members: int, n_deltas: int, seed: int = 1) -> lis
     def on_change(state: RoomState, change: StateChange) -> None:
         pass
 
-    model.subscribe(on_change)
+    model.changed.connect(on_change)
     model.apply_snapshot(Snapshot(seq=1, room=1234, controller="ctl-bench", title="Benchmark", ended=False,
                                   members=members, listeners=None, hands=(), hands_total=0), 0.0)
     times: list[int] = []
@@ -97,7 +97,7 @@ def run_load(members: int, hands: int, n_deltas: int, n_snapshots: int) -> tuple
     """Nanoseconds per delta and per snapshot of benchmarks.room_load's load, interleaved as after reconnects."""
     load = RoomLoad(members, hands)
     model = RoomStateModel(own_id=OWN)
-    model.subscribe(lambda state, change: None)
+    model.changed.connect(lambda state, change: None)
     model.apply_snapshot(load.first_snapshot(time.time()), 0.0)
     model.set_hand_raised(True)
     deltas: list[int] = []

@@ -87,7 +87,7 @@ class ControllerLink:
                                                       request_timeout=self.request_timeout)
             self.textroom = await TextRoomHandle.attach(self.session, ice_servers=self.ice_servers)
             await self.textroom.setup(timeout=self.connect_timeout)
-            self.textroom.add_listener(lambda event: self._on_event(self, event))
+            self.textroom.events.connect(lambda event: self._on_event(self, event))
             others = await self.textroom.join(self.room_id, self.username, self.display)
             self.participants = {str(p["username"]): str(p.get("display") or "") for p in others
                                  if isinstance(p.get("username"), str)}

@@ -20,7 +20,7 @@ class AudioBridgeHandle:
 
     @classmethod
     async def attach(cls, session: JanusSession) -> AudioBridgeHandle:
-        return cls(await session.attach(PLUGIN))
+        return cls(await PluginHandle.attach(session, PLUGIN))
 
     async def join(
         self,

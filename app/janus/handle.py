@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from app.events import Event
 from app.janus.errors import JanusError, MalformedReply, PluginError
-
-if TYPE_CHECKING:
-    from app.janus.session import JanusSession
+from app.janus.session import JanusSession
 
 log = logging.getLogger(__name__)
-
-EventListener = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -45,12 +41,19 @@ class PluginHandle:
         self.session = session
         self.plugin = plugin
         self.handle_id = handle_id
-        self._listeners: list[EventListener] = []
+        # every message Janus sends for this handle outside a transaction (events, webrtcup, hangup, detached...)
+        self.events: Event[[dict[str, Any]]] = Event(f"{plugin} handle {handle_id} events")
         self.detached = False
+        session.route(handle_id, self._on_event)
 
-    def add_listener(self, listener: EventListener) -> None:
-        """Receive every message Janus sends for this handle outside a transaction (events, webrtcup, hangup...)."""
-        self._listeners.append(listener)
+    @classmethod
+    async def attach(cls, session: JanusSession, plugin: str, *, timeout: float | None = None) -> PluginHandle:
+        """Attach to `plugin` in `session`; raises typed errors."""
+        reply = await session.send({"janus": "attach", "plugin": plugin}, timeout=timeout)
+        data = reply.get("data")
+        if not isinstance(data, dict) or type(data.get("id")) is not int:
+            raise MalformedReply(f"{session.url}: 'attach' reply has no handle id")
+        return cls(session, plugin, data["id"])
 
     async def message(
         self, body: dict[str, Any], *, jsep: dict[str, Any] | None = None, timeout: float | None = None
@@ -59,32 +62,25 @@ class PluginHandle:
         request: dict[str, Any] = {"janus": "message", "body": body}
         if jsep is not None:
             request["jsep"] = jsep
-        reply = await self.session._send(request, timeout=timeout, handle_id=self.handle_id)
+        reply = await self.session.send(request, timeout=timeout, handle_id=self.handle_id)
         data = plugin_data(reply, self.plugin)
         reply_jsep = reply.get("jsep")
         return PluginReply(data, reply_jsep if isinstance(reply_jsep, dict) else None)
 
     async def hangup(self) -> None:
-        await self.session._send({"janus": "hangup"}, handle_id=self.handle_id, timeout=2.0)
+        await self.session.send({"janus": "hangup"}, handle_id=self.handle_id, timeout=2.0)
 
     async def detach(self) -> None:
         """Detach from the plugin (best effort, idempotent)."""
         if self.detached:
             return
         self.detached = True
-        self.session.forget_handle(self.handle_id)
+        self.session.unroute(self.handle_id)
         if not self.session.is_lost:
             with contextlib.suppress(JanusError):
-                await self.session._send({"janus": "detach"}, handle_id=self.handle_id, timeout=2.0)
+                await self.session.send({"janus": "detach"}, handle_id=self.handle_id, timeout=2.0)
 
     def _on_event(self, message: dict[str, Any]) -> None:
         if message.get("janus") == "detached":
             self.detached = True
-        for listener in list(self._listeners):
-            try:
-                listener(message)
-            except Exception:
-                log.exception("%s handle %s: error in event listener", self.plugin, self.handle_id)
-
-    def _on_session_lost(self, reason: JanusError) -> None:
-        self._on_event({"janus": "plaza-session-lost", "reason": str(reason)})
+        self.events.emit(message)

@@ -1,4 +1,5 @@
-"""SDP offers from the server, checked before and while aiortc takes them, and our answers to them.
+"""WebRTC with Janus: the PeerConnection, SDP offers from the server (checked before and while aiortc takes
+them), and our answers to them.
 
 aiortc's SDP parser, `setRemoteDescription` and `createAnswer` raise whatever they trip over on bad input
 (ValueError, KeyError, AssertionError, AttributeError, StopIteration...). Everything here turns that into
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import SessionDescription
 
 from app.janus.errors import MalformedReply, TransportClosed, shown
@@ -17,6 +18,12 @@ from app.janus.errors import MalformedReply, TransportClosed, shown
 # Janus's offers are 1–6 KB; an "SDP" far beyond that is not one, and parsing it would only cost time.
 MAX_SDP_CHARS = 64 * 1024
 REASON_CHARS = 60
+
+
+def peer_connection(ice_servers: list[str] | None = None) -> RTCPeerConnection:
+    """A PeerConnection for a Janus handle, with only the STUN/TURN servers we were given: aiortc's default adds
+    a public STUN server, which a listener must never contact unasked (and the lab cannot reach)."""
+    return RTCPeerConnection(RTCConfiguration(iceServers=[RTCIceServer(urls=url) for url in (ice_servers or [])]))
 
 
 def _type_name(value: Any) -> str:

@@ -13,9 +13,10 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.aio import CloseOnce
+from app.events import Event
 from app.janus.errors import (
     NO_SUCH_SESSION,
     JanusApiError,
@@ -26,9 +27,6 @@ from app.janus.errors import (
     TransportClosed,
 )
 from app.janus.transport import WebSocketTransport
-
-if TYPE_CHECKING:
-    from app.janus.handle import PluginHandle
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +61,13 @@ class JanusSession:
         self.keepalive_interval = keepalive_interval
         self.ack_timeout = ack_timeout
         self._pending: dict[str, _Pending] = {}
-        self._handles: dict[int, PluginHandle] = {}
+        self._routes: dict[int, Callable[[dict[str, Any]], None]] = {}  # handle id -> its handle's event sink
         self._keepalive_task: asyncio.Task[None] | None = None
         self._closing = False
         self._close_task: asyncio.Task[None] | None = None
         self._closer = CloseOnce(self._teardown, f"close janus session {self.url}")
-        self._loss_callbacks: list[Callable[[JanusError], None]] = []
+        # `loss`: told once when the session is lost (not on our own close); `lost` completes either way.
+        self.loss: Event[[JanusError]] = Event(f"session loss on {self.url}")
         self.lost: asyncio.Future[JanusError] = asyncio.get_running_loop().create_future()
         self.rtt: float | None = None  # seconds, round trip of the latest create/keepalive (connection details)
         transport.on_message = self._on_message
@@ -96,7 +95,7 @@ class JanusSession:
         )
         try:
             started = asyncio.get_running_loop().time()
-            reply = await session._send({"janus": "create"}, timeout=connect_timeout)
+            reply = await session.send({"janus": "create"}, timeout=connect_timeout)
             session.rtt = asyncio.get_running_loop().time() - started
             data = reply.get("data")
             if not isinstance(data, dict) or type(data.get("id")) is not int:
@@ -108,10 +107,6 @@ class JanusSession:
         session._keepalive_task = asyncio.create_task(session._keepalive_loop(), name=f"janus-keepalive {url}")
         log.info("session created on %s", url)
         return session
-
-    def add_loss_callback(self, callback: Callable[[JanusError], None]) -> None:
-        """Call `callback(reason)` once when the session is lost (not on our own close)."""
-        self._loss_callbacks.append(callback)
 
     @property
     def is_lost(self) -> bool:
@@ -131,7 +126,7 @@ class JanusSession:
                     await self._keepalive_task
             if self.session_id is not None and not self.lost.done() and not self.transport.closed:
                 with contextlib.suppress(JanusError):
-                    await self._send({"janus": "destroy"}, timeout=1.0)
+                    await self.send({"janus": "destroy"}, timeout=1.0)
         finally:
             self._fail_all(TransportClosed(f"session on {self.url} closed"), notify=False)
             await self.transport.close()
@@ -141,23 +136,16 @@ class JanusSession:
     # ----------------------------------------------------------------- requests
     async def request(self, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
         """Send a session-level request and return the final reply (raises typed errors)."""
-        return await self._send(body, timeout=timeout)
+        return await self.send(body, timeout=timeout)
 
-    async def attach(self, plugin: str, *, timeout: float | None = None) -> PluginHandle:
-        from app.janus.handle import PluginHandle
+    def route(self, handle_id: int, sink: Callable[[dict[str, Any]], None]) -> None:
+        """Deliver every message Janus sends for `handle_id` outside a transaction to `sink` (the handle)."""
+        self._routes[handle_id] = sink
 
-        reply = await self._send({"janus": "attach", "plugin": plugin}, timeout=timeout)
-        data = reply.get("data")
-        if not isinstance(data, dict) or type(data.get("id")) is not int:
-            raise MalformedReply(f"{self.url}: 'attach' reply has no handle id")
-        handle = PluginHandle(self, plugin, data["id"])
-        self._handles[handle.handle_id] = handle
-        return handle
+    def unroute(self, handle_id: int) -> None:
+        self._routes.pop(handle_id, None)
 
-    def forget_handle(self, handle_id: int) -> None:
-        self._handles.pop(handle_id, None)
-
-    async def _send(
+    async def send(
         self,
         body: dict[str, Any],
         *,
@@ -165,6 +153,7 @@ class JanusSession:
         handle_id: int | None = None,
         final_on_ack: bool | None = None,
     ) -> dict[str, Any]:
+        """Send one request (for a handle: `handle_id`) and return its final reply; raises typed errors."""
         if self.lost.done():
             raise self.lost.result()
         if self._closing and body.get("janus") != "destroy":
@@ -204,8 +193,8 @@ class JanusSession:
             self._resolve(self._pending[transaction], kind, message)
             return
         sender = message.get("sender")
-        if type(sender) is int and sender in self._handles:
-            self._handles[sender]._on_event(message)
+        if type(sender) is int and sender in self._routes:
+            self._routes[sender](message)
             return
         if kind == "ack":
             # Janus may push a plugin's event before acking the request: a late ack is normal.
@@ -265,21 +254,15 @@ class JanusSession:
             if not pending.future.done():
                 pending.future.set_exception(reason)
         self._pending.clear()
-        for handle in list(self._handles.values()):
-            handle._on_session_lost(reason)
         if notify:
-            for callback in self._loss_callbacks:
-                try:
-                    callback(reason)
-                except Exception:
-                    log.exception("error in session-loss callback")
+            self.loss.emit(reason)
 
     async def _keepalive_loop(self) -> None:
         while not self.lost.done():
             await asyncio.sleep(self.keepalive_interval)
             try:
                 started = asyncio.get_running_loop().time()
-                await self._send({"janus": "keepalive"}, timeout=self.ack_timeout)
+                await self.send({"janus": "keepalive"}, timeout=self.ack_timeout)
                 self.rtt = asyncio.get_running_loop().time() - started
             except RequestTimeout:
                 self._lose(SessionLost(f"{self.url} did not acknowledge a keepalive within {self.ack_timeout:g} s"))

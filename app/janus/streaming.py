@@ -22,7 +22,7 @@ class StreamingHandle:
 
     @classmethod
     async def attach(cls, session: JanusSession) -> StreamingHandle:
-        return cls(await session.attach(PLUGIN))
+        return cls(await PluginHandle.attach(session, PLUGIN))
 
     async def watch(self, mountpoint: int, *, timeout: float | None = None) -> dict[str, Any]:
         """Ask to watch; Janus answers with an SDP offer (returned as a JSEP dict whose SDP parses)."""

@@ -14,14 +14,14 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Callable
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCDataChannel, RTCIceServer, RTCPeerConnection
+from aiortc import RTCDataChannel, RTCPeerConnection
 
+from app.events import Event
 from app.janus.errors import JanusError, MalformedReply, PluginError, RequestTimeout, TransportClosed
 from app.janus.handle import PluginHandle
-from app.janus.jsep import accept_offer, passive_answer
+from app.janus.jsep import accept_offer, passive_answer, peer_connection
 from app.janus.redact import redacted_json
 from app.janus.session import JanusSession
 
@@ -45,12 +45,6 @@ NO_SUCH_USER = 423
 
 DEFAULT_TIMEOUT = 5.0
 
-EventListener = Callable[[dict[str, Any]], None]
-
-
-def _peer_connection(ice_servers: list[str] | None) -> RTCPeerConnection:
-    """Only the STUN/TURN servers we were given: aiortc's default adds a public STUN server."""
-    return RTCPeerConnection(RTCConfiguration(iceServers=[RTCIceServer(urls=u) for u in (ice_servers or [])]))
 
 
 class TextRoomHandle:
@@ -61,26 +55,20 @@ class TextRoomHandle:
         self.ice_servers = ice_servers
         self.pc: RTCPeerConnection | None = None
         self.channel: RTCDataChannel | None = None
-        self._listeners: list[EventListener] = []
+        # every data-channel event that is not a reply (message, announcement, join, leave, ...)
+        self.events: Event[[dict[str, Any]]] = Event(f"TextRoom events on {handle.session.url}")
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._open: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         # Completes with the reason once the data channel, its PeerConnection or the session is gone.
         self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._closed = False
-        handle.add_listener(self._on_handle_event)
+        handle.events.connect(self._on_handle_event)
+        handle.session.lost.add_done_callback(lambda lost: self._lose(f"session lost: {lost.result()}"))
 
     @classmethod
     async def attach(cls, session: JanusSession, *, ice_servers: list[str] | None = None,
                      timeout: float | None = None) -> TextRoomHandle:
-        return cls(await session.attach(PLUGIN, timeout=timeout), ice_servers=ice_servers)
-
-    def add_listener(self, listener: EventListener) -> None:
-        """Receive every data-channel event that is not a reply (message, announcement, join, leave, ...)."""
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: EventListener) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
+        return cls(await PluginHandle.attach(session, PLUGIN, timeout=timeout), ice_servers=ice_servers)
 
     @property
     def is_open(self) -> bool:
@@ -102,7 +90,7 @@ class TextRoomHandle:
         reply = await self.handle.message({"request": "setup"})
         if reply.jsep is None or reply.jsep.get("type") != "offer":
             raise MalformedReply(f"{PLUGIN}: 'setup' returned no SDP offer")
-        pc = self.pc = _peer_connection(self.ice_servers)
+        pc = self.pc = peer_connection(self.ice_servers)
         pc.on("connectionstatechange", lambda: self._on_pc_state(pc))
         # Janus only opens a channel itself when ours is missing; listen on any it opens all the same.
         pc.on("datachannel", lambda remote: remote.on("message", self._on_data))
@@ -126,9 +114,7 @@ class TextRoomHandle:
 
     def _on_handle_event(self, message: dict[str, Any]) -> None:
         kind = message.get("janus")
-        if kind == "plaza-session-lost":
-            self._lose(f"session lost: {message.get('reason', '')}")
-        elif kind in ("hangup", "detached") and self.pc is not None:
+        if kind in ("hangup", "detached") and self.pc is not None:
             self._lose(f"server hung up ({message.get('reason', kind)})")
 
     def _lose(self, reason: str) -> None:
@@ -169,11 +155,7 @@ class TextRoomHandle:
             else:
                 future.set_result(message)
             return
-        for listener in list(self._listeners):
-            try:
-                listener(message)
-            except Exception:
-                log.exception("TextRoom on %s: error in event listener", self.handle.session.url)
+        self.events.emit(message)
 
     def _send(self, text: str) -> None:
         """Put text on the data channel as it is (tests use it to play a misbehaving client)."""

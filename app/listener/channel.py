@@ -130,11 +130,11 @@ class RoomChannel:
         """The Janus part of open(): session, data channel, join (a seam for tests)."""
         session = self.session = await JanusSession.connect(self.server, connect_timeout=min(timeout, 5.0))
         # Only this connection's death counts: a replaced one's late callbacks must not end the next one.
-        session.add_loss_callback(lambda reason: self._lose_if(session, f"connection lost: {reason}"))
+        session.loss.connect(lambda reason: self._lose_if(session, f"connection lost: {reason}"))
         textroom = self.textroom = await TextRoomHandle.attach(session, ice_servers=self.ice_servers)
         textroom.lost.add_done_callback(lambda f: self._lose_if(session, f.result()))
         await textroom.setup(timeout=timeout)
-        textroom.add_listener(self.handle_event)
+        textroom.events.connect(self.handle_event)
         try:
             others = await textroom.join(self.room_id, self.username, self.display)
         except JanusError as exc:

@@ -1,14 +1,12 @@
 """One WebRTC subscription to feed N (a Janus Streaming mountpoint) on one server.
 
-Two media paths, chosen per connection:
-- "plaza": RTP is tapped before aiortc's jitter buffer (app.media.rtp_tap) into the `CushionPlayout`, which
-  decodes Opus itself with FEC and concealment. This is what listeners use.
-- "plain": aiortc's own path, `track.recv()` → `PlayoutBuffer`. Kept as the baseline the outage benchmark
-  compares against, and as a fallback should the tap ever be unavailable.
+RTP is tapped before aiortc's jitter buffer (app.media.rtp_tap) into the `CushionPlayout`, which decodes Opus
+itself with FEC and concealment. (The outage benchmark's baseline, aiortc's own path, is a subclass that overrides
+the media hooks: benchmarks/plain_receiver.py.)
 
-The connection ends (`ended` resolves with a reason) on session loss, hangup, detach, a "stopped" feed, or
-the media connection closing. `last_media` lets the supervisor's watchdog notice a feed that went quiet: a dead
-server looks alive to aiortc for ~29 s.
+The connection ends (`ended` resolves with a `FeedEnd`) on session loss, hangup, detach, a "stopped" feed (the
+room ended: authoritative), or the media connection closing. `last_media` lets the supervisor's watchdog notice
+a feed that went quiet: a dead server looks alive to aiortc for ~29 s.
 """
 
 from __future__ import annotations
@@ -17,9 +15,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
+from aiortc import RTCPeerConnection
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtp import RtpPacket
 from aiortc.sdp import SessionDescription
@@ -27,24 +26,22 @@ from aiortc.sdp import SessionDescription
 from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession, PluginError
 from app.janus.errors import shown
-from app.janus.jsep import accept_offer, passive_answer
+from app.janus.jsep import accept_offer, passive_answer, peer_connection
 from app.janus.streaming import NO_SUCH_MOUNTPOINT, StreamingHandle
 from app.media.cushion import CushionPlayout
-from app.media.playout import PlayoutBuffer
-from app.media.receiver import TrackReceiver
 from app.media.rtp_tap import RtpTap, advertise_opus_fec
 from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerUnreachable, room_error
 
 log = logging.getLogger(__name__)
 
-MediaPath = Literal["plaza", "plain"]
-ENDED = "ended"  # the reason `ended` carries when the server says the feed stopped (authoritative)
 
 
-def peer_connection(ice_servers: list[str] | None = None) -> RTCPeerConnection:
-    """A PeerConnection with only the STUN/TURN servers we were given (aiortc's default adds a public one)."""
-    servers = [RTCIceServer(urls=url) for url in (ice_servers or [])]
-    return RTCPeerConnection(RTCConfiguration(iceServers=servers))
+@dataclass(frozen=True)
+class FeedEnd:
+    """Why a feed connection ended."""
+
+    reason: str
+    room_ended: bool = False  # the server said the feed stopped: the room is over (no reconnect)
 
 
 def opus_payload_type(sdp: str) -> int | None:
@@ -63,22 +60,20 @@ def opus_payload_type(sdp: str) -> int | None:
 class FeedConnection:
     """Session + streaming handle + PeerConnection for feed `room_id` on `server`."""
 
-    def __init__(self, server: str, room_id: int, playout: CushionPlayout | PlayoutBuffer, *,
-                 ice_servers: list[str] | None = None, media: MediaPath = "plaza",
+    def __init__(self, server: str, room_id: int, playout: CushionPlayout, *,
+                 ice_servers: list[str] | None = None,
                  before_first_media: Callable[[], None] | None = None) -> None:
         self.server = server
         self.room_id = room_id
         self.playout = playout
         self.ice_servers = ice_servers
-        self.media: MediaPath = media
         self.session: JanusSession | None = None
         self.streaming: StreamingHandle | None = None
         self.pc: RTCPeerConnection | None = None
-        self.receiver: TrackReceiver | None = None
         self.tap: RtpTap | None = None
         self.opened_at: float | None = None  # time.monotonic() when the track arrived
         self.last_media: float | None = None  # time.monotonic() of the newest packet / frame
-        self.ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.ended: asyncio.Future[FeedEnd] = asyncio.get_running_loop().create_future()
         self.first_media: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         # Called once, just before this connection's first media reaches the playout: make-before-break lets an
         # older connection play until then, and this is where it must stop.
@@ -108,17 +103,16 @@ class FeedConnection:
     async def _open(self, timeout: float) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
         self.session = await JanusSession.connect(self.server, connect_timeout=min(timeout, 5.0))
-        self.session.add_loss_callback(lambda reason: self._end(f"connection to {self.server} lost: {reason}"))
+        self.session.loss.connect(lambda reason: self._end(f"connection to {self.server} lost: {reason}"))
         self.streaming = await StreamingHandle.attach(self.session)
-        self.streaming.handle.add_listener(self._on_event)
+        self.streaming.handle.events.connect(self._on_event)
         try:
             offer = await self.streaming.watch(self.room_id)
         except PluginError as exc:
             if exc.code == NO_SUCH_MOUNTPOINT:
                 raise RoomNotFound(self.room_id, self.server) from None
             raise RoomError(f"{self.server} refused to play room {self.room_id}: {exc.message}") from None
-        if self.media == "plaza":
-            advertise_opus_fec()
+        advertise_opus_fec()
         pc = self.pc = peer_connection(self.ice_servers)
         track_future: asyncio.Future[MediaStreamTrack] = asyncio.get_running_loop().create_future()
 
@@ -133,8 +127,7 @@ class FeedConnection:
                 self._end(f"media connection to {self.server} {pc.connectionState}")
 
         offer_sdp = await accept_offer(pc, offer, self.server)
-        if self.media == "plaza":
-            self._install_tap(pc, offer_sdp)
+        self._prepare_media(pc, offer_sdp)
         # Let Janus be the DTLS client (why: app.janus.jsep.passive_answer).
         await self.streaming.start(await passive_answer(pc, self.server))
         try:
@@ -143,23 +136,18 @@ class FeedConnection:
         except TimeoutError:
             raise MediaFailed(f"no audio track from {self.server}") from None
         self.opened_at = time.monotonic()
-        if self.media == "plain":
-            assert isinstance(self.playout, PlayoutBuffer)
-            self.receiver = TrackReceiver(track, self.playout)
-            self.receiver.on_frame = self._on_frame
-            self.receiver.ended.add_done_callback(lambda _f: self._end(f"the audio track from {self.server} ended"))
+        self._track_arrived(track)
         remaining = max(0.0, deadline - asyncio.get_running_loop().time())
         waiters: list[asyncio.Future[Any]] = [self.first_media, self.ended]
         await asyncio.wait(waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
         if self.ended.done():
-            raise MediaFailed(self.ended.result())
+            raise MediaFailed(self.ended.result().reason)
         if not self.first_media.done():
             raise MediaFailed(f"no audio from {self.server} within {timeout:g} s")
 
-    def _install_tap(self, pc: RTCPeerConnection, offer_sdp: str) -> None:
+    def _prepare_media(self, pc: RTCPeerConnection, offer_sdp: str) -> None:
+        """Before the answer: divert the offer's Opus RTP from aiortc's receiver into the cushion."""
         playout = self.playout
-        if not isinstance(playout, CushionPlayout):
-            raise TypeError("the plaza media path needs a CushionPlayout")
         receivers = [t.receiver for t in pc.getTransceivers() if t.kind == "audio"]
         if not receivers:
             raise MediaFailed(f"{self.server} offered no audio for room {self.room_id}")
@@ -175,10 +163,8 @@ class FeedConnection:
 
         self.tap = RtpTap(receivers[0], sink, payload_type=pt)
 
-    def _on_frame(self) -> None:
-        self.last_media = time.monotonic()
-        if not self.first_media.done():
-            self._on_first_media()
+    def _track_arrived(self, track: MediaStreamTrack) -> None:
+        """aiortc's audio track is here; the tap already takes its packets, so nothing reads it."""
 
     def _on_first_media(self) -> None:
         if self.before_first_media is not None:
@@ -199,9 +185,6 @@ class FeedConnection:
         """Stop feeding the playout (a newer connection takes over); idempotent."""
         if self.tap is not None:
             self.tap.close()
-        if self.receiver is not None:
-            self.receiver.on_frame = None
-            self.receiver.paused = True
 
     def _on_event(self, message: dict[str, Any]) -> None:
         kind = message.get("janus")
@@ -214,15 +197,18 @@ class FeedConnection:
             data = plugindata.get("data") if isinstance(plugindata, dict) else None
             result = data.get("result") if isinstance(data, dict) else None
             if isinstance(result, dict) and result.get("status") == "stopped":
-                self._end(ENDED)
+                self._finish(FeedEnd(f"room {self.room_id} has ended", room_ended=True))
 
     def end(self, reason: str) -> None:
         """Declare this connection dead (the supervisor's media watchdog uses this)."""
         self._end(reason)
 
     def _end(self, reason: str) -> None:
+        self._finish(FeedEnd(reason))
+
+    def _finish(self, end: FeedEnd) -> None:
         if not self.ended.done() and not self._closed:
-            self.ended.set_result(reason)
+            self.ended.set_result(end)
 
     async def close(self) -> None:
         """Tear down media, PeerConnection and session; idempotent, every call waits for the one teardown."""
@@ -230,10 +216,12 @@ class FeedConnection:
         self.stop_media()
         await self._closer()
 
+    async def _close_media(self) -> None:
+        """Release what the media hooks built beyond the PeerConnection (the tap needs nothing)."""
+
     async def _teardown(self) -> None:
         try:
-            if self.receiver is not None:
-                await self.receiver.close()
+            await self._close_media()
             if self.pc is not None:
                 await self.pc.close()
         finally:

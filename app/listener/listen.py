@@ -1,8 +1,7 @@
 """A listening session: room listener + playout + audio output (+ optional recorder), as one object.
 
-Both front ends use it: `plaza listen` in the terminal and the room view in the window. `receiver="plaza"`
-(the default) plays through the outage-masking `CushionPlayout`; `receiver="plain"` through aiortc's own
-path into a small FIFO — the baseline the outage benchmark compares against.
+Both front ends use it: `plaza listen` in the terminal and the room view in the window. It plays through the
+outage-masking `CushionPlayout` (the outage benchmark swaps in aiortc's own path: benchmarks/plain_receiver.py).
 """
 
 from __future__ import annotations
@@ -16,15 +15,13 @@ from pathlib import Path
 from app.aio import CloseOnce
 from app.links import RoomLink
 from app.listener.channel_keeper import ChannelKeeper
-from app.listener.feed import MediaPath
+from app.listener.feed import FeedConnection
 from app.listener.state import RoomState, RoomStateModel, StateChange
-from app.listener.stats import ConnectionStats, PlayoutStats
+from app.listener.stats import ConnectionStats
 from app.listener.status import RoomStatus, StatusChange, StatusModel
-from app.listener.supervisor import DEFAULT_CONNECT_TIMEOUT, FeedSupervisor
-from app.media import SAMPLE_RATE
+from app.listener.supervisor import DEFAULT_CONNECT_TIMEOUT, FeedFactory, FeedSupervisor
 from app.media.cushion import CushionPlayout
 from app.media.output import AudioOutput, AudioOutputError, ClockOutput, SoundDeviceOutput
-from app.media.playout import PlayoutBuffer
 from app.media.recorder import WavRecorder
 from app.room.errors import RoomError
 
@@ -50,7 +47,8 @@ class ListenSession:
         fall_back_to_clock: bool = True,
         cushion_ms: float = DEFAULT_CUSHION_MS,
         start_ms: float | None = None,
-        receiver: MediaPath = "plaza",
+        playout: CushionPlayout | None = None,
+        feed_factory: FeedFactory = FeedConnection,
         with_channel: bool = True,
         display: str = "",
     ) -> None:
@@ -62,20 +60,16 @@ class ListenSession:
         low, high = CUSHION_RANGE_MS
         if not low <= cushion_ms <= high:
             raise ValueError(f"the cushion must be {low / 1000:g}–{high / 1000:g} s, got {cushion_ms / 1000:g} s")
-        self.playout: CushionPlayout | PlayoutBuffer
-        if receiver == "plain":
-            self.playout = PlayoutBuffer()
-        else:
-            self.playout = CushionPlayout(cushion_ms=cushion_ms, start_ms=DEFAULT_START_MS if start_ms is None
-                                          else start_ms)
+        self.playout = playout if playout is not None else CushionPlayout(
+            cushion_ms=cushion_ms, start_ms=DEFAULT_START_MS if start_ms is None else start_ms)
         self.listener = FeedSupervisor(link, self.playout, connect_timeout=connect_timeout, ice_servers=ice_servers,
-                                     media=receiver)
+                                       feed_factory=feed_factory)
         self.state = RoomStateModel()
         self.channel: ChannelKeeper | None = None
         if with_channel:
             self.channel = ChannelKeeper(link.room_id, self.state, ice_servers=ice_servers, display=display)
-            self.listener.connected_callbacks.append(self.channel.follow)
-        self.state.subscribe(self._on_state)
+            self.listener.connected.connect(self.channel.follow)
+        self.state.changed.connect(self._on_state)
         self.output: AudioOutput | None = None
         self.output_error: str | None = None  # why the device could not be used (shown to the user)
         self.recorder: WavRecorder | None = None
@@ -83,7 +77,7 @@ class ListenSession:
         self._channel_closing: asyncio.Task[None] | None = None
         self._closed = False
         self._closer = CloseOnce(self._teardown, "close listen session")
-        self.status.subscribe(self._on_status)
+        self.status.changed.connect(self._on_status)
 
     @property
     def status(self) -> StatusModel:
@@ -97,7 +91,7 @@ class ListenSession:
             raise RoomError(f"left room {self.link.room_id}")
         if self.record_path is not None:
             self.recorder = WavRecorder(self.record_path)
-            self.playout.add_tap(self.recorder)
+            self.playout.played.connect(self.recorder)
             self._flush_task = asyncio.create_task(self._flush_loop(), name="recorder-flush")
         await self._open_output()
         if self._closed:  # the teardown may have run before the output existed
@@ -129,7 +123,7 @@ class ListenSession:
         """A snapshot of the connection and playout counters (for --stats and the details dialog)."""
         feed = self.listener.feed
         rtt = feed.session.rtt if feed is not None and feed.session is not None else None
-        playout = playout_stats(self.playout)
+        playout = self.playout.stats()
         seen = playout.packets_received + playout.packets_lost
         return ConnectionStats(
             server=self.listener.server if feed is not None else None,
@@ -206,11 +200,3 @@ class ListenSession:
         if self.recorder is not None:
             self.recorder.close()
 
-
-def playout_stats(playout: CushionPlayout | PlayoutBuffer) -> PlayoutStats:
-    """The playout's counters as the room package reports them."""
-    if isinstance(playout, CushionPlayout):
-        return playout.stats()
-    c = playout.counters
-    return PlayoutStats(cushion_ms=playout.buffered_ms, target_ms=playout.prefetch * 1000.0 / SAMPLE_RATE,
-                        audible_gap_ms=1000.0 * c.silence_samples / SAMPLE_RATE)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from app.events import Event
 from app.room.protocol import UNSET, Delta, Hand, ListenerCount, Snapshot, StageMember
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,6 @@ class StateChange(enum.Flag):
 
 NO_CHANGE = StateChange(0)
 
-StateListener = Callable[[RoomState, StateChange], None]
 
 
 def diff(old: RoomState, new: RoomState) -> StateChange:
@@ -124,31 +123,14 @@ class RoomStateModel:
         self.state = RoomState()
         self.own_id = own_id
         self.hand_raised = False
-        self._listeners: list[StateListener] = []
+        self.changed: Event[[RoomState, StateChange]] = Event("room state")  # (new state, what changed)
         self._synced = False  # True while deltas may apply: a snapshot was taken and no reset since
-
-    # --- subscribers ----------------------------------------------------------------------------------------------
-
-    def subscribe(self, cb: StateListener) -> None:
-        if cb not in self._listeners:
-            self._listeners.append(cb)
-
-    def unsubscribe(self, cb: StateListener) -> None:
-        if cb in self._listeners:
-            self._listeners.remove(cb)
-
-    def _notify(self, change: StateChange) -> None:
-        for cb in list(self._listeners):  # a copy: a callback may (un)subscribe
-            try:
-                cb(self.state, change)
-            except Exception:  # one broken view must not break the channel or the other views
-                log.exception("room state subscriber %r failed", cb)
 
     def _replace(self, new: RoomState) -> None:
         old, self.state = self.state, new
         change = diff(old, new)
         if change:
-            self._notify(change)
+            self.changed.emit(self.state, change)
 
     # --- updates --------------------------------------------------------------------------------------------------
 
@@ -198,7 +180,7 @@ class RoomStateModel:
         """The user's intent (kept across reconnects); the channel whispers it to the controller."""
         if raised != self.hand_raised:
             self.hand_raised = raised
-            self._notify(StateChange.HANDS)
+            self.changed.emit(self.state, StateChange.HANDS)
 
     def own_hand_in_queue(self) -> bool:
         """Whether the controller lists this user's hand (False beyond the listed hands: we cannot tell)."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
+
+from app.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +37,12 @@ class StatusChange:
     reconnect: ReconnectInfo | None = None  # set with RECONNECTING
 
 
-StatusListener = Callable[[StatusChange], None]
-
-
 class StatusModel:
-    """Holds the current status and tells subscribers about every change."""
+    """Holds the current status and tells `changed` about every change."""
 
     def __init__(self) -> None:
         self.current = StatusChange(RoomStatus.IDLE)
-        self._listeners: list[StatusListener] = []
-
-    def subscribe(self, listener: StatusListener) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: StatusListener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+        self.changed: Event[[StatusChange]] = Event("room status")
 
     def set(self, status: RoomStatus, detail: str = "", reconnect: ReconnectInfo | None = None) -> None:
         change = StatusChange(status, detail, reconnect)
@@ -59,8 +50,4 @@ class StatusModel:
             return
         self.current = change
         log.info("room status: %s%s", status.value, f" ({detail})" if detail else "")
-        for listener in list(self._listeners):
-            try:
-                listener(change)
-            except Exception:
-                log.exception("error in status listener")
+        self.changed.emit(change)

@@ -25,16 +25,16 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from app.aio import CloseOnce
+from app.events import Event
 from app.links import RoomLink
 from app.listener.failover import ServerRotation
-from app.listener.feed import ENDED, FeedConnection, MediaPath, peer_connection
+from app.listener.feed import FeedConnection, FeedEnd
 from app.listener.stats import ReconnectRecord
 from app.listener.status import ReconnectInfo, RoomStatus, StatusModel
 from app.media.cushion import CushionPlayout
-from app.media.playout import PlayoutBuffer
 from app.room.errors import RoomError, RoomNotFound, ServerUnreachable
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "FeedSupervisor", "peer_connection"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "FeedSupervisor"]
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ MEDIA_WATCHDOG_S = 2.0
 MEDIA_POLL_S = 0.05  # media time is written by aiortc's receive path with no event to wait on: poll it (cheap)
 HISTORY_LIMIT = 50
 
-ConnectedCallback = Callable[[str], None]  # (server) — the channel re-joins on the same server
+FeedFactory = Callable[..., FeedConnection]  # (server, room_id, playout, *, ice_servers, before_first_media)
+
 Attempt = asyncio.Task[FeedConnection]
 
 
@@ -59,11 +60,11 @@ class FeedSupervisor:
     def __init__(
         self,
         link: RoomLink,
-        playout: CushionPlayout | PlayoutBuffer,
+        playout: CushionPlayout,
         *,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         ice_servers: list[str] | None = None,
-        media: MediaPath = "plaza",
+        feed_factory: FeedFactory = FeedConnection,
         watchdog_s: float = MEDIA_WATCHDOG_S,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -71,14 +72,14 @@ class FeedSupervisor:
         self.playout = playout
         self.connect_timeout = connect_timeout
         self.ice_servers = ice_servers
-        self.media: MediaPath = media
+        self.feed_factory = feed_factory
         self.watchdog_s = watchdog_s
         self.status = StatusModel()
         self.rotation = ServerRotation(link.servers, rand=rand)
         self.feed: FeedConnection | None = None
         self.server: str | None = None
         self.history: list[ReconnectRecord] = []
-        self.connected_callbacks: list[ConnectedCallback] = []
+        self.connected: Event[[str]] = Event("feed connected")  # (server): the channel re-joins on that server
         self._supervisor: asyncio.Task[None] | None = None
         self._attempts: set[Attempt] = set()  # open attempts in flight
         self._feeds: set[FeedConnection] = set()  # every connection an attempt returned, until it is retired
@@ -88,7 +89,7 @@ class FeedSupervisor:
         self._heard = False  # the output has played this room's audio at least once
         self._lingering: FeedConnection | None = None  # a quiet old connection kept until a new one plays
         loop = asyncio.get_running_loop()
-        playout.first_audio_callbacks.append(lambda: self._call_in_loop(loop))
+        playout.first_audio.connect(lambda: self._call_in_loop(loop))
 
     # ------------------------------------------------------------------ join
     async def join(self) -> None:
@@ -163,8 +164,8 @@ class FeedSupervisor:
             self._retire(attempt.result())
 
     async def _open(self, server: str) -> FeedConnection:
-        feed = FeedConnection(server, self.link.room_id, self.playout, ice_servers=self.ice_servers, media=self.media,
-                              before_first_media=self._stop_lingering_media)
+        feed = self.feed_factory(server, self.link.room_id, self.playout, ice_servers=self.ice_servers,
+                                 before_first_media=self._stop_lingering_media)
         try:
             async with asyncio.timeout(self.connect_timeout):
                 await feed.open(self.connect_timeout)
@@ -179,11 +180,7 @@ class FeedSupervisor:
     def _adopt(self, feed: FeedConnection) -> None:
         self.feed, self.server = feed, feed.server
         self.rotation.succeeded(feed.server)
-        for callback in list(self.connected_callbacks):
-            try:
-                callback(feed.server)
-            except Exception:
-                log.exception("error in connected callback")
+        self.connected.emit(feed.server)
 
     def _call_in_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         # The first audio is noticed on the output's thread (PortAudio's); the status lives on the loop.
@@ -199,18 +196,19 @@ class FeedSupervisor:
     async def _supervise(self) -> None:
         while not self._stopped and self.feed is not None:
             feed = self.feed
-            reason = await self._watch(feed)
+            end = await self._watch(feed)
             if self._stopped:
                 return
-            if reason == ENDED:
+            if end.room_ended:
                 self._retire(feed)
                 self.feed = None
-                self.status.set(RoomStatus.ENDED, f"room {self.link.room_id} has ended")
+                self.status.set(RoomStatus.ENDED, end.reason)
                 return
+            reason = end.reason
             log.warning("lost room %s on %s: %s", self.link.room_id, feed.server, reason)
             await self._reconnect(feed, reason)
 
-    async def _watch(self, feed: FeedConnection) -> str:
+    async def _watch(self, feed: FeedConnection) -> FeedEnd:
         """Wait for `feed` to end; end it when its media stopped (the stage mix is continuous while live)."""
         step = min(0.25, self.watchdog_s / 4)
         while not feed.ended.done():

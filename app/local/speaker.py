@@ -12,7 +12,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
-from app.listener.supervisor import peer_connection
+from app.janus.jsep import peer_connection
 
 log = logging.getLogger(__name__)
 

@@ -27,13 +27,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from app.events import Event
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
 from app.media.counters import PlayoutStats
 from app.media.opus import OpusDecodeError, OpusStreamDecoder, has_lbrr
 from app.media.stretch import TimeStretcher
 
 log = logging.getLogger(__name__)
-BlockTap = Callable[[np.ndarray], None]
 
 MS = SAMPLE_RATE // 1000  # samples per millisecond
 MAX_CONCEAL = 100 * MS  # holes up to this are concealed in place; a drain conceals this long before fading
@@ -66,14 +66,6 @@ def _unwrap(value: int, ref: int, bits: int) -> int:
     return ref + (value - ref + half) % (1 << bits) - half
 
 
-def _safely(fn: Callable[..., None], *args: object) -> None:
-    """Run a tap or callback from the device thread: its failure must not stop the audio."""
-    try:
-        fn(*args)
-    except Exception:
-        log.exception("playout tap or callback failed")
-
-
 class CushionPlayout:
     """Jitter buffer, Opus FEC/PLC, pitch-preserving cushion control and seamless splices behind `pull(n)`."""
 
@@ -86,10 +78,11 @@ class CushionPlayout:
         self._refill = int(min(refill_ms, start_ms) * MS)
         self._max_stretch = max_stretch
         self._target = 0
-        self._taps: list[BlockTap] = []
+        # every block handed to the output (after volume and mute): the recorder, tests; on the device's thread
+        self.played: Event[[np.ndarray]] = Event("playout blocks")
         self.volume = 1.0
         self.muted = False
-        self.first_audio_callbacks: list[Callable[[], None]] = []
+        self.first_audio: Event[[]] = Event("first audio")  # once per room: the first audible block, device thread
         self._first_sent = False
         self._clear()
         self.cushion_target_ms = cushion_ms  # clamped to 200..5000 ms
@@ -157,14 +150,6 @@ class CushionPlayout:
         with self._lock:
             self._reanchor = True
             self._retired.clear()
-
-    def add_tap(self, tap: BlockTap) -> None:
-        """Call `tap(block)` with every block handed to the output (after volume and mute)."""
-        self._taps.append(tap)
-
-    def remove_tap(self, tap: BlockTap) -> None:
-        if tap in self._taps:
-            self._taps.remove(tap)
 
     # ---------------------------------------------------------------- network side
     def push_packet(self, ssrc: int, seq: int, timestamp: int, payload: bytes, arrival: float) -> None:
@@ -298,10 +283,9 @@ class CushionPlayout:
         except Exception:
             log.log(logging.DEBUG if self._failed else logging.ERROR, "playout failed; playing silence", exc_info=True)
             self._failed, out = True, np.zeros((n, CHANNELS), np.int16)
-        for tap in list(self._taps):
-            _safely(tap, out)
-        for callback in list(self.first_audio_callbacks) if first else []:
-            _safely(callback)
+        self.played.emit(out)
+        if first:
+            self.first_audio.emit()
         return out
 
     def _render(self, n: int) -> np.ndarray:

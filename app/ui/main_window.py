@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         session = ListenSession(link, use_device=self.use_device, connect_timeout=self.connect_timeout)
         session.playout.volume = self.room_view.volume()
         session.playout.muted = self.room_view.muted()
-        session.status.subscribe(lambda change: self._bridge.changed.emit(session, change))
+        session.status.changed.connect(lambda change: self._bridge.changed.emit(session, change))
         self.session = session
         self.room_view.set_room(link.room_id, link.title)
         self.room_view.set_status(RoomStatus.CONNECTING)

@@ -37,7 +37,7 @@ class RoomStateBridge(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self.flush)
         self._dirtied.connect(self._schedule)  # direct in our thread, queued from any other
-        model.subscribe(self._on_model)
+        model.changed.connect(self._on_model)
 
     def _on_model(self, _state: RoomState, _change: StateChange) -> None:
         # Hot path (once per delta): only the clean -> dirty transition does any work.
@@ -70,6 +70,6 @@ class RoomStateBridge(QObject):
 
     def close(self) -> None:
         """Stop listening to the model (the session is being left); no `changed` after this."""
-        self.model.unsubscribe(self._on_model)
+        self.model.changed.disconnect(self._on_model)
         self._timer.stop()
         self._dirty = False

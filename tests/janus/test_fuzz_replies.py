@@ -28,7 +28,7 @@ from app.janus.streaming import StreamingHandle
 from app.janus.textroom import TextRoomHandle
 from app.janus.transport import MAX_MESSAGE_BYTES, WebSocketTransport
 from app.listener.feed import FeedConnection
-from app.media.playout import PlayoutBuffer
+from app.media.cushion import CushionPlayout
 from tests.janus import scripted_server as ss
 from tests.janus.hostile import JSON_VALUES, STREAMING_OFFER, TEXTROOM_OFFER, no_error_logs
 from tests.janus.scripted_server import ScriptedServer
@@ -156,7 +156,7 @@ def _is_reply(value: Any) -> bool:
 
 # Each operation: (call it on (session, handle, textroom), check what it returned).
 OPERATIONS: dict[str, tuple[Callable[..., Any], Callable[[Any], bool]]] = {
-    "attach": (lambda s, h, t: s.attach("janus.plugin.streaming"), lambda r: type(r.handle_id) is int),
+    "attach": (lambda s, h, t: PluginHandle.attach(s, "janus.plugin.streaming"), lambda r: type(r.handle_id) is int),
     "keepalive": (lambda s, h, t: s.request({"janus": "keepalive"}), lambda r: isinstance(r, dict)),
     "message": (lambda s, h, t: h.message({"request": "x"}), _is_reply),
     "watch": (lambda s, h, t: StreamingHandle(h).watch(1234), _sdp_parses),
@@ -179,9 +179,9 @@ async def run_operation(operation: str, script: Script) -> None:
     session = JanusSession(transport, request_timeout=2.0)  # type: ignore[arg-type]
     session.session_id = SESSION_ID
     handle = PluginHandle(session, "janus.plugin.fuzz", HANDLE_ID)
-    session._handles[HANDLE_ID] = handle
-    feed = FeedConnection(URL, 1234, PlayoutBuffer())
-    handle.add_listener(feed._on_event)  # the feed's event listener sees every unanswered frame
+    # (constructing the handle routes its events: nothing more to register)
+    feed = FeedConnection(URL, 1234, CushionPlayout())
+    handle.events.connect(feed._on_event)  # the feed's event listener sees every unanswered frame
     textroom = TextRoomHandle(handle)
     transport.script = script
     with no_error_logs():
@@ -221,12 +221,12 @@ async def test_any_event_for_a_handle_reaches_its_listeners_without_breaking_the
     session = JanusSession(MemoryTransport(None), request_timeout=2.0)  # type: ignore[arg-type]
     session.session_id = SESSION_ID
     handle = PluginHandle(session, "janus.plugin.fuzz", HANDLE_ID)
-    session._handles[HANDLE_ID] = handle
-    feed = FeedConnection(URL, 1234, PlayoutBuffer())
-    handle.add_listener(feed._on_event)
+    # (constructing the handle routes its events: nothing more to register)
+    feed = FeedConnection(URL, 1234, CushionPlayout())
+    handle.events.connect(feed._on_event)
     textroom = TextRoomHandle(handle)
     seen: list[dict[str, Any]] = []
-    handle.add_listener(seen.append)
+    handle.events.connect(seen.append)
     try:
         with no_error_logs():
             for frame in events:
@@ -305,10 +305,10 @@ async def test_stray_frames_over_a_real_socket_are_dropped_and_the_session_keeps
         with no_error_logs():
             if any(_is_timeout(f) for f in frames):  # Janus saying "session timed out" is honoured, typed
                 with pytest.raises(SessionLost):
-                    await session.attach("janus.plugin.streaming", timeout=2.0)
+                    await PluginHandle.attach(session, "janus.plugin.streaming", timeout=2.0)
                 event("timeout frame: session lost")
                 return
-            handle = await session.attach("janus.plugin.streaming", timeout=2.0)
+            handle = await PluginHandle.attach(session, "janus.plugin.streaming", timeout=2.0)
         assert handle.handle_id == 42 and not session.is_lost
     finally:
         await session.close()
@@ -328,10 +328,10 @@ async def test_the_frame_size_limit_is_exact_and_named(server: ScriptedServer, e
 
         server.script("attach", ss.reply_with(padded))
         if excess <= 0:
-            assert (await session.attach("janus.plugin.streaming", timeout=5.0)).handle_id == 42
+            assert (await PluginHandle.attach(session, "janus.plugin.streaming", timeout=5.0)).handle_id == 42
             return
         with pytest.raises(MessageTooLarge, match=r"sent a message larger than 1024 KiB") as info:
-            await session.attach("janus.plugin.streaming", timeout=5.0)
+            await PluginHandle.attach(session, "janus.plugin.streaming", timeout=5.0)
         assert info.value.limit == MAX_MESSAGE_BYTES == 1024 * 1024
         assert isinstance(await asyncio.wait_for(session.lost, 1.0), MessageTooLarge)
     finally:

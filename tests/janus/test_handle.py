@@ -24,7 +24,7 @@ ANSWER = {"type": "answer", "sdp": "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\n"}
 
 @pytest.fixture
 async def handle(session: JanusSession) -> PluginHandle:
-    return await session.attach("janus.plugin.test")
+    return await PluginHandle.attach(session, "janus.plugin.test")
 
 
 async def settle() -> None:
@@ -204,14 +204,14 @@ def _event(sender: int, **fields: Any) -> dict[str, Any]:
 
 
 async def test_events_for_a_handle_reach_its_listeners_in_order(server: ScriptedServer, session: JanusSession) -> None:
-    first = await session.attach("janus.plugin.test")
-    second = await session.attach("janus.plugin.test")
+    first = await PluginHandle.attach(session, "janus.plugin.test")
+    second = await PluginHandle.attach(session, "janus.plugin.test")
     got_first: list[dict[str, Any]] = []
     got_first_too: list[dict[str, Any]] = []
     got_second: list[dict[str, Any]] = []
-    first.add_listener(got_first.append)
-    first.add_listener(got_first_too.append)
-    second.add_listener(got_second.append)
+    first.events.connect(got_first.append)
+    first.events.connect(got_first_too.append)
+    second.events.connect(got_second.append)
     frames = [
         _event(first.handle_id, plugindata={"plugin": "janus.plugin.test", "data": {"n": 1}}),
         {"janus": "webrtcup", "session_id": ss.SESSION_ID, "sender": first.handle_id},
@@ -220,7 +220,7 @@ async def test_events_for_a_handle_reach_its_listeners_in_order(server: Scripted
     ]
     for frame in frames:
         await server.send(frame)
-    await session.attach("janus.plugin.test")  # a round trip: everything sent before it has been dispatched
+    await PluginHandle.attach(session, "janus.plugin.test")  # a round trip: all sent before it is dispatched
     assert got_first == [frames[0], frames[1], frames[3]]
     assert got_first_too == got_first
     assert got_second == [frames[2]]
@@ -235,29 +235,32 @@ async def test_a_failing_listener_does_not_starve_the_others(
     def broken(_message: dict[str, Any]) -> None:
         raise RuntimeError("listener bug")
 
-    handle.add_listener(broken)
-    handle.add_listener(got.append)
+    handle.events.connect(broken)
+    handle.events.connect(got.append)
     await server.send(_event(handle.handle_id, n=1))
     await server.send(_event(handle.handle_id, n=2))
-    await handle.session.attach("janus.plugin.test")
+    await PluginHandle.attach(handle.session, "janus.plugin.test")
     assert [m["n"] for m in got] == [1, 2]
-    assert sum("error in event listener" in r.getMessage() for r in caplog.records) == 2
+    assert sum("error in a callback of" in r.getMessage() for r in caplog.records) == 2
     assert not handle.session.is_lost
 
 
 async def test_detached_event_marks_the_handle(server: ScriptedServer, handle: PluginHandle) -> None:
     await server.send({"janus": "detached", "session_id": ss.SESSION_ID, "sender": handle.handle_id})
-    await handle.session.attach("janus.plugin.test")
+    await PluginHandle.attach(handle.session, "janus.plugin.test")
     assert handle.detached
 
 
-async def test_listeners_hear_about_session_loss(server: ScriptedServer, handle: PluginHandle) -> None:
+async def test_a_session_loss_is_the_sessions_event_not_a_made_up_handle_event(
+        server: ScriptedServer, handle: PluginHandle) -> None:
     got: list[dict[str, Any]] = []
-    handle.add_listener(got.append)
+    losses: list[Exception] = []
+    handle.events.connect(got.append)
+    handle.session.loss.connect(losses.append)
     await server.send({"janus": "timeout", "session_id": ss.SESSION_ID})
     await asyncio.wait_for(handle.session.lost, 0.5)
-    assert [m["janus"] for m in got] == ["plaza-session-lost"]
-    assert "timed the session out" in got[0]["reason"]
+    assert got == []  # handle events are only what Janus sent for the handle
+    assert len(losses) == 1 and "timed the session out" in str(losses[0])
 
 
 # ---------------------------------------------------------------------------------------------- hangup / detach
@@ -271,7 +274,7 @@ async def test_detach_is_idempotent_and_forgets_the_handle(
     server: ScriptedServer, handle: PluginHandle, caplog: pytest.LogCaptureFixture
 ) -> None:
     got: list[dict[str, Any]] = []
-    handle.add_listener(got.append)
+    handle.events.connect(got.append)
     await handle.detach()
     await handle.detach()
     detaches = server.requests("detach")
@@ -279,7 +282,7 @@ async def test_detach_is_idempotent_and_forgets_the_handle(
     assert handle.detached
     caplog.set_level(logging.DEBUG, logger="app.janus.session")
     await server.send({"janus": "hangup", "session_id": ss.SESSION_ID, "sender": handle.handle_id})
-    await handle.session.attach("janus.plugin.test")
+    await PluginHandle.attach(handle.session, "janus.plugin.test")
     assert got == []
     assert any("already detached" in r.getMessage() for r in caplog.records)
 

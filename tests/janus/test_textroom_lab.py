@@ -34,7 +34,7 @@ class Peer:
         self.session = session
         self.handle = handle
         self.events: list[dict[str, Any]] = []
-        handle.add_listener(self.events.append)
+        handle.events.connect(self.events.append)
 
     async def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 2.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

@@ -19,6 +19,7 @@ from app.janus.errors import (
     SessionLost,
     TransportClosed,
 )
+from app.janus.handle import PluginHandle
 from app.janus.session import JanusSession
 from tests.janus import scripted_server as ss
 from tests.janus.scripted_server import RawTCPServer, ScriptedServer
@@ -56,8 +57,8 @@ async def test_connect_creates_a_session(server: ScriptedServer, session: JanusS
 async def test_requests_carry_session_id_and_unique_transactions(
     server: ScriptedServer, session: JanusSession
 ) -> None:
-    await session.attach("janus.plugin.streaming")
-    await session.attach("janus.plugin.audiobridge")
+    await PluginHandle.attach(session, "janus.plugin.streaming")
+    await PluginHandle.attach(session, "janus.plugin.audiobridge")
     attaches = server.requests("attach")
     assert [a["session_id"] for a in attaches] == [ss.SESSION_ID, ss.SESSION_ID]
     assert [a["plugin"] for a in attaches] == ["janus.plugin.streaming", "janus.plugin.audiobridge"]
@@ -85,7 +86,7 @@ async def test_close_sends_destroy_once_and_is_idempotent(server: ScriptedServer
 async def test_close_does_not_call_loss_callbacks(server: ScriptedServer) -> None:
     session = await connect(server)
     losses: list[JanusError] = []
-    session.add_loss_callback(losses.append)
+    session.loss.connect(losses.append)
     await session.close()
     await server.wait_disconnected()
     await settle()
@@ -95,7 +96,7 @@ async def test_close_does_not_call_loss_callbacks(server: ScriptedServer) -> Non
 async def test_close_fails_a_pending_request_at_once(server: ScriptedServer) -> None:
     server.always("attach", ss.silent())
     session = await connect(server)
-    pending = asyncio.create_task(session.attach("janus.plugin.streaming", timeout=5.0))
+    pending = asyncio.create_task(PluginHandle.attach(session, "janus.plugin.streaming", timeout=5.0))
     await server.wait_for("attach")
     started = time.monotonic()
     await session.close()
@@ -152,16 +153,16 @@ async def test_malformed_frame_is_dropped_with_a_log_line_and_the_session_keeps_
 ) -> None:
     caplog.set_level(logging.WARNING)
     losses: list[JanusError] = []
-    session.add_loss_callback(losses.append)
+    session.loss.connect(losses.append)
     # The bad frame arrives right before the real answer to the same request.
     server.script("attach", ss.sequence(ss.raw(frame), ss.success({"id": 42})))
-    handle = await session.attach("janus.plugin.streaming", timeout=2.0)
+    handle = await PluginHandle.attach(session, "janus.plugin.streaming", timeout=2.0)
     assert handle.handle_id == 42
     warnings = janus_warnings(caplog)
     assert any(logged in w for w in warnings), warnings
     assert not session.is_lost and losses == []
     # ...and the next request still works.
-    second = await session.attach("janus.plugin.streaming", timeout=2.0)
+    second = await PluginHandle.attach(session, "janus.plugin.streaming", timeout=2.0)
     assert second.handle_id == ss.FIRST_HANDLE_ID
 
 
@@ -177,7 +178,7 @@ async def test_reply_for_unknown_transaction_is_dropped(
          "plugindata": {"plugin": "p", "data": {}}},
     ]
     server.script("attach", ss.sequence(ss.raw(*stray), ss.success({"id": 43})))
-    handle = await session.attach("janus.plugin.streaming", timeout=2.0)
+    handle = await PluginHandle.attach(session, "janus.plugin.streaming", timeout=2.0)
     assert handle.handle_id == 43
     warnings = janus_warnings(caplog)
     # A stray ack is normal (Janus may push the event before acking the request): logged at debug only.
@@ -192,7 +193,7 @@ async def test_unroutable_event_is_dropped(
     caplog.set_level(logging.WARNING)
     await server.send({"janus": "event", "sender": 123456, "plugindata": {"plugin": "p", "data": {}}})
     await server.send({"janus": "something-new", "session_id": ss.SESSION_ID})
-    handle = await session.attach("janus.plugin.streaming", timeout=2.0)
+    handle = await PluginHandle.attach(session, "janus.plugin.streaming", timeout=2.0)
     assert handle.handle_id == ss.FIRST_HANDLE_ID
     assert sum("unroutable" in w for w in janus_warnings(caplog)) == 2
     assert not session.is_lost
@@ -204,10 +205,10 @@ async def test_late_reply_after_timeout_is_dropped(
     caplog.set_level(logging.WARNING)
     server.script("attach", ss.silent())
     with pytest.raises(RequestTimeout):
-        await session.attach("janus.plugin.streaming", timeout=0.05)
+        await PluginHandle.attach(session, "janus.plugin.streaming", timeout=0.05)
     late = server.requests("attach")[0]
     await server.send({"janus": "success", "transaction": late["transaction"], "data": {"id": 5}})
-    handle = await session.attach("janus.plugin.streaming", timeout=2.0)
+    handle = await PluginHandle.attach(session, "janus.plugin.streaming", timeout=2.0)
     assert handle.handle_id == ss.FIRST_HANDLE_ID
     assert any("unknown transaction" in w for w in janus_warnings(caplog))
     assert not session.is_lost
@@ -217,12 +218,12 @@ async def test_oversized_frame_ends_the_session_fast(server: ScriptedServer) -> 
     session = await connect(server)
     try:
         losses: list[JanusError] = []
-        session.add_loss_callback(losses.append)
+        session.loss.connect(losses.append)
         big = {"janus": "event", "sender": 1, "blob": "x" * (5 * 1024 * 1024)}
         server.script("attach", ss.raw(big))
         started = time.monotonic()
         with pytest.raises(TransportClosed):
-            await session.attach("janus.plugin.streaming", timeout=5.0)
+            await PluginHandle.attach(session, "janus.plugin.streaming", timeout=5.0)
         assert time.monotonic() - started < 2.0
         assert isinstance(await asyncio.wait_for(session.lost, 1.0), TransportClosed)
         assert len(losses) == 1
@@ -240,7 +241,7 @@ async def test_janus_error_reply_is_a_janus_api_error(
 ) -> None:
     server.script("attach", ss.error(code, reason))
     with pytest.raises(JanusApiError) as info:
-        await session.attach("janus.plugin.streaming")
+        await PluginHandle.attach(session, "janus.plugin.streaming")
     assert info.value.code == code
     assert info.value.reason == reason
     assert str(code) in str(info.value) and reason in str(info.value)
@@ -252,16 +253,16 @@ async def test_error_reply_without_details_is_still_a_janus_api_error(
 ) -> None:
     server.script("attach", ss.error(None))
     with pytest.raises(JanusApiError) as info:
-        await session.attach("janus.plugin.streaming")
+        await PluginHandle.attach(session, "janus.plugin.streaming")
     assert info.value.code == -1
     assert not session.is_lost
 
 
 async def test_error_458_on_a_request_means_session_lost(server: ScriptedServer, session: JanusSession) -> None:
     losses: list[JanusError] = []
-    session.add_loss_callback(losses.append)
+    session.loss.connect(losses.append)
     server.always("attach", ss.silent())
-    other = asyncio.create_task(session.attach("janus.plugin.audiobridge", timeout=5.0))
+    other = asyncio.create_task(PluginHandle.attach(session, "janus.plugin.audiobridge", timeout=5.0))
     await server.wait_for("attach")
     server.script("claim", ss.error(458, "No such session 7000001"))
     started = time.monotonic()
@@ -276,7 +277,7 @@ async def test_error_458_on_a_request_means_session_lost(server: ScriptedServer,
     await settle()
     assert len(losses) == 1
     with pytest.raises(SessionLost):
-        await session.attach("janus.plugin.streaming")
+        await PluginHandle.attach(session, "janus.plugin.streaming")
 
 
 async def test_attach_reply_without_handle_id_is_a_protocol_error(
@@ -284,7 +285,7 @@ async def test_attach_reply_without_handle_id_is_a_protocol_error(
 ) -> None:
     server.script("attach", ss.success({"id": "not-an-int"}))
     with pytest.raises(ProtocolError, match="handle id"):
-        await session.attach("janus.plugin.streaming")
+        await PluginHandle.attach(session, "janus.plugin.streaming")
 
 
 # ---------------------------------------------------------------------------------------------- the socket goes away
@@ -294,11 +295,11 @@ async def test_socket_closed_mid_request_fails_it_fast(server: ScriptedServer, h
     session = await connect(server, request_timeout=5.0)
     try:
         losses: list[JanusError] = []
-        session.add_loss_callback(losses.append)
+        session.loss.connect(losses.append)
         server.script("attach", how)
         started = time.monotonic()
         with pytest.raises(TransportClosed):
-            await session.attach("janus.plugin.streaming")
+            await PluginHandle.attach(session, "janus.plugin.streaming")
         assert time.monotonic() - started < FAST
         reason = await asyncio.wait_for(session.lost, FAST)
         assert isinstance(reason, TransportClosed)
@@ -307,7 +308,7 @@ async def test_socket_closed_mid_request_fails_it_fast(server: ScriptedServer, h
         # Later requests fail at once with the same reason, never wait for a timeout.
         started = time.monotonic()
         with pytest.raises(TransportClosed):
-            await session.attach("janus.plugin.streaming")
+            await PluginHandle.attach(session, "janus.plugin.streaming")
         assert time.monotonic() - started < 0.05
     finally:
         await session.close()
@@ -317,7 +318,7 @@ async def test_socket_closed_mid_request_fails_it_fast(server: ScriptedServer, h
 async def test_socket_closed_while_idle_completes_lost(server: ScriptedServer) -> None:
     session = await connect(server)
     losses: list[JanusError] = []
-    session.add_loss_callback(losses.append)
+    session.loss.connect(losses.append)
     await server.connection.close(1001)
     reason = await asyncio.wait_for(session.lost, FAST)
     assert isinstance(reason, TransportClosed)
@@ -345,8 +346,8 @@ async def test_keepalive_without_ack_loses_the_session(server: ScriptedServer) -
     session = await connect(server, keepalive_interval=0.05, ack_timeout=0.1)
     try:
         losses: list[JanusError] = []
-        session.add_loss_callback(losses.append)
-        pending = asyncio.create_task(session.attach("janus.plugin.streaming", timeout=5.0))
+        session.loss.connect(losses.append)
+        pending = asyncio.create_task(PluginHandle.attach(session, "janus.plugin.streaming", timeout=5.0))
         reason = await asyncio.wait_for(session.lost, 2.0)
         assert isinstance(reason, SessionLost)
         assert "keepalive" in str(reason)
@@ -376,8 +377,8 @@ async def test_timeout_event_loses_the_session(server: ScriptedServer) -> None:
     session = await connect(server)
     try:
         losses: list[JanusError] = []
-        session.add_loss_callback(losses.append)
-        pending = asyncio.create_task(session.attach("janus.plugin.streaming", timeout=5.0))
+        session.loss.connect(losses.append)
+        pending = asyncio.create_task(PluginHandle.attach(session, "janus.plugin.streaming", timeout=5.0))
         await server.wait_for("attach")
         started = time.monotonic()
         await server.send({"janus": "timeout", "session_id": ss.SESSION_ID})
@@ -397,12 +398,12 @@ async def test_request_timeout(server: ScriptedServer, session: JanusSession) ->
     server.script("attach", ss.silent())
     started = time.monotonic()
     with pytest.raises(RequestTimeout) as info:
-        await session.attach("janus.plugin.streaming", timeout=0.1)
+        await PluginHandle.attach(session, "janus.plugin.streaming", timeout=0.1)
     elapsed = time.monotonic() - started
     assert 0.09 <= elapsed < 0.1 + FAST
     assert "attach" in str(info.value) and server.url in str(info.value)
     assert not session.is_lost
-    assert (await session.attach("janus.plugin.streaming")).handle_id == ss.FIRST_HANDLE_ID
+    assert (await PluginHandle.attach(session, "janus.plugin.streaming")).handle_id == ss.FIRST_HANDLE_ID
 
 
 async def test_default_request_timeout_applies(server: ScriptedServer) -> None:
@@ -410,7 +411,7 @@ async def test_default_request_timeout_applies(server: ScriptedServer) -> None:
     try:
         server.script("attach", ss.silent())
         with pytest.raises(RequestTimeout):
-            await asyncio.wait_for(session.attach("janus.plugin.streaming"), 0.1 + FAST)
+            await asyncio.wait_for(PluginHandle.attach(session, "janus.plugin.streaming"), 0.1 + FAST)
     finally:
         await session.close()
 
@@ -530,7 +531,7 @@ async def _exchange_a_secret(server: ScriptedServer) -> None:
     )
     session = await connect(server)
     try:
-        handle = await session.attach("janus.plugin.streaming")
+        handle = await PluginHandle.attach(session, "janus.plugin.streaming")
         reply = await handle.message({"request": "create", "pin": SECRET, "secret": SECRET})
         assert reply.data["secret"] == SECRET  # the secret did travel both ways
         assert server.requests("message")[0]["body"]["secret"] == SECRET

@@ -178,7 +178,7 @@ def sources(log: list[Any]) -> list[Any]:
 
 async def test_fallback_switches_at_once_polls_at_the_policy_pace_and_ends_on_announcements() -> None:
     ch = FakeChannel(RoomStateModel())
-    ch.model.subscribe(lambda state, change: ch.log.append(state))
+    ch.model.changed.connect(lambda state, change: ch.log.append(state))
     await ch.open()
     try:
         ch.handle_event(announcement(snapshot(3)))  # HOST talks; 25 listeners in the room
@@ -210,7 +210,7 @@ async def test_fallback_switches_at_once_polls_at_the_policy_pace_and_ends_on_an
 
 async def test_fallback_before_any_controller_starts_from_an_empty_stage() -> None:
     ch = FakeChannel(RoomStateModel())
-    ch.model.subscribe(lambda state, change: ch.log.append(state))
+    ch.model.changed.connect(lambda state, change: ch.log.append(state))
     await ch.open()
     try:
         await until(lambda: len([x for x in ch.log if isinstance(x, RoomState)]) == 2)

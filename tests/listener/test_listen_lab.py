@@ -25,7 +25,7 @@ TONE_HZ = 440.0
 async def test_listener_hears_the_tone(lab_room) -> None:
     session = ListenSession(lab_room.link, use_device=False)
     blocks: list[np.ndarray] = []
-    session.playout.add_tap(lambda block: blocks.append(block.copy()))
+    session.playout.played.connect(lambda block: blocks.append(block.copy()))
     t0 = time.monotonic()
     try:
         await session.start()

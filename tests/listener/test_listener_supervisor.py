@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from app.links import RoomLink
-from app.listener.feed import ENDED
+from app.listener.feed import FeedEnd
 from app.listener.status import RoomStatus, StatusChange
 from app.listener.supervisor import FeedSupervisor
-from app.media.playout import PlayoutBuffer
+from app.media.cushion import CushionPlayout
 from app.room.errors import RoomNotFound, ServerUnreachable
 
 A, B = "ws://a.test:8188/janus", "ws://b.test:8188/janus"
@@ -26,7 +26,7 @@ class FakeSession:
 class FakeFeed:
     def __init__(self, server: str) -> None:
         self.server = server
-        self.ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.ended: asyncio.Future[FeedEnd] = asyncio.get_running_loop().create_future()
         self.session = FakeSession()
         self.quiet = 0.0
         self.media_stopped = False
@@ -43,7 +43,12 @@ class FakeFeed:
         if not reason.startswith("no audio"):
             self.session.is_lost = True  # anything but the watchdog: the connection itself is gone
         if not self.ended.done():
-            self.ended.set_result(reason)
+            self.ended.set_result(FeedEnd(reason))
+
+    def room_ended(self) -> None:
+        """What a feed says when Janus reports the mountpoint stopped: the room is over."""
+        if not self.ended.done():
+            self.ended.set_result(FeedEnd("room 7 has ended", room_ended=True))
 
     def revive(self) -> bool:
         if self.session.is_lost or self.closed:
@@ -77,10 +82,10 @@ class Script:
 async def make(outcomes: dict[str, list[Any]], servers: tuple[str, ...] = (A,), **kw: Any) -> tuple[
         FeedSupervisor, Script, list[StatusChange]]:
     script = Script(outcomes)
-    listener = FeedSupervisor(RoomLink(7, servers), PlayoutBuffer(), rand=lambda: 0.0, **kw)
+    listener = FeedSupervisor(RoomLink(7, servers), CushionPlayout(), rand=lambda: 0.0, **kw)
     listener._open = script.open  # type: ignore[method-assign,assignment]
     changes: list[StatusChange] = []
-    listener.status.subscribe(changes.append)
+    listener.status.changed.connect(changes.append)
     await listener.join()
     return listener, script, changes
 
@@ -119,7 +124,7 @@ async def test_watchdog_ends_a_quiet_feed_and_keeps_it_until_the_new_one_plays()
     old = script.feeds[0]
     old.quiet = 5.0
     await until(lambda: len(script.feeds) == 2)
-    assert old.ended.result().startswith("no audio from")
+    assert old.ended.result().reason.startswith("no audio from")
     await until(lambda: old.closed)  # make-before-break: closed only once the new one was adopted
     assert listener.feed is script.feeds[1]
     await listener.close()
@@ -136,7 +141,7 @@ async def test_a_quiet_feed_whose_media_comes_back_first_is_kept() -> None:
             return await super().open(server)
 
     script = SlowScript({A: ["ok", "ok"]})
-    listener = FeedSupervisor(RoomLink(7, (A,)), PlayoutBuffer(), rand=lambda: 0.0, watchdog_s=0.1)
+    listener = FeedSupervisor(RoomLink(7, (A,)), CushionPlayout(), rand=lambda: 0.0, watchdog_s=0.1)
     listener._open = script.open  # type: ignore[method-assign,assignment]
     await listener.join()
     old = script.feeds[0]
@@ -154,7 +159,7 @@ async def test_a_quiet_feed_whose_media_comes_back_first_is_kept() -> None:
 
 async def test_authoritative_stop_ends_the_room_without_retrying() -> None:
     listener, script, _ = await make({A: ["ok"]})
-    script.feeds[0].end(ENDED)
+    script.feeds[0].room_ended()
     await until(lambda: listener.status.current.status == RoomStatus.ENDED)
     assert script.attempts == [A]
     await listener.close()

@@ -43,9 +43,9 @@ class Listening:
         self.path = path
         self.session = ListenSession(link, use_device=False, record=path, cushion_ms=CUSHION_MS, **kwargs)
         self.clock = OutputClock()
-        self.session.playout.add_tap(self.clock)
+        self.session.playout.played.connect(self.clock)
         self.changes: list[tuple[float, StatusChange]] = []
-        self.session.status.subscribe(lambda change: self.changes.append((time.monotonic(), change)))
+        self.session.status.changed.connect(lambda change: self.changes.append((time.monotonic(), change)))
         self.pcm: np.ndarray | None = None
 
     @property
@@ -129,7 +129,7 @@ async def test_fast_start_then_the_cushion_grows_by_playing_slightly_slow(tone_r
 
     listener = await listening(tone_room.link, start=False)  # the default start_ms
     playout = listener.playout
-    playout.add_tap(on_block)
+    playout.played.connect(on_block)
     await listener.session.start()
     await listener.wait_live()
     await asyncio.sleep(1.0)

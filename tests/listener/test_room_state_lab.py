@@ -42,7 +42,7 @@ class LabListener:
         self.channel = RoomChannel(self.server, ROOM, self.model, display=name, ice_servers=[], **channel_options)
         self.feed = FeedConnection(self.server, ROOM, CushionPlayout(), ice_servers=[]) if feed else None
         self.changes: list[tuple[RoomState, StateChange]] = []
-        self.model.subscribe(lambda state, change: self.changes.append((state, change)))
+        self.model.changed.connect(lambda state, change: self.changes.append((state, change)))
 
     async def open(self) -> None:
         if self.feed is not None:

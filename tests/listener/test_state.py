@@ -34,7 +34,7 @@ def delta(seq: int = 11, base: int | None = None, controller: str = "ctl-a", **k
 class Recorder:
     def __init__(self, model: RoomStateModel) -> None:
         self.calls: list[tuple[RoomState, StateChange]] = []
-        model.subscribe(self)
+        model.changed.connect(self)
 
     def __call__(self, state: RoomState, change: StateChange) -> None:
         self.calls.append((state, change))
@@ -265,7 +265,7 @@ def test_a_failing_subscriber_is_logged_and_the_others_still_hear(caplog: pytest
     def broken(state: RoomState, change: StateChange) -> None:
         raise RuntimeError("view exploded")
 
-    m.subscribe(broken)
+    m.changed.connect(broken)
     rec = Recorder(m)
     with caplog.at_level(logging.ERROR, logger="app.listener.state"):
         m.apply_snapshot(snap(), 1.0)
@@ -281,12 +281,12 @@ def test_subscribe_is_idempotent_and_unsubscribe_stops_calls() -> None:
     def cb(state: RoomState, change: StateChange) -> None:
         calls.append(change)
 
-    m.subscribe(cb)
-    m.subscribe(cb)
+    m.changed.connect(cb)
+    m.changed.connect(cb)
     m.apply_snapshot(snap(), 1.0)
     assert len(calls) == 1
-    m.unsubscribe(cb)
-    m.unsubscribe(cb)  # twice is harmless
+    m.changed.disconnect(cb)
+    m.changed.disconnect(cb)  # twice is harmless
     m.apply_snapshot(snap(seq=11, title="x"), 2.0)
     assert len(calls) == 1
 

@@ -13,7 +13,7 @@ from app.links import RoomLink
 from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus
 from app.listener.supervisor import FeedSupervisor
-from app.media.playout import PlayoutBuffer
+from app.media.cushion import CushionPlayout
 from app.room.errors import RoomError, ServerUnreachable
 from app.room.protocol import Snapshot
 from tests.listener.test_channel_keeper import FakeChannel as FakeRoomChannel
@@ -58,7 +58,7 @@ class GatedScript(Script):
 
 
 def build(script: Script, servers: tuple[str, ...] = (A,), **kw: Any) -> FeedSupervisor:
-    listener = FeedSupervisor(RoomLink(7, servers), PlayoutBuffer(), rand=lambda: 0.0, **kw)
+    listener = FeedSupervisor(RoomLink(7, servers), CushionPlayout(), rand=lambda: 0.0, **kw)
     listener._open = script.open  # type: ignore[method-assign,assignment]
     return listener
 

@@ -113,7 +113,7 @@ class Listener:
         self.blocks: list[np.ndarray] = []
         self.cushion: list[tuple[float, float]] = []  # (time, cushion_ms) after each pull
         self.first_audio_at: list[float] = []
-        self.playout.first_audio_callbacks.append(lambda: self.first_audio_at.append(self.now))
+        self.playout.first_audio.connect(lambda: self.first_audio_at.append(self.now))
         self._due: list[Packet] = []
 
     @property
@@ -527,9 +527,9 @@ def test_volume_mute_taps_and_first_audio() -> None:
     playout = CushionPlayout()
     tapped: list[np.ndarray] = []
     order: list[str] = []
-    playout.add_tap(tapped.append)
-    playout.add_tap(lambda block: order.append("tap"))
-    playout.first_audio_callbacks.append(lambda: order.append("first"))
+    playout.played.connect(tapped.append)
+    playout.played.connect(lambda block: order.append("tap"))
+    playout.first_audio.connect(lambda: order.append("first"))
     listener = Listener(playout).play(send(range(300)), until=2.0)
     loud = float(np.sqrt(np.mean(listener.out[-SAMPLE_RATE // 2 :].astype(np.float64) ** 2)))
     playout.volume = 0.5
@@ -542,8 +542,8 @@ def test_volume_mute_taps_and_first_audio() -> None:
     assert listener.c.audible_gap_ms == 0.0  # muting is not a gap
     assert all(np.array_equal(a, b) for a, b in zip(tapped, listener.blocks, strict=True))
     assert order.count("first") == 1 and order[order.index("first") - 1] == "tap"
-    playout.remove_tap(tapped.append)
-    playout.remove_tap(tapped.append)
+    playout.played.disconnect(tapped.append)
+    playout.played.disconnect(tapped.append)
 
 
 def test_push_and_pull_from_two_threads() -> None:

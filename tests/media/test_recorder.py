@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
-from app.media.playout import PlayoutBuffer
 from app.media.recorder import WavRecorder
+from benchmarks.plain_receiver import PlayoutBuffer
 
 
 def blocks(count: int, size: int = FRAME_SAMPLES, seed: int = 3) -> list[np.ndarray]:
@@ -68,7 +68,7 @@ def test_records_what_the_playout_plays(tmp_path: Path) -> None:
     path = tmp_path / "rec.wav"
     playout = PlayoutBuffer(prefetch_ms=40.0)
     recorder = WavRecorder(path)
-    playout.add_tap(recorder)
+    playout.played.connect(recorder)
     pulled = []
     for block in blocks(6):
         playout.push(block)

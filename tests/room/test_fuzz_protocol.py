@@ -7,6 +7,7 @@ listener's channel (through the TextRoom handle's data-channel parser), which mu
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from app.events import Event
 from app.janus.textroom import TextRoomHandle
 from app.listener.channel import RoomChannel
 from app.listener.state import RoomStateModel
@@ -130,11 +132,14 @@ class Handle:
     class Session:
         url = "ws://fuzz.invalid/janus"
 
-    session = Session()
+        def __init__(self) -> None:
+            self.lost: asyncio.Future[Exception] = asyncio.get_running_loop().create_future()
+
     plugin = "janus.plugin.textroom"
 
-    def add_listener(self, listener: Any) -> None:
-        pass
+    def __init__(self) -> None:
+        self.session = self.Session()
+        self.events: Event[[dict[str, Any]]] = Event("fuzz handle events")
 
     async def detach(self) -> None:
         pass
@@ -159,7 +164,7 @@ async def test_any_data_channel_stream_leaves_the_channel_working(stream: list[s
     model = RoomStateModel()
     channel = RoomChannel("ws://fuzz.invalid/janus", ROOM, model, username="l-me")
     textroom = TextRoomHandle(Handle())  # type: ignore[arg-type]
-    textroom.add_listener(channel.handle_event)
+    textroom.events.connect(channel.handle_event)
     logging.getLogger("app.listener.channel").setLevel(logging.ERROR)  # one warning per dropped announcement is noise
     try:
         with no_error_logs():

@@ -166,7 +166,7 @@ async def _hear(room: object, seconds: float) -> np.ndarray:
 
     session = ListenSession(room.link, use_device=False)  # type: ignore[attr-defined]
     blocks: list[np.ndarray] = []
-    session.playout.add_tap(lambda block: blocks.append(block.copy()))
+    session.playout.played.connect(lambda block: blocks.append(block.copy()))
     try:
         await session.start()
         await asyncio.sleep(seconds)

@@ -48,7 +48,7 @@ async def test_join_lab_room_from_window_then_volume_and_mute_change_the_level(
     session = window.session
     assert session is not None
     blocks: list[np.ndarray] = []
-    session.playout.add_tap(lambda block: blocks.append(block.copy()))
+    session.playout.played.connect(lambda block: blocks.append(block.copy()))
 
     await wait_until(lambda: window.room_view.status_text() == "Live", LIVE_WITHIN, "Live")
     assert session.status.current.status == RoomStatus.LIVE

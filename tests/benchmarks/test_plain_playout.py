@@ -13,7 +13,7 @@ import pytest
 
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
 from app.media.output import ClockOutput
-from app.media.playout import PlayoutBuffer
+from benchmarks.plain_receiver import PlayoutBuffer
 
 TICK_MS = 20  # one FRAME_SAMPLES block of output time
 PREFETCH_FRAMES = 3  # the default prefetch (60 ms) in 20 ms frames
@@ -145,7 +145,7 @@ def test_prefetch_before_first_audio() -> None:
     playout = PlayoutBuffer()
     harness = VirtualClockHarness(playout)
     first_audio_at: list[float] = []
-    playout.first_audio_callbacks.append(lambda: first_audio_at.append(harness.now_ms))
+    playout.first_audio.connect(lambda: first_audio_at.append(harness.now_ms))
     harness.schedule(steady(10))
     harness.run(PREFETCH_FRAMES + 1)
     assert silent_blocks(harness.blocks) == [True] * (PREFETCH_FRAMES - 1) + [False, False]
@@ -212,7 +212,7 @@ def test_prefetches_again_after_an_underrun() -> None:
     playout = PlayoutBuffer()
     harness = VirtualClockHarness(playout)
     first_audio: list[float] = []
-    playout.first_audio_callbacks.append(lambda: first_audio.append(harness.now_ms))
+    playout.first_audio.connect(lambda: first_audio.append(harness.now_ms))
     harness.schedule(frames_every_tick(0, 10, 0.0))
     harness.schedule(frames_every_tick(10, 10, 400.0))  # the stream resumes after a 200 ms gap
     harness.run(400 // TICK_MS + PREFETCH_FRAMES - 1 + 10)  # up to the last resumed frame, not past it
@@ -304,15 +304,15 @@ def test_taps_receive_exactly_the_pulled_blocks() -> None:
     def tap(block: np.ndarray) -> None:
         tapped.append(block.copy())
 
-    playout.add_tap(tap)
-    playout.add_tap(other.append)
+    playout.played.connect(tap)
+    playout.played.connect(other.append)
     harness.schedule(jittered(30))
     playout.volume = 0.5
     harness.run(20)
     playout.muted = True
     harness.run(5)
-    playout.remove_tap(tap)
-    playout.remove_tap(tap)  # removing twice is harmless
+    playout.played.disconnect(tap)
+    playout.played.disconnect(tap)  # removing twice is harmless
     harness.run(5)
     assert len(tapped) == 25
     assert all(np.array_equal(a, b) for a, b in zip(tapped, harness.blocks[:25], strict=True))
@@ -324,8 +324,8 @@ def test_first_audio_callbacks_fire_once() -> None:
     playout = PlayoutBuffer()
     harness = VirtualClockHarness(playout)
     calls: list[str] = []
-    playout.first_audio_callbacks.append(lambda: calls.append("a"))
-    playout.first_audio_callbacks.append(lambda: calls.append("b"))
+    playout.first_audio.connect(lambda: calls.append("a"))
+    playout.first_audio.connect(lambda: calls.append("b"))
     harness.run(5)
     assert calls == []  # silence is not audio
     harness.schedule(frames_every_tick(0, 5, harness.now_ms))
@@ -339,8 +339,8 @@ def test_first_audio_callbacks_fire_once() -> None:
 def test_first_audio_fires_after_the_block_is_ready() -> None:
     playout = PlayoutBuffer(prefetch_ms=0.0)
     seen: list[int] = []
-    playout.add_tap(lambda block: seen.append(len(block)))
-    playout.first_audio_callbacks.append(lambda: seen.append(-1))
+    playout.played.connect(lambda block: seen.append(len(block)))
+    playout.first_audio.connect(lambda: seen.append(-1))
     playout.push(ramp(0, FRAME_SAMPLES))
     playout.pull(FRAME_SAMPLES)
     assert seen == [FRAME_SAMPLES, -1]
@@ -467,7 +467,7 @@ async def test_clock_output_drives_a_playout_end_to_end() -> None:
     clock = FakeClock()
     playout = PlayoutBuffer()
     played: list[np.ndarray] = []
-    playout.add_tap(played.append)
+    playout.played.connect(played.append)
     for k in range(15):
         playout.push(ramp(k * FRAME_SAMPLES, FRAME_SAMPLES))
     output = ClockOutput(playout.pull, clock=clock, tick=0.001)
