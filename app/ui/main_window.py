@@ -217,8 +217,8 @@ class MainWindow(QMainWindow):
 
     def _start_session(self, link: RoomLink) -> None:
         session = ListenSession(link, use_device=self.use_device, connect_timeout=self.connect_timeout)
-        session.playout.volume = self.room_view.volume()
-        session.playout.muted = self.room_view.muted()
+        session.set_volume(self.room_view.volume())
+        session.set_muted(self.room_view.muted())
         session.status.subscribe(lambda change: self._bridge.changed.emit(session, change))
         self.session = session
         self.room_view.set_room(link.room_id, link.title)
@@ -284,12 +284,12 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ controls
     def _on_volume(self, volume: float) -> None:
         if self.session is not None:
-            self.session.playout.volume = volume
+            self.session.set_volume(volume)
 
     def _on_mute(self, muted: bool) -> None:
         self.mute_action.setChecked(muted)
         if self.session is not None:
-            self.session.playout.muted = muted
+            self.session.set_muted(muted)
 
     def _on_hand(self, raised: bool) -> None:
         """Raise/lower hand intent → the session (which tells the controller, and again after a reconnect)."""

@@ -147,9 +147,9 @@ async def test_keyboard_only_join_mute_and_leave(make_window: WindowFactory, qtb
     assert QApplication.focusWidget() is window.room_view.volume_slider
     qtbot.keyClick(window.room_view.volume_slider, Qt.Key.Key_PageDown)
     assert window.room_view.volume() == pytest.approx(0.9)
-    assert window.session is not None and window.session.playout.volume == pytest.approx(0.9)
+    assert window.session is not None and window.session.volume == pytest.approx(0.9)
     qtbot.keyClick(window.room_view.volume_slider, Qt.Key.Key_M)
-    assert window.room_view.muted() and window.mute_action.isChecked() and window.session.playout.muted
+    assert window.room_view.muted() and window.mute_action.isChecked() and window.session.muted
     qtbot.keyClick(window.room_view.volume_slider, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert window.stack.currentWidget() is join
     assert QApplication.focusWidget() is join.link_edit
