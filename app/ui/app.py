@@ -22,8 +22,10 @@ from PySide6.QtWidgets import QApplication
 import qasync  # isort: skip
 
 from app import __version__
+from app.janus.errors import JanusError
 from app.local.janus_process import LocalServerError
 from app.local.room import LocalRoom
+from app.room.errors import RoomError
 from app.room.listener import DEFAULT_CONNECT_TIMEOUT
 from app.ui.i18n import Translations
 from app.ui.icons import app_icon
@@ -100,9 +102,9 @@ async def run_main_window(
             window.demo_starting()
             try:
                 await local_room.start()
-            except (LocalServerError, ValueError, OSError) as exc:
+            except (LocalServerError, JanusError, RoomError, ValueError, OSError) as exc:
                 log.error("the demo room could not start: %s", exc)
-                window.demo_failed(str(exc))
+                window.demo_failed(exc)
                 exit_code = EXIT_DEMO_FAILED
             else:
                 window.join(local_room.config.link_text)
