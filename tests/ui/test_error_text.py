@@ -6,10 +6,13 @@ querying device -1. Diputar tanpa suara." — an exception's English message pas
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from app.janus.errors import JanusApiError, PluginError, ProtocolError, RequestTimeout, SessionLost, TransportClosed
 from app.links import LinkError, LinkProblem, parse_link
@@ -19,8 +22,10 @@ from app.media.output import AudioOutputError
 from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerUnreachable
 from app.room.status import ReconnectInfo, RoomStatus, StatusChange
 from app.ui.error_text import JANUS_INSTALL_COMMAND, describe, link_problem_text, reconnect_reason_text
+from app.ui.i18n import Translations
 from app.ui.main_window import MainWindow
-from tests.ui.helpers import WindowFactory, ts_messages
+from app.ui.settings import AppSettings
+from tests.ui.helpers import WindowFactory, ts_messages, wait_until
 
 pytestmark = pytest.mark.gui
 
@@ -181,3 +186,45 @@ async def test_a_shown_problem_follows_a_language_switch(make_window: WindowFact
     window.set_language("es")
     assert window.room_view.status_text() == "Error: No se pudo iniciar el audio de la sala."
     window.set_language("en")
+
+
+class RoomWithoutAddress:
+    """A LocalRoom whose start fails the way `plaza demo` does on a machine with only loopback."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def start(self) -> None:
+        raise NoNetworkAddress()
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_plaza_demo_without_an_address_says_so_in_the_window(
+        settings: AppSettings, qm_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_main_window is `plaza demo`'s window: the failure is shown translated, then the window closes cleanly."""
+    from app.ui import app as app_module
+
+    settings.set_language("id")
+    monkeypatch.setattr(app_module, "Translations", lambda: Translations(qm_dir))
+    room = RoomWithoutAddress()
+    main = asyncio.ensure_future(app_module.run_main_window(local_room=room, use_device=False,  # (duck-typed)
+                                                            settings=settings))
+    await wait_until(lambda: any(isinstance(w, MainWindow) and w.isVisible()
+                                 for w in QApplication.topLevelWidgets()), 5.0, "the window")
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+    translations = window.translations
+    try:
+        await wait_until(lambda: window.join_view.message_text().startswith("Ruang demo tidak dapat dimulai"), 5.0,
+                         "the demo failure")
+        message = window.join_view.message_text()
+        assert "Komputer ini tidak memiliki alamat jaringan" in message
+        assert message.endswith(NoNetworkAddress.command)
+        assert not english_words(str(NoNetworkAddress())) & shown_words(message)
+        assert window.join_view.join_button.isEnabled(), "the user can still join another room"
+    finally:
+        window.close()
+        assert await asyncio.wait_for(main, 10) == app_module.EXIT_DEMO_FAILED
+        translations.apply("en")  # the language is process-wide
+    assert room.closed
