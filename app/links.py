@@ -13,6 +13,7 @@ carry secrets: credentials in a link are rejected, so a shared link cannot leak 
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
@@ -23,8 +24,29 @@ MAX_SERVERS = 16
 MAX_ROOM_ID = 2**53 - 1  # Janus room ids are JSON numbers
 
 
+class LinkProblem(enum.Enum):
+    """What is wrong with a link, for front ends that explain it in the user's language (the message is English)."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too long"
+    NOT_A_LINK = "not a link"
+    SCHEME = "scheme"
+    SECRETS = "secrets"  # credentials, secret=/pin=/token=, or a server URL with a query
+    NO_HOST = "no host"
+    PORT = "port"
+    NO_ROOM = "no room"
+    ROOM_NUMBER = "room number"
+    OPTIONS = "options"
+    SERVER = "server"
+    TOO_MANY_SERVERS = "too many servers"
+
+
 class LinkError(ValueError):
-    """A room link that cannot be used; the message names what is wrong."""
+    """A room link that cannot be used; the message names what is wrong, `problem` says it as a value."""
+
+    def __init__(self, message: str, problem: LinkProblem = LinkProblem.NOT_A_LINK) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -44,17 +66,18 @@ def _check_server_url(url: str) -> str:
         raise LinkError("a server=URL in the link is not a valid URL") from None
     if parts.query or parts.fragment or "?" in url or "#" in url:
         # Never echo such a URL: its query is where an API secret or token would be.
-        raise LinkError("a server=URL in a link must not have a query or fragment (links never carry secrets)")
+        raise LinkError("a server=URL in a link must not have a query or fragment (links never carry secrets)",
+                        LinkProblem.SECRETS)
     if parts.username or parts.password or "@" in url:  # checked before any message that echoes the URL
-        raise LinkError("links must not carry credentials (user:password@)")
+        raise LinkError("links must not carry credentials (user:password@)", LinkProblem.SECRETS)
     if parts.scheme not in ("ws", "wss"):
-        raise LinkError(f"server {url!r} must start with ws:// or wss://")
+        raise LinkError(f"server {url!r} must start with ws:// or wss://", LinkProblem.SERVER)
     if not parts.hostname:
-        raise LinkError(f"server {url!r} has no host")
+        raise LinkError(f"server {url!r} has no host", LinkProblem.SERVER)
     try:
         parts.port  # noqa: B018 - validates the port
     except ValueError:
-        raise LinkError(f"server {url!r} has an invalid port") from None
+        raise LinkError(f"server {url!r} has an invalid port", LinkProblem.SERVER) from None
     return url
 
 
@@ -64,34 +87,35 @@ def parse_link(text: str) -> RoomLink:
         raise LinkError(f"a room link is text, not {type(text).__name__}")
     text = text.strip()
     if not text:
-        raise LinkError("the link is empty")
+        raise LinkError("the link is empty", LinkProblem.EMPTY)
     if len(text) > MAX_LINK_LENGTH:
-        raise LinkError(f"the link is longer than {MAX_LINK_LENGTH} characters")
+        raise LinkError(f"the link is longer than {MAX_LINK_LENGTH} characters", LinkProblem.TOO_LONG)
     if "://" not in text:
-        raise LinkError("not a room link: it should start with plaza:// or plaza+ws://")
+        raise LinkError("not a room link: it should start with plaza:// or plaza+ws://", LinkProblem.NOT_A_LINK)
     try:
         parts = urlsplit(text)
     except ValueError as exc:
-        raise LinkError(f"not a valid link: {exc}") from None
+        raise LinkError(f"not a valid link: {exc}", LinkProblem.NOT_A_LINK) from None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise LinkError(f"unknown link type {parts.scheme + '://'!r}: expected plaza:// or plaza+ws://")
+        raise LinkError(f"unknown link type {parts.scheme + '://'!r}: expected plaza:// or plaza+ws://",
+                        LinkProblem.SCHEME)
     if parts.username or parts.password:
-        raise LinkError("links must not carry credentials (user:password@)")
+        raise LinkError("links must not carry credentials (user:password@)", LinkProblem.SECRETS)
     if not parts.hostname:
-        raise LinkError("the link has no server host (plaza://HOST:PORT/ROOM)")
+        raise LinkError("the link has no server host (plaza://HOST:PORT/ROOM)", LinkProblem.NO_HOST)
     try:
         port = parts.port
     except ValueError:
-        raise LinkError("the link's port is not a number between 0 and 65535") from None
+        raise LinkError("the link's port is not a number between 0 and 65535", LinkProblem.PORT) from None
     room_text = parts.path.strip("/")
     if not room_text:
-        raise LinkError("the link has no room number (plaza://HOST:PORT/ROOM)")
+        raise LinkError("the link has no room number (plaza://HOST:PORT/ROOM)", LinkProblem.NO_ROOM)
     if not room_text.isdigit() or not room_text.isascii():
-        raise LinkError(f"room {room_text!r} is not a room number")
+        raise LinkError(f"room {room_text!r} is not a room number", LinkProblem.ROOM_NUMBER)
     room_id = int(room_text)
     if not 0 < room_id <= MAX_ROOM_ID:
-        raise LinkError(f"room number {room_id} is out of range")
+        raise LinkError(f"room number {room_id} is out of range", LinkProblem.ROOM_NUMBER)
 
     ws_scheme, default_port = SCHEMES[scheme]
     host = parts.hostname
@@ -101,10 +125,10 @@ def parse_link(text: str) -> RoomLink:
     try:
         query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
     except ValueError:
-        raise LinkError("the link's options (after '?') are malformed") from None
+        raise LinkError("the link's options (after '?') are malformed", LinkProblem.OPTIONS) from None
     for key, value in query:
         if key in FORBIDDEN_PARAMS:
-            raise LinkError(f"links must not carry secrets ('{key}=' is not allowed)")
+            raise LinkError(f"links must not carry secrets ('{key}=' is not allowed)", LinkProblem.SECRETS)
         if key == "server":
             url = _check_server_url(value)
             if url not in servers:
@@ -112,9 +136,9 @@ def parse_link(text: str) -> RoomLink:
         elif key == "title":
             title = value[:200]
         else:
-            raise LinkError(f"unknown link option {key!r}")
+            raise LinkError(f"unknown link option {key!r}", LinkProblem.OPTIONS)
     if len(servers) > MAX_SERVERS:
-        raise LinkError(f"the link names more than {MAX_SERVERS} servers")
+        raise LinkError(f"the link names more than {MAX_SERVERS} servers", LinkProblem.TOO_MANY_SERVERS)
     return RoomLink(room_id=room_id, servers=tuple(servers), title=title)
 
 

@@ -115,6 +115,22 @@ class ListenSession:
         if change.status == RoomStatus.ENDED and self.channel is not None and self._channel_closing is None:
             self._channel_closing = asyncio.ensure_future(self.channel.close())
 
+    @property
+    def volume(self) -> float:
+        return self.playout.volume
+
+    def set_volume(self, volume: float) -> None:
+        """Linear gain 0..1, applied at the playout: recordings and taps hear what the user hears."""
+        self.playout.volume = max(0.0, min(1.0, volume))
+
+    @property
+    def muted(self) -> bool:
+        return self.playout.muted
+
+    def set_muted(self, muted: bool) -> None:
+        """A local mute: the room keeps playing (and the cushion filling), the output is silent."""
+        self.playout.muted = muted
+
     def audio_left_ms(self) -> float:
         """Audio buffered ahead of the output: what keeps playing while the supervisor reconnects."""
         return self.playout.buffered_ms

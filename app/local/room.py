@@ -13,13 +13,17 @@ from pathlib import Path
 from aiortc.mediastreams import MediaStreamTrack
 
 from app.controller.controller import ControllerSecrets, RoomController
+from app.janus.errors import JanusApiError
 from app.links import RoomLink, parse_link
 from app.local.janus_config import LocalRoomConfig, render, resources_dir
-from app.local.janus_process import JanusProcess, check_port_free, find_janus, free_udp_port
+from app.local.janus_process import JanusProcess, LocalServerError, check_port_free, find_janus, free_udp_port
+from app.local.network import NoNetworkAddress, check_ice_address, is_ice_setup_error
 from app.local.speaker import StageSpeaker
 from app.media.sources import FileTrack, ToneTrack
 
 log = logging.getLogger(__name__)
+
+SPEAKER_TIMEOUT_S = 10.0
 
 
 def demo_audio_path() -> Path:
@@ -75,7 +79,8 @@ class LocalRoom:
 
     async def start(self) -> None:
         find_janus()
-        if not self.prefix:
+        if not self.prefix:  # (with a prefix Janus runs in another network namespace: its addresses are not ours)
+            check_ice_address(enforce=self.config.ice_enforce_list, ignore=self.config.ice_ignore_list)
             check_port_free(self.config.ws_ip, self.config.ws_port)
         if self.config.forward_port == 0:
             self.config = replace(self.config, forward_port=free_udp_port())
@@ -94,12 +99,18 @@ class LocalRoom:
             raise
 
     async def start_speaker(self, track: MediaStreamTrack, display: str = "Demo speaker") -> StageSpeaker:
+        """Put a speaker on the stage; ICE failures become LocalServerError, with what to do about them."""
         speaker = StageSpeaker(self.config.ws_url, self.config.room_id, track, display=display,
                                ice_servers=self.speaker_ice_servers)
         try:
-            await speaker.open()
-        except BaseException:
+            await speaker.open(SPEAKER_TIMEOUT_S)
+        except BaseException as exc:
             await speaker.close()
+            if isinstance(exc, JanusApiError) and is_ice_setup_error(exc.code, exc.reason):
+                raise NoNetworkAddress() from exc  # the address check passed, yet Janus found none
+            if isinstance(exc, TimeoutError):
+                raise LocalServerError(f"the demo speaker's audio did not connect to the local Janus within "
+                                       f"{SPEAKER_TIMEOUT_S:g} s (a firewall dropping UDP?)") from None
             raise
         self.speaker = speaker
         return speaker

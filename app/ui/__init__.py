@@ -4,7 +4,3 @@ Modules stay small and single-purpose (napari's `_qt` layout): `app` boots QAppl
 `main_window` owns the listening session, `join_view`/`room_view` are plain widgets that emit intents,
 `settings` and `i18n` wrap QSettings and QTranslator.
 """
-
-from app.ui.qtfix import guard_none_refcount
-
-guard_none_refcount()  # before any widget exists: PySide6 6.12.0 on Python 3.11 would otherwise abort

@@ -16,14 +16,17 @@ import sys
 from typing import cast
 
 # PySide6 must be imported before qasync, which picks the first Qt binding already loaded.
+import PySide6
 from PySide6.QtWidgets import QApplication
 
 import qasync  # isort: skip
 
 from app import __version__
+from app.janus.errors import JanusError
 from app.listener.supervisor import DEFAULT_CONNECT_TIMEOUT
 from app.local.janus_process import LocalServerError
 from app.local.room import LocalRoom
+from app.room.errors import RoomError
 from app.ui.collector import collect_on_gui_thread
 from app.ui.i18n import Translations
 from app.ui.icons import app_icon
@@ -35,6 +38,24 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_DEMO_FAILED = 1
+EXIT_UNSUPPORTED_QT = 2
+
+# PySide6 releases the window must not run on, and why. 6.12.0 on CPython 3.11 drops a reference to None or True
+# on every void Qt call and every Signal.emit(); after a few thousand calls the interpreter aborts
+# ("Fatal Python error: none_dealloc"). The pin excludes it; this catches an install that forced it anyway.
+UNSUPPORTED_PYSIDE6 = {
+    "6.12.0": "it crashes on Python 3.11: void Qt calls and signals drop references to None/True "
+              "until the interpreter aborts",
+}
+
+
+def unsupported_qt(version: str) -> str | None:
+    """The message refusing this PySide6 version, or None if the window can run on it."""
+    reason = UNSUPPORTED_PYSIDE6.get(version)
+    if reason is None:
+        return None
+    return (f"PySide6 {version} is not supported ({reason}); "
+            f"install another version: pip install 'PySide6-Essentials!={version}'")
 
 
 def create_application() -> QApplication:
@@ -83,9 +104,9 @@ async def run_main_window(
             window.demo_starting()
             try:
                 await local_room.start()
-            except (LocalServerError, ValueError, OSError) as exc:
+            except (LocalServerError, JanusError, RoomError, ValueError, OSError) as exc:
                 log.error("the demo room could not start: %s", exc)
-                window.demo_failed(str(exc))
+                window.demo_failed(exc)
                 exit_code = EXIT_DEMO_FAILED
             else:
                 window.join(local_room.config.link_text)
@@ -118,6 +139,10 @@ def run_window(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> int:
     """`plaza` / `plaza window [LINK]` / `plaza demo`: run the window until it is closed; the exit code."""
+    problem = unsupported_qt(PySide6.__version__)
+    if problem is not None:  # before any window: a crash minutes later would lose the user's room
+        print(f"plaza: {problem}", file=sys.stderr)
+        return EXIT_UNSUPPORTED_QT
     create_application()
     try:
         return cast(int, qasync.run(run_main_window(link, local_room=local_room, use_device=use_device,

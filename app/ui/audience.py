@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QLocale, QTimer, Signal
+from PySide6.QtCore import QEvent, QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.room.protocol import ListenerCount
-from app.ui.numbers import compact_number, language_of, ordinal, plural_category
+from app.ui.numbers import compact_number, ordinal
 
 STALE_AFTER_S = 10.0  # older measurements say how old they are
 
@@ -26,10 +26,10 @@ class ListenerCountLabel(QLabel):
     def __init__(self, clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("listenerCount")
+        self.setTextFormat(Qt.TextFormat.PlainText)
         self.clock = clock  # unix time, the clock `ListenerCount.measured_at` is in
         self._count: ListenerCount | None = None
         self._locale = QLocale.c()
-        self._language = "c"  # language_of(self._locale), for the plural rules
         self._words: dict[str, str] = {}  # translated once per language (tr() costs microseconds, 20 times a second)
         self._shown_text: str | None = None  # what Qt has been given: only what differs is set again
         self._shown_tip: str | None = None
@@ -63,15 +63,18 @@ class ListenerCountLabel(QLabel):
 
     def _translate_words(self) -> None:
         self._words = {
-            "one": self.tr("{count} listener"), "other": self.tr("{count} listeners"),
             "unknown": self.tr("Listener count unknown"),
             "unknown tip": self.tr("Nobody is counting listeners right now (the room's controller is not reachable)."),
             "seconds": self.tr("{listeners} · updated {seconds} s ago"),
             "minutes": self.tr("{listeners} · updated {minutes} min ago"),
         }
 
-    def _count_text(self, formatted: str, count: int) -> str:
-        return self._words[plural_category(count, self._language)].format(count=formatted)
+    def count_text(self, count: int, shown: str) -> str:
+        """"890K listeners": Qt picks the plural form for `count` from the translation (Indonesian has one form,
+        English and Spanish two), and `shown` is the number as displayed. The forms carry {count}, not %n: Qt
+        renders %n (or %Ln) as the exact number, but the label shows the compact one ("890K", "890 rb"), so the
+        number goes in with str.format, like every other placeholder in Plaza's strings."""
+        return self.tr("{count} listener(s)", "", count).format(count=shown)
 
     def _render(self) -> None:
         count, words = self._count, self._words
@@ -79,9 +82,8 @@ class ListenerCountLabel(QLabel):
         if count is None:
             text, tip = words["unknown"], words["unknown tip"]
         else:
-            template = words[plural_category(count.count, self._language)]
-            text = template.format(count=compact_number(count.count, self._locale))
-            tip = template.format(count=self._locale.toString(count.count))
+            text = self.count_text(count.count, compact_number(count.count, self._locale))
+            tip = self.count_text(count.count, self._locale.toString(count.count))
             age = max(0.0, self.clock() - count.measured_at)
             if age > STALE_AFTER_S:
                 if age < 120:
@@ -119,7 +121,6 @@ class ListenerCountLabel(QLabel):
     def retranslate(self) -> None:
         # Numbers follow the UI language, not the region: each translation names its own locale.
         self._locale = QLocale(self.tr("en", "locale code of this translation, for numbers"))
-        self._language = language_of(self._locale)
         self._translate_words()
         self.setAccessibleName(self.tr("Listeners"))
         self._shown_text = self._shown_tip = None  # force a re-render in the new language
@@ -154,6 +155,7 @@ class HandControl(QWidget):
         self.button.setCheckable(True)
         self.status_label = QLabel()
         self.status_label.setObjectName("handStatus")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.button)

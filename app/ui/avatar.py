@@ -12,6 +12,7 @@ same background) or "background + disc" (per avatar, while not talking), then th
 from __future__ import annotations
 
 import math
+import unicodedata
 import zlib
 from collections.abc import Callable
 
@@ -29,12 +30,17 @@ MUTED_ICON_SIDE = 20
 MUTED_ICON_AT = AVATAR_SIDE - RING_ROOM - MUTED_ICON_SIDE + 2  # lower right, overlapping the disc's edge
 
 
+def _first_letter(word: str) -> str:
+    """The first letter or digit: names are outside text, and "<b>" or a zero-width space must not be initials."""
+    return next((ch for ch in word if unicodedata.category(ch)[0] in "LN"), "")
+
+
 def initials(name: str) -> str:
     """"Ana María López" → "AL"; "ana" → "A"; "" → "?" (first letters of the first and last word)."""
-    words = name.split()
+    words = [letter for letter in map(_first_letter, name.split()) if letter]
     if not words:
         return "?"
-    letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+    letters = words[0] + (words[-1] if len(words) > 1 else "")
     return letters.upper()
 
 

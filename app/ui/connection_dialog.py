@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.listener.stats import ConnectionStats, ReconnectRecord
 from app.listener.status import RoomStatus
+from app.ui.plain_text import elide, plain_tooltip
 
 REFRESH_MS = 1000
 NONE_TEXT = "—"
@@ -44,6 +45,9 @@ AUDIO_KEYS = ("cushion", "masked_gap", "audible_gap", "content_skipped", "concea
               "drift")
 PACKET_KEYS = ("packets_received", "packets_lost", "packets_late", "packets_duplicate")
 VALUE_KEYS = CONNECTION_KEYS + AUDIO_KEYS + PACKET_KEYS
+
+ADDRESS_MAX_PX = 360  # server addresses come from the link (outside text): elided in the middle beyond this
+ADDRESS_KEYS = frozenset({"server"})
 
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
 
@@ -111,6 +115,7 @@ class ConnectionDialog(QDialog):
 
         self._names: dict[str, QLabel] = {}
         self._values: dict[str, QLabel] = {}
+        self._full_values: dict[str, str] = dict.fromkeys(VALUE_KEYS, NONE_TEXT)
         self.connection_box = self._group(CONNECTION_KEYS)
         self.audio_box = self._group(AUDIO_KEYS)
         self.packets_box = self._group(PACKET_KEYS)
@@ -166,6 +171,7 @@ class ConnectionDialog(QDialog):
         for key in keys:
             name, value = QLabel(), QLabel(NONE_TEXT)
             value.setObjectName(f"stat_{key}")
+            value.setTextFormat(Qt.TextFormat.PlainText)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             name.setBuddy(value)
             form.addRow(name, value)
@@ -243,7 +249,8 @@ class ConnectionDialog(QDialog):
         self._render(self._stats)
 
     def value_text(self, key: str) -> str:
-        return self._values[key].text()
+        """The value as it is (an elided server address: the whole of it, which the tooltip shows)."""
+        return self._full_values.get(key, "")
 
     def _values_for(self, stats: ConnectionStats | None) -> dict[str, str]:
         if stats is None:
@@ -285,7 +292,13 @@ class ConnectionDialog(QDialog):
 
     def _render(self, stats: ConnectionStats | None) -> None:
         for key, text in self._values_for(stats).items():
-            self._values[key].setText(text)
+            label = self._values[key]
+            self._full_values[key] = text
+            if key in ADDRESS_KEYS:
+                label.setText(elide(text, label.fontMetrics(), ADDRESS_MAX_PX, Qt.TextElideMode.ElideMiddle))
+                label.setToolTip(plain_tooltip(text) if text != NONE_TEXT else "")
+            else:
+                label.setText(text)
         history = stats.reconnects if stats is not None else ()
         if history == self._history:
             return  # unchanged: keep the user's selection and scroll position
@@ -295,7 +308,7 @@ class ConnectionDialog(QDialog):
         for row, record in enumerate(history):
             for col, text in enumerate(self._history_row(record)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(plain_tooltip(text))
                 table.setItem(row, col, item)
         self.history_empty.setVisible(not history)
         table.setVisible(bool(history))

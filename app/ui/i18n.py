@@ -6,6 +6,9 @@ The .ts files (resources/i18n/plaza_<lang>.ts) are the source of truth and are r
     python -m app.ui.i18n            # lrelease: .ts -> .qm
     python -m app.ui.i18n update     # lupdate: re-extract strings from app/ui into the .ts files
 
+English is the source language, but it has a translation too: plural forms only (plaza_en.ts, made with
+lupdate -pluralonly), because a source string such as "{count} listener(s)" needs its "one" and "other" forms.
+
 Installing a QTranslator makes Qt post QEvent.LanguageChange to every widget; the views retranslate on it,
 so a language picked from the menu applies at once, without rebuilding the window.
 """
@@ -28,7 +31,9 @@ log = logging.getLogger(__name__)
 SOURCE_LANGUAGE = "en"
 # Shown in their own language (never translated), so a user lost in a foreign UI can find theirs.
 LANGUAGES: dict[str, str] = {"en": "English", "id": "Bahasa Indonesia", "es": "Español"}
-TRANSLATED = tuple(code for code in LANGUAGES if code != SOURCE_LANGUAGE)
+FULL_TRANSLATIONS = tuple(code for code in LANGUAGES if code != SOURCE_LANGUAGE)
+PLURALS_ONLY = (SOURCE_LANGUAGE,)  # the source language's .ts holds only the plural forms of its own strings
+TRANSLATED = FULL_TRANSLATIONS + PLURALS_ONLY  # every language with a .ts file
 
 
 class TranslationToolError(RuntimeError):
@@ -100,8 +105,9 @@ def update_sources(directory: Path | None = None, codes: Sequence[str] = TRANSLA
     tool = find_tool("lupdate")
     paths = [ts_path(code, directory) for code in codes]
     for ts, code in zip(paths, codes, strict=True):
-        _run([tool, "-silent", "-no-obsolete", "-locations", "none", "-source-language", SOURCE_LANGUAGE,
-              "-target-language", code, *map(str, ui_sources()), "-ts", str(ts)])
+        plurals_only = ["-pluralonly"] if code in PLURALS_ONLY else []
+        _run([tool, "-silent", "-no-obsolete", *plurals_only, "-locations", "none", "-source-language",
+              SOURCE_LANGUAGE, "-target-language", code, *map(str, ui_sources()), "-ts", str(ts)])
     return paths
 
 
@@ -127,6 +133,16 @@ class Translations:
         self.language = SOURCE_LANGUAGE
         self._installed: list[QTranslator] = []
 
+    def _load(self, app: QCoreApplication, code: str) -> QTranslator | None:
+        translator = QTranslator(app)
+        path = qm_path(code, self.directory)
+        if translator.load(str(path)):
+            return translator
+        what = "plural forms" if code in PLURALS_ONLY else "translation"
+        log.warning("no compiled %s %s (run: python -m app.ui.i18n); %s", what, path,
+                    "counts read \"listener(s)\"" if code == SOURCE_LANGUAGE else "using English")
+        return None
+
     def apply(self, setting: str) -> str:
         """Switch to `setting` ("" = system); returns the language now in effect."""
         app = QCoreApplication.instance()
@@ -134,17 +150,16 @@ class Translations:
             raise RuntimeError("create the QApplication before installing translations")
         code = resolve_language(setting)
         translators: list[QTranslator] = []
-        if code != SOURCE_LANGUAGE:
-            plaza = QTranslator(app)
-            path = qm_path(code, self.directory)
-            if plaza.load(str(path)):
-                translators.append(plaza)
-                qt_own = QTranslator(app)  # Qt's own strings (context menus, standard buttons), if shipped
-                if qt_own.load(f"qtbase_{code}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-                    translators.append(qt_own)
-            else:
-                log.warning("no compiled translation %s (run: python -m app.ui.i18n); using English", path)
-                code = SOURCE_LANGUAGE
+        plaza = self._load(app, code)
+        if plaza is None and code != SOURCE_LANGUAGE:
+            code = SOURCE_LANGUAGE
+            plaza = self._load(app, code)
+        if plaza is not None:
+            translators.append(plaza)
+        if plaza is not None and code != SOURCE_LANGUAGE:
+            qt_own = QTranslator(app)  # Qt's own strings (context menus, standard buttons), if shipped
+            if qt_own.load(f"qtbase_{code}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+                translators.append(qt_own)
         for old in self._installed:
             QCoreApplication.removeTranslator(old)
         for new in translators:

@@ -1,10 +1,14 @@
 """The join view: paste a room link (or pick a recent one) and join.
 
 It only validates and emits `join_requested(text)`; the main window owns sessions. A bad link is explained
-inline under the field (no dialog), so repeated mistakes cannot stack up message boxes.
+inline under the field (no dialog), so repeated mistakes cannot stack up message boxes, in the user's language
+(app.ui.error_text; the message is rebuilt when the language changes). Recent links show their room title, which
+is outside text: plain, isolated from the surrounding text, and the list elides it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont
@@ -18,6 +22,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from app.links import LinkError, parse_link
+from app.ui.error_text import describe
+from app.ui.plain_text import isolate, plain_tooltip
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -47,6 +55,7 @@ class JoinView(QWidget):
 
         self.message = QLabel()  # the LinkError (or a demo-room notice), shown inline
         self.message.setObjectName("joinMessage")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
@@ -54,6 +63,8 @@ class JoinView(QWidget):
         self.recent_label = QLabel()
         self.recent_list = QListWidget()
         self.recent_list.setObjectName("recentList")
+        self.recent_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._message_text: Callable[[], str] | None = None  # rebuilds the message in the current language
         self.recent_label.setBuddy(self.recent_list)
 
         row = QHBoxLayout()
@@ -89,6 +100,8 @@ class JoinView(QWidget):
         self.recent_list.setAccessibleName(self.tr("Recent rooms"))
         self.recent_list.setToolTip(self.tr("Press Return or double-click to join again"))
         self.message.setAccessibleName(self.tr("Link problem"))
+        if self._message_text is not None and not self.message.isHidden():
+            self._set_message(self._message_text(), self.message.styleSheet())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -105,28 +118,50 @@ class JoinView(QWidget):
     def set_recent(self, links: list[str]) -> None:
         self.recent_list.clear()
         for link in links:
-            item = QListWidgetItem(link)
+            item = QListWidgetItem(self.recent_text(link))
             item.setData(Qt.ItemDataRole.UserRole, link)
+            item.setToolTip(plain_tooltip(link))
             self.recent_list.addItem(item)
         self.recent_label.setVisible(bool(links))
         self.recent_list.setVisible(bool(links))
 
-    def show_error(self, text: str) -> None:
+    @staticmethod
+    def recent_text(link: str) -> str:
+        """"Launch night — plaza://…" for a link with a title, else the link itself."""
+        try:
+            title = parse_link(link).title
+        except LinkError:
+            return link
+        return f"{isolate(title)} — {link}" if title else link
+
+    def show_problem(self, error: BaseException, *, demo: bool = False) -> None:
+        """Explain `error` (a LinkError, or why the demo room did not start) in the user's language."""
+
+        def text() -> str:
+            reason = describe(error)
+            return self.tr("The demo room could not start: {reason}").format(reason=reason) if demo else reason
+
+        self.show_error(text)
+
+    def show_error(self, text: str | Callable[[], str]) -> None:
         """Explain why the link cannot be used; focus goes back to the field so it can be fixed."""
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(text)
-        self.message.setAccessibleDescription(text)
-        self.message.show()
+        self._message_text = text if callable(text) else None
+        self._set_message(text() if callable(text) else text, ERROR_STYLE)
         self.link_edit.setFocus()
         self.link_edit.selectAll()
 
-    def show_notice(self, text: str) -> None:
-        self.message.setStyleSheet("")
+    def show_notice(self, text: str | Callable[[], str]) -> None:
+        self._message_text = text if callable(text) else None
+        self._set_message(text() if callable(text) else text, "")
+
+    def _set_message(self, text: str, style: str) -> None:
+        self.message.setStyleSheet(style)
         self.message.setText(text)
         self.message.setAccessibleDescription(text)
         self.message.show()
 
     def clear_message(self) -> None:
+        self._message_text = None
         self.message.clear()
         self.message.hide()
 

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from app import __version__
+from app.janus.errors import JanusError
 from app.links import LinkError, RoomLink, parse_link
 from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus, StatusChange
@@ -25,11 +26,14 @@ from app.ui.connection_dialog import ConnectionDialog
 from app.ui.i18n import LANGUAGES, Translations
 from app.ui.icons import app_icon
 from app.ui.join_view import JoinView
+from app.ui.plain_text import isolate, shorten
 from app.ui.room_view import RoomView
 from app.ui.settings import AppSettings
 from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)
+
+WINDOW_TITLE_MAX_CHARS = 80  # of the room title (outside text, from the link)
 
 
 class _StatusBridge(QObject):
@@ -177,7 +181,8 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         if self.stack.currentWidget() is self.room_view:
-            self.setWindowTitle(self.tr("{room} — Plaza").format(room=self.room_view.room_title()))
+            room = isolate(shorten(self.room_view.room_title(), WINDOW_TITLE_MAX_CHARS))
+            self.setWindowTitle(self.tr("{room} — Plaza").format(room=room.replace("[*]", "[*][*]")))
         else:
             self.setWindowTitle(self.tr("Plaza"))
 
@@ -191,11 +196,12 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ demo room notices (run_window)
     def demo_starting(self) -> None:
         self.join_view.set_busy(True)
-        self.join_view.show_notice(self.tr("Starting the demo room…"))
+        self.join_view.show_notice(lambda: self.tr("Starting the demo room…"))
 
-    def demo_failed(self, reason: str) -> None:
+    def demo_failed(self, error: BaseException) -> None:
+        """The demo room could not start: said in the user's language (the English detail is in the log)."""
         self.join_view.set_busy(False)
-        self.join_view.show_error(self.tr("The demo room could not start: {reason}").format(reason=reason))
+        self.join_view.show_problem(error, demo=True)
 
     # ------------------------------------------------------------------ join / leave
     def join(self, text: str) -> bool:
@@ -205,7 +211,8 @@ class MainWindow(QMainWindow):
         try:
             link = parse_link(text)
         except LinkError as exc:
-            self.join_view.show_error(self.tr("Cannot use this link: {reason}").format(reason=str(exc)))
+            log.info("cannot use the link: %s", exc)
+            self.join_view.show_problem(exc)
             return False
         if self.session is not None:
             self.leave()
@@ -217,8 +224,8 @@ class MainWindow(QMainWindow):
 
     def _start_session(self, link: RoomLink) -> None:
         session = ListenSession(link, use_device=self.use_device, connect_timeout=self.connect_timeout)
-        session.playout.volume = self.room_view.volume()
-        session.playout.muted = self.room_view.muted()
+        session.set_volume(self.room_view.volume())
+        session.set_muted(self.room_view.muted())
         session.status.changed.connect(lambda change: self._bridge.changed.emit(session, change))
         self.session = session
         self.room_view.set_room(link.room_id, link.title)
@@ -236,11 +243,10 @@ class MainWindow(QMainWindow):
     async def _run_join(self, session: ListenSession) -> None:
         try:
             await session.start()
-        except RoomError:
-            return  # the status model already says "Error: reason"
-        except (AudioOutputError, OSError) as exc:
+        except (RoomError, JanusError, AudioOutputError, OSError) as exc:
+            log.warning("could not join room %s: %s", session.link.room_id, exc)
             if session is self.session:
-                self.room_view.set_status(RoomStatus.ERROR, str(exc))
+                self.room_view.set_error(exc)
             return
         if session is self.session:
             self.room_view.set_output_error(session.output_error)
@@ -284,12 +290,12 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ controls
     def _on_volume(self, volume: float) -> None:
         if self.session is not None:
-            self.session.playout.volume = volume
+            self.session.set_volume(volume)
 
     def _on_mute(self, muted: bool) -> None:
         self.mute_action.setChecked(muted)
         if self.session is not None:
-            self.session.playout.muted = muted
+            self.session.set_muted(muted)
 
     def _on_hand(self, raised: bool) -> None:
         """Raise/lower hand intent → the session (which tells the controller, and again after a reconnect)."""

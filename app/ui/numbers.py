@@ -1,9 +1,10 @@
-"""Locale-aware number words for the room view: compact counts (890K / 890 rb / 890 mil), plural category, ordinals.
+"""Locale-aware number words for the room view: compact counts (890K / 890 rb / 890 mil) and ordinals.
 
 Qt has no compact-number formatting and Python's stdlib has no CLDR, so this carries the few CLDR rules Plaza's
 UI languages need (en, id, es; CLDR "short decimal" patterns, half-even rounding to two significant digits
 below 10 of a unit, like ICU). A language without a table gets the full, locale-grouped number: correct, if
-long, rather than a guessed abbreviation. Pure functions: no widgets, so they are tested exhaustively.
+long, rather than a guessed abbreviation. Pure functions: no widgets, so they are tested exhaustively. Plural forms
+are not here: they come from the translations (Qt's numerus forms, `tr(text, "", n)`).
 """
 
 from __future__ import annotations
@@ -70,17 +71,6 @@ def compact_number(value: int, locale: LocaleLike) -> str:
     else:
         text = qlocale.toString(float(scaled), "f", 1)
     return pattern.format(text)
-
-
-def plural_category(value: int, locale: LocaleLike) -> str:
-    """CLDR cardinal category, reduced to the forms Plaza's strings have: "one" or "other".
-
-    Indonesian does not inflect for number; English and Spanish use "one" for exactly 1. Unknown languages
-    follow English, the source language their (untranslated) strings are in.
-    """
-    if language_of(locale) == "id":
-        return "other"
-    return "one" if value == 1 else "other"
 
 
 def ordinal(value: int, locale: LocaleLike) -> str:

@@ -16,10 +16,13 @@ from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QHideEvent,
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.listener.status import RoomStatus, StatusChange
+from app.ui.error_text import reconnect_reason_text
+from app.ui.plain_text import elide, isolate
 
 REFRESH_MS = 200
 # Below this the text would read "0.0 s of audio left": the cushion is empty and the listener hears silence.
 EMPTY_CUSHION_MS = 50.0
+SERVER_MAX_PX = 260  # the server's address (from the link: outside text) is elided in the middle to this width
 
 BANNER_STYLE = """
 #reconnectBanner { background: #fff4d6; border: 1px solid #d89a00; border-radius: 4px; }
@@ -48,6 +51,7 @@ class ReconnectBanner(QWidget):
 
         self.label = QLabel()
         self.label.setObjectName("reconnectText")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_button = QPushButton()
@@ -119,8 +123,9 @@ class ReconnectBanner(QWidget):
         if info is None:
             attempt = self.tr("Reconnecting…")
         elif info.next_try_at is None:
+            server = isolate(elide(info.server, self.label.fontMetrics(), SERVER_MAX_PX, Qt.TextElideMode.ElideMiddle))
             attempt = self.tr("Reconnecting… attempt {attempt}, connecting to {server}").format(
-                attempt=info.attempt, server=info.server)
+                attempt=info.attempt, server=server)
         else:
             remaining = max(0.0, info.next_try_at - self._clock())
             attempt = self.tr("Reconnecting… attempt {attempt}, next try in {seconds} s").format(
@@ -137,8 +142,9 @@ class ReconnectBanner(QWidget):
             if paused and not self._paused and self.isVisible():
                 self._announce(self.tr("Audio paused until the connection is back"))
             self._paused = paused
-        reason = (info.reason if info is not None else "") or change.detail
-        why = self.tr("Connection lost: {reason}").format(reason=reason) if reason else ""
+        # Why it was lost is English detail from the network stack: it goes to the log and the connection details;
+        # the banner explains in the user's language.
+        why = reconnect_reason_text()
         self.label.setText(text)
         self.setToolTip(why)
         self.setAccessibleDescription(why)  # not the ticking text: a screen reader would re-read it 5 times a second

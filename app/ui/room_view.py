@@ -2,7 +2,9 @@
 
 A passive widget: it shows what the main window tells it (status, output problems, devices) and what the
 room's state model says (through a coalescing bridge), and emits the user's intents as signals. It keeps the
-raw values (status, detail, title) so it can rebuild every string when the language changes.
+raw values (status, error, title) so it can rebuild every string when the language changes. It never shows an
+exception's English message: errors are described by app.ui.error_text, and the room title (outside text, from
+the link) is plain text, elided to the width there is.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from app.listener.state import RoomStateModel, StateSource
 from app.listener.status import RoomStatus, StatusChange
 from app.media.output import OutputDevice
 from app.ui.audience import HandControl, ListenerCountLabel
+from app.ui.error_text import describe, ended_text, output_problem_text, unknown_problem_text
+from app.ui.plain_text import ElidedLabel, plain_tooltip
 from app.ui.reconnect_banner import ReconnectBanner
 from app.ui.stage_view import StageView
 from app.ui.state_bridge import RoomStateBridge
@@ -55,24 +59,26 @@ class RoomView(QWidget):
         self._title = ""
         self._status = RoomStatus.IDLE
         self._detail = ""
+        self._error: BaseException | None = None  # why the status is ERROR, described in the user's language
         self._output_error: str | None = None
         self._devices: list[OutputDevice] = []
         self._device: int | None = None
         self._bridge: RoomStateBridge | None = None
 
-        self.title_label = QLabel()
+        self.title_label = ElidedLabel()
         self.title_label.setObjectName("roomTitle")
-        self.title_label.setWordWrap(True)
         font = QFont(self.title_label.font())
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.title_label.setFont(font)
         self.status_label = QLabel()
         self.status_label.setObjectName("roomStatus")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.output_label = QLabel()
         self.output_label.setObjectName("outputError")
+        self.output_label.setTextFormat(Qt.TextFormat.PlainText)
         self.output_label.setWordWrap(True)
         self.output_label.setStyleSheet("color: #8a5a00;")
         self.output_label.hide()
@@ -94,6 +100,9 @@ class RoomView(QWidget):
         self.mute_box.setObjectName("muteBox")
         self.device_combo = QComboBox()
         self.device_combo.setObjectName("deviceCombo")
+        # A device name is whatever the driver says: a long one must not widen the window.
+        self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.device_combo.setMinimumContentsLength(24)
         self.leave_button = QPushButton()
         self.leave_button.setObjectName("leaveButton")
 
@@ -162,7 +171,7 @@ class RoomView(QWidget):
     # ------------------------------------------------------------------ what the window tells us
     def set_room(self, room_id: int, title: str) -> None:
         self._room_id, self._title = room_id, title
-        self._status, self._detail, self._output_error = RoomStatus.IDLE, "", None
+        self._status, self._detail, self._output_error, self._error = RoomStatus.IDLE, "", None, None
         self._show_title()
         self._show_status()
         self._show_output_error()
@@ -173,11 +182,20 @@ class RoomView(QWidget):
         self.set_status(change.status, change.detail)
 
     def set_status(self, status: RoomStatus, detail: str = "") -> None:
+        """`detail` (English, from the session) is kept for the tooltip of LIVE (the server) and never shown for
+        ERROR or ENDED: `set_error` says why, in the user's language."""
         if status != RoomStatus.RECONNECTING:
             self.banner.set_status(StatusChange(status, detail))
+        if status != RoomStatus.ERROR:
+            self._error = None
         self._status, self._detail = status, detail
         self._show_status()
         self._show_hand_availability()
+
+    def set_error(self, error: BaseException) -> None:
+        """The room failed with `error` (typed): the status says so in the user's language."""
+        self._error = error  # (set_status keeps it: it only drops the error for other statuses)
+        self.set_status(RoomStatus.ERROR, self._detail if self._status == RoomStatus.ERROR else "")
 
     def set_state_model(self, model: RoomStateModel | None) -> None:
         """Show this room state (None: the session has none); replaces the previous model's bridge."""
@@ -205,6 +223,7 @@ class RoomView(QWidget):
         return bridge is not None and self._status in HAND_STATUSES and not bridge.model.state.ended
 
     def set_output_error(self, reason: str | None) -> None:
+        """The output fell back to no device; `reason` (English) is for the log only."""
         self._output_error = reason
         self._show_output_error()
 
@@ -226,6 +245,8 @@ class RoomView(QWidget):
         self.stage.set_members(state.members, waiting=state.source is StateSource.NONE)
         self.listeners_label.set_count(state.listeners)
         self.hand.set_hand(model.hand_raised, model.own_hand_in_queue(), bridge.hand_position())
+        if self._status == RoomStatus.ENDED:
+            self._show_status()  # who ended it may be known only now
         self._show_hand_availability()
 
     def _show_hand_availability(self) -> None:
@@ -238,7 +259,7 @@ class RoomView(QWidget):
         return self._title or self.tr("Room {number}").format(number=self._room_id)
 
     def _show_title(self) -> None:
-        self.title_label.setText(self.room_title())
+        self.title_label.set_full_text(self.room_title())
 
     def _show_status(self) -> None:
         if self._status == RoomStatus.CONNECTING:
@@ -248,20 +269,22 @@ class RoomView(QWidget):
         elif self._status == RoomStatus.RECONNECTING:
             text = self.tr("Live — reconnecting")
         elif self._status == RoomStatus.ENDED:
-            text = self.tr("Ended")
+            bridge = self._bridge
+            by_hosts = bridge is not None and bridge.model.state.ended  # the controller said so
+            text = self.tr("Ended: {reason}").format(reason=ended_text(by_hosts))
         elif self._status == RoomStatus.ERROR:
-            text = self.tr("Error: {reason}").format(reason=self._detail or self.tr("unknown problem"))
+            reason = describe(self._error) if self._error is not None else unknown_problem_text()
+            text = self.tr("Error: {reason}").format(reason=reason)
         else:
             text = self.tr("Not connected")
         self.status_label.setText(text)
         self.status_label.setStyleSheet(STATUS_STYLES.get(self._status, ""))
-        self.status_label.setToolTip(self._detail if self._status == RoomStatus.LIVE else "")
+        self.status_label.setToolTip(plain_tooltip(self._detail) if self._status == RoomStatus.LIVE else "")
         self.status_label.setAccessibleDescription(text)
 
     def _show_output_error(self) -> None:
         if self._output_error:
-            self.output_label.setText(
-                self.tr("No sound device: {reason}. Playing silently.").format(reason=self._output_error))
+            self.output_label.setText(output_problem_text())
             self.output_label.show()
         else:
             self.output_label.clear()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLay
 from app.room.protocol import Role, StageMember
 from app.ui.avatar import RING_FRAMES, Avatar, avatar_colour, initials
 from app.ui.flow_layout import FlowLayout
+from app.ui.plain_text import accessible, elide, isolate, plain_tooltip
 
 __all__ = ["StageTile", "StageView", "avatar_colour", "initials"]
 
@@ -50,6 +51,7 @@ class StageTile(QFrame):
         self.avatar = Avatar(self)
         self.name_label = QLabel()
         self.name_label.setObjectName("memberName")
+        self.name_label.setTextFormat(Qt.TextFormat.PlainText)  # names are outside text: `<img src=…>` stays text
         self.name_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.badge = QLabel()
         self.badge.setObjectName("roleBadge")
@@ -104,9 +106,7 @@ class StageTile(QFrame):
         old, self.member = self.member, member
         if first or (member.id, member.name) != (old.id, old.name):
             self.avatar.set_identity(member.id, member.name)
-            metrics = self.name_label.fontMetrics()
-            self.name_label.setText(metrics.elidedText(member.name, Qt.TextElideMode.ElideRight,
-                                                       TILE_SIZE.width() - 8))
+            self.name_label.setText(elide(member.name, self.name_label.fontMetrics(), TILE_SIZE.width() - 8))
         if first or member.role != old.role:
             self.badge.setStyleSheet("border-radius: 6px; padding: 0 6px; " + BADGE_STYLES[member.role])
             self.badge.setText(self.role_text(member.role))
@@ -143,7 +143,8 @@ class StageTile(QFrame):
                 details += ", " + words["muted"]
             if talking:
                 details += ", " + words["talking"]
-            text = self._texts[muted, talking] = (words["tooltip"].format(name=m.name, details=details), details)
+            tip = plain_tooltip(words["tooltip"].format(name=isolate(m.name), details=details))
+            text = self._texts[muted, talking] = (tip, details)
         return text
 
     def describe(self) -> None:
@@ -159,7 +160,7 @@ class StageTile(QFrame):
             self.setToolTip(tip)
         if renamed and m.name != self._shown_name:
             self._shown_name = m.name
-            self.setAccessibleName(m.name)
+            self.setAccessibleName(accessible(m.name))
         if details != self._shown_details:
             self._shown_details = details
             self.setAccessibleDescription(details)

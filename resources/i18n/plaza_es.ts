@@ -169,6 +169,113 @@
     </message>
 </context>
 <context>
+    <name>ErrorText</name>
+    <message>
+        <source>Paste a room link first.</source>
+        <translation>Pega primero un enlace de sala.</translation>
+    </message>
+    <message>
+        <source>This link is too long to be a room link.</source>
+        <translation>Este enlace es demasiado largo para ser un enlace de sala.</translation>
+    </message>
+    <message>
+        <source>This is not a room link. Room links start with plaza:// or plaza+ws://.</source>
+        <translation>Esto no es un enlace de sala. Los enlaces de sala empiezan por plaza:// o plaza+ws://.</translation>
+    </message>
+    <message>
+        <source>This is another kind of link. Room links start with plaza:// or plaza+ws://.</source>
+        <translation>Es otro tipo de enlace. Los enlaces de sala empiezan por plaza:// o plaza+ws://.</translation>
+    </message>
+    <message>
+        <source>Room links never carry passwords or secrets, and this one does. Ask for a link without them.</source>
+        <translation>Los enlaces de sala nunca llevan contraseñas ni secretos, y este sí. Pide un enlace sin ellos.</translation>
+    </message>
+    <message>
+        <source>The link does not say which server the room is on.</source>
+        <translation>El enlace no indica en qué servidor está la sala.</translation>
+    </message>
+    <message>
+        <source>The link&apos;s port number is not valid.</source>
+        <translation>El número de puerto del enlace no es válido.</translation>
+    </message>
+    <message>
+        <source>The link has no room number.</source>
+        <translation>El enlace no tiene número de sala.</translation>
+    </message>
+    <message>
+        <source>The link&apos;s room number is not valid.</source>
+        <translation>El número de sala del enlace no es válido.</translation>
+    </message>
+    <message>
+        <source>The link has options Plaza does not understand.</source>
+        <translation>El enlace tiene opciones que Plaza no entiende.</translation>
+    </message>
+    <message>
+        <source>One of the link&apos;s servers is not a valid ws:// or wss:// address.</source>
+        <translation>Uno de los servidores del enlace no es una dirección ws:// o wss:// válida.</translation>
+    </message>
+    <message>
+        <source>The link lists too many servers.</source>
+        <translation>El enlace indica demasiados servidores.</translation>
+    </message>
+    <message>
+        <source>This computer has no network address for the room&apos;s audio (the audio never goes through loopback). Connect to any network, even one without internet, or add a dummy interface: {command}</source>
+        <translation>Este equipo no tiene ninguna dirección de red para el audio de la sala (el audio nunca pasa por la interfaz local lo). Conéctate a cualquier red, aunque no tenga internet, o añade una interfaz ficticia: {command}</translation>
+    </message>
+    <message>
+        <source>The room server Janus is not installed. Install it with: {command}</source>
+        <translation>El servidor de salas Janus no está instalado. Instálalo con: {command}</translation>
+    </message>
+    <message>
+        <source>The room server&apos;s port is already in use (is another Plaza demo running?).</source>
+        <translation>El puerto del servidor de salas ya está en uso (¿hay otra demo de Plaza en marcha?).</translation>
+    </message>
+    <message>
+        <source>The room server could not start.</source>
+        <translation>No se pudo iniciar el servidor de salas.</translation>
+    </message>
+    <message>
+        <source>This room does not exist (or it has already ended).</source>
+        <translation>Esta sala no existe (o ya ha terminado).</translation>
+    </message>
+    <message>
+        <source>The room&apos;s server cannot be reached. Check your internet connection and try again.</source>
+        <translation>No se puede contactar con el servidor de la sala. Comprueba tu conexión a internet y vuelve a intentarlo.</translation>
+    </message>
+    <message>
+        <source>The room&apos;s audio did not start.</source>
+        <translation>No se pudo iniciar el audio de la sala.</translation>
+    </message>
+    <message>
+        <source>The server sent a reply Plaza cannot use.</source>
+        <translation>El servidor envió una respuesta que Plaza no puede usar.</translation>
+    </message>
+    <message>
+        <source>Something on this computer failed (a file or a device could not be used).</source>
+        <translation>Algo falló en este equipo (no se pudo usar un archivo o un dispositivo).</translation>
+    </message>
+    <message>
+        <source>Something went wrong.</source>
+        <translation>Algo salió mal.</translation>
+    </message>
+    <message>
+        <source>No sound device could be opened, so the room plays silently. Check your speakers or headphones, or pick another output device.</source>
+        <translation>No se pudo abrir ningún dispositivo de sonido, así que la sala suena en silencio. Comprueba los altavoces o los auriculares, o elige otro dispositivo de salida.</translation>
+    </message>
+    <message>
+        <source>The connection to the room&apos;s server was lost. Plaza is reconnecting; the audio already received keeps playing meanwhile.</source>
+        <translation>Se perdió la conexión con el servidor de la sala. Plaza está reconectando; mientras tanto sigue sonando el audio ya recibido.</translation>
+    </message>
+    <message>
+        <source>The hosts ended the room.</source>
+        <translation>Los anfitriones han cerrado la sala.</translation>
+    </message>
+    <message>
+        <source>The room has ended.</source>
+        <translation>La sala ha terminado.</translation>
+    </message>
+</context>
+<context>
     <name>HandControl</name>
     <message>
         <source>Lower hand</source>
@@ -258,17 +365,13 @@
         <source>Link problem</source>
         <translation>Problema con el enlace</translation>
     </message>
+    <message>
+        <source>The demo room could not start: {reason}</source>
+        <translation>No se pudo iniciar la sala de demostración: {reason}</translation>
+    </message>
 </context>
 <context>
     <name>ListenerCountLabel</name>
-    <message>
-        <source>{count} listener</source>
-        <translation>{count} oyente</translation>
-    </message>
-    <message>
-        <source>{count} listeners</source>
-        <translation>{count} oyentes</translation>
-    </message>
     <message>
         <source>Listener count unknown</source>
         <translation>Número de oyentes desconocido</translation>
@@ -284,6 +387,13 @@
     <message>
         <source>{listeners} · updated {minutes} min ago</source>
         <translation>{listeners} · actualizado hace {minutes} min</translation>
+    </message>
+    <message numerus="yes">
+        <source>{count} listener(s)</source>
+        <translation>
+            <numerusform>{count} oyente</numerusform>
+            <numerusform>{count} oyentes</numerusform>
+        </translation>
     </message>
     <message>
         <source>en</source>
@@ -367,14 +477,6 @@ Salas de audio en directo.</translation>
         <source>Starting the demo room…</source>
         <translation>Iniciando la sala de demostración…</translation>
     </message>
-    <message>
-        <source>The demo room could not start: {reason}</source>
-        <translation>No se pudo iniciar la sala de demostración: {reason}</translation>
-    </message>
-    <message>
-        <source>Cannot use this link: {reason}</source>
-        <translation>No se puede usar este enlace: {reason}</translation>
-    </message>
 </context>
 <context>
     <name>ReconnectBanner</name>
@@ -425,10 +527,6 @@ Salas de audio en directo.</translation>
     <message>
         <source>Audio paused until the connection is back</source>
         <translation>Audio en pausa hasta que vuelva la conexión</translation>
-    </message>
-    <message>
-        <source>Connection lost: {reason}</source>
-        <translation>Conexión perdida: {reason}</translation>
     </message>
 </context>
 <context>
@@ -498,24 +596,16 @@ Salas de audio en directo.</translation>
         <translation>En directo — reconectando</translation>
     </message>
     <message>
-        <source>Ended</source>
-        <translation>Finalizada</translation>
+        <source>Ended: {reason}</source>
+        <translation>Finalizada: {reason}</translation>
     </message>
     <message>
         <source>Error: {reason}</source>
         <translation>Error: {reason}</translation>
     </message>
     <message>
-        <source>unknown problem</source>
-        <translation>problema desconocido</translation>
-    </message>
-    <message>
         <source>Not connected</source>
         <translation>Sin conexión</translation>
-    </message>
-    <message>
-        <source>No sound device: {reason}. Playing silently.</source>
-        <translation>Sin dispositivo de sonido: {reason}. Se reproduce en silencio.</translation>
     </message>
     <message>
         <source>{percent} %</source>

@@ -169,6 +169,113 @@
     </message>
 </context>
 <context>
+    <name>ErrorText</name>
+    <message>
+        <source>Paste a room link first.</source>
+        <translation>Tempelkan tautan ruang terlebih dahulu.</translation>
+    </message>
+    <message>
+        <source>This link is too long to be a room link.</source>
+        <translation>Tautan ini terlalu panjang untuk tautan ruang.</translation>
+    </message>
+    <message>
+        <source>This is not a room link. Room links start with plaza:// or plaza+ws://.</source>
+        <translation>Ini bukan tautan ruang. Tautan ruang diawali dengan plaza:// atau plaza+ws://.</translation>
+    </message>
+    <message>
+        <source>This is another kind of link. Room links start with plaza:// or plaza+ws://.</source>
+        <translation>Ini tautan jenis lain. Tautan ruang diawali dengan plaza:// atau plaza+ws://.</translation>
+    </message>
+    <message>
+        <source>Room links never carry passwords or secrets, and this one does. Ask for a link without them.</source>
+        <translation>Tautan ruang tidak pernah memuat kata sandi atau rahasia, tetapi tautan ini memuatnya. Mintalah tautan tanpa itu.</translation>
+    </message>
+    <message>
+        <source>The link does not say which server the room is on.</source>
+        <translation>Tautan ini tidak menyebutkan server tempat ruang berada.</translation>
+    </message>
+    <message>
+        <source>The link&apos;s port number is not valid.</source>
+        <translation>Nomor port pada tautan ini tidak valid.</translation>
+    </message>
+    <message>
+        <source>The link has no room number.</source>
+        <translation>Tautan ini tidak memuat nomor ruang.</translation>
+    </message>
+    <message>
+        <source>The link&apos;s room number is not valid.</source>
+        <translation>Nomor ruang pada tautan ini tidak valid.</translation>
+    </message>
+    <message>
+        <source>The link has options Plaza does not understand.</source>
+        <translation>Tautan ini memuat opsi yang tidak dipahami Plaza.</translation>
+    </message>
+    <message>
+        <source>One of the link&apos;s servers is not a valid ws:// or wss:// address.</source>
+        <translation>Salah satu server pada tautan ini bukan alamat ws:// atau wss:// yang valid.</translation>
+    </message>
+    <message>
+        <source>The link lists too many servers.</source>
+        <translation>Tautan ini mencantumkan terlalu banyak server.</translation>
+    </message>
+    <message>
+        <source>This computer has no network address for the room&apos;s audio (the audio never goes through loopback). Connect to any network, even one without internet, or add a dummy interface: {command}</source>
+        <translation>Komputer ini tidak memiliki alamat jaringan untuk audio ruang (audio tidak pernah lewat antarmuka lokal lo). Sambungkan ke jaringan apa pun, walau tanpa internet, atau tambahkan antarmuka tiruan: {command}</translation>
+    </message>
+    <message>
+        <source>The room server Janus is not installed. Install it with: {command}</source>
+        <translation>Server ruang Janus belum terpasang. Pasang dengan: {command}</translation>
+    </message>
+    <message>
+        <source>The room server&apos;s port is already in use (is another Plaza demo running?).</source>
+        <translation>Port server ruang sudah terpakai (apakah demo Plaza lain sedang berjalan?).</translation>
+    </message>
+    <message>
+        <source>The room server could not start.</source>
+        <translation>Server ruang tidak dapat dijalankan.</translation>
+    </message>
+    <message>
+        <source>This room does not exist (or it has already ended).</source>
+        <translation>Ruang ini tidak ada (atau sudah berakhir).</translation>
+    </message>
+    <message>
+        <source>The room&apos;s server cannot be reached. Check your internet connection and try again.</source>
+        <translation>Server ruang tidak dapat dihubungi. Periksa koneksi internet Anda, lalu coba lagi.</translation>
+    </message>
+    <message>
+        <source>The room&apos;s audio did not start.</source>
+        <translation>Audio ruang tidak dapat dimulai.</translation>
+    </message>
+    <message>
+        <source>The server sent a reply Plaza cannot use.</source>
+        <translation>Server mengirim balasan yang tidak dapat digunakan Plaza.</translation>
+    </message>
+    <message>
+        <source>Something on this computer failed (a file or a device could not be used).</source>
+        <translation>Terjadi kegagalan di komputer ini (sebuah berkas atau perangkat tidak dapat digunakan).</translation>
+    </message>
+    <message>
+        <source>Something went wrong.</source>
+        <translation>Terjadi kesalahan.</translation>
+    </message>
+    <message>
+        <source>No sound device could be opened, so the room plays silently. Check your speakers or headphones, or pick another output device.</source>
+        <translation>Tidak ada perangkat suara yang dapat dibuka, jadi ruang diputar tanpa suara. Periksa pengeras suara atau headphone Anda, atau pilih perangkat keluaran lain.</translation>
+    </message>
+    <message>
+        <source>The connection to the room&apos;s server was lost. Plaza is reconnecting; the audio already received keeps playing meanwhile.</source>
+        <translation>Koneksi ke server ruang terputus. Plaza sedang menyambung ulang; sementara itu audio yang sudah diterima tetap diputar.</translation>
+    </message>
+    <message>
+        <source>The hosts ended the room.</source>
+        <translation>Tuan rumah telah mengakhiri ruang ini.</translation>
+    </message>
+    <message>
+        <source>The room has ended.</source>
+        <translation>Ruang ini telah berakhir.</translation>
+    </message>
+</context>
+<context>
     <name>HandControl</name>
     <message>
         <source>Lower hand</source>
@@ -258,17 +365,13 @@
         <source>Link problem</source>
         <translation>Masalah tautan</translation>
     </message>
+    <message>
+        <source>The demo room could not start: {reason}</source>
+        <translation>Ruang demo tidak dapat dimulai: {reason}</translation>
+    </message>
 </context>
 <context>
     <name>ListenerCountLabel</name>
-    <message>
-        <source>{count} listener</source>
-        <translation>{count} pendengar</translation>
-    </message>
-    <message>
-        <source>{count} listeners</source>
-        <translation>{count} pendengar</translation>
-    </message>
     <message>
         <source>Listener count unknown</source>
         <translation>Jumlah pendengar tidak diketahui</translation>
@@ -284,6 +387,12 @@
     <message>
         <source>{listeners} · updated {minutes} min ago</source>
         <translation>{listeners} · diperbarui {minutes} mnt lalu</translation>
+    </message>
+    <message numerus="yes">
+        <source>{count} listener(s)</source>
+        <translation>
+            <numerusform>{count} pendengar</numerusform>
+        </translation>
     </message>
     <message>
         <source>en</source>
@@ -367,14 +476,6 @@ Ruang audio langsung.</translation>
         <source>Starting the demo room…</source>
         <translation>Memulai ruang demo…</translation>
     </message>
-    <message>
-        <source>The demo room could not start: {reason}</source>
-        <translation>Ruang demo tidak dapat dimulai: {reason}</translation>
-    </message>
-    <message>
-        <source>Cannot use this link: {reason}</source>
-        <translation>Tautan ini tidak dapat digunakan: {reason}</translation>
-    </message>
 </context>
 <context>
     <name>ReconnectBanner</name>
@@ -425,10 +526,6 @@ Ruang audio langsung.</translation>
     <message>
         <source>Audio paused until the connection is back</source>
         <translation>Audio dijeda sampai koneksi kembali</translation>
-    </message>
-    <message>
-        <source>Connection lost: {reason}</source>
-        <translation>Koneksi terputus: {reason}</translation>
     </message>
 </context>
 <context>
@@ -498,24 +595,16 @@ Ruang audio langsung.</translation>
         <translation>Langsung — menyambung ulang</translation>
     </message>
     <message>
-        <source>Ended</source>
-        <translation>Selesai</translation>
+        <source>Ended: {reason}</source>
+        <translation>Selesai: {reason}</translation>
     </message>
     <message>
         <source>Error: {reason}</source>
         <translation>Kesalahan: {reason}</translation>
     </message>
     <message>
-        <source>unknown problem</source>
-        <translation>masalah tidak diketahui</translation>
-    </message>
-    <message>
         <source>Not connected</source>
         <translation>Tidak terhubung</translation>
-    </message>
-    <message>
-        <source>No sound device: {reason}. Playing silently.</source>
-        <translation>Tidak ada perangkat suara: {reason}. Diputar tanpa suara.</translation>
     </message>
     <message>
         <source>{percent} %</source>

@@ -6,8 +6,12 @@ import asyncio
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtGui import QTextDocument
 
 from app.ui.i18n import i18n_dir
 from app.ui.main_window import MainWindow
@@ -15,15 +19,46 @@ from app.ui.main_window import MainWindow
 WindowFactory = Callable[..., MainWindow]
 
 
-def ts_messages(code: str) -> dict[tuple[str, str], str]:
-    """(context, source) -> translation, read from resources/i18n/plaza_<code>.ts."""
-    root = ET.parse(i18n_dir() / f"plaza_{code}.ts").getroot()
-    table = {}
-    for context in root.iter("context"):
+@dataclass(frozen=True)
+class TsEntry:
+    """One message of a .ts file: its translation, or for a plural message (numerus) every form."""
+
+    context: str
+    source: str
+    forms: tuple[str, ...]
+    numerus: bool
+
+
+def ts_entries(path: Path) -> list[TsEntry]:
+    entries = []
+    for context in ET.parse(path).getroot().iter("context"):
         name = context.findtext("name") or ""
         for message in context.iter("message"):
-            table[(name, message.findtext("source") or "")] = message.findtext("translation") or ""
-    return table
+            translation = message.find("translation")
+            numerus = message.get("numerus") == "yes"
+            if translation is None:
+                forms: tuple[str, ...] = ()
+            elif numerus:
+                forms = tuple(form.text or "" for form in translation.iter("numerusform"))
+            else:
+                forms = (translation.text or "",)
+            entries.append(TsEntry(name, message.findtext("source") or "", forms, numerus))
+    return entries
+
+
+def ts_messages(code: str) -> dict[tuple[str, str], str]:
+    """(context, source) -> translation of the singular messages in resources/i18n/plaza_<code>.ts."""
+    return {(e.context, e.source): e.forms[0] if e.forms else "" for e in ts_entries(i18n_dir() / f"plaza_{code}.ts")
+            if not e.numerus}
+
+
+def shown_tooltip(tip: str) -> str:
+    """The text a tooltip displays: Qt renders a tooltip as rich text whenever it looks like HTML."""
+    if not GuiQt.mightBeRichText(tip):
+        return tip
+    document = QTextDocument()
+    document.setHtml(tip)
+    return document.toPlainText()
 
 
 async def wait_until(predicate: Callable[[], object], timeout: float, what: str = "condition") -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from app.listener.status import RoomStatus
 from app.ui.i18n import (
+    FULL_TRANSLATIONS,
     LANGUAGES,
     TRANSLATED,
     build_translations,
@@ -21,25 +22,45 @@ from app.ui.i18n import (
     update_sources,
 )
 from app.ui.settings import AppSettings
-from tests.ui.helpers import WindowFactory, ts_messages
+from tests.ui.helpers import WindowFactory, ts_entries, ts_messages
 
 pytestmark = pytest.mark.gui
 
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
-@pytest.mark.parametrize("code", TRANSLATED)
+NUMERUS_FORMS = {"en": 2, "es": 2, "id": 1}  # Qt's plural rules: Indonesian does not inflect for number
+
+
+@pytest.mark.parametrize("code", FULL_TRANSLATIONS)
 def test_every_string_is_translated_with_placeholders_and_mnemonics_kept(code: str) -> None:
-    messages = ts_messages(code)
-    assert len(messages) > 40
-    untranslated = [source for (_ctx, source), text in messages.items() if not text.strip()]
-    assert untranslated == []
-    for (ctx, source), text in messages.items():
-        assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(text)), (ctx, source, text)
-        assert source.count("&") == text.count("&"), f"mnemonic lost or added: {ctx} {source!r} -> {text!r}"
+    entries = ts_entries(i18n_dir() / f"plaza_{code}.ts")
+    assert len(entries) > 40
+    assert [e.source for e in entries if not all(f.strip() for f in e.forms)] == []
+    for e in entries:
+        for text in e.forms:
+            where = (e.context, e.source, text)
+            assert sorted(PLACEHOLDER.findall(e.source)) == sorted(PLACEHOLDER.findall(text)), where
+            assert e.source.count("&") == text.count("&"), f"mnemonic lost or added: {where}"
+        if e.numerus:
+            assert len(e.forms) == NUMERUS_FORMS[code], (e.source, e.forms)
     root_text = (i18n_dir() / f"plaza_{code}.ts").read_text(encoding="utf-8")
     assert 'type="unfinished"' not in root_text
     assert 'type="vanished"' not in root_text and 'type="obsolete"' not in root_text
+
+
+def test_english_has_the_plural_forms_of_its_own_plural_strings() -> None:
+    """Source strings such as "{count} listener(s)" need an English translation too: "one" and "other"."""
+    entries = ts_entries(i18n_dir() / "plaza_en.ts")
+    assert entries, "no plural strings?"
+    plural_sources = {(e.context, e.source) for code in FULL_TRANSLATIONS
+                      for e in ts_entries(i18n_dir() / f"plaza_{code}.ts") if e.numerus}
+    assert {(e.context, e.source) for e in entries} == plural_sources
+    for e in entries:
+        assert e.numerus and len(e.forms) == 2 and all(f.strip() for f in e.forms), e
+        assert all(sorted(PLACEHOLDER.findall(e.source)) == sorted(PLACEHOLDER.findall(f)) for f in e.forms)
+        assert "(s)" not in "".join(e.forms)
+    assert 'type="unfinished"' not in (i18n_dir() / "plaza_en.ts").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("code", TRANSLATED)
@@ -47,27 +68,16 @@ def test_ts_files_are_current_with_the_source(code: str, tmp_path: Path) -> None
     """lupdate over app/ui finds exactly the strings in git: nothing user-visible escaped translation."""
     shutil.copy(i18n_dir() / f"plaza_{code}.ts", tmp_path)
     update_sources(tmp_path, codes=[code])
-    fresh = ts_messages_in(tmp_path / f"plaza_{code}.ts")
-    assert set(fresh) == set(ts_messages(code))
-    assert all(fresh.values()), "lupdate found strings without a translation"
-
-
-def ts_messages_in(path: Path) -> dict[tuple[str, str], str]:
-    import xml.etree.ElementTree as ET
-
-    table = {}
-    for context in ET.parse(path).getroot().iter("context"):
-        for message in context.iter("message"):
-            table[(context.findtext("name") or "", message.findtext("source") or "")] = (
-                message.findtext("translation") or "")
-    return table
+    fresh = ts_entries(tmp_path / f"plaza_{code}.ts")
+    assert fresh == ts_entries(i18n_dir() / f"plaza_{code}.ts")
+    assert all(f.strip() for e in fresh for f in e.forms), "lupdate found strings without a translation"
 
 
 def test_build_step_writes_qm_files_into_resources() -> None:
     built = build_translations()
     assert sorted(built) == sorted(qm_path(code) for code in TRANSLATED)
     for path in built:
-        assert path.stat().st_size > 500
+        assert path.stat().st_size > (100 if path == qm_path("en") else 500)  # English: plural forms only
 
 
 def test_python_dash_m_entry_point_builds() -> None:
@@ -84,7 +94,7 @@ def test_system_language_picks_the_first_supported() -> None:
     assert system_language([]) == "en"
 
 
-@pytest.mark.parametrize("code", TRANSLATED)
+@pytest.mark.parametrize("code", FULL_TRANSLATIONS)
 async def test_switching_language_retranslates_the_window_live(
         make_window: WindowFactory, settings: AppSettings, code: str) -> None:
     expected = ts_messages(code)
@@ -102,14 +112,15 @@ async def test_switching_language_retranslates_the_window_live(
     assert room.leave_button.text() == expected[("RoomView", "&Leave")]
     assert room.mute_box.text() == expected[("RoomView", "&Mute")]
     assert room.title_label.text() == expected[("RoomView", "Room {number}")].format(number=7)
-    assert room.status_text() == expected[("RoomView", "Error: {reason}")].format(reason="boom")
+    reason = expected[("ErrorText", "Something went wrong.")]  # the English detail "boom" is never shown
+    assert room.status_text() == expected[("RoomView", "Error: {reason}")].format(reason=reason)
     assert window.room_menu.title() == expected[("MainWindow", "&Room")]
     assert window.language_actions[""].text() == expected[("MainWindow", "&System default")]
     assert window.language_actions[code].text() == LANGUAGES[code]  # native names stay untranslated
     # Back to English, live as well; then "System default" follows the system locale again.
     window.language_actions["en"].trigger()
     assert join.join_button.text() == "&Join"
-    assert room.status_text() == "Error: boom"
+    assert room.status_text() == "Error: Something went wrong."
     assert settings.language() == "en"
     window.language_actions[""].trigger()
     assert settings.language() == ""

@@ -8,8 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from app.links import LinkError, parse_link
+from app.links import LinkError, LinkProblem, parse_link
 from app.listener.status import RoomStatus
+from app.room.errors import ServerUnreachable
+from app.ui.error_text import describe, link_problem_text
 from app.ui.settings import MAX_RECENT, AppSettings
 from tests.ui.helpers import WindowFactory, wait_until
 
@@ -38,15 +40,15 @@ async def test_malformed_link_is_explained_inline_and_stays_in_join_view(
     assert window.stack.currentWidget() is window.join_view
     assert window.session is None
     message = window.join_view.message_text()
-    assert str(expected.value) in message
-    assert message.startswith("Cannot use this link: ")
+    assert message == link_problem_text(expected.value.problem)
+    assert str(expected.value) not in message  # the English detail goes to the log, not to the user
     assert not window.join_view.message.isHidden()
     assert settings.recent_links() == []
     # Fixing the text clears the complaint; a second bad attempt replaces it (one label, no dialog pile-up).
     qtbot.keyClicks(window.join_view.link_edit, "x")
     assert window.join_view.message_text() == ""
     qtbot.mouseClick(window.join_view.join_button, Qt.MouseButton.LeftButton)
-    assert window.join_view.message_text().startswith("Cannot use this link: ")
+    assert window.join_view.message_text() == link_problem_text(LinkProblem.NOT_A_LINK)
     assert QApplication.activeModalWidget() is None
 
 
@@ -63,7 +65,8 @@ async def test_unreachable_server_shows_error_within_connect_timeout(make_window
     await wait_until(lambda: window.room_view.status_text().startswith("Error: "), timeout + 1.0,
                      "the status to show Error")
     assert loop.time() - started <= timeout + 1.0
-    assert "127.0.0.1" in window.room_view.status_text()
+    assert window.room_view.status_text() == "Error: " + describe(ServerUnreachable("x"))
+    assert "127.0.0.1" not in window.room_view.status_text()  # the English detail is in the log only
     assert window.session is not None and window.session.status.current.status == RoomStatus.ERROR
     assert window.stack.currentWidget() is window.room_view  # the reason stays visible until the user leaves
     # Ctrl+L leaves (the Room menu's action), back to the join view with the link remembered.
@@ -147,9 +150,9 @@ async def test_keyboard_only_join_mute_and_leave(make_window: WindowFactory, qtb
     assert QApplication.focusWidget() is window.room_view.volume_slider
     qtbot.keyClick(window.room_view.volume_slider, Qt.Key.Key_PageDown)
     assert window.room_view.volume() == pytest.approx(0.9)
-    assert window.session is not None and window.session.playout.volume == pytest.approx(0.9)
+    assert window.session is not None and window.session.volume == pytest.approx(0.9)
     qtbot.keyClick(window.room_view.volume_slider, Qt.Key.Key_M)
-    assert window.room_view.muted() and window.mute_action.isChecked() and window.session.playout.muted
+    assert window.room_view.muted() and window.mute_action.isChecked() and window.session.muted
     qtbot.keyClick(window.room_view.volume_slider, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert window.stack.currentWidget() is join
     assert QApplication.focusWidget() is join.link_edit

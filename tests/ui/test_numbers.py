@@ -1,11 +1,13 @@
-"""Compact listener counts, plural categories and queue ordinals for en/id/es (CLDR short forms), and fallbacks."""
+"""Compact listener counts and queue ordinals for en/id/es (CLDR short forms), and fallbacks.
+
+Plural forms come from the translations (Qt numerus forms): tests/ui/test_plurals.py."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QLocale
 
-from app.ui.numbers import compact_number, language_of, ordinal, plural_category
+from app.ui.numbers import compact_number, language_of, ordinal
 
 pytestmark = pytest.mark.gui
 
@@ -59,16 +61,6 @@ def test_unknown_language_gets_the_full_grouped_number_not_a_guess() -> None:
 def test_negative_numbers_keep_their_sign() -> None:
     assert compact_number(-1234, "en") == "-1.2K"
     assert compact_number(-1234, "es") == "-1,2 mil"
-
-
-@pytest.mark.parametrize(("value", "code", "category"), [
-    (1, "en", "one"), (0, "en", "other"), (2, "en", "other"), (1000, "en", "other"),
-    (1, "es", "one"), (0, "es", "other"), (21, "es", "other"),
-    (1, "id", "other"), (2, "id", "other"),  # Indonesian does not inflect for number
-    (1, "fr", "one"), (5, "xx", "other"),  # unknown: the English source strings' rule
-])
-def test_plural_categories(value: int, code: str, category: str) -> None:
-    assert plural_category(value, code) == category
 
 
 @pytest.mark.parametrize(("value", "code", "text"), [

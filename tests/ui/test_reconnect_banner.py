@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.listener.status import ReconnectInfo, RoomStatus, StatusChange
+from app.ui.error_text import reconnect_reason_text
 from app.ui.reconnect_banner import ReconnectBanner
 
 pytestmark = pytest.mark.gui
@@ -114,13 +115,15 @@ def test_announces_politely_once_when_the_reconnect_starts(banner: ReconnectBann
     assert banner.last_announcement == "", "every attempt would be noise for a screen reader"
 
 
-def test_reason_in_tooltip(banner: ReconnectBanner, clock: FakeClock) -> None:
+def test_tooltip_explains_in_the_users_language_not_the_network_stacks(banner: ReconnectBanner,
+                                                                        clock: FakeClock) -> None:
     banner.set_status(reconnecting(clock, reason="server closed the connection (1006)"))
-    assert banner.toolTip() == "Connection lost: server closed the connection (1006)"
+    assert banner.toolTip() == reconnect_reason_text()
+    assert "1006" not in banner.toolTip()  # the English reason is in the log and the connection details
     assert banner.accessibleDescription() == banner.toolTip()
     banner.set_status(StatusChange(RoomStatus.RECONNECTING, "websocket closed"))  # no ReconnectInfo yet
     assert banner.text() == "Reconnecting…"
-    assert banner.toolTip() == "Connection lost: websocket closed"
+    assert banner.toolTip() == reconnect_reason_text()
 
 
 def test_details_signal(banner: ReconnectBanner, clock: FakeClock, qtbot) -> None:

@@ -60,17 +60,17 @@ async def test_join_lab_room_from_window_then_volume_and_mute_change_the_level(
     assert full > 0.2 * 0.3 * 32767 / np.sqrt(2), f"the tone is missing at full volume (RMS {full:.0f})"
 
     window.room_view.volume_slider.setValue(25)  # what dragging the slider (or Page Down ×7.5) ends at
-    assert session.playout.volume == pytest.approx(0.25)
+    assert session.volume == pytest.approx(0.25)
     quarter = block_rms(await collect(blocks, 1.0))
     assert 0.2 <= quarter / full <= 0.3, f"volume 25 %: RMS ratio {quarter / full:.3f}"
 
     window.mute_action.trigger()  # Room → Mute (M)
-    assert window.room_view.mute_box.isChecked() and session.playout.muted
+    assert window.room_view.mute_box.isChecked() and session.muted
     muted = await collect(blocks, 0.5)
     assert max(float(np.abs(b).max()) for b in muted) == 0.0
 
     window.room_view.mute_box.click()  # the checkbox unmutes, and the menu follows
-    assert not window.mute_action.isChecked() and not session.playout.muted
+    assert not window.mute_action.isChecked() and not session.muted
     back = block_rms(await collect(blocks, 0.5))
     assert 0.2 <= back / full <= 0.3
 

@@ -6,6 +6,7 @@ import pytest
 
 from app.listener.status import RoomStatus
 from app.media.output import OutputDevice
+from app.room.errors import RoomNotFound
 from app.ui.room_view import RoomView
 
 pytestmark = pytest.mark.gui
@@ -22,8 +23,8 @@ def view(qtbot) -> RoomView:
 @pytest.mark.parametrize(("status", "detail", "text"), [
     (RoomStatus.CONNECTING, "", "Connecting…"),
     (RoomStatus.LIVE, "ws://h:8188/janus", "Live"),
-    (RoomStatus.ENDED, "room 5 has ended", "Ended"),
-    (RoomStatus.ERROR, "cannot reach ws://h:1/janus", "Error: cannot reach ws://h:1/janus"),
+    (RoomStatus.ENDED, "room 5 has ended", "Ended: The room has ended."),
+    (RoomStatus.ERROR, "cannot reach ws://h:1/janus", "Error: Something went wrong."),  # no typed error given
     (RoomStatus.IDLE, "", "Not connected"),
 ])
 def test_status_texts(view: RoomView, status: RoomStatus, detail: str, text: str) -> None:
@@ -40,11 +41,23 @@ def test_title_is_the_link_title_or_room_number(view: RoomView) -> None:
     assert view.title_label.text() == "Room 6"
 
 
+def test_typed_errors_are_described_not_quoted(view: RoomView) -> None:
+    view.set_room(5, "")
+    view.set_status(RoomStatus.CONNECTING)
+    view.set_error(RoomNotFound(5, "ws://h:1/janus"))
+    assert view.status_text() == "Error: This room does not exist (or it has already ended)."
+    view.set_status(RoomStatus.ERROR, "room 5 does not exist on ws://h:1/janus")  # the status model's echo
+    assert view.status_text() == "Error: This room does not exist (or it has already ended)."
+    view.set_status(RoomStatus.CONNECTING)  # a new attempt forgets the old error
+    view.set_status(RoomStatus.ERROR, "boom")
+    assert view.status_text() == "Error: Something went wrong."
+
+
 def test_no_sound_device_notice(view: RoomView) -> None:
     view.set_output_error("cannot open audio output default output: Error querying device -1")
     assert not view.output_label.isHidden()
-    assert view.output_label.text() == ("No sound device: cannot open audio output default output: "
-                                        "Error querying device -1. Playing silently.")
+    assert view.output_label.text() == ("No sound device could be opened, so the room plays silently. "
+                                        "Check your speakers or headphones, or pick another output device.")
     view.set_output_error(None)
     assert view.output_label.isHidden()
     view.set_output_error("gone")
