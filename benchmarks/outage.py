@@ -65,7 +65,7 @@ class Watched:
 
 
 def _last_media(session: Any) -> float | None:
-    feed = session.listener.feed
+    feed = session.supervisor.feed
     return None if feed is None else feed.last_media
 
 
@@ -141,7 +141,7 @@ async def run_worker(args: argparse.Namespace) -> int:
         np.save(out_dir / f"{w.name}.clock.npy", np.array([w.clock.times, w.clock.starts], dtype=np.float64))
         (out_dir / f"{w.name}.listener.json").write_text(json.dumps({
             "name": w.name, "kind": w.kind, "wav": w.wav, "media_gaps": w.media_gaps, "statuses": w.statuses,
-            "marks": w.marks, "reconnects": len(w.session.listener.history),
+            "marks": w.marks, "reconnects": len(w.session.supervisor.history),
         }))
     emit({"done": True})
     return 0

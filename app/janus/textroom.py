@@ -158,7 +158,7 @@ class TextRoomHandle:
         self.events.emit(message)
 
     def _send(self, text: str) -> None:
-        """Put text on the data channel as it is (tests use it to play a misbehaving client)."""
+        """Put text on the data channel as it is (requests and messages, already JSON)."""
         if not self.is_open or self.channel is None:
             raise TransportClosed(f"TextRoom data channel on {self.handle.session.url} is not open")
         self.channel.send(text)

@@ -33,18 +33,19 @@ from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
 from app.listener.fallback import FallbackPolicy
 from app.listener.state import RoomStateModel, StateSource
 from app.room.errors import RoomError, RoomNotFound, ServerUnreachable, room_error
+from app.room.log_throttle import LogThrottle
 from app.room.protocol import (
     CONTROLLER_SILENCE,
     MAX_NAME_CHARS,
     HandRequest,
     ProtocolViolation,
-    Role,
     Snapshot,
     StageMember,
     SyncRequest,
     clean_text,
     encode,
     parse_announcement,
+    stage_member,
 )
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,7 @@ class RoomChannel:
         self._heard_at = 0.0  # clock() of the last announcement (or of open())
         self._sync_at = float("-inf")
         self._hand_at = float("-inf")
-        self._rejected = 0
-        self._reported_at = float("-inf")
+        self._rejections = LogThrottle(log, REPORT_INTERVAL, clock=self._clock)
         self._watch_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
@@ -258,13 +258,8 @@ class RoomChannel:
             self._send_hand(self.model.hand_raised)
 
     def _report(self, reason: str) -> None:
-        self._rejected += 1
-        now = self._clock()
-        if now - self._reported_at >= REPORT_INTERVAL:
-            self._reported_at = now
-            log.warning("room channel on %s: dropped %d announcement(s); latest: %s", self.server, self._rejected,
-                        reason[:200])
-            self._rejected = 0
+        self._rejections.log(logging.WARNING, "announcement", "room channel on %s: dropped an announcement: %s",
+                             self.server, reason[:200])
 
     # ---------------------------------------------------------------------------------------- fallback
     @property
@@ -309,18 +304,9 @@ class RoomChannel:
             log.warning("room channel on %s: stage poll returned %s, not a list", self.server,
                         type(participants).__name__)
             return None
-        members = []
-        dropped = 0
-        for p in participants:
-            raw_id = p.get("id") if isinstance(p, dict) else None
-            if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
-                dropped += 1
-                continue
-            display = p.get("display")
-            name = clean_text(display if isinstance(display, str) else "", MAX_NAME_CHARS)
-            name = name or clean_text(f"Speaker {raw_id}", MAX_NAME_CHARS)
-            members.append(StageMember(str(raw_id), name, Role.SPEAKER, p.get("muted") is True,
-                                       p.get("talking") is True))
+        read = [stage_member(p) for p in participants]
+        members = [m for m in read if m is not None]
+        dropped = len(read) - len(members)
         if dropped:
             log.warning("room channel on %s: stage poll: dropped %d participant(s) without an id", self.server,
                         dropped)

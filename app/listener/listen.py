@@ -62,13 +62,13 @@ class ListenSession:
             raise ValueError(f"the cushion must be {low / 1000:g}–{high / 1000:g} s, got {cushion_ms / 1000:g} s")
         self.playout = playout if playout is not None else CushionPlayout(
             cushion_ms=cushion_ms, start_ms=DEFAULT_START_MS if start_ms is None else start_ms)
-        self.listener = FeedSupervisor(link, self.playout, connect_timeout=connect_timeout, ice_servers=ice_servers,
+        self.supervisor = FeedSupervisor(link, self.playout, connect_timeout=connect_timeout, ice_servers=ice_servers,
                                        feed_factory=feed_factory)
         self.state = RoomStateModel()
         self.channel: ChannelKeeper | None = None
         if with_channel:
             self.channel = ChannelKeeper(link.room_id, self.state, ice_servers=ice_servers, display=display)
-            self.listener.connected.connect(self.channel.follow)
+            self.supervisor.connected.connect(self.channel.follow)
         self.state.changed.connect(self._on_state)
         self.output: AudioOutput | None = None
         self.output_error: str | None = None  # why the device could not be used (shown to the user)
@@ -81,7 +81,7 @@ class ListenSession:
 
     @property
     def status(self) -> StatusModel:
-        return self.listener.status
+        return self.supervisor.status
 
     async def start(self) -> None:
         """Open the output (and recorder), then join; raises RoomError / AudioOutputError / OSError.
@@ -97,7 +97,7 @@ class ListenSession:
         if self._closed:  # the teardown may have run before the output existed
             await self._close_output()
             raise RoomError(f"left room {self.link.room_id}")
-        await self.listener.join()
+        await self.supervisor.join()
 
     def set_hand_raised(self, raised: bool) -> None:
         """Raise or lower the user's hand; the intent survives reconnects."""
@@ -108,7 +108,7 @@ class ListenSession:
 
     def _on_state(self, state: RoomState, change: StateChange) -> None:
         if change.ended and state.ended:
-            self.listener.end_room(f"room {self.link.room_id} has ended")
+            self.supervisor.end_room(f"room {self.link.room_id} has ended")
 
     def _on_status(self, change: StatusChange) -> None:
         # An ended room needs no channel either (whoever said so: the controller, the feed, every server).
@@ -137,17 +137,17 @@ class ListenSession:
 
     def stats(self) -> ConnectionStats:
         """A snapshot of the connection and playout counters (for --stats and the details dialog)."""
-        feed = self.listener.feed
+        feed = self.supervisor.feed
         rtt = feed.session.rtt if feed is not None and feed.session is not None else None
         playout = self.playout.stats()
         seen = playout.packets_received + playout.packets_lost
         return ConnectionStats(
-            server=self.listener.server if feed is not None else None,
+            server=self.supervisor.server if feed is not None else None,
             status=self.status.current.status.value,
             rtt_ms=None if rtt is None else rtt * 1000.0,
             loss_percent=100.0 * playout.packets_lost / seen if seen else 0.0,
             playout=playout,
-            reconnects=tuple(self.listener.history),
+            reconnects=tuple(self.supervisor.history),
         )
 
     async def _open_output(self) -> None:
@@ -199,7 +199,7 @@ class ListenSession:
 
     async def _teardown(self) -> None:
         # Channel and feed at once: each may take a moment to say goodbye on a dead link.
-        closing: list[Awaitable[None]] = [self.listener.close()]
+        closing: list[Awaitable[None]] = [self.supervisor.close()]
         if self.channel is not None:
             closing.append(self.channel.close())
         if self._channel_closing is not None:

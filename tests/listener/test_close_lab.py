@@ -158,7 +158,7 @@ async def test_leave_during_a_reconnect_attempt_in_flight(leaving: Callable[...,
 async def test_leave_during_the_backoff_wait(leaving: Callable[..., Awaitable[Leaving]]) -> None:
     x = await leaving(connect_timeout=1.5)
     await x.live()
-    x.session.listener.rotation._rand = lambda: 0.99  # every wait of this outage ~1 s: a window to leave in
+    x.session.supervisor.rotation._rand = lambda: 0.99  # every wait of this outage ~1 s: a window to leave in
 
     def backing_off() -> bool:
         info = x.session.status.current.reconnect

@@ -80,7 +80,7 @@ async def test_second_server_is_used_when_the_first_is_down(lab_room) -> None:
     session = ListenSession(link, use_device=False, connect_timeout=3.0)
     try:
         await session.start()
-        assert session.listener.server == link.servers[1]
+        assert session.supervisor.server == link.servers[1]
     finally:
         await session.close()
 

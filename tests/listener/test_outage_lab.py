@@ -376,12 +376,12 @@ async def test_failover_to_the_other_server_when_one_dies(make_lab_room: Any, li
                       f"?server={second.config.ws_url}")
     listener = await listening(link, start_ms=CUSHION_MS)
     await listener.wait_live()
-    assert listener.session.listener.server == first.config.ws_url
+    assert listener.session.supervisor.server == first.config.ws_url
     await listener.wait_full()
     await janus_faults.kill_and_wait(first.janus)  # and it stays dead
     t_detect = await listener.wait_for(lambda: listener.status == RoomStatus.RECONNECTING, 1.0, "detection")
     t_live = await listener.wait_live(timeout=10.0)
-    server = listener.session.listener.server
+    server = listener.session.supervisor.server
     received = listener.session.stats().playout.packets_received
     await asyncio.sleep(2.0)
     assert listener.session.stats().playout.packets_received >= received + 80, "no media from the other server"

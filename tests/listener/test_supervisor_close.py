@@ -279,7 +279,7 @@ async def test_join_after_close_is_refused() -> None:
 def listen_session(script: Script) -> ListenSession:
     """A ListenSession on the system clock whose feed attempts and channels are fakes."""
     session = ListenSession(RoomLink(7, (A,)), use_device=False)
-    session.listener._open = script.open  # type: ignore[method-assign,assignment]
+    session.supervisor._open = script.open  # type: ignore[method-assign,assignment]
     assert session.channel is not None
     session.channel._factory = SlowChannel  # type: ignore[assignment]
     return session
@@ -310,7 +310,7 @@ async def test_session_room_ended_by_the_controller_releases_feed_and_channel() 
     await until(lambda: all(f.closed for f in script.feeds) and all(c.closed for c in FakeRoomChannel.made))
     assert FakeRoomChannel.made
     await session.close()
-    assert_released(session.listener, script)
+    assert_released(session.supervisor, script)
 
 
 async def test_session_device_switch_during_or_after_close_leaves_no_output() -> None:
@@ -323,4 +323,4 @@ async def test_session_device_switch_during_or_after_close_leaves_no_output() ->
     await switching
     await session.set_device(None)  # a late switch from the window, after the leave
     assert session.output is None
-    assert_released(session.listener, script)
+    assert_released(session.supervisor, script)
