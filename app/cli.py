@@ -152,7 +152,7 @@ async def listen(args: argparse.Namespace) -> int:
     try:
         try:
             await session.start()
-        except (RoomError, JanusError) as exc:  # JanusError: room.feed maps them all; this is the backstop
+        except (RoomError, JanusError) as exc:  # JanusError: app.listener.feed maps them all; a backstop
             _fail(exc)
             return EXIT_JOIN_FAILED
         except AudioOutputError as exc:

@@ -102,6 +102,8 @@ def parse_link(text: str) -> RoomLink:
                         LinkProblem.SCHEME)
     if parts.username or parts.password:
         raise LinkError("links must not carry credentials (user:password@)", LinkProblem.SECRETS)
+    if parts.fragment:  # nothing Plaza reads lives there, and a secret there would be saved with the link
+        raise LinkError("a room link has no #fragment (links never carry secrets)", LinkProblem.SECRETS)
     if not parts.hostname:
         raise LinkError("the link has no server host (plaza://HOST:PORT/ROOM)", LinkProblem.NO_HOST)
     try:
@@ -112,7 +114,7 @@ def parse_link(text: str) -> RoomLink:
     if not room_text:
         raise LinkError("the link has no room number (plaza://HOST:PORT/ROOM)", LinkProblem.NO_ROOM)
     if not room_text.isdigit() or not room_text.isascii():
-        raise LinkError(f"room {room_text!r} is not a room number", LinkProblem.ROOM_NUMBER)
+        raise LinkError(f"room {room_text[:40]!r} is not a room number", LinkProblem.ROOM_NUMBER)
     room_id = int(room_text)
     if not 0 < room_id <= MAX_ROOM_ID:
         raise LinkError(f"room number {room_id} is out of range", LinkProblem.ROOM_NUMBER)

@@ -3,7 +3,7 @@
     sudo .venv/bin/python -m tests.lab.netlab run -- .venv/bin/python -m benchmarks.outage [--runs N] [--markdown F]
 
 One room (Janus in the lab's server namespace) whose feed is a swept tone from a sender beside Janus
-(tests.support.rtp_source: 300 → 900 Hz over 60 s), so a kill -9 of Janus never silences the source and the pitch a
+(tests.support.rtp_source: 400 → 1000 Hz over 60 s), so a kill -9 of Janus never silences the source and the pitch a
 listener hears tells which moment of the source it is. ≥ 10 Plaza listeners and ≥ 10 plain listeners (aiortc's
 own jitter buffer and decoder into a FIFO; the same reconnect supervisor) listen at once, in worker processes,
 each a ListenSession with its own recording. Every fault hits all of them together: one event, one sample per

@@ -40,7 +40,7 @@ def listener_count(rng: random.Random, members: tuple[StageMember, ...], seq: in
 
 
 def join_leave(rng: random.Random, members: tuple[StageMember, ...], seq: int) -> Delta:
-    """A speaker leaves and another joins (the rare, structural case: the index is rebuilt)."""
+    """A speaker leaves and another joins (the rare, structural case: the member list changes)."""
     m = members[rng.randrange(len(members))]
     newcomer = StageMember(f"new-{seq}", "Newcomer", Role.SPEAKER, False, False)
     return Delta(seq=seq, base=seq - 1, controller="ctl-bench", remove=(m.id,), upsert=(newcomer,))

@@ -64,8 +64,6 @@ def lab() -> object:
     return netlab
 
 
-
-
 @pytest.fixture
 async def make_lab_room(lab: object) -> AsyncIterator[Callable[..., Awaitable[object]]]:
     """Start local rooms (Janus in the server namespace); all are closed after the test."""
@@ -80,7 +78,7 @@ async def make_lab_room(lab: object) -> AsyncIterator[Callable[..., Awaitable[ob
                       title: str = "Lab room", external_feed: bool = False, tone: float = 440.0,
                       source_args: tuple[str, ...] = (), controller: bool = False) -> LocalRoom:
         """`external_feed=True`: no stage forward and no speaker; an RTP tone sender beside Janus feeds the
-        mountpoint and survives Janus kills (`room.source`: RtpSourceProcess; `room.janus.restart()`).
+        mountpoint and survives Janus kills (`room.source`: RtpSourceProcess; `janus_faults.restart(room.janus)`).
         `controller=True`: the room's controller runs in this process (`room.controller`; stop/start it with
         `room.stop_controller()` / `room.start_controller()`)."""
         config = LocalRoomConfig(room_id=room_id, title=title, ws_ip=netlab.SERVER_IP, ws_port=ws_port,

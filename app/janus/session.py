@@ -25,6 +25,7 @@ from app.janus.errors import (
     RequestTimeout,
     SessionLost,
     TransportClosed,
+    shown,
 )
 from app.janus.transport import WebSocketTransport
 
@@ -200,11 +201,11 @@ class JanusSession:
             # Janus may push a plugin's event before acking the request: a late ack is normal.
             log.debug("%s: late or unknown ack", self.url)
         elif kind in ("success", "error", "event") and transaction is not None:
-            log.warning("%s: dropped a '%s' for unknown transaction", self.url, kind)
+            log.warning("%s: dropped a '%s' for unknown transaction", self.url, shown(kind, 40))
         elif kind in ("detached", "hangup", "webrtcup", "media", "slowlink") and isinstance(sender, int):
             log.debug("%s: '%s' for a handle we already detached", self.url, kind)
         else:
-            log.warning("%s: dropped an unroutable '%s' message", self.url, kind)
+            log.warning("%s: dropped an unroutable '%s' message", self.url, shown(kind, 40))
 
     def _resolve(self, pending: _Pending, kind: str, message: dict[str, Any]) -> None:
         if pending.future.done():
@@ -218,7 +219,7 @@ class JanusSession:
             code, reason = -1, "unknown error"
             if isinstance(error, dict):
                 code = error["code"] if type(error.get("code")) is int else -1
-                reason = str(error.get("reason", reason))
+                reason = shown(error.get("reason", reason))
             exc: JanusError = JanusApiError(code, reason)
             if code == NO_SUCH_SESSION:
                 exc = SessionLost(f"Janus on {self.url} no longer knows this session ({reason})")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.janus.errors import PluginError
 from app.janus.handle import PluginHandle, PluginReply
 from app.janus.jsep import offer_sdp
 from app.janus.session import JanusSession
@@ -27,8 +26,6 @@ class StreamingHandle:
     async def watch(self, mountpoint: int, *, timeout: float | None = None) -> dict[str, Any]:
         """Ask to watch; Janus answers with an SDP offer (returned as a JSEP dict whose SDP parses)."""
         reply = await self.handle.message({"request": "watch", "id": mountpoint}, timeout=timeout)
-        if reply.jsep is None or reply.jsep.get("type") != "offer":
-            raise PluginError(PLUGIN, -1, f"'watch' on mountpoint {mountpoint} returned no SDP offer")
         return {"type": "offer", "sdp": offer_sdp(reply.jsep, self.handle.session.url)}
 
     async def start(self, answer: dict[str, Any], *, timeout: float | None = None) -> PluginReply:

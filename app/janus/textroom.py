@@ -19,7 +19,7 @@ from typing import Any
 from aiortc import RTCDataChannel, RTCPeerConnection
 
 from app.events import Event
-from app.janus.errors import JanusError, MalformedReply, PluginError, RequestTimeout, TransportClosed
+from app.janus.errors import JanusError, PluginError, RequestTimeout, TransportClosed, shown
 from app.janus.handle import PluginHandle
 from app.janus.jsep import accept_offer, passive_answer, peer_connection
 from app.janus.redact import redacted_json
@@ -44,7 +44,6 @@ NOT_IN_ROOM = 422
 NO_SUCH_USER = 423
 
 DEFAULT_TIMEOUT = 5.0
-
 
 
 class TextRoomHandle:
@@ -88,8 +87,6 @@ class TextRoomHandle:
 
     async def _setup(self) -> None:
         reply = await self.handle.message({"request": "setup"})
-        if reply.jsep is None or reply.jsep.get("type") != "offer":
-            raise MalformedReply(f"{PLUGIN}: 'setup' returned no SDP offer")
         pc = self.pc = peer_connection(self.ice_servers)
         pc.on("connectionstatechange", lambda: self._on_pc_state(pc))
         # Janus only opens a channel itself when ours is missing; listen on any it opens all the same.
@@ -115,7 +112,7 @@ class TextRoomHandle:
     def _on_handle_event(self, message: dict[str, Any]) -> None:
         kind = message.get("janus")
         if kind in ("hangup", "detached") and self.pc is not None:
-            self._lose(f"server hung up ({message.get('reason', kind)})")
+            self._lose(f"server hung up ({shown(message.get('reason', kind))})")
 
     def _lose(self, reason: str) -> None:
         if self.lost.done():

@@ -35,7 +35,6 @@ from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerUnreacha
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class FeedEnd:
     """Why a feed connection ended."""

@@ -1,4 +1,4 @@
-"""A listening session: room listener + playout + audio output (+ optional recorder), as one object.
+"""A listening session: feed supervisor + room channel + playout + audio output (+ optional recorder), as one object.
 
 Both front ends use it: `plaza listen` in the terminal and the room view in the window. It plays through the
 outage-masking `CushionPlayout` (the outage benchmark swaps in aiortc's own path: benchmarks/plain_receiver.py).
@@ -89,14 +89,14 @@ class ListenSession:
         opened is left behind."""
         if self._closed:
             raise RoomError(f"left room {self.link.room_id}")
-        if self.record_path is not None:
-            self.recorder = WavRecorder(self.record_path)
-            self.playout.played.connect(self.recorder)
-            self._flush_task = asyncio.create_task(self._flush_loop(), name="recorder-flush")
         await self._open_output()
         if self._closed:  # the teardown may have run before the output existed
             await self._close_output()
             raise RoomError(f"left room {self.link.room_id}")
+        if self.record_path is not None:  # after the output: a device that fails leaves no recorder running
+            self.recorder = WavRecorder(self.record_path)
+            self.playout.played.connect(self.recorder)
+            self._flush_task = asyncio.create_task(self._flush_loop(), name="recorder-flush")
         await self.supervisor.join()
 
     def set_hand_raised(self, raised: bool) -> None:

@@ -89,7 +89,6 @@ class StateChange(enum.Flag):
 NO_CHANGE = StateChange(0)
 
 
-
 def diff(old: RoomState, new: RoomState) -> StateChange:
     """Everything that differs between two states, as the views care about it (updated_at and seq do not count)."""
     change = NO_CHANGE

@@ -85,7 +85,7 @@ class FeedSupervisor:
         self._feeds: set[FeedConnection] = set()  # every connection an attempt returned, until it is retired
         self._closing: set[asyncio.Task[None]] = set()
         self._stopped = False  # left or ended: nothing new starts, nothing finished is adopted
-        self._release = CloseOnce(self._release_all, "room-listener release")
+        self._release = CloseOnce(self._release_all, "feed supervisor release")
         self._heard = False  # the output has played this room's audio at least once
         self._lingering: FeedConnection | None = None  # a quiet old connection kept until a new one plays
         loop = asyncio.get_running_loop()
@@ -111,7 +111,7 @@ class FeedSupervisor:
             self._adopt(feed)
             if self._heard:
                 self.status.set(RoomStatus.LIVE, server)
-            self._supervisor = asyncio.create_task(self._supervise(), name="room-listener-supervisor")
+            self._supervisor = asyncio.create_task(self._supervise(), name="feed-supervisor")
             return
         if self._stopped:
             how = "ended" if self.status.current.status == RoomStatus.ENDED else "was left"
@@ -259,8 +259,11 @@ class FeedSupervisor:
                 feed = self._take(attempt)
             except Exception as exc:  # RoomError, or anything unexpected from the stack: never give up on the room
                 delay = self.rotation.failed(server)
-                log.info("reconnect attempt %d to %s failed after %.2f s: %s; %s due again in %.2f s",
-                         tries, server, loop.time() - started, exc, server, delay)
+                # a RoomError is the network or the server; anything else is a bug of ours: keep its traceback
+                log.log(logging.INFO if isinstance(exc, RoomError) else logging.WARNING,
+                        "reconnect attempt %d to %s failed after %.2f s: %s; %s due again in %.2f s",
+                        tries, server, loop.time() - started, exc, server, delay,
+                        exc_info=None if isinstance(exc, RoomError) else exc)
                 if isinstance(exc, RoomNotFound):
                     not_found.add(server)
                     if not_found >= set(self.rotation.servers):

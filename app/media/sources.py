@@ -100,4 +100,3 @@ def decode_file(path: str) -> np.ndarray:
     if len(pcm) < FRAME_SAMPLES:
         raise ValueError(f"{path} holds less than 20 ms of audio")
     return pcm.astype(np.int16)
-

@@ -74,7 +74,8 @@ class ListenerCountLabel(QLabel):
         English and Spanish two), and `shown` is the number as displayed. The forms carry {count}, not %n: Qt
         renders %n (or %Ln) as the exact number, but the label shows the compact one ("890K", "890 rb"), so the
         number goes in with str.format, like every other placeholder in Plaza's strings."""
-        return self.tr("{count} listener(s)", "", count).format(count=shown)
+        # Qt's n is a C int: past 2**31 - 1 only the plural form matters, and that one is the same from there on
+        return self.tr("{count} listener(s)", "", min(count, 2**31 - 1)).format(count=shown)
 
     def _render(self) -> None:
         count, words = self._count, self._words

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from app.janus.errors import JanusError, RequestTimeout, SessionLost, TransportClosed
+from app.janus.errors import (
+    JanusError,
+    MessageTooLarge,
+    ProtocolError,
+    RequestTimeout,
+    SessionLost,
+    TransportClosed,
+)
 from app.links import LinkError, LinkProblem
 from app.local.janus_process import JanusNotFound, LocalServerError, PortInUse
 from app.local.network import NoNetworkAddress
 from app.media.output import AudioOutputError
-from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerUnreachable
+from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerProtocolError, ServerUnreachable
 
 translate = QCoreApplication.translate  # (lupdate extracts `translate("Context", "literal")` calls)
 
@@ -68,13 +75,15 @@ def describe(error: BaseException) -> str:
         return _local_server_text(error)
     if isinstance(error, RoomNotFound):
         return translate("ErrorText", "This room does not exist (or it has already ended).")
+    if isinstance(error, ServerProtocolError | ProtocolError | MessageTooLarge):  # (before TransportClosed)
+        return translate("ErrorText", "The server sent a reply Plaza cannot use.")
     if isinstance(error, ServerUnreachable | TransportClosed | RequestTimeout | SessionLost):
         return translate("ErrorText",
                          "The room's server cannot be reached. Check your internet connection and try again.")
     if isinstance(error, MediaFailed):
         return translate("ErrorText", "The room's audio did not start.")
-    if isinstance(error, RoomError | JanusError):
-        return translate("ErrorText", "The server sent a reply Plaza cannot use.")
+    if isinstance(error, RoomError | JanusError):  # Janus said no (a plugin or API error), or a join failed
+        return translate("ErrorText", "The room's server refused to play this room.")
     if isinstance(error, AudioOutputError):
         return output_problem_text()
     if isinstance(error, OSError):

@@ -1,10 +1,11 @@
 """Carries RoomStateModel notifications into Qt, coalesced to at most one UI update per interval.
 
-The model may change 10,000 times a second (every talking flip is a delta), and repainting per change would
-stall the event loop. So the model callback only marks the bridge dirty (a flag test, no allocation); the first
-change after a flush schedules one, at most every `interval_ms`, and the views then read the *latest* state and
-diff it against what they show. A change that arrives from another thread reaches the timer through a queued
-signal, so the QTimer is only ever touched in the bridge's own thread.
+A controller sends at most two deltas a second, but a snapshot after a reconnect or a burst of queued deltas can
+land together, and repainting per change would redo the stage for states nobody sees. So the model callback only
+marks the bridge dirty (a flag test, no allocation); the first change after a flush schedules one, at most every
+`interval_ms`, and the views then read the *latest* state and diff it against what they show. A change that
+arrives from another thread reaches the timer through a queued signal, so the QTimer is only ever touched in the
+bridge's own thread.
 """
 
 from __future__ import annotations

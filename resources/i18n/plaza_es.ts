@@ -251,6 +251,10 @@
         <translation>El servidor envió una respuesta que Plaza no puede usar.</translation>
     </message>
     <message>
+        <source>The room&apos;s server refused to play this room.</source>
+        <translation>El servidor de la sala se negó a reproducir esta sala.</translation>
+    </message>
+    <message>
         <source>Something on this computer failed (a file or a device could not be used).</source>
         <translation>Algo falló en este equipo (no se pudo usar un archivo o un dispositivo).</translation>
     </message>

@@ -251,6 +251,10 @@
         <translation>Server mengirim balasan yang tidak dapat digunakan Plaza.</translation>
     </message>
     <message>
+        <source>The room&apos;s server refused to play this room.</source>
+        <translation>Server ruangan menolak memutar ruangan ini.</translation>
+    </message>
+    <message>
         <source>Something on this computer failed (a file or a device could not be used).</source>
         <translation>Terjadi kegagalan di komputer ini (sebuah berkas atau perangkat tidak dapat digunakan).</translation>
     </message>

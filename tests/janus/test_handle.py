@@ -11,7 +11,7 @@ import pytest
 
 from app.janus import audiobridge, streaming
 from app.janus.audiobridge import AudioBridgeHandle
-from app.janus.errors import JanusApiError, PluginError, ProtocolError, RequestTimeout, TransportClosed
+from app.janus.errors import JanusApiError, MalformedReply, PluginError, ProtocolError, RequestTimeout, TransportClosed
 from app.janus.handle import PluginHandle, PluginReply
 from app.janus.session import JanusSession
 from app.janus.streaming import StreamingHandle
@@ -159,12 +159,13 @@ async def test_streaming_watch_and_start(server: ScriptedServer, session: JanusS
 
 
 @pytest.mark.parametrize("jsep", [None, ANSWER], ids=["no-jsep", "answer-not-offer"])
-async def test_streaming_watch_without_an_offer_is_a_plugin_error(
+async def test_streaming_watch_without_an_offer_is_a_malformed_reply(
     server: ScriptedServer, session: JanusSession, jsep: dict[str, Any] | None
 ) -> None:
+    """A watch that brings no offer is the server misbehaving (not Janus refusing): the one offer check says so."""
     stream = await StreamingHandle.attach(session)
     server.script("message", ss.ack_then_event(streaming.PLUGIN, {"streaming": "event"}, jsep))
-    with pytest.raises(PluginError, match="no SDP offer"):
+    with pytest.raises(MalformedReply, match="offer"):
         await stream.watch(5)
 
 

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from app.links import RoomLink
+from app.listener import listen as listen_module
 from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus
 from app.listener.supervisor import FeedSupervisor
 from app.media.cushion import CushionPlayout
+from app.media.output import AudioOutputError
 from app.room.errors import RoomError, ServerUnreachable
 from app.room.protocol import Snapshot
 from tests.listener.test_channel_keeper import FakeChannel as FakeRoomChannel
@@ -313,7 +315,21 @@ async def test_session_room_ended_by_the_controller_releases_feed_and_channel() 
     assert_released(session.supervisor, script)
 
 
-async def test_session_device_switch_during_or_after_close_leaves_no_output() -> None:
+class NoDevice:
+    """A sound card that cannot be opened, whatever the machine has: the session falls back to the clock."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    async def start(self) -> None:
+        raise AudioOutputError("no sound device (test)")
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_session_device_switch_during_or_after_close_leaves_no_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(listen_module, "SoundDeviceOutput", NoDevice)
     script = GatedScript({A: ["ok"]})
     session = listen_session(script)
     session.fall_back_to_clock = True

@@ -14,13 +14,22 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from app.janus.errors import JanusApiError, PluginError, ProtocolError, RequestTimeout, SessionLost, TransportClosed
+from app.janus.errors import (
+    JanusApiError,
+    MalformedReply,
+    MessageTooLarge,
+    PluginError,
+    ProtocolError,
+    RequestTimeout,
+    SessionLost,
+    TransportClosed,
+)
 from app.links import LinkError, LinkProblem, parse_link
 from app.listener.status import ReconnectInfo, RoomStatus, StatusChange
 from app.local.janus_process import JanusNotFound, LocalServerError, PortInUse
 from app.local.network import NoNetworkAddress
 from app.media.output import AudioOutputError
-from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerUnreachable
+from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerProtocolError, ServerUnreachable
 from app.ui.error_text import JANUS_INSTALL_COMMAND, describe, link_problem_text, reconnect_reason_text
 from app.ui.i18n import Translations
 from app.ui.main_window import MainWindow
@@ -32,16 +41,14 @@ pytestmark = pytest.mark.gui
 SERVER = "ws://rooms.example:8188/janus"
 
 
-class ServerProtocolError(RoomError):
-    """Stands for the typed errors other parts of Plaza will add: the generic sentence must cover them."""
-
-
 ROOM_ERRORS: list[BaseException] = [
     RoomNotFound(1234, SERVER),
     ServerUnreachable(f"cannot reach {SERVER}: could not connect to {SERVER}: Connect call failed"),
     MediaFailed(f"no audio from {SERVER} within 8 s"),
     RoomError(f"{SERVER} refused to play room 1234: Unauthorized access to mountpoint"),
     ServerProtocolError("reply carried an unexpected plugin payload"),
+    MalformedReply(f"{SERVER}: server sent an offer whose 'sdp' is int, not text"),
+    MessageTooLarge(SERVER, 1 << 20),
     JanusApiError(490, "Error setting ICE locally"),
     ProtocolError("the reply has no transaction field"),
     PluginError("janus.plugin.streaming", 455, "Missing mandatory element (id)"),
@@ -95,8 +102,10 @@ def shown_words(text: str) -> set[str]:
 
 def test_each_error_type_has_its_sentence() -> None:
     texts = {type(e).__name__: describe(e) for e in ROOM_ERRORS + LOCAL_ERRORS}
-    for name in ("JanusApiError", "ProtocolError", "PluginError", "ServerProtocolError", "RoomError"):
+    for name in ("ProtocolError", "ServerProtocolError", "MalformedReply", "MessageTooLarge"):  # nonsense
         assert texts[name] == GENERIC, name
+    for name in ("JanusApiError", "PluginError", "RoomError"):  # Janus said no: not the same as nonsense
+        assert texts[name] == "The room's server refused to play this room.", name
     assert texts["TransportClosed"] == texts["RequestTimeout"] == texts["SessionLost"] == texts["ServerUnreachable"]
     distinct = {texts[n] for n in ("RoomNotFound", "ServerUnreachable", "MediaFailed", "RoomError", "AudioOutputError",
                                    "OSError", "NoNetworkAddress", "JanusNotFound", "PortInUse", "LocalServerError")}
