@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app.aio import CloseOnce
 from app.controller.link import ControllerLink, ControllerSecrets
 from app.controller.room_book import RoomBook
 from app.janus import JanusError
@@ -102,6 +103,7 @@ class RoomController:
         self._tasks: list[asyncio.Task[None]] = []
         self._first_attempts: list[asyncio.Event] = [asyncio.Event() for _ in self.links]
         self._closed = False
+        self._closer = CloseOnce(self._teardown, f"close room controller {room_id}")
 
     def __repr__(self) -> str:
         return f"RoomController(room={self.room_id}, username={self.username!r}, servers={self.servers!r})"
@@ -122,10 +124,11 @@ class RoomController:
             log.warning("room controller for room %s: no server reachable yet; retrying", self.room_id)
 
     async def close(self) -> None:
-        """Stop announcing and leave every server; idempotent."""
-        if self._closed:
-            return
+        """Stop announcing and leave every server; idempotent (every call waits for the one teardown)."""
         self._closed = True
+        await self._closer()
+
+    async def _teardown(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

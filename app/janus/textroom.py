@@ -18,6 +18,7 @@ from typing import Any
 
 from aiortc import RTCDataChannel, RTCPeerConnection
 
+from app.aio import CloseOnce
 from app.events import Event
 from app.janus.errors import JanusError, PluginError, RequestTimeout, TransportClosed, shown
 from app.janus.handle import PluginHandle
@@ -61,6 +62,7 @@ class TextRoomHandle:
         # Completes with the reason once the data channel, its PeerConnection or the session is gone.
         self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._closed = False
+        self._closer = CloseOnce(self._teardown, f"close TextRoom handle on {handle.session.url}")
         handle.events.connect(self._on_handle_event)
         handle.session.lost.add_done_callback(lambda lost: self._lose(f"session lost: {lost.result()}"))
 
@@ -225,10 +227,12 @@ class TextRoomHandle:
 
     # ------------------------------------------------------------------------------------------- close
     async def close(self) -> None:
-        """Close the data channel and PeerConnection and detach; the session stays. Idempotent."""
-        if self._closed:
-            return
+        """Close the data channel and PeerConnection and detach; the session stays. Idempotent: every call waits
+        for the one teardown, which a cancelled caller does not cut short."""
         self._closed = True
+        await self._closer()
+
+    async def _teardown(self) -> None:
         self._lose("closed")
         if self.pc is not None:
             await self.pc.close()

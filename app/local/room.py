@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aiortc.mediastreams import MediaStreamTrack
 
+from app.aio import CloseOnce
 from app.controller.controller import ControllerSecrets, RoomController
 from app.janus.errors import JanusApiError
 from app.links import RoomLink, parse_link
@@ -52,6 +53,7 @@ class LocalRoom:
         self.with_controller = controller
         self.controller: RoomController | None = None
         self._closed = False
+        self._closer = CloseOnce(self._teardown, "close local room")
 
     @classmethod
     def from_options(cls, *, room_id: int = 1234, title: str = "Plaza demo room", host: str = "127.0.0.1",
@@ -133,10 +135,12 @@ class LocalRoom:
             await controller.close()
 
     async def close(self) -> None:
-        """Stop the controller, the speaker and Janus, remove the temp folder; idempotent."""
-        if self._closed:
-            return
+        """Stop the controller, the speaker and Janus, remove the temp folder; idempotent (every call waits for
+        the one teardown)."""
         self._closed = True
+        await self._closer()
+
+    async def _teardown(self) -> None:
         with contextlib.suppress(Exception):
             await self.stop_controller()
         if self.speaker is not None:
