@@ -15,6 +15,9 @@ class PlayoutStats:
     cushion_ms: float = 0.0
     # the cushion the playout is growing or shrinking towards
     target_ms: float = 0.0
+    # how long an outage the listener would not hear right now: the cushion plus 100 ms of concealment (0 while
+    # not playing)
+    protection_ms: float = 0.0
     # missing content the listener did not hear as a gap: frames concealed in place (FEC or PLC, including the
     # first 100 ms of a drain and corrupt payloads) plus holes skipped by a splice while playing
     masked_gap_ms: float = 0.0
@@ -44,3 +47,13 @@ class PlayoutStats:
     duplicate_packets: int = 0
     # RFC 3550 interarrival jitter
     jitter_ms: float = 0.0
+    # audio the stretch looked at while growing or shrinking the cushion, per class of signal
+    # (app.media.stretch.Kind), and how much it added (+) or removed (−) in each: the stretch rate per class
+    quiet_ms: float = 0.0
+    quiet_stretch_ms: float = 0.0
+    periodic_ms: float = 0.0
+    periodic_stretch_ms: float = 0.0
+    other_ms: float = 0.0
+    other_stretch_ms: float = 0.0
+    onset_ms: float = 0.0
+    onset_stretch_ms: float = 0.0  # always 0: onsets are never edited

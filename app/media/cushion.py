@@ -23,15 +23,17 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
 from app.events import Event
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
+from app.media.arrivals import ArrivalClock, Stream, unwrap
+from app.media.conceal import Concealer, align
 from app.media.counters import PlayoutStats
 from app.media.opus import OpusDecodeError, OpusStreamDecoder, has_lbrr
-from app.media.stretch import TimeStretcher
+from app.media.stretch import Kind, TimeStretcher
 
 log = logging.getLogger(__name__)
 
@@ -42,28 +44,6 @@ NOISE_RMS = 32768 * 10 ** (-60 / 20)
 ABOVE = 40 * MS  # play fast only this far above the target (jitter must not make it hunt)
 JUMP = 10 * SAMPLE_RATE  # an RTP timestamp this far ahead starts a new stream
 REORDER = 3 * FRAME_SAMPLES  # room left before a stream's first packet for earlier ones arriving late
-
-
-@dataclass
-class _Stream:
-    sid: int
-    ssrc: int
-    seq: int  # highest extended sequence number
-    ts: int  # highest extended timestamp
-    origin: int  # timeline position = origin + extended timestamp
-    floor: int  # positions below this belong to what came before
-    low: int  # lowest position received
-    first_seq: int
-    unique: int = 0
-    arrival: float = 0.0
-    transit: float | None = None
-    seen: dict[int, int] = field(default_factory=dict)  # extended seq -> extended timestamp, recent ones
-
-
-def _unwrap(value: int, ref: int, bits: int) -> int:
-    """`value` (mod 2**bits) extended to the integer nearest `ref`."""
-    half = 1 << (bits - 1)
-    return ref + (value - ref + half) % (1 << bits) - half
 
 
 class CushionPlayout:
@@ -91,14 +71,13 @@ class CushionPlayout:
         self.counters = PlayoutStats(target_ms=self._target / MS)
         self._packets: dict[int, tuple[int, bytes]] = {}  # position -> (stream id, payload)
         self._order: list[int] = []  # sorted positions, all ≥ the playhead
-        self._stream: _Stream | None = None
+        self._stream: Stream | None = None
         self._sids = 0
         self._retired: deque[int] = deque(maxlen=4)
         self._reanchor = False
         self._probe: tuple[int, int] | None = None  # (ssrc, seq) of an unconfirmed timestamp jump
         self._lost_closed = 0
-        self._jitter = 0.0
-        self._bins: deque[tuple[int, float, float]] = deque(maxlen=120)  # (second, arrival, min transit)
+        self._arrivals = ArrivalClock()
         self._last_arrival: float | None = None
         self._q = np.zeros((0, CHANNELS), np.float32)  # decoded, not yet pulled
         self._head = 0  # next content position to decode
@@ -112,6 +91,7 @@ class CushionPlayout:
         self._failed = False
         self._smooth: float | None = None
         self._stretcher = TimeStretcher(self._max_stretch)
+        self._concealer = Concealer()
         self._rng = np.random.default_rng(0)
 
     # ---------------------------------------------------------------- settings and state
@@ -164,7 +144,7 @@ class CushionPlayout:
                 return
             if st is None or st.ssrc != ssrc or self._reanchor:
                 st = self._new_stream(ssrc, seq, timestamp, arrival)
-            ext_ts, ext_seq = _unwrap(timestamp, st.ts, 32), _unwrap(seq, st.seq, 16)
+            ext_ts, ext_seq = unwrap(timestamp, st.ts, 32), unwrap(seq, st.seq, 16)
             if st.seen.get(ext_seq) == ext_ts:
                 c.duplicate_packets += 1
                 return
@@ -184,7 +164,8 @@ class CushionPlayout:
             st.first_seq = min(st.first_seq, ext_seq)
             c.packets_lost = self._lost_closed + max(0, st.seq - st.first_seq + 1 - st.unique)
             st.arrival = arrival
-            self._clock(st, ext_ts, arrival)
+            self._arrivals.arrived(st, ext_ts, arrival)
+            c.jitter_ms, c.drift_ppm = self._arrivals.jitter / MS, self._arrivals.drift_ppm
             pos = st.origin + ext_ts
             if pos < max(self._head, st.floor) or pos in self._packets:
                 c.late_packets += 1
@@ -196,7 +177,7 @@ class CushionPlayout:
             if self._order[-1] - self._head > limit and self._ahead() > limit:
                 self._trim()
 
-    def _new_stream(self, ssrc: int, seq: int, timestamp: int, arrival: float) -> _Stream:
+    def _new_stream(self, ssrc: int, seq: int, timestamp: int, arrival: float) -> Stream:
         old = self._stream
         if old is not None:
             self._lost_closed += max(0, old.seq - old.first_seq + 1 - old.unique)
@@ -205,33 +186,14 @@ class CushionPlayout:
             if old.ssrc != ssrc:
                 self._retired.append(old.ssrc)
         self._reanchor = False
-        self._bins.clear()
+        self._arrivals.restart()
         if self._playing or self._order:  # follow what is buffered, seamlessly
             floor = anchor = max(self._order[-1] + FRAME_SAMPLES if self._order else 0, self._head)
         else:  # waiting: leave room for packets sent before this one that arrive after it
             floor, anchor = self._head, self._head + REORDER
         self._sids += 1
-        self._stream = _Stream(self._sids, ssrc, seq, timestamp, anchor - timestamp, floor, anchor, seq)
+        self._stream = Stream(self._sids, ssrc, seq, timestamp, anchor - timestamp, floor, anchor, seq)
         return self._stream
-
-    def _clock(self, st: _Stream, ext_ts: int, arrival: float) -> None:
-        """RFC 3550 jitter, and the drift estimate from the lowest transit time of each second."""
-        transit = arrival * SAMPLE_RATE - ext_ts
-        if st.transit is not None:
-            self._jitter += (abs(transit - st.transit) - self._jitter) / 16
-        st.transit = transit
-        self.counters.jitter_ms = self._jitter / MS
-        second, delay = int(arrival), transit / SAMPLE_RATE
-        if self._bins and self._bins[-1][0] == second:
-            if delay < self._bins[-1][2]:
-                self._bins[-1] = (second, arrival, delay)
-            return
-        self._bins.append((second, arrival, delay))
-        if len(self._bins) >= 10:
-            x = np.array([b[1] for b in self._bins])
-            y = np.array([b[2] for b in self._bins])
-            x -= x.mean()
-            self.counters.drift_ppm = float(-(x @ (y - y.mean())) / (x @ x) * 1e6)
 
     # ---------------------------------------------------------------- the timeline
     def _ahead(self) -> int:
@@ -266,7 +228,7 @@ class CushionPlayout:
     def _splice_tail(self) -> None:
         if self._tail is None and self._dec is not None and self._playing and self._gain > 0:
             try:
-                self._tail = self._dec.conceal(SPLICE).astype(np.float32)
+                self._tail = self._concealer.conceal(self._dec.conceal(SPLICE))
             except OpusDecodeError:
                 self._tail = None
 
@@ -292,7 +254,9 @@ class CushionPlayout:
         while len(self._q) < n + (FRAME_SAMPLES if self._playing else 0):
             self._step(n)
         block, self._q = self._q[:n], self._q[n:]
-        self.counters.cushion_ms = (len(self._q) + self._ahead()) / MS
+        c = self.counters
+        c.cushion_ms = (len(self._q) + self._ahead()) / MS
+        c.protection_ms = c.cushion_ms + MAX_CONCEAL / MS if self._playing and self._gain_target > 0 else 0.0
         return block
 
     def _noise(self, k: int) -> np.ndarray:
@@ -314,7 +278,7 @@ class CushionPlayout:
                 self._dec, self._dec_sid = self._factory(), packet[0]
             self._gain_target, self._drained = 1.0, 0
             try:
-                return self._emit(self._decoder().decode(packet[1]), real=True)
+                return self._emit(self._decoder().decode(packet[1]), real=True, content=True)
             except OpusDecodeError:  # corrupt: conceal it like a loss
                 return self._conceal(FRAME_SAMPLES, masked=True)
         if not self._order:  # drained: PLC for 100 ms, then fade to comfort noise and wait
@@ -331,15 +295,14 @@ class CushionPlayout:
             return self._skip_to(self._order[0], masked=self._gain_target > 0)
         size, (sid, data) = min(hole, FRAME_SAMPLES) // 120 * 120, self._packets[self._order[0]]
         self._gain_target = 1.0
-        if hole <= FRAME_SAMPLES and sid == self._dec_sid:  # the frame just before a packet: from its FEC data
+        # The frame just before a packet: from its FEC data, if it carries any (SILK codes LBRR only for frames its
+        # VAD calls speech; without it libopus would do its own PLC, which sags on a tone: ours does not).
+        if hole <= FRAME_SAMPLES and sid == self._dec_sid and has_lbrr(data):
             try:
                 pcm = self._decoder().recover(data, size)
-                if has_lbrr(data):
-                    c.fec_recoveries += 1
-                else:  # libopus did PLC: the next packet carried no FEC data (e.g. SILK's VAD saw no speech)
-                    c.concealed_frames += 1
+                c.fec_recoveries += 1
                 c.masked_gap_ms += size / MS
-                return self._emit(pcm, real=False)
+                return self._emit(pcm, real=False, content=True)
             except OpusDecodeError:
                 pass
         self._conceal(size, masked=True)
@@ -352,7 +315,10 @@ class CushionPlayout:
     def _conceal(self, size: int, masked: bool) -> None:
         self.counters.concealed_frames += 1
         self.counters.masked_gap_ms += size / MS if masked else 0.0
-        self._emit(self._decoder().conceal(size), real=False)
+        made = self._concealer.extended_frames
+        self._emit(self._concealer.conceal(self._decoder().conceal(size)), real=False)
+        if self._concealer.extended_frames != made:  # a repeated period: what comes next is merged onto it
+            self._tail = self._concealer.extend(SPLICE, advance=False)
 
     def _start_playing(self, n: int) -> bool:
         """Start (again) once `start_ms` is buffered, or the pull's block and a frame if the output pulls more."""
@@ -366,13 +332,20 @@ class CushionPlayout:
         self._gain_target, self._drained, self._smooth = 1.0, 0, None
         return True
 
-    def _emit(self, pcm: np.ndarray, real: bool) -> None:
-        """Queue decoded audio at the playhead: splice, fade and stretch it as needed."""
+    def _emit(self, pcm: np.ndarray, real: bool, content: bool = False) -> None:
+        """Queue audio at the playhead: splice, fade and stretch it as needed.
+
+        `real`: decoded from a packet that arrived; `content`: decoded (arrived, or rebuilt from FEC), not made up.
+        """
         self._head += len(pcm)
         self._drop_before(self._head)
         x = pcm.astype(np.float32)
         spliced = self._tail is not None
         if self._tail is not None:
+            if content:  # start the content where it continues the concealment's waveform (NetEQ's merge)
+                skip = align(self._tail, x)
+                x = x[skip:]
+                self.counters.content_skipped_ms += skip / MS
             k = min(len(self._tail), len(x))
             w = np.linspace(0.0, 1.0, k + 2, dtype=np.float32)[1:-1, None]
             x[:k] = self._tail[:k] * (1 - w) + x[:k] * w
@@ -383,6 +356,8 @@ class CushionPlayout:
             x = x * g + self._noise(len(x)) * (1 - g)
             self._gain = float(g[-1, 0])
         self._ever = self._ever or real
+        if content:
+            self._concealer.played(x)
         if not real or spliced or self._gain < 1.0:
             self._q = np.concatenate((self._q, x))
             return
@@ -392,3 +367,6 @@ class CushionPlayout:
         keep = max(0, len(self._q) - FRAME_SAMPLES)
         region = np.concatenate((self._q[keep:], x))
         self._q = np.concatenate((self._q[:keep], self._stretcher.process(region, len(x), direction)))
+        for kind in (Kind.QUIET, Kind.PERIODIC, Kind.OTHER, Kind.ONSET):
+            setattr(self.counters, f"{kind.value}_ms", self._stretcher.seen[kind] / MS)
+            setattr(self.counters, f"{kind.value}_stretch_ms", self._stretcher.stretched[kind] / MS)
