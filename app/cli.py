@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("--connect-timeout", type=float, default=8.0, metavar="S", help="join timeout (default 8)")
     li.add_argument("--cushion", type=float, default=1.5, metavar="S",
                     help="audio kept in hand to mask outages, 0.2-5 s (default 1.5)")
+    li.add_argument("--protected-start", action="store_true",
+                    help="start playing once 0.5 s of audio is in hand, so an outage in the first seconds is not "
+                         "heard (default: play within ~0.2 s and build the cushion while playing)")
     li.add_argument("--show-state", action="store_true",
                     help="print room state changes (stage, talking, listeners, hands) as lines")
     li.add_argument("--stats", action="store_true", help="print connection and playout counters every 5 s and at exit")
@@ -136,6 +139,7 @@ async def listen(args: argparse.Namespace) -> int:
         connect_timeout=args.connect_timeout,
         fall_back_to_clock=False,
         cushion_ms=args.cushion * 1000.0,
+        protected_start=args.protected_start,
     )
     stop = _stop_event()
     ended = asyncio.Event()
@@ -225,6 +229,7 @@ def stats_text(stats: ConnectionStats) -> str:
     lines = [
         f"stats: server={stats.server or '-'} status={stats.status} rtt={rtt} loss={stats.loss_percent:.1f}% "
         f"jitter={p.jitter_ms:.1f}ms cushion={p.cushion_ms:.0f}/{p.target_ms:.0f}ms "
+        f"protection={p.protection_ms:.0f}ms "
         f"masked_gap={p.masked_gap_ms:.0f}ms audible_gap={p.audible_gap_ms:.0f}ms "
         f"content_skipped={p.content_skipped_ms:.0f}ms concealed_frames={p.concealed_frames} "
         f"fec_recoveries={p.fec_recoveries} drift={p.drift_ppm:+.0f}ppm packets={p.packets_received} "

@@ -68,13 +68,13 @@ def test_stats_text_names_every_counter_and_the_history() -> None:
     from app.listener.stats import ConnectionStats, PlayoutStats, ReconnectRecord
 
     stats = ConnectionStats(server="ws://h:8188/janus", status="live", rtt_ms=12.3, loss_percent=1.5,
-                            playout=PlayoutStats(cushion_ms=1400, target_ms=1500, masked_gap_ms=900,
+                            playout=PlayoutStats(cushion_ms=1400, target_ms=1500, protection_ms=1500, masked_gap_ms=900,
                                                  content_skipped_ms=880, fec_recoveries=3, concealed_frames=4),
                             reconnects=(ReconnectRecord(10.0, "socket closed", "ws://h:8188/janus", 2, 10.6,
                                                         "ws://h:8188/janus"),))
     text = stats_text(stats)
-    for part in ("rtt=12ms", "loss=1.5%", "cushion=1400/1500ms", "masked_gap=900ms", "audible_gap=0ms",
-                 "content_skipped=880ms", "fec_recoveries=3", "concealed_frames=4", "reconnects=1"):
+    for part in ("rtt=12ms", "loss=1.5%", "cushion=1400/1500ms", "protection=1500ms", "masked_gap=900ms",
+                 "audible_gap=0ms", "content_skipped=880ms", "fec_recoveries=3", "concealed_frames=4", "reconnects=1"):
         assert part in text
     assert "reconnect: lost ws://h:8188/janus (socket closed); 2 attempt(s); back on ws://h:8188/janus after 0.60 s" \
         in text

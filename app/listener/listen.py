@@ -26,7 +26,11 @@ from app.media.recorder import WavRecorder
 from app.room.errors import RoomError
 
 DEFAULT_CUSHION_MS = 1500.0
-DEFAULT_START_MS = 60.0  # fast start: play once this much is in, then grow the cushion by playing slow
+# Where to start. Default: play once 150 ms is in hand (first audible ~0.2 s after join, under the 0.3 s a
+# listener waits for without noticing), and grow the cushion while playing. Protected: wait for 0.5 s, so an
+# outage in the first seconds is masked from the start, at the price of ~0.5 s of silence on joining.
+DEFAULT_START_MS = 150.0
+PROTECTED_START_MS = 500.0
 CUSHION_RANGE_MS = (200.0, 5000.0)
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,7 @@ class ListenSession:
         fall_back_to_clock: bool = True,
         cushion_ms: float = DEFAULT_CUSHION_MS,
         start_ms: float | None = None,
+        protected_start: bool = False,
         playout: CushionPlayout | None = None,
         feed_factory: FeedFactory = FeedConnection,
         with_channel: bool = True,
@@ -60,8 +65,10 @@ class ListenSession:
         low, high = CUSHION_RANGE_MS
         if not low <= cushion_ms <= high:
             raise ValueError(f"the cushion must be {low / 1000:g}–{high / 1000:g} s, got {cushion_ms / 1000:g} s")
-        self.playout = playout if playout is not None else CushionPlayout(
-            cushion_ms=cushion_ms, start_ms=DEFAULT_START_MS if start_ms is None else start_ms)
+        # how much audio is in hand before the room is first heard (the start policy)
+        policy = PROTECTED_START_MS if protected_start else DEFAULT_START_MS
+        self.start_ms = start_ms if start_ms is not None else policy
+        self.playout = playout if playout is not None else CushionPlayout(cushion_ms=cushion_ms, start_ms=self.start_ms)
         self.supervisor = FeedSupervisor(link, self.playout, connect_timeout=connect_timeout, ice_servers=ice_servers,
                                        feed_factory=feed_factory)
         self.state = RoomStateModel()

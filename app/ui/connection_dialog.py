@@ -41,8 +41,8 @@ StatsProvider = Callable[[], ConnectionStats]
 
 # The value rows, in display order, per group. Labels live in ConnectionDialog._labels() (lupdate needs literals).
 CONNECTION_KEYS = ("server", "status", "rtt", "loss", "jitter")
-AUDIO_KEYS = ("cushion", "masked_gap", "audible_gap", "content_skipped", "concealed_frames", "fec_recoveries",
-              "drift")
+AUDIO_KEYS = ("cushion", "protection", "masked_gap", "audible_gap", "content_skipped", "concealed_frames",
+              "fec_recoveries", "drift")
 PACKET_KEYS = ("packets_received", "packets_lost", "packets_late", "packets_duplicate")
 VALUE_KEYS = CONNECTION_KEYS + AUDIO_KEYS + PACKET_KEYS
 
@@ -187,6 +187,7 @@ class ConnectionDialog(QDialog):
             "loss": self.tr("Packet loss:"),
             "jitter": self.tr("Jitter:"),
             "cushion": self.tr("Audio cushion (now / target):"),
+            "protection": self.tr("Outage it would hide now:"),
             "masked_gap": self.tr("Gaps masked:"),
             "audible_gap": self.tr("Gaps heard:"),
             "content_skipped": self.tr("Content skipped:"),
@@ -264,6 +265,7 @@ class ConnectionDialog(QDialog):
             "jitter": format_ms(p.jitter_ms, 1),
             "cushion": self.tr("{now} / {target}").format(now=format_duration_ms(p.cushion_ms),
                                                            target=format_duration_ms(p.target_ms)),
+            "protection": format_duration_ms(p.protection_ms),
             "masked_gap": format_duration_ms(p.masked_gap_ms),
             "audible_gap": format_duration_ms(p.audible_gap_ms),
             "content_skipped": format_duration_ms(p.content_skipped_ms),

@@ -111,6 +111,10 @@ class MainWindow(QMainWindow):
         self.details_action = QAction(self)
         self.details_action.setShortcut(QKeySequence("Ctrl+I"))
         self.details_action.triggered.connect(self.show_connection_details)
+        self.protected_start_action = QAction(self)
+        self.protected_start_action.setCheckable(True)
+        self.protected_start_action.setChecked(self.settings.protected_start())
+        self.protected_start_action.toggled.connect(self.settings.set_protected_start)
         self.clear_recent_action = QAction(self)
         self.clear_recent_action.triggered.connect(self.clear_recent)
         self.quit_action = QAction(self)
@@ -118,6 +122,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.room_menu.addActions([self.leave_action, self.mute_action, self.hand_action, self.details_action])
         self.room_menu.addSeparator()
+        self.room_menu.addAction(self.protected_start_action)
         self.room_menu.addAction(self.clear_recent_action)
         self.room_menu.addSeparator()
         self.room_menu.addAction(self.quit_action)
@@ -148,6 +153,7 @@ class MainWindow(QMainWindow):
         self.mute_action.setText(self.tr("&Mute"))
         self.hand_action.setText(self.tr("Raise &hand"))
         self.details_action.setText(self.tr("Connection &details…"))
+        self.protected_start_action.setText(self.tr("&Protected start (wait for 0.5 s of audio when joining)"))
         self.clear_recent_action.setText(self.tr("Clear &recent rooms"))
         self.quit_action.setText(self.tr("&Quit"))
         self.view_menu.setTitle(self.tr("&View"))
@@ -223,7 +229,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _start_session(self, link: RoomLink) -> None:
-        session = ListenSession(link, use_device=self.use_device, connect_timeout=self.connect_timeout)
+        session = ListenSession(link, use_device=self.use_device, connect_timeout=self.connect_timeout,
+                                protected_start=self.protected_start_action.isChecked())
         session.set_volume(self.room_view.volume())
         session.set_muted(self.room_view.muted())
         session.status.changed.connect(lambda change: self._bridge.changed.emit(session, change))

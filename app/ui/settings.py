@@ -1,4 +1,4 @@
-"""Persistent user settings (QSettings "Plaza"/"Plaza"): recent room links and the UI language.
+"""Persistent user settings (QSettings "Plaza"/"Plaza"): recent room links, the UI language, the start policy.
 
 Nothing secret is stored here: room links carry no secrets by design (app.links rejects them).
 A wrapper instead of raw QSettings keeps key names and value types in one place, and lets tests pass
@@ -15,6 +15,7 @@ MAX_RECENT = 10
 
 KEY_RECENT = "recent_links"
 KEY_LANGUAGE = "language"
+KEY_PROTECTED_START = "protected_start"
 
 
 class AppSettings:
@@ -55,4 +56,16 @@ class AppSettings:
 
     def set_language(self, code: str) -> None:
         self.qsettings.setValue(KEY_LANGUAGE, code)
+        self.qsettings.sync()
+
+    # ------------------------------------------------------------------ audio
+    def protected_start(self) -> bool:
+        """Wait for 0.5 s of audio before playing a room (off: play within ~0.2 s, build the cushion meanwhile)."""
+        value = self.qsettings.value(KEY_PROTECTED_START, False)
+        if isinstance(value, str):  # INI files give back "true" / "false"
+            return value.strip().lower() in ("true", "1", "yes")
+        return value is True
+
+    def set_protected_start(self, on: bool) -> None:
+        self.qsettings.setValue(KEY_PROTECTED_START, bool(on))
         self.qsettings.sync()

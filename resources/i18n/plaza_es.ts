@@ -28,6 +28,10 @@
         <translation>Colchón de audio (actual / objetivo):</translation>
     </message>
     <message>
+        <source>Outage it would hide now:</source>
+        <translation>Corte que ocultaría ahora:</translation>
+    </message>
+    <message>
         <source>Gaps masked:</source>
         <translation>Cortes disimulados:</translation>
     </message>
@@ -430,6 +434,10 @@
     <message>
         <source>Connection &amp;details…</source>
         <translation>&amp;Detalles de la conexión…</translation>
+    </message>
+    <message>
+        <source>&amp;Protected start (wait for 0.5 s of audio when joining)</source>
+        <translation>Inicio &amp;protegido (esperar 0,5 s de audio al entrar)</translation>
     </message>
     <message>
         <source>Clear &amp;recent rooms</source>

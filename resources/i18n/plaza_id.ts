@@ -28,6 +28,10 @@
         <translation>Penyangga audio (kini / target):</translation>
     </message>
     <message>
+        <source>Outage it would hide now:</source>
+        <translation>Gangguan yang bisa ditutupi sekarang:</translation>
+    </message>
+    <message>
         <source>Gaps masked:</source>
         <translation>Jeda tertutupi:</translation>
     </message>
@@ -429,6 +433,10 @@
     <message>
         <source>Connection &amp;details…</source>
         <translation>&amp;Detail koneksi…</translation>
+    </message>
+    <message>
+        <source>&amp;Protected start (wait for 0.5 s of audio when joining)</source>
+        <translation>Mulai &amp;terlindungi (tunggu 0,5 dtk audio saat bergabung)</translation>
     </message>
     <message>
         <source>Clear &amp;recent rooms</source>

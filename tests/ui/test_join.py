@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from app.links import LinkError, LinkProblem, parse_link
 from app.listener.status import RoomStatus
 from app.room.errors import ServerUnreachable
+from app.ui import main_window as main_window_module
 from app.ui.error_text import describe, link_problem_text
 from app.ui.settings import MAX_RECENT, AppSettings
 from tests.ui.helpers import WindowFactory, wait_until
@@ -170,3 +171,32 @@ async def test_about_box_opens_without_a_nested_event_loop(make_window: WindowFa
     assert "Plaza" in boxes[0].text()
     await asyncio.sleep(0.05)  # the loop keeps running while the box is up
     boxes[0].accept()
+
+
+async def test_protected_start_is_a_remembered_choice_the_next_join_uses(
+        make_window: WindowFactory, settings: AppSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Room → Protected start: off by default (play within ~0.2 s), remembered, and passed to the next session."""
+    from app.listener.listen import DEFAULT_START_MS, PROTECTED_START_MS, ListenSession
+
+    class NoConnect(ListenSession):
+        async def start(self) -> None:
+            self.status.set(RoomStatus.CONNECTING)
+
+    monkeypatch.setattr(main_window_module, "ListenSession", NoConnect)
+    window = make_window()
+    assert not window.protected_start_action.isChecked() and not settings.protected_start()
+    assert window.join(UNREACHABLE)
+    assert window.session is not None and window.session.start_ms == DEFAULT_START_MS
+    window.leave()
+    window.protected_start_action.trigger()
+    assert AppSettings(settings.qsettings).protected_start()
+    assert window.join(UNREACHABLE)
+    assert window.session is not None and window.session.start_ms == PROTECTED_START_MS
+    assert window.session.playout.stats().protection_ms == 0.0  # nothing heard yet, nothing in hand
+
+
+@pytest.mark.parametrize(("stored", "expected"), [("true", True), ("false", False), ("garbage", False), (1, False)])
+async def test_protected_start_setting_tolerates_what_an_ini_file_holds(settings: AppSettings, stored: object,
+                                                                       expected: bool) -> None:
+    settings.qsettings.setValue("protected_start", stored)
+    assert settings.protected_start() is expected
