@@ -26,10 +26,10 @@ from app.media.recorder import WavRecorder
 from app.room.errors import RoomError
 
 DEFAULT_CUSHION_MS = 1500.0
-# Where to start. Default: play once 150 ms is in hand (first audible ~0.2 s after join, under the 0.3 s a
+# Where to start. Default: play once 100 ms is in hand (first audible ~0.15 s after join, under the 0.3 s a
 # listener waits for without noticing), and grow the cushion while playing. Protected: wait for 0.5 s, so an
 # outage in the first seconds is masked from the start, at the price of ~0.5 s of silence on joining.
-DEFAULT_START_MS = 150.0
+DEFAULT_START_MS = 100.0
 PROTECTED_START_MS = 500.0
 CUSHION_RANGE_MS = (200.0, 5000.0)
 

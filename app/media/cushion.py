@@ -43,6 +43,8 @@ FADE_OUT, FADE_IN, SPLICE = 50 * MS, 20 * MS, 10 * MS
 NOISE_RMS = 32768 * 10 ** (-60 / 20)
 ABOVE = 40 * MS  # play fast only this far above the target (jitter must not make it hunt)
 JUMP = 10 * SAMPLE_RATE  # an RTP timestamp this far ahead starts a new stream
+LEAD = SAMPLE_RATE // 400  # 2.5 ms of queued audio bent into a repetition that starts after it
+PREROLL = 2  # frames a fresh decoder decodes unheard when the content after them is already here
 REORDER = 3 * FRAME_SAMPLES  # room left before a stream's first packet for earlier ones arriving late
 
 
@@ -88,6 +90,7 @@ class CushionPlayout:
         self._drained = 0  # samples concealed since the buffer ran dry
         self._dec: OpusStreamDecoder | None = None
         self._dec_sid = -1
+        self._preroll = 0  # frames of a fresh decoder still to decode unheard
         self._failed = False
         self._smooth: float | None = None
         self._stretcher = TimeStretcher(self._max_stretch)
@@ -226,11 +229,15 @@ class CushionPlayout:
         self._skip_to(newest[0] if newest else self._order[-1], masked=False)
 
     def _splice_tail(self) -> None:
-        if self._tail is None and self._dec is not None and self._playing and self._gain > 0:
-            try:
-                self._tail = self._concealer.conceal(self._dec.conceal(SPLICE))
-            except OpusDecodeError:
-                self._tail = None
+        if self._tail is None and self._playing and self._gain > 0:
+            self._lead_in()
+            self._tail = self._concealer.tail(SPLICE)
+
+    def _lead_in(self) -> None:
+        """Bend the end of the queue into the period about to be repeated (see Concealer.lead_in)."""
+        m = min(len(self._q), LEAD)
+        if m:
+            self._q[len(self._q) - m :] = self._concealer.lead_in(self._q[len(self._q) - m :])
 
     # ---------------------------------------------------------------- output side
     def pull(self, n: int) -> np.ndarray:
@@ -273,14 +280,23 @@ class CushionPlayout:
         packet = self._packets.pop(self._head, None)
         if packet is not None:
             self._order.pop(0)
-            if packet[0] != self._dec_sid:  # a new stream: a fresh decoder, spliced onto the old one's PLC
+            if packet[0] != self._dec_sid:  # a new stream: a fresh decoder, spliced onto what was played
                 self._splice_tail()
-                self._dec, self._dec_sid = self._factory(), packet[0]
+                self._dec, self._dec_sid, self._preroll = self._factory(), packet[0], PREROLL
             self._gain_target, self._drained = 1.0, 0
             try:
-                return self._emit(self._decoder().decode(packet[1]), real=True, content=True)
+                pcm = self._decoder().decode(packet[1])
             except OpusDecodeError:  # corrupt: conceal it like a loss
                 return self._conceal(FRAME_SAMPLES, masked=True)
+            if self._preroll > 0 and self._head + len(pcm) in self._packets and self._ahead() > 2 * self._refill:
+                # A fresh decoder's first frames are wrong (its energy prediction has no past: −5 dB error in the
+                # first frame, −17 dB in the second): decode them unheard, as Ogg Opus pre-roll does after a seek.
+                self._preroll -= 1
+                self._head += len(pcm)
+                self.counters.content_skipped_ms += len(pcm) / MS
+                return None
+            self._preroll = 0
+            return self._emit(pcm, real=True, content=True)
         if not self._order:  # drained: PLC for 100 ms, then fade to comfort noise and wait
             self._drained += FRAME_SAMPLES
             if self._drained > MAX_CONCEAL:
@@ -315,10 +331,13 @@ class CushionPlayout:
     def _conceal(self, size: int, masked: bool) -> None:
         self.counters.concealed_frames += 1
         self.counters.masked_gap_ms += size / MS if masked else 0.0
-        made = self._concealer.extended_frames
-        self._emit(self._concealer.conceal(self._decoder().conceal(size)), real=False)
-        if self._concealer.extended_frames != made:  # a repeated period: what comes next is merged onto it
-            self._tail = self._concealer.extend(SPLICE, advance=False)
+        self._lead_in()
+        repeated = self._concealer.conceal(size)
+        if repeated is None:  # not periodic: libopus's PLC (good on speech), and the decoder knows of the loss
+            self._emit(self._decoder().conceal(size), real=False)
+            return
+        self._emit(repeated, real=False)
+        self._tail = self._concealer.tail(SPLICE)  # what comes next is merged onto the repeated period
 
     def _start_playing(self, n: int) -> bool:
         """Start (again) once `start_ms` is buffered, or the pull's block and a frame if the output pulls more."""
@@ -356,8 +375,7 @@ class CushionPlayout:
             x = x * g + self._noise(len(x)) * (1 - g)
             self._gain = float(g[-1, 0])
         self._ever = self._ever or real
-        if content:
-            self._concealer.played(x)
+        self._concealer.played(x, content)
         if not real or spliced or self._gain < 1.0:
             self._q = np.concatenate((self._q, x))
             return

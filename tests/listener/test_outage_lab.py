@@ -2,157 +2,33 @@
 
 The feed is a continuous 440 Hz Opus tone from a sender beside Janus (`tone_room`), so any silence or click in
 the listener's `--record` WAV is the listener's, never the source's: a kill -9 of Janus does not stop the tone.
-Tests that need the full 1.5 s cushion at the moment of the fault prefetch it (`start_ms=1500`) instead of
-waiting ~30 s for it to grow by 5 % slow play; the growth itself is tested on its own.
+Every listener starts as in production (the default start policy, nothing prefilled); tests that want a full
+cushion at the moment of the fault wait for it to grow (seconds, see test_first_seconds_lab.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from app.links import parse_link
-from app.listener.listen import ListenSession
-from app.listener.status import RoomStatus, StatusChange
-from app.media.cushion import CushionPlayout
+from app.listener.status import RoomStatus
 from tests.lab import faults, netlab
-from tests.lab.audio_checks import FADE_MIN_MS, SAMPLE_RATE, Heard, OutputClock, first_sound, gap_ramps, judge
+from tests.lab.audio_checks import FADE_MIN_MS, Heard, first_sound, gap_ramps, judge
+from tests.listener.listening import CUSHION_MS, assert_tone_at_the_end, note
 from tests.support import janus_faults
-from tests.support.analysis import SILENCE_RMS, dominant_frequency, non_silent_ratio, read_wav
 
 pytestmark = pytest.mark.lab
-
-CUSHION_MS = 1500.0
-FULL_MS = 1450.0  # "full": within one frame and a bit of the target
-TONE_HZ = 440.0
-FINDINGS = os.environ.get("PLAZA_FINDINGS", "")  # a file to append each test's measurements to
-
-
-class Listening:
-    """One ListenSession on the system clock, recording to a WAV, with its status history and output clock."""
-
-    def __init__(self, link: Any, path: Path, **kwargs: Any) -> None:
-        self.path = path
-        self.session = ListenSession(link, use_device=False, record=path, cushion_ms=CUSHION_MS, **kwargs)
-        self.clock = OutputClock()
-        self.session.playout.played.connect(self.clock)
-        self.changes: list[tuple[float, StatusChange]] = []
-        self.session.status.changed.connect(lambda change: self.changes.append((time.monotonic(), change)))
-        self.pcm: np.ndarray | None = None
-
-    @property
-    def playout(self) -> CushionPlayout:
-        playout = self.session.playout
-        assert isinstance(playout, CushionPlayout)
-        return playout
-
-    @property
-    def status(self) -> RoomStatus:
-        return self.session.status.current.status
-
-    async def wait_for(self, condition: Callable[[], bool], timeout: float, what: str) -> float:
-        """Poll every 10 ms; returns time.monotonic() when `condition` held, fails naming `what`."""
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                pytest.fail(f"{what} not within {timeout:g} s (status {self.session.status.current}, "
-                            f"cushion {self.playout.buffered_ms:.0f} ms)")
-            await asyncio.sleep(0.01)
-        return time.monotonic()
-
-    async def wait_live(self, timeout: float = 5.0) -> float:
-        return await self.wait_for(lambda: self.status == RoomStatus.LIVE, timeout, "live")
-
-    async def wait_full(self, timeout: float = 10.0, level_ms: float = FULL_MS) -> float:
-        """Wait until the cushion holds `level_ms`; returns the level reached."""
-        await self.wait_for(lambda: self.playout.buffered_ms >= level_ms, timeout, f"a {level_ms:g} ms cushion")
-        return self.playout.buffered_ms
-
-    def statuses_since(self, t: float) -> list[StatusChange]:
-        return [change for when, change in self.changes if when >= t]
-
-    async def finish(self) -> np.ndarray:
-        await self.session.close()
-        self.pcm = read_wav(self.path)
-        return self.pcm
-
-
-@pytest.fixture
-async def listening(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
-    opened: list[Listening] = []
-
-    async def start(link: Any, name: str = "listener", *, start: bool = True, **kwargs: Any) -> Listening:
-        listener = Listening(link, tmp_path / f"{name}.wav", **kwargs)
-        opened.append(listener)
-        if start:
-            await listener.session.start()
-        return listener
-
-    yield start
-    for listener in opened:
-        await listener.session.close()
-
-
-def note(title: str, text: str) -> None:
-    """Print a test's measurements (shown with -rA or on failure); also append them to $PLAZA_FINDINGS."""
-    line = f"{title}: {text}"
-    print(line)
-    if FINDINGS:
-        try:
-            with open(FINDINGS, "a") as f:
-                f.write(f"- {time.strftime('%H:%M:%S')} {line}\n")
-        except OSError:
-            pass
-
-
-def assert_tone_at_the_end(pcm: np.ndarray, seconds: float = 1.0) -> None:
-    tail = pcm[-int(seconds * SAMPLE_RATE):]
-    assert non_silent_ratio(tail) >= 0.95, "the room is not playing at the end"
-    assert abs(dominant_frequency(tail) - TONE_HZ) <= 2.0
-
-
-# ---------------------------------------------------------------------------------------------- start
-async def test_fast_start_then_the_cushion_grows_by_playing_slightly_slow(tone_room: Any, listening: Any) -> None:
-    level_at_first_sound: list[float] = []
-
-    def on_block(block: np.ndarray) -> None:
-        if not level_at_first_sound and np.sqrt(np.mean(block[:, 0].astype(np.float64) ** 2)) > SILENCE_RMS:
-            level_at_first_sound.append(playout.buffered_ms)
-
-    listener = await listening(tone_room.link, start=False)  # the default start_ms
-    playout = listener.playout
-    playout.played.connect(on_block)
-    await listener.session.start()
-    await listener.wait_live()
-    await asyncio.sleep(1.0)
-    b0, t0 = playout.buffered_ms, time.monotonic()
-    await asyncio.sleep(10.0)
-    b1, t1 = playout.buffered_ms, time.monotonic()
-    pcm = await listener.finish()
-    growth = (b1 - b0) / (t1 - t0) / 1000  # seconds of cushion per second of playing
-    heard = judge(pcm)
-    note("fast start", f"cushion at first sound {level_at_first_sound}, grows {growth * 100:.1f} % "
-                       f"({b0:.0f} → {b1:.0f} ms in {t1 - t0:.1f} s); {heard.describe()}")
-    assert level_at_first_sound and level_at_first_sound[0] <= 300, "did not start playing on a small buffer"
-    assert 0.02 <= growth <= 0.055, f"cushion grew {growth * 100:.1f} % of real time (slow play is ≤ 5 %)"
-    assert heard.gaps == [] and heard.clicks == [], heard.describe()
-    steady = pcm[first_sound(pcm) + SAMPLE_RATE :]
-    assert abs(dominant_frequency(steady) - TONE_HZ) <= 2.0, "slow play must not change the pitch"
-
 
 # ---------------------------------------------------------------------------------------------- blackouts
 @pytest.mark.parametrize("seconds", [0.5, 1.0, 1.4])
 async def test_blackout_shorter_than_the_cushion_is_not_heard(tone_room: Any, listening: Any,
                                                               seconds: float) -> None:
-    listener = await listening(tone_room.link, start_ms=CUSHION_MS)
+    listener = await listening(tone_room.link)
     await listener.wait_live()
     await listener.wait_full()
     await asyncio.sleep(1.0)
@@ -176,7 +52,7 @@ async def test_blackout_shorter_than_the_cushion_is_not_heard(tone_room: Any, li
 
 
 async def test_blackout_longer_than_the_cushion_is_one_gap_faded_out_and_in(tone_room: Any, listening: Any) -> None:
-    listener = await listening(tone_room.link, start_ms=CUSHION_MS)
+    listener = await listening(tone_room.link)
     await listener.wait_live()
     await listener.wait_full()
     await asyncio.sleep(1.0)
@@ -200,7 +76,7 @@ async def test_blackout_longer_than_the_cushion_is_one_gap_faded_out_and_in(tone
 # ---------------------------------------------------------------------------------------------- random loss
 @pytest.mark.timeout(120)
 async def test_five_percent_random_loss_is_concealed(tone_room: Any, listening: Any) -> None:
-    listener = await listening(tone_room.link, start_ms=CUSHION_MS)
+    listener = await listening(tone_room.link)
     await listener.wait_live()
     await listener.wait_full()
     before = listener.session.stats().playout
@@ -228,7 +104,7 @@ async def test_five_percent_loss_on_a_stream_with_fec_is_rebuilt_without_notches
     """A tone that leaps between 440 and 1320 Hz keeps SILK's VAD active, so the stream really carries in-band FEC (a
     steady tone does not after ~0.5 s). Then a single lost packet is rebuilt, not concealed: no level notch."""
     room = await make_lab_room(external_feed=True, source_args=("--leap", "3"))
-    listener = await listening(room.link, start_ms=CUSHION_MS)
+    listener = await listening(room.link)
     await listener.wait_live()
     await listener.wait_full()
     before = listener.session.stats().playout
@@ -262,12 +138,12 @@ async def test_five_percent_loss_on_a_stream_with_fec_is_rebuilt_without_notches
 async def test_kill_and_immediate_restart_ten_times_is_not_heard(tone_room: Any, listening: Any) -> None:
     """Before each kill the test waits until the cushion is full again (≥ 1450 ms): a kill costs the content
     from the kill to the new connection's first packet (≤ ~1.3 s: the 0–1 s reconnect jitter plus the join), and
-    slow play at ≤ 5 % regrows that in ≤ ~26 s, so the wait is bounded by 40 s."""
-    listener = await listening(tone_room.link, start_ms=CUSHION_MS)
+    the tone's stretch (≤ 25 %) regrows that in ≤ ~6 s; the wait is bounded by 20 s."""
+    listener = await listening(tone_room.link)
     await listener.wait_live()
     rows = []
     for kill in range(10):
-        level = await listener.wait_full(timeout=40.0)
+        level = await listener.wait_full(timeout=20.0)
         t_kill = time.monotonic()
         await janus_faults.restart(tone_room.janus)
         t_accept = time.monotonic()
@@ -374,7 +250,7 @@ async def test_failover_to_the_other_server_when_one_dies(make_lab_room: Any, li
     second = await make_lab_room(external_feed=True, ws_port=8189)
     link = parse_link(f"plaza+ws://{netlab.SERVER_IP}:8188/{first.config.room_id}"
                       f"?server={second.config.ws_url}")
-    listener = await listening(link, start_ms=CUSHION_MS)
+    listener = await listening(link)
     await listener.wait_live()
     assert listener.session.supervisor.server == first.config.ws_url
     await listener.wait_full()
