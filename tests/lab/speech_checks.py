@@ -29,7 +29,7 @@ QUIET_DB = -40.0  # a source window this faint is not judged: Opus codes faint t
 FLOOR_DB = -60.0  # levels are compared above this (comfort noise at −60 dBFS = digital silence)
 TOLERANCE_MS = 10.0  # ± around the aligned moment: see the module doc
 CLICK_TOLERANCE_MS = 20.0  # a recorded click within this of one of the source's is the source's
-SOURCE_CLICK_RATIO = 4.0  # half find_clicks' ratio: a sharp onset Opus renders as a click is the source's
+CLICK_MARGIN = 2.0  # a recorded click no sharper than this × the source's sharpest edge nearby is the source's
 MAX_STRETCH = 2.0  # a pause may last up to this × the source's (the playout lengthens pauses up to 2×)
 SLACK = 2  # windows: edges of a pause straddle windows, and coding moves a faint edge across −50 dBFS
 # alignment costs, in dB of level mismatch per window
@@ -129,11 +129,11 @@ class _Source:
         self.quiet_ahead = np.minimum(nxt[: self.n] - np.arange(self.n), self.n)
         prev_loud = self.last_loud2[self.n : 2 * self.n]
         self.quiet_behind = np.where(prev_loud >= 0, np.arange(self.n, 2 * self.n) - prev_loud, self.n)
+        # the sharpest edge (|second difference|) the source has within CLICK_TOLERANCE_MS of each window
+        hp = np.abs(np.diff(np.concatenate((x[-2:], x[: self.n * WINDOW])), 2))
+        peak = hp.reshape(self.n, WINDOW).max(axis=1)
         tol = round(CLICK_TOLERANCE_MS / WINDOW_MS)
-        click_windows = np.zeros(self.n, bool)
-        for c in find_clicks(np.concatenate((x, x[: 2 * WINDOW])), ratio=SOURCE_CLICK_RATIO, window=WINDOW):
-            click_windows[(c // WINDOW + np.arange(-tol, tol + 1)) % self.n] = True
-        self.clicky = click_windows
+        self.sharpest = np.max([np.roll(peak, k) for k in range(-tol, tol + 1)], axis=0)
 
     def cost(self, level: float) -> np.ndarray:
         """Mismatch of one recorded window with every source window (the nearer of the two 5 ms phases)."""
@@ -251,8 +251,9 @@ def judge_against_source(recording_pcm: np.ndarray, source_pcm: np.ndarray,
         if i1 - i0 > 1:
             faulty[i0 + 1 : i1], content[i0 + 1 : i1] = _silent_run(src, i1 - i0 - 1, a, b, reach)
     onset = int(ONSET_MS / WINDOW_MS)
+    hp = np.abs(np.diff(mono(heard), 2))
     clicks = [c for c in find_clicks(heard, window=WINDOW) if c // WINDOW < len(rec)
-              and not src.clicky[content[c // WINDOW]]]
+              and hp[c - 2] > CLICK_MARGIN * src.sharpest[content[c // WINDOW]]]
     onset_samples = onset * WINDOW
     return SpeechHeard(
         seconds=len(heard) / SAMPLE_RATE,
