@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+DEMO_AUDIO = Path(__file__).resolve().parent.parent / "resources" / "audio" / "demo-room.ogg"
 
 # .ci/test ends a pytest process that overran its limit with SIGTERM: show where every thread was, then die.
 faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
@@ -76,9 +78,11 @@ async def make_lab_room(lab: object) -> AsyncIterator[Callable[..., Awaitable[ob
 
     async def factory(speaker: str | None = "tone:440", room_id: int = 1234, ws_port: int = 8188,
                       title: str = "Lab room", external_feed: bool = False, tone: float = 440.0,
-                      source_args: tuple[str, ...] = (), controller: bool = False) -> LocalRoom:
+                      source_args: tuple[str, ...] = (), source_file: str | Path | None = None,
+                      controller: bool = False) -> LocalRoom:
         """`external_feed=True`: no stage forward and no speaker; an RTP tone sender beside Janus feeds the
-        mountpoint and survives Janus kills (`room.source`: RtpSourceProcess; `janus_faults.restart(room.janus)`).
+        mountpoint and survives Janus kills (`room.source`: RtpSourceProcess; `janus_faults.restart(room.janus)`);
+        with `source_file` it sends that audio file (looped) instead of the tone.
         `controller=True`: the room's controller runs in this process (`room.controller`; stop/start it with
         `room.stop_controller()` / `room.start_controller()`)."""
         config = LocalRoomConfig(room_id=room_id, title=title, ws_ip=netlab.SERVER_IP, ws_port=ws_port,
@@ -89,7 +93,8 @@ async def make_lab_room(lab: object) -> AsyncIterator[Callable[..., Awaitable[ob
         rooms.append(room)
         await room.start()
         if external_feed:
-            source = RtpSourceProcess(room.config.forward_port, tone=tone, prefix=prefix, extra_args=source_args)
+            source = RtpSourceProcess(room.config.forward_port, tone=tone, prefix=prefix, extra_args=source_args,
+                                      file=str(source_file) if source_file is not None else None)
             sources.append(source)
             await source.start()
             room.source = source  # type: ignore[attr-defined]
@@ -112,3 +117,10 @@ async def lab_room(make_lab_room: Callable[..., Awaitable[object]]) -> object:
 async def tone_room(make_lab_room: Callable[..., Awaitable[object]]) -> object:
     """A lab room whose feed is a continuous 440 Hz Opus tone from a sender outside Janus (outage tests)."""
     return await make_lab_room(external_feed=True)
+
+
+@pytest.fixture
+async def speech_room(make_lab_room: Callable[..., Awaitable[object]]) -> object:
+    """A lab room fed, from outside Janus, the demo room's audio (chime and speech, 18.8 s loop): judged against
+    the source by tests.lab.speech_checks, since speech has pauses a tone has not."""
+    return await make_lab_room(external_feed=True, source_file=DEMO_AUDIO)

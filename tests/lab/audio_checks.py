@@ -1,5 +1,9 @@
 """What a listener heard, judged from its recording of a continuous tone (outage tests and the benchmark).
 
+Audible means audible: a 10 ms window more than 6 dB under the surrounding level is heard as a fault, not only
+silence (`sags`; `Heard.audible_ms` counts gaps and sags once). Speech is judged against its source instead
+(tests.lab.speech_checks): its own level comes and goes.
+
 The gap and click detectors are tests.support.analysis's (one definition for tests, benchmarks and the playout's
 own tests). Here: the link between recording and wall clock (`OutputClock`), the tone's level, level dips
 that are not silence, the shape of a gap's edges (fade-out / fade-in), and the content time of a swept tone.
@@ -65,21 +69,45 @@ def tone_level(pcm: np.ndarray) -> float:
     return float(np.median(loud)) if len(loud) else 0.0
 
 
+def runs(flags: np.ndarray) -> list[tuple[float, float]]:
+    """(start_ms, length_ms) of each run of True in per-window `flags`."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.astype(np.int8), [0]))))
+    return [(float(a * WINDOW_MS), float((b - a) * WINDOW_MS)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+SAG_DB = 6.0
+AROUND_S = 0.5  # the surrounding level: wide enough to outvote a short fault, short enough to follow a slow fade
+
+
+def surrounding_level(rms: np.ndarray, around_s: float = AROUND_S) -> np.ndarray:
+    """Per 10 ms window: the median RMS of the audible windows within ±`around_s` (0 where none is audible)."""
+    half = round(around_s * 1000 / WINDOW_MS)
+    loud = np.where(rms >= SILENCE_RMS, rms, np.nan)
+    padded = np.concatenate((np.full(half, np.nan), loud, np.full(half, np.nan)))
+    views = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    counts = np.sum(~np.isnan(views), axis=1)
+    level = np.zeros(len(rms))
+    some = counts > 0
+    if some.any():
+        level[some] = np.nanmedian(views[some], axis=1)
+    return level
+
+
+def sag_windows(pcm: np.ndarray, below_db: float = SAG_DB, around_s: float = AROUND_S) -> np.ndarray:
+    """Per 10 ms window: more than `below_db` under the surrounding level, silent or not (the issue's rule).
+
+    The surrounding level is local, so a source that slowly changes level is no sag, but a fault is."""
+    rms = frame_rms(pcm, WINDOW)
+    return rms < surrounding_level(rms, around_s) * 10 ** (-below_db / 20)
+
+
 def level_dips(pcm: np.ndarray, below_db: float = 6.0) -> list[tuple[float, float]]:
     """(start_ms, length_ms) of runs of 10 ms windows more than `below_db` under the tone's level but not silent:
     a tone that only sags (a poor cross-fade, a decaying concealment) is heard although no gap detector fires."""
     rms = frame_rms(pcm, WINDOW)
     level = tone_level(pcm)
     sagging = (rms < level * 10 ** (-below_db / 20)) & (rms >= SILENCE_RMS)
-    runs: list[tuple[float, float]] = []
-    start: int | None = None
-    for i, flag in enumerate([*sagging.tolist(), False]):
-        if flag and start is None:
-            start = i
-        elif not flag and start is not None:
-            runs.append((start * WINDOW_MS, (i - start) * WINDOW_MS))
-            start = None
-    return runs
+    return runs(sagging)
 
 
 @dataclass
@@ -92,30 +120,41 @@ class Heard:
     clicks: list[int]  # sample indices (from the first sound), after the join's fade-in
     dips: list[tuple[float, float]] = field(default_factory=list)
     onset_clicks: list[int] = field(default_factory=list)  # in the first ONSET_MS: the join, not an outage
+    audible: list[tuple[float, float]] = field(default_factory=list)  # gaps ∪ sags > 6 dB (surrounding level)
 
     @property
     def gap_ms(self) -> float:
         return sum(length for _, length in self.gaps)
 
+    @property
+    def audible_ms(self) -> float:
+        """Milliseconds heard as a fault: silent or more than 6 dB under the surrounding level (once each)."""
+        return sum(length for _, length in self.audible)
+
     def describe(self) -> str:
         gaps = ", ".join(f"{length:.0f} ms at {start / 1000:.2f} s" for start, length in self.gaps[:8])
         clicks = ", ".join(f"{c / SAMPLE_RATE:.3f} s" for c in self.clicks[:8])
         dips = ", ".join(f"{length:.0f} ms at {start / 1000:.2f} s" for start, length in self.dips[:8])
+        audible = ", ".join(f"{length:.0f} ms at {start / 1000:.2f} s" for start, length in self.audible[:8])
         return (f"{self.seconds:.1f} s heard at {self.level_dbfs:.1f} dBFS; {len(self.gaps)} gap(s) "
                 f"[{gaps}] = {self.gap_ms:.0f} ms; {len(self.clicks)} click(s) [{clicks}]; "
-                f"{len(self.dips)} dip(s) > 6 dB [{dips}]; {len(self.onset_clicks)} click(s) in the join's onset")
+                f"{len(self.dips)} dip(s) > 6 dB [{dips}]; {self.audible_ms:.0f} ms audible [{audible}]; "
+                f"{len(self.onset_clicks)} click(s) in the join's onset")
 
 
 ONSET_MS = 30.0  # the join's 20 ms fade-in and a frame of a fresh decoder: judged apart from outages
 
 
 def judge(pcm: np.ndarray) -> Heard:
-    """Gaps, clicks and dips of a tone recording after its first sound."""
+    """Gaps, clicks, dips and audible windows (gaps ∪ sags under the surrounding level) of a tone recording after
+    its first sound; a sag in the join's first ONSET_MS is its fade-in, not a fault."""
     start = first_sound(pcm)
     heard = pcm[start:]
     level = tone_level(heard)
     clicks = find_clicks(heard, window=WINDOW)
     onset = int(ONSET_MS * SAMPLE_RATE / 1000)
+    faulty = (frame_rms(heard, WINDOW) < SILENCE_RMS) | sag_windows(heard)
+    faulty[: int(ONSET_MS / WINDOW_MS)] &= frame_rms(heard[:onset], WINDOW) < SILENCE_RMS
     return Heard(
         seconds=len(heard) / SAMPLE_RATE,
         level_dbfs=20 * np.log10(max(level, 1e-9) / 32768),
@@ -123,6 +162,7 @@ def judge(pcm: np.ndarray) -> Heard:
         clicks=[c for c in clicks if c >= onset],
         dips=[d for d in level_dips(heard) if d[0] >= ONSET_MS],
         onset_clicks=[c for c in clicks if c < onset],
+        audible=runs(faulty),
     )
 
 

@@ -17,6 +17,7 @@ from tests.lab.audio_checks import (
     gap_ramps,
     judge,
     level_dips,
+    sag_windows,
     tone_level,
     wrap,
 )
@@ -72,6 +73,35 @@ def test_a_sag_is_a_dip_not_a_gap() -> None:
     heard = judge(pcm16(x))
     assert heard.gaps == []
     assert level_dips(pcm16(x)) and abs(level_dips(pcm16(x))[0][1] - 30) <= 10
+
+
+def test_a_sag_is_audible_and_a_gap_inside_it_counts_once() -> None:
+    x = tone(2.0)
+    x[SR // 2 : SR // 2 + 1440] *= 10 ** (-10 / 20)  # 30 ms at −10 dB, on the 10 ms grid
+    x[SR : SR + 2400] *= 0.1  # 50 ms at −20 dB …
+    x[SR + 960 : SR + 1440] = 0  # … with 10 ms of silence inside
+    heard = judge(pcm16(np.concatenate([np.zeros((SR // 4, 2)), x])))
+    assert heard.audible == [(500.0, 30.0), (1000.0, 50.0)], heard.describe()
+    assert heard.audible_ms == 80.0 and heard.gap_ms == 10.0
+    assert "80 ms audible" in heard.describe()
+
+
+def test_a_slow_change_of_the_tone_level_is_no_sag_but_a_sudden_one_is() -> None:
+    x = tone(6.0)
+    x *= np.geomspace(1.0, 10 ** (-20 / 20), len(x))[:, None]  # −20 dB over 6 s: 0.17 dB per 50 ms
+    assert judge(pcm16(x)).audible_ms == 0.0
+    assert level_dips(pcm16(x)), "the old rule (one level for the whole recording) calls the slow fade a dip"
+    x[3 * SR : 3 * SR + 960] *= 0.45  # 20 ms at −7 dB
+    flagged = np.flatnonzero(sag_windows(pcm16(x)))
+    assert flagged.tolist() == [300, 301]
+
+
+def test_the_joins_fade_in_is_not_audible_but_a_sag_right_after_it_is() -> None:
+    x = tone(1.0)
+    x[:960] *= np.linspace(0, 1, 960)[:, None]  # the join's 20 ms fade-in
+    assert judge(pcm16(x)).audible == []
+    x[1440:1920] *= 0.3  # the window after ONSET_MS
+    assert judge(pcm16(x)).audible == [(30.0, 10.0)]
 
 
 def test_output_clock_maps_samples_to_pull_times() -> None:

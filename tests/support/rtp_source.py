@@ -2,6 +2,7 @@
 
     python -m tests.support.rtp_source --port P --tone 440 [--host 127.0.0.1] [--sweep-to 880 --sweep-period 60]
                                    [--leap 3 --leap-every 0.25]
+    python -m tests.support.rtp_source --port P --file resources/audio/demo-room.ogg
 
 With the stage's static rtp_forward the source of feed N is the AudioBridge inside Janus, so a kill -9 silences
 the source too and a listener test cannot tell its own gap from the source's. This sender runs beside Janus (in
@@ -17,6 +18,9 @@ benchmarks use to measure content skipped across an outage.
 `--leap K` plays K times the frequency in every other `--leap-every` seconds (phase continuous, same level; with
 a sweep too). A steady tone turns into "background" for SILK's voice activity detector within ~0.5 s and from then
 on carries no in-band FEC; a tone that changes like syllables keeps it active, so loss tests exercise real FEC.
+
+`--file PATH` sends that audio file instead (decoded to 48 kHz, looped end to start, same pacing and encoder):
+speech, whose pauses and stop closures a tone does not have, for the judges that compare with the source.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import struct
 import sys
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -95,6 +100,33 @@ class ToneSynth:
         return np.repeat(mono[:, None], CHANNELS, axis=1)
 
 
+class FileSynth:
+    """An audio file (app.media.sources.decode_file: 48 kHz mono) looped end to start; frames of stereo int16."""
+
+    def __init__(self, path: str) -> None:
+        from app.media.sources import decode_file
+
+        self.path = path
+        self.pcm = decode_file(path)
+        self._pos = 0  # the next sample of `pcm` to send
+
+    @property
+    def seconds(self) -> float:
+        """The length of one loop."""
+        return len(self.pcm) / SAMPLE_RATE
+
+    def frame(self, n: int = FRAME_SAMPLES) -> np.ndarray:
+        idx = (self._pos + np.arange(n)) % len(self.pcm)
+        self._pos = (self._pos + n) % len(self.pcm)
+        return np.repeat(self.pcm[idx][:, None], CHANNELS, axis=1)
+
+
+class Synth(Protocol):
+    """What the sender encodes: consecutive frames of 48 kHz stereo int16."""
+
+    def frame(self, n: int = FRAME_SAMPLES) -> np.ndarray: ...
+
+
 def make_encoder(bitrate: int = DEFAULT_BITRATE, loss_percent: int = 10) -> object:
     """Opus 48 kHz stereo VOIP with in-band FEC (set by ctl: opuslib 3.0.1's `inband_fec` setter is broken)."""
     import opuslib
@@ -117,7 +149,7 @@ def rtp_packet(seq: int, timestamp: int, ssrc: int, payload: bytes, *, marker: b
 class RtpToneSender:
     """Encodes and sends one 20 ms packet per tick of an absolute monotonic schedule (no cumulative drift)."""
 
-    def __init__(self, host: str, port: int, synth: ToneSynth, *, ssrc: int | None = None,
+    def __init__(self, host: str, port: int, synth: Synth, *, ssrc: int | None = None,
                  bitrate: int = DEFAULT_BITRATE) -> None:
         self.address = (host, port)
         self.synth = synth
@@ -171,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sweep-period", type=float, default=60.0, help="seconds per glide")
     parser.add_argument("--leap", type=float, default=None, help="every other interval at this × the frequency")
     parser.add_argument("--leap-every", type=float, default=0.25, help="seconds per interval")
+    parser.add_argument("--file", default=None, help="send this audio file (looped) instead of a tone")
     parser.add_argument("--bitrate", type=int, default=DEFAULT_BITRATE)
     parser.add_argument("--ssrc", type=int, default=None)
     args = parser.parse_args(argv)
@@ -178,9 +211,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--port {args.port} is not a UDP port")
     if not 6000 <= args.bitrate <= 32000:
         parser.error("--bitrate must be 6000..32000 (the feed is a ≤ 32 kbps voice stream)")
+    if args.file is not None and (args.sweep_to is not None or args.leap is not None):
+        parser.error("--file sends the file as it is: no --sweep-to or --leap")
+    synth: Synth
     try:
-        synth = ToneSynth(args.tone, args.amplitude, sweep_to=args.sweep_to, sweep_period=args.sweep_period,
-                          leap=args.leap, leap_every=args.leap_every)
+        if args.file is not None:
+            synth = FileSynth(args.file)
+        else:
+            synth = ToneSynth(args.tone, args.amplitude, sweep_to=args.sweep_to, sweep_period=args.sweep_period,
+                              leap=args.leap, leap_every=args.leap_every)
     except ValueError as exc:
         parser.error(str(exc))
     sender = RtpToneSender(args.host, args.port, synth, ssrc=args.ssrc, bitrate=args.bitrate)
@@ -204,11 +243,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 class RtpSourceProcess:
     """`python -m tests.support.rtp_source` as a child owned by PID (`prefix` runs it in the lab's server namespace)."""
 
-    def __init__(self, port: int, *, host: str = "127.0.0.1", tone: float = 440.0, prefix: Sequence[str] = (),
-                 extra_args: Sequence[str] = ()) -> None:
+    def __init__(self, port: int, *, host: str = "127.0.0.1", tone: float = 440.0, file: str | None = None,
+                 prefix: Sequence[str] = (), extra_args: Sequence[str] = ()) -> None:
         self.port = port
         self.host = host
         self.tone = tone
+        self.file = file  # sent instead of the tone
         self.prefix = list(prefix)
         self.extra_args = list(extra_args)
         self.process: asyncio.subprocess.Process | None = None
@@ -218,7 +258,8 @@ class RtpSourceProcess:
     async def start(self, timeout: float = 15.0) -> None:
         self.process = await asyncio.create_subprocess_exec(
             *self.prefix, sys.executable, "-m", "tests.support.rtp_source", "--port", str(self.port),
-            "--host", self.host, "--tone", str(self.tone), *self.extra_args,
+            "--host", self.host, "--tone", str(self.tone), *(["--file", self.file] if self.file else []),
+            *self.extra_args,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
         )

@@ -13,10 +13,21 @@ import numpy as np
 import pytest
 
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
-from app.media.opus import OpusStreamDecoder
+from app.media.opus import OpusStreamDecoder, has_lbrr
+from app.media.sources import decode_file
 from tests.support import janus_faults
-from tests.support.analysis import dominant_frequency
-from tests.support.rtp_source import PAYLOAD_TYPE, RtpSourceProcess, ToneSynth, make_encoder, rtp_packet
+from tests.support.analysis import dominant_frequency, frame_rms
+from tests.support.rtp_source import (
+    PAYLOAD_TYPE,
+    FileSynth,
+    RtpSourceProcess,
+    ToneSynth,
+    main,
+    make_encoder,
+    rtp_packet,
+)
+
+DEMO = str(Path(__file__).resolve().parents[2] / "resources" / "audio" / "demo-room.ogg")
 
 
 def test_room_config_without_the_stage_forward_leaves_the_feed_port_to_an_external_sender(
@@ -92,6 +103,34 @@ def test_tone_rejects_nonsense() -> None:
         ToneSynth(440.0, sweep_to=8800.0, leap=3.0)
 
 
+def test_file_synth_loops_the_decoded_file_end_to_start_in_stereo() -> None:
+    synth = FileSynth(DEMO)
+    source = decode_file(DEMO)
+    assert synth.seconds == pytest.approx(len(source) / SAMPLE_RATE) and 18 < synth.seconds < 20
+    frames = int(synth.seconds / 0.02) + 30  # past the end of the first loop
+    pcm = np.concatenate([synth.frame() for _ in range(frames)])
+    assert pcm.dtype == np.int16 and pcm.shape == (frames * FRAME_SAMPLES, 2)
+    assert np.array_equal(pcm[:, 0], pcm[:, 1])
+    assert np.array_equal(pcm[:, 0], np.tile(source, 2)[: len(pcm)])  # no sample lost or doubled at the wrap
+
+
+def test_file_synth_refuses_what_is_not_audio(tmp_path: Path) -> None:
+    bogus = tmp_path / "x.ogg"
+    bogus.write_bytes(b"not audio")
+    with pytest.raises(ValueError, match=r"x\.ogg"):
+        FileSynth(str(bogus))
+    with pytest.raises(SystemExit):
+        main(["--port", "5000", "--file", DEMO, "--leap", "3"])  # a file is sent as it is
+
+
+def test_speech_file_keeps_inband_fec_in_most_packets() -> None:
+    """Speech is what SILK's VAD calls active: the feed carries FEC, as the room's real stage does."""
+    synth, encoder = FileSynth(DEMO), make_encoder()
+    packets = [encoder.encode(synth.frame().tobytes(), FRAME_SAMPLES)  # type: ignore[attr-defined]
+               for _ in range(int(synth.seconds / 0.02))]
+    assert np.mean([has_lbrr(p) for p in packets]) > 0.5
+
+
 def test_encoder_has_inband_fec_and_a_voice_bitrate() -> None:
     from opuslib.api import ctl
     from opuslib.api import encoder as api_encoder
@@ -145,6 +184,29 @@ async def test_sender_paces_a_continuous_stream_that_decodes_to_the_tone() -> No
     rms = float(np.sqrt(np.mean(pcm[:, 0].astype(np.float64) ** 2)))
     assert 0.25 * 32767 / np.sqrt(2) < rms < 0.35 * 32767 / np.sqrt(2)
     assert len(p := packets[10][1]) - 12 <= 32000 / 8 * 0.02 * 1.5, p  # ~80 bytes at 32 kbps
+
+
+async def test_sender_with_a_file_sends_the_file() -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+    source = RtpSourceProcess(sock.getsockname()[1], file=DEMO)
+    loop = asyncio.get_running_loop()
+    payloads: list[bytes] = []
+    await source.start()
+    try:
+        while len(payloads) < 100:  # the first 2 s: the chime's four notes
+            payloads.append((await asyncio.wait_for(loop.sock_recv(sock, 2048), 2.0))[12:])
+    finally:
+        await source.stop()
+        sock.close()
+    decoder = OpusStreamDecoder()
+    heard = np.concatenate([decoder.decode(p) for p in payloads])
+    sent = decode_file(DEMO)[: len(heard)]
+    # the same 20 ms level contour (Opus changes each frame's level by a fraction of a dB), decoder delay aside
+    a = 20 * np.log10(frame_rms(heard)[5:95] + 1)
+    b = 20 * np.log10(frame_rms(sent)[5:95] + 1)
+    assert np.median(np.abs(a - b)) < 1.5 and np.corrcoef(a, b)[0, 1] > 0.9
 
 
 async def test_sender_keeps_going_when_nobody_listens() -> None:
