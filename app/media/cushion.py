@@ -288,7 +288,7 @@ class CushionPlayout:
                 pcm = self._decoder().decode(packet[1])
             except OpusDecodeError:  # corrupt: conceal it like a loss
                 return self._conceal(FRAME_SAMPLES, masked=True)
-            if self._preroll > 0 and self._head + len(pcm) in self._packets and self._ahead() > 2 * self._refill:
+            if self._preroll > 0 and self._head + len(pcm) in self._packets and self._ahead() >= 3 * FRAME_SAMPLES:
                 # A fresh decoder's first frames are wrong (its energy prediction has no past: −5 dB error in the
                 # first frame, −17 dB in the second): decode them unheard, as Ogg Opus pre-roll does after a seek.
                 self._preroll -= 1
