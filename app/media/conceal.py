@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.media import CHANNELS
-from app.media.stretch import MAX_LAG, PERIODIC_CORR, WINDOW, find_period
+from app.media.stretch import MAX_LAG, MIN_LAG, PERIODIC_CORR, WINDOW, find_period, ramp
 
 HISTORY = 2 * MAX_LAG + WINDOW  # enough real audio to find the longest period and compare a window after it
 
@@ -30,16 +30,17 @@ class Concealer:
         self._period: np.ndarray | None = None  # the repeated pitch period while extending
         self._phase = 0
         self._checked = False  # the history was searched for a period since the last real audio
+        self._fresh = True  # no concealment made since the last real audio
         self.extended_frames = 0  # frames (or tails) made by repeating a period (tests, counters)
 
     def played(self, pcm: np.ndarray) -> None:
         """Real audio was queued at the playhead: the next loss is concealed from it."""
         self._history = np.concatenate((self._history, pcm.astype(np.float32)))[-HISTORY:]
-        self._period, self._phase, self._checked = None, 0, False
+        self._period, self._phase, self._checked, self._fresh = None, 0, False, True
 
     def reset(self) -> None:
         self._history = np.zeros((0, CHANNELS), np.float32)
-        self._period, self._phase, self._checked = None, 0, False
+        self._period, self._phase, self._checked, self._fresh = None, 0, False, True
 
     def _find(self) -> np.ndarray | None:
         if not self._checked:
@@ -47,7 +48,11 @@ class Concealer:
             if len(self._history) >= HISTORY:
                 lag, corr = find_period(self._history[::-1])  # the period the end of the history repeats
                 if lag and corr >= PERIODIC_CORR:
-                    self._period = self._history[-lag:].copy()
+                    # The last period, its end cross-faded into the period before it: a signal's true period is
+                    # rarely a whole number of samples, and repeating the raw period puts a step (a click) at every
+                    # repetition. Faded so, the period ends where it began, so its repetitions join smoothly.
+                    w = ramp(lag)
+                    self._period = self._history[-lag:] * (1 - w) + self._history[-2 * lag : -lag] * w
         return self._period
 
     def extend(self, n: int, advance: bool = True) -> np.ndarray | None:
@@ -65,6 +70,14 @@ class Concealer:
         out = self.extend(len(plc))
         if out is None:
             return plc.astype(np.float32)
+        if self._fresh:
+            # The period found is a whole number of samples, the signal's rarely is: its first sample is up to a
+            # sample off the real audio's continuation, a step a listener hears as a click. libopus's PLC starts
+            # exactly where the audio left off (it sags only later), so the repetition fades in from it.
+            k = min(MIN_LAG, len(out))
+            w = ramp(k)
+            out[:k] = plc[:k].astype(np.float32) * (1 - w) + out[:k] * w
+        self._fresh = False
         self.extended_frames += 1
         return out
 

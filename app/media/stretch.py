@@ -68,7 +68,7 @@ def _mono(x: np.ndarray) -> np.ndarray:
     return (x[:, 0] if x.ndim == 2 else x).astype(np.float32, copy=False)
 
 
-def _ramp(n: int) -> np.ndarray:
+def ramp(n: int) -> np.ndarray:
     """A raised-cosine fade-in of n samples (0 → 1), shaped to broadcast over channels."""
     w = 0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)
     return w.astype(np.float32)[:, None]
@@ -104,14 +104,14 @@ def find_period(x: np.ndarray, min_lag: int = MIN_LAG, max_lag: int = MAX_LAG) -
 
 def expand(x: np.ndarray, period: int) -> np.ndarray:
     """`x` with one period repeated (len + period): the second period cross-fades into a copy of the first."""
-    p, w = period, _ramp(period)
+    p, w = period, ramp(period)
     xf = x.astype(np.float32)
     return np.concatenate((xf[:p], xf[p : 2 * p] * (1 - w) + xf[:p] * w, xf[p:]))
 
 
 def accelerate(x: np.ndarray, period: int) -> np.ndarray:
     """`x` with one period removed (len − period): the first period cross-fades into the second."""
-    p, w = period, _ramp(period)
+    p, w = period, ramp(period)
     xf = x.astype(np.float32)
     return np.concatenate((xf[:p] * (1 - w) + xf[p : 2 * p] * w, xf[2 * p :]))
 
