@@ -30,7 +30,7 @@ import numpy as np
 from app.events import Event
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
 from app.media.arrivals import ArrivalClock, Stream, unwrap
-from app.media.conceal import Concealer, align
+from app.media.conceal import Concealer, align, lift
 from app.media.counters import PlayoutStats
 from app.media.opus import OpusDecodeError, OpusStreamDecoder, has_lbrr
 from app.media.stretch import Kind, TimeStretcher
@@ -343,8 +343,8 @@ class CushionPlayout:
         spliced = self._tail is not None
         if self._tail is not None:
             if content:  # start the content where it continues the concealment's waveform (NetEQ's merge)
-                skip = align(self._tail, x)
-                x = x[skip:]
+                skip, level = align(self._tail, x), self._concealer.level
+                x = x[skip:] if level is None else lift(x[skip:], level)
                 self.counters.content_skipped_ms += skip / MS
             k = min(len(self._tail), len(x))
             w = np.linspace(0.0, 1.0, k + 2, dtype=np.float32)[1:-1, None]
