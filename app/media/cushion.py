@@ -42,6 +42,7 @@ MAX_CONCEAL = 100 * MS  # holes up to this are concealed in place; a drain conce
 FADE_OUT, FADE_IN, SPLICE = 50 * MS, 20 * MS, 10 * MS
 NOISE_RMS = 32768 * 10 ** (-60 / 20)
 ABOVE = 40 * MS  # play fast only this far above the target (jitter must not make it hunt)
+BELOW = 40 * MS  # and grow again only this far under it
 JUMP = 10 * SAMPLE_RATE  # an RTP timestamp this far ahead starts a new stream
 LEAD = SAMPLE_RATE // 400  # 2.5 ms of queued audio bent into a repetition that starts after it
 PREROLL = 2  # frames a fresh decoder decodes unheard when the content after them is already here
@@ -91,6 +92,7 @@ class CushionPlayout:
         self._dec: OpusStreamDecoder | None = None
         self._dec_sid = -1
         self._preroll = 0  # frames of a fresh decoder still to decode unheard
+        self._growing = True  # growing the cushion towards the target (until it gets there)
         self._failed = False
         self._smooth: float | None = None
         self._stretcher = TimeStretcher(self._max_stretch)
@@ -293,7 +295,7 @@ class CushionPlayout:
                 # first frame, −17 dB in the second): decode them unheard, as Ogg Opus pre-roll does after a seek.
                 self._preroll -= 1
                 self._head += len(pcm)
-                self.counters.content_skipped_ms += len(pcm) / MS
+                self.counters.content_skipped_ms += len(pcm) / MS if self._ever else 0.0  # joining: no loss
                 return None
             self._preroll = 0
             return self._emit(pcm, real=True, content=True)
@@ -381,7 +383,13 @@ class CushionPlayout:
             return
         level = float(len(self._q) + self._ahead())
         self._smooth = level if self._smooth is None else self._smooth + 0.1 * (level - self._smooth)
-        direction = 1 if self._smooth < self._target else -1 if self._smooth > self._target + ABOVE else 0
+        # Grow from BELOW under the target up to it, then rest: a level hovering just under the target would keep
+        # the stretch analysing every frame for a few ms a second (py-spy: 17 % of the window's CPU).
+        if self._smooth < self._target - BELOW:
+            self._growing = True
+        elif self._smooth >= self._target:
+            self._growing = False
+        direction = 1 if self._growing else -1 if self._smooth > self._target + ABOVE else 0
         keep = max(0, len(self._q) - FRAME_SAMPLES)
         region = np.concatenate((self._q[keep:], x))
         self._q = np.concatenate((self._q[:keep], self._stretcher.process(region, len(x), direction)))

@@ -6,6 +6,8 @@ packet from the FEC data carried in the packet after it, `conceal()` to synthesi
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
@@ -47,15 +49,23 @@ class OpusStreamDecoder:
             import opuslib
         except Exception as exc:
             raise OpusDecodeError(f"libopus is not available ({exc}); install libopus0") from None
+        from opuslib.api.decoder import libopus_decode
+
         self._opuslib = opuslib
         self._decoder = opuslib.Decoder(SAMPLE_RATE, CHANNELS)
+        # libopus straight into one reused buffer: opuslib's `decode` zeroes a fresh ctypes buffer twice the size
+        # and copies the PCM out through a list of 1,920 ints (py-spy: 21–29 % of `plaza listen`'s CPU;
+        # 275 → 88 µs per packet, identical output).
+        self._libopus_decode = libopus_decode
+        self._pcm = np.empty((5760, CHANNELS), np.int16)  # the longest Opus packet (120 ms)
+        self._pcm_ptr = self._pcm.ctypes.data_as(ctypes.POINTER(ctypes.c_int16))
 
     def _run(self, payload: bytes, samples: int, fec: bool) -> np.ndarray:
-        try:
-            pcm = self._decoder.decode(payload, samples, decode_fec=fec)
-        except self._opuslib.OpusError as exc:
-            raise OpusDecodeError(f"Opus payload rejected: {exc}") from None
-        return np.frombuffer(pcm, dtype=np.int16).reshape(-1, CHANNELS).copy()
+        n = self._libopus_decode(self._decoder.decoder_state, payload, len(payload), self._pcm_ptr,
+                                 min(samples, len(self._pcm)), int(fec))
+        if n < 0:
+            raise OpusDecodeError(f"Opus payload rejected: {self._opuslib.OpusError(n)}")
+        return self._pcm[:n].copy()
 
     def decode(self, payload: bytes) -> np.ndarray:
         """PCM of a received packet (int16, (n, 2)); n is the packet's duration (normally 960)."""

@@ -98,3 +98,29 @@ def find_clicks(pcm: np.ndarray, ratio: float = 8.0, floor: float = 2 * SILENCE_
     limit = np.maximum(floor, ratio * ref)
     hits = np.flatnonzero(blocks > limit[:, None])
     return [int(h) + 2 for h in hits]
+
+
+def level_dips(pcm: np.ndarray, level: float, db: float = 6.0, window: int = FRAME_SAMPLES // 2,
+               floor_db: float = 30.0) -> list[int]:
+    """Start samples of the `window`-long windows (10 ms, 1 ms apart) lying wholly inside a sounding part whose RMS
+    (first channel) is more than `db` under `level`: a sag, a dropout or an edited onset inside a sound.
+
+    A sounding part is a run of 1 ms blocks whose RMS is within `floor_db` of `level`, so pauses and the silence
+    before the first audio are not dips, but a concealment that fades, two out-of-phase copies cross-faded or a
+    note cut short are.
+    """
+    mono = (pcm[:, 0] if pcm.ndim == 2 else pcm).astype(np.float64)
+    ms = SAMPLE_RATE // 1000
+    n = len(mono) // ms
+    blocks = np.sqrt(np.mean(mono[: n * ms].reshape(n, ms) ** 2, axis=1)) if n else np.zeros(0)
+    sounding = blocks > level * 10 ** (-floor_db / 20)
+    power = np.concatenate(([0.0], np.cumsum(mono[: n * ms] ** 2)))
+    per = window // ms
+    dips: list[int] = []
+    for b in range(0, n - per + 1):
+        if sounding[b : b + per].all():
+            start = b * ms
+            rms = np.sqrt((power[start + window] - power[start]) / window)
+            if rms < level * 10 ** (-db / 20):
+                dips.append(start)
+    return dips
