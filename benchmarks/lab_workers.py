@@ -179,6 +179,7 @@ class Worker:
         self.cpu: list[tuple[float, float]] = []
         self.ready = asyncio.Event()
         self.joined: float | None = None
+        self.has_joined = asyncio.Event()
         self.done = asyncio.Event()
         self.reader = asyncio.create_task(self._read())
 
@@ -202,6 +203,7 @@ class Worker:
             line = await self.process.stdout.readline()
             if not line:
                 self.ready.set()  # a dead worker is not awaited forever
+                self.has_joined.set()
                 self.done.set()
                 return
             try:
@@ -212,6 +214,7 @@ class Worker:
                 self.ready.set()
             if "joined" in message:
                 self.joined = message["joined"]
+                self.has_joined.set()
             if message.get("done"):
                 self.done.set()
             if "cpu" in message:
