@@ -20,166 +20,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
-import os
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from benchmarks.lab_workers import FULL_MS, Worker, lab_problem, load_clock, markdown, render
 from tests.lab import faults, netlab
-from tests.lab.audio_checks import WINDOW, OutputClock, Sweep, content_skipped_s, tone_level
+from tests.lab.audio_checks import WINDOW, Sweep, content_skipped_s, tone_level
 from tests.support import janus_faults
 
 SWEEP = Sweep(400.0, 1000.0, 60.0, leap=2.5)
-CUSHION_MS = 1500.0
-FULL_MS = 1450.0
 GAP_BELOW_DB = 10.0
-MEDIA_QUIET_S = 0.1  # a pause between two media arrivals longer than this is a media gap
 
 log = logging.getLogger("benchmarks.outage")
 
 
-# ================================================================================================ worker
-@dataclass
-class Watched:
-    """One listener in a worker: its session, output clock, media gaps and status history."""
-
-    name: str
-    kind: str  # "plaza" | "plain"
-    session: Any
-    clock: OutputClock
-    wav: str
-    media_gaps: list[tuple[float, float]] = field(default_factory=list)  # (last media, next media)
-    statuses: list[tuple[float, str, str]] = field(default_factory=list)
-    marks: list[tuple[str, float, dict[str, Any]]] = field(default_factory=list)
-    last_media: float | None = None
-
-
-def _last_media(session: Any) -> float | None:
-    feed = session.supervisor.feed
-    return None if feed is None else feed.last_media
-
-
-async def run_worker(args: argparse.Namespace) -> int:
-    """Listen with the given listeners until stdin says `stop`; report on stdout, one JSON object a line."""
-    from app.links import parse_link
-    from app.listener.listen import ListenSession
-    from benchmarks.plain_receiver import plain_listen_session
-
-    logging.basicConfig(level=logging.ERROR)
-    link = parse_link(args.link)
-    out_dir = Path(args.dir)
-    watched: list[Watched] = []
-    for spec in args.listeners.split(","):
-        name, kind = spec.split(":")
-        wav = str(out_dir / f"{name}.wav")
-        kwargs: dict[str, Any] = {"cushion_ms": CUSHION_MS, "with_channel": False}
-        if args.start_ms is not None:
-            kwargs["start_ms"] = args.start_ms
-        make = plain_listen_session if kind == "plain" else ListenSession
-        session = make(link, use_device=False, record=wav, **kwargs)
-        clock = OutputClock()
-        session.playout.played.connect(clock)
-        w = Watched(name, kind, session, clock, wav)
-        session.status.changed.connect(
-            lambda ch, w=w: w.statuses.append((time.monotonic(), ch.status.value, ch.detail)))
-        watched.append(w)
-
-    def emit(obj: dict[str, Any]) -> None:
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
-
-    await asyncio.gather(*(w.session.start() for w in watched))
-
-    async def watch_media() -> None:
-        while True:
-            for w in watched:
-                last = _last_media(w.session)
-                if last is not None and last != w.last_media:
-                    if w.last_media is not None and last - w.last_media > MEDIA_QUIET_S:
-                        w.media_gaps.append((w.last_media, last))
-                    w.last_media = last
-            await asyncio.sleep(0.005)
-
-    async def report() -> None:
-        while True:
-            emit({"t": time.monotonic(), "listeners": [
-                {"name": w.name, "kind": w.kind, "status": w.session.status.current.status.value,
-                 "cushion_ms": w.session.playout.buffered_ms} for w in watched]})
-            await asyncio.sleep(0.25)
-
-    tasks = [asyncio.create_task(watch_media()), asyncio.create_task(report())]
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    try:
-        while True:
-            line = await reader.readline()
-            if not line:
-                break
-            command = json.loads(line)
-            if command["cmd"] == "mark":
-                now = time.monotonic()
-                for w in watched:
-                    w.marks.append((command["label"], now, asdict(w.session.stats().playout)))
-            elif command["cmd"] == "stop":
-                break
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*(w.session.close() for w in watched), return_exceptions=True)
-    for w in watched:
-        np.save(out_dir / f"{w.name}.clock.npy", np.array([w.clock.times, w.clock.starts], dtype=np.float64))
-        (out_dir / f"{w.name}.listener.json").write_text(json.dumps({
-            "name": w.name, "kind": w.kind, "wav": w.wav, "media_gaps": w.media_gaps, "statuses": w.statuses,
-            "marks": w.marks, "reconnects": len(w.session.supervisor.history),
-        }))
-    emit({"done": True})
-    return 0
-
-
 # ================================================================================================ orchestrator
-class Worker:
-    """A worker process and the latest state it reported."""
-
-    def __init__(self, process: asyncio.subprocess.Process, names: list[str]) -> None:
-        self.process = process
-        self.names = names
-        self.state: dict[str, dict[str, Any]] = {}
-        self.done = asyncio.Event()
-        self.reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.process.stdout is not None
-        while True:
-            line = await self.process.stdout.readline()
-            if not line:
-                self.done.set()
-                return
-            try:
-                message = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if message.get("done"):
-                self.done.set()
-            for entry in message.get("listeners", []):
-                self.state[entry["name"]] = entry
-
-    async def send(self, command: dict[str, Any]) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write((json.dumps(command) + "\n").encode())
-        await self.process.stdin.drain()
-
-
 @dataclass
 class Event:
     """One fault as it happened: when it started, when it ended (link up / Janus accepting), until when observed."""
@@ -251,27 +116,13 @@ class Bench:
         order += ["plaza"] * (self.args.plaza - both) + ["plain"] * (self.args.plain - both)
         names = [f"{kind}-{i:02d}" for i, kind in enumerate(order)]
         for w in range(self.args.workers):
-            mine = [f"{names[i]}:{order[i]}" for i in range(w, len(order), self.args.workers)]
-            if not mine:
-                continue
-            argv = [sys.executable, "-m", "benchmarks.outage", "--worker", "--link", self.room.config.link_text,
-                    "--dir", str(out_dir), "--listeners", ",".join(mine)]
-            if self.args.start_ms is not None:
-                argv += ["--start-ms", str(self.args.start_ms)]
-            process = await asyncio.create_subprocess_exec(
-                *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-            self.workers.append(Worker(process, [m.split(":")[0] for m in mine]))
+            mine = [(names[i], order[i]) for i in range(w, len(order), self.args.workers)]
+            if mine:
+                self.workers.append(await Worker.spawn(self.room.config.link_text, out_dir, mine,
+                                                       start_ms=self.args.start_ms))
 
     async def stop(self) -> None:
-        for worker in self.workers:
-            with contextlib.suppress(Exception):
-                await worker.send({"cmd": "stop"})
-        for worker in self.workers:
-            try:
-                await asyncio.wait_for(worker.process.wait(), 60)
-            except TimeoutError:
-                worker.process.kill()
-                await worker.process.wait()
+        await asyncio.gather(*(worker.stop() for worker in self.workers))
         if self.source is not None:
             await self.source.stop()
         if self.room is not None:
@@ -343,10 +194,7 @@ def analyse(out_dir: Path, events: list[Event]) -> dict[tuple[str, str], list[Sa
     samples: dict[tuple[str, str], list[Sample]] = {}
     for meta_path in sorted(out_dir.glob("*.listener.json")):
         meta = json.loads(meta_path.read_text())
-        times, starts = np.load(out_dir / f"{meta['name']}.clock.npy")
-        clock = OutputClock()
-        clock.times, clock.starts = times.tolist(), [int(s) for s in starts]
-        clock.total = int(starts[-1]) + 960 if len(starts) else 0
+        clock = load_clock(out_dir, meta["name"])
         pcm = read_wav(meta["wav"])
         level = tone_level(pcm)
         rms = frame_rms(pcm, WINDOW)
@@ -415,31 +263,13 @@ def cross_check(results: dict[tuple[str, str], list[Sample]], events: list[Event
     return rows
 
 
-def render(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(lines)
-
-
-def markdown(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 HEADER = ["fault", "receiver", "n", "audible gap ms", "with a gap", "of it silent ms", "content skipped ms",
           "recovery ms"]
 CHECK_HEADER = ["fault", "gap measured", "gap self-reported", "skipped measured", "skipped self-reported"]
 
 
 async def run_bench(args: argparse.Namespace) -> int:
-    problem = None if os.geteuid() == 0 else "needs root"
-    ident = await asyncio.create_subprocess_exec("ip", "netns", "identify", str(os.getpid()),
-                                                 stdout=asyncio.subprocess.PIPE)
-    out, _ = await ident.communicate()
-    if out.decode().strip() != netlab.CLIENT_NS:
-        problem = f"not inside the lab's client namespace {netlab.CLIENT_NS}"
+    problem = await lab_problem()
     if problem:
         print(f"benchmarks.outage: {problem}; run: python -m tests.lab.netlab run -- python -m benchmarks.outage",
               file=sys.stderr)
@@ -492,13 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", metavar="FILE", help="also write the tables as Markdown")
     parser.add_argument("--keep", metavar="DIR", help="keep recordings and clocks in DIR")
     parser.add_argument("--analyse", metavar="DIR", help="only analyse what a --keep run left in DIR")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--link", help=argparse.SUPPRESS)
-    parser.add_argument("--dir", help=argparse.SUPPRESS)
-    parser.add_argument("--listeners", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker:
-        return asyncio.run(run_worker(args))
     if args.analyse:
         events = [Event(**e) for e in json.loads((Path(args.analyse) / "events.json").read_text())]
         report(Path(args.analyse), events, args.markdown)
