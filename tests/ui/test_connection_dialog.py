@@ -23,7 +23,7 @@ STATS = ConnectionStats(
     rtt_ms=42.4,
     loss_percent=0.84,
     playout=PlayoutStats(
-        cushion_ms=1234.0, target_ms=1500.0, masked_gap_ms=340.0, audible_gap_ms=12_400.0,
+        cushion_ms=1234.0, target_ms=1500.0, protection_ms=1334.0, masked_gap_ms=340.0, audible_gap_ms=12_400.0,
         content_skipped_ms=80.0, concealed_frames=17, fec_recoveries=5, drift_ppm=-12.34,
         packets_received=15_321, packets_lost=129, late_packets=7, duplicate_packets=2, jitter_ms=3.25,
     ),
@@ -41,6 +41,7 @@ EXPECTED = {
     "loss": "0.8 %",
     "jitter": "3.2 ms",
     "cushion": "1.23 s / 1.50 s",
+    "protection": "1.33 s",
     "masked_gap": "340 ms",
     "audible_gap": "12.40 s",
     "content_skipped": "80 ms",
