@@ -290,9 +290,11 @@ class CushionPlayout:
                 pcm = self._decoder().decode(packet[1])
             except OpusDecodeError:  # corrupt: conceal it like a loss
                 return self._conceal(FRAME_SAMPLES, masked=True)
-            if self._preroll > 0 and self._head + len(pcm) in self._packets and self._ahead() >= 3 * FRAME_SAMPLES:
+            if self._preroll > 0 and self._head + len(pcm) in self._packets and self._ahead() >= 4 * FRAME_SAMPLES:
                 # A fresh decoder's first frames are wrong (its energy prediction has no past: −5 dB error in the
-                # first frame, −17 dB in the second): decode them unheard, as Ogg Opus pre-roll does after a seek.
+                # first frame, −17 dB in the second): decode them unheard, as Ogg Opus pre-roll does after a seek;
+                # only with ≥ 3 frames buffered after this one (`_ahead()` still counts it: the playhead is before
+                # it), so a 60 ms start or refill keeps its 60 ms and a 100 ms start pre-rolls both.
                 self._preroll -= 1
                 self._head += len(pcm)
                 self.counters.content_skipped_ms += len(pcm) / MS if self._ever else 0.0  # joining: no loss
