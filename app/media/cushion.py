@@ -284,15 +284,16 @@ class CushionPlayout:
             self._order.pop(0)
             if packet[0] != self._dec_sid:  # a new stream: a fresh decoder, spliced onto what was played
                 self._splice_tail()
-                self._dec, self._dec_sid, self._preroll = self._factory(), packet[0], PREROLL
+                self._dec, self._dec_sid, self._preroll, self._concealer.easing = self._factory(), packet[0], PREROLL, 0
             self._gain_target, self._drained = 1.0, 0
             try:
                 pcm = self._decoder().decode(packet[1])
             except OpusDecodeError:  # corrupt: conceal it like a loss
                 return self._conceal(FRAME_SAMPLES, masked=True)
-            if self._preroll > 0 and self._head + len(pcm) in self._packets and self._ahead() >= 3 * FRAME_SAMPLES:
+            if self._preroll > 0 and self._head + len(pcm) in self._packets and self._ahead() >= 4 * FRAME_SAMPLES:
                 # A fresh decoder's first frames are wrong (its energy prediction has no past: −5 dB error in the
-                # first frame, −17 dB in the second): decode them unheard, as Ogg Opus pre-roll does after a seek.
+                # first frame, −17 dB in the second): decode them unheard, as Ogg Opus pre-roll does after a seek,
+                # if ≥ 3 frames follow (`_ahead()` counts this one): a 60 ms start keeps 60 ms, 100 ms pre-rolls 2.
                 self._preroll -= 1
                 self._head += len(pcm)
                 self.counters.content_skipped_ms += len(pcm) / MS if self._ever else 0.0  # joining: no loss
@@ -362,11 +363,12 @@ class CushionPlayout:
         self._drop_before(self._head)
         x = pcm.astype(np.float32)
         spliced = self._tail is not None
+        if self._tail is not None and content:  # start the content where it continues the concealment (NetEQ's merge)
+            skip = align(self._tail, x)
+            x = x[skip:]
+            self.counters.content_skipped_ms += skip / MS
+        x = self._concealer.ease(x) if content else x  # libopus resumes loud after a loss it was not told of
         if self._tail is not None:
-            if content:  # start the content where it continues the concealment's waveform (NetEQ's merge)
-                skip = align(self._tail, x)
-                x = x[skip:]
-                self.counters.content_skipped_ms += skip / MS
             k = min(len(self._tail), len(x))
             w = np.linspace(0.0, 1.0, k + 2, dtype=np.float32)[1:-1, None]
             x[:k] = self._tail[:k] * (1 - w) + x[:k] * w

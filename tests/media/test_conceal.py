@@ -20,8 +20,10 @@ from tests.media.test_cushion import (
     LEVEL,
     PREFILL,
     Listener,
+    assert_no_sag,
     assert_rates,
     encode,
+    heard,
     lost,
     opus_frames,
     prefilled,
@@ -44,7 +46,8 @@ def tone(n: int, phase: float = 0.0) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------- concealment
 def plc_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Concealer, "conceal", lambda self, plc: plc.astype(np.float32))
+    """libopus's PLC alone: the concealer never finds the audio periodic (it then leaves the frame to libopus)."""
+    monkeypatch.setattr(Concealer, "conceal", lambda self, n: None)
 
 
 @pytest.mark.parametrize("burst", [1, 3, 5])
@@ -56,7 +59,7 @@ def test_lost_frames_of_a_tone_keep_its_level(burst: int, ours: bool, monkeypatc
     listener = Listener().play(prefilled(lost(range(PREFILL + 300), (PREFILL + 150, burst))), until=5.0)
     c = listener.c
     assert c.concealed_frames == burst and c.fec_recoveries == 0
-    dips = level_dips(listener.out, LEVEL)
+    dips = level_dips(heard(listener.out), LEVEL)  # (after the join's fade-in)
     if ours:  # measured: none, and ≤ 5 ms of content dropped by the merge
         assert dips == []
         assert find_clicks(listener.out) == []
@@ -106,7 +109,7 @@ def test_a_splice_over_a_long_hole_onto_another_phase_keeps_the_level(seed: int)
     c = listener.c
     assert 1000 <= c.content_skipped_ms + 20 * c.concealed_frames <= 1000 + 15  # ≤ one period dropped by the merge
     assert c.audible_gap_ms == 0.0
-    assert level_dips(listener.out, LEVEL) == []
+    assert_no_sag(listener.out)
     assert find_clicks(listener.out) == []
 
 
