@@ -3,15 +3,17 @@
 The network side `push_packet()`s Opus RTP packets with their arrival time; the output side `pull(n)`s on its own
 clock. No clock is read here. Packets wait undecoded on a timeline of content positions (samples; one stream's
 RTP timestamp plus an offset); `pull` decodes in order at the playhead, about one 20 ms frame per 20 ms:
-- a present packet is decoded; a corrupt one is concealed (PLC) and counted as a concealed frame;
+- a present packet is decoded; a corrupt one is concealed and counted as a concealed frame;
 - a hole of ≤ 100 ms with later content buffered is concealed in place: its last frame from the FEC data of the
-  packet after it, the others by PLC; a longer hole is skipped: a 10 ms PLC tail cross-fades into the content after
-  it (the same splice joins a new stream, and a trim of surplus content);
-- with nothing buffered (drained): PLC for 100 ms, then a 50 ms fade to comfort noise (−60 dBFS); when packets
-  return, playing restarts once `refill_ms` is buffered (fast, like a fast start; `start_ms` only governs the
-  very first start, which a caller may make the whole cushion), fading in over 20 ms.
-The buffered level is steered to `cushion_target_ms` by pitch-preserving stretch (≤ `max_stretch`): slow while
-below the target (fast start, refill, a slow sender), fast while more than 40 ms above it.
+  packet after it (when it has any), the others by concealment (app.media.conceal: periodic audio repeats its
+  last pitch period at full level, other audio gets libopus's PLC); a longer hole is skipped: a continuation tail
+  cross-fades into the content after it, merged in phase (the same splice joins a new stream, whose fresh decoder
+  first decodes two frames unheard, and a trim of surplus content);
+- with nothing buffered (drained): concealment for 100 ms, then a 50 ms fade to comfort noise (−60 dBFS); when
+  packets return, playing restarts once `refill_ms` is buffered (`start_ms` only governs the very first start),
+  fading in over 20 ms.
+The buffered level is steered to `cushion_target_ms` by pitch-preserving stretch at a rate per class of signal
+(app.media.stretch): slow while below the target (from 40 ms under it), fast while more than 40 ms above it.
 
 Counters: `counters`, an `app.media.counters.PlayoutStats`, which says what each one means.
 """
@@ -30,7 +32,7 @@ import numpy as np
 from app.events import Event
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
 from app.media.arrivals import ArrivalClock, Stream, unwrap
-from app.media.conceal import Concealer, align
+from app.media.conceal import Concealer, align, continues
 from app.media.counters import PlayoutStats
 from app.media.opus import OpusDecodeError, OpusStreamDecoder, has_lbrr
 from app.media.stretch import Kind, TimeStretcher
@@ -367,6 +369,7 @@ class CushionPlayout:
             skip = align(self._tail, x)
             x = x[skip:]
             self.counters.content_skipped_ms += skip / MS
+            self._concealer.easing *= continues(self._tail, x)  # a new sound (an onset) keeps its level
         x = self._concealer.ease(x) if content else x  # libopus resumes loud after a loss it was not told of
         if self._tail is not None:
             k = min(len(self._tail), len(x))

@@ -32,6 +32,10 @@ CLICK_TOLERANCE_MS = 20.0  # a recorded click within this of one of the source's
 CLICK_MARGIN = 2.0  # a recorded click no sharper than this × the source's sharpest edge nearby is the source's
 MAX_STRETCH = 2.0  # a pause may last up to this × the source's (the playout lengthens pauses up to 2×)
 SLACK = 2  # windows: edges of a pause straddle windows, and coding moves a faint edge across −50 dBFS
+# windows: how far from a silence's edge its pause may end, when the silence follows a skip. The sounding window
+# after the silence is aligned by level, and at a loud re-entry the DP lands up to 4 windows off the source's
+# own pause edge (seen: a kill's splice onto the loop's last pause, re-entry aligned 4 windows past it)
+EDGE_SEARCH = 5
 # alignment costs, in dB of level mismatch per window
 CAP_DB = 20.0  # one window's mismatch counts at most this (a fault must not drag the alignment away)
 STEP_DB = 1.0  # holding or skipping one source window (stretch, shrink)
@@ -191,7 +195,7 @@ def _align(src: _Source, rec: np.ndarray, sounding: np.ndarray) -> tuple[np.ndar
 def _quiet_run_near(src: _Source, edge: int, within: int, ahead: bool) -> int:
     """Windows of silence a pause next to `edge` explains: the quiet run that starts (ahead) or ends (behind)
     within SLACK windows of it, stretched ≤ MAX_STRETCH, plus those SLACK windows (the alignment's error)."""
-    for s in range(min(SLACK, within - 1) + 1):
+    for s in range(min(EDGE_SEARCH, within - 1) + 1):
         at = (edge + s if ahead else edge - s) % src.n
         run = min(int(src.quiet_ahead[at] if ahead else src.quiet_behind[at]), within - s)
         if run:
