@@ -10,6 +10,8 @@ from app.janus.session import JanusSession
 PLUGIN = "janus.plugin.audiobridge"
 # janus_audiobridge.c: JANUS_AUDIOBRIDGE_ERROR_NO_SUCH_ROOM
 NO_SUCH_ROOM = 485
+UNAUTHORIZED = 489  # not in the room's `allowed` list (no, a used or a revoked stage pass)
+ID_EXISTS = 490
 
 
 class AudioBridgeHandle:
@@ -30,16 +32,21 @@ class AudioBridgeHandle:
         offer: dict[str, Any],
         muted: bool = False,
         token: str | None = None,
+        participant_id: int | None = None,
         timeout: float | None = None,
     ) -> PluginReply:
-        """Join stage `room` sending our SDP offer; the reply carries Janus's answer."""
+        """Join stage `room` sending our SDP offer; the reply carries Janus's answer. `token` is a stage pass's
+        token (rooms that check the `allowed` list refuse joins without one: UNAUTHORIZED); `participant_id`
+        the id the pass was issued for."""
         body: dict[str, Any] = {"request": "join", "room": room, "display": display, "muted": muted}
         if token is not None:
             body["token"] = token
+        if participant_id is not None:
+            body["id"] = participant_id
         return await self.handle.message(body, jsep=offer, timeout=timeout)
 
-    async def configure(self, *, muted: bool) -> PluginReply:
-        return await self.handle.message({"request": "configure", "muted": muted})
+    async def configure(self, *, muted: bool, timeout: float | None = None) -> PluginReply:
+        return await self.handle.message({"request": "configure", "muted": muted}, timeout=timeout)
 
     async def list_participants(self, room: int) -> list[dict[str, Any]]:
         """The stage's participants as Janus lists them; entries that are not objects are dropped."""

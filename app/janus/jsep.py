@@ -37,20 +37,37 @@ def _reason(exc: BaseException) -> str:
 
 def offer_sdp(jsep: Any, where: str) -> str:
     """The SDP of an offer the server sent, checked to be text aiortc can parse; raises MalformedReply."""
+    return remote_sdp(jsep, where, "offer")
+
+
+def remote_sdp(jsep: Any, where: str, kind: str) -> str:
+    """The SDP of the server's `kind` ("offer" or "answer"), checked to be text aiortc can parse."""
     if not isinstance(jsep, dict):
-        raise MalformedReply(f"{where}: server sent no offer (jsep is {_type_name(jsep)})")
-    if jsep.get("type") != "offer":
-        raise MalformedReply(f"{where}: server sent {shown(repr(jsep.get('type')), 20)} where an SDP offer was "
+        raise MalformedReply(f"{where}: server sent no {kind} (jsep is {_type_name(jsep)})")
+    if jsep.get("type") != kind:
+        raise MalformedReply(f"{where}: server sent {shown(repr(jsep.get('type')), 20)} where an SDP {kind} was "
                              "expected")
     sdp = jsep.get("sdp")
     if not isinstance(sdp, str):
-        raise MalformedReply(f"{where}: server sent an offer whose 'sdp' is {_type_name(sdp)}, not text")
+        raise MalformedReply(f"{where}: server sent an {kind} whose 'sdp' is {_type_name(sdp)}, not text")
     if len(sdp) > MAX_SDP_CHARS:
-        raise MalformedReply(f"{where}: server sent an offer of {len(sdp)} characters (at most {MAX_SDP_CHARS})")
+        raise MalformedReply(f"{where}: server sent an {kind} of {len(sdp)} characters (at most {MAX_SDP_CHARS})")
     try:
         SessionDescription.parse(sdp)
     except Exception as exc:
-        raise MalformedReply(f"{where}: server sent an offer whose SDP does not parse ({_reason(exc)})") from None
+        raise MalformedReply(f"{where}: server sent an {kind} whose SDP does not parse ({_reason(exc)})") from None
+    return sdp
+
+
+async def accept_answer(pc: RTCPeerConnection, jsep: Any, where: str) -> str:
+    """Check the server's answer to our offer and make it `pc`'s remote description. Raises JanusError."""
+    sdp = remote_sdp(jsep, where, "answer")
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+    except Exception as exc:
+        if pc.signalingState == "closed":
+            raise TransportClosed(f"{where}: media connection closed while negotiating") from None
+        raise MalformedReply(f"{where}: server sent an answer Plaza cannot use ({_reason(exc)})") from None
     return sdp
 
 

@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from app.aio import CloseOnce
+from app.events import Event
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
@@ -47,6 +48,7 @@ from app.room.protocol import (
     parse_announcement,
     stage_member,
 )
+from app.room.stage_protocol import ToListener, Uninvite, parse_to_listener
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,8 @@ class RoomChannel:
         self.textroom: TextRoomHandle | None = None
         self._stage: AudioBridgeHandle | None = None
         self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        # invites and their withdrawals, whispered by the controller (only its whispers count)
+        self.stage_whispers: Event[[ToListener]] = Event("stage whispers")
         self.controller: str | None = None  # the name in the latest authentic announcement
         self.fallback_polls = 0
         self.audience: int | None = None  # head count of channel N on this server: who would poll its stage
@@ -194,6 +198,11 @@ class RoomChannel:
             self._sync_at = now
             self._spawn(self._whisper(encode(SyncRequest())))
 
+    def whisper(self, text: str) -> asyncio.Task[Any] | None:
+        """Whisper `text` to the controller in the background (stage answers; app.stage); the task, to wait
+        for it, or None when closing."""
+        return self._spawn(self._whisper(text))
+
     async def _whisper(self, text: str) -> None:
         """Whisper to the controller; failures are logged (the next announcement tells us to try again)."""
         controller, textroom = self.controller, self.textroom
@@ -207,13 +216,14 @@ class RoomChannel:
         if not sent.get(controller, False):
             log.info("room channel on %s: the controller %r is not in the channel", self.server, controller)
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[Any] | None:
         if self._closed:  # an event that arrived while closing: no new task once the teardown began
             coro.close()
-            return
+            return None
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # ------------------------------------------------------------------------------------------ events
     def handle_event(self, event: dict[str, Any]) -> None:
@@ -221,6 +231,8 @@ class RoomChannel:
         kind = event.get("textroom")
         if kind == "announcement":
             self._on_announcement(event.get("text"))
+        elif kind == "message" and event.get("whisper") is True:
+            self._on_whisper(event.get("from"), event.get("text"))
         elif kind == "destroyed":
             self._lose(f"channel {self.room_id} was destroyed")
         elif kind == "kicked" and event.get("username") == self.username:
@@ -245,6 +257,21 @@ class RoomChannel:
             self._request_sync()
             return
         self._reconcile_hand()
+
+    def _on_whisper(self, sender: Any, text: Any) -> None:
+        """A whisper to us: from the controller of this room, a stage invite or its withdrawal; others are chat
+        (or forgeries: the server sets `from`, so nobody else can pass for the controller) and are ignored."""
+        if self.controller is None or sender != self.controller:
+            return
+        try:
+            message = parse_to_listener(text)
+            room = message.room if isinstance(message, Uninvite) else message.stage_pass.room
+            if room != self.room_id:
+                raise ProtocolViolation(f"stage whisper for room {room}, not {self.room_id}")
+        except ProtocolViolation as exc:
+            self._report(str(exc))
+            return
+        self.stage_whispers.emit(message)
 
     def _reconcile_hand(self) -> None:
         """Re-send the intent when the controller's queue disagrees (lost whisper, restarted controller)."""

@@ -12,11 +12,14 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
+from typing import Any
 
 from app.aio import CloseOnce
+from app.events import Event
 from app.listener.channel import RoomChannel, listener_username
 from app.listener.state import RoomStateModel
 from app.room.backoff import Backoff
+from app.room.stage_protocol import ToListener
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ class ChannelKeeper:
         self._rand = rand
         self._task: asyncio.Task[None] | None = None  # the keeper for the current server
         self._tasks: set[asyncio.Task[None]] = set()  # it and any predecessor still finishing
+        self.stage_whispers: Event[[ToListener]] = Event("stage whispers")  # from whichever channel is open
         self._closed = False
         self._closer = CloseOnce(self._teardown, "close room channel keeper")
 
@@ -63,6 +67,11 @@ class ChannelKeeper:
         else:
             self.model.set_hand_raised(raised)
 
+    def whisper(self, text: str) -> asyncio.Task[Any] | None:
+        """Whisper to the controller through the open channel (dropped when none is open: the controller's
+        timers cover a lost stage answer); the task, to wait for it."""
+        return self.channel.whisper(text) if self.channel is not None else None
+
     async def _keep(self, server: str, previous: asyncio.Task[None] | None) -> None:
         backoff = Backoff(rand=self._rand)
         if previous is not None:
@@ -71,6 +80,7 @@ class ChannelKeeper:
         while not self._closed:
             channel = self._factory(server, self.room_id, self.model, username=self.model.own_id,
                                     display=self.display, ice_servers=self.ice_servers)
+            channel.stage_whispers.connect(self.stage_whispers.emit)
             try:
                 await channel.open(CHANNEL_OPEN_TIMEOUT)
             except asyncio.CancelledError:

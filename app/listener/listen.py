@@ -12,7 +12,10 @@ import logging
 from collections.abc import Awaitable
 from pathlib import Path
 
+import numpy as np
+
 from app.aio import CloseOnce
+from app.events import Event
 from app.links import RoomLink
 from app.listener.channel_keeper import ChannelKeeper
 from app.listener.feed import FeedConnection
@@ -80,6 +83,11 @@ class ListenSession:
         self.output: AudioOutput | None = None
         self.output_error: str | None = None  # why the device could not be used (shown to the user)
         self.recorder: WavRecorder | None = None
+        # What the output plays instead of the feed (a speaker's stage monitor: app.stage), and the source a
+        # crossfade is leaving; the feed keeps being pulled meanwhile, so its cushion is full when it returns.
+        self.monitor: CushionPlayout | None = None
+        self._fading_from: CushionPlayout | None = None
+        self.heard: Event[[np.ndarray]] = Event("heard blocks")  # what the output plays: recorder, tests
         self._flush_task: asyncio.Task[None] | None = None
         self._channel_closing: asyncio.Task[None] | None = None
         self._closed = False
@@ -102,7 +110,7 @@ class ListenSession:
             raise RoomError(f"left room {self.link.room_id}")
         if self.record_path is not None:  # after the output: a device that fails leaves no recorder running
             self.recorder = WavRecorder(self.record_path)
-            self.playout.played.connect(self.recorder)
+            self.heard.connect(self.recorder)
             self._flush_task = asyncio.create_task(self._flush_loop(), name="recorder-flush")
         await self.supervisor.join()
 
@@ -129,6 +137,8 @@ class ListenSession:
     def set_volume(self, volume: float) -> None:
         """Linear gain 0..1, applied at the playout: recordings and taps hear what the user hears."""
         self.playout.volume = max(0.0, min(1.0, volume))
+        if self.monitor is not None:
+            self.monitor.volume = self.playout.volume
 
     @property
     def muted(self) -> bool:
@@ -137,6 +147,8 @@ class ListenSession:
     def set_muted(self, muted: bool) -> None:
         """A local mute: the room keeps playing (and the cushion filling), the output is silent."""
         self.playout.muted = muted
+        if self.monitor is not None:
+            self.monitor.muted = muted
 
     def audio_left_ms(self) -> float:
         """Audio buffered ahead of the output: what keeps playing while the supervisor reconnects."""
@@ -157,9 +169,33 @@ class ListenSession:
             reconnects=tuple(self.supervisor.history),
         )
 
+    def play_from(self, monitor: CushionPlayout | None) -> None:
+        """Play `monitor` instead of the feed (None: the feed again), crossfading over one block. The feed is
+        still received and pulled meanwhile (its output dropped), so its cushion is full when it comes back:
+        leaving the stage is make-before-break with no gap (the feed then runs the cushion's ~1.5 s behind)."""
+        if monitor is self.monitor:
+            return
+        self._fading_from = self.monitor or self.playout
+        if monitor is not None:
+            monitor.volume, monitor.muted = self.playout.volume, self.playout.muted
+        self.monitor = monitor
+
+    def pull(self, n: int) -> np.ndarray:
+        """The output's pull (on the device's thread): the feed, or the monitor that replaces it."""
+        feed = self.playout.pull(n)
+        monitor, leaving = self.monitor, self._fading_from
+        out = feed if monitor is None else monitor.pull(n)
+        if leaving is not None:
+            self._fading_from = None
+            old = feed if leaving is self.playout else leaving.pull(n)
+            ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)[:, None]
+            out = np.rint(old * (1.0 - ramp) + out * ramp).astype(np.int16)
+        self.heard.emit(out)
+        return out
+
     async def _open_output(self) -> None:
         if self.use_device:
-            output: AudioOutput = SoundDeviceOutput(self.playout.pull, device=self.device)
+            output: AudioOutput = SoundDeviceOutput(self.pull, device=self.device)
             try:
                 await output.start()
                 self.output = output
@@ -169,7 +205,7 @@ class ListenSession:
                     raise
                 self.output_error = str(exc)
                 log.warning("%s; playing without a sound device", exc)
-        output = ClockOutput(self.playout.pull)
+        output = ClockOutput(self.pull)
         await output.start()
         self.output = output
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
+from app.events import Event
 from app.listener.channel_keeper import ChannelKeeper
 from app.listener.state import RoomStateModel
 
@@ -21,6 +22,7 @@ class FakeChannel:
         self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.hands: list[bool] = []
         self.closed = False
+        self.stage_whispers: Event[[Any]] = Event("stage whispers")
         FakeChannel.made.append(self)
 
     async def open(self, timeout: float) -> None:

@@ -1,4 +1,4 @@
-"""The `plaza` command: window (default), listen, serve, demo, controller.
+"""The `plaza` command: window (default), listen, speak (app.cli.speak), serve, demo, controller.
 
 Exit codes of `plaza listen` (also documented in the README):
   0 played for --duration, or the room ended; 2 bad usage or malformed link; 3 could not join (server
@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="print room state changes (stage, talking, listeners, hands) as lines")
     li.add_argument("--stats", action="store_true", help="print connection and playout counters every 5 s and at exit")
 
+    from app.cli.speak import add_parser as add_speak
+
+    add_speak(sub)
     se = sub.add_parser("serve", help="run a local room: Janus + a demo speaker; prints the room link")
     _add_serve_options(se)
 
@@ -335,6 +338,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not 0.2 <= args.cushion <= 5.0:
             parser.error("--cushion must be between 0.2 and 5 seconds")
         return asyncio.run(listen(args))
+    if command == "speak":
+        from app.cli.speak import list_input_devices, speak
+
+        if args.list_devices:
+            return list_input_devices()
+        if args.duration is not None and args.duration <= 0:
+            parser.error("--duration must be positive")
+        return asyncio.run(speak(args))
     if command == "serve":
         return asyncio.run(serve(args))
     if command == "controller":

@@ -1,0 +1,193 @@
+"""A listener who can be a speaker: the listening session, plus the stage when the controller invites us.
+
+The way up (docs/room-protocol.md "Stage"): raise a hand (or a host picks us) → the controller whispers an invite
+with a one-time stage pass → we answer, join stage N with the pass, muted, and play the stage's mix-minus instead of
+the feed (the feed carries our own voice back ~1.5 s late). The way down: the output crossfades back to the feed,
+whose cushion kept filling all along (make-before-break), then we whisper `left` (the pass is used up) and close
+the stage connection. A withdrawn invite (`uninvite`) while on stage means a host demoted us: same way down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from enum import StrEnum
+from typing import Any
+
+from app.aio import CloseOnce
+from app.events import Event
+from app.listener.listen import ListenSession
+from app.media.capture import MicTrack
+from app.room.errors import RoomError
+from app.room.stage_protocol import Invite, LeftStage, StageAnswer, ToListener, Uninvite, encode_stage
+from app.stage.connection import StageConnection, monitor_playout
+
+log = logging.getLogger(__name__)
+
+STAGE_JOIN_TIMEOUT = 10.0
+
+
+class Role(StrEnum):
+    LISTENER = "listener"
+    INVITED = "invited"
+    JOINING = "joining"
+    SPEAKER = "speaker"
+
+
+class SpeakerSession:
+    """`listen` (already built, not yet started) + a microphone; `auto_accept` takes every invite (bots)."""
+
+    def __init__(self, listen: ListenSession, mic: MicTrack, *, display: str = "", auto_accept: bool = False,
+                 start_muted: bool = True, ice_servers: list[str] | None = None) -> None:
+        if listen.channel is None:
+            raise ValueError("a speaker needs the room channel (invites come on it)")
+        self.listen = listen
+        self.mic = mic
+        self.display = display
+        self.auto_accept = auto_accept
+        self.start_muted = start_muted
+        self.ice_servers = ice_servers
+        self.role = Role.LISTENER
+        self.invite: Invite | None = None
+        self.stage: StageConnection | None = None
+        self.error: str | None = None  # why the last attempt to go on stage failed (shown to the user)
+        self.changed: Event[[Role]] = Event("speaker role")
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._watch: asyncio.Task[None] | None = None
+        self._closed = False
+        self._closer = CloseOnce(self._teardown, "close speaker session")
+        listen.channel.stage_whispers.connect(self._on_whisper)
+
+    @property
+    def stage_server(self) -> str:
+        """The stage lives on the room's first server (the origin); the others carry its feed."""
+        return self.listen.link.servers[0]
+
+    @property
+    def muted(self) -> bool:
+        return self.mic.muted
+
+    async def start(self) -> None:
+        await self.listen.start()
+
+    def _set_role(self, role: Role) -> None:
+        if role != self.role:
+            self.role = role
+            self.changed.emit(role)
+
+    def _on_whisper(self, message: ToListener) -> None:
+        if self._closed:
+            return
+        if isinstance(message, Invite):
+            if self.role in (Role.JOINING, Role.SPEAKER):
+                return  # already going up with a pass; a second invite changes nothing
+            self.invite = message
+            self._set_role(Role.INVITED)
+            if self.auto_accept:
+                self._spawn(self._accept_logged())
+        elif isinstance(message, Uninvite):
+            self.invite = None
+            if self.role == Role.SPEAKER:
+                log.info("removed from stage %s by a host", self.listen.link.room_id)
+                self._spawn(self.leave_stage(tell=False))
+            elif self.role == Role.INVITED:
+                self._set_role(Role.LISTENER)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _accept_logged(self) -> None:
+        try:
+            await self.accept()
+        except RoomError as exc:
+            log.warning("could not go on stage: %s", exc)
+
+    async def accept(self) -> None:
+        """Take the pending invite: join the stage (muted unless `start_muted` is off) and play its mix.
+        Raises RoomError (StageRefused for a used, expired or revoked pass)."""
+        invite = self.invite
+        if invite is None or self.role != Role.INVITED or self._closed:
+            raise RoomError("there is no invitation to the stage to accept")
+        assert self.listen.channel is not None
+        self._set_role(Role.JOINING)
+        self.listen.channel.whisper(encode_stage(StageAnswer(True)))
+        monitor = monitor_playout()
+        stage = StageConnection(self.stage_server, invite.stage_pass, self.mic, monitor, display=self.display,
+                                ice_servers=self.ice_servers)
+        try:
+            await stage.open(STAGE_JOIN_TIMEOUT)
+        except BaseException as exc:
+            self.invite = None
+            self.error = str(exc) if isinstance(exc, RoomError) else None
+            self._set_role(Role.LISTENER)
+            raise
+        if self._closed:
+            await stage.close()
+            raise RoomError(f"left room {self.listen.link.room_id}")
+        self.stage = stage
+        self.error = None
+        self.listen.play_from(monitor)
+        self.listen.set_hand_raised(False)
+        self._set_role(Role.SPEAKER)
+        self._watch = asyncio.create_task(self._watch_stage(stage), name="stage watch")
+        if not self.start_muted:
+            await self.set_muted(False)
+
+    def decline(self) -> None:
+        """Say no to the pending invite (the controller withdraws the pass)."""
+        if self.role == Role.INVITED and self.listen.channel is not None:
+            self.listen.channel.whisper(encode_stage(StageAnswer(False)))
+            self.invite = None
+            self._set_role(Role.LISTENER)
+
+    async def set_muted(self, muted: bool) -> None:
+        """Self-mute/unmute on stage (the microphone goes silent at once; everyone sees the state)."""
+        if self.stage is None:
+            self.mic.muted = muted
+            return
+        await self.stage.set_muted(muted)
+
+    async def _watch_stage(self, stage: StageConnection) -> None:
+        end = await stage.ended
+        if self.stage is stage:
+            log.warning("stage connection ended: %s", end.reason)
+            await self.leave_stage(tell=not end.removed)
+
+    async def leave_stage(self, *, tell: bool = True) -> None:
+        """Back to the audience: the feed first (its cushion is full), then the stage goes; idempotent."""
+        stage, self.stage = self.stage, None
+        if stage is None:
+            return
+        self.listen.play_from(None)
+        self.mic.muted = True
+        told = self.listen.channel.whisper(encode_stage(LeftStage())) if tell and self.listen.channel else None
+        self.invite = None
+        self._set_role(Role.LISTENER)
+        watch, self._watch = self._watch, None
+        if watch is not None and watch is not asyncio.current_task():
+            watch.cancel()
+        await stage.close()
+        if told is not None:  # before the channel may close: the controller uses up the pass at once
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await told
+
+    async def close(self) -> None:
+        """Leave the stage (telling the controller) and the room; release the microphone. Idempotent."""
+        self._closed = True
+        await self._closer()
+
+    async def _teardown(self) -> None:
+        try:
+            await self.leave_stage()
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            for task in list(self._tasks):
+                with contextlib.suppress(BaseException):
+                    await task
+            await self.mic.close()
+            await self.listen.close()

@@ -1,0 +1,190 @@
+"""Speakers on a real stage (lab, real Janus): heard on the feed, self-mute, mix-minus, leaving without a gap.
+
+Every speaker gets on stage the way a user does: it joins as a listener, the room's controller invites it (a host
+would), it takes the invite and joins AudioBridge with the one-time pass. Microphones are WAV files of a pure
+tone (`FileSource`, paced like a device); listeners run in production configuration (default cushion and start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.listener.listen import ListenSession
+from app.media import SAMPLE_RATE
+from app.media.capture import FileSource, MicTrack
+from app.media.opus import OpusStreamDecoder
+from app.stage.speaker import Role, SpeakerSession
+from tests.support.analysis import dominant_frequency
+
+pytestmark = pytest.mark.lab
+
+SILENT_DB = -50.0
+SOURCE_DB = 20 * np.log10(0.3 / np.sqrt(2))  # the WAV tones' level: -13.5 dBFS
+
+
+def tone_wav(path: Path, hz: float, seconds: float = 2.0, amplitude: float = 0.3) -> Path:
+    """A tone that loops seamlessly (a whole number of cycles in the file)."""
+    t = np.arange(int(SAMPLE_RATE * seconds)) / SAMPLE_RATE
+    pcm = (np.sin(2 * np.pi * hz * t) * amplitude * 32767).astype(np.int16)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+def band_db(pcm: np.ndarray, hz: float) -> float:
+    """Level (dBFS, sine RMS) of the `hz` component of a block (int16 mono or stereo)."""
+    x = pcm.astype(np.float64)
+    x = x.mean(axis=1) if x.ndim == 2 else x
+    x = x / 32768.0
+    n = len(x)
+    w = np.hanning(n)
+    spectrum = np.abs(np.fft.rfft(x * w))
+    k = int(round(hz * n / SAMPLE_RATE))
+    peak = spectrum[max(0, k - 2): k + 3].max()
+    amplitude = 2 * peak / w.sum()
+    return 20 * np.log10(max(amplitude / np.sqrt(2), 1e-9))
+
+
+async def until(condition: Callable[[], bool], timeout: float, what: str) -> float:
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"{what}: not within {timeout:g} s")
+        await asyncio.sleep(0.01)
+    return time.monotonic() - start
+
+
+def speaker_session(room: object, wav: Path, name: str, *, record: Path | None = None,
+                    muted: bool = False) -> SpeakerSession:
+    listen = ListenSession(room.link, use_device=False, record=record, display=name)  # type: ignore[attr-defined]
+    return SpeakerSession(listen, MicTrack(FileSource(str(wav))), display=name, start_muted=muted)
+
+
+async def go_on_stage(room: object, speaker: SpeakerSession) -> None:
+    """Join as a listener, get invited by the controller (as a host would), accept."""
+    await speaker.start()
+    keeper = speaker.listen.channel
+    assert keeper is not None
+    await until(lambda: keeper.channel is not None and keeper.channel.controller is not None, 15,
+                "the listener's channel heard the controller")
+    username = speaker.listen.state.own_id
+    assert username is not None
+    await room.controller.invite(username)  # type: ignore[attr-defined]
+    await until(lambda: speaker.role == Role.INVITED, 5, "the invite arrived")
+    await speaker.accept()
+    assert speaker.role == Role.SPEAKER
+
+
+class ArrivalTap:
+    """Decodes the feed's packets as they arrive at a listener: what the feed carries, without its cushion."""
+
+    def __init__(self, session: ListenSession) -> None:
+        self.blocks: list[tuple[float, np.ndarray]] = []
+        self._decoder = OpusStreamDecoder()
+        playout = session.playout
+        original = playout.push_packet
+
+        def push(ssrc: int, seq: int, timestamp: int, payload: bytes, arrival: float) -> None:
+            try:
+                self.blocks.append((arrival, self._decoder.decode(payload)))
+            except Exception:
+                pass
+            original(ssrc, seq, timestamp, payload, arrival)
+
+        playout.push_packet = push  # type: ignore[method-assign]
+
+    def levels(self, hz: float, since: float) -> list[tuple[float, float]]:
+        return [(t, band_db(pcm, hz)) for t, pcm in self.blocks if t >= since]
+
+
+async def test_a_speaker_is_heard_on_the_feed_and_self_mute_silences_it_within_300_ms(make_lab_room,
+                                                                                       tmp_path: Path) -> None:
+    room = await make_lab_room(speaker=None, controller=True)
+    speaker = speaker_session(room, tone_wav(tmp_path / "a.wav", 440.0), "Ana")
+    listener = ListenSession(room.link, use_device=False)
+    tap = ArrivalTap(listener)
+    heard: list[np.ndarray] = []
+    listener.heard.connect(lambda block: heard.append(block.copy()))
+    try:
+        await listener.start()
+        await go_on_stage(room, speaker)
+        await asyncio.sleep(3.0)
+        live = np.concatenate(heard[-100:])  # the last 2 s the listener heard
+        level = band_db(live, 440.0)
+        arrived = np.concatenate([pcm for _, pcm in tap.blocks[-100:]])
+        print(f"source 440 Hz -13.5 dBFS; feed {band_db(arrived, 440.0):.1f} dBFS, heard {level:.1f} dBFS, "
+              f"dominant {dominant_frequency(live):.1f} Hz")
+        assert abs(level - SOURCE_DB) <= 6.0, f"tone level {level:.1f} dBFS"
+        assert abs(dominant_frequency(live) - 440.0) <= 2.0
+        muted_at = time.monotonic()
+        await speaker.set_muted(True)
+        await asyncio.sleep(1.0)
+        after = tap.levels(440.0, muted_at)
+        silent = next((t for t, db in after if db < SILENT_DB), None)
+        assert silent is not None, "the tone never left the feed after the mute"
+        assert all(db < SILENT_DB for t, db in after if t >= silent), "the tone came back while muted"
+        mute_latency = silent - muted_at
+        unmuted_at = time.monotonic()
+        await speaker.set_muted(False)
+        await asyncio.sleep(1.0)
+        back = next((t for t, db in tap.levels(440.0, unmuted_at) if db > -20.0), None)
+        assert back is not None, "unmuting did not bring the tone back"
+    finally:
+        await speaker.close()
+        await listener.close()
+    print(f"mute → silent on the feed: {mute_latency * 1000:.0f} ms; unmute → back: {(back - unmuted_at) * 1000:.0f} ms")
+    assert mute_latency <= 0.3
+
+
+async def test_mix_minus_a_speaker_hears_the_others_not_itself(make_lab_room, tmp_path: Path) -> None:
+    room = await make_lab_room(speaker=None, controller=True)
+    ana = speaker_session(room, tone_wav(tmp_path / "a.wav", 440.0), "Ana")
+    ben = speaker_session(room, tone_wav(tmp_path / "b.wav", 1000.0), "Ben")
+    heard: list[np.ndarray] = []
+    ana.listen.heard.connect(lambda block: heard.append(block.copy()))
+    try:
+        await go_on_stage(room, ana)
+        await go_on_stage(room, ben)
+        await asyncio.sleep(3.0)
+        monitor = np.concatenate(heard[-100:])
+    finally:
+        await asyncio.gather(ana.close(), ben.close())
+    own, other = band_db(monitor, 440.0), band_db(monitor, 1000.0)
+    print(f"Ana's monitor: own 440 Hz {own:.1f} dBFS, Ben's 1 kHz {other:.1f} dBFS")
+    assert other > -20.0, "the other speaker is missing from the monitor"
+    assert own < SILENT_DB, "the speaker hears itself on stage"
+
+
+async def test_leaving_the_stage_plays_on_without_a_gap(make_lab_room, tmp_path: Path) -> None:
+    room = await make_lab_room(speaker=None, controller=True)
+    ana = speaker_session(room, tone_wav(tmp_path / "a.wav", 440.0), "Ana", muted=True)
+    ben = speaker_session(room, tone_wav(tmp_path / "b.wav", 1000.0), "Ben")
+    heard: list[np.ndarray] = []
+    ana.listen.heard.connect(lambda block: heard.append(block.copy()))
+    try:
+        await go_on_stage(room, ben)
+        await go_on_stage(room, ana)
+        await asyncio.sleep(3.0)
+        before = len(heard)
+        await ana.leave_stage()
+        assert ana.role == Role.LISTENER
+        await asyncio.sleep(2.0)
+        around = np.concatenate(heard[before - 50: before + 100]).astype(np.float64).mean(axis=1)
+    finally:
+        await asyncio.gather(ana.close(), ben.close())
+    # Ben's 1 kHz tone plays on the monitor before and on the feed after: no 10 ms window may fall silent.
+    windows = around[: len(around) // 480 * 480].reshape(-1, 480)
+    rms_db = 20 * np.log10(np.maximum(np.sqrt(np.mean(np.square(windows / 32768.0), axis=1)), 1e-9))
+    gap_ms = 10 * int(np.sum(rms_db < -30.0))
+    print(f"switch: quietest 10 ms window {rms_db.min():.1f} dBFS; {gap_ms} ms under -30 dBFS")
+    assert gap_ms == 0
