@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 
 from app.cli import (
     EXIT_AUDIO,
@@ -40,6 +41,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     sp.add_argument("--name", default="Plaza speaker", help="display name on stage")
     sp.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
     sp.add_argument("--stay-muted", action="store_true", help="stay muted once on stage")
+    sp.add_argument("--no-echo-control", action="store_true",
+                    help="microphone: no echo cancellation, noise suppression or gain control")
     sp.add_argument("--invite-timeout", type=float, default=60.0, metavar="S",
                     help="give up if no invite came within S seconds (default 60)")
     out = sp.add_mutually_exclusive_group()
@@ -66,6 +69,7 @@ async def speak(args: argparse.Namespace) -> int:
     from app.links import LinkError, parse_link
     from app.listener.listen import ListenSession
     from app.media.capture import CaptureError, DeviceSource, FileSource, MicSource, MicTrack
+    from app.media.echo import EchoControl
     from app.media.output import AudioOutputError
     from app.room.errors import RoomError
     from app.stage.speaker import Role, SpeakerSession
@@ -83,8 +87,13 @@ async def speak(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     listen = ListenSession(link, use_device=not args.no_audio_device, device=args.output_device,
                            record=args.record, fall_back_to_clock=False, display=args.name)
+    echo = None
+    if args.input is None and not args.no_echo_control:  # a file has no room to echo in
+        echo = EchoControl()
+        if not echo.available():
+            print(f"plaza: echo cancellation unavailable: {echo.reason()}; use headphones", file=sys.stderr)
     speaker = SpeakerSession(listen, MicTrack(source), display=args.name, auto_accept=True,
-                             start_muted=args.stay_muted)
+                             start_muted=args.stay_muted, echo=echo)
     stop = _stop_event()
     done = asyncio.Event()
     on_stage = asyncio.Event()

@@ -20,6 +20,7 @@ from app.aio import CloseOnce
 from app.events import Event
 from app.listener.listen import ListenSession
 from app.media.capture import MicTrack
+from app.media.echo import EchoControl
 from app.room.errors import RoomError
 from app.room.stage_protocol import Invite, LeftStage, StageAnswer, ToListener, Uninvite, encode_stage
 from app.stage.connection import StageConnection, monitor_playout
@@ -40,7 +41,8 @@ class SpeakerSession:
     """`listen` (already built, not yet started) + a microphone; `auto_accept` takes every invite (bots)."""
 
     def __init__(self, listen: ListenSession, mic: MicTrack, *, display: str = "", auto_accept: bool = False,
-                 start_muted: bool = True, ice_servers: list[str] | None = None) -> None:
+                 start_muted: bool = True, ice_servers: list[str] | None = None,
+                 echo: EchoControl | None = None) -> None:
         if listen.channel is None:
             raise ValueError("a speaker needs the room channel (invites come on it)")
         self.listen = listen
@@ -49,6 +51,11 @@ class SpeakerSession:
         self.auto_accept = auto_accept
         self.start_muted = start_muted
         self.ice_servers = ice_servers
+        # Echo control on a microphone: what the output plays is the far end (app.media.echo). Not for a file.
+        self.echo = echo
+        if echo is not None:
+            listen.heard.connect(echo.far_end)
+            mic.processors.insert(0, echo.near_end)
         self.role = Role.LISTENER
         self.invite: Invite | None = None
         self.stage: StageConnection | None = None

@@ -49,7 +49,7 @@ def band_db(pcm: np.ndarray, hz: float) -> float:
     n = len(x)
     w = np.hanning(n)
     spectrum = np.abs(np.fft.rfft(x * w))
-    k = int(round(hz * n / SAMPLE_RATE))
+    k = round(hz * n / SAMPLE_RATE)
     peak = spectrum[max(0, k - 2): k + 3].max()
     amplitude = 2 * peak / w.sum()
     return 20 * np.log10(max(amplitude / np.sqrt(2), 1e-9))
@@ -142,7 +142,8 @@ async def test_a_speaker_is_heard_on_the_feed_and_self_mute_silences_it_within_3
     finally:
         await speaker.close()
         await listener.close()
-    print(f"mute → silent on the feed: {mute_latency * 1000:.0f} ms; unmute → back: {(back - unmuted_at) * 1000:.0f} ms")
+    print(f"mute → silent on the feed: {mute_latency * 1000:.0f} ms; "
+          f"unmute → back: {(back - unmuted_at) * 1000:.0f} ms")
     assert mute_latency <= 0.3
 
 

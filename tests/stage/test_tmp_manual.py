@@ -1,9 +1,9 @@
-import asyncio, random
-from pathlib import Path
-import numpy as np
+import random
+
 from app.room.stage_protocol import Invite, StagePass
 from app.stage.speaker import Role
 from tests.stage import test_stage_lab as t
+
 
 async def fake_on_stage(room, speaker):
     await speaker.start()

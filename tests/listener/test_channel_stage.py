@@ -1,0 +1,73 @@
+"""Stage whispers on the listener's channel: only the controller's count; answers go to the controller."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+
+from app.listener.state import RoomStateModel
+from app.room.stage_protocol import Invite, LeftStage, StageAnswer, StagePass, Uninvite, encode_stage, parse_to_controller
+from tests.listener.test_channel_unit import ROOM, FakeChannel, FakeTextRoom, announcement, snapshot
+
+TOKEN = "k" * 24
+
+
+class RawTextRoom(FakeTextRoom):
+    async def message(self, room: int, text: str, *, to: str | None = None, ack: bool = True,
+                      timeout: float = 5.0) -> dict[str, bool]:
+        self.whispers.append((to or "", parse_to_controller(text)))
+        return {to or "": True}
+
+
+def whisper(sender: str, text: str) -> dict[str, Any]:
+    return {"textroom": "message", "room": ROOM, "from": sender, "text": text, "whisper": True}
+
+
+@pytest.fixture
+async def channel() -> Any:
+    ch = FakeChannel(RoomStateModel())
+    ch.fake = RawTextRoom()
+    got: list[object] = []
+    ch.stage_whispers.connect(got.append)
+    ch.got = got  # type: ignore[attr-defined]
+    await ch.open()
+    ch.handle_event(announcement(snapshot(3)))  # the controller is now known: "ctl-1"
+    yield ch
+    await ch.close()
+
+
+async def test_an_invite_from_the_controller_is_passed_on(channel: FakeChannel) -> None:
+    invite = Invite(StagePass(ROOM, 42, TOKEN), 60.0)
+    channel.handle_event(whisper("ctl-1", encode_stage(invite)))
+    channel.handle_event(whisper("ctl-1", encode_stage(Uninvite(ROOM))))
+    assert channel.got == [invite, Uninvite(ROOM)]  # type: ignore[attr-defined]
+
+
+async def test_invites_from_anyone_else_or_broadcast_are_ignored(channel: FakeChannel,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    text = encode_stage(Invite(StagePass(ROOM, 42, TOKEN), 60.0))
+    channel.handle_event(whisper("l-evil", text))
+    channel.handle_event({**whisper("ctl-1", text), "whisper": False})
+    assert channel.got == []  # type: ignore[attr-defined]
+
+
+async def test_a_bad_or_foreign_invite_is_dropped_and_reported(channel: FakeChannel,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    channel.handle_event(whisper("ctl-1", encode_stage(Invite(StagePass(ROOM + 1, 42, TOKEN), 60.0))))
+    channel.handle_event(whisper("ctl-1", '{"v":1,"type":"invite","room":1234}'))
+    assert channel.got == []  # type: ignore[attr-defined]
+    assert "room 1235" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+async def test_answers_are_whispered_to_the_controller(channel: FakeChannel) -> None:
+    task = channel.whisper(encode_stage(StageAnswer(True)))
+    assert task is not None
+    await task
+    channel.whisper(encode_stage(LeftStage()))
+    await asyncio.sleep(0.01)
+    assert channel.fake.whispers == [("ctl-1", StageAnswer(True)), ("ctl-1", LeftStage())]
