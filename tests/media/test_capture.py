@@ -51,7 +51,7 @@ async def test_a_file_loops_and_is_paced_like_a_microphone(tmp_path: Path) -> No
 def test_an_unreadable_file_names_itself(tmp_path: Path) -> None:
     bad = tmp_path / "not-audio.wav"
     bad.write_bytes(b"nonsense")
-    with pytest.raises(ValueError, match="not-audio.wav"):
+    with pytest.raises(ValueError, match=r"not-audio\.wav"):
         FileSource(str(bad))
 
 
