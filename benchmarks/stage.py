@@ -25,6 +25,7 @@ import statistics
 import sys
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -115,16 +116,22 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):.0f} / {float(np.percentile(values, 95)):.0f} ms (n={len(values)})"
 
 
+async def poll(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what}: not within {timeout:g} s")
+        await asyncio.sleep(0.01)
+
+
 async def go_on_stage(room: LocalRoom, speaker: SpeakerSession) -> None:
     await speaker.start()
     keeper = speaker.listen.channel
     assert keeper is not None and room.controller is not None
-    while keeper.channel is None or keeper.channel.controller is None:
-        await asyncio.sleep(0.05)
+    await poll(lambda: keeper.channel is not None and keeper.channel.controller is not None, 15, "channel")
     assert speaker.listen.state.own_id is not None
     await room.controller.invite(speaker.listen.state.own_id)
-    while speaker.role != Role.INVITED:
-        await asyncio.sleep(0.01)
+    await poll(lambda: speaker.role == Role.INVITED, 5, "invite")
     await speaker.accept()
 
 

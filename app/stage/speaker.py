@@ -16,12 +16,15 @@ from collections.abc import Coroutine
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+
 from app.aio import CloseOnce
 from app.events import Event
 from app.listener.listen import ListenSession
 from app.listener.supervisor import MEDIA_POLL_S, MEDIA_WATCHDOG_S
 from app.media.capture import MicTrack
 from app.media.echo import EchoControl
+from app.media.feedback import FeedbackGuard, FeedbackVerdict
 from app.room.backoff import Backoff
 from app.room.errors import RoomError
 from app.room.stage_protocol import Invite, LeftStage, StageAnswer, ToListener, Uninvite, encode_stage
@@ -44,7 +47,7 @@ class SpeakerSession:
 
     def __init__(self, listen: ListenSession, mic: MicTrack, *, display: str = "", auto_accept: bool = False,
                  start_muted: bool = True, ice_servers: list[str] | None = None,
-                 echo: EchoControl | None = None) -> None:
+                 echo: EchoControl | None = None, guard: FeedbackGuard | None = None) -> None:
         if listen.channel is None:
             raise ValueError("a speaker needs the room channel (invites come on it)")
         self.listen = listen
@@ -58,6 +61,12 @@ class SpeakerSession:
         if echo is not None:
             listen.heard.connect(echo.far_end)
             mic.processors.insert(0, echo.near_end)
+        # The feedback guard hears the microphone after echo control (what the room would hear) and mutes us.
+        self.guard = guard
+        self.feedback: Event[[FeedbackVerdict]] = Event("feedback")  # told after the auto-mute, for the user
+        self.last_feedback: FeedbackVerdict | None = None
+        if guard is not None:
+            mic.processors.append(self._guard)
         self.role = Role.LISTENER
         self.invite: Invite | None = None
         self.stage: StageConnection | None = None
@@ -104,6 +113,28 @@ class SpeakerSession:
                 self._spawn(self.leave_stage(tell=False))
             elif self.role == Role.INVITED:
                 self._set_role(Role.LISTENER)
+
+    def _guard(self, frame: np.ndarray) -> np.ndarray:
+        """A microphone processor: on howling, silence this frame and mute (Janus too, so everyone sees it)."""
+        assert self.guard is not None
+        if self.mic.muted:
+            return frame
+        verdict = self.guard.feed(frame)
+        if verdict is None:
+            return frame
+        log.warning("feedback at %.0f Hz (%s): muting the microphone", verdict.frequency_hz, verdict.reason)
+        self.mic.muted = True
+        self.guard.reset()
+        self.last_feedback = verdict
+        self._spawn(self._mute_for_feedback(verdict))
+        return np.zeros_like(frame)
+
+    async def _mute_for_feedback(self, verdict: FeedbackVerdict) -> None:
+        try:
+            await self.set_muted(True)
+        except RoomError as exc:
+            log.warning("could not tell the stage about the mute: %s", exc)
+        self.feedback.emit(verdict)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coro)

@@ -209,7 +209,9 @@ async def test_the_stage_survives_a_janus_restart_with_role_and_mute_state(make_
         assert ana.role == Role.SPEAKER and not ana.muted and ana.stage_reconnects == 1
         await asyncio.sleep(3.0)
         heard_again = next((t for t, db in tap.levels(440.0, restarted) if db > -20.0), None)
-        assert heard_again is not None, "the listener never heard the speaker again"
+        levels = tap.levels(440.0, restarted)
+        assert heard_again is not None, (f"the listener never heard the speaker again: {listener.status.current}, "
+                                         f"{len(levels)} packets since, levels {[round(d) for _, d in levels[::25]]}")
         members = listener.state.state.members
     finally:
         await asyncio.gather(ana.close(), listener.close())

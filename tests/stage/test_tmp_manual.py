@@ -22,3 +22,7 @@ async def test_manual_mix(make_lab_room, tmp_path, monkeypatch):
 async def test_manual_leave(make_lab_room, tmp_path, monkeypatch):
     monkeypatch.setattr(t, "go_on_stage", fake_on_stage)
     await t.test_leaving_the_stage_plays_on_without_a_gap(make_lab_room, tmp_path)
+
+async def test_manual_restart(make_lab_room, tmp_path, monkeypatch):
+    monkeypatch.setattr(t, "go_on_stage", fake_on_stage)
+    await t.test_the_stage_survives_a_janus_restart_with_role_and_mute_state(make_lab_room, tmp_path)
