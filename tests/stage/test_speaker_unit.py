@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -23,7 +23,7 @@ PASS = StagePass(7, 42, "t" * 24)
 
 
 class FakeStage:
-    made: list[FakeStage] = []
+    made: ClassVar[list[FakeStage]] = []
     refuse = False
 
     def __init__(self, server: str, stage_pass: StagePass, mic: MicTrack, monitor: Any, **kwargs: Any) -> None:
