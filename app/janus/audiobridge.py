@@ -30,12 +30,16 @@ class AudioBridgeHandle:
         offer: dict[str, Any],
         muted: bool = False,
         token: str | None = None,
+        participant_id: int | None = None,
         timeout: float | None = None,
     ) -> PluginReply:
-        """Join stage `room` sending our SDP offer; the reply carries Janus's answer."""
+        """Join stage `room` sending our SDP offer; the reply carries Janus's answer. A stage pass gives the
+        `token` (the room's allowed list) and the `participant_id` the controller knows the pass by."""
         body: dict[str, Any] = {"request": "join", "room": room, "display": display, "muted": muted}
         if token is not None:
             body["token"] = token
+        if participant_id is not None:
+            body["id"] = participant_id
         return await self.handle.message(body, jsep=offer, timeout=timeout)
 
     async def configure(self, *, muted: bool) -> PluginReply:
