@@ -51,6 +51,11 @@ PREROLL = 2  # frames a fresh decoder decodes unheard when the content after the
 REORDER = 3 * FRAME_SAMPLES  # room left before a stream's first packet for earlier ones arriving late
 
 
+# The smallest target: a speaker's stage monitor (app.stage) plays at conversational latency with ~100 ms; below
+# 60 ms the fresh decoder's pre-roll (2 frames) and one 20 ms device block leave nothing to ride out jitter.
+MIN_CUSHION_MS = 60.0
+
+
 class CushionPlayout:
     """Jitter buffer, Opus FEC/PLC, pitch-preserving cushion control and seamless splices behind `pull(n)`."""
 
@@ -70,7 +75,7 @@ class CushionPlayout:
         self.first_audio: Event[[]] = Event("first audio")  # once per room: the first audible block, device thread
         self._first_sent = False
         self._clear()
-        self.cushion_target_ms = cushion_ms  # clamped to 200..5000 ms
+        self.cushion_target_ms = cushion_ms  # clamped to MIN_CUSHION_MS..5000 ms
 
     def _clear(self) -> None:
         self.counters = PlayoutStats(target_ms=self._target / MS)
@@ -109,7 +114,7 @@ class CushionPlayout:
     @cushion_target_ms.setter
     def cushion_target_ms(self, value: float) -> None:
         with self._lock:
-            self._target = int(min(5000.0, max(200.0, float(value))) * MS)
+            self._target = int(min(5000.0, max(MIN_CUSHION_MS, float(value))) * MS)
             self.counters.target_ms = self._target / MS
 
     @property

@@ -568,7 +568,7 @@ def test_buffered_ms_and_last_arrival() -> None:
     assert playout.counters.cushion_ms == playout.buffered_ms
 
 
-@pytest.mark.parametrize(("value", "expected"), [(50.0, 200.0), (800.0, 800.0), (9000.0, 5000.0)])
+@pytest.mark.parametrize(("value", "expected"), [(20.0, 60.0), (100.0, 100.0), (800.0, 800.0), (9000.0, 5000.0)])
 def test_cushion_target_is_clamped(value: float, expected: float) -> None:
     playout = CushionPlayout(cushion_ms=value)
     assert playout.cushion_target_ms == expected
