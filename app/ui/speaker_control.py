@@ -193,7 +193,7 @@ class SpeakerControl(QObject):
 
     async def _accept(self, speaker: SpeakerSession, dialog: InviteDialog) -> None:
         async with self._mic_lock:
-            if not self._invited(speaker):
+            if not self._invited(speaker) or dialog is not self.dialog:
                 return
             devices = list_input_devices()  # one may have been plugged in since the invite came
             if not devices:
@@ -205,7 +205,7 @@ class SpeakerControl(QObject):
                 dialog.set_devices(devices)
             error = await self._open_mic_locked(speaker, dialog.current_device())
             if error is not None:
-                if self._invited(speaker):
+                if self._invited(speaker) and dialog is self.dialog:
                     dialog.set_problem(microphone_problem_text)
                     dialog.set_busy(False)
                 return
