@@ -63,6 +63,8 @@ class SpeakerControl(QObject):
             old.changed.disconnect(self._callbacks[0])
             old.mic.level.disconnect(self._callbacks[1])
             self._callbacks = None
+        if old is not None and old.role is Role.INVITED:
+            old.decline()  # leaving the room with the invite open: tell the controller now, not at its timeout
         self._close_dialog()
         if self._check is not None:
             self._tasks.start(self._stop_check(release=True), name="plaza-sound-check-stop")
