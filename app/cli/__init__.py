@@ -46,6 +46,8 @@ def _add_serve_options(p: argparse.ArgumentParser) -> None:
     # Lab-only: run Janus inside a network namespace and restrict ICE to one interface.
     p.add_argument("--no-controller", action="store_true",
                    help="run without the room controller (listeners then show the stage from a poll, no count)")
+    p.add_argument("--invite-hands", action="store_true",
+                   help="the controller invites every raised hand on stage (a headless speaker raises its hand)")
     p.add_argument("--netns", default="", help=argparse.SUPPRESS)
     p.add_argument("--ice-interface", default="", help=argparse.SUPPRESS)
 
@@ -263,7 +265,7 @@ def local_room_from_args(args: argparse.Namespace) -> LocalRoom:
 
     return LocalRoom.from_options(room_id=args.room, title=args.title, host=args.host, port=args.port,
                                   speaker=args.speaker, netns=args.netns, ice_interface=args.ice_interface,
-                                  controller=not args.no_controller)
+                                  controller=not args.no_controller, invite_hands=args.invite_hands)
 
 
 async def serve(args: argparse.Namespace) -> int:

@@ -70,6 +70,7 @@ async def speak(args: argparse.Namespace) -> int:
     from app.listener.listen import ListenSession
     from app.media.capture import CaptureError, DeviceSource, FileSource, MicSource, MicTrack
     from app.media.echo import EchoControl
+    from app.media.feedback import FeedbackGuard
     from app.media.output import AudioOutputError
     from app.room.errors import RoomError
     from app.stage.speaker import Role, SpeakerSession
@@ -92,8 +93,11 @@ async def speak(args: argparse.Namespace) -> int:
         echo = EchoControl()
         if not echo.available():
             print(f"plaza: echo cancellation unavailable: {echo.reason()}; use headphones", file=sys.stderr)
+    guard = FeedbackGuard() if args.input is None else None  # a file cannot feed back
     speaker = SpeakerSession(listen, MicTrack(source), display=args.name, auto_accept=True,
-                             start_muted=args.stay_muted, echo=echo)
+                             start_muted=args.stay_muted, echo=echo, guard=guard)
+    speaker.feedback.connect(lambda v: _fail(f"feedback (howling at {v.frequency_hz:.0f} Hz): the microphone is "
+                                             "muted; use headphones or turn the loudspeaker down"))
     stop = _stop_event()
     done = asyncio.Event()
     on_stage = asyncio.Event()

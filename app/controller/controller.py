@@ -24,6 +24,9 @@ unknown (null).
 Hands: listeners whisper `hand`/`sync` to the controller's channel username; the sender is the server-set
 `from`. Whispers are rate-limited per sender, then validated; anything else is dropped with one log line
 (repeats from a sender are summarised). The queue is FIFO and a hand is cleared when its owner leaves channel N.
+
+Stage access (app.controller.stage_access): the stage admits only holders of a pass the controller issued
+(`invite` whispers one to a listener, `admit` hands one over directly); a member's role is its pass's role.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from typing import Any
 from app.aio import CloseOnce
 from app.controller.link import ControllerLink, ControllerSecrets
 from app.controller.room_book import RoomBook
+from app.controller.stage_access import StageAccess
+from app.controller.stage_passes import DEFAULT_INVITE_TTL, StagePasses
 from app.janus import JanusError
 from app.room.backoff import Backoff
 from app.room.errors import RoomError
@@ -58,9 +63,9 @@ from app.room.protocol import (
     StageMember,
     clean_text,
     encode,
-    parse_whisper,
     stage_member,
 )
+from app.room.stage_protocol import LeftStage, StageAnswer, StagePass, parse_to_controller
 
 __all__ = ["ControllerSecrets", "RoomController"]
 
@@ -76,7 +81,8 @@ class RoomController:
                  ice_servers: list[str] | None = None, roles: dict[str, Role] | None = None,
                  username: str | None = None, clock: Callable[[], float] = time.monotonic,
                  stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0,
-                 connect_timeout: float = 5.0, backoff_cap: float = 30.0) -> None:
+                 connect_timeout: float = 5.0, backoff_cap: float = 30.0, passes: StagePasses | None = None,
+                 invite_hands: bool = False) -> None:
         if not servers:
             raise ValueError("a room controller needs at least one server")
         self.servers = list(servers)
@@ -91,16 +97,22 @@ class RoomController:
         self._limiter = RateLimiter(WHISPER_RATE, WHISPER_BURST, clock=clock)
         self.drops = LogThrottle(log, DROP_LOG_INTERVAL, clock=clock)
         self.backoff_cap = backoff_cap
+        # Passes may outlive this controller (a local room restarts its controller and keeps its speakers' passes).
+        self.passes = passes if passes is not None else StagePasses(room_id, clock=clock)
+        self.invite_hands = invite_hands  # every raised hand gets a pass (a headless speaker raises its hand)
         self.links = [
             ControllerLink(url, room_id, secrets, self.username, stage=i == 0, on_event=self._on_channel_event,
-                           on_stage=self._on_stage, on_viewers=self._update_count, ice_servers=ice_servers,
+                           on_stage=self._on_stage, on_viewers=self._update_count,
+                           on_stage_connect=self._on_stage_connect, ice_servers=ice_servers,
                            connect_timeout=connect_timeout, stage_poll_interval=stage_poll_interval,
                            viewers_poll_interval=viewers_poll_interval)
             for i, url in enumerate(self.servers)
         ]
+        self.access = StageAccess(self.links, self.passes)
         self.announced = asyncio.Event()  # set after the first announcement went out
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._invites: set[asyncio.Task[None]] = set()  # invites of raised hands (invite_hands)
         self._first_attempts: list[asyncio.Event] = [asyncio.Event() for _ in self.links]
         self._closed = False
         self._closer = CloseOnce(self._teardown, f"close room controller {room_id}")
@@ -116,6 +128,7 @@ class RoomController:
         self._tasks = [asyncio.create_task(self._run_link(link, done), name=f"controller {link.url}")
                        for link, done in zip(self.links, self._first_attempts, strict=True)]
         self._tasks.append(asyncio.create_task(self._announce_loop(), name="controller-announce"))
+        self._tasks.append(asyncio.create_task(self.access.run(), name="controller-stage-passes"))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 for done in self._first_attempts:
@@ -129,9 +142,10 @@ class RoomController:
         await self._closer()
 
     async def _teardown(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._invites]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(link.disconnect() for link in self.links), return_exceptions=True)
 
     @property
@@ -148,6 +162,18 @@ class RoomController:
             await stage.mute(member_id, muted)
         except JanusError as exc:
             raise RoomError(f"could not {'mute' if muted else 'unmute'} {member_id}: {exc}") from None
+
+    async def invite(self, username: str, ttl: float = DEFAULT_INVITE_TTL) -> StagePass:
+        """Invite channel user `username` on stage: a pass on the access list, whispered to them; raises RoomError."""
+        return await self.access.invite(username, ttl)
+
+    async def admit(self, display: str, role: Role = Role.SPEAKER) -> StagePass:
+        """A pass handed over directly (no whisper): the local demo speaker, headless speakers, tests."""
+        return await self.access.admit(display, role)
+
+    async def revoke(self, stage_id: int) -> None:
+        """Withdraw a pass: it stops working, its holder is told, its participant leaves the stage."""
+        await self.access.revoke(stage_id)
 
     def set_role(self, member_id: str, role: Role) -> None:
         self.roles[member_id] = role
@@ -186,6 +212,9 @@ class RoomController:
             self._update_count()
             await asyncio.sleep(backoff.next_delay())
 
+    async def _on_stage_connect(self, link: ControllerLink) -> None:
+        await self.access.apply(link)
+
     def _on_stage(self, participants: list[dict[str, Any]]) -> None:
         members = []
         for p in participants:
@@ -194,10 +223,12 @@ class RoomController:
                 continue
             if self._first_member is None:
                 self._first_member = member.id
-            role = self.roles.get(member.id)
+            # explicit roles, then the pass's role; a member without either: the first one seen is the host
+            role = self.roles.get(member.id) or self.passes.role_of(member.id)
             if role is None:
                 role = Role.HOST if member.id == self._first_member and not self.roles else Role.SPEAKER
             members.append(dataclasses.replace(member, role=role))
+        self.passes.seen(int(m.id) for m in members if m.id.isdigit())
         self.book.set_members(members)
         self._update_count()
 
@@ -237,9 +268,12 @@ class RoomController:
                            sender[:80])
             return
         try:
-            request = parse_whisper(event.get("text"))  # type: ignore[arg-type]  # parse checks the type itself
+            request = parse_to_controller(event.get("text"))  # type: ignore[arg-type]  # checks the type itself
         except ProtocolViolation as exc:
             self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: %s", sender[:80], str(exc)[:200])
+            return
+        if isinstance(request, StageAnswer | LeftStage):
+            self.access.on_whisper(sender, request)
             return
         if isinstance(request, HandRequest):
             name = clean_text(link.participants.get(sender, ""), MAX_NAME_CHARS) or sender
@@ -247,9 +281,22 @@ class RoomController:
                        else self.book.lower_hand(sender))
             if not changed:
                 return
+            if request.raised and self.invite_hands and self.passes.of_user(sender) is None:
+                self._invite_hand(sender)
         else:
             self.book.request_snapshot()
         self._wake.set()
+
+    def _invite_hand(self, username: str) -> None:
+        async def invite() -> None:
+            try:
+                await self.invite(username)
+            except RoomError as exc:
+                log.warning("room controller: could not invite the raised hand of %r: %s", username[:80], exc)
+
+        task = asyncio.create_task(invite(), name="controller-invite-hand")
+        self._invites.add(task)
+        task.add_done_callback(self._invites.discard)
 
     def _forget_participant(self, username: str) -> None:
         self._limiter.forget(username)

@@ -11,7 +11,7 @@ import collections
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,7 @@ class ControllerLink:
     def __init__(self, url: str, room_id: int, secrets: ControllerSecrets, username: str, *, stage: bool,
                  on_event: Callable[[ControllerLink, dict[str, Any]], None],
                  on_stage: Callable[[list[dict[str, Any]]], None], on_viewers: Callable[[], None],
+                 on_stage_connect: Callable[[ControllerLink], Awaitable[None]] | None = None,
                  ice_servers: list[str] | None = None, display: str = "Room controller",
                  connect_timeout: float = 5.0, request_timeout: float = 2.0,
                  stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0) -> None:
@@ -63,6 +64,7 @@ class ControllerLink:
         self._on_event = on_event
         self._on_stage = on_stage
         self._on_viewers = on_viewers
+        self._on_stage_connect = on_stage_connect
         self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
         self.stage_poll_interval = stage_poll_interval
@@ -94,6 +96,10 @@ class ControllerLink:
             self.streaming = await StreamingHandle.attach(self.session)
             if self.is_stage:
                 self.stage = await AudioBridgeHandle.attach(self.session)
+                if self._on_stage_connect is not None:
+                    # The stage's access list, before anyone is told the link serves: a restarted Janus has an
+                    # open static room again, and the live passes must be back before checking is enabled.
+                    await self._on_stage_connect(self)
             # Measure before the first announcement, so it does not show an empty stage or an unknown count.
             await self._poll_viewers()
             if self.stage is not None:
@@ -156,6 +162,31 @@ class ControllerLink:
                                          "secret": self._secrets.stage, "id": participant},
                                         timeout=self.request_timeout)
         self._poll_stage_now.set()
+
+    async def allowed(self, action: str, tokens: list[str] | None = None) -> None:
+        """Edit the stage's `allowed` list: `add`/`remove` tokens, `enable`/`disable` the check (stage secret)."""
+        if self.stage is None:
+            raise JanusError(f"the stage on {self.url} is not connected")
+        body: dict[str, Any] = {"request": "allowed", "secret": self._secrets.stage, "action": action,
+                                "room": self.room_id}
+        if tokens is not None:
+            body["allowed"] = tokens
+        await self.stage.handle.message(body, timeout=self.request_timeout)
+
+    async def kick(self, stage_id: int) -> None:
+        """Remove participant `stage_id` from the stage (stage secret), then poll the stage at once."""
+        if self.stage is None:
+            raise JanusError(f"the stage on {self.url} is not connected")
+        await self.stage.handle.message({"request": "kick", "secret": self._secrets.stage, "room": self.room_id,
+                                         "id": stage_id}, timeout=self.request_timeout)
+        self._poll_stage_now.set()
+
+    async def whisper(self, username: str, text: str) -> bool:
+        """Send `text` to one channel user on this server; True if Janus delivered it (False if not there)."""
+        if self.textroom is None or not self.connected or username not in self.participants:
+            return False
+        sent = await self.textroom.message(self.room_id, text, to=username, timeout=self.request_timeout)
+        return sent.get(username, False)
 
     # ------------------------------------------------------------------------------------------ loops
     async def _send_loop(self) -> None:

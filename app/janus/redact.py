@@ -12,10 +12,22 @@ SECRET_KEYS = frozenset(
 )
 
 
+def _redact_text(text: Any) -> Any:
+    """A TextRoom `text` may itself be JSON carrying a secret (a stage invite's token): redact inside it too."""
+    if not isinstance(text, str) or not any(f'"{key}"' in text for key in SECRET_KEYS):
+        return text
+    try:
+        inner = json.loads(text)
+    except ValueError:
+        return "***"  # secret-looking text we cannot parse: hide it whole
+    return json.dumps(redact(inner), separators=(",", ":"), default=str)
+
+
 def redact(value: Any) -> Any:
     """Return a copy of a JSON-like value with every secret value replaced by '***'."""
     if isinstance(value, dict):
-        return {k: ("***" if k.lower() in SECRET_KEYS else redact(v)) for k, v in value.items()}
+        return {k: ("***" if k.lower() in SECRET_KEYS else _redact_text(v) if k == "text" else redact(v))
+                for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value

@@ -19,15 +19,21 @@ log = logging.getLogger(__name__)
 
 
 class StageSpeaker:
-    """Joins stage `room_id` on `server` and sends `track` until closed."""
+    """Joins stage `room_id` on `server` and sends `track` until closed.
+
+    With a stage pass (`token`, `stage_id`) it joins a stage whose controller checks the allowed list; the same
+    pass lets it join again after a drop, within the controller's reconnect grace."""
 
     def __init__(self, server: str, room_id: int, track: MediaStreamTrack, *, display: str = "Demo speaker",
-                 ice_servers: list[str] | None = None) -> None:
+                 ice_servers: list[str] | None = None, token: str | None = None,
+                 stage_id: int | None = None) -> None:
         self.server = server
         self.room_id = room_id
         self.track = track
         self.display = display
         self.ice_servers = ice_servers
+        self.token = token
+        self.stage_id = stage_id
         self.session: JanusSession | None = None
         self.pc: RTCPeerConnection | None = None
         self.connected = asyncio.Event()
@@ -56,7 +62,8 @@ class StageSpeaker:
 
             await pc.setLocalDescription(await pc.createOffer())
             offer = {"type": "offer", "sdp": pc.localDescription.sdp, "trickle": False}
-            reply = await stage.join(self.room_id, display=self.display, offer=offer)
+            reply = await stage.join(self.room_id, display=self.display, offer=offer, token=self.token,
+                                     participant_id=self.stage_id)
             if reply.jsep is None:
                 raise JanusError(f"stage {self.room_id} on {self.server} returned no SDP answer")
             await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type="answer"))

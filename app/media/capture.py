@@ -219,7 +219,11 @@ class MicTrack(MediaStreamTrack):
         self._pts += FRAME_SAMPLES
         return frame
 
+    def stop(self) -> None:
+        """Ignored: aiortc stops a sender's track when its connection closes, but the microphone outlives a
+        stage connection (a reconnect sends the same track on the next one). `close()` ends it."""
+
     async def close(self) -> None:
-        """Stop the track and release the microphone; idempotent."""
-        self.stop()
+        """End the track and release the microphone; idempotent."""
+        super().stop()
         await self.source.close()

@@ -16,14 +16,19 @@ from collections.abc import Coroutine
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+
 from app.aio import CloseOnce
 from app.events import Event
 from app.listener.listen import ListenSession
+from app.listener.supervisor import MEDIA_POLL_S, MEDIA_WATCHDOG_S
 from app.media.capture import MicTrack
 from app.media.echo import EchoControl
+from app.media.feedback import FeedbackGuard, FeedbackVerdict
+from app.room.backoff import Backoff
 from app.room.errors import RoomError
 from app.room.stage_protocol import Invite, LeftStage, StageAnswer, ToListener, Uninvite, encode_stage
-from app.stage.connection import StageConnection, monitor_playout
+from app.stage.connection import StageConnection, StageRefused, monitor_playout
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +47,7 @@ class SpeakerSession:
 
     def __init__(self, listen: ListenSession, mic: MicTrack, *, display: str = "", auto_accept: bool = False,
                  start_muted: bool = True, ice_servers: list[str] | None = None,
-                 echo: EchoControl | None = None) -> None:
+                 echo: EchoControl | None = None, guard: FeedbackGuard | None = None) -> None:
         if listen.channel is None:
             raise ValueError("a speaker needs the room channel (invites come on it)")
         self.listen = listen
@@ -56,10 +61,17 @@ class SpeakerSession:
         if echo is not None:
             listen.heard.connect(echo.far_end)
             mic.processors.insert(0, echo.near_end)
+        # The feedback guard hears the microphone after echo control (what the room would hear) and mutes us.
+        self.guard = guard
+        self.feedback: Event[[FeedbackVerdict]] = Event("feedback")  # told after the auto-mute, for the user
+        self.last_feedback: FeedbackVerdict | None = None
+        if guard is not None:
+            mic.processors.append(self._guard)
         self.role = Role.LISTENER
         self.invite: Invite | None = None
         self.stage: StageConnection | None = None
         self.error: str | None = None  # why the last attempt to go on stage failed (shown to the user)
+        self.stage_reconnects = 0
         self.changed: Event[[Role]] = Event("speaker role")
         self._tasks: set[asyncio.Task[None]] = set()
         self._watch: asyncio.Task[None] | None = None
@@ -102,6 +114,28 @@ class SpeakerSession:
             elif self.role == Role.INVITED:
                 self._set_role(Role.LISTENER)
 
+    def _guard(self, frame: np.ndarray) -> np.ndarray:
+        """A microphone processor: on howling, silence this frame and mute (Janus too, so everyone sees it)."""
+        assert self.guard is not None
+        if self.mic.muted:
+            return frame
+        verdict = self.guard.feed(frame)
+        if verdict is None:
+            return frame
+        log.warning("feedback at %.0f Hz (%s): muting the microphone", verdict.frequency_hz, verdict.reason)
+        self.mic.muted = True
+        self.guard.reset()
+        self.last_feedback = verdict
+        self._spawn(self._mute_for_feedback(verdict))
+        return np.zeros_like(frame)
+
+    async def _mute_for_feedback(self, verdict: FeedbackVerdict) -> None:
+        try:
+            await self.set_muted(True)
+        except RoomError as exc:
+            log.warning("could not tell the stage about the mute: %s", exc)
+        self.feedback.emit(verdict)
+
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
@@ -140,7 +174,7 @@ class SpeakerSession:
         self.listen.play_from(monitor)
         self.listen.set_hand_raised(False)
         self._set_role(Role.SPEAKER)
-        self._watch = asyncio.create_task(self._watch_stage(stage), name="stage watch")
+        self._watch = asyncio.create_task(self._keep_stage(stage), name="stage keeper")
         if not self.start_muted:
             await self.set_muted(False)
 
@@ -152,17 +186,65 @@ class SpeakerSession:
             self._set_role(Role.LISTENER)
 
     async def set_muted(self, muted: bool) -> None:
-        """Self-mute/unmute on stage (the microphone goes silent at once; everyone sees the state)."""
-        if self.stage is None:
-            self.mic.muted = muted
-            return
-        await self.stage.set_muted(muted)
+        """Self-mute/unmute on stage (the microphone goes silent at once; everyone sees the state). The choice
+        survives a reconnect; while reconnecting it is applied locally and sent on rejoining."""
+        self.mic.muted = muted
+        stage = self.stage
+        if stage is not None and not stage.ended.done():
+            await stage.set_muted(muted)
 
-    async def _watch_stage(self, stage: StageConnection) -> None:
-        end = await stage.ended
-        if self.stage is stage:
-            log.warning("stage connection ended: %s", end.reason)
-            await self.leave_stage(tell=not end.removed)
+    async def _keep_stage(self, stage: StageConnection) -> None:
+        """Keep us on stage through trouble, with the feed's policy (app.listener.supervisor): a loss or 2 s
+        without stage audio → reconnect with jittered backoff, same pass (the controller keeps it for a grace
+        period), mute state restored; the feed plays meanwhile. A refused pass or a removal ends it."""
+        backoff = Backoff()
+        while True:
+            reason, removed = await self._stage_trouble(stage)
+            if self.stage is not stage:
+                return
+            if removed:
+                log.warning("%s", reason)
+                await self.leave_stage(tell=False)
+                return
+            log.warning("stage connection lost (%s); reconnecting", reason)
+            self.listen.play_from(None)  # the feed carries the room meanwhile
+            self.stage_reconnects += 1
+            stage.end(reason)  # settled, so nothing sends on it any more (set_muted checks)
+            await stage.close()
+            while True:
+                await asyncio.sleep(backoff.next_delay())
+                fresh = StageConnection(self.stage_server, stage.stage_pass, self.mic, stage.monitor,
+                                        display=self.display, ice_servers=self.ice_servers)
+                try:
+                    await fresh.open(STAGE_JOIN_TIMEOUT)
+                except StageRefused as exc:
+                    self.error = str(exc)
+                    log.warning("back in the audience: %s", exc)
+                    await self.leave_stage(tell=False)
+                    return
+                except RoomError as exc:
+                    log.info("stage reconnect failed: %s", exc)
+                    continue
+                break
+            backoff.reset()
+            self.stage = stage = fresh
+            if not self.mic.muted:  # we rejoin muted, as every join is; the speaker was not
+                with contextlib.suppress(RoomError):
+                    await fresh.set_muted(False)
+            self.listen.play_from(fresh.monitor)
+            log.info("back on stage %s after a reconnect", self.listen.link.room_id)
+
+    async def _stage_trouble(self, stage: StageConnection) -> tuple[str, bool]:
+        """Wait until the connection ends or its audio stops for MEDIA_WATCHDOG_S (a dead server looks alive to
+        aiortc for ~29 s); the reason, and whether we were removed (do not reconnect)."""
+        while not stage.ended.done():
+            if stage.media_quiet_for > MEDIA_WATCHDOG_S:
+                return f"no stage audio from {stage.server} for {stage.media_quiet_for:.1f} s", False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(MEDIA_POLL_S * 4):
+                    await asyncio.shield(stage.ended)
+        end = stage.ended.result()
+        return end.reason, end.removed
 
     async def leave_stage(self, *, tell: bool = True) -> None:
         """Back to the audience: the feed first (its cushion is full), then the stage goes; idempotent."""

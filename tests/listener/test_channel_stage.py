@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from app.listener.state import RoomStateModel
-from app.room.stage_protocol import Invite, LeftStage, StageAnswer, StagePass, Uninvite, encode_stage, parse_to_controller
+from app.room.stage_protocol import (
+    Invite,
+    LeftStage,
+    StageAnswer,
+    StagePass,
+    Uninvite,
+    encode_stage,
+    parse_to_controller,
+)
 from tests.listener.test_channel_unit import ROOM, FakeChannel, FakeTextRoom, announcement, snapshot
 
 TOKEN = "k" * 24

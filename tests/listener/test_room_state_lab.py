@@ -100,7 +100,11 @@ async def speakers(room: Any) -> AsyncIterator[Callable[..., Awaitable[list[tupl
         out = []
         for i in range(n):
             track = GatedToneTrack(300.0 + 100 * i)
-            speaker = StageSpeaker(room.config.ws_url, ROOM, track, display=f"Speaker {i}", ice_servers=[])
+            # The controller admits only pass holders; like the demo speaker, the first one hosts.
+            display = f"Speaker {len(started)}"
+            stage_pass = await room.controller.admit(display, Role.HOST if not started else Role.SPEAKER)
+            speaker = StageSpeaker(room.config.ws_url, ROOM, track, display=display, ice_servers=[],
+                                   token=stage_pass.token, stage_id=stage_pass.stage_id)
             started.append(speaker)
             await speaker.open(timeout=5.0)
             out.append((speaker, track))
@@ -144,7 +148,7 @@ async def test_host_mute_and_unmute_show_within_1_s(room: Any, speakers: Any, li
     (ana,) = await listeners(1, feed=False)
     await wait_until(lambda: len(ana.state.members) == 1, 3.0, lambda: f"members {ana.state.members}")
     speaker_id = ana.state.members[0].id
-    assert ana.state.members[0].role.value == "host"  # the first member is the host unless configured
+    assert ana.state.members[0].role.value == "host"  # admitted as the host
     t0 = time.monotonic()
     await room.controller.mute(speaker_id, True)
     await wait_until(lambda: ana.state.members[0].muted, 1.0 - (time.monotonic() - t0), lambda: "not muted")

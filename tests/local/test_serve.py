@@ -80,6 +80,9 @@ def test_serve_and_demo_options_describe_the_local_room() -> None:
     assert room.prefix == ["ip", "netns", "exec", "plz-srv"]
     assert room.speaker_spec is None
     assert local_room_from_args(build_parser().parse_args(["serve"])).speaker_spec == "demo"
+    assert not room.invite_hands
+    assert local_room_from_args(build_parser().parse_args(["serve", "--invite-hands"])).invite_hands
+    assert local_room_from_args(build_parser().parse_args(["demo", "--invite-hands"])).invite_hands
 
 
 @pytest.mark.lab

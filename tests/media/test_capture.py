@@ -51,7 +51,7 @@ async def test_a_file_loops_and_is_paced_like_a_microphone(tmp_path: Path) -> No
 def test_an_unreadable_file_names_itself(tmp_path: Path) -> None:
     bad = tmp_path / "not-audio.wav"
     bad.write_bytes(b"nonsense")
-    with pytest.raises(ValueError, match="not-audio.wav"):
+    with pytest.raises(ValueError, match=r"not-audio\.wav"):
         FileSource(str(bad))
 
 
@@ -114,6 +114,8 @@ async def test_a_muted_track_sends_silence_but_still_meters() -> None:
     frame = await track.recv()
     assert np.all(frame.to_ndarray() == int(0.5 * 32767))
     assert frame.pts == FRAME_SAMPLES and frame.sample_rate == SAMPLE_RATE
+    track.stop()  # what aiortc does when a stage connection closes: the microphone lives on for the next one
+    assert track.readyState == "live" and not source.closed
     await track.close()
     await track.close()
     assert source.closed and track.readyState == "ended"

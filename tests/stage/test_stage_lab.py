@@ -21,6 +21,7 @@ from app.media import SAMPLE_RATE
 from app.media.capture import FileSource, MicTrack
 from app.media.opus import OpusStreamDecoder
 from app.stage.speaker import Role, SpeakerSession
+from tests.support import janus_faults
 from tests.support.analysis import dominant_frequency
 
 pytestmark = pytest.mark.lab
@@ -189,3 +190,30 @@ async def test_leaving_the_stage_plays_on_without_a_gap(make_lab_room, tmp_path:
     gap_ms = 10 * int(np.sum(rms_db < -30.0))
     print(f"switch: quietest 10 ms window {rms_db.min():.1f} dBFS; {gap_ms} ms under -30 dBFS")
     assert gap_ms == 0
+
+
+async def test_the_stage_survives_a_janus_restart_with_role_and_mute_state(make_lab_room, tmp_path: Path) -> None:
+    room = await make_lab_room(speaker=None, controller=True)
+    ana = speaker_session(room, tone_wav(tmp_path / "a.wav", 440.0), "Ana")
+    listener = ListenSession(room.link, use_device=False)
+    tap = ArrivalTap(listener)
+    try:
+        await listener.start()
+        await go_on_stage(room, ana)
+        await asyncio.sleep(2.0)
+        first = ana.stage
+        await janus_faults.restart(room.janus)  # kill -9, then start again at once
+        restarted = time.monotonic()
+        back = await until(lambda: ana.stage is not None and ana.stage is not first
+                           and ana.stage.first_media.done(), 20, "the speaker back on stage")
+        assert ana.role == Role.SPEAKER and not ana.muted and ana.stage_reconnects == 1
+        await asyncio.sleep(3.0)
+        heard_again = next((t for t, db in tap.levels(440.0, restarted) if db > -20.0), None)
+        levels = tap.levels(440.0, restarted)
+        assert heard_again is not None, (f"the listener never heard the speaker again: {listener.status.current}, "
+                                         f"{len(levels)} packets since, levels {[round(d) for _, d in levels[::25]]}")
+        members = listener.state.state.members
+    finally:
+        await asyncio.gather(ana.close(), listener.close())
+    print(f"back on stage {back:.2f} s after the restart; heard on the feed {heard_again - restarted:.2f} s after")
+    assert [m.name for m in members] == ["Ana"] and not members[0].muted

@@ -1,0 +1,168 @@
+"""Who may join the stage: the controller's stage passes applied to AudioBridge's `allowed` list and the channel.
+
+Static rooms from the config start open (`check_tokens = FALSE`), and a Janus restart opens them again and forgets
+the list. So on every (re)connect of the stage link the list is rebuilt before the link serves: tokens whose removal
+failed are removed, every live token is added, then checking is enabled — in that order, so no legitimate speaker
+is refused in between. Withdrawals (tokens off the list, kicks, uninvites) that cannot be done now stay pending and
+are retried every `tick` and on the next connect; tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from app.controller.link import ControllerLink
+from app.controller.stage_passes import DEFAULT_INVITE_TTL, StagePasses, Withdrawal
+from app.janus import JanusError
+from app.room.errors import RoomError
+from app.room.protocol import Role
+from app.room.stage_protocol import Invite, LeftStage, StageAnswer, StagePass, Uninvite, encode_stage
+
+log = logging.getLogger(__name__)
+
+
+class StageAccess:
+    """The passes of one room and the requests that make Janus and the invitees follow them."""
+
+    def __init__(self, links: list[ControllerLink], passes: StagePasses, *, tick: float = 1.0) -> None:
+        self.links = links
+        self.passes = passes
+        self.tick = tick
+        self._pending = Withdrawal()
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    @property
+    def stage(self) -> ControllerLink:
+        return self.links[0]
+
+    # ------------------------------------------------------------------------------------------ Janus side
+    async def apply(self, link: ControllerLink) -> None:
+        """On a stage (re)connect: pending removals, then every live token, then enable checking; raises
+        JanusError (the link then reconnects and tries again)."""
+        stale, self._pending.tokens = self._pending.tokens, []
+        try:
+            if stale:
+                await link.allowed("remove", stale)
+        except JanusError:
+            self._pending.tokens += stale
+            raise
+        live = self.passes.live_tokens()
+        if live:
+            await link.allowed("add", live)
+        await link.allowed("enable")
+        log.info("stage %s on %s: access list applied (%d pass(es)), checking enabled", self.passes.room,
+                 link.url, len(live))
+
+    def _stage_handle_ready(self) -> bool:
+        return self.stage.stage is not None
+
+    async def _add(self, token: str) -> None:
+        if not self._stage_handle_ready():
+            raise RoomError(f"cannot reach the stage on {self.stage.url}")
+        try:
+            await self.stage.allowed("add", [token])
+        except JanusError as exc:
+            raise RoomError(f"could not add a stage pass on {self.stage.url}: {exc}") from None
+
+    # ------------------------------------------------------------------------------------------ host actions
+    async def invite(self, username: str, ttl: float = DEFAULT_INVITE_TTL) -> StagePass:
+        """Issue a pass for channel user `username`, put it on the list, and whisper it on every server they use."""
+        links = [link for link in self.links if link.connected and username in link.participants]
+        if not links:
+            raise RoomError(f"{username[:80]!r} is not in the room's channel")
+        display = links[0].participants.get(username, "")
+        issued, replaced = self.passes.issue(username, display, Role.SPEAKER, ttl)
+        try:
+            await self._add(issued.token)
+        except RoomError:
+            self._pending.tokens += self.passes.revoke(issued.stage_id).tokens  # in case the add went through
+            raise
+        finally:
+            self._withdraw(replaced)
+        text = encode_stage(Invite(issued.stage_pass, ttl))
+        if not await self._whisper(username, text):
+            log.warning("stage %s: invite %s for %r was not delivered", self.passes.room, issued.stage_id,
+                        username[:80])
+        log.info("stage %s: invited %r as %s", self.passes.room, username[:80], issued.stage_id)
+        return issued.stage_pass
+
+    async def admit(self, display: str, role: Role = Role.SPEAKER, ttl: float = DEFAULT_INVITE_TTL) -> StagePass:
+        """Issue a pass handed over directly (the local demo speaker, tests): no whisper."""
+        issued, _ = self.passes.issue(None, display, role, ttl)
+        try:
+            await self._add(issued.token)
+        except RoomError:
+            self._pending.tokens += self.passes.revoke(issued.stage_id).tokens  # in case the add went through
+            raise
+        log.info("stage %s: admitted %r as %s (%s)", self.passes.room, display[:80], issued.stage_id, role)
+        return issued.stage_pass
+
+    async def revoke(self, stage_id: int) -> None:
+        """End a pass now: off the list, the holder told, the participant kicked if on the stage."""
+        withdrawal = self.passes.revoke(stage_id)
+        if not withdrawal:
+            return
+        self._withdraw(withdrawal)
+        await self.flush()
+
+    # ------------------------------------------------------------------------------------------ listeners
+    def on_whisper(self, sender: str, message: StageAnswer | LeftStage) -> None:
+        """An answer or a `left` from a pass holder (the sender is Janus's `from`); ends the pass when due."""
+        if isinstance(message, LeftStage):
+            self._withdraw(self.passes.left(sender))
+        else:
+            self._withdraw(self.passes.answered(sender, message.accepted))
+
+    def _withdraw(self, withdrawal: Withdrawal) -> None:
+        if withdrawal:
+            self._pending.add(withdrawal)
+            self._wake.set()
+
+    async def _whisper(self, username: str, text: str) -> bool:
+        delivered = False
+        for link in self.links:
+            try:
+                delivered = await link.whisper(username, text) or delivered
+            except JanusError as exc:
+                log.warning("stage %s: whisper to %r on %s failed: %s", self.passes.room, username[:80], link.url,
+                            exc or type(exc).__name__)
+        return delivered
+
+    # ------------------------------------------------------------------------------------------ upkeep
+    async def run(self) -> None:
+        """Expire passes and carry out pending withdrawals, every `tick` and whenever a pass ends."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.tick):
+                    await self._wake.wait()
+            self._wake.clear()
+            try:
+                self._pending.add(self.passes.expire())
+                if self._pending:
+                    await self.flush()
+            except Exception:  # a bug here must not leave passes valid for good
+                log.exception("stage %s: pass upkeep failed", self.passes.room)
+
+    async def flush(self) -> None:
+        """Do what is pending; what fails stays pending (tokens) or is dropped (kicks of the gone, whispers)."""
+        async with self._lock:
+            pending, self._pending = self._pending, Withdrawal()
+            if pending.tokens:
+                try:
+                    if not self._stage_handle_ready():
+                        raise JanusError("stage not connected")
+                    await self.stage.allowed("remove", pending.tokens)
+                except JanusError as exc:
+                    self._pending.tokens += pending.tokens  # removed on the next try or the next connect
+                    log.warning("stage %s: %d pass(es) not yet removed: %s", self.passes.room, len(pending.tokens),
+                                exc or type(exc).__name__)
+            for stage_id in pending.kick:
+                try:
+                    await self.stage.kick(stage_id)
+                except JanusError as exc:  # not there any more, or the stage is down (its pass is gone anyway)
+                    log.info("stage %s: kick %s: %s", self.passes.room, stage_id, exc or type(exc).__name__)
+            for username in pending.uninvite:
+                await self._whisper(username, encode_stage(Uninvite(self.passes.room)))

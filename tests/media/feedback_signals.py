@@ -1,0 +1,238 @@
+"""Signals for the feedback guard's tests and benchmark: an acoustic loop simulation and a false-positive test set.
+
+Origin of every signal: all are generated here with numpy from fixed seeds (no recordings), except `demo_room`,
+which decodes the project's own CC0 file resources/audio/demo-room.ogg (espeak-ng speech and sox plucks, see
+resources/audio/README.md). 48 kHz mono float64 in [-1, 1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.media import FRAME_SAMPLES, SAMPLE_RATE
+
+FS = SAMPLE_RATE
+DEMO_AUDIO = Path(__file__).resolve().parents[2] / "resources" / "audio" / "demo-room.ogg"
+
+
+def _env(n: int, attack: float, release: float) -> np.ndarray:
+    """A linear attack/release envelope over n samples (seconds)."""
+    env = np.ones(n)
+    a, r = min(n // 2, int(attack * FS)), min(n // 2, int(release * FS))
+    if a:
+        env[:a] = np.linspace(0.0, 1.0, a)
+    if r:
+        env[n - r :] = np.linspace(1.0, 0.0, r)
+    return env
+
+
+def _formant_gain(freq: np.ndarray, formants: list[tuple[float, float]]) -> np.ndarray:
+    """Magnitude of a cascade of formant resonances (centre Hz, bandwidth Hz), evaluated at `freq`."""
+    gain = np.ones_like(freq)
+    for fc, bw in formants:
+        gain *= fc**2 / np.sqrt((fc**2 - freq**2) ** 2 + (bw * freq) ** 2)
+    return gain
+
+
+def _harmonic(f0: np.ndarray, amps: Callable[[int, np.ndarray], np.ndarray], phase0: float = 0.0) -> np.ndarray:
+    """Additive synthesis along the pitch contour f0 (Hz per sample); harmonic k gets amplitude amps(k, k·f0)."""
+    phase = phase0 + 2 * np.pi * np.cumsum(f0) / FS
+    out = np.zeros(len(f0))
+    k = 1
+    while k * float(np.min(f0)) < 10000:
+        fk = k * f0
+        a = amps(k, fk) * (fk < 10000)
+        out += a * np.sin(k * phase)
+        k += 1
+    return out
+
+
+VOWELS = [[(730, 90), (1090, 110), (2440, 170)], [(270, 60), (2290, 100), (3010, 150)],
+          [(530, 60), (1840, 100), (2480, 120)], [(300, 60), (870, 90), (2240, 120)],
+          [(570, 80), (840, 90), (2410, 150)]]
+
+
+def speech(seconds: float, seed: int, f0_base: float = 120.0, level: float = 0.2) -> np.ndarray:
+    """Synthetic speech: glottal harmonics (−12 dB/oct) with a drifting f0 through vowel formants, in syllables
+    of 80–300 ms with short gaps, fricative noise bursts and 0.2–0.8 s pauses between phrases."""
+    rng = np.random.default_rng(seed)
+    out: list[np.ndarray] = []
+    total = 0
+    while total < seconds * FS:
+        for _ in range(int(rng.integers(3, 9))):  # a phrase
+            n = int(rng.uniform(0.08, 0.3) * FS)
+            f_start = f0_base * rng.uniform(0.8, 1.4)
+            f0 = np.linspace(f_start, f_start * rng.uniform(0.75, 1.2), n)
+            formants = VOWELS[int(rng.integers(len(VOWELS)))]
+            syl = _harmonic(f0, lambda k, fk, fm=formants: _formant_gain(fk, fm) / k)  # type: ignore[misc]
+            syl *= _env(n, 0.015, 0.03) / (np.max(np.abs(syl)) + 1e-12)
+            if rng.random() < 0.4:  # a fricative before the vowel: high-passed noise
+                m = int(rng.uniform(0.04, 0.1) * FS)
+                noise = np.fft.irfft(np.fft.rfft(rng.standard_normal(m)) * (np.fft.rfftfreq(m, 1 / FS) > 3000), m)
+                syl = np.concatenate((0.3 * noise * _env(m, 0.01, 0.01) / (np.std(noise) * 3 + 1e-12), syl))
+            out += [syl * rng.uniform(0.5, 1.0), np.zeros(int(rng.uniform(0.02, 0.08) * FS))]
+        out.append(np.zeros(int(rng.uniform(0.2, 0.8) * FS)))
+        total = sum(len(s) for s in out)
+    sig = np.concatenate(out)[: int(seconds * FS)]
+    return level * sig + 1e-4 * rng.standard_normal(len(sig))  # room noise at −80 dBFS
+
+
+def _vibrato(n: int, f: float, rate: float, cents: float, rng: np.random.Generator) -> np.ndarray:
+    t = np.arange(n) / FS
+    depth = cents * np.minimum(1.0, t / 0.4)  # vibrato sets in after the attack, as sung
+    return f * 2 ** (depth * np.sin(2 * np.pi * rate * t + rng.uniform(0, 6.28)) / 1200)
+
+
+def singing(seconds: float, seed: int, level: float = 0.3) -> np.ndarray:
+    """Sung notes held 2–4 s with 5–6 Hz vibrato of ±50 cents, harmonics through vowel formants, legato joins."""
+    rng = np.random.default_rng(seed)
+    notes = [196.0, 220.0, 261.6, 293.7, 329.6, 392.0, 440.0, 523.3, 587.3]
+    out: list[np.ndarray] = []
+    while sum(len(s) for s in out) < seconds * FS:
+        n = int(rng.uniform(2.0, 4.0) * FS)
+        f0 = _vibrato(n, float(rng.choice(notes)), rng.uniform(5.0, 6.0), 50.0, rng)
+        formants = VOWELS[int(rng.integers(len(VOWELS)))]
+        note = _harmonic(f0, lambda k, fk, fm=formants: _formant_gain(fk, fm) / k)  # type: ignore[misc]
+        out.append(note * _env(n, 0.08, 0.1) / (np.max(np.abs(note)) + 1e-12) * rng.uniform(0.6, 1.0))
+    sig = np.concatenate(out)[: int(seconds * FS)]
+    return level * sig + 1e-4 * rng.standard_normal(len(sig))
+
+
+def held_note(seconds: float, freq: float, partials: dict[int, float], seed: int, level: float = 0.4,
+              attack: float = 0.05, breath: float = 0.0) -> np.ndarray:
+    """A steady instrument note: fixed partial amplitudes (relative to the fundamental), constant level, slight
+    natural pitch jitter (±2 cents), optional breath noise (fraction of the level)."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * FS)
+    jitter = np.convolve(rng.standard_normal(n // 480 + 2), np.ones(20) / 20, "same")
+    f0 = freq * 2 ** (2 * np.repeat(jitter, 480)[:n] / np.max(np.abs(jitter) + 1e-12) / 1200)
+    phase = 2 * np.pi * np.cumsum(f0) / FS
+    sig = sum(a * np.sin(k * phase + rng.uniform(0, 6.28)) for k, a in partials.items())
+    sig = np.asarray(sig) / sum(partials.values()) * level * _env(n, attack, 0.1)
+    return sig + breath * level * rng.standard_normal(n) + 1e-4 * rng.standard_normal(n)
+
+
+ORGAN = {1: 1.0, 2: 0.7, 3: 0.5, 4: 0.35, 6: 0.2, 8: 0.15}
+CLARINET = {1: 1.0, 2: 0.03, 3: 0.6, 4: 0.02, 5: 0.35, 7: 0.2, 9: 0.1}
+FLUTE = {1: 1.0, 2: 0.025, 3: 0.008}  # 2nd harmonic at 2.5 % (−32 dB): the hard case
+
+
+def sine_swell(seconds: float, freq: float, seed: int, rise: float = 1.0, level: float = 0.5) -> np.ndarray:
+    """A pure sine rising from silence over `rise` s (raised cosine: fastest in dB at the start), then held."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * FS)
+    t = np.arange(n) / FS
+    env = np.where(t < rise, 0.5 * (1 - np.cos(np.pi * np.minimum(t, rise) / rise)), 1.0)
+    return level * env * np.sin(2 * np.pi * freq * t) + 1e-4 * rng.standard_normal(n)
+
+
+def demo_room() -> np.ndarray:
+    """The project's CC0 demo recording (espeak-ng speech + sox plucks), decoded by PyAV to 48 kHz mono."""
+    from app.media.sources import decode_file
+
+    return decode_file(str(DEMO_AUDIO)).astype(np.float64) / 32768.0
+
+
+def false_positive_set() -> dict[str, list[np.ndarray]]:
+    """The signals the guard must never mute, by class."""
+    return {
+        "speech (synthetic)": [speech(20.0, seed, f0) for seed, f0 in ((1, 110.0), (2, 210.0), (3, 150.0))],
+        "speech (demo-room.ogg)": [demo_room()],
+        "singing (vibrato)": [singing(20.0, seed) for seed in (4, 5, 6)],
+        "organ / clarinet": [held_note(5.0, f, ORGAN, 7) for f in (130.8, 523.3, 1046.5)]
+        + [held_note(5.0, f, CLARINET, 8) for f in (146.8, 440.0, 880.0)],
+        "flute (2.5 % 2nd harm.)": [held_note(5.0, f, FLUTE, 9, breath=0.003) for f in (523.3, 880.0, 1568.0, 2093.0)],
+        "sine swell 1 s + hold": [sine_swell(5.0, f, 10) for f in (440.0, 1000.0, 3000.0)],
+    }
+
+
+# ------------------------------------------------------------------------------------------- the acoustic loop
+@dataclass
+class Loop:
+    """A closed acoustic loop: mic → delay → loudspeaker → room (RIR with one resonance) → mic."""
+
+    ir: np.ndarray  # the loop's impulse response, delay included (ir[:delay] == 0)
+    delay: int  # samples
+    gain: float  # the largest |G(f)| where the loop's phase is 0 mod 2π (Nyquist: > 1 howls)
+    howl_hz: float  # that frequency
+
+
+def make_loop(delay_ms: float, gain: float, resonance_hz: float, seed: int) -> Loop:
+    """A loop whose open-loop response peaks at `resonance_hz`, scaled so the Nyquist gain there is `gain`.
+
+    The room: 6 decaying early reflections plus a 120 ms exponentially decaying random tail, convolved with a
+    resonance (a decaying sinusoid, bandwidth ~10 Hz: a room mode / loudspeaker peak) so that one frequency leads.
+    """
+    rng = np.random.default_rng(seed)
+    n_rir = int(0.12 * FS)
+    rir = rng.standard_normal(n_rir) * np.exp(-np.arange(n_rir) / (0.02 * FS)) * 0.2
+    for _ in range(6):
+        rir[int(rng.integers(0, n_rir // 3))] += rng.uniform(-1, 1) * 0.8
+    rir[0] += 1.0
+    n_res = int(0.1 * FS)
+    tr = np.arange(n_res) / FS
+    res = np.exp(-np.pi * 10.0 * tr) * np.cos(2 * np.pi * resonance_hz * tr)
+    h = np.convolve(rir, res)[: int(0.2 * FS)]
+    d = int(delay_ms * FS / 1000)
+    ir = np.concatenate((np.zeros(d), h))
+    nfft = 1 << 20
+    g = np.fft.rfft(ir, nfft)
+    freqs = np.fft.rfftfreq(nfft, 1 / FS)
+    ph = np.angle(g)
+    cross = np.nonzero((np.abs(np.diff(ph)) < np.pi) & (np.sign(ph[:-1]) != np.sign(ph[1:])) & (freqs[:-1] > 100))[0]
+    best = cross[np.argmax(np.abs(g[cross]))]
+    scale = gain / np.abs(g[best])
+    return Loop(ir * scale, d, gain, float(freqs[best]))
+
+
+def run_loop(loop: Loop, excitation: np.ndarray, close_at: float = 1.0, clip: float = 1.0) -> np.ndarray:
+    """The mic signal y = clip(x + (ir ∗ y)) with the loop closed from `close_at` s (before: x alone).
+
+    Block-wise (blocks no longer than the loop delay, so each block only needs past output), FFT convolution.
+    The mic saturates at ±clip (a howl's level stops at full scale, as real ones do).
+    """
+    h = loop.ir[loop.delay :]
+    block = min(480, loop.delay)
+    taps = len(h)
+    nfft = 1 << int(np.ceil(np.log2(block + taps - 1)))
+    spec_h = np.fft.rfft(h, nfft)
+    pad = loop.delay + taps
+    y = np.zeros(pad + len(excitation))
+    start = int(close_at * FS)
+    for n0 in range(0, len(excitation), block):
+        b = min(block, len(excitation) - n0)
+        x = excitation[n0 : n0 + b]
+        if n0 >= start:
+            i = pad + n0  # y index of the block's first sample
+            seg = y[i - loop.delay - taps + 1 : i - loop.delay + b]
+            fb = np.fft.irfft(np.fft.rfft(seg, nfft) * spec_h, nfft)[taps - 1 : taps - 1 + b]
+            x = x + fb
+        y[pad + n0 : pad + n0 + b] = np.clip(x, -clip, clip)
+    return y[pad:]
+
+
+def narrowband_db(signal: np.ndarray, freq: float) -> np.ndarray:
+    """Per 20 ms frame: the level (dB) of `signal` within ±2 bins (±47 Hz) of `freq` in a Hann 2048-FFT of the
+    last 2048 samples (the guard's own view of the spectrum)."""
+    n_fft = 2048
+    win = np.hanning(n_fft)
+    k = round(freq * n_fft / FS)
+    padded = np.concatenate((np.zeros(n_fft - FRAME_SAMPLES), signal))
+    frames = len(signal) // FRAME_SAMPLES
+    idx = np.arange(frames)[:, None] * FRAME_SAMPLES + np.arange(n_fft)[None, :]
+    spec = np.abs(np.fft.rfft(padded[idx] * win, axis=1)[:, k - 2 : k + 3]) ** 2
+    return 10 * np.log10(np.sum(spec, axis=1) + 1e-20)
+
+
+def howl_onset_frame(loop: Loop, excitation: np.ndarray, wet: np.ndarray, close_at: float = 1.0) -> int | None:
+    """The first frame after the loop closes where the howl's narrowband level (wet − dry: what the loop adds)
+    exceeds the background there (the 90th percentile of the dry excitation's narrowband level)."""
+    howl = narrowband_db(wet - excitation, loop.howl_hz)
+    background = float(np.percentile(narrowband_db(excitation, loop.howl_hz), 90))
+    first = int(close_at * FS) // FRAME_SAMPLES
+    above = np.nonzero(howl[first:] > background)[0]
+    return None if len(above) == 0 else first + int(above[0])
