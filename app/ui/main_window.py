@@ -23,6 +23,7 @@ from app.listener.status import RoomStatus, StatusChange
 from app.listener.supervisor import DEFAULT_CONNECT_TIMEOUT
 from app.media.capture import DeviceSource, MicTrack
 from app.media.echo import EchoControl
+from app.media.feedback import FeedbackGuard
 from app.media.output import AudioOutputError, list_output_devices
 from app.room.errors import RoomError
 from app.stage.speaker import SpeakerSession
@@ -244,7 +245,7 @@ class MainWindow(QMainWindow):
         session.set_muted(self.room_view.muted())
         session.status.changed.connect(lambda change: self._bridge.changed.emit(session, change))
         # The microphone is not opened here: only by the invite's sound check, or on Accept.
-        speaker = SpeakerSession(session, MicTrack(DeviceSource(None)), echo=EchoControl())
+        speaker = SpeakerSession(session, MicTrack(DeviceSource(None)), echo=EchoControl(), guard=FeedbackGuard())
         self.session, self.speaker = session, speaker
         self.speaker_control.set_speaker(speaker)
         self.room_view.set_room(link.room_id, link.title)

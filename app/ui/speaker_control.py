@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 class _SpeakerBridge(QObject):
     role_changed = Signal(object, object)  # (SpeakerSession, Role)
     level = Signal(object, float)  # (SpeakerSession, dBFS): the sound check's or the stage microphone's
+    feedback = Signal(object)  # (SpeakerSession): the feedback guard muted the microphone
 
 
 class SpeakerControl(QObject):
@@ -49,10 +50,11 @@ class SpeakerControl(QObject):
         self._check: SoundCheck | None = None
         self._mic_lock = asyncio.Lock()  # one microphone open/close at a time (device switches can overlap)
         self._mute_request = 0  # only the latest mute request's answer updates the button
-        self._callbacks: tuple[Callable[[Role], None], Callable[[float], None]] | None = None
+        self._callbacks: tuple[Callable[[Role], None], Callable[[float], None], Callable[[object], None]] | None = None
         self._bridge = _SpeakerBridge(self)
         self._bridge.role_changed.connect(self._on_role)
         self._bridge.level.connect(self._on_level)
+        self._bridge.feedback.connect(self._on_feedback)
         self.controls.mute_requested.connect(self._on_mute_requested)
         self.controls.leave_stage_requested.connect(self._on_leave_stage)
 
@@ -62,6 +64,7 @@ class SpeakerControl(QObject):
         if old is not None and self._callbacks is not None:
             old.changed.disconnect(self._callbacks[0])
             old.mic.level.disconnect(self._callbacks[1])
+            old.feedback.disconnect(self._callbacks[2])
             self._callbacks = None
         if old is not None and old.role is Role.INVITED:
             old.decline()  # leaving the room with the invite open: tell the controller now, not at its timeout
@@ -69,6 +72,7 @@ class SpeakerControl(QObject):
         if self._check is not None:
             self._tasks.start(self._stop_check(release=True), name="plaza-sound-check-stop")
         self.controls.set_problem(None)
+        self.controls.set_feedback(False)
         self._show_role(Role.LISTENER)
         if speaker is None:
             return
@@ -79,9 +83,13 @@ class SpeakerControl(QObject):
         def on_level(db: float) -> None:
             self._bridge.level.emit(speaker, db)
 
-        self._callbacks = (on_role, on_level)
+        def on_feedback(_verdict: object) -> None:
+            self._bridge.feedback.emit(speaker)
+
+        self._callbacks = (on_role, on_level, on_feedback)
         speaker.changed.connect(on_role)
         speaker.mic.level.connect(on_level)
+        speaker.feedback.connect(on_feedback)
         self.controls.set_muted(speaker.muted)
 
     # ------------------------------------------------------------------ the session's role
@@ -97,6 +105,8 @@ class SpeakerControl(QObject):
         self._show_role(role)
 
     def _show_role(self, role: Role) -> None:
+        if role is not Role.SPEAKER:
+            self.controls.set_feedback(False)
         self.controls.set_role(role)
         self.room_view.set_on_stage(role in (Role.JOINING, Role.SPEAKER))
         if role is Role.SPEAKER and self.speaker is not None:
@@ -235,6 +245,12 @@ class SpeakerControl(QObject):
             log.warning("could not tell the stage about the mute: %s", exc)
         if speaker is self.speaker and request == self._mute_request:
             self.controls.set_muted(speaker.muted)
+
+    def _on_feedback(self, speaker: object) -> None:
+        if speaker is self.speaker and self.speaker is not None:
+            self._mute_request += 1  # an answer to an older unmute must not undo the guard's mute
+            self.controls.set_muted(self.speaker.muted)
+            self.controls.set_feedback(True)
 
     def _on_leave_stage(self) -> None:
         speaker = self.speaker

@@ -32,6 +32,7 @@ class StageControls(QWidget):
         self._role = Role.LISTENER
         self._muted = True  # speakers join muted
         self._problem: BaseException | None = None
+        self._feedback = False  # the feedback guard muted us: say why until the person unmutes
 
         self.notice = QLabel()
         self.notice.setObjectName("stageNotice")
@@ -105,6 +106,11 @@ class StageControls(QWidget):
     def on_stage(self) -> bool:
         return self._role is Role.SPEAKER
 
+    def set_feedback(self, feedback: bool) -> None:
+        """The microphone was muted because it howled (the guard did it; the person decides when to unmute)."""
+        self._feedback = feedback
+        self._show()
+
     def set_problem(self, error: BaseException | None) -> None:
         """Why going on stage failed (typed: described in the user's language, never its English message)."""
         self._problem = error
@@ -122,6 +128,10 @@ class StageControls(QWidget):
         if self._role is Role.JOINING:
             self.notice.setText(self.tr("Going on stage…"))
             self.notice.setStyleSheet("")
+        elif self._feedback and self._role is Role.SPEAKER:
+            self.notice.setText(self.tr("Your microphone was muted because it was feeding back (a howl). Use "
+                                        "headphones or turn the loudspeaker down, then unmute."))
+            self.notice.setStyleSheet("color: #8a5a00;")
         elif self._problem is not None:
             self.notice.setText(stage_problem_text(self._problem))
             self.notice.setStyleSheet("color: #b00020;")
@@ -152,4 +162,5 @@ class StageControls(QWidget):
 
     def _toggle(self) -> None:
         if self._role is Role.SPEAKER:
+            self.set_feedback(False)
             self.mute_requested.emit(not self._muted)

@@ -738,6 +738,10 @@ Salas de audio en directo.</translation>
         <translation>Subiendo al escenario…</translation>
     </message>
     <message>
+        <source>Your microphone was muted because it was feeding back (a howl). Use headphones or turn the loudspeaker down, then unmute.</source>
+        <translation>Tu micrófono se silenció porque estaba acoplándose (un pitido). Usa auriculares o baja el altavoz, y luego activa el micrófono.</translation>
+    </message>
+    <message>
         <source>Unmute</source>
         <translation>Activar micrófono</translation>
     </message>

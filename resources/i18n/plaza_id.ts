@@ -737,6 +737,10 @@ Ruang audio langsung.</translation>
         <translation>Naik ke panggung…</translation>
     </message>
     <message>
+        <source>Your microphone was muted because it was feeding back (a howl). Use headphones or turn the loudspeaker down, then unmute.</source>
+        <translation>Mikrofon Anda disenyapkan karena terjadi umpan balik (dengung). Gunakan headphone atau kecilkan pengeras suara, lalu nyalakan lagi.</translation>
+    </message>
+    <message>
         <source>Unmute</source>
         <translation>Nyalakan mikrofon</translation>
     </message>

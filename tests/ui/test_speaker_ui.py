@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from app.listener.status import RoomStatus
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
 from app.media.capture import CaptureError, InputDevice
+from app.media.feedback import FeedbackVerdict
 from app.room.stage_protocol import Invite, StagePass, ToListener, Uninvite
 from app.stage import speaker as speaker_module
 from app.stage.connection import StageRefused
@@ -84,7 +85,8 @@ class FakeStage:
     made: ClassVar[list[FakeStage]] = []
 
     def __init__(self, server: str, stage_pass: StagePass, mic: Any, monitor: Any, **_: object) -> None:
-        self.mic = mic
+        self.server, self.stage_pass, self.mic, self.monitor = server, stage_pass, mic, monitor
+        self.media_quiet_for = 0.0  # the stage keeper's watchdog: audio keeps coming
         self.mutes: list[bool] = []
         self.closed = False
         self.ended: asyncio.Future[object] = asyncio.get_running_loop().create_future()
@@ -305,3 +307,19 @@ async def test_leaving_the_room_with_the_invite_open_declines_it_and_closes_the_
     assert speaker.role is Role.LISTENER and speaker.invite is None
     assert window.speaker_control.dialog is None and gone(dialog)
     await wait_until(lambda: FakeMic.closed == [5], 3, "the microphone to be released")
+
+
+async def test_a_feedback_mute_shows_unmute_and_says_why(make_window: WindowFactory) -> None:
+    window, speaker, room = await joined(make_window)
+    dialog = await invited(window, speaker)
+    dialog.accept_button.click()
+    await wait_until(lambda: speaker.role is Role.SPEAKER, 3, "the stage to be joined")
+    controls = room.stage_controls
+    controls.mute_button.click()
+    await wait_until(lambda: controls.mute_button.text() == "Mute", 2, "unmuted")
+    speaker.mic.muted = True  # what the guard does, then it tells the stage and the user
+    speaker.feedback.emit(FeedbackVerdict(2400.0, "test", -6.0, 30.0))
+    await wait_until(lambda: controls.mute_button.text() == "Unmute", 2, "the button to follow the guard")
+    assert "feeding back" in controls.notice_text()
+    controls.mute_button.click()  # the person unmutes once the loudspeaker is down: the notice goes
+    await wait_until(lambda: controls.notice_text() == "" and not speaker.muted, 2, "unmuted again")
