@@ -23,8 +23,10 @@ from app.janus.errors import (
 from app.links import LinkError, LinkProblem
 from app.local.janus_process import JanusNotFound, LocalServerError, PortInUse
 from app.local.network import NoNetworkAddress
+from app.media.capture import CaptureError
 from app.media.output import AudioOutputError
 from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerProtocolError, ServerUnreachable
+from app.stage.connection import StageRefused
 
 translate = QCoreApplication.translate  # (lupdate extracts `translate("Context", "literal")` calls)
 
@@ -95,6 +97,29 @@ def output_problem_text() -> str:
     """The room plays, but on no sound device (the output fell back to the system clock)."""
     return translate("ErrorText", "No sound device could be opened, so the room plays silently. "
                "Check your speakers or headphones, or pick another output device.")
+
+
+def microphone_problem_text() -> str:
+    """The chosen microphone cannot be opened (the English detail, naming the device, is in the log)."""
+    return translate("ErrorText", "Your microphone could not be opened. Check that it is connected and not used by "
+                                  "another app, or choose another one.")
+
+
+def no_microphone_text() -> str:
+    return translate("ErrorText", "No microphone was found. Connect one to speak on stage, or choose Not now.")
+
+
+def stage_problem_text(error: BaseException) -> str:
+    """Why going on stage (or staying there) failed; the room itself keeps playing."""
+    if isinstance(error, CaptureError):
+        return microphone_problem_text()
+    if isinstance(error, StageRefused):
+        return translate("ErrorText", "The invitation to speak is no longer valid (it was used, expired or "
+                                      "withdrawn). A host can invite you again.")
+    if isinstance(error, ServerUnreachable | TransportClosed | RequestTimeout | SessionLost):
+        return translate("ErrorText", "The stage's server cannot be reached, so you could not go on stage. "
+                                      "The room keeps playing.")
+    return translate("ErrorText", "You could not go on stage. The room keeps playing; a host can invite you again.")
 
 
 def unknown_problem_text() -> str:

@@ -1,4 +1,5 @@
-"""The main window: a join view and a room view on a stack, and the one ListenSession behind them.
+"""The main window: a join view and a room view on a stack, and the one session behind them: a SpeakerSession
+wrapping the ListenSession, so a listener can be invited on stage (SpeakerControl does that side).
 
 Sessions are asyncio objects; Qt slots start their coroutines through a TaskSet (strong references, logged
 failures). Closing the window does not block in closeEvent: it accepts, then `shutdown()` leaves the room
@@ -20,8 +21,12 @@ from app.links import LinkError, RoomLink, parse_link
 from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus, StatusChange
 from app.listener.supervisor import DEFAULT_CONNECT_TIMEOUT
+from app.media.capture import DeviceSource, MicTrack
+from app.media.echo import EchoControl
+from app.media.feedback import FeedbackGuard
 from app.media.output import AudioOutputError, list_output_devices
 from app.room.errors import RoomError
+from app.stage.speaker import SpeakerSession
 from app.ui.connection_dialog import ConnectionDialog
 from app.ui.i18n import LANGUAGES, Translations
 from app.ui.icons import app_icon
@@ -29,6 +34,7 @@ from app.ui.join_view import JoinView
 from app.ui.plain_text import isolate, shorten
 from app.ui.room_view import RoomView
 from app.ui.settings import AppSettings
+from app.ui.speaker_control import SpeakerControl
 from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,7 @@ class MainWindow(QMainWindow):
         self.use_device = use_device
         self.connect_timeout = connect_timeout
         self.session: ListenSession | None = None
+        self.speaker: SpeakerSession | None = None  # wraps `session`; closing it closes both
         self.finished = asyncio.Event()  # set once shutdown() has left the room and all tasks are done
         self._tasks = TaskSet()
         self._join_task: asyncio.Task[None] | None = None
@@ -85,6 +92,7 @@ class MainWindow(QMainWindow):
         self.room_view.hand_raise_requested.connect(self._on_hand)
         self.connection_dialog = ConnectionDialog(self)
         self.room_view.details_requested.connect(self.show_connection_details)
+        self.speaker_control = SpeakerControl(self.room_view, self._tasks, self)
         self._build_menus()
         self.join_view.set_recent(self.settings.recent_links())
         self.retranslate()
@@ -120,7 +128,9 @@ class MainWindow(QMainWindow):
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         self.quit_action.triggered.connect(self.close)
-        self.room_menu.addActions([self.leave_action, self.mute_action, self.hand_action, self.details_action])
+        stage = self.room_view.stage_controls
+        self.room_menu.addActions([self.leave_action, self.mute_action, self.hand_action, stage.mic_action,
+                                   stage.leave_stage_action, self.details_action])
         self.room_menu.addSeparator()
         self.room_menu.addAction(self.protected_start_action)
         self.room_menu.addAction(self.clear_recent_action)
@@ -234,7 +244,10 @@ class MainWindow(QMainWindow):
         session.set_volume(self.room_view.volume())
         session.set_muted(self.room_view.muted())
         session.status.changed.connect(lambda change: self._bridge.changed.emit(session, change))
-        self.session = session
+        # The microphone is not opened here: only by the invite's sound check, or on Accept.
+        speaker = SpeakerSession(session, MicTrack(DeviceSource(None)), echo=EchoControl(), guard=FeedbackGuard())
+        self.session, self.speaker = session, speaker
+        self.speaker_control.set_speaker(speaker)
         self.room_view.set_room(link.room_id, link.title)
         self.room_view.set_status(RoomStatus.CONNECTING)
         self.room_view.set_devices(list_output_devices(), None)
@@ -245,11 +258,12 @@ class MainWindow(QMainWindow):
         self.room_view.volume_slider.setFocus()
         self._update_actions()
         self._update_title()
-        self._join_task = self._tasks.start(self._run_join(session), name="plaza-join")
+        self._join_task = self._tasks.start(self._run_join(speaker), name="plaza-join")
 
-    async def _run_join(self, session: ListenSession) -> None:
+    async def _run_join(self, speaker: SpeakerSession) -> None:
+        session = speaker.listen
         try:
-            await session.start()
+            await speaker.start()
         except (RoomError, JanusError, AudioOutputError, OSError) as exc:
             log.warning("could not join room %s: %s", session.link.room_id, exc)
             if session is self.session:
@@ -273,8 +287,10 @@ class MainWindow(QMainWindow):
 
     def leave(self) -> None:
         """Back to the join view at once; the session closes in the background."""
-        session, self.session = self.session, None
+        self.session = None
+        speaker, self.speaker = self.speaker, None
         join_task, self._join_task = self._join_task, None
+        self.speaker_control.set_speaker(None)
         self.room_view.set_state_model(None)
         self.room_view.banner.set_audio_left_provider(None)
         self.connection_dialog.set_stats_provider(None)
@@ -283,16 +299,16 @@ class MainWindow(QMainWindow):
         self.join_view.link_edit.setFocus()
         self._update_actions()
         self._update_title()
-        if session is not None:
-            self._tasks.start(self._close_session(session, join_task), name="plaza-leave")
+        if speaker is not None:
+            self._tasks.start(self._close_session(speaker, join_task), name="plaza-leave")
 
     @staticmethod
-    async def _close_session(session: ListenSession, join_task: asyncio.Task[None] | None) -> None:
+    async def _close_session(speaker: SpeakerSession, join_task: asyncio.Task[None] | None) -> None:
         if join_task is not None and not join_task.done():
             join_task.cancel()
             await asyncio.wait({join_task})
-        await session.close()
-        log.info("left room %s", session.link.room_id)
+        await speaker.close()  # off the stage (telling the controller), the microphone, then the room
+        log.info("left room %s", speaker.listen.link.room_id)
 
     # ------------------------------------------------------------------ controls
     def _on_volume(self, volume: float) -> None:

@@ -1,4 +1,5 @@
-"""The room view: title, status, listener count, stage, hand, volume, local mute, output device, Leave.
+"""The room view: title, status, listener count, stage, hand or stage controls, volume, local mute, output
+device, Leave.
 
 A passive widget: it shows what the main window tells it (status, output problems, devices) and what the
 room's state model says (through a coalescing bridge), and emits the user's intents as signals. It keeps the
@@ -30,6 +31,7 @@ from app.ui.audience import HandControl, ListenerCountLabel
 from app.ui.error_text import describe, ended_text, output_problem_text, unknown_problem_text
 from app.ui.plain_text import ElidedLabel, plain_tooltip
 from app.ui.reconnect_banner import ReconnectBanner
+from app.ui.stage_controls import StageControls
 from app.ui.stage_view import StageView
 from app.ui.state_bridge import RoomStateBridge
 
@@ -64,6 +66,7 @@ class RoomView(QWidget):
         self._devices: list[OutputDevice] = []
         self._device: int | None = None
         self._bridge: RoomStateBridge | None = None
+        self._on_stage = False  # going on stage or there: the stage controls replace the hand
 
         self.title_label = ElidedLabel()
         self.title_label.setObjectName("roomTitle")
@@ -88,6 +91,7 @@ class RoomView(QWidget):
         self.stage = StageView()
         self.hand = HandControl()
         self.hand.hide()
+        self.stage_controls = StageControls()
 
         self.volume_slider = QSlider(Qt.Orientation.Horizontal)
         self.volume_slider.setObjectName("volumeSlider")
@@ -128,10 +132,13 @@ class RoomView(QWidget):
         layout.addWidget(self.listeners_label)
         layout.addWidget(self.stage, 1)
         layout.addWidget(self.hand)
+        layout.addWidget(self.stage_controls)
         layout.addSpacing(6)
         layout.addLayout(form)
         layout.addLayout(buttons)
-        QWidget.setTabOrder(self.hand.button, self.volume_slider)
+        QWidget.setTabOrder(self.hand.button, self.stage_controls.mute_button)
+        QWidget.setTabOrder(self.stage_controls.mute_button, self.stage_controls.leave_stage_button)
+        QWidget.setTabOrder(self.stage_controls.leave_stage_button, self.volume_slider)
         QWidget.setTabOrder(self.volume_slider, self.mute_box)
         QWidget.setTabOrder(self.mute_box, self.device_combo)
         QWidget.setTabOrder(self.device_combo, self.leave_button)
@@ -218,9 +225,15 @@ class RoomView(QWidget):
         return self._bridge
 
     def hand_available(self) -> bool:
-        """The hand control is offered only while the room is live (or reconnecting to it) and not ended."""
+        """The hand control is offered only while the room is live (or reconnecting to it) and not ended, and not
+        to a speaker (on stage, or going there: the stage controls take its place)."""
         bridge = self._bridge
-        return bridge is not None and self._status in HAND_STATUSES and not bridge.model.state.ended
+        return (bridge is not None and not self._on_stage and self._status in HAND_STATUSES
+                and not bridge.model.state.ended)
+
+    def set_on_stage(self, on_stage: bool) -> None:
+        self._on_stage = on_stage
+        self._show_hand_availability()
 
     def set_output_error(self, reason: str | None) -> None:
         """The output fell back to no device; `reason` (English) is for the log only."""

@@ -271,6 +271,26 @@
         <translation>No se pudo abrir ningún dispositivo de sonido, así que la sala suena en silencio. Comprueba los altavoces o los auriculares, o elige otro dispositivo de salida.</translation>
     </message>
     <message>
+        <source>Your microphone could not be opened. Check that it is connected and not used by another app, or choose another one.</source>
+        <translation>No se pudo abrir tu micrófono. Comprueba que está conectado y que ninguna otra aplicación lo usa, o elige otro.</translation>
+    </message>
+    <message>
+        <source>No microphone was found. Connect one to speak on stage, or choose Not now.</source>
+        <translation>No se encontró ningún micrófono. Conecta uno para hablar en el escenario, o elige Ahora no.</translation>
+    </message>
+    <message>
+        <source>The invitation to speak is no longer valid (it was used, expired or withdrawn). A host can invite you again.</source>
+        <translation>La invitación para hablar ya no es válida (se usó, caducó o se retiró). Un anfitrión puede volver a invitarte.</translation>
+    </message>
+    <message>
+        <source>The stage&apos;s server cannot be reached, so you could not go on stage. The room keeps playing.</source>
+        <translation>No se puede contactar con el servidor del escenario, así que no pudiste subir al escenario. La sala sigue sonando.</translation>
+    </message>
+    <message>
+        <source>You could not go on stage. The room keeps playing; a host can invite you again.</source>
+        <translation>No pudiste subir al escenario. La sala sigue sonando; un anfitrión puede volver a invitarte.</translation>
+    </message>
+    <message>
         <source>The connection to the room&apos;s server was lost. Plaza is reconnecting; the audio already received keeps playing meanwhile.</source>
         <translation>Se perdió la conexión con el servidor de la sala. Plaza está reconectando; mientras tanto sigue sonando el audio ya recibido.</translation>
     </message>
@@ -325,6 +345,65 @@
     <message>
         <source>Hand status</source>
         <translation>Estado de la mano</translation>
+    </message>
+</context>
+<context>
+    <name>InviteDialog</name>
+    <message>
+        <source>Invitation to speak</source>
+        <translation>Invitación para hablar</translation>
+    </message>
+    <message>
+        <source>You are invited to speak on stage</source>
+        <translation>Te invitan a hablar en el escenario</translation>
+    </message>
+    <message>
+        <source>You join muted and unmute yourself when you are ready. Speak to check that the meter moves.</source>
+        <translation>Entras silenciado y activas tu micrófono cuando estés listo. Habla para comprobar que el medidor se mueve.</translation>
+    </message>
+    <message>
+        <source>&amp;Microphone:</source>
+        <translation>&amp;Micrófono:</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>Micrófono</translation>
+    </message>
+    <message>
+        <source>Input level:</source>
+        <translation>Nivel de entrada:</translation>
+    </message>
+    <message>
+        <source>Microphone input level</source>
+        <translation>Nivel de entrada del micrófono</translation>
+    </message>
+    <message>
+        <source>&amp;Accept</source>
+        <translation>&amp;Aceptar</translation>
+    </message>
+    <message>
+        <source>Accept and go on stage</source>
+        <translation>Aceptar y subir al escenario</translation>
+    </message>
+    <message>
+        <source>&amp;Not now</source>
+        <translation>Ahora &amp;no</translation>
+    </message>
+    <message>
+        <source>Not now: stay in the audience</source>
+        <translation>Ahora no: seguir en el público</translation>
+    </message>
+    <message>
+        <source>Echo cancellation is unavailable on this computer. Use headphones, or the room will hear itself through your microphone.</source>
+        <translation>La cancelación de eco no está disponible en este equipo. Usa auriculares, o la sala se oirá a sí misma a través de tu micrófono.</translation>
+    </message>
+    <message>
+        <source>No microphone found</source>
+        <translation>No se encontró ningún micrófono</translation>
+    </message>
+    <message>
+        <source>{name} (default)</source>
+        <translation>{name} (predeterminado)</translation>
     </message>
 </context>
 <context>
@@ -634,6 +713,65 @@ Salas de audio en directo.</translation>
     <message>
         <source>No output devices found</source>
         <translation>No se encontraron dispositivos de salida</translation>
+    </message>
+</context>
+<context>
+    <name>StageControls</name>
+    <message>
+        <source>Mute m&amp;y microphone</source>
+        <translation>Silenciar mi mic&amp;rófono</translation>
+    </message>
+    <message>
+        <source>Leave s&amp;tage</source>
+        <translation>Abandonar el &amp;escenario</translation>
+    </message>
+    <message>
+        <source>Leave the stage and listen again</source>
+        <translation>Abandonar el escenario y volver a escuchar</translation>
+    </message>
+    <message>
+        <source>Microphone input level</source>
+        <translation>Nivel de entrada del micrófono</translation>
+    </message>
+    <message>
+        <source>Going on stage…</source>
+        <translation>Subiendo al escenario…</translation>
+    </message>
+    <message>
+        <source>Your microphone was muted because it was feeding back (a howl). Use headphones or turn the loudspeaker down, then unmute.</source>
+        <translation>Tu micrófono se silenció porque estaba acoplándose (un pitido). Usa auriculares o baja el altavoz, y luego activa el micrófono.</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>Activar micrófono</translation>
+    </message>
+    <message>
+        <source>Unmute your microphone</source>
+        <translation>Activar tu micrófono</translation>
+    </message>
+    <message>
+        <source>Your microphone is muted: the room does not hear you. Unmute (Ctrl+D)</source>
+        <translation>Tu micrófono está silenciado: la sala no te oye. Activarlo (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>Muted</source>
+        <translation>Silenciado</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Silenciar</translation>
+    </message>
+    <message>
+        <source>Mute your microphone</source>
+        <translation>Silenciar tu micrófono</translation>
+    </message>
+    <message>
+        <source>Your microphone is on: the room hears you. Mute (Ctrl+D)</source>
+        <translation>Tu micrófono está activo: la sala te oye. Silenciarlo (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>Live — the room hears you</source>
+        <translation>En directo — la sala te oye</translation>
     </message>
 </context>
 <context>

@@ -271,6 +271,26 @@
         <translation>Tidak ada perangkat suara yang dapat dibuka, jadi ruang diputar tanpa suara. Periksa pengeras suara atau headphone Anda, atau pilih perangkat keluaran lain.</translation>
     </message>
     <message>
+        <source>Your microphone could not be opened. Check that it is connected and not used by another app, or choose another one.</source>
+        <translation>Mikrofon Anda tidak dapat dibuka. Pastikan mikrofon tersambung dan tidak dipakai aplikasi lain, atau pilih yang lain.</translation>
+    </message>
+    <message>
+        <source>No microphone was found. Connect one to speak on stage, or choose Not now.</source>
+        <translation>Tidak ada mikrofon yang ditemukan. Sambungkan satu untuk berbicara di panggung, atau pilih Nanti saja.</translation>
+    </message>
+    <message>
+        <source>The invitation to speak is no longer valid (it was used, expired or withdrawn). A host can invite you again.</source>
+        <translation>Undangan untuk berbicara sudah tidak berlaku (sudah dipakai, kedaluwarsa, atau ditarik). Tuan rumah dapat mengundang Anda lagi.</translation>
+    </message>
+    <message>
+        <source>The stage&apos;s server cannot be reached, so you could not go on stage. The room keeps playing.</source>
+        <translation>Server panggung tidak dapat dihubungi, jadi Anda tidak dapat naik ke panggung. Ruang tetap diputar.</translation>
+    </message>
+    <message>
+        <source>You could not go on stage. The room keeps playing; a host can invite you again.</source>
+        <translation>Anda tidak dapat naik ke panggung. Ruang tetap diputar; tuan rumah dapat mengundang Anda lagi.</translation>
+    </message>
+    <message>
         <source>The connection to the room&apos;s server was lost. Plaza is reconnecting; the audio already received keeps playing meanwhile.</source>
         <translation>Koneksi ke server ruang terputus. Plaza sedang menyambung ulang; sementara itu audio yang sudah diterima tetap diputar.</translation>
     </message>
@@ -325,6 +345,65 @@
     <message>
         <source>Hand status</source>
         <translation>Status tangan</translation>
+    </message>
+</context>
+<context>
+    <name>InviteDialog</name>
+    <message>
+        <source>Invitation to speak</source>
+        <translation>Undangan untuk berbicara</translation>
+    </message>
+    <message>
+        <source>You are invited to speak on stage</source>
+        <translation>Anda diundang untuk berbicara di panggung</translation>
+    </message>
+    <message>
+        <source>You join muted and unmute yourself when you are ready. Speak to check that the meter moves.</source>
+        <translation>Anda bergabung dalam keadaan senyap dan menyalakan mikrofon sendiri saat siap. Bicaralah untuk memeriksa bahwa meterannya bergerak.</translation>
+    </message>
+    <message>
+        <source>&amp;Microphone:</source>
+        <translation>&amp;Mikrofon:</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <source>Input level:</source>
+        <translation>Level masukan:</translation>
+    </message>
+    <message>
+        <source>Microphone input level</source>
+        <translation>Level masukan mikrofon</translation>
+    </message>
+    <message>
+        <source>&amp;Accept</source>
+        <translation>&amp;Terima</translation>
+    </message>
+    <message>
+        <source>Accept and go on stage</source>
+        <translation>Terima dan naik ke panggung</translation>
+    </message>
+    <message>
+        <source>&amp;Not now</source>
+        <translation>&amp;Nanti saja</translation>
+    </message>
+    <message>
+        <source>Not now: stay in the audience</source>
+        <translation>Nanti saja: tetap di antara pendengar</translation>
+    </message>
+    <message>
+        <source>Echo cancellation is unavailable on this computer. Use headphones, or the room will hear itself through your microphone.</source>
+        <translation>Peredam gema tidak tersedia di komputer ini. Gunakan headphone, atau ruang akan mendengar dirinya sendiri lewat mikrofon Anda.</translation>
+    </message>
+    <message>
+        <source>No microphone found</source>
+        <translation>Tidak ada mikrofon</translation>
+    </message>
+    <message>
+        <source>{name} (default)</source>
+        <translation>{name} (bawaan)</translation>
     </message>
 </context>
 <context>
@@ -633,6 +712,65 @@ Ruang audio langsung.</translation>
     <message>
         <source>No output devices found</source>
         <translation>Tidak ada perangkat keluaran</translation>
+    </message>
+</context>
+<context>
+    <name>StageControls</name>
+    <message>
+        <source>Mute m&amp;y microphone</source>
+        <translation>Senyapkan &amp;mikrofon saya</translation>
+    </message>
+    <message>
+        <source>Leave s&amp;tage</source>
+        <translation>Tinggalkan pan&amp;ggung</translation>
+    </message>
+    <message>
+        <source>Leave the stage and listen again</source>
+        <translation>Tinggalkan panggung dan kembali mendengarkan</translation>
+    </message>
+    <message>
+        <source>Microphone input level</source>
+        <translation>Level masukan mikrofon</translation>
+    </message>
+    <message>
+        <source>Going on stage…</source>
+        <translation>Naik ke panggung…</translation>
+    </message>
+    <message>
+        <source>Your microphone was muted because it was feeding back (a howl). Use headphones or turn the loudspeaker down, then unmute.</source>
+        <translation>Mikrofon Anda disenyapkan karena terjadi umpan balik (dengung). Gunakan headphone atau kecilkan pengeras suara, lalu nyalakan lagi.</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>Nyalakan mikrofon</translation>
+    </message>
+    <message>
+        <source>Unmute your microphone</source>
+        <translation>Nyalakan mikrofon Anda</translation>
+    </message>
+    <message>
+        <source>Your microphone is muted: the room does not hear you. Unmute (Ctrl+D)</source>
+        <translation>Mikrofon Anda disenyapkan: ruang tidak mendengar Anda. Nyalakan (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>Muted</source>
+        <translation>Disenyapkan</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Senyapkan</translation>
+    </message>
+    <message>
+        <source>Mute your microphone</source>
+        <translation>Senyapkan mikrofon Anda</translation>
+    </message>
+    <message>
+        <source>Your microphone is on: the room hears you. Mute (Ctrl+D)</source>
+        <translation>Mikrofon Anda menyala: ruang mendengar Anda. Senyapkan (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>Live — the room hears you</source>
+        <translation>Siaran langsung — ruang mendengar Anda</translation>
     </message>
 </context>
 <context>
