@@ -1,7 +1,7 @@
 """The feedback guard: detect acoustic howling on a speaker's microphone path so the speaker can be auto-muted.
 
 Why: one screeching host reaches every listener of a room. Mic only (no far-end reference), pure numpy (Hann
-2048-point FFT, hop 960 = one frame; 23.4 Hz bins; 150 Hz–10 kHz). Cost ~175 µs per 20 ms frame (was ~600 before
+2048-point FFT, hop 960 = one frame; 23.4 Hz bins; 150 Hz–10 kHz). Cost ~175–190 µs per 20 ms frame (was ~600 before
 the tracks were measured in one go and judged by a vectorised pre-check; same decisions, bit for bit), process time
 on the dev container: `.venv/bin/python -c "from benchmarks.feedback_guard import cpu_us_per_frame as c; print(c())"`
 (the benchmark's CPU row). The FFT is ~25 µs of it, the rest is numpy call overhead on 8 tracks.
@@ -31,20 +31,12 @@ only for fast loops — a slow loop needs ~4.5 dB of steady growth, which a cres
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
-
-_rfft: Callable[..., np.ndarray] | None
-try:  # numpy ≥ 2: the ufunc np.fft.rfft calls (same result), without its Python wrapper's ~10 µs a frame
-    _rfft = importlib.import_module("numpy.fft._pocketfft_umath").rfft_n_even
-except (ImportError, AttributeError):  # numpy 1.26
-    _rfft = None
 
 N_FFT = 2048
 BAND_HZ = (150.0, 10000.0)
@@ -120,7 +112,6 @@ class FeedbackGuard:
         """Forget all evidence: after a mute/unmute the loop was broken, a new howl must grow again."""
         self._buf = np.zeros(N_FFT)
         self._xw = np.zeros(N_FFT)  # windowed
-        self._spec = np.zeros(N_FFT // 2 + 1, dtype=np.complex128)
         self._p = np.zeros(N_FFT // 2 + 2)  # power spectrum, plus one zero bin for out-of-range harmonics
         self._bins: list[int] = []  # the tracks, oldest first; row i of the history is track i
         self._misses: list[int] = []
@@ -137,7 +128,7 @@ class FeedbackGuard:
         self._buf[-n:] = x
         self._frames += 1
         np.multiply(self._buf, self._window, out=self._xw)
-        spec = np.fft.rfft(self._xw) if _rfft is None else _rfft(self._xw, 1.0, out=self._spec)
+        spec = np.fft.rfft(self._xw)
         p = self._p[:-1]
         np.multiply(spec.real**2 + spec.imag**2, self._norm, out=p)
         lo, hi = self._lo, self._hi
