@@ -20,6 +20,17 @@ from tests.media import feedback_signals as fs
 
 CLOSE_FRAME = 50  # the loop closes at 1.0 s
 
+# Every verdict (frame, Hz; the guard reset after each) of the closed-loop cases below, as recorded before the guard
+# was vectorised (stage 9b1ae87): a change of the guard's decisions shows here first.
+PINNED = {(40.0, 1.2, 700.0, 2): [(89, 703.125), (114, 703.125), (139, 703.125), (164, 703.125)],
+          (15.0, 2.0, 3000.0, 1): [(77, 2976.5625), (84, 2976.5625), (91, 2976.5625)],
+          (40.0, 1.2, 700.0, 1): [(143, 703.125), (169, 703.125), (194, 703.125)],
+          (20.0, 1.2, 1000.0, 1): [(141, 1007.8125), (157, 1007.8125), (169, 1007.8125), (182, 1007.8125),
+                                   (195, 1007.8125)],
+          (50.0, 1.2, 5000.0, 2): [(81, 4992.1875), (106, 4992.1875), (130, 4992.1875), (155, 4992.1875),
+                                   (180, 4992.1875), (205, 4992.1875), (230, 4992.1875)],
+          (10.0, 1.05, 500.0, 1): [(174, 492.1875), (204, 492.1875), (229, 492.1875)]}
+
 
 def verdicts(signal: np.ndarray, guard: FeedbackGuard | None = None) -> list[tuple[int, FeedbackVerdict]]:
     guard = guard or FeedbackGuard()
@@ -39,7 +50,12 @@ def loop_detection(delay_ms: float, gain: float, hz: float, seed: int) -> tuple[
     y = fs.run_loop(loop, x)
     onset = fs.howl_onset_frame(loop, x, y)
     assert onset is not None, "the simulated loop never howled"
-    return onset, verdicts(y), loop
+    found = verdicts(y)
+    assert [(i, v.frequency_hz) for i, v in found] == PINNED[(delay_ms, gain, hz, seed)]
+    exact = FeedbackGuard()
+    exact.debug = []  # the debug path runs the exact tests on every track, without the vectorised pre-check
+    assert verdicts(y, exact) == found
+    return onset, found, loop
 
 
 # Cases measured within 300 ms of onset (benchmarks/feedback_guard.py has the full sweep, where slower loops are not).
@@ -70,9 +86,9 @@ def test_an_open_loop_is_not_flagged() -> None:
     assert verdicts(fs.run_loop(loop, fs.speech(5.0, 11))) == []
 
 
-@pytest.mark.parametrize("cls", list(fs.false_positive_set()))
+@pytest.mark.parametrize("cls", list(fs.FALSE_POSITIVE_CLASSES))
 def test_no_mutes_on_speech_singing_and_held_notes(cls: str) -> None:
-    for i, signal in enumerate(fs.false_positive_set()[cls]):
+    for i, signal in enumerate(fs.FALSE_POSITIVE_CLASSES[cls]()):
         assert verdicts(signal) == [], f"{cls} #{i} muted"
 
 
