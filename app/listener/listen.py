@@ -171,23 +171,25 @@ class ListenSession:
 
     def play_from(self, monitor: CushionPlayout | None) -> None:
         """Play `monitor` instead of the feed (None: the feed again), crossfading over one block. The feed is
-        still received and pulled meanwhile (its output dropped), so its cushion is full when it comes back:
-        leaving the stage is make-before-break with no gap (the feed then runs the cushion's ~1.5 s behind)."""
+        still received meanwhile but not decoded (its cushion keeps the newest packets, trimmed at 2 s over the
+        target); on its return it drops what is beyond the target and plays at once: leaving the stage is
+        make-before-break with no gap, the feed ~1.5 s behind the stage."""
         if monitor is self.monitor:
             return
         self._fading_from = self.monitor or self.playout
-        if monitor is not None:
+        if monitor is None:
+            self.playout.catch_up()
+        else:
             monitor.volume, monitor.muted = self.playout.volume, self.playout.muted
         self.monitor = monitor
 
     def pull(self, n: int) -> np.ndarray:
         """The output's pull (on the device's thread): the feed, or the monitor that replaces it."""
-        feed = self.playout.pull(n)
         monitor, leaving = self.monitor, self._fading_from
-        out = feed if monitor is None else monitor.pull(n)
+        out = self.playout.pull(n) if monitor is None else monitor.pull(n)
         if leaving is not None:
             self._fading_from = None
-            old = feed if leaving is self.playout else leaving.pull(n)
+            old = leaving.pull(n)
             ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)[:, None]
             out = np.rint(old * (1.0 - ramp) + out * ramp).astype(np.int16)
         self.heard.emit(out)

@@ -231,6 +231,13 @@ class CushionPlayout:
         self._head = pos
         self._drop_before(pos)
 
+    def catch_up(self) -> None:
+        """Drop what is buffered beyond the target: a feed that was received but not played (a speaker on stage)
+        returns at the cushion's depth, not behind it."""
+        with self._lock:
+            if self._order and self._ahead() > self._target:
+                self._trim()
+
     def _trim(self) -> None:
         """Far more buffered than wanted (a burst, a stalled output): drop the oldest, keep the target."""
         keep = self._order[-1] + FRAME_SAMPLES - self._target

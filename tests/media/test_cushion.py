@@ -670,3 +670,21 @@ def test_after_a_drain_it_refills_fast_even_when_the_first_start_waited_for_the_
     assert len(gaps) == 1
     gap_start, gap_ms = gaps[0]
     assert back < (gap_start + gap_ms) / 1000 <= back + 0.1
+
+
+def test_a_rested_feed_catches_up_to_its_target_and_plays_on() -> None:
+    """A speaker on stage does not decode the feed: packets pile up (trimmed at target + 2 s); on its return the
+    feed drops what lies beyond the target, then plays on from there without a gap."""
+    playout = CushionPlayout(cushion_ms=1500.0)
+    listener = Listener(playout).play(send(range(300)), until=6.0)  # playing, cushion filling
+    rest = send(range(300, 550), t0=6.0, first=300, seq0=300, ts0=300 * FRAME_SAMPLES)  # 5 s, nobody pulls
+    for p in rest:
+        playout.push_packet(p.ssrc, p.seq, p.ts, p.payload, p.arrival)
+    assert 1600 < playout.buffered_ms <= 3500 + 20  # a backlog, bounded (trimmed to the target at target + 2 s)
+    playout.catch_up()
+    assert 1500 - 40 <= playout.buffered_ms <= 1500 + 40
+    listener.pulls = int(11.0 * SAMPLE_RATE / listener.block)  # the output resumes at the rest's end
+    listener.blocks.clear()
+    listener.play(send(range(550, 700), t0=11.0, first=550, seq0=550, ts0=550 * FRAME_SAMPLES), until=13.0)
+    assert_no_gap(listener)
+    assert listener.c.content_skipped_ms > 1000  # the dropped backlog, said so in the counters
