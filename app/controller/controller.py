@@ -44,7 +44,7 @@ from app.aio import CloseOnce
 from app.controller.link import ControllerLink, ControllerSecrets
 from app.controller.room_book import RoomBook
 from app.controller.stage_access import StageAccess
-from app.controller.stage_passes import DEFAULT_INVITE_TTL, StagePasses
+from app.controller.stage_passes import DEFAULT_INVITE_TTL, PassState, StagePasses
 from app.janus import JanusError
 from app.room.backoff import Backoff
 from app.room.errors import RoomError
@@ -237,7 +237,11 @@ class RoomController:
         if not measured:
             self.book.set_listeners(None)
         else:
-            total = sum(link.viewers or 0 for link in measured) + len(self.book.members)
+            # A speaker who came from the audience (an invited pass) still receives the feed (make-before-break:
+            # app.stage), so it is among the viewers already; only members admitted directly are added.
+            from_audience = sum(1 for p in self.passes if p.username is not None and p.state == PassState.ON_STAGE
+                                and str(p.stage_id) in self.book.members)
+            total = sum(link.viewers or 0 for link in measured) + len(self.book.members) - from_audience
             self.book.set_listeners(ListenerCount(total, min(link.viewers_at for link in measured)))
         if self.book.dirty:
             self._wake.set()

@@ -214,3 +214,16 @@ def test_an_invite_whisper_never_logs_its_token(controller: RoomController, capl
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("app").debug("%r", stage_pass)
     assert stage_pass.token not in caplog.text
+
+
+async def test_a_speaker_from_the_audience_is_counted_once(controller: RoomController,
+                                                           janus: list[Recorder]) -> None:
+    a, b = controller.links
+    controller._on_channel_event(a, join("l-ana", "Ana"))
+    demo = await controller.admit("Demo", Role.HOST)  # the local demo speaker: not a feed viewer
+    ana = await controller.invite("l-ana")  # Ana keeps her feed on stage (make-before-break)
+    controller._on_stage([{"id": demo.stage_id, "display": "Demo"}, {"id": ana.stage_id, "display": "Ana"}])
+    a.viewers, a.viewers_at = 3, 50.0  # Ana and two listeners
+    b.viewers, b.viewers_at = 0, 50.0
+    controller._update_count()
+    assert controller.book.listeners is not None and controller.book.listeners.count == 4  # 3 viewers + Demo
