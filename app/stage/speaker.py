@@ -173,10 +173,13 @@ class SpeakerSession:
         self.error = None
         self.listen.play_from(monitor)
         self.listen.set_hand_raised(False)
-        self._set_role(Role.SPEAKER)
         self._watch = asyncio.create_task(self._keep_stage(stage), name="stage keeper")
-        if not self.start_muted:
-            await self.set_muted(False)
+        if not self.start_muted:  # before the role is told: whoever shows it sees the right mute state
+            try:
+                await self.set_muted(False)
+            except RoomError as exc:  # on stage, still muted: the speaker can unmute again
+                log.warning("could not unmute on joining the stage: %s", exc)
+        self._set_role(Role.SPEAKER)
 
     def decline(self) -> None:
         """Say no to the pending invite (the controller withdraws the pass)."""
