@@ -814,7 +814,7 @@ Salas de audio en directo.</translation>
     </message>
     <message>
         <source>muted automatically (feedback)</source>
-        <translation>silenciado automáticamente (acople)</translation>
+        <translation>micrófono silenciado automáticamente (acople)</translation>
     </message>
     <message>
         <source>Feedback — muted</source>
