@@ -27,6 +27,8 @@ Hands: listeners whisper `hand`/`sync` to the controller's channel username; the
 
 Stage access (app.controller.stage_access): the stage admits only holders of a pass the controller issued
 (`invite` whispers one to a listener, `admit` hands one over directly); a member's role is its pass's role.
+A pass holder on stage whose feedback guard muted it whispers `feedback`: its member is flagged for everyone to
+see (app.controller.feedback_flags) until it unmutes or leaves.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.aio import CloseOnce
+from app.controller.feedback_flags import FeedbackFlags
 from app.controller.link import ControllerLink, ControllerSecrets
 from app.controller.room_book import RoomBook
 from app.controller.stage_access import StageAccess
@@ -60,12 +63,11 @@ from app.room.protocol import (
     RateLimiter,
     Role,
     Snapshot,
-    StageMember,
     clean_text,
     encode,
     stage_member,
 )
-from app.room.stage_protocol import LeftStage, StageAnswer, StagePass, parse_to_controller
+from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass, parse_to_controller
 
 __all__ = ["ControllerSecrets", "RoomController"]
 
@@ -100,6 +102,7 @@ class RoomController:
         # Passes may outlive this controller (a local room restarts its controller and keeps its speakers' passes).
         self.passes = passes if passes is not None else StagePasses(room_id, clock=clock)
         self.invite_hands = invite_hands  # every raised hand gets a pass (a headless speaker raises its hand)
+        self.feedback = FeedbackFlags()  # members muted by their feedback guard, shown as such
         self.links = [
             ControllerLink(url, room_id, secrets, self.username, stage=i == 0, on_event=self._on_channel_event,
                            on_stage=self._on_stage, on_viewers=self._update_count,
@@ -179,7 +182,7 @@ class RoomController:
         self.roles[member_id] = role
         member = self.book.members.get(member_id)
         if member is not None and member.role != role:
-            self.book.members[member_id] = StageMember(member.id, member.name, role, member.muted, member.talking)
+            self.book.members[member_id] = dataclasses.replace(member, role=role)
             self._wake.set()
 
     def set_title(self, title: str) -> None:
@@ -229,7 +232,7 @@ class RoomController:
                 role = Role.HOST if member.id == self._first_member and not self.roles else Role.SPEAKER
             members.append(dataclasses.replace(member, role=role))
         self.passes.seen(int(m.id) for m in members if m.id.isdigit())
-        self.book.set_members(members)
+        self.book.set_members(self.feedback.apply(members))
         self._update_count()
 
     def _update_count(self) -> None:
@@ -279,6 +282,9 @@ class RoomController:
         if isinstance(request, StageAnswer | LeftStage):
             self.access.on_whisper(sender, request)
             return
+        if isinstance(request, FeedbackReport):
+            self._on_feedback(sender, request)
+            return
         if isinstance(request, HandRequest):
             name = clean_text(link.participants.get(sender, ""), MAX_NAME_CHARS) or sender
             changed = (self.book.raise_hand(sender, name, time.time()) if request.raised
@@ -290,6 +296,22 @@ class RoomController:
         else:
             self.book.request_snapshot()
         self._wake.set()
+
+    def _on_feedback(self, sender: str, report: FeedbackReport) -> None:
+        """Flag the sender's own stage member: only a pass holder on stage can say it was muted for feedback."""
+        issued = self.passes.of_user(sender)
+        if issued is None or issued.state is not PassState.ON_STAGE:
+            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: a feedback report, but not on stage",
+                           sender[:80])
+            return
+        member_id = str(issued.stage_id)
+        log.info("room controller: stage member %s was muted by its feedback guard (%.0f Hz)", member_id,
+                 report.hz)
+        self.feedback.flag(member_id)
+        member = self.book.members.get(member_id)
+        if member is not None and not member.feedback:  # at once; the polls keep it until the speaker unmutes
+            self.book.members[member_id] = dataclasses.replace(member, feedback=True)
+            self._wake.set()
 
     def _invite_hand(self, username: str) -> None:
         async def invite() -> None:

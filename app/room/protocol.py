@@ -74,6 +74,7 @@ class StageMember:
     role: Role
     muted: bool
     talking: bool
+    feedback: bool = False  # its feedback guard muted it (howling); optional on the wire, sent only when true
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +247,8 @@ def _member(value: Any, where: str) -> StageMember:
     if role is None:
         raise ProtocolViolation(f"{where}role {_short(role_text)} is not one of {_ROLE_LIST}")
     return StageMember(member_id, clean_text(_str(obj, "name", where), MAX_NAME_CHARS), role,
-                       _bool(obj, "muted", where), _bool(obj, "talking", where))
+                       _bool(obj, "muted", where), _bool(obj, "talking", where),
+                       _bool(obj, "feedback", where) if "feedback" in obj else False)
 
 
 def _members(obj: dict[str, Any], key: str) -> tuple[StageMember, ...]:
@@ -405,8 +407,9 @@ def _time_json(value: Any, where: str) -> Any:
 
 
 def _member_json(m: StageMember) -> dict[str, Any]:
+    optional = {"feedback": m.feedback} if m.feedback is not False else {}  # only when set: messages stay small
     return {"id": m.id, "name": clean_text(m.name, MAX_NAME_CHARS) if type(m.name) is str else m.name,
-            "role": m.role, "muted": m.muted, "talking": m.talking}
+            "role": m.role, "muted": m.muted, "talking": m.talking, **optional}
 
 
 def _hand_json(h: Hand) -> dict[str, Any]:

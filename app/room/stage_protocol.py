@@ -5,6 +5,7 @@ list, and the participant id to join with (so the controller knows which stage m
 listener answers (`answer`), joins the stage with the pass, and whispers `left` when it steps down; the controller
 then removes the token, so a used pass cannot join again. `uninvite` withdraws a pass (declined, expired, revoked
 or demoted). Whispers to a listener count only when their server-set `from` is the controller announcing the room.
+A speaker whose feedback guard muted it whispers `feedback`, so the controller can show everyone why it went quiet.
 
 The token is a secret: `StagePass.__repr__` hides it and nothing here logs it.
 """
@@ -33,6 +34,7 @@ from app.room.protocol import (
 MAX_STAGE_ID: Final = 2**53 - 1  # AudioBridge ids are JSON integers; keep them exact in every JSON stack
 MAX_INVITE_TTL: Final = 600.0
 MIN_TOKEN_CHARS: Final = 16
+FEEDBACK_HZ_RANGE: Final = (20.0, 24000.0)  # audible tones at up to 48 kHz sampling: anything else is not a howl
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +76,15 @@ class LeftStage:
     """Listener → controller: I stepped down; my pass is used."""
 
 
+@dataclass(frozen=True, slots=True)
+class FeedbackReport:
+    """Speaker → controller: my feedback guard muted me (howling at `hz`); the room shows why I went quiet."""
+
+    hz: float
+
+
 ToListener = Invite | Uninvite
-ToController = HandRequest | SyncRequest | StageAnswer | LeftStage
+ToController = HandRequest | SyncRequest | StageAnswer | LeftStage | FeedbackReport
 
 
 def _room(obj: dict[str, Any]) -> int:
@@ -114,10 +123,16 @@ def parse_to_controller(text: str) -> ToController:
         return StageAnswer(_bool(obj, "accepted"))
     if kind == "left":
         return LeftStage()
+    if kind == "feedback":
+        hz = _time(obj, "hz")  # a finite JSON number (not a boolean)
+        low, high = FEEDBACK_HZ_RANGE
+        if not low <= hz <= high:
+            raise ProtocolViolation(f"'hz' must be between {low:g} and {high:g}, got {hz:g}")
+        return FeedbackReport(hz)
     return parse_whisper(text)
 
 
-def encode_stage(msg: Invite | Uninvite | StageAnswer | LeftStage) -> str:
+def encode_stage(msg: Invite | Uninvite | StageAnswer | LeftStage | FeedbackReport) -> str:
     """Compact JSON for the wire; parses its own output, so a message receivers would drop raises here."""
     out: dict[str, Any] = {"v": PROTOCOL_VERSION}
     if isinstance(msg, Invite):
@@ -129,6 +144,8 @@ def encode_stage(msg: Invite | Uninvite | StageAnswer | LeftStage) -> str:
         out.update(type="answer", accepted=msg.accepted)
     elif isinstance(msg, LeftStage):
         out["type"] = "left"
+    elif isinstance(msg, FeedbackReport):
+        out.update(type="feedback", hz=msg.hz)
     else:
         raise TypeError(f"cannot encode {type(msg).__name__}")
     try:

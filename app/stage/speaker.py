@@ -27,7 +27,16 @@ from app.media.echo import EchoControl
 from app.media.feedback import FeedbackGuard, FeedbackVerdict
 from app.room.backoff import Backoff
 from app.room.errors import RoomError
-from app.room.stage_protocol import Invite, LeftStage, StageAnswer, ToListener, Uninvite, encode_stage
+from app.room.protocol import ProtocolViolation
+from app.room.stage_protocol import (
+    FeedbackReport,
+    Invite,
+    LeftStage,
+    StageAnswer,
+    ToListener,
+    Uninvite,
+    encode_stage,
+)
 from app.stage.connection import StageConnection, StageRefused, monitor_playout
 
 log = logging.getLogger(__name__)
@@ -134,7 +143,20 @@ class SpeakerSession:
             await self.set_muted(True)
         except RoomError as exc:
             log.warning("could not tell the stage about the mute: %s", exc)
+        self._report_feedback(verdict)
         self.feedback.emit(verdict)
+
+    def _report_feedback(self, verdict: FeedbackVerdict) -> None:
+        """Tell the controller why we went quiet, so everyone's stage shows "Feedback — muted" on our tile (it
+        takes the report only from a pass holder on stage; the flag ends when we unmute or leave)."""
+        if self.stage is None or self.listen.channel is None:
+            return  # not on stage: nobody's stage shows us
+        try:
+            text = encode_stage(FeedbackReport(verdict.frequency_hz))
+        except ProtocolViolation as exc:  # a tone outside what the protocol carries: the mute stands anyway
+            log.warning("feedback report not sent: %s", exc)
+            return
+        self.listen.channel.whisper(text)  # best effort: without a channel the mute still shows, without why
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coro)

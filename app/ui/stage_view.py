@@ -1,4 +1,5 @@
-"""The stage: one tile per member (avatar, name, role badge), in a wrapping flow, or a friendly placeholder.
+"""The stage: one tile per member (avatar, name, role badge, and "Feedback — muted" when the member's feedback
+guard muted it), in a wrapping flow, or a friendly placeholder.
 
 Tiles are keyed by member id and updated in place: a talking flip changes one flag and repaints one avatar,
 it never rebuilds the stage. One pulse timer is the ring clock of every avatar; it runs only while someone
@@ -18,7 +19,7 @@ import time
 from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtGui import QFont, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from app.room.protocol import Role, StageMember
@@ -37,6 +38,10 @@ BADGE_STYLES = {
     Role.CO_HOST: "background: #1565c0; color: white;",
     Role.SPEAKER: "background: #e0e0e0; color: #202020;",
 }
+# Amber, not the muted badge's red: nobody did anything wrong, the room just went quiet for a reason.
+FEEDBACK_STYLE = "background: #ffb300; color: #202020; border-radius: 6px; padding: 0 4px;"
+FEEDBACK_FONT_SCALE = 0.8  # of the user's font: a fourth line must fit the tile (the tooltip says it all)
+FEEDBACK_PADDING = 8  # the style's horizontal padding, which elision must leave room for
 
 
 class StageTile(QFrame):
@@ -56,12 +61,22 @@ class StageTile(QFrame):
         self.badge = QLabel()
         self.badge.setObjectName("roleBadge")
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Hosts and listeners see why a speaker went quiet: its feedback guard muted it (the controller says so).
+        self.feedback_badge = QLabel()
+        self.feedback_badge.setObjectName("feedbackBadge")
+        self.feedback_badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.feedback_badge.setStyleSheet(FEEDBACK_STYLE)
+        small = QFont(self.feedback_badge.font())
+        small.setPointSizeF(small.pointSizeF() * FEEDBACK_FONT_SCALE)
+        self.feedback_badge.setFont(small)
+        self.feedback_badge.setVisible(member.feedback)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
         layout.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.name_label)
         layout.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.feedback_badge, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(1)
         self._words: dict[str, str] = {}
         # (tooltip, details) per (muted, talking) for the current name, role and language: a flip picks one.
@@ -81,6 +96,11 @@ class StageTile(QFrame):
         return self.member.muted
 
     @property
+    def feedback(self) -> bool:
+        """Muted by its feedback guard (the badge shows)."""
+        return self.member.feedback
+
+    @property
     def ring_animating(self) -> bool:
         """Talking, and the stage's pulse is driving the ring (it stops while the stage is hidden)."""
         return self.member.talking and self.pulse is not None and self.pulse.isActive()
@@ -92,7 +112,8 @@ class StageTile(QFrame):
         old = self.member
         if member is old:
             return False
-        if member.name == old.name and member.role is old.role:  # the hot path: a talking or mute flip
+        if member.name == old.name and member.role is old.role and member.feedback == old.feedback:
+            # the hot path: a talking or mute flip
             self.member = member
             if member.talking == old.talking and member.muted == old.muted:
                 return False
@@ -110,7 +131,9 @@ class StageTile(QFrame):
         if first or member.role != old.role:
             self.badge.setStyleSheet("border-radius: 6px; padding: 0 6px; " + BADGE_STYLES[member.role])
             self.badge.setText(self.role_text(member.role))
-        if first or member.name != old.name or member.role != old.role:
+        if first or member.feedback != old.feedback:
+            self.feedback_badge.setVisible(member.feedback)
+        if first or member.name != old.name or member.role != old.role or member.feedback != old.feedback:
             self._texts = {}
         changed = self.avatar.set_state(member.talking, member.muted, repaint_avatar)
         self._describe(first or member.name != old.name)
@@ -123,7 +146,14 @@ class StageTile(QFrame):
             "badge:host": self.tr("Host"), "badge:co-host": self.tr("Co-host"), "badge:speaker": self.tr("Speaker"),
             "host": self.tr("host"), "co-host": self.tr("co-host"), "speaker": self.tr("speaker"),
             "muted": self.tr("muted"), "talking": self.tr("talking"), "tooltip": self.tr("{name} — {details}"),
+            "feedback": self.tr("muted automatically (feedback)"),
         }
+        self.feedback_badge.setText(elide(self.tr("Feedback — muted"), self.feedback_badge.fontMetrics(),
+                                          TILE_SIZE.width() - 4 - FEEDBACK_PADDING))
+        why = self.tr("Muted automatically: acoustic feedback (screeching) was detected on this speaker's "
+                      "microphone")
+        self.feedback_badge.setToolTip(plain_tooltip(why))
+        self.feedback_badge.setAccessibleName(why)
 
     def role_text(self, role: Role) -> str:
         return self._words["badge:" + role.value]
@@ -134,12 +164,15 @@ class StageTile(QFrame):
         return self._text(m.muted, m.talking)[1]
 
     def _text(self, muted: bool, talking: bool) -> tuple[str, str]:
-        """(tooltip, details) for this name and role; built once per look and language, not per flip."""
+        """(tooltip, details) for this name, role and feedback flag; built once per look and language, not per
+        flip."""
         text = self._texts.get((muted, talking))
         if text is None:
             m, words = self.member, self._words
             details = words[m.role.value]
-            if muted:
+            if m.feedback:  # muted, and why
+                details += ", " + words["feedback"]
+            elif muted:
                 details += ", " + words["muted"]
             if talking:
                 details += ", " + words["talking"]

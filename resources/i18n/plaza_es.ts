@@ -812,6 +812,18 @@ Salas de audio en directo.</translation>
         <source>{name} — {details}</source>
         <translation>{name} — {details}</translation>
     </message>
+    <message>
+        <source>muted automatically (feedback)</source>
+        <translation>micrófono silenciado automáticamente (acople)</translation>
+    </message>
+    <message>
+        <source>Feedback — muted</source>
+        <translation>Acople — silenciado</translation>
+    </message>
+    <message>
+        <source>Muted automatically: acoustic feedback (screeching) was detected on this speaker&apos;s microphone</source>
+        <translation>Silenciado automáticamente: se detectó acople acústico (un pitido) en el micrófono de este orador</translation>
+    </message>
 </context>
 <context>
     <name>StageView</name>

@@ -811,6 +811,18 @@ Ruang audio langsung.</translation>
         <source>{name} — {details}</source>
         <translation>{name} — {details}</translation>
     </message>
+    <message>
+        <source>muted automatically (feedback)</source>
+        <translation>dibisukan otomatis (dengung)</translation>
+    </message>
+    <message>
+        <source>Feedback — muted</source>
+        <translation>Dengung — bisu</translation>
+    </message>
+    <message>
+        <source>Muted automatically: acoustic feedback (screeching) was detected on this speaker&apos;s microphone</source>
+        <translation>Dibisukan otomatis: umpan balik akustik (dengung melengking) terdeteksi pada mikrofon pembicara ini</translation>
+    </message>
 </context>
 <context>
     <name>StageView</name>

@@ -224,6 +224,8 @@ def test_own_hand_in_queue(model: RoomStateModel) -> None:
     (dict(upsert=(dataclasses.replace(ANA, muted=True),)), StateChange.MEMBERS),
     (dict(upsert=(dataclasses.replace(CY, name="Cyrus"),)), StateChange.MEMBERS),
     (dict(upsert=(dataclasses.replace(CY, role=Role.CO_HOST),)), StateChange.MEMBERS),
+    (dict(upsert=(dataclasses.replace(ANA, muted=True, feedback=True),)), StateChange.MEMBERS),
+    (dict(upsert=(dataclasses.replace(CY, feedback=True),)), StateChange.MEMBERS),  # the flag alone shows too
     (dict(upsert=(dataclasses.replace(ANA, muted=True, talking=True),)), StateChange.MEMBERS | StateChange.TALKING),
     (dict(upsert=(StageMember("4", "Di", Role.SPEAKER, False, False),)), StateChange.MEMBERS),
     (dict(upsert=(StageMember("4", "Di", Role.SPEAKER, False, True),)), StateChange.MEMBERS | StateChange.TALKING),
@@ -343,3 +345,16 @@ def test_duplicate_ids_from_a_hand_made_snapshot_keep_the_first() -> None:
     m = RoomStateModel()
     m.apply_snapshot(snap(members=(ANA, dataclasses.replace(ANA, name="Dup"), BO)), 1.0)
     assert m.state.members == (ANA, BO) and m.state.member("2") == BO
+
+
+def test_the_feedback_flag_is_carried_by_snapshots_and_deltas(model: RoomStateModel) -> None:
+    flagged = dataclasses.replace(CY, muted=True, feedback=True)
+    model.apply_delta(delta(11, upsert=(flagged,)), 6.0)
+    member = model.state.member(CY.id)
+    assert member is not None and member.feedback
+    model.apply_delta(delta(12, upsert=(dataclasses.replace(flagged, muted=False, feedback=False),)), 7.0)
+    member = model.state.member(CY.id)
+    assert member is not None and not member.feedback and not member.muted
+    model.apply_snapshot(snap(seq=13, members=(ANA, flagged)), 8.0)
+    member = model.state.member(CY.id)
+    assert member is not None and member.feedback

@@ -43,7 +43,7 @@ PARSERS = (parse_announcement, parse_whisper)
 IDS = st.text(st.characters(codec="utf-8", categories=["L", "N", "P"]), min_size=1, max_size=MAX_ID_CHARS)
 NAMES = st.text(max_size=80)
 TIMES = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
-MEMBERS = st.builds(StageMember, IDS, NAMES, st.sampled_from(Role), st.booleans(), st.booleans())
+MEMBERS = st.builds(StageMember, IDS, NAMES, st.sampled_from(Role), st.booleans(), st.booleans(), st.booleans())
 HANDS = st.builds(Hand, IDS, NAMES, TIMES)
 COUNTS = st.none() | st.builds(ListenerCount, st.integers(0, 2**40), TIMES)
 SNAPSHOTS = st.builds(Snapshot, seq=st.integers(0, 2**40), room=st.just(ROOM), controller=IDS, title=NAMES,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from typing import Any
@@ -152,6 +153,23 @@ def test_encode_cleans_names_so_the_round_trip_is_exact() -> None:
     assert encode(parsed) == encode(snap)
 
 
+def test_feedback_is_optional_on_the_wire_and_sent_only_when_set() -> None:
+    old = parse_announcement(json.dumps(snapshot_obj(members=[member_obj()])))  # a message from before the field
+    assert isinstance(old, Snapshot) and old.members[0].feedback is False
+    flagged = StageMember("7414", "Di", Role.SPEAKER, True, False, feedback=True)
+    for msg in (dataclasses.replace(SNAP, members=(ANA, flagged)),
+                Delta(seq=43, base=42, controller="ctl-3f9a", upsert=(flagged, ANA))):
+        text = encode(msg)
+        assert parse_announcement(text) == msg
+        members = json.loads(text)["members" if isinstance(msg, Snapshot) else "upsert"]
+        assert [m.get("feedback") for m in members] == ([None, True] if isinstance(msg, Snapshot) else [True, None])
+    assert '"feedback"' not in encode(SNAP)  # false is not sent: every byte counts in a 16 KiB message
+    explicit = parse_announcement(json.dumps(snapshot_obj(members=[member_obj(feedback=False)])))
+    assert isinstance(explicit, Snapshot) and explicit.members[0].feedback is False
+    with pytest.raises(ProtocolViolation, match="'feedback' must be a boolean"):
+        encode(Delta(seq=43, base=42, controller="c", upsert=(dataclasses.replace(ANA, feedback=1),)))  # type: ignore[arg-type]
+
+
 # --- violations ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("obj", "expected"), [
@@ -227,6 +245,9 @@ def test_encode_cleans_names_so_the_round_trip_is_exact() -> None:
     (delta_obj(upsert=[member_obj()], remove=["9"]), "id '9' is both upserted and removed"),
     (delta_obj(ended="false"), "'ended' must be a boolean, got string"),
     (delta_obj(title=3), "'title' must be a string"),
+    (snapshot_obj(members=[member_obj(feedback=1)]), "members[0]: 'feedback' must be a boolean, got integer 1"),
+    (snapshot_obj(members=[member_obj(feedback="true")]), "members[0]: 'feedback' must be a boolean, got string"),
+    (delta_obj(upsert=[member_obj(feedback=None)]), "upsert[0]: 'feedback' must be a boolean, got null"),
 ])
 def test_each_violation_is_named(obj: Any, expected: str) -> None:
     assert expected in violation(obj)

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from app.room.protocol import HandRequest, ProtocolViolation, SyncRequest
 from app.room.stage_protocol import (
+    FEEDBACK_HZ_RANGE,
     MAX_STAGE_ID,
+    FeedbackReport,
     Invite,
     LeftStage,
     StageAnswer,
@@ -30,6 +32,8 @@ def test_round_trips() -> None:
     assert parse_to_listener(encode_stage(Uninvite(1234))) == Uninvite(1234)
     assert parse_to_controller(encode_stage(StageAnswer(False))) == StageAnswer(False)
     assert parse_to_controller(encode_stage(LeftStage())) == LeftStage()
+    assert parse_to_controller(encode_stage(FeedbackReport(2012.5))) == FeedbackReport(2012.5)
+    assert encode_stage(FeedbackReport(2012.5)) == '{"v":1,"type":"feedback","hz":2012.5}'
     assert parse_to_controller('{"v":1,"type":"hand","raised":true}') == HandRequest(True)
     assert parse_to_controller('{"v":1,"type":"sync"}') == SyncRequest()
 
@@ -80,7 +84,8 @@ def test_any_input_parses_or_raises_a_protocol_violation(text: object) -> None:
         except ProtocolViolation as exc:
             assert str(exc)
         else:
-            assert isinstance(message, Invite | Uninvite | StageAnswer | LeftStage | HandRequest | SyncRequest)
+            assert isinstance(message, Invite | Uninvite | StageAnswer | LeftStage | HandRequest | SyncRequest
+                              | FeedbackReport)
 
 
 @given(st.integers(0, 2**31), st.integers(1, MAX_STAGE_ID), st.text(alphabet="abcXYZ019-_", min_size=16,
@@ -89,3 +94,55 @@ def test_any_input_parses_or_raises_a_protocol_violation(text: object) -> None:
 def test_every_valid_invite_round_trips(room: int, stage_id: int, token: str, ttl: float) -> None:
     invite = Invite(StagePass(room, stage_id, token), ttl)
     assert parse_to_listener(encode_stage(invite)) == invite
+
+
+def feedback_text(hz: object) -> str:
+    return json.dumps({"v": 1, "type": "feedback", "hz": hz}, allow_nan=True)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    (feedback_text(19.99), "between 20 and 24000"),
+    (feedback_text(24000.5), "between 20 and 24000"),
+    (feedback_text(-2000), "between 20 and 24000"),
+    (feedback_text(10**400), "out of range"),
+    (feedback_text(float("nan")), "non-finite"),
+    (feedback_text(float("inf")), "non-finite"),
+    (feedback_text(True), "'hz' must be a number, got boolean"),
+    (feedback_text("2000"), "'hz' must be a number, got string"),
+    (feedback_text(None), "'hz' must be a number, got null"),
+    ('{"v":1,"type":"feedback"}', "missing 'hz'"),
+    ('{"v":2,"type":"feedback","hz":2000}', "newer"),
+])
+def test_malformed_feedback_reports_name_the_problem(text: str, problem: str) -> None:
+    with pytest.raises(ProtocolViolation, match=problem):
+        parse_to_controller(text)
+
+
+def test_a_feedback_report_is_no_whisper_to_a_listener_and_bad_ones_do_not_encode() -> None:
+    with pytest.raises(ProtocolViolation, match="not a whisper to a listener"):
+        parse_to_listener(feedback_text(2000))
+    for hz in (float("nan"), float("inf"), 5.0, 30000.0):
+        with pytest.raises(ProtocolViolation):
+            encode_stage(FeedbackReport(hz))
+
+
+@given(st.one_of(st.floats(FEEDBACK_HZ_RANGE[0], FEEDBACK_HZ_RANGE[1]),
+                 st.integers(int(FEEDBACK_HZ_RANGE[0]), int(FEEDBACK_HZ_RANGE[1]))))
+def test_every_valid_feedback_report_round_trips(hz: float) -> None:
+    parsed = parse_to_controller(encode_stage(FeedbackReport(hz)))
+    assert parsed == FeedbackReport(hz) and isinstance(parsed, FeedbackReport) and type(parsed.hz) is float
+
+
+@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.booleans(), st.none(),
+                 st.text(max_size=10), st.lists(st.integers(), max_size=2)),
+       st.dictionaries(st.text(max_size=6), st.integers() | st.text(max_size=6), max_size=3))
+def test_any_feedback_shaped_input_parses_in_range_or_raises(hz: object, extra: dict[str, object]) -> None:
+    text = json.dumps({**extra, "v": 1, "type": "feedback", "hz": hz}, allow_nan=True)
+    try:
+        message = parse_to_controller(text)
+    except ProtocolViolation as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        low, high = FEEDBACK_HZ_RANGE
+        assert message == FeedbackReport(float(hz))  # type: ignore[arg-type]
+        assert type(hz) in (int, float) and low <= hz <= high  # type: ignore[operator]

@@ -14,7 +14,7 @@ from app.media import FRAME_SAMPLES
 from app.media.capture import MicTrack
 from app.media.feedback import FeedbackVerdict
 from app.room.errors import RoomError
-from app.room.stage_protocol import Invite, StagePass, Uninvite
+from app.room.stage_protocol import FeedbackReport, Invite, StagePass, Uninvite, parse_to_controller
 from app.stage import speaker as speaker_module
 from app.stage.connection import StageEnd, StageRefused
 from app.stage.speaker import Role, SpeakerSession
@@ -172,3 +172,26 @@ async def test_howling_mutes_the_microphone_and_tells_the_user(session: SpeakerS
         await asyncio.sleep(0)
     assert session.muted and FakeStage.made[0].mutes == [False, True] and guard.resets == 1
     assert told and told[0].frequency_hz == 2000.0
+
+
+async def test_a_guard_mute_whispers_a_feedback_report_to_the_controller(session: SpeakerSession) -> None:
+    session._on_whisper(Invite(PASS, 60.0))
+    await session.accept()
+    await session.set_muted(False)
+    told: list[FeedbackVerdict] = []
+    session.feedback.connect(told.append)
+    guard = session.guard
+    assert isinstance(guard, Guard)
+    guard.howl = True
+    await session.mic.recv()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert told and session.muted
+    reports = [m for m in map(parse_to_controller, session.whispers)  # type: ignore[attr-defined]
+               if isinstance(m, FeedbackReport)]
+    assert reports == [FeedbackReport(2000.0)]  # once, with the howling tone: everyone's stage shows why
+
+
+async def test_no_feedback_report_off_stage(session: SpeakerSession) -> None:
+    session._report_feedback(FeedbackVerdict(2000.0, "growing tone", -10.0, 40.0))  # e.g. after leaving
+    assert session.whispers == []  # type: ignore[attr-defined]

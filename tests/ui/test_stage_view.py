@@ -45,8 +45,8 @@ class Clock:
 
 
 def member(id_: str, name: str, role: Role = Role.SPEAKER, *, muted: bool = False,
-           talking: bool = False) -> StageMember:
-    return StageMember(id_, name, role, muted, talking)
+           talking: bool = False, feedback: bool = False) -> StageMember:
+    return StageMember(id_, name, role, muted, talking, feedback)
 
 
 ANA = member("7411", "Ana", Role.HOST, muted=True, talking=True)
@@ -222,6 +222,34 @@ def test_stage_language_switches_live(view: RoomView, model: RoomStateModel, tra
     assert ana.badge.text() == "Tuan rumah"
     translations.apply("en")
     assert ana.badge.text() == "Host"
+
+
+FEEDBACK_WHY = "Muted automatically: acoustic feedback (screeching) was detected on this speaker's microphone"
+
+
+def test_a_member_muted_for_feedback_shows_the_badge_until_the_flag_ends(view: RoomView, model: RoomStateModel,
+                                                                        translations: Translations) -> None:
+    snapshot(model, ANA, member("7413", "Carla Méndez", muted=True, feedback=True))
+    render(view)
+    ana, carla = view.stage.tile("7411"), view.stage.tile("7413")
+    assert ana is not None and carla is not None
+    badge = carla.feedback_badge
+    assert badge.isVisible() and badge.text() == "Feedback — muted" and not ana.feedback_badge.isVisible()
+    assert shown_tooltip(badge.toolTip()) == FEEDBACK_WHY and badge.accessibleName() == FEEDBACK_WHY
+    assert carla.accessibleDescription() == "speaker, muted automatically (feedback)"
+    assert has_muted_badge(carla)
+    assert carla.rect().contains(badge.geometry())  # fits the fixed-size tile, under the role badge
+    assert badge.geometry().top() >= carla.badge.geometry().bottom()
+    translations.apply("es")
+    assert badge.text() == "Acople — silenciado" and "acople" in shown_tooltip(badge.toolTip())
+    translations.apply("en")
+    delta(model, upsert=(member("7413", "Carla Méndez"),))  # she unmuted: the controller cleared the flag
+    render(view)
+    assert view.stage.tile("7413") is carla and not badge.isVisible()
+    assert carla.accessibleDescription() == "speaker"
+    delta(model, upsert=(member("7411", "Ana", Role.HOST, muted=True, feedback=True),))  # a flip of the flag alone
+    render(view)
+    assert ana.feedback_badge.isVisible() and ana.accessibleDescription() == "host, muted automatically (feedback)"
 
 
 # ---------------------------------------------------------------------------------------------- listener count
