@@ -124,3 +124,25 @@ def test_help_documents_the_exit_codes_and_none_is_left_unused() -> None:
     assert not hasattr(cli, "EXIT_CONNECTION_LOST")
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert "`4`" not in readme.split("Exit codes of `plaza listen`")[1].split("\n\n")[0]
+
+
+def test_speak_with_an_unreadable_input_file_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "talk.ogg"
+    bad.write_bytes(b"not audio")
+    result = _plaza("speak", "plaza+ws://127.0.0.1:9/1234", "--input", str(bad), "--no-audio-device")
+    assert result.returncode == 2
+    assert "cannot read audio file" in result.stderr and "talk.ogg" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_speak_with_a_microphone_that_cannot_open_fails_before_joining() -> None:
+    result = _plaza("speak", "plaza+ws://127.0.0.1:9/1234", "--input-device", "999", "--no-audio-device")
+    assert result.returncode == 5, result.stderr  # not 3: the unreachable server was never tried
+    assert "microphone" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_speak_with_an_unreachable_server_exits_3() -> None:
+    with_file = str(Path(__file__).parent.parent / "resources" / "audio" / "demo-room.ogg")
+    result = _plaza("speak", "plaza+ws://127.0.0.1:9/1234", "--input", with_file, "--no-audio-device")
+    assert result.returncode == 3
+    assert "could not connect to ws://127.0.0.1:9/janus" in result.stderr

@@ -116,8 +116,8 @@ async def speak(args: argparse.Namespace) -> int:
     speaker.changed.connect(on_role)
     try:
         try:
+            await source.start()  # a microphone that cannot open fails here, before we join or anyone invites us
             await speaker.start()
-            await source.start()  # a microphone that cannot open fails here, before anyone invites us
         except (RoomError, JanusError) as exc:
             _fail(exc)
             return EXIT_JOIN_FAILED
