@@ -13,7 +13,7 @@ from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.jsep import peer_connection
-from app.media.send import enable_sender_fec
+from app.media.send import enable_fast_audio_level, enable_sender_fec
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class StageSpeaker:
             self.session = await JanusSession.connect(self.server)
             stage = await AudioBridgeHandle.attach(self.session)
             enable_sender_fec()  # what every speaker sends (app.stage), so the demo room's feed carries FEC too
+            enable_fast_audio_level()
             pc = self.pc = peer_connection(self.ice_servers)
             pc.addTransceiver(self.track, direction="sendonly")
 

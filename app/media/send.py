@@ -1,4 +1,5 @@
-"""The sending side's Opus: in-band FEC in what a speaker sends, so listeners' cushions can recover lost packets.
+"""What a speaker sends: Opus with in-band FEC, so listeners' cushions can recover lost packets, and aiortc's
+audio-level header computed without a Python loop.
 
 aiortc's `OpusEncoder` (1.16.0, pinned) opens libopus through PyAV with only `application=voip`: no FEC. libopus
 puts LBRR (low-bitrate redundancy of the previous frame) into a packet only with `fec=1` and an expected loss above
@@ -10,14 +11,20 @@ FEC mode and half the uplink for a speaker on a weak line.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
+from aiortc import rtp as aiortc_rtp
 from aiortc.codecs import opus as aiortc_opus
+from av import AudioFrame
 
 SEND_BITRATE = 48000
 EXPECTED_LOSS_PERCENT = 10
 
 _patched = False
+_level_patched = False
+AIORTC_AUDIO_LEVEL = aiortc_rtp.compute_audio_level_dbov  # the original, for the equivalence test
 
 
 class SenderFecUnsupported(RuntimeError):
@@ -25,10 +32,32 @@ class SenderFecUnsupported(RuntimeError):
 
 
 def check_contract() -> None:
+    if not callable(getattr(aiortc_rtp, "compute_audio_level_dbov", None)):
+        raise SenderFecUnsupported("aiortc.rtp.compute_audio_level_dbov is gone")
     encoder = aiortc_opus.OpusEncoder()
     codec = getattr(encoder, "codec", None)
     if codec is None or not hasattr(codec, "options") or not hasattr(codec, "bit_rate"):
         raise SenderFecUnsupported("aiortc's OpusEncoder has no PyAV `codec` with options and bit_rate")
+
+
+def audio_level_dbov(frame: AudioFrame) -> int:
+    """RFC 6465 Appendix A, exactly as aiortc computes it (over plane 0 and `frame.samples`), in numpy.
+
+    aiortc's own (`aiortc.rtp.compute_audio_level_dbov`, called for every frame a sender sends) loops over the
+    samples in Python: 190 µs per 20 ms frame measured, ~1 % of a core on the event loop; this takes ~10 µs."""
+    pcm = np.frombuffer(bytes(frame.planes[0]), dtype=np.int16).astype(np.float64)
+    rms = math.sqrt(float(np.dot(pcm, pcm)) / (frame.samples * 32767 * 32767))
+    if rms <= 0:
+        return -127
+    return round(min(0.0, max(-127.0, 20 * math.log10(rms))))
+
+
+def enable_fast_audio_level() -> None:
+    """aiortc's senders compute the audio level with `audio_level_dbov` from now on (once per process)."""
+    global _level_patched
+    if not _level_patched:
+        aiortc_rtp.compute_audio_level_dbov = audio_level_dbov
+        _level_patched = True
 
 
 def enable_sender_fec() -> None:

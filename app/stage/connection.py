@@ -31,7 +31,7 @@ from app.listener.feed import opus_payload_type
 from app.media.capture import MicTrack
 from app.media.cushion import CushionPlayout
 from app.media.rtp_tap import RtpTap, advertise_opus_fec
-from app.media.send import enable_sender_fec
+from app.media.send import enable_fast_audio_level, enable_sender_fec
 from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerUnreachable, room_error
 from app.room.stage_protocol import StagePass
 
@@ -113,6 +113,7 @@ class StageConnection:
         stage.handle.events.connect(self._on_event)
         advertise_opus_fec()
         enable_sender_fec()
+        enable_fast_audio_level()
         pc = self.pc = peer_connection(self.ice_servers)
         transceiver = pc.addTransceiver(self.mic, direction="sendrecv")
 

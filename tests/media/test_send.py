@@ -7,9 +7,18 @@ import fractions
 import av
 import numpy as np
 from aiortc.codecs.opus import OpusEncoder
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.media.opus import has_lbrr
-from app.media.send import SEND_BITRATE, check_contract, enable_sender_fec
+from app.media.send import (
+    AIORTC_AUDIO_LEVEL,
+    SEND_BITRATE,
+    audio_level_dbov,
+    check_contract,
+    enable_fast_audio_level,
+    enable_sender_fec,
+)
 
 
 def voiced_frames(n: int) -> list[av.AudioFrame]:
@@ -34,3 +43,34 @@ def test_sent_packets_carry_fec_after_enabling() -> None:
     assert encoder.codec.bit_rate == SEND_BITRATE
     packets = [p for f in voiced_frames(50) for p in encoder.encode(f)[0]]
     assert sum(has_lbrr(p) for p in packets) >= 20
+
+
+def _frame(pcm: np.ndarray, layout: str) -> av.AudioFrame:
+    frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout=layout)
+    frame.sample_rate = 48000
+    return frame
+
+
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 1.0))
+def test_the_fast_audio_level_equals_aiortcs(seed: int, scale: float) -> None:
+    samples = np.random.default_rng(seed).integers(-32768, 32768, 960)
+    pcm = (samples * scale).astype(np.int16)
+    for frame in (_frame(pcm, "mono"), _frame(np.repeat(pcm[:480], 2), "stereo")):
+        assert audio_level_dbov(frame) == AIORTC_AUDIO_LEVEL(frame)
+
+
+def test_silence_and_full_scale() -> None:
+    assert audio_level_dbov(_frame(np.zeros(960, np.int16), "mono")) == -127
+    assert audio_level_dbov(_frame(np.full(960, 32767, np.int16), "mono")) == 0
+
+
+def test_aiortcs_sender_looks_the_level_up_where_we_replace_it() -> None:
+    import inspect
+
+    from aiortc import rtcrtpsender
+
+    assert "rtp.compute_audio_level_dbov(" in inspect.getsource(rtcrtpsender.RTCRtpSender)
+    enable_fast_audio_level()
+    from aiortc import rtp
+
+    assert rtp.compute_audio_level_dbov is audio_level_dbov
