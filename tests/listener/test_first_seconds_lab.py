@@ -169,9 +169,9 @@ async def test_clustered_faults_in_the_first_seconds_are_not_heard(room: tuple[s
     else:
         # Loosened for speech (and only here): the judge compares 10 ms windows with the source, and a speech frame
         # rebuilt by concealment or merged after a splice (kill, 5 % loss without FEC in that packet) sometimes
-        # comes out > 6 dB under it for one window. 2 of 9 runs saw 10–20 ms of such single-window sags over the
-        # 34 s (at the kill's splice and within the loss); none was a gap. So: no run longer than one window,
-        # ≤ 30 ms in all. The tone, where any sag shows, stays at 0, as does speech with no faults (fill test).
+        # comes out > 6 dB under it for one window. 2 of 11 runs (on a loaded VM) saw 10–20 ms of such single-window
+        # sags over the 34 s (at the kill's splice and within the loss); none was a gap. So: no run longer than one
+        # window, ≤ 30 ms in all. The tone, where any sag shows, stays at 0, as does speech with no faults (fill test).
         assert heard.longest_ms <= 10 and heard.audible_ms <= 30, heard.text
     assert heard.clicks == 0, heard.text
     assert after.playout.audible_gap_ms == 0.0
