@@ -25,6 +25,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from app.events import Event
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
+from app.media.devices import portaudio_devices
 from app.media.sources import decode_file
 
 log = logging.getLogger(__name__)
@@ -50,17 +51,8 @@ class InputDevice:
 
 def list_input_devices() -> list[InputDevice]:
     """Input devices PortAudio knows about; empty when PortAudio itself is missing."""
-    try:
-        import sounddevice as sd
-    except (ImportError, OSError):
-        return []
-    try:
-        devices = sd.query_devices()
-        default_in = sd.default.device[0]
-    except Exception:
-        return []
-    return [InputDevice(i, str(d.get("name", f"device {i}")), i == default_in, float(d.get("default_samplerate", 0)))
-            for i, d in enumerate(devices) if d.get("max_input_channels", 0) > 0]
+    return [InputDevice(index, name, default, float(info.get("default_samplerate", 0)))
+            for index, name, default, info in portaudio_devices("input")]
 
 
 class MicSource(Protocol):

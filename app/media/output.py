@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from app.media import CHANNELS, FRAME_SAMPLES, SAMPLE_RATE
+from app.media.devices import portaudio_devices
 
 log = logging.getLogger(__name__)
 
@@ -45,20 +46,7 @@ class OutputDevice:
 
 def list_output_devices() -> list[OutputDevice]:
     """Output devices PortAudio knows about; empty when PortAudio itself is missing."""
-    try:
-        import sounddevice as sd
-    except (ImportError, OSError):
-        return []
-    try:
-        devices = sd.query_devices()
-        default_out = sd.default.device[1]
-    except Exception:
-        return []
-    result = []
-    for index, info in enumerate(devices):
-        if info.get("max_output_channels", 0) > 0:
-            result.append(OutputDevice(index, str(info.get("name", f"device {index}")), index == default_out))
-    return result
+    return [OutputDevice(index, name, default) for index, name, default, _ in portaudio_devices("output")]
 
 
 class ClockOutput:
