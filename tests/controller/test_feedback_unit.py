@@ -11,8 +11,8 @@ from app.controller.controller import RoomController
 from app.controller.feedback_flags import FeedbackFlags
 from app.room.protocol import Delta, Role, Snapshot, StageMember, encode, parse_announcement
 from app.room.stage_protocol import FeedbackReport, StagePass, encode_stage
-from tests.controller.test_controller_unit import SECRETS, Clock, join, whisper
-from tests.controller.test_stage_access_unit import FakeStage, Recorder
+from tests.controller.stage_fakes import Recorder, connected_controller
+from tests.controller.test_controller_unit import Clock, join, whisper
 
 REPORT = encode_stage(FeedbackReport(2012.5))
 
@@ -24,12 +24,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def controller(clock: Clock) -> RoomController:
-    ctl = RoomController(["ws://a.invalid:8188/janus", "ws://b.invalid:8188/janus"], 1234, SECRETS, "Room",
-                         username="ctl-test", clock=clock)
-    for link in ctl.links:
-        link.connected = True
-    ctl.links[0].stage = FakeStage()  # type: ignore[assignment]
-    return ctl
+    return connected_controller(clock)
 
 
 @pytest.fixture

@@ -5,47 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
 
 import pytest
 
 from app.controller.controller import RoomController
-from app.controller.link import ControllerLink
-from app.janus import JanusError
 from app.room.errors import RoomError
 from app.room.protocol import Role
-from app.room.stage_protocol import Invite, Uninvite, encode_stage, parse_to_listener
+from app.room.stage_protocol import Invite, Uninvite, encode_stage
+from tests.controller.stage_fakes import FakeStage, Recorder, connected_controller
 from tests.controller.test_controller_unit import SECRETS, Clock, join, whisper
-
-
-class FakeStage:
-    """Stands for the AudioBridge handle: present means the stage link can send requests."""
-
-
-class Recorder:
-    """Replaces a link's Janus requests: records them; `fail` makes the next ones raise JanusError."""
-
-    def __init__(self, link: ControllerLink) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-        self.fail = False
-        link.allowed = self.allowed  # type: ignore[method-assign]
-        link.kick = self.kick  # type: ignore[method-assign]
-        link.whisper = self.whisper  # type: ignore[method-assign]
-        self.link = link
-
-    async def allowed(self, action: str, tokens: list[str] | None = None) -> None:
-        if self.fail:
-            raise JanusError("stage unreachable")
-        self.calls.append(("allowed", action, sorted(tokens) if tokens is not None else None))
-
-    async def kick(self, stage_id: int) -> None:
-        self.calls.append(("kick", stage_id))
-
-    async def whisper(self, username: str, text: str) -> bool:
-        if username not in self.link.participants:
-            return False
-        self.calls.append(("whisper", username, parse_to_listener(text)))
-        return True
 
 
 @pytest.fixture
@@ -55,12 +23,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def controller(clock: Clock) -> RoomController:
-    ctl = RoomController(["ws://a.invalid:8188/janus", "ws://b.invalid:8188/janus"], 1234, SECRETS, "Room",
-                         username="ctl-test", clock=clock)
-    for link in ctl.links:
-        link.connected = True
-    ctl.links[0].stage = FakeStage()  # type: ignore[assignment]
-    return ctl
+    return connected_controller(clock)
 
 
 @pytest.fixture

@@ -1,0 +1,52 @@
+"""Fakes for the controller's stage access: the AudioBridge handle, Janus's requests recorded, a connected
+controller (shared by the stage-access and feedback-flag unit tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.controller.controller import RoomController
+from app.controller.link import ControllerLink
+from app.janus import JanusError
+from app.room.stage_protocol import parse_to_listener
+from tests.controller.test_controller_unit import SECRETS, Clock
+
+
+class FakeStage:
+    """Stands for the AudioBridge handle: present means the stage link can send requests."""
+
+
+class Recorder:
+    """Replaces a link's Janus requests: records them; `fail` makes the next ones raise JanusError."""
+
+    def __init__(self, link: ControllerLink) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+        self.fail = False
+        link.allowed = self.allowed  # type: ignore[method-assign]
+        link.kick = self.kick  # type: ignore[method-assign]
+        link.whisper = self.whisper  # type: ignore[method-assign]
+        self.link = link
+
+    async def allowed(self, action: str, tokens: list[str] | None = None) -> None:
+        if self.fail:
+            raise JanusError("stage unreachable")
+        self.calls.append(("allowed", action, sorted(tokens) if tokens is not None else None))
+
+    async def kick(self, stage_id: int) -> None:
+        self.calls.append(("kick", stage_id))
+
+    async def whisper(self, username: str, text: str) -> bool:
+        if username not in self.link.participants:
+            return False
+        self.calls.append(("whisper", username, parse_to_listener(text)))
+        return True
+
+
+def connected_controller(clock: Clock) -> RoomController:
+    """A two-server controller whose links count as connected, with a stage on the first."""
+    ctl = RoomController(["ws://a.invalid:8188/janus", "ws://b.invalid:8188/janus"], 1234, SECRETS, "Room",
+                         username="ctl-test", clock=clock)
+    for link in ctl.links:
+        link.connected = True
+    ctl.links[0].stage = FakeStage()  # type: ignore[assignment]
+    return ctl
