@@ -157,7 +157,8 @@ async def test_a_lost_stage_reconnects_with_the_same_pass_and_mute_state(session
     assert session.listen.monitor is second.monitor
 
 
-async def test_howling_mutes_the_microphone_and_tells_the_user(session: SpeakerSession) -> None:
+async def howl_on_stage(session: SpeakerSession) -> tuple[Guard, list[FeedbackVerdict], Any]:
+    """On stage and unmuted, the guard hears howling in the next microphone frame; what it did, and that frame."""
     session._on_whisper(Invite(PASS, 60.0))
     await session.accept()
     await session.set_muted(False)
@@ -167,25 +168,20 @@ async def test_howling_mutes_the_microphone_and_tells_the_user(session: SpeakerS
     assert isinstance(guard, Guard)
     guard.howl = True
     frame = await session.mic.recv()
-    assert not frame.to_ndarray().any()  # the howling frame itself is not sent
     for _ in range(5):
         await asyncio.sleep(0)
+    return guard, told, frame
+
+
+async def test_howling_mutes_the_microphone_and_tells_the_user(session: SpeakerSession) -> None:
+    guard, told, frame = await howl_on_stage(session)
+    assert not frame.to_ndarray().any()  # the howling frame itself is not sent
     assert session.muted and FakeStage.made[0].mutes == [False, True] and guard.resets == 1
     assert told and told[0].frequency_hz == 2000.0
 
 
 async def test_a_guard_mute_whispers_a_feedback_report_to_the_controller(session: SpeakerSession) -> None:
-    session._on_whisper(Invite(PASS, 60.0))
-    await session.accept()
-    await session.set_muted(False)
-    told: list[FeedbackVerdict] = []
-    session.feedback.connect(told.append)
-    guard = session.guard
-    assert isinstance(guard, Guard)
-    guard.howl = True
-    await session.mic.recv()
-    for _ in range(5):
-        await asyncio.sleep(0)
+    _, told, _ = await howl_on_stage(session)
     assert told and session.muted
     reports = [m for m in map(parse_to_controller, session.whispers)  # type: ignore[attr-defined]
                if isinstance(m, FeedbackReport)]
