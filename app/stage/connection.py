@@ -72,7 +72,6 @@ class StageConnection:
         self.stage: AudioBridgeHandle | None = None
         self.pc: RTCPeerConnection | None = None
         self.tap: RtpTap | None = None
-        self.muted = True
         self.last_media: float | None = None
         loop = asyncio.get_running_loop()
         self.ended: asyncio.Future[StageEnd] = loop.create_future()
@@ -152,7 +151,6 @@ class StageConnection:
     async def set_muted(self, muted: bool) -> None:
         """Self-mute/unmute: silence at once locally, then tell Janus (everyone sees it in the room state)."""
         self.mic.muted = muted
-        self.muted = muted
         if self.stage is None:
             raise RoomError(f"not on stage {self.room_id}")
         try:
