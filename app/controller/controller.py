@@ -44,13 +44,15 @@ from typing import Any
 
 from app.aio import CloseOnce
 from app.controller.feedback_flags import FeedbackFlags
+from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink, ControllerSecrets
+from app.controller.moderation import Moderation
 from app.controller.room_book import RoomBook
 from app.controller.stage_access import StageAccess
 from app.controller.stage_passes import DEFAULT_INVITE_TTL, PassState, StagePasses
-from app.janus import JanusError
 from app.room.backoff import Backoff
 from app.room.errors import RoomError
+from app.room.host_protocol import HostAction, HostVerb, parse_request
 from app.room.log_throttle import LogThrottle
 from app.room.protocol import (
     MAX_NAME_CHARS,
@@ -67,13 +69,16 @@ from app.room.protocol import (
     encode,
     stage_member,
 )
-from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass, parse_to_controller
+from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass
 
 __all__ = ["ControllerSecrets", "RoomController"]
 
 log = logging.getLogger(__name__)
 
 DROP_LOG_INTERVAL = 10.0  # after a dropped whisper is logged, further drops from that sender are counted this long
+HOST_ACTION_RATE = 10.0  # host actions per second per sender (a host muting a row of speakers)...
+HOST_ACTION_BURST = 40  # ...with a burst of 40; a flood of forged ones is bounded all the same
+_HOST_PREFIX = '{"v":1,"type":"host"'  # how app.room.host_protocol encodes them: a cheap look before parsing
 
 
 class RoomController:
@@ -97,23 +102,29 @@ class RoomController:
         self._clock = clock
         self.book = RoomBook(room_id, self.username, title, clock=clock)
         self._limiter = RateLimiter(WHISPER_RATE, WHISPER_BURST, clock=clock)
+        self._host_limiter = RateLimiter(HOST_ACTION_RATE, HOST_ACTION_BURST, clock=clock)
         self.drops = LogThrottle(log, DROP_LOG_INTERVAL, clock=clock)
         self.backoff_cap = backoff_cap
         # Passes may outlive this controller (a local room restarts its controller and keeps its speakers' passes).
         self.passes = passes if passes is not None else StagePasses(room_id, clock=clock)
         self.invite_hands = invite_hands  # every raised hand gets a pass (a headless speaker raises its hand)
         self.feedback = FeedbackFlags()  # members muted by their feedback guard, shown as such
+        self._wake = asyncio.Event()
         self.links = [
             ControllerLink(url, room_id, secrets, self.username, stage=i == 0, on_event=self._on_channel_event,
                            on_stage=self._on_stage, on_viewers=self._update_count,
-                           on_stage_connect=self._on_stage_connect, ice_servers=ice_servers,
+                           on_stage_connect=self._on_stage_connect,
+                           on_stage_readings=self._on_stage_readings,
+                           ice_servers=ice_servers,
                            connect_timeout=connect_timeout, stage_poll_interval=stage_poll_interval,
                            viewers_poll_interval=viewers_poll_interval)
             for i, url in enumerate(self.servers)
         ]
         self.access = StageAccess(self.links, self.passes)
+        self.moderation = Moderation(self.passes)
+        self.hosts = HostActions(self.links, self.access, self.book, self.moderation, set_role=self.set_role,
+                                 changed=self._wake.set)
         self.announced = asyncio.Event()  # set after the first announcement went out
-        self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._invites: set[asyncio.Task[None]] = set()  # invites of raised hands (invite_hands)
         self._first_attempts: list[asyncio.Event] = [asyncio.Event() for _ in self.links]
@@ -149,6 +160,7 @@ class RoomController:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.hosts.close()
         await asyncio.gather(*(link.disconnect() for link in self.links), return_exceptions=True)
 
     @property
@@ -157,14 +169,15 @@ class RoomController:
 
     # ------------------------------------------------------------------------------------- host actions
     async def mute(self, member_id: str, muted: bool = True) -> None:
-        """Host mute/unmute of a stage member (not sticky in Janus 1.1.2: the member can unmute itself)."""
+        """Host mute that holds (the member cannot unmute itself), or lift the hold; raises RoomError."""
+        await self.host_action(HostVerb.MUTE if muted else HostVerb.UNMUTE, member_id)
+
+    async def host_action(self, verb: HostVerb, target: str = "") -> None:
+        """A host action of this controller's own host (in-process: the local room, tests); raises RoomError."""
         stage = self.links[0]
         if not stage.connected:
             raise RoomError(f"cannot reach the stage on {stage.url}")
-        try:
-            await stage.mute(member_id, muted)
-        except JanusError as exc:
-            raise RoomError(f"could not {'mute' if muted else 'unmute'} {member_id}: {exc}") from None
+        await self.hosts.perform(verb, target)
 
     async def invite(self, username: str, ttl: float = DEFAULT_INVITE_TTL) -> StagePass:
         """Invite channel user `username` on stage: a pass on the access list, whispered to them; raises RoomError."""
@@ -217,12 +230,16 @@ class RoomController:
 
     async def _on_stage_connect(self, link: ControllerLink) -> None:
         await self.access.apply(link)
+        await link.watch(self.access.watcher)
+
+    def _on_stage_readings(self, readings: list[tuple[str, bool]]) -> None:
+        self.hosts.on_participants(readings)
 
     def _on_stage(self, participants: list[dict[str, Any]]) -> None:
         members = []
         for p in participants:
             member = stage_member(p)
-            if member is None:
+            if member is None or member.id == str(self.access.watcher.stage_id):
                 continue
             if self._first_member is None:
                 self._first_member = member.id
@@ -232,7 +249,8 @@ class RoomController:
                 role = Role.HOST if member.id == self._first_member and not self.roles else Role.SPEAKER
             members.append(dataclasses.replace(member, role=role))
         self.passes.seen(int(m.id) for m in members if m.id.isdigit())
-        self.book.set_members(self.feedback.apply(members))
+        self.hosts.on_participants([(m.id, m.muted) for m in members])
+        self.book.set_members(self.moderation.apply(self.feedback.apply(members)))
         self._update_count()
 
     def _update_count(self) -> None:
@@ -256,6 +274,9 @@ class RoomController:
         if kind == "message":
             self._on_message(link, event)
         elif kind == "join" and isinstance(username, str) and username != self.username:
+            if self.moderation.is_banned(username):
+                self.hosts.kick_banned(username)
+                return
             display = event.get("display")
             link.participants[username] = display if isinstance(display, str) else ""
             self.book.request_snapshot()  # a new joiner gets the state at once (coalesced with other askers)
@@ -270,14 +291,19 @@ class RoomController:
         sender = event.get("from")
         if event.get("whisper") is not True or not isinstance(sender, str) or sender == self.username:
             return  # broadcasts are chat between listeners (or forgeries): they never reach the state
-        if not self._limiter.allow(sender):
+        text = event.get("text")
+        host = isinstance(text, str) and text.startswith(_HOST_PREFIX)
+        if not (self._host_limiter if host else self._limiter).allow(sender):
             self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: too many whispers (rate limit)",
                            sender[:80])
             return
         try:
-            request = parse_to_controller(event.get("text"))  # type: ignore[arg-type]  # checks the type itself
+            request = parse_request(text)  # type: ignore[arg-type]  # checks the type itself
         except ProtocolViolation as exc:
             self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: %s", sender[:80], str(exc)[:200])
+            return
+        if isinstance(request, HostAction):
+            self.hosts.on_action(sender, request)
             return
         if isinstance(request, StageAnswer | LeftStage):
             self.access.on_whisper(sender, request)
@@ -326,6 +352,7 @@ class RoomController:
 
     def _forget_participant(self, username: str) -> None:
         self._limiter.forget(username)
+        self._host_limiter.forget(username)
         self.drops.reset(username)
         if self.book.lower_hand(username):
             self._wake.set()

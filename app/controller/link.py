@@ -20,6 +20,7 @@ from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.streaming import StreamingHandle
 from app.janus.textroom import TextRoomHandle
 from app.room.log_throttle import LogThrottle
+from app.room.stage_protocol import StagePass
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class ControllerLink:
                  on_event: Callable[[ControllerLink, dict[str, Any]], None],
                  on_stage: Callable[[list[dict[str, Any]]], None], on_viewers: Callable[[], None],
                  on_stage_connect: Callable[[ControllerLink], Awaitable[None]] | None = None,
+                 on_stage_readings: Callable[[list[tuple[str, bool]]], None] | None = None,
                  ice_servers: list[str] | None = None, display: str = "Room controller",
                  connect_timeout: float = 5.0, request_timeout: float = 2.0,
                  stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0) -> None:
@@ -65,6 +67,7 @@ class ControllerLink:
         self._on_stage = on_stage
         self._on_viewers = on_viewers
         self._on_stage_connect = on_stage_connect
+        self._on_stage_readings = on_stage_readings
         self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
         self.stage_poll_interval = stage_poll_interval
@@ -172,6 +175,34 @@ class ControllerLink:
         if tokens is not None:
             body["allowed"] = tokens
         await self.stage.handle.message(body, timeout=self.request_timeout)
+
+    async def watch(self, watcher: StagePass) -> None:
+        """Join the stage without media as `watcher`, so AudioBridge pushes every participant change to us at
+        once (a poll sees them up to 250 ms late): held mutes are enforced within milliseconds."""
+        if self.stage is None:
+            raise JanusError(f"the stage on {self.url} is not connected")
+        self.stage.handle.events.connect(self._on_stage_event)
+        reply = await self.stage.join(self.room_id, display=self.display, offer=None, muted=True,
+                                      token=watcher.token, participant_id=watcher.stage_id,
+                                      timeout=self.request_timeout)
+        self._on_stage_event({"janus": "event", "plugindata": {"data": reply.data}})
+
+    def _on_stage_event(self, message: dict[str, Any]) -> None:
+        plugindata = message.get("plugindata")
+        data = plugindata.get("data") if isinstance(plugindata, dict) else None
+        participants = data.get("participants") if isinstance(data, dict) else None
+        if not isinstance(participants, list) or self._on_stage_readings is None:
+            return
+        readings = [(str(p["id"]), p.get("muted") is True) for p in participants
+                    if isinstance(p, dict) and isinstance(p.get("id"), int | str) and not isinstance(p["id"], bool)]
+        if readings:
+            self._on_stage_readings(readings)
+
+    async def kick_from_channel(self, username: str) -> None:
+        """Put channel user `username` out of channel N on this server (channel secret)."""
+        if self.textroom is None:
+            raise JanusError(f"the channel on {self.url} is not connected")
+        await self.textroom.kick(self.room_id, self._secrets.channel, username, timeout=self.request_timeout)
 
     async def kick(self, stage_id: int) -> None:
         """Remove participant `stage_id` from the stage (stage secret), then poll the stage at once."""

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 
 from app.controller.link import ControllerLink
 from app.controller.stage_passes import DEFAULT_INVITE_TTL, StagePasses, Withdrawal
 from app.janus import JanusError
 from app.room.errors import RoomError
 from app.room.protocol import Role
-from app.room.stage_protocol import Invite, LeftStage, StageAnswer, StagePass, Uninvite, encode_stage
+from app.room.stage_protocol import MAX_STAGE_ID, Invite, LeftStage, StageAnswer, StagePass, Uninvite, encode_stage
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ class StageAccess:
         self._pending = Withdrawal()
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        # The controller's own place on the stage, without media (app.controller.link.ControllerLink.watch).
+        self.watcher = StagePass(passes.room, secrets.randbelow(MAX_STAGE_ID) + 1, secrets.token_urlsafe(24))
 
     @property
     def stage(self) -> ControllerLink:
@@ -49,7 +52,7 @@ class StageAccess:
         except JanusError:
             self._pending.tokens += stale
             raise
-        live = self.passes.live_tokens()
+        live = [*self.passes.live_tokens(), self.watcher.token]
         if live:
             await link.allowed("add", live)
         await link.allowed("enable")

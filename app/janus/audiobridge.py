@@ -29,7 +29,7 @@ class AudioBridgeHandle:
         room: int,
         *,
         display: str,
-        offer: dict[str, Any],
+        offer: dict[str, Any] | None,
         muted: bool = False,
         token: str | None = None,
         participant_id: int | None = None,
@@ -37,7 +37,8 @@ class AudioBridgeHandle:
     ) -> PluginReply:
         """Join stage `room` sending our SDP offer; the reply carries Janus's answer. `token` is a stage pass's
         token (rooms that check the `allowed` list refuse joins without one: UNAUTHORIZED); `participant_id`
-        the id the pass was issued for."""
+        the id the pass was issued for. Without an offer the participant sends and hears nothing but gets the
+        room's events (the controller's stage watcher)."""
         body: dict[str, Any] = {"request": "join", "room": room, "display": display, "muted": muted}
         if token is not None:
             body["token"] = token

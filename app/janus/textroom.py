@@ -216,6 +216,11 @@ class TextRoomHandle:
         await self.handle.message({"request": "announcement", "room": room, "secret": secret, "text": text},
                                   timeout=timeout)
 
+    async def kick(self, room: int, secret: str, username: str, *, timeout: float | None = None) -> None:
+        """Put `username` out of `room` (needs the room secret); Janus tells everyone it was kicked."""
+        await self.handle.message({"request": "kick", "room": room, "secret": secret, "username": username},
+                                  timeout=timeout)
+
     async def list_participants(self, room: int, *, timeout: float | None = None) -> list[dict[str, Any]]:
         reply = await self.handle.message({"request": "listparticipants", "room": room}, timeout=timeout)
         participants = reply.data.get("participants")

@@ -198,23 +198,25 @@ class RoomChannel:
             self._sync_at = now
             self._spawn(self._whisper(encode(SyncRequest())))
 
-    def whisper(self, text: str) -> asyncio.Task[Any] | None:
-        """Whisper `text` to the controller in the background (stage answers; app.stage); the task, to wait
-        for it, or None when closing."""
+    def whisper(self, text: str) -> asyncio.Task[bool] | None:
+        """Whisper `text` to the controller in the background (stage answers, host actions; app.stage); the task
+        (True once Janus delivered it), or None when closing."""
         return self._spawn(self._whisper(text))
 
-    async def _whisper(self, text: str) -> None:
+    async def _whisper(self, text: str) -> bool:
         """Whisper to the controller; failures are logged (the next announcement tells us to try again)."""
         controller, textroom = self.controller, self.textroom
         if controller is None or textroom is None or not textroom.is_open:
-            return
+            return False
         try:
             sent = await textroom.message(self.room_id, text, to=controller, timeout=2.0)
         except JanusError as exc:
             log.info("room channel on %s: whisper to the controller failed: %s", self.server, exc)
-            return
+            return False
         if not sent.get(controller, False):
             log.info("room channel on %s: the controller %r is not in the channel", self.server, controller)
+            return False
+        return True
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any] | None:
         if self._closed:  # an event that arrived while closing: no new task once the teardown began

@@ -12,7 +12,6 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
-from typing import Any
 
 from app.aio import CloseOnce
 from app.events import Event
@@ -67,7 +66,7 @@ class ChannelKeeper:
         else:
             self.model.set_hand_raised(raised)
 
-    def whisper(self, text: str) -> asyncio.Task[Any] | None:
+    def whisper(self, text: str) -> asyncio.Task[bool] | None:
         """Whisper to the controller through the open channel (dropped when none is open: the controller's
         timers cover a lost stage answer); the task, to wait for it."""
         return self.channel.whisper(text) if self.channel is not None else None

@@ -75,6 +75,7 @@ class StageMember:
     muted: bool
     talking: bool
     feedback: bool = False  # its feedback guard muted it (howling); optional on the wire, sent only when true
+    held: bool = False  # a host muted it and holds the mute: it cannot unmute itself; optional, sent only when true
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +157,9 @@ def clean_text(text: str, limit: int) -> str:
 
 def stage_member(participant: Any, role: Role = Role.SPEAKER) -> StageMember | None:
     """A stage member from one entry of AudioBridge's `listparticipants` (the controller's and the listener's
-    fallback's one reading of it); None for an entry that is not a participant object with an id."""
-    if not isinstance(participant, dict):
+    fallback's one reading of it); None for an entry that is not a participant object with an id, or one whose
+    audio is not set up (joining, or the controller's stage watcher, which joins without media)."""
+    if not isinstance(participant, dict) or participant.get("setup") is False:
         return None
     raw_id = participant.get("id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
@@ -248,7 +250,8 @@ def _member(value: Any, where: str) -> StageMember:
         raise ProtocolViolation(f"{where}role {_short(role_text)} is not one of {_ROLE_LIST}")
     return StageMember(member_id, clean_text(_str(obj, "name", where), MAX_NAME_CHARS), role,
                        _bool(obj, "muted", where), _bool(obj, "talking", where),
-                       _bool(obj, "feedback", where) if "feedback" in obj else False)
+                       _bool(obj, "feedback", where) if "feedback" in obj else False,
+                       _bool(obj, "held", where) if "held" in obj else False)
 
 
 def _members(obj: dict[str, Any], key: str) -> tuple[StageMember, ...]:
@@ -407,7 +410,8 @@ def _time_json(value: Any, where: str) -> Any:
 
 
 def _member_json(m: StageMember) -> dict[str, Any]:
-    optional = {"feedback": m.feedback} if m.feedback is not False else {}  # only when set: messages stay small
+    optional = {k: v for k, v in (("feedback", m.feedback), ("held", m.held)) if v is not False}  # only when set:
+    # messages stay small
     return {"id": m.id, "name": clean_text(m.name, MAX_NAME_CHARS) if type(m.name) is str else m.name,
             "role": m.role, "muted": m.muted, "talking": m.talking, **optional}
 

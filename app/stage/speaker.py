@@ -21,6 +21,7 @@ import numpy as np
 from app.aio import CloseOnce
 from app.events import Event
 from app.listener.listen import ListenSession
+from app.listener.state import RoomState, StateChange
 from app.listener.supervisor import MEDIA_POLL_S, MEDIA_WATCHDOG_S
 from app.media.capture import MicTrack
 from app.media.echo import EchoControl
@@ -29,10 +30,12 @@ from app.room.backoff import Backoff
 from app.room.errors import RoomError
 from app.room.protocol import ProtocolViolation
 from app.room.stage_protocol import (
+    MAX_INVITE_TTL,
     FeedbackReport,
     Invite,
     LeftStage,
     StageAnswer,
+    StagePass,
     ToListener,
     Uninvite,
     encode_stage,
@@ -87,6 +90,7 @@ class SpeakerSession:
         self._closed = False
         self._closer = CloseOnce(self._teardown, "close speaker session")
         listen.channel.stage_whispers.connect(self._on_whisper)
+        listen.state.changed.connect(self._on_state)
 
     @property
     def stage_server(self) -> str:
@@ -96,6 +100,21 @@ class SpeakerSession:
     @property
     def muted(self) -> bool:
         return self.mic.muted
+
+    @property
+    def held(self) -> bool:
+        """A host muted us and holds it: we cannot unmute until a host lifts it (shown to the user)."""
+        stage = self.stage
+        if stage is None:
+            return False
+        member_id = str(stage.stage_pass.stage_id)
+        return any(m.id == member_id and m.held for m in self.listen.state.state.members)
+
+    def _on_state(self, state: RoomState, change: StateChange) -> None:
+        """A host mute that holds silences our microphone here too, so what we show is what the room hears."""
+        if self.held and not self.mic.muted:
+            self.mic.muted = True
+            self.changed.emit(self.role)
 
     async def start(self) -> None:
         await self.listen.start()
@@ -203,6 +222,12 @@ class SpeakerSession:
                 log.warning("could not unmute on joining the stage: %s", exc)
         self._set_role(Role.SPEAKER)
 
+    async def take_pass(self, stage_pass: StagePass) -> None:
+        """Go on stage with a pass handed over directly (the room's own host, scripts), as if invited."""
+        self.invite = Invite(stage_pass, MAX_INVITE_TTL)
+        self._set_role(Role.INVITED)
+        await self.accept()
+
     def decline(self) -> None:
         """Say no to the pending invite (the controller withdraws the pass)."""
         if self.role == Role.INVITED and self.listen.channel is not None:
@@ -213,6 +238,8 @@ class SpeakerSession:
     async def set_muted(self, muted: bool) -> None:
         """Self-mute/unmute on stage (the microphone goes silent at once; everyone sees the state). The choice
         survives a reconnect; while reconnecting it is applied locally and sent on rejoining."""
+        if not muted and self.held:
+            raise RoomError("a host muted you; you can unmute when a host lifts the mute")
         self.mic.muted = muted
         stage = self.stage
         if stage is not None and not stage.ended.done():

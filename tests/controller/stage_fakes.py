@@ -8,7 +8,7 @@ from typing import Any
 from app.controller.controller import RoomController
 from app.controller.link import ControllerLink
 from app.janus import JanusError
-from app.room.stage_protocol import parse_to_listener
+from app.room.stage_protocol import StagePass, parse_to_listener
 from tests.controller.test_controller_unit import SECRETS, Clock
 
 
@@ -25,7 +25,11 @@ class Recorder:
         link.allowed = self.allowed  # type: ignore[method-assign]
         link.kick = self.kick  # type: ignore[method-assign]
         link.whisper = self.whisper  # type: ignore[method-assign]
+        link.watch = self.watch  # type: ignore[method-assign]
         self.link = link
+
+    async def watch(self, watcher: StagePass) -> None:
+        self.calls.append(("watch", watcher.stage_id))
 
     async def allowed(self, action: str, tokens: list[str] | None = None) -> None:
         if self.fail:

@@ -135,18 +135,22 @@ async def test_a_reconnect_removes_what_failed_adds_the_live_then_enables(contro
     await controller.revoke(goes.stage_id)  # the stage is unreachable: the token stays pending
     janus[0].fail = False
     janus[0].calls.clear()
+    watcher = controller.access.watcher  # the controller's own place on the stage, without media
     await controller._on_stage_connect(controller.links[0])
-    assert janus[0].calls == [("allowed", "remove", [goes.token]), ("allowed", "add", [stays.token]),
-                              ("allowed", "enable", None)]
+    live = sorted([stays.token, watcher.token])
+    assert janus[0].calls == [("allowed", "remove", [goes.token]), ("allowed", "add", live),
+                              ("allowed", "enable", None), ("watch", watcher.stage_id)]
     janus[0].calls.clear()
     await controller._on_stage_connect(controller.links[0])  # nothing pending any more
-    assert janus[0].calls == [("allowed", "add", [stays.token]), ("allowed", "enable", None)]
+    assert janus[0].calls == [("allowed", "add", live), ("allowed", "enable", None), ("watch", watcher.stage_id)]
 
 
 async def test_a_fresh_controller_closes_the_stage_even_without_passes(controller: RoomController,
                                                                       janus: list[Recorder]) -> None:
+    watcher = controller.access.watcher
     await controller._on_stage_connect(controller.links[0])
-    assert janus[0].calls == [("allowed", "enable", None)]
+    assert janus[0].calls == [("allowed", "add", [watcher.token]), ("allowed", "enable", None),
+                              ("watch", watcher.stage_id)]
 
 
 async def test_invite_hands_invites_a_newly_raised_hand_once(clock: Clock) -> None:

@@ -1,0 +1,199 @@
+"""What the controller does for a host: each allowed host action carried out on Janus and in the room state.
+
+The rules (who may, which mutes hold, who is banned) are app.controller.moderation's; this module is their
+effects. A refused action costs one log line naming the reason (never a token); nothing is answered to the sender,
+whose own view of the room state shows whether an action took effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from app.controller.link import ControllerLink
+from app.controller.moderation import HOST_ROLES, Moderation, Refused
+from app.controller.room_book import RoomBook
+from app.controller.stage_access import StageAccess
+from app.janus import JanusError
+from app.room.errors import RoomError
+from app.room.host_protocol import HostAction, HostVerb
+from app.room.protocol import Role
+
+log = logging.getLogger(__name__)
+
+
+class HostActions:
+    """Carries out host actions and keeps held mutes held, for one room controller."""
+
+    def __init__(self, links: list[ControllerLink], access: StageAccess, book: RoomBook, moderation: Moderation,
+                 *, set_role: Callable[[str, Role], None], changed: Callable[[], None]) -> None:
+        self.links = links
+        self.access = access
+        self.book = book
+        self.moderation = moderation
+        self._set_role = set_role
+        self._changed = changed
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._enforcing: set[str] = set()
+
+    @property
+    def stage(self) -> ControllerLink:
+        return self.links[0]
+
+    async def close(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------------------------------ requests
+    def on_action(self, sender: str, action: HostAction) -> None:
+        """A `host` whisper from channel user `sender`: checked now, carried out in the background."""
+        try:
+            self.moderation.authorize(action, self.book.members)
+        except Refused as exc:
+            log.warning("room %s: refused a host action from %r: %s", self.book.room_id, sender[:80], exc)
+            return
+        log.info("room %s: host %s: %s %s", self.book.room_id, action.stage_id, action.verb.value,
+                 action.target[:80])
+        self._spawn(self._carry_out(action), f"host-{action.verb.value}")
+
+    async def _carry_out(self, action: HostAction) -> None:
+        try:
+            await self.perform(action.verb, action.target)
+        except RoomError as exc:
+            log.warning("room %s: host action %s %s failed: %s", self.book.room_id, action.verb.value,
+                        action.target[:80], exc)
+
+    async def perform(self, verb: HostVerb, target: str = "") -> None:
+        """Do one (already authorized) host action; raises RoomError when Janus would not."""
+        if verb is HostVerb.INVITE:
+            if self.moderation.is_banned(target):
+                raise RoomError(f"{target[:80]!r} was removed from this room")
+            await self.access.invite(target)
+        elif verb is HostVerb.MUTE:
+            await self.mute(target)
+        elif verb is HostVerb.UNMUTE:
+            if self.moderation.release(target):
+                self._update_member(target)
+        elif verb is HostVerb.MUTE_ALL:
+            others = [m.id for m in self.book.members.values() if m.role not in HOST_ROLES]
+            await asyncio.gather(*(self.mute(member_id) for member_id in others))
+        elif verb is HostVerb.DEMOTE:
+            await self._revoke(target)
+        elif verb is HostVerb.PROMOTE:
+            issued = self.access.passes.get(int(target)) if target.isdigit() else None
+            if issued is not None:
+                issued.role = Role.CO_HOST
+            self._set_role(target, Role.CO_HOST)
+        elif verb is HostVerb.REMOVE:
+            await self.remove(target)
+        elif verb is HostVerb.END:
+            await self.end()
+
+    async def mute(self, member_id: str) -> None:
+        """A host mute that holds: shown at once, muted in Janus, re-muted if the member unmutes itself."""
+        self.moderation.hold(member_id)
+        self._update_member(member_id, muted=True)
+        try:
+            await self.stage.mute(member_id, True)
+        except JanusError as exc:
+            raise RoomError(f"could not mute {member_id}: {exc}") from None
+
+    async def remove(self, target: str) -> None:
+        """Off the stage and out of the channel, for the room's life: `target` is a member id or a username."""
+        issued = self.access.passes.get(int(target)) if target.isdigit() else None
+        username = issued.username if issued is not None else target
+        if issued is None:
+            issued = self.access.passes.of_user(target)
+        if username is not None:
+            self.moderation.ban(username)
+            if self.book.lower_hand(username):
+                self._changed()
+        if issued is not None:
+            await self.access.revoke(issued.stage_id)
+        elif target.isdigit():  # on stage without a pass (a member admitted before this controller)
+            with _logged(f"kick {target}"):
+                await self.stage.kick(int(target))
+        if username is not None:
+            await self.kick_from_channel(username)
+
+    def kick_banned(self, username: str) -> None:
+        """A removed user came back to the channel: out again."""
+        self._spawn(self.kick_from_channel(username), "host-kick-banned")
+
+    async def kick_from_channel(self, username: str) -> None:
+        for link in self.links:
+            if link.connected and username in link.participants:
+                with _logged(f"channel kick on {link.url}"):
+                    await link.kick_from_channel(username)
+
+    async def end(self) -> None:
+        """The room is over: announced as ended (listeners stop reconnecting), every pass withdrawn."""
+        self.book.ended = True
+        self._changed()
+        for issued in list(self.access.passes):
+            await self.access.revoke(issued.stage_id)
+
+    async def _revoke(self, member_id: str) -> None:
+        if member_id.isdigit() and self.access.passes.get(int(member_id)) is not None:
+            await self.access.revoke(int(member_id))
+        else:
+            raise RoomError(f"stage member {member_id[:80]} holds no pass of this controller")
+
+    # ------------------------------------------------------------------------------------------ holding
+    def on_participants(self, readings: list[tuple[str, bool]]) -> None:
+        """`(member id, muted)` readings from the stage (watcher events or a poll): held members that unmuted
+        themselves are muted again at once, then removed from the stage."""
+        for member_id in self.moderation.fighters(readings):
+            if member_id not in self._enforcing:
+                self._enforcing.add(member_id)
+                self._spawn(self._enforce(member_id), "host-mute-enforce")
+
+    async def _enforce(self, member_id: str) -> None:
+        try:
+            with _logged(f"re-mute {member_id}"):
+                await self.stage.mute(member_id, True)
+            log.warning("room %s: held member %s unmuted itself: muted again and removed from the stage",
+                        self.book.room_id, member_id)
+            if member_id.isdigit() and self.access.passes.get(int(member_id)) is not None:
+                await self.access.revoke(int(member_id))
+            elif member_id.isdigit():
+                with _logged(f"kick {member_id}"):
+                    await self.stage.kick(int(member_id))
+        finally:
+            self._enforcing.discard(member_id)
+
+    def _update_member(self, member_id: str, *, muted: bool | None = None) -> None:
+        member = self.book.members.get(member_id)
+        if member is None:
+            return
+        held = member_id in self.moderation.held
+        new = dataclasses.replace(member, held=held, muted=member.muted if muted is None else muted)
+        if new != member:
+            self.book.members[member_id] = new
+            self._changed()
+
+
+class _logged:
+    """Context manager: a Janus request that may fail without stopping the action (one info line)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> bool:
+        if isinstance(exc, JanusError):
+            log.info("%s: %s", self.what, exc or type(exc).__name__)
+            return True
+        return False

@@ -1,0 +1,66 @@
+"""A host's desk: the host actions of app.room.host_protocol, signed with the host's own stage pass.
+
+The controller is the one that acts (it holds the room's secrets); a host's client only asks, in a whisper that
+proves whose pass signed it. The answer is the room state itself: a mute shows as `held` on the member, a removal
+as the member gone, an end as the room ended, each within a second on every listener.
+"""
+
+from __future__ import annotations
+
+import time
+
+from app.listener.listen import ListenSession
+from app.room.errors import RoomError
+from app.room.host_protocol import HostVerb, encode_host_action, sign
+from app.room.stage_protocol import StagePass
+
+
+class HostDesk:
+    """Host actions for the room `listen` is in, as the holder of `stage_pass` (role host or co-host)."""
+
+    def __init__(self, listen: ListenSession, stage_pass: StagePass) -> None:
+        if listen.channel is None:
+            raise ValueError("a host needs the room channel (host actions travel on it)")
+        self.listen = listen
+        self.stage_pass = stage_pass
+        self._seq = 0
+
+    def _next_seq(self) -> int:
+        """Milliseconds of unix time, always above the last one: a restarted client needs no stored counter."""
+        self._seq = max(self._seq + 1, int(time.time() * 1000))
+        return self._seq
+
+    async def act(self, verb: HostVerb, target: str = "") -> None:
+        """Ask the controller for `verb` on `target`; raises RoomError when the request could not be delivered
+        (whether it was allowed shows in the room state)."""
+        action = sign(self.stage_pass, self._next_seq(), verb, target)
+        assert self.listen.channel is not None
+        task = self.listen.channel.whisper(encode_host_action(action))
+        if task is None or not await task:
+            raise RoomError(f"could not reach the controller of room {self.stage_pass.room} to {verb.value}")
+
+    async def invite(self, username: str) -> None:
+        await self.act(HostVerb.INVITE, username)
+
+    async def mute(self, member_id: str) -> None:
+        await self.act(HostVerb.MUTE, member_id)
+
+    async def unmute(self, member_id: str) -> None:
+        """Lift a host mute: the speaker may unmute itself again."""
+        await self.act(HostVerb.UNMUTE, member_id)
+
+    async def mute_all(self) -> None:
+        await self.act(HostVerb.MUTE_ALL)
+
+    async def demote(self, member_id: str) -> None:
+        await self.act(HostVerb.DEMOTE, member_id)
+
+    async def promote(self, member_id: str) -> None:
+        await self.act(HostVerb.PROMOTE, member_id)
+
+    async def remove(self, target: str) -> None:
+        """A stage member id or a listener's channel username: out for the room's life."""
+        await self.act(HostVerb.REMOVE, target)
+
+    async def end(self) -> None:
+        await self.act(HostVerb.END)
