@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from app import __version__
 
 if TYPE_CHECKING:
+    from app.controller.controller import RoomController
     from app.listener.listen import ListenSession
     from app.listener.state import RoomState
     from app.listener.stats import ConnectionStats
@@ -85,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.speak import add_parser as add_speak
 
     add_speak(sub)
+    from app.cli.host import add_parser as add_host
+
+    add_host(sub)
     se = sub.add_parser("serve", help="run a local room: Janus + a demo speaker; prints the room link")
     _add_serve_options(se)
 
@@ -280,6 +284,8 @@ async def serve(args: argparse.Namespace) -> int:
             print(f"plaza serve: {exc}", file=sys.stderr)
             return 1
         print(f"Room {room.config.room_id} is live. Link: {room.config.link_text}", flush=True)
+        if room.controller is not None:
+            await keep_host_pass(room.controller, room.config.link_text, "plaza serve")
         print("Press Ctrl-C to stop.", flush=True)
         assert room.janus is not None and room.janus.process is not None
         janus_exit = asyncio.ensure_future(room.janus.process.wait())
@@ -320,10 +326,27 @@ async def controller(args: argparse.Namespace) -> int:
         servers = ", ".join(room_controller.connected_servers) or "no server yet (retrying)"
         print(f"Controlling room {link.room_id} as {room_controller.username} on {servers}. Ctrl-C stops.",
               flush=True)
+        await keep_host_pass(room_controller, args.link, "plaza controller")
         await stop.wait()
         return EXIT_OK
     finally:
         await room_controller.close()
+
+
+async def keep_host_pass(room_controller: RoomController, link_text: str, who: str) -> None:
+    """Put the room creator's pass in the OS keyring, where `plaza host` on this machine finds it; without a
+    keyring (or a reachable stage) the room runs on and one line says what is missing."""
+    from app.controller.secret_store import SecretsUnavailable, save_host_pass
+    from app.links import parse_link
+    from app.room.errors import RoomError
+
+    try:
+        save_host_pass(parse_link(link_text), await room_controller.host_pass())
+    except (SecretsUnavailable, RoomError) as exc:
+        print(f"{who}: `plaza host` is unavailable for this room: {exc}", file=sys.stderr, flush=True)
+        return
+    print("The host's pass is in the OS keyring: `plaza host LINK ACTION` on this machine acts as the host.",
+          flush=True)
 
 
 # ------------------------------------------------------------------------------------------------ main
@@ -352,6 +375,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(serve(args))
     if command == "controller":
         return asyncio.run(controller(args))
+    if command == "host":
+        from app.cli.host import host
+
+        return asyncio.run(host(args))
     from app.ui.app import run_window
 
     if command == "demo":

@@ -47,7 +47,7 @@ from app.controller.feedback_flags import FeedbackFlags
 from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink, ControllerSecrets
 from app.controller.moderation import Moderation
-from app.controller.room_book import RoomBook
+from app.controller.room_book import RoomBook, encode_fitting
 from app.controller.stage_access import StageAccess
 from app.controller.stage_passes import DEFAULT_INVITE_TTL, PassState, StagePasses
 from app.room.backoff import Backoff
@@ -58,15 +58,12 @@ from app.room.protocol import (
     MAX_NAME_CHARS,
     WHISPER_BURST,
     WHISPER_RATE,
-    Delta,
     HandRequest,
     ListenerCount,
     ProtocolViolation,
     RateLimiter,
     Role,
-    Snapshot,
     clean_text,
-    encode,
     stage_member,
 )
 from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass
@@ -186,6 +183,14 @@ class RoomController:
     async def admit(self, display: str, role: Role = Role.SPEAKER) -> StagePass:
         """A pass handed over directly (no whisper): the local demo speaker, headless speakers, tests."""
         return await self.access.admit(display, role)
+
+    async def host_pass(self, display: str = "Host") -> StagePass:
+        """The room creator's pass (issued once, valid for the room's life): it signs host actions (`plaza host`,
+        the host's window) and takes the host onto the stage; raises RoomError if the stage is unreachable."""
+        issued = next((p for p in self.passes if p.keep and p.role is Role.HOST), None)
+        if issued is not None:
+            return issued.stage_pass
+        return await self.access.admit(display, Role.HOST, keep=True)
 
     async def revoke(self, stage_id: int) -> None:
         """Withdraw a pass: it stops working, its holder is told, its participant leaves the stage."""
@@ -377,19 +382,6 @@ class RoomController:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
-
-
-def encode_fitting(message: Snapshot | Delta) -> str:
-    """Encode; if it exceeds MAX_MESSAGE_BYTES, list fewer hands (hands_total still counts them all)."""
-    try:
-        return encode(message)
-    except ProtocolViolation:
-        if not message.hands:
-            raise
-    for keep in (50, 20, 5, 0):
-        with contextlib.suppress(ProtocolViolation):
-            return encode(dataclasses.replace(message, hands=message.hands[:keep]))
-    return encode(dataclasses.replace(message, hands=()))
 
 
 def secrets_token() -> str:

@@ -8,6 +8,8 @@ every `sync_interval` — one requested snapshot answers everyone who asked befo
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 
@@ -21,9 +23,11 @@ from app.room.protocol import (
     Delta,
     Hand,
     ListenerCount,
+    ProtocolViolation,
     Snapshot,
     StageMember,
     Unset,
+    encode,
 )
 
 COUNT_REFRESH_S = 5.0  # an unchanged count is re-sent this often, so "updated N s ago" (> 10 s) means stale
@@ -176,3 +180,16 @@ class RoomBook:
         self._sent_hands = hands
         self._sent_title = self.title
         self._sent_ended = self.ended
+
+
+def encode_fitting(message: Snapshot | Delta) -> str:
+    """Encode; if it exceeds MAX_MESSAGE_BYTES, list fewer hands (hands_total still counts them all)."""
+    try:
+        return encode(message)
+    except ProtocolViolation:
+        if not message.hands:
+            raise
+    for keep in (50, 20, 5, 0):
+        with contextlib.suppress(ProtocolViolation):
+            return encode(dataclasses.replace(message, hands=message.hands[:keep]))
+    return encode(dataclasses.replace(message, hands=()))

@@ -5,6 +5,8 @@ Layout: service `plaza`, one entry per room and kind, the username naming the ro
     room-<ROOM>@<HOST>:<PORT>/stage     AudioBridge room secret (host mute/kick)
     room-<ROOM>@<HOST>:<PORT>/feed      Streaming mountpoint secret (viewer count)
     room-<ROOM>@<HOST>:<PORT>/channel   TextRoom room secret (announcements)
+    room-<ROOM>@<HOST>:<PORT>/host      the room creator's stage pass, `<stage id>:<token>`, written by the
+                                        controller when it starts, read by `plaza host` (app.cli.host)
 
 e.g. `keyring set plaza room-1234@rooms.example.org:8989/stage` (the `keyring` command ships with the Python
 package). Never from the command line, the environment or a file: those end up in shell histories, process
@@ -13,14 +15,17 @@ listings and backups. A plaintext keyring backend (keyrings.alt) is refused for 
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from app.controller.link import ControllerSecrets
 from app.links import RoomLink
 from app.room.errors import RoomError
+from app.room.stage_protocol import MIN_TOKEN_CHARS, StagePass
 
 KEYRING_SERVICE = "plaza"
 KINDS = ("stage", "feed", "channel")
+HOST_PASS = "host"
 _PLAINTEXT_BACKENDS = ("keyrings.alt",)
 
 
@@ -30,7 +35,7 @@ class SecretsUnavailable(RoomError):
 
 def keyring_username(link: RoomLink, kind: str) -> str:
     """The keyring entry name for one secret of the room `link` names."""
-    if kind not in KINDS:
+    if kind not in (*KINDS, HOST_PASS):
         raise ValueError(f"unknown secret kind {kind!r}")
     first = urlsplit(link.servers[0])
     host = first.hostname or ""
@@ -44,10 +49,10 @@ def _fix_hint(link: RoomLink) -> str:
     return f"store them with `keyring set {KEYRING_SERVICE} NAME` for each of: {names}"
 
 
-def load_controller_secrets(link: RoomLink) -> ControllerSecrets:
-    """Read the room's three secrets from the OS keyring; raise SecretsUnavailable saying how to fix it."""
+def _keyring() -> Any:
+    """The keyring module, if its backend may hold Plaza's secrets; raises SecretsUnavailable saying why not."""
     import keyring
-    from keyring.errors import KeyringError, KeyringLocked, NoKeyringError
+    from keyring.errors import KeyringError
 
     try:
         backend = keyring.get_keyring()
@@ -58,22 +63,38 @@ def load_controller_secrets(link: RoomLink) -> ControllerSecrets:
         raise SecretsUnavailable(f"the keyring backend {module} keeps secrets in plaintext; Plaza refuses it. "
                                  "Use the system keyring (Secret Service, macOS Keychain, Windows Credential "
                                  "Locker) and uninstall keyrings.alt or set PYTHON_KEYRING_BACKEND")
+    return keyring
+
+
+def _no_keyring_text(link: RoomLink) -> str:
+    return ("no OS keyring is available, and Plaza never reads room secrets from files, arguments or the "
+            "environment. On Linux, run a Secret Service provider (GNOME Keyring or KWallet) in your session "
+            "(a headless server can start one with `dbus-run-session` and `gnome-keyring-daemon --unlock`); "
+            f"then {_fix_hint(link)}")
+
+
+def _get(link: RoomLink, name: str) -> str | None:
+    from keyring.errors import KeyringError, KeyringLocked, NoKeyringError
+
+    keyring = _keyring()
+    try:
+        value: str | None = keyring.get_password(KEYRING_SERVICE, name)
+    except NoKeyringError:
+        raise SecretsUnavailable(_no_keyring_text(link)) from None
+    except KeyringLocked:
+        raise SecretsUnavailable("the OS keyring is locked: unlock it and try again") from None
+    except KeyringError as exc:
+        raise SecretsUnavailable(f"the OS keyring failed: {exc}") from None
+    return value
+
+
+def load_controller_secrets(link: RoomLink) -> ControllerSecrets:
+    """Read the room's three secrets from the OS keyring; raise SecretsUnavailable saying how to fix it."""
     values: dict[str, str] = {}
     missing: list[str] = []
     for kind in KINDS:
         name = keyring_username(link, kind)
-        try:
-            value = keyring.get_password(KEYRING_SERVICE, name)
-        except NoKeyringError:
-            raise SecretsUnavailable(
-                "no OS keyring is available, and Plaza never reads room secrets from files, arguments or the "
-                "environment. On Linux, run a Secret Service provider (GNOME Keyring or KWallet) in your session "
-                "(a headless server can start one with `dbus-run-session` and `gnome-keyring-daemon --unlock`); "
-                f"then {_fix_hint(link)}") from None
-        except KeyringLocked:
-            raise SecretsUnavailable("the OS keyring is locked: unlock it and try again") from None
-        except KeyringError as exc:
-            raise SecretsUnavailable(f"the OS keyring failed: {exc}") from None
+        value = _get(link, name)
         if not value:
             missing.append(name)
         else:
@@ -82,3 +103,31 @@ def load_controller_secrets(link: RoomLink) -> ControllerSecrets:
         raise SecretsUnavailable(f"the keyring (service {KEYRING_SERVICE!r}) has no {', '.join(missing)}; "
                                  f"{_fix_hint(link)}")
     return ControllerSecrets(stage=values["stage"], feed=values["feed"], channel=values["channel"])
+
+
+def save_host_pass(link: RoomLink, stage_pass: StagePass) -> None:
+    """Keep the room creator's pass where `plaza host` finds it (the OS keyring); raises SecretsUnavailable."""
+    from keyring.errors import KeyringError, NoKeyringError
+
+    keyring = _keyring()
+    try:
+        keyring.set_password(KEYRING_SERVICE, keyring_username(link, HOST_PASS),
+                             f"{stage_pass.stage_id}:{stage_pass.token}")
+    except NoKeyringError:
+        raise SecretsUnavailable("no OS keyring is available to keep the host's pass for `plaza host`") from None
+    except KeyringError as exc:
+        raise SecretsUnavailable(f"the OS keyring failed: {exc}") from None
+
+
+def load_host_pass(link: RoomLink) -> StagePass:
+    """The room creator's pass, which its running controller wrote; raises SecretsUnavailable saying why not."""
+    name = keyring_username(link, HOST_PASS)
+    value = _get(link, name)
+    if not value:
+        raise SecretsUnavailable(f"the keyring (service {KEYRING_SERVICE!r}) has no {name}: the host's pass is "
+                                 "written there by the room's controller (`plaza controller` or `plaza serve`) on "
+                                 "this machine when it starts")
+    stage_id, _, token = value.partition(":")
+    if not stage_id.isdigit() or len(token) < MIN_TOKEN_CHARS:
+        raise SecretsUnavailable(f"the keyring entry {name} is not a host pass (expected <stage id>:<token>)")
+    return StagePass(link.room_id, int(stage_id), token)

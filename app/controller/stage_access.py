@@ -92,9 +92,10 @@ class StageAccess:
         log.info("stage %s: invited %r as %s", self.passes.room, username[:80], issued.stage_id)
         return issued.stage_pass
 
-    async def admit(self, display: str, role: Role = Role.SPEAKER, ttl: float = DEFAULT_INVITE_TTL) -> StagePass:
-        """Issue a pass handed over directly (the local demo speaker, tests): no whisper."""
-        issued, _ = self.passes.issue(None, display, role, ttl)
+    async def admit(self, display: str, role: Role = Role.SPEAKER, ttl: float = DEFAULT_INVITE_TTL, *,
+                    keep: bool = False) -> StagePass:
+        """Issue a pass handed over directly (the local demo speaker, the room's host, tests): no whisper."""
+        issued, _ = self.passes.issue(None, display, role, ttl, keep=keep)
         try:
             await self._add(issued.token)
         except RoomError:

@@ -40,6 +40,7 @@ class IssuedPass:
     role: Role
     state: PassState
     deadline: float  # invited: when the invite expires; away: when the grace ends; on stage: never (inf)
+    keep: bool = False  # the room creator's pass: valid for the room's life, on stage or not
 
     @property
     def stage_id(self) -> int:
@@ -103,8 +104,9 @@ class StagePasses:
 
     # ------------------------------------------------------------------------------------------ changes
     def issue(self, username: str | None, display: str, role: Role = Role.SPEAKER,
-              ttl: float = DEFAULT_INVITE_TTL) -> tuple[IssuedPass, Withdrawal]:
-        """A fresh pass; re-inviting a username replaces its old pass (whose token the withdrawal removes)."""
+              ttl: float = DEFAULT_INVITE_TTL, *, keep: bool = False) -> tuple[IssuedPass, Withdrawal]:
+        """A fresh pass; re-inviting a username replaces its old pass (whose token the withdrawal removes).
+        `keep`: a pass for the room's life (the creator's: it signs host actions whether on stage or not)."""
         if not 0 < ttl <= MAX_INVITE_TTL:
             raise ValueError(f"ttl must be more than 0 and at most {MAX_INVITE_TTL:g} s, got {ttl:g}")
         replaced = Withdrawal()
@@ -115,7 +117,7 @@ class StagePasses:
         while stage_id in self._passes:
             stage_id = secrets.randbelow(MAX_STAGE_ID) + 1
         issued = IssuedPass(StagePass(self.room, stage_id, secrets.token_urlsafe(24)), username, display, role,
-                            PassState.INVITED, self._clock() + ttl)
+                            PassState.INVITED, float("inf") if keep else self._clock() + ttl, keep)
         self._passes[stage_id] = issued
         return issued, replaced
 
@@ -127,7 +129,7 @@ class StagePasses:
             if issued.stage_id in present:
                 issued.state, issued.deadline = PassState.ON_STAGE, float("inf")
             elif issued.state is PassState.ON_STAGE:
-                issued.state, issued.deadline = PassState.AWAY, now + self.grace
+                issued.state, issued.deadline = PassState.AWAY, float("inf") if issued.keep else now + self.grace
 
     def expire(self) -> Withdrawal:
         """End invites nobody used within their ttl (the invitee is told) and away passes past the grace."""

@@ -46,8 +46,8 @@ class RoomState:
 
 
 class StateChange(enum.Flag):
-    """What differs from the previous state. MEMBERS: set, order, name, role, mute or feedback flag; TALKING: who
-    talks."""
+    """What differs from the previous state. MEMBERS: set, order, name, role, mute, feedback or held flag;
+    TALKING: who talks."""
 
     MEMBERS = enum.auto()
     TALKING = enum.auto()
@@ -111,9 +111,9 @@ def diff(old: RoomState, new: RoomState) -> StateChange:
     return change
 
 
-def _looks(m: StageMember) -> tuple[str, str, str, bool, bool]:
+def _looks(m: StageMember) -> tuple[str, str, str, bool, bool, bool]:
     """What the member list shows apart from talking (talking flips ~every second and has its own flag)."""
-    return (m.id, m.name, m.role, m.muted, m.feedback)
+    return (m.id, m.name, m.role, m.muted, m.feedback, m.held)
 
 
 class RoomStateModel:

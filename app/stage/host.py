@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import time
 
-from app.listener.listen import ListenSession
+from app.listener.channel_keeper import ChannelKeeper
 from app.room.errors import RoomError
 from app.room.host_protocol import HostVerb, encode_host_action, sign
 from app.room.stage_protocol import StagePass
 
 
 class HostDesk:
-    """Host actions for the room `listen` is in, as the holder of `stage_pass` (role host or co-host)."""
+    """Host actions on room channel `channel`, as the holder of `stage_pass` (role host or co-host)."""
 
-    def __init__(self, listen: ListenSession, stage_pass: StagePass) -> None:
-        if listen.channel is None:
-            raise ValueError("a host needs the room channel (host actions travel on it)")
-        self.listen = listen
+    def __init__(self, channel: ChannelKeeper, stage_pass: StagePass) -> None:
+        self.channel = channel
         self.stage_pass = stage_pass
         self._seq = 0
 
@@ -34,8 +32,7 @@ class HostDesk:
         """Ask the controller for `verb` on `target`; raises RoomError when the request could not be delivered
         (whether it was allowed shows in the room state)."""
         action = sign(self.stage_pass, self._next_seq(), verb, target)
-        assert self.listen.channel is not None
-        task = self.listen.channel.whisper(encode_host_action(action))
+        task = self.channel.whisper(encode_host_action(action))
         if task is None or not await task:
             raise RoomError(f"could not reach the controller of room {self.stage_pass.room} to {verb.value}")
 

@@ -90,6 +90,7 @@ class SpeakerSession:
         self._closed = False
         self._closer = CloseOnce(self._teardown, "close speaker session")
         listen.channel.stage_whispers.connect(self._on_whisper)
+        self._was_held = False
         listen.state.changed.connect(self._on_state)
 
     @property
@@ -111,10 +112,15 @@ class SpeakerSession:
         return any(m.id == member_id and m.held for m in self.listen.state.state.members)
 
     def _on_state(self, state: RoomState, change: StateChange) -> None:
-        """A host mute that holds silences our microphone here too, so what we show is what the room hears."""
-        if self.held and not self.mic.muted:
+        """A host mute that holds silences our microphone here too, so what we show is what the room hears; its
+        start and end are told (`changed`) so the user sees why the unmute is not offered."""
+        held = self.held
+        if held == self._was_held:
+            return
+        self._was_held = held
+        if held:
             self.mic.muted = True
-            self.changed.emit(self.role)
+        self.changed.emit(self.role)
 
     async def start(self) -> None:
         await self.listen.start()

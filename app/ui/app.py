@@ -109,6 +109,9 @@ async def run_main_window(
                 window.demo_failed(exc)
                 exit_code = EXIT_DEMO_FAILED
             else:
+                controller = local_room.controller
+                if controller is not None:  # the demo's user is the room's creator: host tools, host pass
+                    window.host_control.provider = lambda _link: controller.host_pass("You (host)")
                 window.join(local_room.config.link_text)
         elif link:
             window.join_view.set_link_text(link)

@@ -28,6 +28,7 @@ from app.media.output import AudioOutputError, list_output_devices
 from app.room.errors import RoomError
 from app.stage.speaker import SpeakerSession
 from app.ui.connection_dialog import ConnectionDialog
+from app.ui.host_panel import HostControl, HostPanel
 from app.ui.i18n import LANGUAGES, Translations
 from app.ui.icons import app_icon
 from app.ui.join_view import JoinView
@@ -93,6 +94,9 @@ class MainWindow(QMainWindow):
         self.connection_dialog = ConnectionDialog(self)
         self.room_view.details_requested.connect(self.show_connection_details)
         self.speaker_control = SpeakerControl(self.room_view, self._tasks, self)
+        self.host_panel = HostPanel(self)  # shown only to a holder of the room's host pass
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.host_panel)
+        self.host_control = HostControl(self.host_panel, self._tasks)
         self._build_menus()
         self.join_view.set_recent(self.settings.recent_links())
         self.retranslate()
@@ -252,6 +256,7 @@ class MainWindow(QMainWindow):
         self.room_view.set_status(RoomStatus.CONNECTING)
         self.room_view.set_devices(list_output_devices(), None)
         self.room_view.set_state_model(session.state)
+        self.host_control.follow(speaker, self.room_view.state_bridge)
         self.room_view.banner.set_audio_left_provider(session.audio_left_ms)
         self.connection_dialog.set_stats_provider(session.stats)
         self.stack.setCurrentWidget(self.room_view)
@@ -291,6 +296,7 @@ class MainWindow(QMainWindow):
         speaker, self.speaker = self.speaker, None
         join_task, self._join_task = self._join_task, None
         self.speaker_control.set_speaker(None)
+        self.host_control.follow(None, None)
         self.room_view.set_state_model(None)
         self.room_view.banner.set_audio_left_provider(None)
         self.connection_dialog.set_stats_provider(None)

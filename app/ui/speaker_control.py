@@ -111,6 +111,7 @@ class SpeakerControl(QObject):
         self.room_view.set_on_stage(role in (Role.JOINING, Role.SPEAKER))
         if role is Role.SPEAKER and self.speaker is not None:
             self.controls.set_muted(self.speaker.muted)
+        self.controls.set_held(role is Role.SPEAKER and self.speaker is not None and self.speaker.held)
 
     def _on_level(self, speaker: object, db: float) -> None:
         if speaker is not self.speaker:

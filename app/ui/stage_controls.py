@@ -33,6 +33,7 @@ class StageControls(QWidget):
         self._muted = True  # speakers join muted
         self._problem: BaseException | None = None
         self._feedback = False  # the feedback guard muted us: say why until the person unmutes
+        self._held = False  # a host muted us and holds it: no unmute until a host lifts it
 
         self.notice = QLabel()
         self.notice.setObjectName("stageNotice")
@@ -111,6 +112,11 @@ class StageControls(QWidget):
         self._feedback = feedback
         self._show()
 
+    def set_held(self, held: bool) -> None:
+        """A host muted us and holds the mute: the unmute is not offered until a host lifts it."""
+        self._held = held
+        self._show()
+
     def set_problem(self, error: BaseException | None) -> None:
         """Why going on stage failed (typed: described in the user's language, never its English message)."""
         self._problem = error
@@ -123,11 +129,16 @@ class StageControls(QWidget):
     def _show(self) -> None:
         on_stage = self._role is Role.SPEAKER
         self.bar.setVisible(on_stage)
-        self.mic_action.setEnabled(on_stage)
+        held = self._held and on_stage
+        self.mic_action.setEnabled(on_stage and not held)
+        self.mute_button.setEnabled(not held)
         self.leave_stage_action.setEnabled(on_stage)
         if self._role is Role.JOINING:
             self.notice.setText(self.tr("Going on stage…"))
             self.notice.setStyleSheet("")
+        elif held:
+            self.notice.setText(self.tr("A host muted you. You can unmute when a host lifts the mute."))
+            self.notice.setStyleSheet("color: #8a5a00;")
         elif self._feedback and self._role is Role.SPEAKER:
             self.notice.setText(self.tr("Your microphone was muted because it was feeding back (a howl). Use "
                                         "headphones or turn the loudspeaker down, then unmute."))
@@ -161,6 +172,6 @@ class StageControls(QWidget):
         self.mic_action.setChecked(muted)
 
     def _toggle(self) -> None:
-        if self._role is Role.SPEAKER:
+        if self._role is Role.SPEAKER and not self._held:
             self.set_feedback(False)
             self.mute_requested.emit(not self._muted)

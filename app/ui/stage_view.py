@@ -69,7 +69,7 @@ class StageTile(QFrame):
         small = QFont(self.feedback_badge.font())
         small.setPointSizeF(small.pointSizeF() * FEEDBACK_FONT_SCALE)
         self.feedback_badge.setFont(small)
-        self.feedback_badge.setVisible(member.feedback)
+        self.feedback_badge.setVisible(member.feedback or member.held)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
@@ -112,7 +112,8 @@ class StageTile(QFrame):
         old = self.member
         if member is old:
             return False
-        if member.name == old.name and member.role is old.role and member.feedback == old.feedback:
+        if (member.name == old.name and member.role is old.role and member.feedback == old.feedback
+                and member.held == old.held):
             # the hot path: a talking or mute flip
             self.member = member
             if member.talking == old.talking and member.muted == old.muted:
@@ -131,9 +132,10 @@ class StageTile(QFrame):
         if first or member.role != old.role:
             self.badge.setStyleSheet("border-radius: 6px; padding: 0 6px; " + BADGE_STYLES[member.role])
             self.badge.setText(self.role_text(member.role))
-        if first or member.feedback != old.feedback:
-            self.feedback_badge.setVisible(member.feedback)
-        if first or member.name != old.name or member.role != old.role or member.feedback != old.feedback:
+        if first or (member.feedback, member.held) != (old.feedback, old.held):
+            self._show_badge()
+        if first or (member.name, member.role, member.feedback, member.held) != (old.name, old.role, old.feedback,
+                                                                              old.held):
             self._texts = {}
         changed = self.avatar.set_state(member.talking, member.muted, repaint_avatar)
         self._describe(first or member.name != old.name)
@@ -146,14 +148,24 @@ class StageTile(QFrame):
             "badge:host": self.tr("Host"), "badge:co-host": self.tr("Co-host"), "badge:speaker": self.tr("Speaker"),
             "host": self.tr("host"), "co-host": self.tr("co-host"), "speaker": self.tr("speaker"),
             "muted": self.tr("muted"), "talking": self.tr("talking"), "tooltip": self.tr("{name} — {details}"),
-            "feedback": self.tr("muted automatically (feedback)"),
+            "feedback": self.tr("muted automatically (feedback)"), "held": self.tr("muted by a host"),
+            "badge:feedback": self.tr("Feedback — muted"), "badge:held": self.tr("Muted by a host"),
+            "why:feedback": self.tr("Muted automatically: acoustic feedback (screeching) was detected on this "
+                                    "speaker's microphone"),
+            "why:held": self.tr("A host muted this speaker; only a host can lift it"),
         }
-        self.feedback_badge.setText(elide(self.tr("Feedback — muted"), self.feedback_badge.fontMetrics(),
+        self._show_badge()
+
+    def _show_badge(self) -> None:
+        """Why a speaker is quiet when it is not its own choice: a host's held mute, else its feedback guard."""
+        m = self.member
+        kind = "held" if m.held else "feedback"
+        self.feedback_badge.setText(elide(self._words["badge:" + kind], self.feedback_badge.fontMetrics(),
                                           TILE_SIZE.width() - 4 - FEEDBACK_PADDING))
-        why = self.tr("Muted automatically: acoustic feedback (screeching) was detected on this speaker's "
-                      "microphone")
+        why = self._words["why:" + kind]
         self.feedback_badge.setToolTip(plain_tooltip(why))
         self.feedback_badge.setAccessibleName(why)
+        self.feedback_badge.setVisible(m.feedback or m.held)
 
     def role_text(self, role: Role) -> str:
         return self._words["badge:" + role.value]
@@ -170,7 +182,9 @@ class StageTile(QFrame):
         if text is None:
             m, words = self.member, self._words
             details = words[m.role.value]
-            if m.feedback:  # muted, and why
+            if m.held:  # muted, and why
+                details += ", " + words["held"]
+            elif m.feedback:
                 details += ", " + words["feedback"]
             elif muted:
                 details += ", " + words["muted"]

@@ -348,6 +348,116 @@
     </message>
 </context>
 <context>
+    <name>HostControl</name>
+    <message>
+        <source>Could not go on stage; try again.</source>
+        <translation>No se pudo subir al escenario; inténtalo de nuevo.</translation>
+    </message>
+    <message>
+        <source>The room&apos;s controller could not be reached; try again.</source>
+        <translation>No se pudo contactar con el controlador de la sala; inténtalo de nuevo.</translation>
+    </message>
+</context>
+<context>
+    <name>HostPanel</name>
+    <message>
+        <source>Host tools</source>
+        <translation>Herramientas de anfitrión</translation>
+    </message>
+    <message>
+        <source>You host this room. What you do here reaches everyone within a second.</source>
+        <translation>Eres el anfitrión de esta sala. Lo que hagas aquí llega a todos en un segundo.</translation>
+    </message>
+    <message>
+        <source>&amp;Go on stage as host</source>
+        <translation>&amp;Subir al escenario como anfitrión</translation>
+    </message>
+    <message>
+        <source>&amp;Raised hands (oldest first)</source>
+        <translation>Manos &amp;levantadas (primero las más antiguas)</translation>
+    </message>
+    <message>
+        <source>Raised hands</source>
+        <translation>Manos levantadas</translation>
+    </message>
+    <message>
+        <source>&amp;Invite to speak</source>
+        <translation>&amp;Invitar a hablar</translation>
+    </message>
+    <message>
+        <source>On s&amp;tage</source>
+        <translation>En el &amp;escenario</translation>
+    </message>
+    <message>
+        <source>Stage members</source>
+        <translation>Miembros del escenario</translation>
+    </message>
+    <message>
+        <source>Make &amp;co-host</source>
+        <translation>Hacer &amp;coanfitrión</translation>
+    </message>
+    <message>
+        <source>Move to a&amp;udience</source>
+        <translation>Pasar al &amp;público</translation>
+    </message>
+    <message>
+        <source>Remo&amp;ve…</source>
+        <translation>E&amp;xpulsar…</translation>
+    </message>
+    <message>
+        <source>Mute a&amp;ll speakers</source>
+        <translation>Silenciar a &amp;todos los oradores</translation>
+    </message>
+    <message>
+        <source>&amp;End room…</source>
+        <translation>&amp;Finalizar sala…</translation>
+    </message>
+    <message>
+        <source>{name} — raised at {time}</source>
+        <translation>{name} — la levantó a las {time}</translation>
+    </message>
+    <message>
+        <source>host</source>
+        <translation>anfitrión</translation>
+    </message>
+    <message>
+        <source>co-host</source>
+        <translation>coanfitrión</translation>
+    </message>
+    <message>
+        <source>speaker</source>
+        <translation>orador</translation>
+    </message>
+    <message>
+        <source>muted by a host</source>
+        <translation>silenciado por un anfitrión</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>silenciado</translation>
+    </message>
+    <message>
+        <source>feedback</source>
+        <translation>acople</translation>
+    </message>
+    <message>
+        <source>Lift &amp;mute</source>
+        <translation>&amp;Quitar silencio</translation>
+    </message>
+    <message>
+        <source>&amp;Mute</source>
+        <translation>&amp;Silenciar</translation>
+    </message>
+    <message>
+        <source>Remove {name} from this room? They cannot come back while it lasts.</source>
+        <translation>¿Expulsar a {name} de esta sala? No podrá volver mientras dure.</translation>
+    </message>
+    <message>
+        <source>End the room for everyone? Listeners will see that it ended.</source>
+        <translation>¿Finalizar la sala para todos? Los oyentes verán que terminó.</translation>
+    </message>
+</context>
+<context>
     <name>InviteDialog</name>
     <message>
         <source>Invitation to speak</source>
@@ -738,6 +848,10 @@ Salas de audio en directo.</translation>
         <translation>Subiendo al escenario…</translation>
     </message>
     <message>
+        <source>A host muted you. You can unmute when a host lifts the mute.</source>
+        <translation>Un anfitrión te silenció. Podrás activar el micrófono cuando un anfitrión lo permita.</translation>
+    </message>
+    <message>
         <source>Your microphone was muted because it was feeding back (a howl). Use headphones or turn the loudspeaker down, then unmute.</source>
         <translation>Tu micrófono se silenció porque estaba acoplándose (un pitido). Usa auriculares o baja el altavoz, y luego activa el micrófono.</translation>
     </message>
@@ -817,12 +931,24 @@ Salas de audio en directo.</translation>
         <translation>micrófono silenciado automáticamente (acople)</translation>
     </message>
     <message>
+        <source>muted by a host</source>
+        <translation>silenciado por un anfitrión</translation>
+    </message>
+    <message>
         <source>Feedback — muted</source>
         <translation>Acople — silenciado</translation>
     </message>
     <message>
+        <source>Muted by a host</source>
+        <translation>Silenciado por anfitrión</translation>
+    </message>
+    <message>
         <source>Muted automatically: acoustic feedback (screeching) was detected on this speaker&apos;s microphone</source>
         <translation>Silenciado automáticamente: se detectó acople acústico (un pitido) en el micrófono de este orador</translation>
+    </message>
+    <message>
+        <source>A host muted this speaker; only a host can lift it</source>
+        <translation>Un anfitrión silenció a este orador; solo un anfitrión puede quitarlo</translation>
     </message>
 </context>
 <context>

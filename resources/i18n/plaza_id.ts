@@ -348,6 +348,116 @@
     </message>
 </context>
 <context>
+    <name>HostControl</name>
+    <message>
+        <source>Could not go on stage; try again.</source>
+        <translation>Tidak dapat naik ke panggung; coba lagi.</translation>
+    </message>
+    <message>
+        <source>The room&apos;s controller could not be reached; try again.</source>
+        <translation>Pengendali ruang tidak dapat dihubungi; coba lagi.</translation>
+    </message>
+</context>
+<context>
+    <name>HostPanel</name>
+    <message>
+        <source>Host tools</source>
+        <translation>Alat pembawa acara</translation>
+    </message>
+    <message>
+        <source>You host this room. What you do here reaches everyone within a second.</source>
+        <translation>Anda pembawa acara ruang ini. Tindakan Anda di sini sampai ke semua orang dalam satu detik.</translation>
+    </message>
+    <message>
+        <source>&amp;Go on stage as host</source>
+        <translation>&amp;Naik ke panggung sebagai pembawa acara</translation>
+    </message>
+    <message>
+        <source>&amp;Raised hands (oldest first)</source>
+        <translation>&amp;Tangan terangkat (yang terlama dulu)</translation>
+    </message>
+    <message>
+        <source>Raised hands</source>
+        <translation>Tangan terangkat</translation>
+    </message>
+    <message>
+        <source>&amp;Invite to speak</source>
+        <translation>&amp;Undang bicara</translation>
+    </message>
+    <message>
+        <source>On s&amp;tage</source>
+        <translation>Di &amp;panggung</translation>
+    </message>
+    <message>
+        <source>Stage members</source>
+        <translation>Anggota panggung</translation>
+    </message>
+    <message>
+        <source>Make &amp;co-host</source>
+        <translation>Jadikan &amp;wakil pembawa acara</translation>
+    </message>
+    <message>
+        <source>Move to a&amp;udience</source>
+        <translation>Pindahkan ke &amp;hadirin</translation>
+    </message>
+    <message>
+        <source>Remo&amp;ve…</source>
+        <translation>&amp;Keluarkan…</translation>
+    </message>
+    <message>
+        <source>Mute a&amp;ll speakers</source>
+        <translation>Bisukan &amp;semua pembicara</translation>
+    </message>
+    <message>
+        <source>&amp;End room…</source>
+        <translation>&amp;Akhiri ruang…</translation>
+    </message>
+    <message>
+        <source>{name} — raised at {time}</source>
+        <translation>{name} — mengangkat tangan pukul {time}</translation>
+    </message>
+    <message>
+        <source>host</source>
+        <translation>pembawa acara</translation>
+    </message>
+    <message>
+        <source>co-host</source>
+        <translation>wakil pembawa acara</translation>
+    </message>
+    <message>
+        <source>speaker</source>
+        <translation>pembicara</translation>
+    </message>
+    <message>
+        <source>muted by a host</source>
+        <translation>dibisukan oleh pembawa acara</translation>
+    </message>
+    <message>
+        <source>muted</source>
+        <translation>dibisukan</translation>
+    </message>
+    <message>
+        <source>feedback</source>
+        <translation>umpan balik</translation>
+    </message>
+    <message>
+        <source>Lift &amp;mute</source>
+        <translation>Cabut &amp;bisu</translation>
+    </message>
+    <message>
+        <source>&amp;Mute</source>
+        <translation>&amp;Bisukan</translation>
+    </message>
+    <message>
+        <source>Remove {name} from this room? They cannot come back while it lasts.</source>
+        <translation>Keluarkan {name} dari ruang ini? Mereka tidak dapat kembali selama ruang berlangsung.</translation>
+    </message>
+    <message>
+        <source>End the room for everyone? Listeners will see that it ended.</source>
+        <translation>Akhiri ruang untuk semua orang? Pendengar akan melihat bahwa ruang telah berakhir.</translation>
+    </message>
+</context>
+<context>
     <name>InviteDialog</name>
     <message>
         <source>Invitation to speak</source>
@@ -737,6 +847,10 @@ Ruang audio langsung.</translation>
         <translation>Naik ke panggung…</translation>
     </message>
     <message>
+        <source>A host muted you. You can unmute when a host lifts the mute.</source>
+        <translation>Pembawa acara membisukan Anda. Anda dapat membuka bisu setelah pembawa acara mencabutnya.</translation>
+    </message>
+    <message>
         <source>Your microphone was muted because it was feeding back (a howl). Use headphones or turn the loudspeaker down, then unmute.</source>
         <translation>Mikrofon Anda disenyapkan karena terjadi umpan balik (dengung). Gunakan headphone atau kecilkan pengeras suara, lalu nyalakan lagi.</translation>
     </message>
@@ -816,12 +930,24 @@ Ruang audio langsung.</translation>
         <translation>dibisukan otomatis (dengung)</translation>
     </message>
     <message>
+        <source>muted by a host</source>
+        <translation>dibisukan oleh pembawa acara</translation>
+    </message>
+    <message>
         <source>Feedback — muted</source>
         <translation>Dengung — bisu</translation>
     </message>
     <message>
+        <source>Muted by a host</source>
+        <translation>Dibisukan pembawa acara</translation>
+    </message>
+    <message>
         <source>Muted automatically: acoustic feedback (screeching) was detected on this speaker&apos;s microphone</source>
         <translation>Dibisukan otomatis: umpan balik akustik (dengung melengking) terdeteksi pada mikrofon pembicara ini</translation>
+    </message>
+    <message>
+        <source>A host muted this speaker; only a host can lift it</source>
+        <translation>Pembawa acara membisukan pembicara ini; hanya pembawa acara yang dapat mencabutnya</translation>
     </message>
 </context>
 <context>

@@ -158,7 +158,7 @@ async def test_stage_roles_names_and_the_count(controller: RoomController) -> No
 
 
 def test_a_snapshot_too_big_for_one_message_lists_fewer_hands() -> None:
-    from app.controller.controller import encode_fitting
+    from app.controller.room_book import encode_fitting
     from app.room.protocol import Hand, Snapshot, StageMember, parse_announcement
 
     members = tuple(StageMember(str(10**15 + i), "M" * 64, Role.SPEAKER, False, False) for i in range(60))

@@ -42,7 +42,8 @@ async def host_on_stage(room: Any, tmp_path: Path, name: str = "Hana") -> tuple[
                 "the host's channel heard the controller")
     stage_pass = await room.controller.admit(name, MemberRole.HOST)
     await host.take_pass(stage_pass)
-    return host, HostDesk(host.listen, stage_pass)
+    assert host.listen.channel is not None
+    return host, HostDesk(host.listen.channel, stage_pass)
 
 
 def member(listener: ListenSession, name: str) -> Any:

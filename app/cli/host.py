@@ -1,0 +1,171 @@
+"""`plaza host LINK ACTION [TARGET]`: a host's tools for scripts and tests, one action per run.
+
+It joins the room's channel (no audio), signs the action with the room creator's pass — which the room's
+controller keeps in the OS keyring of its machine (app.controller.secret_store), never in argv — whispers it to the
+controller, and waits until the room state shows the effect. TARGET is a stage member's id or name, or a raised
+hand's id or name (`plaza host LINK show` lists them).
+
+Exit codes: 0 done (the effect is in the room state; `show` printed it), 1 no host pass in the keyring, 2 bad usage,
+link or target, 3 the room or its controller could not be reached, 4 the controller did not carry it out in time
+(the pass is no longer a host's, or the target left), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from app.cli import EXIT_INTERRUPTED, EXIT_JOIN_FAILED, EXIT_OK, EXIT_USAGE, _fail, _stop_event
+from app.room.host_protocol import NEEDS_TARGET, HostVerb
+
+if TYPE_CHECKING:
+    from app.listener.state import RoomState, RoomStateModel
+
+EXIT_NO_PASS = 1
+EXIT_NOT_DONE = 4
+ACTIONS = {"show": None, **{verb.value.replace("_", "-"): verb for verb in HostVerb}}
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    hp = sub.add_parser("host", help="act as the room's host: invite, mute, demote, promote, remove, end",
+                        epilog="exit codes: 0 done, 1 no host pass in the keyring, 2 bad usage, link or target, "
+                               "3 room or controller unreachable, 4 not carried out in time, 130 interrupted")
+    hp.add_argument("link", help="room link, e.g. plaza://HOST:PORT/ROOM")
+    hp.add_argument("action", choices=list(ACTIONS), help="what to do ('show' prints the stage and the hands)")
+    hp.add_argument("target", nargs="?", default="", help="a stage member's or a raised hand's id or name")
+    hp.add_argument("--timeout", type=float, default=8.0, metavar="S",
+                    help="give up if the room or the effect is not there within S seconds (default 8)")
+
+
+def resolve(state: RoomState, verb: HostVerb, target: str) -> str:
+    """The id `target` names (an id, else a unique name); raises ValueError naming the problem."""
+    people = [(h.id, h.name) for h in state.hands] if verb is HostVerb.INVITE else []
+    people += [(m.id, m.name) for m in state.members]
+    if verb is HostVerb.REMOVE:
+        people += [(h.id, h.name) for h in state.hands]
+    if verb is HostVerb.INVITE and not any(target == i for i, _ in people):
+        named = [i for i, name in people if name == target]
+        return named[0] if len(named) == 1 else target  # a listener without a raised hand: its channel username
+    if any(target == i for i, _ in people):
+        return target
+    named = sorted({i for i, name in people if name == target})
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise ValueError(f"{len(named)} people are named {target!r}; use an id ({', '.join(named)})")
+    raise ValueError(f"no stage member or raised hand is called {target!r} (see `plaza host LINK show`)")
+
+
+def effect(verb: HostVerb, target: str) -> Callable[[RoomState], bool]:
+    """When the room state shows that `verb` on `target` was carried out."""
+    from app.room.protocol import Role
+
+    if verb is HostVerb.MUTE:
+        return lambda s: any(m.id == target and m.held for m in s.members)
+    if verb is HostVerb.UNMUTE:
+        return lambda s: not any(m.id == target and m.held for m in s.members)
+    if verb is HostVerb.MUTE_ALL:
+        return lambda s: all(m.held for m in s.members if m.role is Role.SPEAKER)
+    if verb is HostVerb.PROMOTE:
+        return lambda s: any(m.id == target and m.role is Role.CO_HOST for m in s.members)
+    if verb in (HostVerb.DEMOTE, HostVerb.REMOVE):
+        return lambda s: all(m.id != target for m in s.members) and all(h.id != target for h in s.hands)
+    if verb is HostVerb.END:
+        return lambda s: s.ended
+    return lambda s: True  # an invite shows on the invitee's side only
+
+
+def show(state: RoomState) -> None:
+    print(f"room: {state.title or '(untitled)'}{' (ended)' if state.ended else ''}")
+    for m in state.members:
+        flags = [f for f, on in (("muted", m.muted), ("held by a host", m.held), ("feedback", m.feedback)) if on]
+        print(f"stage  {m.id}  {m.name}  {m.role.value}{'  (' + ', '.join(flags) + ')' if flags else ''}")
+    for h in state.hands:
+        print(f"hand   {h.id}  {h.name}")
+
+
+async def until_state(model: RoomStateModel, condition: Callable[[RoomState], bool], stop: asyncio.Event,
+                      timeout: float) -> bool:
+    """Whether the room state met `condition` within `timeout` (False on timeout or Ctrl-C)."""
+    changed = asyncio.Event()
+
+    def on_change(state: RoomState, change: object) -> None:
+        changed.set()
+
+    model.changed.connect(on_change)
+    try:
+        async with asyncio.timeout(timeout):
+            while not condition(model.state) and not stop.is_set():
+                changed.clear()
+                waiters = [asyncio.ensure_future(changed.wait()), asyncio.ensure_future(stop.wait())]
+                try:
+                    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiter in waiters:
+                        waiter.cancel()
+    except TimeoutError:
+        return False
+    finally:
+        model.changed.disconnect(on_change)
+    return condition(model.state)
+
+
+async def host(args: argparse.Namespace) -> int:
+    from app.controller.secret_store import SecretsUnavailable, load_host_pass
+    from app.links import LinkError, parse_link
+    from app.listener.channel_keeper import ChannelKeeper
+    from app.listener.state import RoomStateModel, StateSource
+    from app.room.errors import RoomError
+    from app.stage.host import HostDesk
+
+    verb = ACTIONS[args.action]
+    if verb is not None and (verb in NEEDS_TARGET) != bool(args.target):
+        _fail(f"'{args.action}' {'needs a' if verb in NEEDS_TARGET else 'takes no'} target")
+        return EXIT_USAGE
+    try:
+        link = parse_link(args.link)
+    except LinkError as exc:
+        _fail(f"bad room link: {exc}")
+        return EXIT_USAGE
+    stage_pass = None
+    if verb is not None:
+        try:
+            stage_pass = load_host_pass(link)
+        except SecretsUnavailable as exc:
+            _fail(exc)
+            return EXIT_NO_PASS
+    model = RoomStateModel()
+    keeper = ChannelKeeper(link.room_id, model, display="Host tools")
+    stop = _stop_event()
+    try:
+        keeper.follow(link.servers[0])
+        if not await until_state(model, lambda s: s.source is StateSource.CONTROLLER, stop, args.timeout):
+            if stop.is_set():
+                return EXIT_INTERRUPTED
+            _fail(f"no room controller heard on {link.servers[0]} within {args.timeout:g} s")
+            return EXIT_JOIN_FAILED
+        if verb is None or stage_pass is None:
+            show(model.state)
+            return EXIT_OK
+        try:
+            target = resolve(model.state, verb, args.target) if args.target else ""
+        except ValueError as exc:
+            _fail(exc)
+            return EXIT_USAGE
+        try:
+            await HostDesk(keeper, stage_pass).act(verb, target)
+        except RoomError as exc:
+            _fail(exc)
+            return EXIT_JOIN_FAILED
+        if not await until_state(model, effect(verb, target), stop, args.timeout):
+            if stop.is_set():
+                return EXIT_INTERRUPTED
+            _fail(f"the controller did not {args.action} {target or 'the room'} within {args.timeout:g} s "
+                  "(is this still the host's pass? is the target still there?)")
+            return EXIT_NOT_DONE
+        print(f"{args.action}{' ' + target if target else ''}: done", flush=True)
+        return EXIT_OK
+    finally:
+        await keeper.close()
