@@ -42,6 +42,7 @@ class _Pending:
     future: asyncio.Future[dict[str, Any]]
     final_on_ack: bool  # keepalive/trickle end with `ack`; plugin messages wait for the event after it
     kind: str = field(default="")
+    own: bool = True  # about our session; False: about another one (end_other), whose 458 does not lose ours
 
 
 class JanusSession:
@@ -71,6 +72,7 @@ class JanusSession:
         self.loss: Event[[JanusError]] = Event(f"session loss on {self.url}")
         self.lost: asyncio.Future[JanusError] = asyncio.get_running_loop().create_future()
         self.rtt: float | None = None  # seconds, round trip of the latest create/keepalive (connection details)
+        self.destroyed = False  # Janus confirmed our `destroy`: nothing of this session is left on the server
         transport.on_message = self._on_message
         transport.on_close = self._on_transport_closed
         transport.start()
@@ -128,6 +130,7 @@ class JanusSession:
             if self.session_id is not None and not self.lost.done() and not self.transport.closed:
                 with contextlib.suppress(JanusError):
                     await self.send({"janus": "destroy"}, timeout=1.0)
+                    self.destroyed = True
         finally:
             self._fail_all(TransportClosed(f"session on {self.url} closed"), notify=False)
             await self.transport.close()
@@ -138,6 +141,21 @@ class JanusSession:
     async def request(self, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
         """Send a session-level request and return the final reply (raises typed errors)."""
         return await self.send(body, timeout=timeout)
+
+    async def end_other(self, session_id: int, *, timeout: float | None = None) -> bool:
+        """Destroy another session of ours on this server that a dead connection left behind: Janus keeps it, with
+        its handles (an AudioBridge seat held under our participant id among them), until its socket closes or
+        session_timeout passes without a keepalive, up to a minute. `claim` moves it onto this socket, then
+        `destroy` ends it. True if Janus still had it, False if it was gone already."""
+        try:
+            await self.send({"janus": "claim"}, session_id=session_id, timeout=timeout)
+            await self.send({"janus": "destroy"}, session_id=session_id, timeout=timeout)
+        except JanusApiError as exc:
+            if exc.code == NO_SUCH_SESSION:
+                return False
+            raise
+        log.info("ended session %s a lost connection left on %s", session_id, self.url)
+        return True
 
     def route(self, handle_id: int, sink: Callable[[dict[str, Any]], None]) -> None:
         """Deliver every message Janus sends for `handle_id` outside a transaction to `sink` (the handle)."""
@@ -153,23 +171,26 @@ class JanusSession:
         timeout: float | None = None,
         handle_id: int | None = None,
         final_on_ack: bool | None = None,
+        session_id: int | None = None,
     ) -> dict[str, Any]:
-        """Send one request (for a handle: `handle_id`) and return its final reply; raises typed errors."""
+        """Send one request (for a handle: `handle_id`; about another session than ours: `session_id`) and return
+        its final reply; raises typed errors."""
         if self.lost.done():
             raise self.lost.result()
         if self._closing and body.get("janus") != "destroy":
             raise TransportClosed(f"session on {self.url} is closed")
         transaction = secrets.token_hex(8)
         message = dict(body, transaction=transaction)
-        if self.session_id is not None:
-            message["session_id"] = self.session_id
+        target = self.session_id if session_id is None else session_id
+        if target is not None:
+            message["session_id"] = target
         if handle_id is not None:
             message["handle_id"] = handle_id
         kind = str(body.get("janus"))
         if final_on_ack is None:
             final_on_ack = kind in ("keepalive", "trickle", "hangup")
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[transaction] = _Pending(future, final_on_ack, kind)
+        self._pending[transaction] = _Pending(future, final_on_ack, kind, own=target == self.session_id)
         limit = self.request_timeout if timeout is None else timeout
         try:
             await self.transport.send(message)
@@ -221,7 +242,7 @@ class JanusSession:
                 code = error["code"] if type(error.get("code")) is int else -1
                 reason = shown(error.get("reason", reason))
             exc: JanusError = JanusApiError(code, reason)
-            if code == NO_SUCH_SESSION:
+            if code == NO_SUCH_SESSION and pending.own:
                 exc = SessionLost(f"Janus on {self.url} no longer knows this session ({reason})")
                 pending.future.set_exception(exc)
                 self._lose(exc)

@@ -84,6 +84,12 @@ class WebSocketTransport:
     def closed(self) -> bool:
         return self._closed is not None
 
+    @property
+    def local_port(self) -> int | None:
+        """Our end's TCP port: tells this connection apart from the others to the same server (`ss`, lab faults)."""
+        address = self._ws.local_address
+        return address[1] if isinstance(address, tuple) and len(address) >= 2 else None
+
     async def send(self, message: dict[str, Any]) -> None:
         if self._closed is not None:
             raise TransportClosed(f"connection to {self.url} is closed")

@@ -9,6 +9,11 @@ Joining needs a stage pass (app.room.stage_protocol.StagePass) once the controll
 `allowed` list: without one, or with a used or revoked one, Janus refuses the join (UNAUTHORIZED) and this raises
 `StageRefused`. We join muted (as Spaces do); `set_muted` tells Janus, so everyone sees the state, and the track
 sends silence meanwhile.
+
+A pass carries a fixed participant id, and AudioBridge refuses a second participant with the same id (ID_EXISTS).
+A connection that died without reaching Janus (network loss) leaves its session there, seat included, for up to
+`session_timeout` (60 s): so a rejoin first ends the sessions earlier connections may have left (`stale_sessions`,
+from their `left_behind`), through Janus's `claim` (JanusSession.end_other), and only then joins.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +66,7 @@ class StageConnection:
     """Session + AudioBridge handle + a sendrecv PeerConnection for stage `stage_pass.room` on `server`."""
 
     def __init__(self, server: str, stage_pass: StagePass, mic: MicTrack, monitor: CushionPlayout, *,
-                 display: str = "", ice_servers: list[str] | None = None) -> None:
+                 display: str = "", ice_servers: list[str] | None = None, stale_sessions: Sequence[int] = ()) -> None:
         self.server = server
         self.stage_pass = stage_pass
         self.room_id = stage_pass.room
@@ -76,8 +82,17 @@ class StageConnection:
         loop = asyncio.get_running_loop()
         self.ended: asyncio.Future[StageEnd] = loop.create_future()
         self.first_media: asyncio.Future[None] = loop.create_future()
+        self._stale = list(stale_sessions)  # ended one by one before we join: what is left may still hold our seat
         self._closed = False
         self._closer = CloseOnce(self._teardown, f"close stage {server}")
+
+    @property
+    def left_behind(self) -> list[int]:
+        """Sessions on the server that may still hold our seat after this connection: the stale ones it did not end,
+        and its own unless Janus confirmed destroying it. The next connection with this pass ends them first."""
+        own = self.session
+        mine = [own.session_id] if own is not None and own.session_id is not None and not own.destroyed else []
+        return [*self._stale, *mine]
 
     async def open(self, timeout: float = 10.0) -> None:
         """Join the stage (muted) and return once the mix flows; raises RoomError (StageRefused for a bad pass).
@@ -108,6 +123,9 @@ class StageConnection:
     async def _open(self) -> None:
         self.session = await JanusSession.connect(self.server)
         self.session.loss.connect(lambda reason: self._end(f"connection to {self.server} lost: {reason}"))
+        while self._stale:
+            await self.session.end_other(self._stale[0])
+            del self._stale[0]
         stage = self.stage = await AudioBridgeHandle.attach(self.session)
         stage.handle.events.connect(self._on_event)
         advertise_opus_fec()

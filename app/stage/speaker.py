@@ -254,7 +254,8 @@ class SpeakerSession:
     async def _keep_stage(self, stage: StageConnection) -> None:
         """Keep us on stage through trouble, with the feed's policy (app.listener.supervisor): a loss or 2 s
         without stage audio → reconnect with jittered backoff, same pass (the controller keeps it for a grace
-        period), mute state restored; the feed plays meanwhile. A refused pass or a removal ends it."""
+        period), mute state restored; the feed plays meanwhile. A refused pass or a removal ends it. Each attempt
+        ends the sessions the connections before it may have left holding the pass's seat (StageConnection)."""
         backoff = Backoff()
         while True:
             reason, removed = await self._stage_trouble(stage)
@@ -269,10 +270,11 @@ class SpeakerSession:
             self.stage_reconnects += 1
             stage.end(reason)  # settled, so nothing sends on it any more (set_muted checks)
             await stage.close()
+            stale = stage.left_behind
             while True:
                 await asyncio.sleep(backoff.next_delay())
                 fresh = StageConnection(self.stage_server, stage.stage_pass, self.mic, stage.monitor,
-                                        display=self.display, ice_servers=self.ice_servers)
+                                        display=self.display, ice_servers=self.ice_servers, stale_sessions=stale)
                 try:
                     await fresh.open(STAGE_JOIN_TIMEOUT)
                 except StageRefused as exc:
@@ -282,6 +284,7 @@ class SpeakerSession:
                     return
                 except RoomError as exc:
                     log.info("stage reconnect failed: %s", exc)
+                    stale = fresh.left_behind
                     continue
                 break
             backoff.reset()

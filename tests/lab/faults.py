@@ -5,6 +5,9 @@
   park packets in the ARP queue and deliver them late instead of dropping them (DESIGN §6).
 - `random_loss(percent)` / `drop_all()`: nftables rules on the netdev ingress hook of a veth end, as async context
   managers; `numgen random mod 100 < N` drops N % of packets independently.
+- `forget_connection(client_port)`: a NAT or stateful firewall that lost one TCP connection: its packets are
+  dropped both ways from then on (no FIN, RST or retransmission gets through), new connections pass. Its own table,
+  so it outlives a `drop_all` around it.
 
 Every fault is undone on exit, also when the body raises or is cancelled. The commands run through a `Runner`
 so the rule text and the clean-up order are unit-tested without root (tests/lab/test_faults.py).
@@ -24,6 +27,7 @@ from typing import Literal
 from tests.lab import netlab
 
 TABLE = "plaza_faults"
+FLOW_TABLE = "plaza_flows"  # forget_connection's: a drop_all ending inside it must not take its rule along
 Side = Literal["client", "server", "both"]
 Runner = Callable[[Sequence[str]], None]
 
@@ -99,9 +103,11 @@ async def blackout(seconds: float, *, runner: Runner | None = None,
 
 
 # ---------------------------------------------------------------------------------------------- nftables rules
-def ruleset(ifname: str, percent: float, *, protocol: Literal["udp", "tcp"] | None = None) -> str:
-    """An nft script adding our table with one ingress chain on `ifname` that drops `percent` % of packets
-    (of `protocol` only, when given: "udp" drops media and keeps the WebSocket)."""
+def ruleset(ifname: str, percent: float, *, protocol: Literal["udp", "tcp"] | None = None, match: str = "",
+            table: str = TABLE) -> str:
+    """An nft script adding `table` with one ingress chain on `ifname` that drops `percent` % of packets
+    (of `protocol` only, when given: "udp" drops media and keeps the WebSocket; of those `match` selects, an nft
+    expression such as "tcp sport 40000", when given)."""
     if not 0 < percent <= 100:
         raise ValueError(f"loss of {percent!r} %: expected 0 < percent <= 100")
     if percent != int(percent):
@@ -111,8 +117,10 @@ def ruleset(ifname: str, percent: float, *, protocol: Literal["udp", "tcp"] | No
     rule = "drop" if percent >= 100 else f"numgen random mod 100 < {int(percent)} drop"
     if protocol is not None:
         rule = f"meta l4proto {protocol} {rule}"
+    if match:
+        rule = f"{match} {rule}"
     return (
-        f"table netdev {TABLE} {{\n"
+        f"table netdev {table} {{\n"
         f"\tchain ingress {{\n"
         f'\t\ttype filter hook ingress device "{ifname}" priority -500; policy accept;\n'
         f"\t\t{rule}\n"
@@ -145,16 +153,22 @@ async def random_loss(percent: float, *, side: Side = "client", protocol: Litera
                       script_runner: Callable[[Sequence[str], str], None] | None = None) -> AsyncIterator[LossRule]:
     """Drop `percent` % of the packets (of `protocol`) arriving at `side`'s veth end ('client': media to the
     listener)."""
-    ends = _ends(side)
     # validates before touching anything
-    scripts = [(ns, ruleset(ifname, percent, protocol=protocol)) for ns, ifname in ends]
+    scripts = [(ns, ruleset(ifname, percent, protocol=protocol)) for ns, ifname in _ends(side)]
+    async with _loaded(scripts, TABLE, LossRule(percent, side), runner, script_runner) as rule:
+        yield rule
+
+
+@contextlib.asynccontextmanager
+async def _loaded(scripts: list[tuple[str, str]], table: str, rule: LossRule, runner: Runner | None,
+                  script_runner: Callable[[Sequence[str], str], None] | None) -> AsyncIterator[LossRule]:
+    """Load each (namespace, nft script) adding `table`; delete every loaded table on exit, whatever happens."""
     run = runner or run_command
     load = script_runner or _script_runner
-    rule = LossRule(percent, side)
     loaded: list[str] = []
     try:
         for ns, script in scripts:
-            _delete_table(ns, run)  # a table left by a crashed run would make `add` merge two rules
+            _delete_table(ns, run, table)  # a table left by a crashed run would make `add` merge two rules
             load(_nft(ns), script)
             loaded.append(ns)
         rule.applied_at = time.monotonic()
@@ -163,12 +177,25 @@ async def random_loss(percent: float, *, side: Side = "client", protocol: Litera
         errors = []
         for ns in loaded:
             try:
-                run([*_nft(ns), "delete", "table", "netdev", TABLE])
+                run([*_nft(ns), "delete", "table", "netdev", table])
             except FaultError as exc:
                 errors.append(str(exc))
         rule.removed_at = time.monotonic()
         if errors:
             raise FaultError("; ".join(errors))
+
+
+def forget_connection(client_port: int, *, runner: Runner | None = None,
+                      script_runner: Callable[[Sequence[str], str], None] | None = None
+                      ) -> contextlib.AbstractAsyncContextManager[LossRule]:
+    """Drop every packet of the client's TCP connection from `client_port`, both ways: a NAT or firewall on the
+    path forgot it (or the client moved networks), so neither end hears from the other on it again."""
+    if not 0 < client_port < 65536:
+        raise ValueError(f"port {client_port!r}: expected 1-65535")
+    (client_ns, client_if), (server_ns, server_if) = _ends("both")
+    scripts = [(client_ns, ruleset(client_if, 100, match=f"tcp dport {client_port}", table=FLOW_TABLE)),
+               (server_ns, ruleset(server_if, 100, match=f"tcp sport {client_port}", table=FLOW_TABLE))]
+    return _loaded(scripts, FLOW_TABLE, LossRule(100, "both"), runner, script_runner)
 
 
 def drop_udp(*, side: Side = "client") -> contextlib.AbstractAsyncContextManager[LossRule]:
@@ -184,9 +211,9 @@ def drop_all(*, side: Side = "both", runner: Runner | None = None,
     return random_loss(100, side=side, runner=runner, script_runner=script_runner)
 
 
-def _delete_table(ns: str, run: Runner) -> None:
+def _delete_table(ns: str, run: Runner, table: str = TABLE) -> None:
     with contextlib.suppress(FaultError):
-        run([*_nft(ns), "delete", "table", "netdev", TABLE])
+        run([*_nft(ns), "delete", "table", "netdev", table])
 
 
 def clear(runner: Runner | None = None) -> None:
@@ -194,6 +221,7 @@ def clear(runner: Runner | None = None) -> None:
     run = runner or run_command
     for ns, _ifname in _ends("both"):
         _delete_table(ns, run)
+        _delete_table(ns, run, FLOW_TABLE)
     for argv in link_commands("up"):
         run(argv)
     netlab.pin_neighbours()

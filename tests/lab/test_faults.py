@@ -228,3 +228,18 @@ def test_ruleset_can_drop_one_protocol_only() -> None:
     assert "meta l4proto tcp numgen random mod 100 < 5 drop" in faults.ruleset("x", 5, protocol="tcp")
     with pytest.raises(ValueError):
         faults.ruleset("x", 100, protocol="icmp")  # type: ignore[arg-type]
+
+
+async def test_forget_connection_drops_one_client_port_both_ways_in_its_own_table() -> None:
+    rec = Recorder()
+    async with faults.forget_connection(40000, runner=rec.run, script_runner=rec.script):
+        loads = [c for c in rec.calls if " -f - <<" in c]
+        assert len(loads) == 2
+        client, server = loads
+        assert netlab.CLIENT_NS in client and "\t\ttcp dport 40000 drop\n" in client
+        assert netlab.SERVER_NS in server and "\t\ttcp sport 40000 drop\n" in server
+        assert all(f"table netdev {faults.FLOW_TABLE}" in c for c in loads)  # a drop_all inside keeps it
+    deletes = [c for c in rec.calls[-2:] if c.endswith(f"delete table netdev {faults.FLOW_TABLE}")]
+    assert len(deletes) == 2
+    with pytest.raises(ValueError):
+        faults.forget_connection(0)

@@ -25,6 +25,7 @@ PASS = StagePass(7, 42, "t" * 24)
 class FakeStage:
     made: ClassVar[list[FakeStage]] = []
     refuse = False
+    failures = 0  # how many of the next opens fail (a reconnect attempt that does not get through)
 
     def __init__(self, server: str, stage_pass: StagePass, mic: MicTrack, monitor: Any, **kwargs: Any) -> None:
         self.server, self.stage_pass, self.mic, self.monitor = server, stage_pass, mic, monitor
@@ -32,11 +33,17 @@ class FakeStage:
         self.mutes: list[bool] = []
         self.closed = False
         self.media_quiet_for = 0.0
+        self.stale = list(kwargs.get("stale_sessions", ()))
+        self.left_behind: list[int] = []
         FakeStage.made.append(self)
 
     async def open(self, timeout: float) -> None:
         if FakeStage.refuse:
             raise StageRefused("refused")
+        if FakeStage.failures:
+            FakeStage.failures -= 1
+            self.left_behind = [*self.stale, 100 + len(FakeStage.made)]  # could end none, and left its own
+            raise RoomError("stage reconnect failed")
 
     async def set_muted(self, muted: bool) -> None:
         self.mic.muted = muted
@@ -78,7 +85,7 @@ class Guard:
 
 @pytest.fixture
 async def session(monkeypatch: pytest.MonkeyPatch) -> Any:
-    FakeStage.made, FakeStage.refuse = [], False
+    FakeStage.made, FakeStage.refuse, FakeStage.failures = [], False, 0
     monkeypatch.setattr(speaker_module, "StageConnection", FakeStage)
     whispers: list[str] = []
     listen = ListenSession(RoomLink(7, ("ws://stage:1/janus", "ws://edge:1/janus")), use_device=False)
@@ -155,6 +162,22 @@ async def test_a_lost_stage_reconnects_with_the_same_pass_and_mute_state(session
     assert second.stage_pass == PASS and second.mutes == [False]  # rejoined muted, then unmuted as before
     assert session.stage is second and session.role == Role.SPEAKER and session.stage_reconnects == 1
     assert session.listen.monitor is second.monitor
+
+
+async def test_each_reconnect_attempt_ends_what_the_connections_before_it_left(
+        session: SpeakerSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(speaker_module.Backoff, "next_delay", lambda self: 0.0)
+    session._on_whisper(Invite(PASS, 60.0))
+    await session.accept()
+    first = FakeStage.made[0]
+    assert first.stale == []  # the first join has nothing to clean up
+    first.left_behind = [11]  # its session may still hold our seat on Janus (the network died under it)
+    FakeStage.failures = 1  # the next attempt fails, leaving 11 and its own session (102) behind
+    first.end("connection lost")
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+    assert [s.stale for s in FakeStage.made] == [[], [11], [11, 102]]
+    assert session.stage is FakeStage.made[2] and session.role == Role.SPEAKER
 
 
 async def howl_on_stage(session: SpeakerSession) -> tuple[Guard, list[FeedbackVerdict], Any]:
