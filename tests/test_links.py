@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from app.links import MAX_LINK_LENGTH, MAX_SERVERS, LinkError, LinkProblem, RoomLink, format_link, parse_link
@@ -251,6 +251,7 @@ def test_a_link_that_is_not_text_is_a_link_error(value: Any) -> None:
        text=link_like())
 def test_a_secret_anywhere_in_a_link_is_never_echoed(secret: str, how: str, text: str) -> None:
     head = text.split("?", 1)[0]
+    assume(secret.lower() not in head.lower())  # a head that spells the secret itself is shown as the head it is
     with pytest.raises(LinkError) as info:
         parse_link(head + how.format(secret))
     assert secret not in str(info.value)

@@ -48,6 +48,7 @@ from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink, ControllerSecrets
 from app.controller.moderation import Moderation
 from app.controller.room_book import RoomBook, encode_fitting
+from app.controller.room_maker import RoomSpec, gone_room, make_room
 from app.controller.stage_access import StageAccess
 from app.controller.stage_passes import DEFAULT_INVITE_TTL, PassState, StagePasses
 from app.room.backoff import Backoff
@@ -86,7 +87,7 @@ class RoomController:
                  username: str | None = None, clock: Callable[[], float] = time.monotonic,
                  stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0,
                  connect_timeout: float = 5.0, backoff_cap: float = 30.0, passes: StagePasses | None = None,
-                 invite_hands: bool = False) -> None:
+                 invite_hands: bool = False, spec: RoomSpec | None = None) -> None:
         if not servers:
             raise ValueError("a room controller needs at least one server")
         self.servers = list(servers)
@@ -119,8 +120,11 @@ class RoomController:
         ]
         self.access = StageAccess(self.links, self.passes)
         self.moderation = Moderation(self.passes)
+        # `spec`: a room this controller made (app.controller.room_maker): made again after a Janus restart,
+        # taken down when a host ends it.
+        self.spec = spec
         self.hosts = HostActions(self.links, self.access, self.book, self.moderation, set_role=self.set_role,
-                                 changed=self._wake.set)
+                                 changed=self._wake.set, spec=spec)
         self.announced = asyncio.Event()  # set after the first announcement went out
         self._tasks: list[asyncio.Task[None]] = []
         self._invites: set[asyncio.Task[None]] = set()  # invites of raised hands (invite_hands)
@@ -216,6 +220,8 @@ class RoomController:
             except Exception as exc:  # whatever failed, this server is retried; the others carry on
                 log.warning("room controller: cannot connect to %s: %s", link.url, exc or type(exc).__name__)
                 await link.disconnect()
+                if self.spec is not None and link.url == self.spec.server and gone_room(exc):
+                    await self._remake()
                 first_attempt.set()
                 await asyncio.sleep(backoff.next_delay())
                 continue
@@ -232,6 +238,17 @@ class RoomController:
                 self._forget_participant(username)
             self._update_count()
             await asyncio.sleep(backoff.next_delay())
+
+    async def _remake(self) -> None:
+        """The room we made is gone (a Janus restart forgets rooms made through the API): make it again."""
+        assert self.spec is not None
+        if self.book.ended:
+            return
+        try:
+            await make_room(self.spec)
+            log.warning("room controller: room %s was gone from %s; made it again", self.room_id, self.spec.server)
+        except RoomError as exc:
+            log.warning("room controller: could not make room %s again: %s", self.room_id, exc)
 
     async def _on_stage_connect(self, link: ControllerLink) -> None:
         await self.access.apply(link)

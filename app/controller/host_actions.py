@@ -16,6 +16,7 @@ from typing import Any
 from app.controller.link import ControllerLink
 from app.controller.moderation import HOST_ROLES, Moderation, Refused
 from app.controller.room_book import RoomBook
+from app.controller.room_maker import RoomSpec, end_room
 from app.controller.stage_access import StageAccess
 from app.janus import JanusError
 from app.room.errors import RoomError
@@ -24,12 +25,15 @@ from app.room.protocol import Role
 
 log = logging.getLogger(__name__)
 
+ENDED_ANNOUNCE_GRACE = 1.5  # the ended announcement goes out within 0.5 s (a delta); then the objects go
+
 
 class HostActions:
     """Carries out host actions and keeps held mutes held, for one room controller."""
 
     def __init__(self, links: list[ControllerLink], access: StageAccess, book: RoomBook, moderation: Moderation,
-                 *, set_role: Callable[[str, Role], None], changed: Callable[[], None]) -> None:
+                 *, set_role: Callable[[str, Role], None], changed: Callable[[], None],
+                 spec: RoomSpec | None = None) -> None:
         self.links = links
         self.access = access
         self.book = book
@@ -38,6 +42,8 @@ class HostActions:
         self._changed = changed
         self._tasks: set[asyncio.Task[None]] = set()
         self._enforcing: set[str] = set()
+        self.spec = spec  # a room this controller made: ending takes it down
+        self.ended = asyncio.Event()  # set once an ended room is announced (and, if made here, taken down)
 
     @property
     def stage(self) -> ControllerLink:
@@ -137,11 +143,21 @@ class HostActions:
                     await link.kick_from_channel(username)
 
     async def end(self) -> None:
-        """The room is over: announced as ended (listeners stop reconnecting), every pass withdrawn."""
+        """The room is over: announced as ended (listeners stop reconnecting), every pass withdrawn; a room made
+        by this controller is destroyed once the announcement had time to go out (the feeds stop too)."""
+        if self.book.ended:
+            return
         self.book.ended = True
         self._changed()
         for issued in list(self.access.passes):
             await self.access.revoke(issued.stage_id)
+        if self.spec is not None:
+            await asyncio.sleep(ENDED_ANNOUNCE_GRACE)
+            try:
+                await end_room(self.spec)
+            except RoomError as exc:
+                log.warning("room %s: %s", self.book.room_id, exc)
+        self.ended.set()
 
     async def _revoke(self, member_id: str) -> None:
         if member_id.isdigit() and self.access.passes.get(int(member_id)) is not None:

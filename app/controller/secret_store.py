@@ -7,6 +7,8 @@ Layout: service `plaza`, one entry per room and kind, the username naming the ro
     room-<ROOM>@<HOST>:<PORT>/channel   TextRoom room secret (announcements)
     room-<ROOM>@<HOST>:<PORT>/host      the room creator's stage pass, `<stage id>:<token>`, written by the
                                         controller when it starts, read by `plaza host` (app.cli.host)
+    server@<HOST>:<PORT>/admin          the server's plugin `admin_key`, if its configuration sets one: needed
+                                        to start rooms there (`plaza start`); optional
 
 e.g. `keyring set plaza room-1234@rooms.example.org:8989/stage` (the `keyring` command ships with the Python
 package). Never from the command line, the environment or a file: those end up in shell histories, process
@@ -105,18 +107,40 @@ def load_controller_secrets(link: RoomLink) -> ControllerSecrets:
     return ControllerSecrets(stage=values["stage"], feed=values["feed"], channel=values["channel"])
 
 
-def save_host_pass(link: RoomLink, stage_pass: StagePass) -> None:
-    """Keep the room creator's pass where `plaza host` finds it (the OS keyring); raises SecretsUnavailable."""
+def _server_name(server: str) -> str:
+    url = urlsplit(server)
+    host = url.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    return f"server@{netloc}:{url.port or (443 if url.scheme == 'wss' else 80)}/admin"
+
+
+def load_admin_key(server: str) -> str | None:
+    """The server's plugin admin key for making rooms, or None when the keyring has none (the server needs none);
+    raises SecretsUnavailable when there is no usable keyring at all (the room's secrets could not be kept)."""
+    return _get(RoomLink(0, (server,)), _server_name(server)) or None
+
+
+def _set(name: str, value: str) -> None:
     from keyring.errors import KeyringError, NoKeyringError
 
     keyring = _keyring()
     try:
-        keyring.set_password(KEYRING_SERVICE, keyring_username(link, HOST_PASS),
-                             f"{stage_pass.stage_id}:{stage_pass.token}")
+        keyring.set_password(KEYRING_SERVICE, name, value)
     except NoKeyringError:
-        raise SecretsUnavailable("no OS keyring is available to keep the host's pass for `plaza host`") from None
+        raise SecretsUnavailable("no OS keyring is available to keep the room's secrets") from None
     except KeyringError as exc:
         raise SecretsUnavailable(f"the OS keyring failed: {exc}") from None
+
+
+def save_controller_secrets(link: RoomLink, room_secrets: ControllerSecrets) -> None:
+    """Keep a new room's secrets where `plaza controller LINK` finds them (a controller elsewhere can take over)."""
+    for kind in KINDS:
+        _set(keyring_username(link, kind), getattr(room_secrets, kind))
+
+
+def save_host_pass(link: RoomLink, stage_pass: StagePass) -> None:
+    """Keep the room creator's pass where `plaza host` finds it (the OS keyring); raises SecretsUnavailable."""
+    _set(keyring_username(link, HOST_PASS), f"{stage_pass.stage_id}:{stage_pass.token}")
 
 
 def load_host_pass(link: RoomLink) -> StagePass:

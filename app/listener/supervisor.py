@@ -42,6 +42,10 @@ DEFAULT_CONNECT_TIMEOUT = 8.0
 MEDIA_WATCHDOG_S = 2.0
 MEDIA_POLL_S = 0.05  # media time is written by aiortc's receive path with no event to wait on: poll it (cheap)
 HISTORY_LIMIT = 50
+# During a reconnect, "no such room" from every server ends the room only after this long: a restarted Janus has
+# forgotten a room made through its API until the room's controller makes it again (app.controller.room_maker, ~1 s
+# after Janus is back). A room really ended says so at once (the feed's "stopped", the controller's `ended`).
+NOT_FOUND_GRACE_S = 15.0
 
 FeedFactory = Callable[..., FeedConnection]  # (server, room_id, playout, *, ice_servers, before_first_media)
 
@@ -67,8 +71,10 @@ class FeedSupervisor:
         feed_factory: FeedFactory = FeedConnection,
         watchdog_s: float = MEDIA_WATCHDOG_S,
         rand: Callable[[], float] = random.random,
+        not_found_grace: float = NOT_FOUND_GRACE_S,
     ) -> None:
         self.link = link
+        self.not_found_grace = not_found_grace
         self.playout = playout
         self.connect_timeout = connect_timeout
         self.ice_servers = ice_servers
@@ -234,6 +240,7 @@ class FeedSupervisor:
         self._record(record)
         self.rotation.start_outage(lost.server)
         not_found: set[str] = set()
+        gone_since: float | None = None  # when every server first said "no such room" in this outage
         tries = 0
         loop = asyncio.get_running_loop()
         while not self._stopped:
@@ -271,12 +278,15 @@ class FeedSupervisor:
                 if isinstance(exc, RoomNotFound):
                     not_found.add(server)
                     if not_found >= set(self.rotation.servers):
+                        gone_since = time.monotonic() if gone_since is None else gone_since
+                    if gone_since is not None and time.monotonic() - gone_since >= self.not_found_grace:
                         self._retire_lingering()
                         self.feed = None
                         self.status.set(RoomStatus.ENDED, f"room {self.link.room_id} no longer exists")
                         return
                 else:
                     not_found.discard(server)
+                    gone_since = None
                 continue
             if feed is None:
                 return

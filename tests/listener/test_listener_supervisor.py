@@ -166,11 +166,22 @@ async def test_authoritative_stop_ends_the_room_without_retrying() -> None:
     assert listener.status.current.status == RoomStatus.ENDED
 
 
-async def test_every_server_saying_no_such_room_ends_it() -> None:
-    listener, script, _ = await make({A: ["ok", RoomNotFound(7, A)], B: [RoomNotFound(7, B)]}, servers=(A, B))
+async def test_every_server_saying_no_such_room_ends_it_after_the_grace() -> None:
+    listener, script, _ = await make({A: ["ok", RoomNotFound(7, A)], B: [RoomNotFound(7, B)]}, servers=(A, B),
+                                     not_found_grace=0.0)
     script.feeds[0].end("connection lost")
     await until(lambda: listener.status.current.status == RoomStatus.ENDED)
     assert "no longer exists" in listener.status.current.detail
+    await listener.close()
+
+
+async def test_a_room_gone_for_less_than_the_grace_is_joined_again() -> None:
+    """A restarted Janus forgot a room made through its API; its controller makes it again: keep trying."""
+    listener, script, _ = await make({A: ["ok", RoomNotFound(7, A), RoomNotFound(7, A), "ok"]},
+                                     not_found_grace=30.0)
+    script.feeds[0].end("connection lost")
+    await until(lambda: listener.status.current.status == RoomStatus.LIVE and len(script.feeds) == 2, 5.0)
+    assert script.attempts == [A, A, A, A]
     await listener.close()
 
 
