@@ -6,12 +6,16 @@ Outside it they skip with the reason; under CI=true they fail, so CI can never p
 
 from __future__ import annotations
 
+import asyncio
 import faulthandler
+import gc
 import os
 import shutil
 import signal
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +32,40 @@ DEMO_AUDIO = Path(__file__).resolve().parent.parent / "resources" / "audio" / "d
 
 # .ci/test ends a pytest process that overran its limit with SIGTERM: show where every thread was, then die.
 faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
+
+# pytest-timeout (120 s, pyproject.toml) shows the threads of a hung test, but a hang on an event loop is a task
+# waiting for something: shortly before, say which tasks wait where and which child processes are still running.
+HANG_REPORT_AFTER = float(os.environ.get("PLAZA_HANG_REPORT_AFTER", "100"))
+
+
+def _report_hang(nodeid: str) -> None:
+    lines = [f"--- {nodeid} still running after {HANG_REPORT_AFTER:g} s; pending asyncio tasks:"]
+    for task in [o for o in gc.get_objects() if isinstance(o, asyncio.Task) and not o.done()]:
+        lines.append(f"  {task!r}"[:400])
+        lines += [f"      {f.f_code.co_filename}:{f.f_lineno} in {f.f_code.co_name}" for f in task.get_stack(limit=12)]
+    lines.append("child processes:")
+    for pid in os.listdir("/proc"):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            if pid.isdigit() and int(stat[1]) == os.getpid():
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                lines.append(f"  {pid} {stat[0]} {cmdline[:300]}")
+        except (OSError, IndexError, ValueError):
+            continue
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
+
+
+@pytest.fixture(autouse=True)
+def _hang_report(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Set up first, torn down last: covers every other fixture's teardown too (where hangs like to hide)."""
+    timer = threading.Timer(HANG_REPORT_AFTER, _report_hang, args=(request.node.nodeid,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def lab_problem() -> str | None:

@@ -44,6 +44,7 @@ from typing import Any
 
 from app.aio import CloseOnce
 from app.controller.feedback_flags import FeedbackFlags
+from app.controller.handover import Handover, adopt
 from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink, ControllerSecrets
 from app.controller.moderation import Moderation
@@ -99,6 +100,7 @@ class RoomController:
         self._first_member: str | None = None
         self._clock = clock
         self.book = RoomBook(room_id, self.username, title, clock=clock)
+        self.handover = Handover(self.username, clock=clock)  # one voice per room (app.controller.handover)
         self._limiter = RateLimiter(WHISPER_RATE, WHISPER_BURST, clock=clock)
         self._host_limiter = RateLimiter(HOST_ACTION_RATE, HOST_ACTION_BURST, clock=clock)
         self.drops = LogThrottle(log, DROP_LOG_INTERVAL, clock=clock)
@@ -306,6 +308,8 @@ class RoomController:
         elif kind in ("leave", "kicked") and isinstance(username, str):
             link.participants.pop(username, None)
             self._forget_participant(username)
+        elif kind == "announcement":
+            self.handover.on_announcement(event)
         elif kind == "destroyed":
             log.error("room controller: channel %s on %s was destroyed", self.room_id, link.url)
 
@@ -347,19 +351,14 @@ class RoomController:
 
     def _on_feedback(self, sender: str, report: FeedbackReport) -> None:
         """Flag the sender's own stage member: only a pass holder on stage can say it was muted for feedback."""
-        issued = self.passes.of_user(sender)
-        if issued is None or issued.state is not PassState.ON_STAGE:
+        member_id = self.feedback.report(self.passes.of_user(sender), self.book)
+        if member_id is None:
             self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: a feedback report, but not on stage",
                            sender[:80])
             return
-        member_id = str(issued.stage_id)
         log.info("room controller: stage member %s was muted by its feedback guard (%.0f Hz)", member_id,
                  report.hz)
-        self.feedback.flag(member_id)
-        member = self.book.members.get(member_id)
-        if member is not None and not member.feedback:  # at once; the polls keep it until the speaker unmutes
-            self.book.members[member_id] = dataclasses.replace(member, feedback=True)
-            self._wake.set()
+        self._wake.set()
 
     def _invite_hand(self, username: str) -> None:
         async def invite() -> None:
@@ -385,7 +384,10 @@ class RoomController:
             self._wake.clear()
             delay = 1.0
             try:
-                if any(link.connected for link in self.links):
+                may, left = self.handover.turn() if any(link.connected for link in self.links) else (False, None)
+                if left is not None:
+                    adopt(left, self.book, self.moderation, self.roles)
+                if may:
                     message = self.book.due()
                     if message is not None:
                         text = encode_fitting(message)
@@ -394,6 +396,8 @@ class RoomController:
                         self.announced.set()
                         continue
                     delay = self.book.next_due()
+                else:
+                    delay = 0.25  # listening first, or standing by: look again soon
             except Exception:  # a bug here must not silence the room for good
                 log.exception("room controller: announcing failed")
             with contextlib.suppress(TimeoutError):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from app.controller.room_book import RoomBook
+from app.controller.stage_passes import IssuedPass, PassState
 from app.room.protocol import StageMember
 
 
@@ -26,6 +28,18 @@ class FeedbackFlags:
 
     def __len__(self) -> int:
         return len(self._seen_muted)
+
+    def report(self, issued: IssuedPass | None, book: RoomBook) -> str | None:
+        """A `feedback` whisper from the holder of `issued`: flag its member at once (the polls keep the flag
+        until it unmutes); the member id, or None when the sender holds no pass on stage (dropped)."""
+        if issued is None or issued.state is not PassState.ON_STAGE:
+            return None
+        member_id = str(issued.stage_id)
+        self.flag(member_id)
+        member = book.members.get(member_id)
+        if member is not None and not member.feedback:
+            book.members[member_id] = dataclasses.replace(member, feedback=True)
+        return member_id
 
     def flag(self, member_id: str) -> None:
         """Its guard muted it; the flag waits for a poll that shows the mute (again, after a repeated report: the

@@ -67,8 +67,9 @@ class Moderation:
         return member.role if member is not None else self.passes.role_of(member_id)
 
     # ------------------------------------------------------------------------------------------ held mutes
-    def hold(self, member_id: str) -> None:
-        self.held.setdefault(member_id, False)
+    def hold(self, member_id: str, *, seen_muted: bool = False) -> None:
+        """`seen_muted`: the mute is known to be in place already (a hold carried over from another controller)."""
+        self.held[member_id] = self.held.get(member_id, False) or seen_muted
 
     def release(self, member_id: str) -> bool:
         return self.held.pop(member_id, None) is not None

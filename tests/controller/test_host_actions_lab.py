@@ -76,8 +76,9 @@ async def test_a_host_mute_holds_against_a_client_that_unmutes_itself(make_lab_r
         with pytest.raises(Exception, match="host muted you"):
             await ana.set_muted(False)  # the honest client refuses
         await asyncio.sleep(1.0)
-        silent = next((t for t, db in tap.levels(440.0, muted_at) if db < SILENT_DB), None)
-        assert silent is not None, "the tone never left the feed after the host mute"
+        held = tap.levels(440.0, muted_at)
+        quiet_from = max((t for t, db in held if db >= SILENT_DB), default=muted_at)  # the last loud block
+        assert held and held[-1][1] < SILENT_DB, "the tone is still on the feed after the host mute"
         # A hostile client: unmute in Janus behind the host's back, with the shortest buffer AudioBridge allows.
         assert ana.stage is not None
         ana.mic.muted = False
@@ -86,13 +87,14 @@ async def test_a_host_mute_holds_against_a_client_that_unmutes_itself(make_lab_r
         await until(lambda: member(listener, "Ana") is None, EFFECT_BUDGET, "Ana removed from the stage")
         await until(lambda: ana.role == Role.LISTENER, 3.0, "Ana's client back in the audience")
         await asyncio.sleep(2.0)  # the feed's path: everything mixed after the attempt has arrived by now
-        leaked = [(round(t - hostile_at, 3), round(db, 1)) for t, db in tap.levels(440.0, silent)
+        leaked = [(round(t - hostile_at, 3), round(db, 1)) for t, db in tap.levels(440.0, hostile_at)
                   if db >= SILENT_DB]
         assert room.controller.passes.of_user(ana.listen.state.own_id) is None, "Ana's pass survived"
     finally:
         await asyncio.gather(ana.close(), host.close(), listener.close())
-    print(f"\nhost mute shown on the listener after {shown * 1000:.0f} ms, silent on the feed after "
-          f"{(silent - muted_at) * 1000:.0f} ms; a self-unmute leaked {len(leaked)} block(s) {leaked[:5]}")
+    print(f"\nhost mute shown on the listener after {shown * 1000:.0f} ms, the last of the tone on the feed "
+          f"{(quiet_from - muted_at) * 1000:.0f} ms after it; a self-unmute leaked {len(leaked)} block(s) "
+          f"{leaked[:5]}")
     assert not leaked, f"the held speaker was heard on the feed: {leaked}"
 
 

@@ -7,6 +7,7 @@ the project's configuration and a 3 s timeout and checks that it ends on its own
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -37,3 +38,33 @@ def test_a_test_hung_in_qts_event_loop_is_ended_with_stacks(tmp_path: Path) -> N
     assert "Timeout" in output, output
     assert "test_hangs_inside_qt" in output, output  # the stack of the hung test is shown
     assert took < 30, f"the hung test was ended only after {took:.1f} s"
+
+
+HANGING_TASK_TEST = '''
+import asyncio
+
+
+async def forever() -> None:
+    await asyncio.Event().wait()
+
+
+async def test_hangs_on_the_loop() -> None:
+    await asyncio.create_task(forever(), name="the-stuck-one")
+'''
+
+
+def test_a_test_hung_on_the_event_loop_says_which_task_waits_where(tmp_path: Path) -> None:
+    """tests/conftest.py reports pending asyncio tasks (and child processes) shortly before the timeout."""
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "test_stuck.py").write_text(HANGING_TASK_TEST)
+    (tmp_path / "conftest.py").write_text((root / "tests" / "conftest.py").read_text())
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(root / "pyproject.toml"),
+         "--rootdir", str(tmp_path), "-o", "timeout=6", str(tmp_path / "test_stuck.py")],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        env={**os.environ, "PLAZA_HANG_REPORT_AFTER": "2", "PYTHONPATH": str(root)},
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "still running after 2 s; pending asyncio tasks" in output, output
+    assert "the-stuck-one" in output and "in forever" in output, output

@@ -1,0 +1,80 @@
+"""One voice per room, on a virtual clock: listen first, stand by for an incumbent, take over its room when it
+falls silent (title, hands in order with their times, roles, held mutes, an ended room)."""
+
+from __future__ import annotations
+
+from app.controller.handover import STARTUP_LISTEN, Handover, adopt
+from app.controller.moderation import Moderation
+from app.controller.room_book import RoomBook
+from app.controller.stage_passes import StagePasses
+from app.room.protocol import CONTROLLER_SILENCE, Delta, Hand, Role, Snapshot, StageMember, encode
+from tests.controller.test_controller_unit import Clock
+
+
+def announcement(message: Snapshot | Delta) -> dict[str, object]:
+    return {"textroom": "announcement", "room": 1234, "text": encode(message)}
+
+
+def snapshot(controller: str, seq: int = 1) -> Snapshot:
+    members = (StageMember("1", "Hana", Role.HOST, False, False),
+               StageMember("2", "Cole", Role.CO_HOST, False, False),
+               StageMember("3", "Sam", Role.SPEAKER, True, False, held=True))
+    hands = (Hand("l-a", "Ana", 100.0), Hand("l-b", "Bo", 101.5))
+    return Snapshot(seq, 1234, controller, "Launch night", False, members, None, hands, 2)
+
+
+def test_a_newcomer_listens_first_then_speaks_when_nobody_else_does() -> None:
+    clock = Clock()
+    handover = Handover("ctl-b", clock=clock)
+    assert handover.standing_by()
+    clock.now += STARTUP_LISTEN
+    assert handover.turn() == (True, None) and handover.announced
+
+
+def test_a_newcomer_stands_by_for_an_incumbent_and_takes_over_its_room() -> None:
+    clock = Clock()
+    handover = Handover("ctl-a", clock=clock)  # sorts first, but the other one was there before
+    handover.on_announcement(announcement(snapshot("ctl-z")))
+    handover.on_announcement(announcement(snapshot("ctl-a")))  # our own, echoed: ignored
+    for _ in range(5):
+        clock.now += 3.0
+        handover.on_announcement(announcement(Delta(handover.observed.state.seq + 1,  # type: ignore[operator]
+                                                    handover.observed.state.seq or 0, "ctl-z", title="Launch")))
+        assert handover.turn() == (False, None)
+    clock.now += CONTROLLER_SILENCE
+    may, left = handover.turn()
+    assert may and left is not None and left.title == "Launch" and left.controller == "ctl-z"
+    assert handover.turn() == (True, None)  # once
+
+    book = RoomBook(1234, "ctl-a", "Room", clock=clock)
+    book.set_members(left.members)  # as polled
+    moderation = Moderation(StagePasses(1234))
+    roles: dict[str, Role] = {}
+    adopt(left, book, moderation, roles)
+    shown = book.snapshot()
+    assert shown.title == "Launch" and [(h.id, h.raised_at) for h in shown.hands] == [("l-a", 100.0),
+                                                                                       ("l-b", 101.5)]
+    assert roles == {"1": Role.HOST, "2": Role.CO_HOST} and moderation.held == {"3": True}  # seen muted
+    assert [m.held for m in book.snapshot().members] == [False, False, True]
+
+
+def test_two_at_once_the_name_sorting_first_keeps_announcing() -> None:
+    clock = Clock()
+    first, second = Handover("ctl-a", clock=clock), Handover("ctl-b", clock=clock)
+    clock.now += STARTUP_LISTEN
+    assert first.turn()[0] and second.turn()[0]  # neither heard the other in time: both spoke
+    first.on_announcement(announcement(snapshot("ctl-b")))
+    second.on_announcement(announcement(snapshot("ctl-a")))
+    assert first.turn() == (True, None)
+    assert second.standing_by() and second.turn() == (False, None)
+    clock.now += CONTROLLER_SILENCE  # the one that stood by is silent: nothing of its old room comes back
+    assert first.turn() == (True, None) and first.other is None
+
+
+def test_garbage_and_other_rooms_text_do_not_silence_us() -> None:
+    clock = Clock()
+    handover = Handover("ctl-a", clock=clock)
+    clock.now += STARTUP_LISTEN
+    for text in ("not json", '{"v":1,"type":"hand","raised":true}', None):
+        handover.on_announcement({"textroom": "announcement", "text": text})
+    assert handover.turn() == (True, None)
