@@ -61,6 +61,7 @@ def test_state_line_shows_stage_count_hands_and_source() -> None:
     assert "hands=1 [Cy]" in line and line.endswith("source=controller")
     fallback = state_line(RoomState(source=StateSource.FALLBACK))
     assert "listeners=unknown" in fallback and "source=fallback" in fallback
+    assert state_line(RoomState(recording=True, ended=True)).endswith("source=none RECORDING ENDED")
 
 
 def test_stats_text_names_every_counter_and_the_history() -> None:
