@@ -6,8 +6,8 @@ unrecorded; a file AudioBridge cannot open turns recording off again on its next
 must see whether they are being recorded, so the announced flag (RoomBook.recording) follows AudioBridge's `record`
 as read from its `list` (app.controller.link.ControllerLink.check_recording): after every start and stop, on every
 (re)connect to the stage server, and every RECORDING_CHECK_INTERVAL in between. (`list` leaves private rooms out;
-for those only Janus's answers to our own starts and stops count, and a restart goes unnoticed. Plaza's rooms are
-public: listeners' fallback reads the stage without a secret anyway.)
+for those only Janus's answers to our own starts and stops count, and a restart goes unnoticed. Plaza's reference
+rooms are public.)
 
 Where the file goes: the stage room's `record_dir` on the server (Plaza's reference config sets one:
 app/local/janus_config.py), never a path from the controller. What it is called: AudioBridge 1.1.2 keeps the last
