@@ -32,6 +32,10 @@ from app.room.errors import RoomError
 log = logging.getLogger(__name__)
 
 MIXER_SETTLE = 0.1  # AudioBridge opens (or gives up on) the file on its next 20 ms mixer tick after a start
+# ...and closes it on the next tick after a stop. A start before that tick would keep writing the old file and, at its
+# stop, rename a file that does not exist (AudioBridge 1.1.2 names the file from the latest `record_file`): so a
+# start waits this long after a stop (10 ticks, for a mixer thread late on a busy machine).
+STOP_SETTLE = 0.2
 
 
 def recording_file_name(room_id: int, now: float | None = None) -> str:
@@ -51,6 +55,7 @@ class StageRecording:
         self.file: str | None = None  # the name of the last recording this controller started
         self._requested = False  # what hosts asked for last: a reading that differs ended or began on its own
         self._lock = asyncio.Lock()  # one start or stop at a time: a stop never overtakes its start
+        self._stopped_at = float("-inf")  # monotonic
 
     async def start(self) -> None:
         """Record the stage mix into a new file; raises RoomError when the server would not."""
@@ -58,6 +63,7 @@ class StageRecording:
             if self.book.recording:
                 log.info("room %s: already recording", self.book.room_id)
                 return
+            await asyncio.sleep(self._stopped_at + STOP_SETTLE - time.monotonic())  # (no wait if negative)
             name = recording_file_name(self.book.room_id)
             await self._enable(True, name)
             self.file = name
@@ -66,7 +72,10 @@ class StageRecording:
     async def stop(self) -> None:
         """Stop the recording (the file stays on the server); raises RoomError when the server would not."""
         async with self._lock:
-            await self._enable(False)
+            try:
+                await self._enable(False)
+            finally:
+                self._stopped_at = time.monotonic()
             log.info("room %s: recording stopped (%s)", self.book.room_id, self.file or "a file of another controller")
 
     async def _enable(self, record: bool, name: str | None = None) -> None:

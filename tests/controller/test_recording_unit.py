@@ -27,8 +27,9 @@ PLUGIN = "janus.plugin.audiobridge"
 
 class FakeAudioBridge:
     """Janus 1.1.2's AudioBridge for one room, as far as recording goes (janus_audiobridge.c, enable_recording):
-    the flag changes only when it differs, `record_file` is taken only with a change to true and then kept, and the
-    mixer gives up on a file it cannot open (flag back to false) after the request has been answered."""
+    the flag changes only when it differs, `record_file` is taken only with a change to true and then kept, the
+    mixer gives up on a file it cannot open (flag back to false) after the request has been answered, and it closes
+    a stopped file on its next 20 ms tick: a start before that tick goes on writing the old file."""
 
     def __init__(self, room: int = 1234, *, private: bool = False) -> None:
         self.room = room
@@ -39,6 +40,8 @@ class FakeAudioBridge:
         self.cannot_open = False
         self.requests: list[dict[str, Any]] = []
         self.hold_list: asyncio.Event | None = None  # a `list` waits for this (a reply still on its way)
+        self.closes_at = float("-inf")  # loop time of the mixer tick that closes a stopped file
+        self.mangled = 0  # starts that came before that tick: two recordings in one file, the second name lost
 
     async def message(self, body: dict[str, Any], *, jsep: Any = None, timeout: float | None = None) -> PluginReply:
         self.requests.append(dict(body))
@@ -55,8 +58,13 @@ class FakeAudioBridge:
             self.record = record
             if record and "record_file" in body:
                 self.record_file = body["record_file"]
-            if record:
+            now = asyncio.get_running_loop().time()
+            if record and now < self.closes_at:
+                self.mangled += 1
+            elif record:
                 self.files.append(self.record_file or f"janus-audioroom-{self.room}-1.wav")
+            else:
+                self.closes_at = now + 0.02
         answer = self.record
         if record and self.cannot_open:
             self.record = False  # the mixer's next tick: "could NOT open file ... giving up"
@@ -109,6 +117,14 @@ async def test_start_and_stop_are_announced_and_each_recording_gets_its_own_file
     await controller.host_action(HostVerb.STOP_RECORD)
     assert len(janus.files) == 2 and janus.files[0] != janus.files[1]  # AudioBridge would reuse a name it kept
     assert controller.recording.file == janus.files[1]
+
+
+async def test_a_start_right_after_a_stop_waits_for_the_old_file_to_close(controller: RoomController,
+                                                                           janus: FakeAudioBridge) -> None:
+    for _ in range(3):
+        await controller.host_action(HostVerb.RECORD)
+        await controller.host_action(HostVerb.STOP_RECORD)
+    assert janus.mangled == 0 and len(set(janus.files)) == 3
 
 
 def test_file_names_differ_even_within_one_second() -> None:
