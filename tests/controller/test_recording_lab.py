@@ -49,7 +49,7 @@ async def desk_on_stage(room: Any, tmp_path: Path, name: str, role: MemberRole) 
                 f"{name}'s channel heard the controller")
     stage_pass = await room.controller.admit(name, role)
     await speaker.take_pass(stage_pass)
-    return speaker, HostDesk(speaker.listen, stage_pass)
+    return speaker, HostDesk(keeper, stage_pass)
 
 
 def answer_times(room: Any) -> list[tuple[bool, float]]:
