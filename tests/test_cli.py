@@ -61,6 +61,7 @@ def test_state_line_shows_stage_count_hands_and_source() -> None:
     assert "hands=1 [Cy]" in line and line.endswith("source=controller")
     fallback = state_line(RoomState(source=StateSource.FALLBACK))
     assert "listeners=unknown" in fallback and "source=fallback" in fallback
+    assert state_line(RoomState(recording=True, ended=True)).endswith("source=none RECORDING ENDED")
 
 
 def test_stats_text_names_every_counter_and_the_history() -> None:
@@ -146,3 +147,16 @@ def test_speak_with_an_unreachable_server_exits_3() -> None:
     result = _plaza("speak", "plaza+ws://127.0.0.1:9/1234", "--input", with_file, "--no-audio-device")
     assert result.returncode == 3
     assert "could not connect to ws://127.0.0.1:9/janus" in result.stderr
+
+
+def test_plaza_host_record_waits_for_the_room_state_to_say_so(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli.host import ACTIONS, effect, show
+    from app.listener.state import RoomState
+    from app.room.host_protocol import HostVerb
+
+    assert ACTIONS["record"] is HostVerb.RECORD and ACTIONS["stop-record"] is HostVerb.STOP_RECORD
+    recording, not_recording = RoomState(recording=True), RoomState()
+    assert effect(HostVerb.RECORD, "")(recording) and not effect(HostVerb.RECORD, "")(not_recording)
+    assert effect(HostVerb.STOP_RECORD, "")(not_recording) and not effect(HostVerb.STOP_RECORD, "")(recording)
+    show(RoomState(title="T", recording=True))
+    assert capsys.readouterr().out == "room: T (recording)\n"

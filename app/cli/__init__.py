@@ -232,7 +232,8 @@ def state_line(state: RoomState) -> str:
         count = f"{state.listeners.count}" + (f" (measured {age:.0f} s ago)" if age >= 10 else "")
     hands = ", ".join(h.name or h.id for h in state.hands)
     return (f"state: stage [{'; '.join(members)}] listeners={count} hands={state.hands_total}"
-            f"{f' [{hands}]' if hands else ''} source={state.source.value}{' ENDED' if state.ended else ''}")
+            f"{f' [{hands}]' if hands else ''} source={state.source.value}{' RECORDING' if state.recording else ''}"
+            f"{' ENDED' if state.ended else ''}")
 
 
 def stats_text(stats: ConnectionStats) -> str:

@@ -74,11 +74,14 @@ def effect(verb: HostVerb, target: str) -> Callable[[RoomState], bool]:
         return lambda s: all(m.id != target for m in s.members) and all(h.id != target for h in s.hands)
     if verb is HostVerb.END:
         return lambda s: s.ended
+    if verb in (HostVerb.RECORD, HostVerb.STOP_RECORD):
+        return lambda s: s.recording is (verb is HostVerb.RECORD)
     return lambda s: True  # an invite shows on the invitee's side only
 
 
 def show(state: RoomState) -> None:
-    print(f"room: {state.title or '(untitled)'}{' (ended)' if state.ended else ''}")
+    print(f"room: {state.title or '(untitled)'}{' (recording)' if state.recording else ''}"
+          f"{' (ended)' if state.ended else ''}")
     for m in state.members:
         flags = [f for f, on in (("muted", m.muted), ("held by a host", m.held), ("feedback", m.feedback)) if on]
         print(f"stage  {m.id}  {m.name}  {m.role.value}{'  (' + ', '.join(flags) + ')' if flags else ''}")

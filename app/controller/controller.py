@@ -48,6 +48,7 @@ from app.controller.handover import Handover, adopt
 from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink, ControllerSecrets
 from app.controller.moderation import Moderation
+from app.controller.recording import StageRecording
 from app.controller.room_book import RoomBook, encode_fitting
 from app.controller.room_maker import RoomSpec, gone_room, make_room
 from app.controller.stage_access import StageAccess
@@ -115,6 +116,7 @@ class RoomController:
                            on_stage=self._on_stage, on_viewers=self._update_count,
                            on_stage_connect=self._on_stage_connect,
                            on_stage_readings=self._on_stage_readings,
+                           on_recording=self._on_recording,
                            ice_servers=ice_servers,
                            connect_timeout=connect_timeout, stage_poll_interval=stage_poll_interval,
                            viewers_poll_interval=viewers_poll_interval)
@@ -125,8 +127,9 @@ class RoomController:
         # `spec`: a room this controller made (app.controller.room_maker): made again after a Janus restart,
         # taken down when a host ends it.
         self.spec = spec
-        self.hosts = HostActions(self.links, self.access, self.book, self.moderation, set_role=self.set_role,
-                                 changed=self._wake.set, spec=spec)
+        self.recording = StageRecording(self.links[0], self.book, changed=self._wake.set)
+        self.hosts = HostActions(self.links, self.access, self.book, self.moderation, self.recording,
+                                 set_role=self.set_role, changed=self._wake.set, spec=spec)
         self.announced = asyncio.Event()  # set after the first announcement went out
         self._tasks: list[asyncio.Task[None]] = []
         self._invites: set[asyncio.Task[None]] = set()  # invites of raised hands (invite_hands)
@@ -258,6 +261,9 @@ class RoomController:
 
     def _on_stage_readings(self, readings: list[tuple[str, bool]]) -> None:
         self.hosts.on_participants(readings)
+
+    def _on_recording(self, record: bool) -> None:
+        self.recording.on_reading(record)
 
     def _on_stage(self, participants: list[dict[str, Any]]) -> None:
         members = []

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.controller.link import ControllerLink
 from app.controller.moderation import HOST_ROLES, Moderation, Refused
+from app.controller.recording import StageRecording
 from app.controller.room_book import RoomBook
 from app.controller.room_maker import RoomSpec, end_room
 from app.controller.stage_access import StageAccess
@@ -32,12 +33,13 @@ class HostActions:
     """Carries out host actions and keeps held mutes held, for one room controller."""
 
     def __init__(self, links: list[ControllerLink], access: StageAccess, book: RoomBook, moderation: Moderation,
-                 *, set_role: Callable[[str, Role], None], changed: Callable[[], None],
-                 spec: RoomSpec | None = None) -> None:
+                 recording: StageRecording, *, set_role: Callable[[str, Role], None],
+                 changed: Callable[[], None], spec: RoomSpec | None = None) -> None:
         self.links = links
         self.access = access
         self.book = book
         self.moderation = moderation
+        self.recording = recording
         self._set_role = set_role
         self._changed = changed
         self._tasks: set[asyncio.Task[None]] = set()
@@ -104,6 +106,10 @@ class HostActions:
             await self.remove(target)
         elif verb is HostVerb.END:
             await self.end()
+        elif verb is HostVerb.RECORD:
+            await self.recording.start()
+        elif verb is HostVerb.STOP_RECORD:
+            await self.recording.stop()
 
     async def mute(self, member_id: str) -> None:
         """A host mute that holds: shown at once, muted in Janus, re-muted if the member unmutes itself."""
@@ -143,14 +149,20 @@ class HostActions:
                     await link.kick_from_channel(username)
 
     async def end(self) -> None:
-        """The room is over: announced as ended (listeners stop reconnecting), every pass withdrawn; a room made
-        by this controller is destroyed once the announcement had time to go out (the feeds stop too)."""
+        """The room is over: announced as ended (listeners stop reconnecting), every pass withdrawn, the recording
+        stopped; a room made by this controller is destroyed once the announcement had time to go out (the feeds
+        stop too)."""
         if self.book.ended:
             return
         self.book.ended = True
         self._changed()
         for issued in list(self.access.passes):
             await self.access.revoke(issued.stage_id)
+        if self.book.recording:  # an ended room's mix is silence: it would fill the server's disk
+            try:
+                await self.recording.stop()
+            except RoomError as exc:
+                log.warning("room %s: %s", self.book.room_id, exc)
         if self.spec is not None:
             await asyncio.sleep(ENDED_ANNOUNCE_GRACE)
             try:

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 FAILURE_LOG_INTERVAL = 60.0
 
+# How often the stage room's `record` flag is read besides (re)connects and our own starts and stops: a recording
+# may end on the server's side (app.controller.recording), and AudioBridge sends no event when it does.
+RECORDING_CHECK_INTERVAL = 10.0
+
 # Announcements queued for a slow server beyond this are dropped, oldest first: its listeners see a sequence gap
 # and ask for a snapshot, which is cheaper than replaying a backlog.
 MAX_OUTBOX = 32
@@ -51,6 +55,7 @@ class ControllerLink:
                  on_stage: Callable[[list[dict[str, Any]]], None], on_viewers: Callable[[], None],
                  on_stage_connect: Callable[[ControllerLink], Awaitable[None]] | None = None,
                  on_stage_readings: Callable[[list[tuple[str, bool]]], None] | None = None,
+                 on_recording: Callable[[bool], None] | None = None,
                  ice_servers: list[str] | None = None, display: str = "Room controller",
                  connect_timeout: float = 5.0, request_timeout: float = 2.0,
                  stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0) -> None:
@@ -68,6 +73,7 @@ class ControllerLink:
         self._on_viewers = on_viewers
         self._on_stage_connect = on_stage_connect
         self._on_stage_readings = on_stage_readings
+        self._on_recording = on_recording
         self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
         self.stage_poll_interval = stage_poll_interval
@@ -83,6 +89,8 @@ class ControllerLink:
         self._outbox: collections.deque[str] = collections.deque()
         self._outbox_ready = asyncio.Event()
         self._poll_stage_now = asyncio.Event()
+        self._recording_generation = 0  # bumped around each enable_recording: older readings are out of date
+        self._next_recording_check = 0.0  # monotonic
 
     # ------------------------------------------------------------------------------------------ lifecycle
     async def connect(self) -> None:
@@ -107,6 +115,7 @@ class ControllerLink:
             await self._poll_viewers()
             if self.stage is not None:
                 await self._poll_stage()
+                await self.check_recording()  # a restarted Janus brought the room back unrecorded
         self._outbox.clear()
         self.connected = True
         log.info("controller joined channel %s on %s as %s", self.room_id, self.url, self.username)
@@ -198,6 +207,45 @@ class ControllerLink:
         if readings:
             self._on_stage_readings(readings)
 
+    async def enable_recording(self, record: bool, record_file: str | None = None) -> bool:
+        """Start or stop AudioBridge's recording of the stage mix (stage secret); `record_file` is relative to the
+        room's `record_dir` on the server. Returns the `record` flag Janus answers with."""
+        if self.stage is None:
+            raise JanusError(f"the stage on {self.url} is not connected")
+        body: dict[str, Any] = {"request": "enable_recording", "room": self.room_id, "secret": self._secrets.stage,
+                                "record": record}
+        if record_file is not None:
+            body["record_file"] = record_file
+        self._recording_generation += 1
+        try:
+            reply = await self.stage.handle.message(body, timeout=self.request_timeout)
+        finally:
+            self._recording_generation += 1  # a reading sent while this was on its way may predate it
+        return reply.data.get("record") is True
+
+    async def check_recording(self) -> bool | None:
+        """Read the stage room's `record` flag from AudioBridge's `list` and report it (`on_recording`); None when
+        it cannot be read (not connected, a failed request, or a private room, which `list` leaves out)."""
+        self._next_recording_check = time.monotonic() + RECORDING_CHECK_INTERVAL
+        if self.stage is None:
+            return None
+        generation = self._recording_generation
+        what = f"stage {self.room_id} recording state"
+        try:
+            rooms = await self.stage.list_rooms(timeout=self.request_timeout)
+        except (RequestTimeout, PluginError) as exc:
+            self._failed(what, exc)
+            return None
+        room = next((r for r in rooms if r.get("room") == self.room_id), None)
+        if room is None or not isinstance(room.get("record"), bool):
+            self._failed(what, JanusError("the room is not in AudioBridge's list (a private room?)"))
+            return None
+        self._failures.reset(what)
+        record: bool = room["record"]
+        if generation == self._recording_generation and self._on_recording is not None:
+            self._on_recording(record)
+        return record
+
     async def kick_from_channel(self, username: str) -> None:
         """Put channel user `username` out of channel N on this server (channel secret)."""
         if self.textroom is None:
@@ -264,6 +312,8 @@ class ControllerLink:
                     await self._poll_stage_now.wait()
             self._poll_stage_now.clear()
             await self._poll_stage()
+            if time.monotonic() >= self._next_recording_check:
+                await self.check_recording()
 
     def _failed(self, what: str, exc: BaseException) -> None:
         self._failures.log(logging.WARNING, what, "%s: %s failed: %s", self.url, what, exc or type(exc).__name__)

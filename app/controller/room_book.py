@@ -52,6 +52,7 @@ class RoomBook:
         self.controller = controller
         self.title = title
         self.ended = False
+        self.recording = False  # what the stage server says (app.controller.recording), not what a host asked
         self.members: dict[str, StageMember] = {}  # in order of appearance on the stage
         self.listeners: ListenerCount | None = None
         self.hands: dict[str, Hand] = {}  # FIFO: insertion order is the queue
@@ -69,6 +70,7 @@ class RoomBook:
         self._sent_hands: tuple[Hand, ...] = ()
         self._sent_title = title
         self._sent_ended = False
+        self._sent_recording = False
 
     # ------------------------------------------------------------------------------------------ changes
     def set_members(self, members: Iterable[StageMember]) -> None:
@@ -103,7 +105,7 @@ class RoomBook:
         """Listeners' last news differs from the book."""
         return (self.members != self._sent_members or not _same_count(self.listeners, self._sent_listeners)
                 or self._hand_list() != self._sent_hands or self.title != self._sent_title
-                or self.ended != self._sent_ended)
+                or self.ended != self._sent_ended or self.recording != self._sent_recording)
 
     # ----------------------------------------------------------------------------------- announcements
     def _hand_list(self) -> tuple[Hand, ...]:
@@ -148,7 +150,7 @@ class RoomBook:
         members = tuple(self.members.values())[:MAX_MEMBERS]
         message = Snapshot(seq=self.seq, room=self.room_id, controller=self.controller, title=self.title,
                            ended=self.ended, members=members, listeners=self.listeners,
-                           hands=hands[:MAX_LISTED_HANDS], hands_total=len(hands))
+                           hands=hands[:MAX_LISTED_HANDS], hands_total=len(hands), recording=self.recording)
         self._snapshot_requested = False
         self._last_snapshot = self._last_announcement = now
         self._mark_sent(hands)
@@ -169,7 +171,8 @@ class RoomBook:
                         listeners=listeners,
                         hands=hands[:MAX_LISTED_HANDS] if changed_hands else None,
                         hands_total=len(hands) if changed_hands else None,
-                        upsert=upsert, remove=remove)
+                        upsert=upsert, remove=remove,
+                        recording=self.recording if self.recording != self._sent_recording else None)
         self._last_announcement = now
         self._mark_sent(hands)
         return message
@@ -180,6 +183,7 @@ class RoomBook:
         self._sent_hands = hands
         self._sent_title = self.title
         self._sent_ended = self.ended
+        self._sent_recording = self.recording
 
 
 def encode_fitting(message: Snapshot | Delta) -> str:

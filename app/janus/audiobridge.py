@@ -55,5 +55,11 @@ class AudioBridgeHandle:
         participants = reply.data.get("participants")
         return [p for p in participants if isinstance(p, dict)] if isinstance(participants, list) else []
 
+    async def list_rooms(self, *, timeout: float | None = None) -> list[dict[str, Any]]:
+        """The server's public stage rooms (`list`: id, description, `record`, ...); non-objects dropped."""
+        reply = await self.handle.message({"request": "list"}, timeout=timeout)
+        rooms = reply.data.get("list")
+        return [r for r in rooms if isinstance(r, dict)] if isinstance(rooms, list) else []
+
     async def leave(self) -> None:
         await self.handle.message({"request": "leave"}, timeout=2.0)

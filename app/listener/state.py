@@ -36,6 +36,7 @@ class RoomState:
     controller: str | None = None
     source: StateSource = StateSource.NONE
     ended: bool = False
+    recording: bool = False  # the stage mix is being recorded (kept through a fallback: it does not stop with us)
     updated_at: float = 0.0  # monotonic time of the last applied update
 
     def talking(self) -> tuple[StageMember, ...]:
@@ -56,6 +57,7 @@ class StateChange(enum.Flag):
     TITLE = enum.auto()
     SOURCE = enum.auto()  # StateSource or the controller's name
     ENDED = enum.auto()
+    RECORDING = enum.auto()  # a recording of the stage mix started or stopped
 
     # `change.ended` reads like `StateChange.ENDED in change`, for callers that ask about one thing.
     @property
@@ -86,6 +88,10 @@ class StateChange(enum.Flag):
     def ended(self) -> bool:
         return StateChange.ENDED in self
 
+    @property
+    def recording(self) -> bool:
+        return StateChange.RECORDING in self
+
 
 NO_CHANGE = StateChange(0)
 
@@ -108,6 +114,8 @@ def diff(old: RoomState, new: RoomState) -> StateChange:
         change |= StateChange.SOURCE
     if old.ended != new.ended:
         change |= StateChange.ENDED
+    if old.recording != new.recording:
+        change |= StateChange.RECORDING
     return change
 
 
@@ -146,7 +154,8 @@ class RoomStateModel:
         self._synced = True
         self._replace(RoomState(title=s.title, members=_dedupe(s.members), listeners=s.listeners, hands=s.hands,
                                 hands_total=s.hands_total, seq=s.seq, controller=s.controller,
-                                source=StateSource.CONTROLLER, ended=s.ended, updated_at=now))
+                                source=StateSource.CONTROLLER, ended=s.ended, recording=s.recording,
+                                updated_at=now))
 
     def apply_delta(self, d: Delta, now: float) -> bool:
         """Apply d if it follows our state; False means "send a SyncRequest" (gap, other controller, no snapshot)."""
@@ -163,7 +172,8 @@ class RoomStateModel:
             hands=old.hands if d.hands is None else d.hands,
             hands_total=old.hands_total if d.hands_total is None else d.hands_total,
             title=old.title if d.title is None else d.title,
-            ended=old.ended if d.ended is None else d.ended))
+            ended=old.ended if d.ended is None else d.ended,
+            recording=old.recording if d.recording is None else d.recording))
         return True
 
     def apply_fallback(self, members: tuple[StageMember, ...], now: float) -> None:

@@ -68,6 +68,9 @@ class LocalRoomConfig:
     # The Admin API on ws://ws_ip:admin_port/ (secret: secrets.admin), for diagnostics and the lab's leak checks;
     # None: off (`plaza serve` needs none).
     admin_port: int | None = None
+    # Where AudioBridge writes recordings of the stage mix (host action `record`); "" = `recordings` in the config
+    # folder, which goes with it (tests). `plaza serve` keeps them: default_record_dir().
+    record_dir: str = ""
 
     @property
     def ws_url(self) -> str:
@@ -80,6 +83,20 @@ class LocalRoomConfig:
     @property
     def link_text(self) -> str:
         return f"plaza+ws://{self.ws_ip}:{self.ws_port}/{self.room_id}"
+
+
+MAX_RECORD_DIR_CHARS = 180  # AudioBridge builds "<record_dir>/<file>.part" in 255 bytes; our names take ~50
+
+
+def default_record_dir() -> Path:
+    """The user's recordings folder for local rooms: $XDG_DATA_HOME/plaza/recordings (~/.local/share/...)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "plaza" / "recordings"
+
+
+def record_dir(config: LocalRoomConfig, folder: Path) -> Path:
+    """Where the room rendered into `folder` records to."""
+    return Path(config.record_dir) if config.record_dir else folder / "recordings"
 
 
 def _jcfg_string(text: str) -> str:
@@ -99,6 +116,13 @@ def render(config: LocalRoomConfig, folder: Path) -> None:
         nat_lines.append(f'\tice_ignore_list = "{_jcfg_string(config.ice_ignore_list)}"')
     if config.nat_1_1:
         nat_lines.append(f'\tnat_1_1_mapping = "{_jcfg_string(config.nat_1_1)}"')
+    recordings = record_dir(config, folder).absolute()
+    if not str(recordings).isprintable() or any(c in str(recordings) for c in '"\\'):
+        raise ValueError(f"the recordings folder {str(recordings)!r} cannot be written into a Janus config")
+    if len(str(recordings).encode()) > MAX_RECORD_DIR_CHARS:
+        raise ValueError(f"the recordings folder path is longer than {MAX_RECORD_DIR_CHARS} bytes (AudioBridge "
+                         "cannot record there)")
+    recordings.mkdir(mode=0o700, parents=True, exist_ok=True)  # ours before Janus makes it world-readable (0755)
     low, high = (int(x) for x in config.rtp_port_range.split("-"))
     mid = (low + high) // 2
     values = {
@@ -124,6 +148,7 @@ def render(config: LocalRoomConfig, folder: Path) -> None:
         "admin_ws": "false" if config.admin_port is None else "true",
         "admin_ws_port": str(config.admin_port or 7188),
         "fwd": "" if config.stage_forward else "# external feed: ",
+        "record_dir": str(recordings),
     }
     templates = resources_dir() / "janus"
     for name in TEMPLATES:

@@ -17,7 +17,7 @@ from app.controller.controller import ControllerSecrets, RoomController
 from app.controller.stage_passes import StagePasses
 from app.janus.errors import JanusApiError
 from app.links import RoomLink, parse_link
-from app.local.janus_config import LocalRoomConfig, render, resources_dir
+from app.local.janus_config import LocalRoomConfig, default_record_dir, record_dir, render, resources_dir
 from app.local.janus_process import JanusProcess, LocalServerError, check_port_free, find_janus, free_udp_port
 from app.local.network import NoNetworkAddress, check_ice_address, is_ice_setup_error
 from app.local.speaker import StageSpeaker
@@ -68,10 +68,15 @@ class LocalRoom:
                      controller: bool = True, invite_hands: bool = False) -> LocalRoom:
         """The room `plaza serve` / `plaza demo` describe (`speaker="none"` for an empty stage)."""
         config = LocalRoomConfig(room_id=room_id, title=title, ws_ip=host, ws_port=port, forward_port=0,
-                                 ice_enforce_list=ice_interface)
+                                 ice_enforce_list=ice_interface, record_dir=str(default_record_dir()))
         prefix = ["ip", "netns", "exec", netns] if netns else []
         return cls(config, prefix=prefix, speaker=None if speaker == "none" else speaker, controller=controller,
                    invite_hands=invite_hands)
+
+    @property
+    def record_dir(self) -> Path | None:
+        """Where the stage's recordings go (None before start)."""
+        return None if self.folder is None else record_dir(self.config, self.folder)
 
     @property
     def link(self) -> RoomLink:

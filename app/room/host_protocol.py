@@ -35,9 +35,11 @@ class HostVerb(enum.StrEnum):
     PROMOTE = "promote"  # a speaker becomes a co-host
     REMOVE = "remove"  # off the stage and out of the channel, refused for the room's life
     END = "end"  # the room is over for everyone (host only)
+    RECORD = "record"  # start recording the stage mix on the stage server (everyone sees that it records)
+    STOP_RECORD = "stop_record"  # stop it; the file stays on the server
 
 
-NEEDS_TARGET: Final = frozenset(HostVerb) - {HostVerb.MUTE_ALL, HostVerb.END}
+NEEDS_TARGET: Final = frozenset(HostVerb) - {HostVerb.MUTE_ALL, HostVerb.END, HostVerb.RECORD, HostVerb.STOP_RECORD}
 _VERBS: Final = {v.value: v for v in HostVerb}
 
 

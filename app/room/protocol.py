@@ -102,6 +102,7 @@ class Snapshot:
     listeners: ListenerCount | None
     hands: tuple[Hand, ...]
     hands_total: int
+    recording: bool = False  # the stage mix is being recorded; optional on the wire, sent only when true
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,7 @@ class Delta:
     hands_total: int | None = None
     upsert: tuple[StageMember, ...] = ()
     remove: tuple[str, ...] = ()
+    recording: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +204,11 @@ def _bool(obj: dict[str, Any], key: str, where: str = "") -> bool:
     return bool(_typed(obj, key, where, "a boolean"))
 
 
+def _flag(obj: dict[str, Any], key: str, where: str = "") -> bool:
+    """An optional boolean that senders leave out when false (older receivers ignore it: no new version)."""
+    return _bool(obj, key, where) if key in obj else False
+
+
 def _str(obj: dict[str, Any], key: str, where: str = "") -> str:
     return str(_typed(obj, key, where, "a string"))
 
@@ -249,9 +256,8 @@ def _member(value: Any, where: str) -> StageMember:
     if role is None:
         raise ProtocolViolation(f"{where}role {_short(role_text)} is not one of {_ROLE_LIST}")
     return StageMember(member_id, clean_text(_str(obj, "name", where), MAX_NAME_CHARS), role,
-                       _bool(obj, "muted", where), _bool(obj, "talking", where),
-                       _bool(obj, "feedback", where) if "feedback" in obj else False,
-                       _bool(obj, "held", where) if "held" in obj else False)
+                       _bool(obj, "muted", where), _bool(obj, "talking", where), _flag(obj, "feedback", where),
+                       _flag(obj, "held", where))
 
 
 def _members(obj: dict[str, Any], key: str) -> tuple[StageMember, ...]:
@@ -358,7 +364,8 @@ def parse_announcement(text: str) -> Snapshot | Delta:
             raise ProtocolViolation(f"'hands_total' {hands_total} is less than the {len(hands)} listed hands")
         return Snapshot(seq=_int(obj, "seq"), room=_int(obj, "room"), controller=controller, title=_title(obj),
                         ended=_bool(obj, "ended"), members=_members(obj, "members"),
-                        listeners=_listeners(_field(obj, "listeners", "")), hands=hands, hands_total=hands_total)
+                        listeners=_listeners(_field(obj, "listeners", "")), hands=hands, hands_total=hands_total,
+                        recording=_flag(obj, "recording"))
     return _delta(obj, controller)
 
 
@@ -386,7 +393,8 @@ def _delta(obj: dict[str, Any], controller: str) -> Delta:
                  title=_title(obj) if "title" in obj else None,
                  ended=_bool(obj, "ended") if "ended" in obj else None,
                  listeners=_listeners(obj["listeners"]) if "listeners" in obj else UNSET,
-                 hands=hands, hands_total=hands_total, upsert=upsert, remove=remove)
+                 hands=hands, hands_total=hands_total, upsert=upsert, remove=remove,
+                 recording=_bool(obj, "recording") if "recording" in obj else None)
 
 
 def parse_whisper(text: str) -> HandRequest | SyncRequest:
@@ -434,6 +442,8 @@ def encode(msg: Snapshot | Delta | HandRequest | SyncRequest) -> str:
                    ended=msg.ended, members=[_member_json(m) for m in msg.members],
                    listeners=_listeners_json(msg.listeners), hands=[_hand_json(h) for h in msg.hands],
                    hands_total=msg.hands_total)
+        if msg.recording is not False:  # only when set (a wrong type is sent, so the check below refuses it)
+            out["recording"] = msg.recording
     elif isinstance(msg, Delta):
         out.update(type="delta", seq=msg.seq, base=msg.base, controller=msg.controller)
         if msg.title is not None:
@@ -450,6 +460,8 @@ def encode(msg: Snapshot | Delta | HandRequest | SyncRequest) -> str:
             out["upsert"] = [_member_json(m) for m in msg.upsert]
         if msg.remove:
             out["remove"] = list(msg.remove)
+        if msg.recording is not None:
+            out["recording"] = msg.recording
     elif isinstance(msg, HandRequest):
         out.update(type="hand", raised=msg.raised)
     elif isinstance(msg, SyncRequest):

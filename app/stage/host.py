@@ -61,3 +61,10 @@ class HostDesk:
 
     async def end(self) -> None:
         await self.act(HostVerb.END)
+
+    async def record(self) -> None:
+        """Start recording the stage mix on the room's server; the room state's `recording` shows it."""
+        await self.act(HostVerb.RECORD)
+
+    async def stop_record(self) -> None:
+        await self.act(HostVerb.STOP_RECORD)

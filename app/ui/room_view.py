@@ -1,5 +1,5 @@
-"""The room view: title, status, listener count, stage, hand or stage controls, volume, local mute, output
-device, Leave.
+"""The room view: title (with a recording indicator), status, listener count, stage, hand or stage controls, volume,
+local mute, output device, Leave.
 
 A passive widget: it shows what the main window tells it (status, output problems, devices) and what the
 room's state model says (through a coalescing bridge), and emits the user's intents as signals. It keeps the
@@ -74,6 +74,12 @@ class RoomView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.title_label.setFont(font)
+        # Everyone in the room sees whether it is being recorded (the controller says what the server says).
+        self.recording_label = QLabel()
+        self.recording_label.setObjectName("recordingIndicator")
+        self.recording_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.recording_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.recording_label.hide()
         self.status_label = QLabel()
         self.status_label.setObjectName("roomStatus")
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -124,8 +130,11 @@ class RoomView(QWidget):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.leave_button)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title_label, 1)
+        title_row.addWidget(self.recording_label)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title_label)
+        layout.addLayout(title_row)
         layout.addWidget(self.status_label)
         layout.addWidget(self.banner)
         layout.addWidget(self.output_label)
@@ -164,6 +173,11 @@ class RoomView(QWidget):
         self.leave_button.setToolTip(self.tr("Leave the room (Ctrl+L)"))
         self.status_label.setAccessibleName(self.tr("Room status"))
         self.title_label.setAccessibleName(self.tr("Room title"))
+        self.recording_label.setText(self.tr("● REC"))
+        self.recording_label.setAccessibleName(self.tr("Recording"))
+        why = self.tr("This room is being recorded: the room's server is saving what is said on stage.")
+        self.recording_label.setToolTip(why)
+        self.recording_label.setAccessibleDescription(why)
         self._show_title()
         self._show_status()
         self._show_output_error()
@@ -216,6 +230,7 @@ class RoomView(QWidget):
             self._bridge.flush()
         else:
             self.stage.set_members((), waiting=True)
+            self.recording_label.hide()
             self.listeners_label.set_count(None)
             self.hand.set_hand(False, False)
             self._show_hand_availability()
@@ -256,6 +271,8 @@ class RoomView(QWidget):
         model = bridge.model
         state = model.state
         self.stage.set_members(state.members, waiting=state.source is StateSource.NONE)
+        if state.recording == self.recording_label.isHidden():
+            self.recording_label.setVisible(state.recording)
         self.listeners_label.set_count(state.listeners)
         self.hand.set_hand(model.hand_raised, model.own_hand_in_queue(), bridge.hand_position())
         if self._status == RoomStatus.ENDED:

@@ -781,6 +781,18 @@ Salas de audio en directo.</translation>
         <translation>Título de la sala</translation>
     </message>
     <message>
+        <source>● REC</source>
+        <translation>● GRAB</translation>
+    </message>
+    <message>
+        <source>Recording</source>
+        <translation>Grabando</translation>
+    </message>
+    <message>
+        <source>This room is being recorded: the room&apos;s server is saving what is said on stage.</source>
+        <translation>Esta sala se está grabando: el servidor de la sala guarda lo que se dice en el escenario.</translation>
+    </message>
+    <message>
         <source>Room {number}</source>
         <translation>Sala {number}</translation>
     </message>

@@ -780,6 +780,18 @@ Ruang audio langsung.</translation>
         <translation>Judul ruang</translation>
     </message>
     <message>
+        <source>● REC</source>
+        <translation>● REKAM</translation>
+    </message>
+    <message>
+        <source>Recording</source>
+        <translation>Sedang direkam</translation>
+    </message>
+    <message>
+        <source>This room is being recorded: the room&apos;s server is saving what is said on stage.</source>
+        <translation>Ruangan ini sedang direkam: server ruangan menyimpan apa yang dikatakan di panggung.</translation>
+    </message>
+    <message>
         <source>Room {number}</source>
         <translation>Ruang {number}</translation>
     </message>

@@ -50,6 +50,10 @@ def test_a_co_host_may_not_end_the_room_or_act_on_hosts(passes: StagePasses) -> 
             rules.authorize(sign(cohost, seq, HostVerb.REMOVE, str(target.stage_id)), stage)
     assert rules.authorize(sign(cohost, 9, HostVerb.MUTE, str(speaker.stage_id)), stage)
     assert rules.authorize(sign(cohost, 10, HostVerb.INVITE, "l-someone"), stage)
+    assert rules.authorize(sign(cohost, 11, HostVerb.RECORD), stage)  # recording is for co-hosts too
+    assert rules.authorize(sign(cohost, 12, HostVerb.STOP_RECORD), stage)
+    with pytest.raises(Refused, match="not a host"):
+        rules.authorize(sign(speaker, 13, HostVerb.RECORD), stage)
 
 
 def test_forgeries_do_not_count(passes: StagePasses) -> None:

@@ -174,3 +174,24 @@ def test_an_unchanged_count_is_refreshed_every_five_seconds(book: RoomBook, cloc
     book.set_listeners(ListenerCount(25, 105.5))  # 5.5 s newer than what listeners hold
     refreshed = book.due()
     assert isinstance(refreshed, Delta) and refreshed.listeners == ListenerCount(25, 105.5)
+
+
+def test_recording_is_in_every_snapshot_and_in_a_delta_only_when_it_changed(book: RoomBook, clock: Clock) -> None:
+    book.recording = True
+    assert book.dirty
+    clock.now += 1
+    started = book.due()
+    assert started == Delta(seq=2, base=1, controller="ctl-x", recording=True)
+    assert parse_announcement(encode(started)) == started
+    book.set_members([member(1)])
+    clock.now += 1
+    later = book.due()
+    assert isinstance(later, Delta) and later.recording is None  # unchanged: not repeated
+    clock.now += 10
+    snap = book.due()
+    assert isinstance(snap, Snapshot) and snap.recording  # a joiner learns it from the snapshot
+    book.recording = False
+    clock.now += 1
+    stopped = book.due()
+    assert isinstance(stopped, Delta) and stopped.recording is False
+    assert not book.dirty and book.due() is None

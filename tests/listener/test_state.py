@@ -242,6 +242,8 @@ def test_own_hand_in_queue(model: RoomStateModel) -> None:
     (dict(title="Other"), StateChange.TITLE),
     (dict(title="Launch"), None),
     (dict(ended=True), StateChange.ENDED),
+    (dict(recording=True), StateChange.RECORDING),
+    (dict(recording=False), None),
 ])
 def test_delta_change_flags_are_exact(model: RoomStateModel, d: dict[str, Any],
                                       expected: StateChange | None) -> None:
@@ -358,3 +360,20 @@ def test_the_feedback_flag_is_carried_by_snapshots_and_deltas(model: RoomStateMo
     model.apply_snapshot(snap(seq=13, members=(ANA, flagged)), 8.0)
     member = model.state.member(CY.id)
     assert member is not None and member.feedback
+
+
+def test_recording_comes_from_snapshots_and_deltas_and_outlives_a_fallback(model: RoomStateModel) -> None:
+    rec = Recorder(model)
+    assert not model.state.recording
+    model.apply_snapshot(snap(seq=11, recording=True), 6.0)
+    assert model.state.recording and rec.changes == [StateChange.RECORDING]
+    assert rec.changes[0].recording and not rec.changes[0].members
+    model.apply_delta(delta(12, title="Later"), 7.0)  # absent from a delta: unchanged
+    assert model.state.recording
+    model.apply_fallback((ANA, BO, CY), 20.0)  # the controller went away, the server still records
+    assert model.state.recording
+    model.apply_snapshot(snap(seq=1, controller="ctl-b"), 30.0)  # a snapshot without it: not recording
+    assert not model.state.recording and rec.changes[-1].recording
+    model.apply_delta(delta(2, controller="ctl-b", recording=True), 31.0)
+    model.apply_delta(delta(3, controller="ctl-b", recording=False), 32.0)
+    assert not model.state.recording and [c.recording for c in rec.changes[-2:]] == [True, True]

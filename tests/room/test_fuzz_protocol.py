@@ -49,12 +49,12 @@ COUNTS = st.none() | st.builds(ListenerCount, st.integers(0, 2**40), TIMES)
 SNAPSHOTS = st.builds(Snapshot, seq=st.integers(0, 2**40), room=st.just(ROOM), controller=IDS, title=NAMES,
                       ended=st.booleans(), members=st.lists(MEMBERS, max_size=4, unique_by=lambda m: m.id).map(tuple),
                       listeners=COUNTS, hands=st.lists(HANDS, max_size=3, unique_by=lambda h: h.id).map(tuple),
-                      hands_total=st.integers(3, 50))
+                      hands_total=st.integers(3, 50), recording=st.booleans())
 DELTAS = st.builds(
-    lambda base, step, controller, title, listeners, upsert: Delta(base + step, base, controller, title=title,
-                                                                   listeners=listeners, upsert=upsert),
+    lambda base, step, controller, title, listeners, upsert, recording: Delta(
+        base + step, base, controller, title=title, listeners=listeners, upsert=upsert, recording=recording),
     st.integers(0, 2**40), st.integers(1, 3), IDS, st.none() | NAMES, COUNTS,
-    st.lists(MEMBERS, max_size=3, unique_by=lambda m: m.id).map(tuple))
+    st.lists(MEMBERS, max_size=3, unique_by=lambda m: m.id).map(tuple), st.none() | st.booleans())
 MESSAGES = st.one_of(SNAPSHOTS, DELTAS, st.builds(HandRequest, st.booleans()), st.just(SyncRequest()))
 
 

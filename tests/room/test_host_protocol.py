@@ -99,3 +99,10 @@ def test_every_valid_action_round_trips(room: int, stage_id: int, seq: int, verb
     action = sign(stage_pass, seq, verb, target if verb in NEEDS_TARGET else "")
     parsed = parse_request(encode_host_action(action))
     assert parsed == action and verify(parsed, stage_pass.token)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("verb", [HostVerb.RECORD, HostVerb.STOP_RECORD])
+def test_recording_verbs_take_no_target(verb: HostVerb) -> None:
+    obj = json.loads(encode_host_action(sign(PASS, 7, verb)))
+    assert obj["action"] == verb.value and "target" not in obj
+    assert parse_request(json.dumps(obj)) == sign(PASS, 7, verb)

@@ -76,6 +76,9 @@ def violation(obj: Any, parse: Any = parse_announcement) -> str:
           upsert=(BO,), remove=("7411",)),
     Delta(seq=50, base=42, controller="ctl-3f9a", listeners=ListenerCount(0, 1.5),
           hands=SNAP.hands, hands_total=7),
+    dataclasses.replace(SNAP, recording=True),
+    Delta(seq=43, base=42, controller="ctl-3f9a", recording=True),
+    Delta(seq=43, base=42, controller="ctl-3f9a", recording=False),
 ])
 def test_announcements_round_trip(msg: Snapshot | Delta) -> None:
     text = encode(msg)
@@ -170,6 +173,25 @@ def test_feedback_is_optional_on_the_wire_and_sent_only_when_set() -> None:
         encode(Delta(seq=43, base=42, controller="c", upsert=(dataclasses.replace(ANA, feedback=1),)))  # type: ignore[arg-type]
 
 
+def test_recording_is_optional_on_the_wire_sent_only_when_true_and_in_deltas_only_when_changed() -> None:
+    old = parse_announcement(json.dumps(snapshot_obj()))  # a snapshot from before the field: not recording
+    assert isinstance(old, Snapshot) and old.recording is False
+    assert '"recording"' not in encode(SNAP)  # false is not sent
+    recording = json.loads(encode(dataclasses.replace(SNAP, recording=True)))
+    assert recording["recording"] is True
+    explicit = parse_announcement(json.dumps(snapshot_obj(recording=False)))
+    assert isinstance(explicit, Snapshot) and explicit.recording is False
+    unchanged = parse_announcement(json.dumps(delta_obj()))
+    assert isinstance(unchanged, Delta) and unchanged.recording is None
+    assert "recording" not in json.loads(encode(unchanged))
+    for value in (True, False):  # a change either way is sent as it is: a stop must reach everyone too
+        delta = Delta(seq=43, base=42, controller="c", recording=value)
+        assert json.loads(encode(delta))["recording"] is value
+        assert parse_announcement(encode(delta)) == delta
+    with pytest.raises(ProtocolViolation, match="'recording' must be a boolean"):
+        encode(dataclasses.replace(SNAP, recording=1))  # type: ignore[arg-type]
+
+
 # --- violations ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("obj", "expected"), [
@@ -248,6 +270,10 @@ def test_feedback_is_optional_on_the_wire_and_sent_only_when_set() -> None:
     (snapshot_obj(members=[member_obj(feedback=1)]), "members[0]: 'feedback' must be a boolean, got integer 1"),
     (snapshot_obj(members=[member_obj(feedback="true")]), "members[0]: 'feedback' must be a boolean, got string"),
     (delta_obj(upsert=[member_obj(feedback=None)]), "upsert[0]: 'feedback' must be a boolean, got null"),
+    (snapshot_obj(recording=1), "'recording' must be a boolean, got integer 1"),
+    (snapshot_obj(recording="true"), "'recording' must be a boolean, got string"),
+    (delta_obj(recording=None), "'recording' must be a boolean, got null"),
+    (delta_obj(recording=0), "'recording' must be a boolean, got integer 0"),
 ])
 def test_each_violation_is_named(obj: Any, expected: str) -> None:
     assert expected in violation(obj)
