@@ -348,10 +348,12 @@ async def keep_host_pass(room_controller: RoomController, link_text: str, who: s
     try:
         save_host_pass(parse_link(link_text), await room_controller.host_pass())
     except (SecretsUnavailable, RoomError) as exc:
-        print(f"{who}: `plaza host` is unavailable for this room: {exc}", file=sys.stderr, flush=True)
+        with contextlib.suppress(OSError, ValueError):  # whoever started us may be gone (`plaza start`)
+            print(f"{who}: `plaza host` is unavailable for this room: {exc}", file=sys.stderr, flush=True)
         return
-    print("The host's pass is in the OS keyring: `plaza host LINK ACTION` on this machine acts as the host.",
-          flush=True)
+    with contextlib.suppress(OSError, ValueError):
+        print("The host's pass is in the OS keyring: `plaza host LINK ACTION` on this machine acts as the host.",
+              flush=True)
 
 
 # ------------------------------------------------------------------------------------------------ main

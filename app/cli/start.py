@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 
 from app.cli import EXIT_JOIN_FAILED, EXIT_OK, EXIT_USAGE, _fail, _stop_event, keep_host_pass
@@ -28,6 +29,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     sp.add_argument("server", help="the Janus server's WebSocket address, e.g. wss://rooms.example.org/janus")
     sp.add_argument("--title", required=True, help="the room's title")
     sp.add_argument("--room", type=int, default=None, metavar="N", help="room number (default: a random one)")
+
+
+def say(text: str) -> None:
+    """A line on stdout; the window that started us may be gone (its pipe closed): the room goes on regardless."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, flush=True)
 
 
 async def start(args: argparse.Namespace) -> int:
@@ -64,9 +71,9 @@ async def start(args: argparse.Namespace) -> int:
             _fail(f"plaza start needs the OS keyring to keep the room's secrets: {exc}")
             return EXIT_NO_KEYRING
         await controller.start()
-        print(f"Room {spec.room_id} is live. Link: {format_link(link)}", flush=True)
+        say(f"Room {spec.room_id} is live. Link: {format_link(link)}")
         await keep_host_pass(controller, format_link(link), "plaza start")
-        print("Ctrl-C (or a host's `end`) ends the room for everyone.", flush=True)
+        say("Ctrl-C (or a host's `end`) ends the room for everyone.")
         ended = asyncio.ensure_future(controller.hosts.ended.wait())
         stopped = asyncio.ensure_future(stop.wait())
         try:
@@ -76,7 +83,7 @@ async def start(args: argparse.Namespace) -> int:
             stopped.cancel()
         if not controller.hosts.ended.is_set():
             await controller.hosts.end()  # Ctrl-C here: announced as ended, then taken down
-        print(f"Room {spec.room_id} has ended.", flush=True)
+        say(f"Room {spec.room_id} has ended.")
         return EXIT_OK
     finally:
         await controller.close()

@@ -36,6 +36,7 @@ from app.ui.plain_text import isolate, shorten
 from app.ui.room_view import RoomView
 from app.ui.settings import AppSettings
 from app.ui.speaker_control import SpeakerControl
+from app.ui.start_room import StartRoomDialog, run_plaza_start
 from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.host_panel = HostPanel(self)  # shown only to a holder of the room's host pass
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.host_panel)
         self.host_control = HostControl(self.host_panel, self._tasks)
+        self.room_starter = run_plaza_start  # how "Start a room…" runs `plaza start` (tests replace it)
         self._build_menus()
         self.join_view.set_recent(self.settings.recent_links())
         self.retranslate()
@@ -106,6 +108,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.room_menu = bar.addMenu("")
+        self.start_room_action = QAction(self)
+        self.start_room_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.start_room_action.triggered.connect(self.start_room)
         self.leave_action = QAction(self)
         self.leave_action.setShortcut(QKeySequence("Ctrl+L"))
         self.leave_action.triggered.connect(self.leave)
@@ -133,8 +138,8 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         self.quit_action.triggered.connect(self.close)
         stage = self.room_view.stage_controls
-        self.room_menu.addActions([self.leave_action, self.mute_action, self.hand_action, stage.mic_action,
-                                   stage.leave_stage_action, self.details_action])
+        self.room_menu.addActions([self.start_room_action, self.leave_action, self.mute_action, self.hand_action,
+                                   stage.mic_action, stage.leave_stage_action, self.details_action])
         self.room_menu.addSeparator()
         self.room_menu.addAction(self.protected_start_action)
         self.room_menu.addAction(self.clear_recent_action)
@@ -163,6 +168,7 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         self.room_menu.setTitle(self.tr("&Room"))
+        self.start_room_action.setText(self.tr("&Start a room…"))
         self.leave_action.setText(self.tr("&Leave room"))
         self.mute_action.setText(self.tr("&Mute"))
         self.hand_action.setText(self.tr("Raise &hand"))
@@ -187,6 +193,14 @@ class MainWindow(QMainWindow):
         self.settings.set_language(code)
         self.translations.apply(code)
         self.language_actions.get(code, self.language_actions[""]).setChecked(True)
+
+    def start_room(self) -> StartRoomDialog:
+        """The dialog that starts a room on a server (its controller runs as its own program) and joins it."""
+        dialog = StartRoomDialog(self.room_starter, self)
+        dialog.started.connect(self.join)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def clear_recent(self) -> None:
         self.settings.clear_recent_links()
