@@ -6,7 +6,8 @@ therefore carries the host's `stage_id` and an HMAC-SHA256 of its fields keyed w
 the host and the controller know: the token never travels again after the invite). `seq` must grow with every
 action of a pass, so a recorded action cannot be replayed; clients use milliseconds of unix time (no counter to
 keep across restarts). The controller checks the pass's role: hosts and co-hosts act, and only the host (the
-room's creator) ends the room or removes, demotes or mutes another host. Spec: docs/room-protocol.md §3.6.
+room's creator) ends the room or removes, demotes or mutes another host. Spec: docs/room-protocol.md §3.6; the
+answer to `audience` (the only verb that is answered): §3.7.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ class HostVerb(enum.StrEnum):
     PROMOTE = "promote"  # a speaker becomes a co-host
     REMOVE = "remove"  # off the stage and out of the channel, refused for the room's life
     END = "end"  # the room is over for everyone (host only)
+    AUDIENCE = "audience"  # the audience graph's data, whispered back to the asker (changes nothing)
 
 
-NEEDS_TARGET: Final = frozenset(HostVerb) - {HostVerb.MUTE_ALL, HostVerb.END}
+NEEDS_TARGET: Final = frozenset(HostVerb) - {HostVerb.MUTE_ALL, HostVerb.END, HostVerb.AUDIENCE}
 _VERBS: Final = {v.value: v for v in HostVerb}
 
 
