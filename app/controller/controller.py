@@ -43,6 +43,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.aio import CloseOnce
+from app.controller.audience_log import AudienceLog
 from app.controller.feedback_flags import FeedbackFlags
 from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink, ControllerSecrets
@@ -86,7 +87,7 @@ class RoomController:
                  username: str | None = None, clock: Callable[[], float] = time.monotonic,
                  stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0,
                  connect_timeout: float = 5.0, backoff_cap: float = 30.0, passes: StagePasses | None = None,
-                 invite_hands: bool = False) -> None:
+                 invite_hands: bool = False, wall_clock: Callable[[], float] = time.time) -> None:
         if not servers:
             raise ValueError("a room controller needs at least one server")
         self.servers = list(servers)
@@ -106,6 +107,7 @@ class RoomController:
         self.passes = passes if passes is not None else StagePasses(room_id, clock=clock)
         self.invite_hands = invite_hands  # every raised hand gets a pass (a headless speaker raises its hand)
         self.feedback = FeedbackFlags()  # members muted by their feedback guard, shown as such
+        self.audience = AudienceLog(wall_clock)  # the hosts' audience graph (§3.7)
         self._wake = asyncio.Event()
         self.links = [
             ControllerLink(url, room_id, secrets, self.username, stage=i == 0, on_event=self._on_channel_event,
@@ -119,8 +121,8 @@ class RoomController:
         ]
         self.access = StageAccess(self.links, self.passes)
         self.moderation = Moderation(self.passes)
-        self.hosts = HostActions(self.links, self.access, self.book, self.moderation, set_role=self.set_role,
-                                 changed=self._wake.set)
+        self.hosts = HostActions(self.links, self.access, self.book, self.moderation, self.audience,
+                                 set_role=self.set_role, changed=self._wake.set)
         self.announced = asyncio.Event()  # set after the first announcement went out
         self._tasks: list[asyncio.Task[None]] = []
         self._invites: set[asyncio.Task[None]] = set()  # invites of raised hands (invite_hands)
@@ -221,12 +223,14 @@ class RoomController:
                 continue
             first_attempt.set()
             backoff.reset()
+            self.audience.found(link.participants)  # who is there: not joins (joins while connecting included)
             self._update_count()
             self.book.request_snapshot()  # listeners who (re)joined this server while we were away
             self._wake.set()
             reason = await link.serve()
             log.warning("room controller: lost %s (%s); reconnecting", link.url, reason)
             gone = list(link.participants)
+            self.audience.lost(gone)  # left, unless they come back (then reconnects) or it was only us
             await link.disconnect()
             for username in gone:
                 self._forget_participant(username)
@@ -262,6 +266,7 @@ class RoomController:
         measured = [link for link in self.links if link.connected and link.viewers is not None]
         if not measured:
             self.book.set_listeners(None)
+            self.audience.listeners(None)
         else:
             # A speaker who came from the audience (an invited pass) still receives the feed (make-before-break:
             # app.stage), so it is among the viewers already; only members admitted directly are added.
@@ -269,6 +274,7 @@ class RoomController:
                                 and str(p.stage_id) in self.book.members)
             total = sum(link.viewers or 0 for link in measured) + len(self.book.members) - from_audience
             self.book.set_listeners(ListenerCount(total, min(link.viewers_at for link in measured)))
+            self.audience.listeners(total)
         if self.book.dirty:
             self._wake.set()
 
@@ -283,11 +289,14 @@ class RoomController:
                 self.hosts.kick_banned(username)
                 return
             display = event.get("display")
+            if link.connected:  # while connecting, found() counts it with the join reply's list
+                self.audience.joined(username)
             link.participants[username] = display if isinstance(display, str) else ""
             self.book.request_snapshot()  # a new joiner gets the state at once (coalesced with other askers)
             self._wake.set()
         elif kind in ("leave", "kicked") and isinstance(username, str):
-            link.participants.pop(username, None)
+            if link.participants.pop(username, None) is not None and link.connected:
+                self.audience.left(username)
             self._forget_participant(username)
         elif kind == "destroyed":
             log.error("room controller: channel %s on %s was destroyed", self.room_id, link.url)
@@ -308,7 +317,7 @@ class RoomController:
             self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: %s", sender[:80], str(exc)[:200])
             return
         if isinstance(request, HostAction):
-            self.hosts.on_action(sender, request)
+            self.hosts.on_action(sender, request, link)
             return
         if isinstance(request, StageAnswer | LeftStage):
             self.access.on_whisper(sender, request)
