@@ -29,6 +29,9 @@ Stage access (app.controller.stage_access): the stage admits only holders of a p
 (`invite` whispers one to a listener, `admit` hands one over directly); a member's role is its pass's role.
 A pass holder on stage whose feedback guard muted it whispers `feedback`: its member is flagged for everyone to
 see (app.controller.feedback_flags) until it unmutes or leaves.
+
+Audience: every channel join and leave and every count also go to the hosts' audience graph (app.controller.
+audience_log: listeners, joins, leaves and reconnects per 10 s), whispered to a host who asks (`audience`, §3.7).
 """
 
 from __future__ import annotations
@@ -266,7 +269,6 @@ class RoomController:
         measured = [link for link in self.links if link.connected and link.viewers is not None]
         if not measured:
             self.book.set_listeners(None)
-            self.audience.listeners(None)
         else:
             # A speaker who came from the audience (an invited pass) still receives the feed (make-before-break:
             # app.stage), so it is among the viewers already; only members admitted directly are added.
@@ -274,7 +276,7 @@ class RoomController:
                                 and str(p.stage_id) in self.book.members)
             total = sum(link.viewers or 0 for link in measured) + len(self.book.members) - from_audience
             self.book.set_listeners(ListenerCount(total, min(link.viewers_at for link in measured)))
-            self.audience.listeners(total)
+        self.audience.listeners(None if self.book.listeners is None else self.book.listeners.count)
         if self.book.dirty:
             self._wake.set()
 
