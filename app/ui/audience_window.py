@@ -9,6 +9,7 @@ module (app.stage.audience_csv); a failed write is one translated sentence, its 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -41,6 +42,7 @@ class AudienceWindow(QWidget):
         self.report: AudienceReport | None = None
         self.fetching = False
         self.answer_timeout = AUDIENCE_TIMEOUT
+        self._fetch_task: asyncio.Task[None] | None = None
         self._updated_at: float | None = None
         self._failed = False
         self.chart = AudienceChart()
@@ -101,6 +103,8 @@ class AudienceWindow(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self.timer.stop()
+        if self._fetch_task is not None:  # nobody looks: do not keep a leaving window waiting for an answer
+            self._fetch_task.cancel()
 
     def refresh(self) -> None:
         """Ask the controller (one request at a time, only while the window is open)."""
@@ -108,7 +112,7 @@ class AudienceWindow(QWidget):
         if self.fetching or desk is None or not self.isVisible():
             return
         self.fetching = True
-        self._tasks.start(self._fetch(desk), name="plaza-host-audience")
+        self._fetch_task = self._tasks.start(self._fetch(desk), name="plaza-host-audience")
 
     async def _fetch(self, desk: HostDesk) -> None:
         try:
@@ -121,6 +125,7 @@ class AudienceWindow(QWidget):
             self.show_report(report)
         finally:
             self.fetching = False
+            self._fetch_task = None
         self._show_status()
 
     def show_report(self, report: AudienceReport) -> None:

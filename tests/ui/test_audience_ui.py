@@ -162,8 +162,10 @@ async def test_the_audience_button_opens_a_window_that_asks_every_10_s(make_wind
 async def test_leaving_the_room_closes_the_window(make_window: WindowFactory) -> None:
     audience, _speaker, _sent = await open_audience(make_window)
     window = audience.parent().parent()  # the host panel's main window
+    assert audience.fetching  # the first request waits for its answer (up to 5 s)...
     window.leave()
     await wait_until(lambda: not audience.isVisible(), 2, "the window closed")
+    await wait_until(lambda: not audience.fetching, 1, "the request dropped")  # ...not once nobody looks
 
 
 async def test_export_writes_the_points_as_csv(make_window: WindowFactory, tmp_path: Path) -> None:
