@@ -52,6 +52,10 @@ async def test_plaza_host_acts_with_the_creator_pass_from_the_keyring(
         assert await run(link, "show") == 0
         shown = capsys.readouterr().out
         assert "Ana  speaker" in shown and entry.split(":")[1] not in shown
+        assert await run(link, "audience") == 0  # the audience log as CSV
+        rows = capsys.readouterr().out.splitlines()
+        assert rows[0] == "time,unix_time,listeners,joins,leaves,reconnects" and len(rows) >= 2, rows
+        assert sum(int(row.split(",")[3]) for row in rows[1:]) >= 2  # Ana and this command joined the channel
         assert await run(link, "mute", "Ana") == 0  # by name; done = the room state shows the hold
         assert "done" in capsys.readouterr().out
         await until(lambda: ana.muted, 2.0, "Ana's client shows the host mute")

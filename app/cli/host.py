@@ -3,7 +3,8 @@
 It joins the room's channel (no audio), signs the action with the room creator's pass — which the room's
 controller keeps in the OS keyring of its machine (app.controller.secret_store), never in argv — whispers it to the
 controller, and waits until the room state shows the effect. TARGET is a stage member's id or name, or a raised
-hand's id or name (`plaza host LINK show` lists them).
+hand's id or name (`plaza host LINK show` lists them). `audience` prints the controller's audience log as CSV
+(app.stage.audience_csv): listeners, joins, leaves and reconnects per 10 s.
 
 Exit codes: 0 done (the effect is in the room state; `show` printed it), 1 no host pass in the keyring, 2 bad usage,
 link or target, 3 the room or its controller could not be reached, 4 the controller did not carry it out in time
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,6 +24,7 @@ from app.room.host_protocol import NEEDS_TARGET, HostVerb
 
 if TYPE_CHECKING:
     from app.listener.state import RoomState, RoomStateModel
+    from app.stage.host import HostDesk
 
 EXIT_NO_PASS = 1
 EXIT_NOT_DONE = 4
@@ -29,7 +32,8 @@ ACTIONS = {"show": None, **{verb.value.replace("_", "-"): verb for verb in HostV
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    hp = sub.add_parser("host", help="act as the room's host: invite, mute, demote, promote, remove, end",
+    hp = sub.add_parser("host", help="act as the room's host: invite, mute, demote, promote, remove, end; "
+                                     "audience prints the audience over time as CSV",
                         epilog="exit codes: 0 done, 1 no host pass in the keyring, 2 bad usage, link or target, "
                                "3 room or controller unreachable, 4 not carried out in time, 130 interrupted")
     hp.add_argument("link", help="room link, e.g. plaza://HOST:PORT/ROOM")
@@ -115,6 +119,21 @@ async def until_state(model: RoomStateModel, condition: Callable[[RoomState], bo
     return condition(model.state)
 
 
+async def print_audience(desk: HostDesk, timeout: float) -> int:
+    """The controller's audience log as CSV on stdout."""
+    from app.room.errors import RoomError
+    from app.stage.audience_csv import write_audience_csv
+
+    try:
+        report = await desk.audience(timeout)
+    except RoomError as exc:
+        _fail(exc)
+        return EXIT_JOIN_FAILED
+    write_audience_csv(report, sys.stdout)
+    sys.stdout.flush()
+    return EXIT_OK
+
+
 async def host(args: argparse.Namespace) -> int:
     from app.controller.secret_store import SecretsUnavailable, load_host_pass
     from app.links import LinkError, parse_link
@@ -157,6 +176,8 @@ async def host(args: argparse.Namespace) -> int:
         except ValueError as exc:
             _fail(exc)
             return EXIT_USAGE
+        if verb is HostVerb.AUDIENCE:
+            return await print_audience(HostDesk(keeper, stage_pass), args.timeout)
         try:
             await HostDesk(keeper, stage_pass).act(verb, target)
         except RoomError as exc:

@@ -29,6 +29,9 @@ Stage access (app.controller.stage_access): the stage admits only holders of a p
 (`invite` whispers one to a listener, `admit` hands one over directly); a member's role is its pass's role.
 A pass holder on stage whose feedback guard muted it whispers `feedback`: its member is flagged for everyone to
 see (app.controller.feedback_flags) until it unmutes or leaves.
+
+Audience: every channel join and leave and every count also go to the hosts' audience graph (app.controller.
+audience_log: listeners, joins, leaves and reconnects per 10 s), whispered to a host who asks (`audience`, §3.7).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.aio import CloseOnce
+from app.controller.audience_log import AudienceLog
 from app.controller.feedback_flags import FeedbackFlags
 from app.controller.handover import Handover, adopt
 from app.controller.host_actions import HostActions
@@ -89,7 +93,8 @@ class RoomController:
                  username: str | None = None, clock: Callable[[], float] = time.monotonic,
                  stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0,
                  connect_timeout: float = 5.0, backoff_cap: float = 30.0, passes: StagePasses | None = None,
-                 invite_hands: bool = False, spec: RoomSpec | None = None) -> None:
+                 invite_hands: bool = False, spec: RoomSpec | None = None,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         if not servers:
             raise ValueError("a room controller needs at least one server")
         self.servers = list(servers)
@@ -110,6 +115,7 @@ class RoomController:
         self.passes = passes if passes is not None else StagePasses(room_id, clock=clock)
         self.invite_hands = invite_hands  # every raised hand gets a pass (a headless speaker raises its hand)
         self.feedback = FeedbackFlags()  # members muted by their feedback guard, shown as such
+        self.audience = AudienceLog(wall_clock)  # the hosts' audience graph (§3.7)
         self._wake = asyncio.Event()
         self.links = [
             ControllerLink(url, room_id, secrets, self.username, stage=i == 0, on_event=self._on_channel_event,
@@ -128,7 +134,7 @@ class RoomController:
         # taken down when a host ends it.
         self.spec = spec
         self.recording = StageRecording(self.links[0], self.book, changed=self._wake.set)
-        self.hosts = HostActions(self.links, self.access, self.book, self.moderation, self.recording,
+        self.hosts = HostActions(self.links, self.access, self.book, self.moderation, self.recording, self.audience,
                                  set_role=self.set_role, changed=self._wake.set, spec=spec)
         self.announced = asyncio.Event()  # set after the first announcement went out
         self._tasks: list[asyncio.Task[None]] = []
@@ -232,12 +238,14 @@ class RoomController:
                 continue
             first_attempt.set()
             backoff.reset()
+            self.audience.found(link.participants)  # who is there: not joins (joins while connecting included)
             self._update_count()
             self.book.request_snapshot()  # listeners who (re)joined this server while we were away
             self._wake.set()
             reason = await link.serve()
             log.warning("room controller: lost %s (%s); reconnecting", link.url, reason)
             gone = list(link.participants)
+            self.audience.lost(gone)  # left, unless they come back (then reconnects) or it was only us
             await link.disconnect()
             for username in gone:
                 self._forget_participant(username)
@@ -294,6 +302,7 @@ class RoomController:
                                 and str(p.stage_id) in self.book.members)
             total = sum(link.viewers or 0 for link in measured) + len(self.book.members) - from_audience
             self.book.set_listeners(ListenerCount(total, min(link.viewers_at for link in measured)))
+        self.audience.listeners(None if self.book.listeners is None else self.book.listeners.count)
         if self.book.dirty:
             self._wake.set()
 
@@ -308,11 +317,14 @@ class RoomController:
                 self.hosts.kick_banned(username)
                 return
             display = event.get("display")
+            if link.connected:  # while connecting, found() counts it with the join reply's list
+                self.audience.joined(username)
             link.participants[username] = display if isinstance(display, str) else ""
             self.book.request_snapshot()  # a new joiner gets the state at once (coalesced with other askers)
             self._wake.set()
         elif kind in ("leave", "kicked") and isinstance(username, str):
-            link.participants.pop(username, None)
+            if link.participants.pop(username, None) is not None and link.connected:
+                self.audience.left(username)
             self._forget_participant(username)
         elif kind == "announcement":
             self.handover.on_announcement(event)
@@ -335,7 +347,7 @@ class RoomController:
             self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: %s", sender[:80], str(exc)[:200])
             return
         if isinstance(request, HostAction):
-            self.hosts.on_action(sender, request)
+            self.hosts.on_action(sender, request, link)
             return
         if isinstance(request, StageAnswer | LeftStage):
             self.access.on_whisper(sender, request)

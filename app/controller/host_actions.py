@@ -2,7 +2,8 @@
 
 The rules (who may, which mutes hold, who is banned) are app.controller.moderation's; this module is their
 effects. A refused action costs one log line naming the reason (never a token); nothing is answered to the sender,
-whose own view of the room state shows whether an action took effect.
+whose own view of the room state shows whether an action took effect. The one answered verb, `audience`, changes
+nothing: the audience graph's data is whispered back to the asker on the server it asked from (§3.7).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from app.controller.audience_log import AudienceLog, encode_audience
 from app.controller.link import ControllerLink
 from app.controller.moderation import HOST_ROLES, Moderation, Refused
 from app.controller.recording import StageRecording
@@ -33,13 +35,14 @@ class HostActions:
     """Carries out host actions and keeps held mutes held, for one room controller."""
 
     def __init__(self, links: list[ControllerLink], access: StageAccess, book: RoomBook, moderation: Moderation,
-                 recording: StageRecording, *, set_role: Callable[[str, Role], None],
+                 recording: StageRecording, audience: AudienceLog, *, set_role: Callable[[str, Role], None],
                  changed: Callable[[], None], spec: RoomSpec | None = None) -> None:
         self.links = links
         self.access = access
         self.book = book
         self.moderation = moderation
         self.recording = recording
+        self.audience = audience
         self._set_role = set_role
         self._changed = changed
         self._tasks: set[asyncio.Task[None]] = set()
@@ -63,12 +66,16 @@ class HostActions:
         task.add_done_callback(self._tasks.discard)
 
     # ------------------------------------------------------------------------------------------ requests
-    def on_action(self, sender: str, action: HostAction) -> None:
-        """A `host` whisper from channel user `sender`: checked now, carried out in the background."""
+    def on_action(self, sender: str, action: HostAction, link: ControllerLink | None = None) -> None:
+        """A `host` whisper from channel user `sender` (on `link`): checked now, carried out in the background."""
         try:
             self.moderation.authorize(action, self.book.members)
         except Refused as exc:
             log.warning("room %s: refused a host action from %r: %s", self.book.room_id, sender[:80], exc)
+            return
+        if action.verb is HostVerb.AUDIENCE:
+            if link is not None:
+                self._spawn(self.answer_audience(link, sender), "host-audience")
             return
         log.info("room %s: host %s: %s %s", self.book.room_id, action.stage_id, action.verb.value,
                  action.target[:80])
@@ -110,6 +117,20 @@ class HostActions:
             await self.recording.start()
         elif verb is HostVerb.STOP_RECORD:
             await self.recording.stop()
+        # AUDIENCE changes nothing; its answer goes to whoever asked (answer_audience), in-process callers read
+        # the controller's AudienceLog
+
+    async def answer_audience(self, link: ControllerLink, username: str) -> None:
+        """Whisper the audience graph's data to `username` on `link` (where it asked: usernames are per server)."""
+        text = encode_audience(self.audience.report(self.book.room_id))
+        try:
+            delivered = await link.whisper(username, text)
+        except JanusError as exc:
+            delivered = False
+            log.info("room %s: audience for %r on %s: %s", self.book.room_id, username[:80], link.url, exc)
+        if not delivered:
+            log.info("room %s: could not whisper the audience to %r on %s", self.book.room_id, username[:80],
+                     link.url)
 
     async def mute(self, member_id: str) -> None:
         """A host mute that holds: shown at once, muted in Janus, re-muted if the member unmutes itself."""

@@ -48,7 +48,7 @@ from app.room.protocol import (
     parse_announcement,
     stage_member,
 )
-from app.room.stage_protocol import ToListener, Uninvite, parse_to_listener
+from app.room.stage_protocol import Invite, ToListener, parse_to_listener
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class RoomChannel:
         self.textroom: TextRoomHandle | None = None
         self._stage: AudioBridgeHandle | None = None
         self.lost: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        # invites and their withdrawals, whispered by the controller (only its whispers count)
+        # invites, their withdrawals and audience reports, whispered by the controller (only its whispers count)
         self.stage_whispers: Event[[ToListener]] = Event("stage whispers")
         self.controller: str | None = None  # the name in the latest authentic announcement
         self.fallback_polls = 0
@@ -261,13 +261,14 @@ class RoomChannel:
         self._reconcile_hand()
 
     def _on_whisper(self, sender: Any, text: Any) -> None:
-        """A whisper to us: from the controller of this room, a stage invite or its withdrawal; others are chat
-        (or forgeries: the server sets `from`, so nobody else can pass for the controller) and are ignored."""
+        """A whisper to us: from the controller of this room, a stage invite or its withdrawal, or the audience
+        graph a host asked for; others are chat (or forgeries: the server sets `from`, so nobody else can pass for
+        the controller) and are ignored."""
         if self.controller is None or sender != self.controller:
             return
         try:
             message = parse_to_listener(text)
-            room = message.room if isinstance(message, Uninvite) else message.stage_pass.room
+            room = message.stage_pass.room if isinstance(message, Invite) else message.room
             if room != self.room_id:
                 raise ProtocolViolation(f"stage whisper for room {room}, not {self.room_id}")
         except ProtocolViolation as exc:

@@ -6,7 +6,8 @@ therefore carries the host's `stage_id` and an HMAC-SHA256 of its fields keyed w
 the host and the controller know: the token never travels again after the invite). `seq` must grow with every
 action of a pass, so a recorded action cannot be replayed; clients use milliseconds of unix time (no counter to
 keep across restarts). The controller checks the pass's role: hosts and co-hosts act, and only the host (the
-room's creator) ends the room or removes, demotes or mutes another host. Spec: docs/room-protocol.md §3.6.
+room's creator) ends the room or removes, demotes or mutes another host. Spec: docs/room-protocol.md §3.6; the
+answer to `audience` (the only verb that is answered): §3.7.
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ class HostVerb(enum.StrEnum):
     END = "end"  # the room is over for everyone (host only)
     RECORD = "record"  # start recording the stage mix on the stage server (everyone sees that it records)
     STOP_RECORD = "stop_record"  # stop it; the file stays on the server
+    AUDIENCE = "audience"  # the audience graph's data, whispered back to the asker (changes nothing)
 
 
-NEEDS_TARGET: Final = frozenset(HostVerb) - {HostVerb.MUTE_ALL, HostVerb.END, HostVerb.RECORD, HostVerb.STOP_RECORD}
+NEEDS_TARGET: Final = frozenset(HostVerb) - {HostVerb.MUTE_ALL, HostVerb.END, HostVerb.RECORD, HostVerb.STOP_RECORD,
+                                             HostVerb.AUDIENCE}
 _VERBS: Final = {v.value: v for v in HostVerb}
 
 

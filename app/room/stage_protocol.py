@@ -6,6 +6,8 @@ listener answers (`answer`), joins the stage with the pass, and whispers `left` 
 then removes the token, so a used pass cannot join again. `uninvite` withdraws a pass (declined, expired, revoked
 or demoted). Whispers to a listener count only when their server-set `from` is the controller announcing the room.
 A speaker whose feedback guard muted it whispers `feedback`, so the controller can show everyone why it went quiet.
+A host who asked for the audience graph (host verb `audience`) gets an `audience` whisper: the controller's counts
+per time bucket (listeners, channel joins, leaves, reconnects), the picture of a launch night the hosts lacked.
 
 The token is a secret: `StagePass.__repr__` hides it and nothing here logs it.
 """
@@ -21,6 +23,7 @@ from app.room.protocol import (
     HandRequest,
     ProtocolViolation,
     SyncRequest,
+    _array,
     _bool,
     _check_id,
     _decode,
@@ -28,6 +31,7 @@ from app.room.protocol import (
     _int,
     _short,
     _time,
+    _type_name,
     parse_whisper,
 )
 
@@ -35,6 +39,9 @@ MAX_STAGE_ID: Final = 2**53 - 1  # AudioBridge ids are JSON integers; keep them 
 MAX_INVITE_TTL: Final = 600.0
 MIN_TOKEN_CHARS: Final = 16
 FEEDBACK_HZ_RANGE: Final = (20.0, 24000.0)  # audible tones at up to 48 kHz sampling: anything else is not a howl
+MAX_AUDIENCE_POINTS: Final = 720  # two hours of 10 s buckets: what a controller keeps (fewer fit in 16 KiB)
+MAX_AUDIENCE_BUCKET: Final = 3600.0  # seconds per bucket, at most: a chart needs more than one point a day
+MAX_AUDIENCE_VALUE: Final = 2**53 - 1  # counts stay exact in every JSON stack
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +90,29 @@ class FeedbackReport:
     hz: float
 
 
-ToListener = Invite | Uninvite
+@dataclass(frozen=True, slots=True)
+class AudiencePoint:
+    """One time bucket of the controller's audience log: counts of what happened in it."""
+
+    at: float  # unix time of the bucket's start
+    listeners: int | None  # the controller's listener count at the bucket's end (the last reading); None = unknown
+    joins: int  # channel joins of new listeners
+    leaves: int  # channel leaves not followed by a rejoin within the reconnect window
+    reconnects: int  # listeners who left (any server) and joined again (any server) within the window
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceReport:
+    """Controller → host: the audience graph's data, oldest point first; `total` points were kept, the newest
+    `len(points)` of them fitted in one message."""
+
+    room: int
+    bucket: float  # seconds per point
+    points: tuple[AudiencePoint, ...]
+    total: int
+
+
+ToListener = Invite | Uninvite | AudienceReport
 ToController = HandRequest | SyncRequest | StageAnswer | LeftStage | FeedbackReport
 
 
@@ -113,7 +142,40 @@ def parse_to_listener(text: str) -> ToListener:
         return Invite(StagePass(_room(obj), stage_id, _token(obj)), ttl)
     if kind == "uninvite":
         return Uninvite(_room(obj))
+    if kind == "audience":
+        return _audience(obj)
     raise ProtocolViolation(f"message type {_short(kind)} is not a whisper to a listener")
+
+
+def _count(value: Any, where: str) -> int:
+    if type(value) is not int:  # exact: true is not a count
+        raise ProtocolViolation(f"{where} must be an integer, got {_type_name(value)} {_short(value)}")
+    if not 0 <= value <= MAX_AUDIENCE_VALUE:
+        raise ProtocolViolation(f"{where} must be between 0 and {MAX_AUDIENCE_VALUE}, got {_short(value)}")
+    return value
+
+
+def _point(value: Any, where: str) -> AudiencePoint:
+    if type(value) is not list or len(value) != 5:
+        raise ProtocolViolation(f"{where} must be an array of 5 numbers, got {_type_name(value)} {_short(value)}")
+    at = _time({"t": value[0]}, "t", f"{where}: ")
+    listeners = None if value[1] is None else _count(value[1], f"{where}: listeners")
+    return AudiencePoint(at, listeners, _count(value[2], f"{where}: joins"), _count(value[3], f"{where}: leaves"),
+                         _count(value[4], f"{where}: reconnects"))
+
+
+def _audience(obj: dict[str, Any]) -> AudienceReport:
+    bucket = _time(obj, "bucket")
+    if not 0 < bucket <= MAX_AUDIENCE_BUCKET:
+        raise ProtocolViolation(f"'bucket' must be more than 0 and at most {MAX_AUDIENCE_BUCKET:g} s, got {bucket:g}")
+    points = tuple(_point(p, f"points[{i}]") for i, p in enumerate(_array(obj, "points", MAX_AUDIENCE_POINTS)))
+    for i in range(1, len(points)):
+        if points[i].at <= points[i - 1].at:
+            raise ProtocolViolation(f"points[{i}] is not later than the point before it")
+    total = _int(obj, "total")
+    if total < len(points):
+        raise ProtocolViolation(f"'total' {total} is less than the {len(points)} points sent")
+    return AudienceReport(_room(obj), bucket, points, total)
 
 
 def parse_to_controller(text: str) -> ToController:
@@ -132,7 +194,16 @@ def parse_to_controller(text: str) -> ToController:
     return parse_whisper(text)
 
 
-def encode_stage(msg: Invite | Uninvite | StageAnswer | LeftStage | FeedbackReport) -> str:
+def _number_json(value: float) -> float | int:
+    """Whole numbers as JSON integers (a 720-point message is bytes-bound: `1763721000` not `1763721000.0`)."""
+    return int(value) if type(value) is float and value.is_integer() and abs(value) < 2**53 else value
+
+
+def audience_point_json(p: AudiencePoint) -> list[Any]:
+    return [_number_json(p.at), p.listeners, p.joins, p.leaves, p.reconnects]
+
+
+def encode_stage(msg: Invite | Uninvite | AudienceReport | StageAnswer | LeftStage | FeedbackReport) -> str:
     """Compact JSON for the wire; parses its own output, so a message receivers would drop raises here."""
     out: dict[str, Any] = {"v": PROTOCOL_VERSION}
     if isinstance(msg, Invite):
@@ -140,6 +211,9 @@ def encode_stage(msg: Invite | Uninvite | StageAnswer | LeftStage | FeedbackRepo
         out.update(type="invite", room=p.room, stage_id=p.stage_id, token=p.token, ttl=msg.ttl)
     elif isinstance(msg, Uninvite):
         out.update(type="uninvite", room=msg.room)
+    elif isinstance(msg, AudienceReport):
+        out.update(type="audience", room=msg.room, bucket=_number_json(msg.bucket), total=msg.total,
+                   points=[audience_point_json(p) for p in msg.points])
     elif isinstance(msg, StageAnswer):
         out.update(type="answer", accepted=msg.accepted)
     elif isinstance(msg, LeftStage):
@@ -152,7 +226,7 @@ def encode_stage(msg: Invite | Uninvite | StageAnswer | LeftStage | FeedbackRepo
         text = json.dumps(out, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as e:
         raise ProtocolViolation(f"cannot encode {type(msg).__name__}: {e}") from None
-    if isinstance(msg, Invite | Uninvite):
+    if isinstance(msg, Invite | Uninvite | AudienceReport):
         parse_to_listener(text)
     else:
         parse_to_controller(text)

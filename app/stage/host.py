@@ -2,17 +2,21 @@
 
 The controller is the one that acts (it holds the room's secrets); a host's client only asks, in a whisper that
 proves whose pass signed it. The answer is the room state itself: a mute shows as `held` on the member, a removal
-as the member gone, an end as the room ended, each within a second on every listener.
+as the member gone, an end as the room ended, each within a second on every listener. The audience graph's data
+is the one answer: the controller whispers it back (docs/room-protocol.md §3.7).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from app.listener.channel_keeper import ChannelKeeper
 from app.room.errors import RoomError
 from app.room.host_protocol import HostVerb, encode_host_action, sign
-from app.room.stage_protocol import StagePass
+from app.room.stage_protocol import AudienceReport, StagePass, ToListener
+
+AUDIENCE_TIMEOUT = 5.0  # the controller answers at once; longer means the whisper or its answer was lost
 
 
 class HostDesk:
@@ -68,3 +72,23 @@ class HostDesk:
 
     async def stop_record(self) -> None:
         await self.act(HostVerb.STOP_RECORD)
+
+    async def audience(self, timeout: float = AUDIENCE_TIMEOUT) -> AudienceReport:
+        """The controller's audience log (listeners, joins, leaves, reconnects per bucket); raises RoomError when
+        it does not answer within `timeout` (not reachable, or this pass is no longer a host's)."""
+        answer: asyncio.Future[AudienceReport] = asyncio.get_running_loop().create_future()
+
+        def on_whisper(message: ToListener) -> None:
+            if isinstance(message, AudienceReport) and not answer.done():
+                answer.set_result(message)
+
+        self.channel.stage_whispers.connect(on_whisper)
+        try:
+            await self.act(HostVerb.AUDIENCE)
+            async with asyncio.timeout(timeout):
+                return await answer
+        except TimeoutError:
+            raise RoomError(f"the controller of room {self.stage_pass.room} did not send the audience within "
+                            f"{timeout:g} s") from None
+        finally:
+            self.channel.stage_whispers.disconnect(on_whisper)

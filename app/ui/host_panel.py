@@ -35,6 +35,7 @@ from app.room.stage_protocol import StagePass
 from app.stage.host import HostDesk
 from app.stage.speaker import Role as SpeakerRole
 from app.stage.speaker import SpeakerSession
+from app.ui.audience_window import AudienceWindow
 from app.ui.state_bridge import RoomStateBridge
 from app.ui.tasks import TaskSet
 
@@ -54,6 +55,7 @@ class HostPanel(QDockWidget):
 
     action_requested = Signal(object, str)  # (HostVerb, target id or "")
     go_on_stage_requested = Signal()
+    audience_requested = Signal()  # the audience graph (app.ui.audience_window)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +80,8 @@ class HostPanel(QDockWidget):
         self.mute_all_button = QPushButton()
         self.end_button = QPushButton()
         self.end_button.setStyleSheet("color: #b00020;")
+        self.audience_button = QPushButton()
+        self.audience_button.setObjectName("hostAudience")
         self.message = QLabel()
         self.message.setObjectName("hostMessage")
         self.message.setWordWrap(True)
@@ -90,6 +94,7 @@ class HostPanel(QDockWidget):
             member_row.addWidget(button)
         room_row = QHBoxLayout()
         room_row.addWidget(self.mute_all_button)
+        room_row.addWidget(self.audience_button)
         room_row.addStretch(1)
         room_row.addWidget(self.end_button)
         layout = QVBoxLayout(body)
@@ -112,6 +117,7 @@ class HostPanel(QDockWidget):
         self.remove_button.clicked.connect(self._remove)
         self.mute_all_button.clicked.connect(lambda: self._ask(HostVerb.MUTE_ALL, ""))
         self.end_button.clicked.connect(self._end)
+        self.audience_button.clicked.connect(self.audience_requested)
         self.hands.itemSelectionChanged.connect(self._enable)
         self.members.itemSelectionChanged.connect(self._enable)
         self.retranslate()
@@ -131,6 +137,7 @@ class HostPanel(QDockWidget):
         self.remove_button.setText(self.tr("Remo&ve…"))
         self.mute_all_button.setText(self.tr("Mute a&ll speakers"))
         self.end_button.setText(self.tr("&End room…"))
+        self.audience_button.setText(self.tr("&Audience…"))
         self._fill()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -252,6 +259,8 @@ class HostControl(QObject):
         self._tasks = tasks
         panel.action_requested.connect(self._on_action)
         panel.go_on_stage_requested.connect(self._go_on_stage)
+        self.audience = AudienceWindow(lambda: self.desk, tasks, panel)
+        panel.audience_requested.connect(self.audience.open)
         panel.hide()
 
     def follow(self, speaker: SpeakerSession | None, bridge: RoomStateBridge | None) -> None:
@@ -276,6 +285,7 @@ class HostControl(QObject):
 
     def set_desk(self, desk: HostDesk | None) -> None:
         self.desk = desk
+        self.audience.close()  # another session's (or no) host: its graph is not this one's
         self.panel.setVisible(desk is not None)
         self.panel.set_message("")
 

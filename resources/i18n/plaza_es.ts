@@ -2,6 +2,114 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="es" sourcelanguage="en">
 <context>
+    <name>AudienceChart</name>
+    <message>
+        <source>unknown</source>
+        <translation>desconocido</translation>
+    </message>
+    <message>
+        <source>No audience data yet.</source>
+        <translation>Aún no hay datos de la audiencia.</translation>
+    </message>
+    <message>
+        <source>Listeners now: {listeners}. This minute: {joins} joined, {leaves} left, {reconnects} reconnected.</source>
+        <translation>Oyentes ahora: {listeners}. Este minuto: {joins} entraron, {leaves} salieron, {reconnects} se reconectaron.</translation>
+    </message>
+    <message>
+        <source>Peak: {listeners} at {time}.</source>
+        <translation>Máximo: {listeners} a las {time}.</translation>
+    </message>
+    <message>
+        <source>Reconnect waves: {count}; the largest at {time}: {reconnects} reconnected.</source>
+        <translation>Oleadas de reconexión: {count}; la mayor a las {time}: {reconnects} se reconectaron.</translation>
+    </message>
+    <message>
+        <source>{time} — listeners: {listeners}; joined: {joins}; left: {leaves}; reconnected: {reconnects}</source>
+        <translation>{time} — oyentes: {listeners}; entraron: {joins}; salieron: {leaves}; se reconectaron: {reconnects}</translation>
+    </message>
+    <message>
+        <source>en</source>
+        <comment>locale code of this translation, for numbers</comment>
+        <translation>es</translation>
+    </message>
+    <message>
+        <source>Audience chart</source>
+        <translation>Gráfico de la audiencia</translation>
+    </message>
+    <message>
+        <source>Listeners</source>
+        <translation>Oyentes</translation>
+    </message>
+    <message>
+        <source>Joins per minute</source>
+        <translation>Entradas por minuto</translation>
+    </message>
+    <message>
+        <source>Leaves per minute</source>
+        <translation>Salidas por minuto</translation>
+    </message>
+    <message>
+        <source>Reconnect wave</source>
+        <translation>Oleada de reconexión</translation>
+    </message>
+    <message>
+        <source>{count}/min</source>
+        <comment>joins or leaves per minute, on the chart&apos;s axis</comment>
+        <translation>{count}/min</translation>
+    </message>
+</context>
+<context>
+    <name>AudienceWindow</name>
+    <message>
+        <source>Audience</source>
+        <translation>Audiencia</translation>
+    </message>
+    <message>
+        <source>&amp;Export CSV…</source>
+        <translation>&amp;Exportar CSV…</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>&amp;Cerrar</translation>
+    </message>
+    <message>
+        <source>Updated at {time}.</source>
+        <translation>Actualizado a las {time}.</translation>
+    </message>
+    <message>
+        <source>Showing the last {shown} min of the {kept} min the controller keeps.</source>
+        <translation>Se muestran los últimos {shown} min de los {kept} min que guarda el controlador.</translation>
+    </message>
+    <message>
+        <source>The room&apos;s controller did not answer; trying again in 10 s.</source>
+        <translation>El controlador de la sala no respondió; se volverá a intentar en 10 s.</translation>
+    </message>
+    <message>
+        <source>Asking the room&apos;s controller…</source>
+        <translation>Consultando al controlador de la sala…</translation>
+    </message>
+    <message>
+        <source>Export the audience as CSV</source>
+        <translation>Exportar la audiencia como CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Archivos CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Could not save the audience data to {file}. Check that the folder exists and that you may write there.</source>
+        <translation>No se pudieron guardar los datos de la audiencia en {file}. Comprueba que la carpeta existe y que puedes escribir en ella.</translation>
+    </message>
+    <message>
+        <source>Saved to {file}.</source>
+        <translation>Guardado en {file}.</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>Exportar CSV</translation>
+    </message>
+</context>
+<context>
     <name>ConnectionDialog</name>
     <message>
         <source>Server:</source>
@@ -413,6 +521,10 @@
         <translation>&amp;Finalizar sala…</translation>
     </message>
     <message>
+        <source>&amp;Audience…</source>
+        <translation>&amp;Audiencia…</translation>
+    </message>
+    <message>
         <source>{name} — raised at {time}</source>
         <translation>{name} — la levantó a las {time}</translation>
     </message>
@@ -607,6 +719,10 @@
     <message>
         <source>&amp;Room</source>
         <translation>&amp;Sala</translation>
+    </message>
+    <message>
+        <source>&amp;Start a room…</source>
+        <translation>&amp;Iniciar una sala…</translation>
     </message>
     <message>
         <source>&amp;Leave room</source>
@@ -980,6 +1096,41 @@ Salas de audio en directo.</translation>
     <message>
         <source>People on stage</source>
         <translation>Personas en el escenario</translation>
+    </message>
+</context>
+<context>
+    <name>StartRoomDialog</name>
+    <message>
+        <source>Start a room</source>
+        <translation>Iniciar una sala</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>&amp;Servidor:</translation>
+    </message>
+    <message>
+        <source>&amp;Title:</source>
+        <translation>&amp;Título:</translation>
+    </message>
+    <message>
+        <source>&amp;Start</source>
+        <translation>&amp;Iniciar</translation>
+    </message>
+    <message>
+        <source>Room server address</source>
+        <translation>Dirección del servidor de la sala</translation>
+    </message>
+    <message>
+        <source>Room title</source>
+        <translation>Título de la sala</translation>
+    </message>
+    <message>
+        <source>Starting the room…</source>
+        <translation>Iniciando la sala…</translation>
+    </message>
+    <message>
+        <source>The room could not be started: {reason}</source>
+        <translation>No se pudo iniciar la sala: {reason}</translation>
     </message>
 </context>
 </TS>

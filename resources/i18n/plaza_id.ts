@@ -2,6 +2,114 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="id" sourcelanguage="en">
 <context>
+    <name>AudienceChart</name>
+    <message>
+        <source>unknown</source>
+        <translation>tidak diketahui</translation>
+    </message>
+    <message>
+        <source>No audience data yet.</source>
+        <translation>Belum ada data hadirin.</translation>
+    </message>
+    <message>
+        <source>Listeners now: {listeners}. This minute: {joins} joined, {leaves} left, {reconnects} reconnected.</source>
+        <translation>Pendengar sekarang: {listeners}. Menit ini: {joins} bergabung, {leaves} keluar, {reconnects} tersambung ulang.</translation>
+    </message>
+    <message>
+        <source>Peak: {listeners} at {time}.</source>
+        <translation>Puncak: {listeners} pukul {time}.</translation>
+    </message>
+    <message>
+        <source>Reconnect waves: {count}; the largest at {time}: {reconnects} reconnected.</source>
+        <translation>Gelombang sambung ulang: {count}; yang terbesar pukul {time}: {reconnects} tersambung ulang.</translation>
+    </message>
+    <message>
+        <source>{time} — listeners: {listeners}; joined: {joins}; left: {leaves}; reconnected: {reconnects}</source>
+        <translation>{time} — pendengar: {listeners}; bergabung: {joins}; keluar: {leaves}; tersambung ulang: {reconnects}</translation>
+    </message>
+    <message>
+        <source>en</source>
+        <comment>locale code of this translation, for numbers</comment>
+        <translation>id</translation>
+    </message>
+    <message>
+        <source>Audience chart</source>
+        <translation>Grafik hadirin</translation>
+    </message>
+    <message>
+        <source>Listeners</source>
+        <translation>Pendengar</translation>
+    </message>
+    <message>
+        <source>Joins per minute</source>
+        <translation>Bergabung per menit</translation>
+    </message>
+    <message>
+        <source>Leaves per minute</source>
+        <translation>Keluar per menit</translation>
+    </message>
+    <message>
+        <source>Reconnect wave</source>
+        <translation>Gelombang sambung ulang</translation>
+    </message>
+    <message>
+        <source>{count}/min</source>
+        <comment>joins or leaves per minute, on the chart&apos;s axis</comment>
+        <translation>{count}/mnt</translation>
+    </message>
+</context>
+<context>
+    <name>AudienceWindow</name>
+    <message>
+        <source>Audience</source>
+        <translation>Hadirin</translation>
+    </message>
+    <message>
+        <source>&amp;Export CSV…</source>
+        <translation>&amp;Ekspor CSV…</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>&amp;Tutup</translation>
+    </message>
+    <message>
+        <source>Updated at {time}.</source>
+        <translation>Diperbarui pukul {time}.</translation>
+    </message>
+    <message>
+        <source>Showing the last {shown} min of the {kept} min the controller keeps.</source>
+        <translation>Menampilkan {shown} menit terakhir dari {kept} menit yang disimpan pengendali.</translation>
+    </message>
+    <message>
+        <source>The room&apos;s controller did not answer; trying again in 10 s.</source>
+        <translation>Pengendali ruang tidak menjawab; mencoba lagi dalam 10 detik.</translation>
+    </message>
+    <message>
+        <source>Asking the room&apos;s controller…</source>
+        <translation>Menanyai pengendali ruang…</translation>
+    </message>
+    <message>
+        <source>Export the audience as CSV</source>
+        <translation>Ekspor data hadirin sebagai CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Berkas CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Could not save the audience data to {file}. Check that the folder exists and that you may write there.</source>
+        <translation>Data hadirin tidak dapat disimpan ke {file}. Periksa apakah foldernya ada dan Anda boleh menulis di sana.</translation>
+    </message>
+    <message>
+        <source>Saved to {file}.</source>
+        <translation>Disimpan ke {file}.</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>Ekspor CSV</translation>
+    </message>
+</context>
+<context>
     <name>ConnectionDialog</name>
     <message>
         <source>Server:</source>
@@ -413,6 +521,10 @@
         <translation>&amp;Akhiri ruang…</translation>
     </message>
     <message>
+        <source>&amp;Audience…</source>
+        <translation>&amp;Grafik hadirin…</translation>
+    </message>
+    <message>
         <source>{name} — raised at {time}</source>
         <translation>{name} — mengangkat tangan pukul {time}</translation>
     </message>
@@ -606,6 +718,10 @@
     <message>
         <source>&amp;Room</source>
         <translation>&amp;Ruang</translation>
+    </message>
+    <message>
+        <source>&amp;Start a room…</source>
+        <translation>&amp;Mulai ruang…</translation>
     </message>
     <message>
         <source>&amp;Leave room</source>
@@ -979,6 +1095,41 @@ Ruang audio langsung.</translation>
     <message>
         <source>People on stage</source>
         <translation>Orang di panggung</translation>
+    </message>
+</context>
+<context>
+    <name>StartRoomDialog</name>
+    <message>
+        <source>Start a room</source>
+        <translation>Mulai ruang</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>&amp;Server:</translation>
+    </message>
+    <message>
+        <source>&amp;Title:</source>
+        <translation>&amp;Judul:</translation>
+    </message>
+    <message>
+        <source>&amp;Start</source>
+        <translation>&amp;Mulai</translation>
+    </message>
+    <message>
+        <source>Room server address</source>
+        <translation>Alamat server ruang</translation>
+    </message>
+    <message>
+        <source>Room title</source>
+        <translation>Judul ruang</translation>
+    </message>
+    <message>
+        <source>Starting the room…</source>
+        <translation>Memulai ruang…</translation>
+    </message>
+    <message>
+        <source>The room could not be started: {reason}</source>
+        <translation>Ruang tidak dapat dimulai: {reason}</translation>
     </message>
 </context>
 </TS>

@@ -10,6 +10,8 @@ import pytest
 
 from app.listener.state import RoomStateModel
 from app.room.stage_protocol import (
+    AudiencePoint,
+    AudienceReport,
     Invite,
     LeftStage,
     StageAnswer,
@@ -79,3 +81,18 @@ async def test_answers_are_whispered_to_the_controller(channel: FakeChannel) -> 
     channel.whisper(encode_stage(LeftStage()))
     await asyncio.sleep(0.01)
     assert channel.fake.whispers == [("ctl-1", StageAnswer(True)), ("ctl-1", LeftStage())]
+
+
+async def test_an_audience_report_from_the_controller_is_passed_on_and_others_are_not(
+        channel: FakeChannel, caplog: pytest.LogCaptureFixture) -> None:
+    report = AudienceReport(ROOM, 10, (AudiencePoint(1_763_721_000, 5, 2, 1, 1),), 1)
+    text = encode_stage(report)
+    channel.handle_event(whisper("l-evil", text))  # a listener forging the controller's answer
+    caplog.set_level(logging.WARNING)
+    channel.handle_event(whisper("ctl-1", encode_stage(AudienceReport(ROOM + 1, 10, (), 0))))  # another room
+    channel.handle_event(whisper("ctl-1", text.replace(",2,1,1]", ",-2,1,1]")))  # a negative count (the log
+    # line of this one is throttled: one per 30 s)
+    assert channel.got == []  # type: ignore[attr-defined]
+    assert "room 1235" in caplog.text
+    channel.handle_event(whisper("ctl-1", text))
+    assert channel.got == [report]  # type: ignore[attr-defined]
