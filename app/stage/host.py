@@ -19,6 +19,10 @@ from app.room.stage_protocol import AudienceReport, StagePass, ToListener
 AUDIENCE_TIMEOUT = 5.0  # the controller answers at once; longer means the whisper or its answer was lost
 
 
+DELIVER_WITHIN = 3.0  # s: a channel that is reconnecting (a failover, a restarted server) is usually back by then
+RETRY_EVERY = 0.25
+
+
 class HostDesk:
     """Host actions on room channel `channel`, as the holder of `stage_pass` (role host or co-host)."""
 
@@ -26,6 +30,7 @@ class HostDesk:
         self.channel = channel
         self.stage_pass = stage_pass
         self._seq = 0
+        self.deliver_within = DELIVER_WITHIN
 
     def _next_seq(self) -> int:
         """Milliseconds of unix time, always above the last one: a restarted client needs no stored counter."""
@@ -34,11 +39,17 @@ class HostDesk:
 
     async def act(self, verb: HostVerb, target: str = "") -> None:
         """Ask the controller for `verb` on `target`; raises RoomError when the request could not be delivered
-        (whether it was allowed shows in the room state)."""
-        action = sign(self.stage_pass, self._next_seq(), verb, target)
-        task = self.channel.whisper(encode_host_action(action))
-        if task is None or not await task:
-            raise RoomError(f"could not reach the controller of room {self.stage_pass.room} to {verb.value}")
+        within DELIVER_WITHIN (the channel may be reconnecting: it is tried again meanwhile; whether it was
+        allowed shows in the room state)."""
+        text = encode_host_action(sign(self.stage_pass, self._next_seq(), verb, target))
+        deadline = time.monotonic() + self.deliver_within
+        while True:
+            task = self.channel.whisper(text)
+            if task is not None and await task:
+                return
+            if time.monotonic() >= deadline:
+                raise RoomError(f"could not reach the controller of room {self.stage_pass.room} to {verb.value}")
+            await asyncio.sleep(RETRY_EVERY)
 
     async def invite(self, username: str) -> None:
         await self.act(HostVerb.INVITE, username)

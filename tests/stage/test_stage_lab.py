@@ -42,7 +42,11 @@ async def test_a_speaker_is_heard_on_the_feed_and_self_mute_silences_it_within_3
     try:
         await listener.start()
         await go_on_stage(room, speaker)
-        await asyncio.sleep(3.0)
+        # The listener plays its cushion behind the feed (up to 1.5 s once it has grown): wait until the tone is
+        # heard, then measure 2 s of it.
+        await until(lambda: len(heard) >= 10 and band_db(np.concatenate(heard[-10:]), 440.0) > -30.0, 5,
+                    "the tone heard by the listener")
+        await asyncio.sleep(2.2)
         live = np.concatenate(heard[-100:])  # the last 2 s the listener heard
         level = band_db(live, 440.0)
         arrived = np.concatenate([pcm for _, pcm in tap.blocks[-100:]])
