@@ -29,7 +29,7 @@ from app.controller.secret_store import SecretsUnavailable, load_host_pass
 from app.links import RoomLink
 from app.listener.state import RoomState
 from app.room.errors import RoomError
-from app.room.host_protocol import HostVerb
+from app.room.host_protocol import NEEDS_TARGET, HostVerb
 from app.room.protocol import Role, StageMember
 from app.room.stage_protocol import StagePass
 from app.stage.host import HostDesk
@@ -82,6 +82,8 @@ class HostPanel(QDockWidget):
         self.end_button.setStyleSheet("color: #b00020;")
         self.audience_button = QPushButton()
         self.audience_button.setObjectName("hostAudience")
+        self.record_button = QPushButton()  # starts or stops the server's recording of the stage mix
+        self.record_button.setObjectName("hostRecord")
         self.message = QLabel()
         self.message.setObjectName("hostMessage")
         self.message.setWordWrap(True)
@@ -95,6 +97,7 @@ class HostPanel(QDockWidget):
         room_row = QHBoxLayout()
         room_row.addWidget(self.mute_all_button)
         room_row.addWidget(self.audience_button)
+        room_row.addWidget(self.record_button)
         room_row.addStretch(1)
         room_row.addWidget(self.end_button)
         layout = QVBoxLayout(body)
@@ -118,6 +121,8 @@ class HostPanel(QDockWidget):
         self.mute_all_button.clicked.connect(lambda: self._ask(HostVerb.MUTE_ALL, ""))
         self.end_button.clicked.connect(self._end)
         self.audience_button.clicked.connect(self.audience_requested)
+        self.record_button.clicked.connect(
+            lambda: self._ask(HostVerb.STOP_RECORD if self._state.recording else HostVerb.RECORD, ""))
         self.hands.itemSelectionChanged.connect(self._enable)
         self.members.itemSelectionChanged.connect(self._enable)
         self.retranslate()
@@ -206,10 +211,12 @@ class HostPanel(QDockWidget):
         self.mute_button.setText(self.tr("Lift &mute") if member is not None and member.held
                                  else self.tr("&Mute"))
         self.mute_all_button.setEnabled(any(m.role is Role.SPEAKER for m in self._state.members))
+        self.record_button.setText(self.tr("Stop recor&ding") if self._state.recording
+                                   else self.tr("Start recor&ding"))
 
     # ------------------------------------------------------------------ actions
     def _ask(self, verb: HostVerb, target: str) -> None:
-        if target or verb in (HostVerb.MUTE_ALL, HostVerb.END):
+        if target or verb not in NEEDS_TARGET:
             self.action_requested.emit(verb, target)
 
     def _mute_or_lift(self) -> None:

@@ -561,6 +561,14 @@
         <translation>&amp;Silenciar</translation>
     </message>
     <message>
+        <source>Stop recor&amp;ding</source>
+        <translation>Detener la &amp;grabación</translation>
+    </message>
+    <message>
+        <source>Start recor&amp;ding</source>
+        <translation>Iniciar la &amp;grabación</translation>
+    </message>
+    <message>
         <source>Remove {name} from this room? They cannot come back while it lasts.</source>
         <translation>¿Expulsar a {name} de esta sala? No podrá volver mientras dure.</translation>
     </message>

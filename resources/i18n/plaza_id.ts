@@ -561,6 +561,14 @@
         <translation>&amp;Bisukan</translation>
     </message>
     <message>
+        <source>Stop recor&amp;ding</source>
+        <translation>Hentikan pere&amp;kaman</translation>
+    </message>
+    <message>
+        <source>Start recor&amp;ding</source>
+        <translation>Mulai pere&amp;kaman</translation>
+    </message>
+    <message>
         <source>Remove {name} from this room? They cannot come back while it lasts.</source>
         <translation>Keluarkan {name} dari ruang ini? Mereka tidak dapat kembali selama ruang berlangsung.</translation>
     </message>

@@ -90,7 +90,22 @@ def status() -> str:
     return "up" if {SERVER_NS, CLIENT_NS} <= present else "down"
 
 
+class LabInUse(RuntimeError):
+    """The lab's namespaces have processes: another run uses this lab (two runs of one lab kill each other)."""
+
+
+def in_use() -> list[str]:
+    """Pids running inside this lab's namespaces (a live run), [] for a stale or absent lab."""
+    present = namespaces()
+    return [pid for ns in (SERVER_NS, CLIENT_NS) if ns in present
+            for pid in _ip("netns", "pids", ns, check=False).stdout.split()]
+
+
 def run(command: list[str]) -> int:
+    busy = in_use()
+    if busy:
+        raise LabInUse(f"the lab {SERVER_NS}/{CLIENT_NS} is in use by pid(s) {' '.join(busy[:5])}: another run uses "
+                       "it; give this one its own lab with PLAZA_LAB=<tag>")
     up()
     try:
         return subprocess.call(["ip", "netns", "exec", CLIENT_NS, *command])
@@ -116,7 +131,11 @@ def main(argv: list[str]) -> int:
         if not command:
             print("run needs a command after --", file=sys.stderr)
             return 2
-        return run(command)
+        try:
+            return run(command)
+        except LabInUse as exc:
+            print(f"netlab: {exc}", file=sys.stderr)
+            return 3
     else:
         print(f"unknown verb {verb!r}", file=sys.stderr)
         return 2

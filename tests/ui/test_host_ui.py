@@ -4,6 +4,7 @@ sends a signed request for the right target, and a held mute shows on the tile a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from typing import Any
 
@@ -96,10 +97,12 @@ async def test_the_hand_queue_invite_and_member_actions_are_signed_requests(make
     panel.confirm = lambda _question: True  # type: ignore[method-assign]
     panel.remove_button.click()
     panel.mute_all_button.click()
+    assert panel.record_button.text() == "Start recor&ding"
+    panel.record_button.click()
     panel.end_button.click()
-    await wait_until(lambda: len(actions(sent)) == 8, 2, "the requests")
+    await wait_until(lambda: len(actions(sent)) == 9, 2, "the requests")
     assert actions(sent) == [("invite", "l-cy"), ("invite", "l-cy"), ("mute", "7413"), ("promote", "7413"),
-                             ("demote", "7413"), ("remove", "7413"), ("mute_all", ""), ("end", "")]
+                             ("demote", "7413"), ("remove", "7413"), ("mute_all", ""), ("record", ""), ("end", "")]
     seqs = [obj["seq"] for obj in sent]
     assert seqs == sorted(set(seqs))  # every request a new seq
     assert panel.members.currentItem().text() == "Carla Méndez (speaker)"
@@ -120,6 +123,10 @@ async def test_a_held_member_shows_why_and_the_host_can_lift_it(make_window: Win
     tile = window.room_view.stage.tile("7413")
     await wait_until(lambda: tile is not None and tile.feedback_badge.text() == "Muted by a host", 2, "the badge")
     assert "only a host can lift it" in tile.feedback_badge.accessibleName()
+    panel.show_state(dataclasses.replace(speaker.listen.state.state, recording=True))
+    assert panel.record_button.text() == "Stop recor&ding"
+    panel.record_button.click()
+    await wait_until(lambda: actions(sent)[-1] == ("stop_record", ""), 2, "the stop")
     snapshot(speaker.listen.state, ANA, CARLA, ended=True)
     await wait_until(lambda: not panel.isEnabled(), 2, "an ended room: nothing left to do")
 
