@@ -28,6 +28,7 @@ from app.room.stage_protocol import MIN_TOKEN_CHARS, StagePass
 KEYRING_SERVICE = "plaza"
 KINDS = ("stage", "feed", "channel")
 HOST_PASS = "host"
+HOST_PASS_LINE = "Host pass: "  # without a keyring, `plaza start` hands the window the pass on this line of its pipe
 _PLAINTEXT_BACKENDS = ("keyrings.alt",)
 
 
@@ -88,6 +89,11 @@ def _get(link: RoomLink, name: str) -> str | None:
     except KeyringError as exc:
         raise SecretsUnavailable(f"the OS keyring failed: {exc}") from None
     return value
+
+
+def keyring_works() -> None:
+    """Raise SecretsUnavailable saying why this machine cannot keep Plaza's secrets (a probe: reads one entry)."""
+    _get(RoomLink(0, ("ws://localhost/janus",)), "probe")
 
 
 def load_controller_secrets(link: RoomLink) -> ControllerSecrets:

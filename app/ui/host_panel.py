@@ -263,6 +263,7 @@ class HostControl(QObject):
         self.desk: HostDesk | None = None
         self.speaker: SpeakerSession | None = None
         self._bridge: RoomStateBridge | None = None
+        self._known: dict[int, StagePass] = {}  # passes handed over in memory, by room number
         self._tasks = tasks
         panel.action_requested.connect(self._on_action)
         panel.go_on_stage_requested.connect(self._go_on_stage)
@@ -279,9 +280,15 @@ class HostControl(QObject):
         if speaker is not None and bridge is not None:
             self._tasks.start(self._find_pass(speaker, bridge), name="plaza-host-pass")
 
+    def remember(self, stage_pass: StagePass) -> None:
+        """A host pass handed over in memory (a room this window started on a machine without a keyring)."""
+        self._known[stage_pass.room] = stage_pass
+
     async def _find_pass(self, speaker: SpeakerSession, bridge: RoomStateBridge) -> None:
-        found = self.provider(speaker.listen.link)
-        stage_pass = await found if inspect.isawaitable(found) else found
+        stage_pass = self._known.get(speaker.listen.link.room_id)
+        if stage_pass is None:
+            found = self.provider(speaker.listen.link)
+            stage_pass = await found if inspect.isawaitable(found) else found
         channel = speaker.listen.channel
         if stage_pass is None or speaker is not self.speaker or channel is None:
             return

@@ -36,7 +36,7 @@ from app.ui.plain_text import isolate, shorten
 from app.ui.room_view import RoomView
 from app.ui.settings import AppSettings
 from app.ui.speaker_control import SpeakerControl
-from app.ui.start_room import StartRoomDialog, run_plaza_start
+from app.ui.start_room import StartedRoom, StartRoomDialog, keyring_problem, run_plaza_start
 from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -196,11 +196,16 @@ class MainWindow(QMainWindow):
 
     def start_room(self) -> StartRoomDialog:
         """The dialog that starts a room on a server (its controller runs as its own program) and joins it."""
-        dialog = StartRoomDialog(self.room_starter, self)
-        dialog.started.connect(self.join)
+        dialog = StartRoomDialog(self.room_starter, self, no_keyring=keyring_problem())
+        dialog.started.connect(self._join_started)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def _join_started(self, started: StartedRoom) -> None:
+        if started.host_pass is not None:  # no keyring: the pass came over `plaza start`'s pipe, kept in memory
+            self.host_control.remember(started.host_pass)
+        self.join(started.link)
 
     def clear_recent(self) -> None:
         self.settings.clear_recent_links()

@@ -9,10 +9,12 @@ the window finds the pass there and shows the host tools. Nothing secret is on t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,7 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.controller.secret_store import HOST_PASS_LINE, SecretsUnavailable, keyring_works
+from app.links import LinkError, parse_link
 from app.room.errors import RoomError
+from app.room.stage_protocol import MIN_TOKEN_CHARS, StagePass
 
 log = logging.getLogger(__name__)
 
@@ -34,35 +39,60 @@ LINK_WAIT_S = 20.0  # making three objects on a reachable server takes well unde
 DEFAULT_SERVER = "ws://127.0.0.1:8188/janus"
 
 
-def start_command(server: str, title: str) -> list[str]:
-    """`plaza start` as this installation runs it (a frozen build is its own interpreter)."""
+@dataclass(frozen=True)
+class StartedRoom:
+    """What `plaza start` told us: the link to join, and the host's pass when no keyring could keep it."""
+
+    link: str
+    host_pass: StagePass | None = field(default=None, repr=False)
+
+
+def start_command(server: str, title: str, *, admin_key: bool = False) -> list[str]:
+    """`plaza start` as this installation runs it (a frozen build is its own interpreter); secrets go on stdin."""
     head = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
-    return [*head, "start", server, "--title", title]
+    return [*head, "start", server, "--title", title, "--host-pass-stdout",
+            *(["--admin-key-stdin"] if admin_key else [])]
+
+
+def keyring_problem() -> str | None:
+    """Why this machine cannot keep room secrets (None: it can); the start dialog says it before starting."""
+    try:
+        keyring_works()
+    except SecretsUnavailable as exc:
+        return str(exc)
+    return None
 
 
 _DRAINS: set[asyncio.Task[bytes]] = set()  # readers of started rooms' output, kept while the window runs
 
 
-async def run_plaza_start(server: str, title: str) -> str:
-    """Start `plaza start` detached; the room link once it printed it; raises RoomError with its own words.
-    Its log goes to a file (read back only when it fails); its output is read until the window goes, and a closed
-    pipe after that costs it nothing (app.cli.start ignores it)."""
+async def run_plaza_start(server: str, title: str, admin_key: str = "") -> StartedRoom:
+    """Start `plaza start` detached; the room link (and the host's pass without a keyring) once it printed it;
+    raises RoomError with its own words. Its log goes to a file (read back only when it fails); its output is read
+    until the window goes, and a closed pipe after that costs it nothing (app.cli.start ignores it)."""
     with tempfile.TemporaryFile() as log_file:
         try:
             process = await asyncio.create_subprocess_exec(
-                *start_command(server, title), stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=log_file, start_new_session=True)
+                *start_command(server, title, admin_key=bool(admin_key)), stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=log_file, start_new_session=True)
         except OSError as exc:
             raise RoomError(f"could not run plaza start: {exc.strerror or exc}") from None
-        assert process.stdout is not None
+        assert process.stdin is not None and process.stdout is not None
+        with contextlib.suppress(OSError):
+            process.stdin.write(f"{admin_key}\n".encode() if admin_key else b"")
+            await process.stdin.drain()
+        process.stdin.close()
+        pass_text = ""
         try:
             async with asyncio.timeout(LINK_WAIT_S):
                 while line := (await process.stdout.readline()).decode(errors="replace"):
-                    if "Link: " in line:
+                    if line.startswith(HOST_PASS_LINE):
+                        pass_text = line[len(HOST_PASS_LINE):].strip()
+                    elif "Link: " in line:
                         drain = asyncio.ensure_future(process.stdout.read())
                         _DRAINS.add(drain)
                         drain.add_done_callback(_DRAINS.discard)
-                        return line.split("Link: ", 1)[1].strip()
+                        return started_room(line.split("Link: ", 1)[1].strip(), pass_text)
                 await process.wait()
         except TimeoutError:
             process.kill()
@@ -73,22 +103,44 @@ async def run_plaza_start(server: str, title: str) -> str:
     raise RoomError(lines[-1] if lines else f"plaza start exited with code {process.returncode}")
 
 
+def started_room(link_text: str, pass_text: str) -> StartedRoom:
+    """The link, and the pass `<stage id>:<token>` for its room if one came; raises RoomError for nonsense."""
+    try:
+        link = parse_link(link_text)
+    except LinkError as exc:
+        raise RoomError(f"plaza start printed a link that is not one: {exc}") from None
+    stage_id, _, token = pass_text.partition(":")
+    if not pass_text:
+        return StartedRoom(link_text)
+    if not stage_id.isdigit() or len(token) < MIN_TOKEN_CHARS:
+        raise RoomError("plaza start printed a host pass that is not one")
+    return StartedRoom(link_text, StagePass(link.room_id, int(stage_id), token))
+
+
 class StartRoomDialog(QDialog):
     """Server and title; Start runs `starter` and reports its error in place, or closes with the link."""
 
-    started = Signal(str)  # the new room's link
+    started = Signal(object)  # StartedRoom
 
-    def __init__(self, starter: Callable[[str, str], Awaitable[str]] = run_plaza_start,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, starter: Callable[[str, str, str], Awaitable[StartedRoom]] = run_plaza_start,
+                 parent: QWidget | None = None, *, no_keyring: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("startRoomDialog")
         self.starter = starter
         self.server_edit = QLineEdit(DEFAULT_SERVER)
         self.title_edit = QLineEdit()
         self.title_edit.setMaxLength(100)
-        self.server_label, self.title_label = QLabel(), QLabel()
+        self.key_edit = QLineEdit()  # only for servers whose plugins set an admin_key; goes to plaza start's stdin
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.server_label, self.title_label, self.key_label = QLabel(), QLabel(), QLabel()
         self.server_label.setBuddy(self.server_edit)
         self.title_label.setBuddy(self.title_edit)
+        self.key_label.setBuddy(self.key_edit)
+        self.no_keyring = no_keyring
+        self.keyring_notice = QLabel()  # said before starting: without a keyring nothing secret is kept
+        self.keyring_notice.setObjectName("startRoomKeyringNotice")
+        self.keyring_notice.setWordWrap(True)
+        self.keyring_notice.setVisible(no_keyring is not None)
         self.message = QLabel()
         self.message.setObjectName("startRoomMessage")
         self.message.setWordWrap(True)
@@ -99,8 +151,10 @@ class StartRoomDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.server_label, self.server_edit)
         form.addRow(self.title_label, self.title_edit)
+        form.addRow(self.key_label, self.key_edit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.keyring_notice)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self._start)
@@ -115,8 +169,14 @@ class StartRoomDialog(QDialog):
         self.server_label.setText(self.tr("&Server:"))
         self.title_label.setText(self.tr("&Title:"))
         self.start_button.setText(self.tr("&Start"))
+        self.key_label.setText(self.tr("Server &admin key:"))
         self.server_edit.setAccessibleName(self.tr("Room server address"))
         self.title_edit.setAccessibleName(self.tr("Room title"))
+        self.key_edit.setAccessibleName(self.tr("Server admin key"))
+        self.key_edit.setPlaceholderText(self.tr("only if the server asks for one"))
+        self.keyring_notice.setText(self.tr(
+            "This computer has no keyring to keep the room's secrets. The room will run with its secrets in memory "
+            "only: they are never saved, no other computer can take it over, and only this window can host it."))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -131,12 +191,12 @@ class StartRoomDialog(QDialog):
         if self._task is None or self._task.done():
             self.message.setText(self.tr("Starting the room…"))
             self._task = asyncio.ensure_future(self._run(self.server_edit.text().strip(),
-                                                         self.title_edit.text().strip()))
+                                                         self.title_edit.text().strip(), self.key_edit.text()))
             self._enable()
 
-    async def _run(self, server: str, title: str) -> None:
+    async def _run(self, server: str, title: str, admin_key: str) -> None:
         try:
-            link = await self.starter(server, title)
+            started = await self.starter(server, title, admin_key)
         except RoomError as exc:
             log.warning("could not start a room on %s: %s", server, exc)
             self.message.setText(self.tr("The room could not be started: {reason}").format(reason=str(exc)))
@@ -145,5 +205,6 @@ class StartRoomDialog(QDialog):
             self._task = None
             self._enable()
         self.message.clear()
-        self.started.emit(link)
+        self.key_edit.clear()
+        self.started.emit(started)
         self.accept()

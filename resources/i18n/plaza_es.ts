@@ -1125,12 +1125,28 @@ Salas de audio en directo.</translation>
         <translation>&amp;Iniciar</translation>
     </message>
     <message>
+        <source>Server &amp;admin key:</source>
+        <translation>Clave de &amp;administración del servidor:</translation>
+    </message>
+    <message>
         <source>Room server address</source>
         <translation>Dirección del servidor de la sala</translation>
     </message>
     <message>
         <source>Room title</source>
         <translation>Título de la sala</translation>
+    </message>
+    <message>
+        <source>Server admin key</source>
+        <translation>Clave de administración del servidor</translation>
+    </message>
+    <message>
+        <source>only if the server asks for one</source>
+        <translation>solo si el servidor la pide</translation>
+    </message>
+    <message>
+        <source>This computer has no keyring to keep the room&apos;s secrets. The room will run with its secrets in memory only: they are never saved, no other computer can take it over, and only this window can host it.</source>
+        <translation>Este equipo no tiene un llavero para guardar los secretos de la sala. La sala funcionará con sus secretos solo en memoria: nunca se guardan, ningún otro equipo puede tomar el relevo y solo esta ventana puede presentarla.</translation>
     </message>
     <message>
         <source>Starting the room…</source>

@@ -1124,12 +1124,28 @@ Ruang audio langsung.</translation>
         <translation>&amp;Mulai</translation>
     </message>
     <message>
+        <source>Server &amp;admin key:</source>
+        <translation>Kunci &amp;admin server:</translation>
+    </message>
+    <message>
         <source>Room server address</source>
         <translation>Alamat server ruang</translation>
     </message>
     <message>
         <source>Room title</source>
         <translation>Judul ruang</translation>
+    </message>
+    <message>
+        <source>Server admin key</source>
+        <translation>Kunci admin server</translation>
+    </message>
+    <message>
+        <source>only if the server asks for one</source>
+        <translation>hanya jika server memintanya</translation>
+    </message>
+    <message>
+        <source>This computer has no keyring to keep the room&apos;s secrets. The room will run with its secrets in memory only: they are never saved, no other computer can take it over, and only this window can host it.</source>
+        <translation>Komputer ini tidak memiliki keyring untuk menyimpan rahasia ruang. Ruang akan berjalan dengan rahasianya hanya di memori: tidak pernah disimpan, tidak ada komputer lain yang dapat mengambil alih, dan hanya jendela ini yang dapat memandunya.</translation>
     </message>
     <message>
         <source>Starting the room…</source>
