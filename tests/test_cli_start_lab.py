@@ -59,7 +59,8 @@ async def test_plaza_start_makes_runs_and_ends_a_room(make_lab_room: Any, tmp_pa
                                                      memory_keyring: MemoryKeyring) -> None:
     lab = await make_lab_room(speaker=None, controller=False)
     server = lab.link.servers[0]
-    command = asyncio.create_task(start(argparse.Namespace(server=server, title="Launch night", room=ROOM)))
+    command = asyncio.create_task(start(argparse.Namespace(server=server, title="Launch night", room=ROOM,
+                                                          admin_key_stdin=False, host_pass_stdout=False)))
     link = RoomLink(ROOM, (server,), "Launch night")
     await until(lambda: any(name.endswith("/host") for _, name in memory_keyring.entries) or command.done(), 15,
                 "the room to be made")
