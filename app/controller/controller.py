@@ -135,7 +135,7 @@ class RoomController:
         self.spec = spec
         self.recording = StageRecording(self.links[0], self.book, changed=self._wake.set)
         self.hosts = HostActions(self.links, self.access, self.book, self.moderation, self.recording, self.audience,
-                                 set_role=self.set_role, changed=self._wake.set, spec=spec)
+                                 set_role=self.set_role, changed=self._wake.set, spec=spec, feedback=self.feedback)
         self.announced = asyncio.Event()  # set after the first announcement went out
         self._tasks: list[asyncio.Task[None]] = []
         self._invites: set[asyncio.Task[None]] = set()  # invites of raised hands (invite_hands)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from app.controller.audience_log import AudienceLog, encode_audience
+from app.controller.feedback_flags import FeedbackFlags
 from app.controller.link import ControllerLink
 from app.controller.moderation import HOST_ROLES, Moderation, Refused
 from app.controller.recording import StageRecording
@@ -36,8 +37,10 @@ class HostActions:
 
     def __init__(self, links: list[ControllerLink], access: StageAccess, book: RoomBook, moderation: Moderation,
                  recording: StageRecording, audience: AudienceLog, *, set_role: Callable[[str, Role], None],
-                 changed: Callable[[], None], spec: RoomSpec | None = None) -> None:
+                 changed: Callable[[], None], spec: RoomSpec | None = None,
+                 feedback: FeedbackFlags | None = None) -> None:
         self.links = links
+        self.feedback = feedback if feedback is not None else FeedbackFlags()
         self.access = access
         self.book = book
         self.moderation = moderation
@@ -90,7 +93,9 @@ class HostActions:
 
     async def perform(self, verb: HostVerb, target: str = "") -> None:
         """Do one (already authorized) host action; raises RoomError when Janus would not."""
-        if verb is HostVerb.INVITE:
+        if verb is HostVerb.FEEDBACK:
+            self._report_feedback(target)
+        elif verb is HostVerb.INVITE:
             if self.moderation.is_banned(target):
                 raise RoomError(f"{target[:80]!r} was removed from this room")
             await self.access.invite(target)
@@ -220,6 +225,15 @@ class HostActions:
                     await self.stage.kick(int(member_id))
         finally:
             self._enforcing.discard(member_id)
+
+    def _report_feedback(self, member_id: str) -> None:
+        """A pass holder's guard muted it (any pass, an admitted one too: the signature says whose it is)."""
+        self.feedback.flag(member_id)
+        member = self.book.members.get(member_id)
+        if member is not None and not member.feedback:
+            self.book.members[member_id] = dataclasses.replace(member, feedback=True)
+            self._changed()
+        log.info("room %s: stage member %s was muted by its feedback guard", self.book.room_id, member_id)
 
     def _update_member(self, member_id: str, *, muted: bool | None = None) -> None:
         member = self.book.members.get(member_id)

@@ -4,7 +4,8 @@ Pure bookkeeping (no Janus here, so every rule is tested without a server); app.
 out what these methods allow.
 
 Authority comes from stage passes only (app.room.host_protocol): an action counts when it is signed with the token
-of a live pass whose role is host or co-host, and its `seq` is above every earlier one of that pass. The host (the
+of a live pass whose role is host or co-host, and its `seq` is above every earlier one of that pass. A speaker's
+signed report about itself (its feedback guard muted it) needs only a live pass. The host (the
 room's creator, role HOST) can do everything; a co-host everything but ending the room and acting on a host or
 another co-host (removing, demoting, muting or promoting them).
 
@@ -24,6 +25,7 @@ from app.room.protocol import Role, StageMember
 
 HOST_ROLES = (Role.HOST, Role.CO_HOST)
 CREATOR_ONLY = frozenset({HostVerb.END})
+SELF_REPORTS = frozenset({HostVerb.FEEDBACK})  # any pass holder, about itself only
 ON_MEMBERS = frozenset({HostVerb.MUTE, HostVerb.UNMUTE, HostVerb.DEMOTE, HostVerb.PROMOTE, HostVerb.REMOVE})
 
 
@@ -53,6 +55,10 @@ class Moderation:
         if action.seq <= self._last_seq.get(action.stage_id, -1):
             raise Refused(f"a replayed host action of {action.stage_id} (seq {action.seq} already used)")
         self._last_seq[action.stage_id] = action.seq
+        if action.verb in SELF_REPORTS:
+            if action.target != str(action.stage_id):
+                raise Refused(f"{action.stage_id} reported {action.verb.value!r} for someone else")
+            return issued
         if issued.role not in HOST_ROLES:
             raise Refused(f"{action.stage_id} is a {issued.role.value}, not a host: {action.verb.value!r} refused")
         if issued.role is not Role.HOST:

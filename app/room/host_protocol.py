@@ -39,6 +39,7 @@ class HostVerb(enum.StrEnum):
     RECORD = "record"  # start recording the stage mix on the stage server (everyone sees that it records)
     STOP_RECORD = "stop_record"  # stop it; the file stays on the server
     AUDIENCE = "audience"  # the audience graph's data, whispered back to the asker (changes nothing)
+    FEEDBACK = "feedback"  # any pass holder about itself (target: its own member id): its guard muted it for howling
 
 
 NEEDS_TARGET: Final = frozenset(HostVerb) - {HostVerb.MUTE_ALL, HostVerb.END, HostVerb.RECORD, HostVerb.STOP_RECORD,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Coroutine
 from enum import StrEnum
 from typing import Any
@@ -28,6 +29,7 @@ from app.media.echo import EchoControl
 from app.media.feedback import FeedbackGuard, FeedbackVerdict
 from app.room.backoff import Backoff
 from app.room.errors import RoomError
+from app.room.host_protocol import HostVerb, encode_host_action, sign
 from app.room.protocol import ProtocolViolation
 from app.room.stage_protocol import (
     MAX_INVITE_TTL,
@@ -91,6 +93,7 @@ class SpeakerSession:
         self._closer = CloseOnce(self._teardown, "close speaker session")
         listen.channel.stage_whispers.connect(self._on_whisper)
         self._was_held = False
+        self._report_seq = 0  # seq of our signed reports (app.room.host_protocol)
         listen.state.changed.connect(self._on_state)
 
     @property
@@ -182,6 +185,11 @@ class SpeakerSession:
             log.warning("feedback report not sent: %s", exc)
             return
         self.listen.channel.whisper(text)  # best effort: without a channel the mute still shows, without why
+        # Signed with our pass too: a pass handed over directly (the room's host) has no channel name to trust.
+        own = self.stage.stage_pass
+        self._report_seq = max(self._report_seq + 1, int(time.time() * 1000))
+        self.listen.channel.whisper(encode_host_action(sign(own, self._report_seq, HostVerb.FEEDBACK,
+                                                            str(own.stage_id))))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coro)

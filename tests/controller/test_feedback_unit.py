@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -155,3 +156,29 @@ def test_flags_follow_the_polled_stage() -> None:
     assert not flags.apply([a])[0].feedback and "1" not in flags
     flags.flag("2")
     assert flags.apply([a]) == [a] and "2" not in flags  # not on the stage: nothing to flag
+
+
+async def test_a_signed_report_flags_a_pass_handed_over_directly(controller: RoomController, janus: list[Recorder],
+                                                                 clock: Clock) -> None:
+    """The room's host took its pass onto the stage without an invite: no channel name is tied to its pass, so
+    only its signature says whose report it is; someone else's signature or member id does not count."""
+    from app.room.host_protocol import HostVerb, encode_host_action, sign
+
+    host = await controller.admit("Hana", Role.HOST)
+    speaker = await controller.admit("Sam")
+    poll(controller, (host, False), (speaker, False))
+    assert isinstance(controller.book.due(), Snapshot)
+    controller._on_channel_event(controller.links[0], join("l-any", "Any"))
+    forged = sign(speaker, 5, HostVerb.FEEDBACK, str(host.stage_id))  # Sam claims the host howls
+    controller._on_channel_event(controller.links[0], whisper("l-any", encode_host_action(forged)))
+    await asyncio.sleep(0)
+    assert not member(controller, host).feedback
+    report = sign(host, 6, HostVerb.FEEDBACK, str(host.stage_id))
+    controller._on_channel_event(controller.links[0], whisper("l-any", encode_host_action(report)))
+    await asyncio.sleep(0)
+    assert member(controller, host).feedback
+    clock.now += 1.0
+    message = controller.book.due()  # a snapshot: the new channel member asked for one
+    assert message is not None
+    shown = message.members if isinstance(message, Snapshot) else message.upsert
+    assert [m.id for m in shown if m.feedback] == [str(host.stage_id)]

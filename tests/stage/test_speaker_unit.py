@@ -14,7 +14,8 @@ from app.media import FRAME_SAMPLES
 from app.media.capture import MicTrack
 from app.media.feedback import FeedbackVerdict
 from app.room.errors import RoomError
-from app.room.stage_protocol import FeedbackReport, Invite, StagePass, Uninvite, parse_to_controller
+from app.room.host_protocol import HostAction, HostVerb, parse_request, verify
+from app.room.stage_protocol import FeedbackReport, Invite, StagePass, Uninvite
 from app.stage import speaker as speaker_module
 from app.stage.connection import StageEnd, StageRefused
 from app.stage.speaker import Role, SpeakerSession
@@ -206,9 +207,12 @@ async def test_howling_mutes_the_microphone_and_tells_the_user(session: SpeakerS
 async def test_a_guard_mute_whispers_a_feedback_report_to_the_controller(session: SpeakerSession) -> None:
     _, told, _ = await howl_on_stage(session)
     assert told and session.muted
-    reports = [m for m in map(parse_to_controller, session.whispers)  # type: ignore[attr-defined]
-               if isinstance(m, FeedbackReport)]
+    parsed = [parse_request(text) for text in session.whispers]  # type: ignore[attr-defined]
+    reports = [m for m in parsed if isinstance(m, FeedbackReport)]
     assert reports == [FeedbackReport(2000.0)]  # once, with the howling tone: everyone's stage shows why
+    signed = [m for m in parsed if isinstance(m, HostAction)]  # and signed with the pass: a pass handed over
+    assert [(a.verb, a.target) for a in signed] == [(HostVerb.FEEDBACK, str(a.stage_id)) for a in signed]
+    assert len(signed) == 1 and verify(signed[0], FakeStage.made[0].stage_pass.token)  # directly has no name
 
 
 async def test_no_feedback_report_off_stage(session: SpeakerSession) -> None:
