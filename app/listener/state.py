@@ -46,8 +46,8 @@ class RoomState:
 
 
 class StateChange(enum.Flag):
-    """What differs from the previous state. MEMBERS: set, order, name, role, mute or feedback flag; TALKING: who
-    talks."""
+    """What differs from the previous state. MEMBERS: set, order, name, role, mute, held or feedback flag; TALKING:
+    who talks."""
 
     MEMBERS = enum.auto()
     TALKING = enum.auto()
@@ -111,9 +111,12 @@ def diff(old: RoomState, new: RoomState) -> StateChange:
     return change
 
 
-def _looks(m: StageMember) -> tuple[str, str, str, bool, bool]:
-    """What the member list shows apart from talking (talking flips ~every second and has its own flag)."""
-    return (m.id, m.name, m.role, m.muted, m.feedback)
+def _looks(m: StageMember) -> tuple[str, str, str, bool, bool, bool]:
+    """What the member list shows apart from talking (talking flips ~every second and has its own flag). `held`
+    counts: without it a host lifting a hold (muted before and after) changed the state without telling anyone
+    until some other change came (benchmarks.host_actions: the lift reached every model in ~0.2 s but was
+    announced by `changed` 3.2–4.9 s later, with the next listener count refresh)."""
+    return (m.id, m.name, m.role, m.muted, m.feedback, m.held)
 
 
 class RoomStateModel:
