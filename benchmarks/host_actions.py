@@ -258,11 +258,20 @@ class Tracer:
         # (monotonic, text) announcements posted (once for all servers); (monotonic, server url, text) accepted
         self.posts: collections.deque[tuple[float, str]] = collections.deque(maxlen=500)
         self.accepted: collections.deque[tuple[float, str, str]] = collections.deque(maxlen=1500)
+        self.echoes: collections.deque[tuple[float, str, str]] = collections.deque(maxlen=1500)
 
     def install(self) -> None:
         from app.controller.host_actions import HostActions
 
         tracer = self
+        on_event = RoomController._on_channel_event
+
+        def traced_on_event(controller: RoomController, link: ControllerLink, event: dict[str, Any]) -> None:
+            if event.get("textroom") == "announcement":  # our own, back through Janus on our data channel
+                tracer.echoes.append((time.monotonic(), link.url, str(event.get("text", ""))))
+            on_event(controller, link, event)
+
+        RoomController._on_channel_event = traced_on_event  # type: ignore[method-assign]
         on_action = HostActions.on_action
 
         def traced_on_action(hosts: HostActions, sender: str, action: Any) -> None:
@@ -528,6 +537,7 @@ class Bench:
         self.listener_workers: list[Worker] = []
         self.tracer: Tracer | None = None
         self.breakdowns: dict[str, list[tuple[str, dict[str, float]]]] = {}
+        self.acks: dict[str, list[float]] = {}  # ms from `await desk.<action>` to Janus's delivery report
         self.room_state = ""
         self.rng = random.Random(11)
 
@@ -639,9 +649,13 @@ class Bench:
 
                 async def act(kind: str = kind, member_id: str = target["id"], started: list[float] = started
                               ) -> float:
-                    t0 = await stage.call("act", kind=kind, member_id=member_id)
-                    started.append(t0)
-                    return float(t0)
+                    got = await stage.call("act", kind=kind, member_id=member_id)
+                    started.append(got["t0"])
+                    if got["acked"] is None:
+                        print(f"    {kind}: {got['error']}", flush=True)
+                    else:
+                        self.acks.setdefault(self.room_state, []).append((got["acked"] - got["t0"]) * 1000)
+                    return float(got["t0"])
 
                 took, per_server = await self.seen_by_all(kind, target["name"], timeout, act)
                 samples.append((kind, took))
@@ -702,6 +716,10 @@ class Bench:
                      (e1 - e0) / wall, 100 * (s1 - s0) / wall,
                      {self.meter.label(link.url): len(link.participants) + 1 for link in self.controller.links},
                      100 * (l1 - l0) / wall, dict(notes))
+        if self.tracer is not None:
+            posted = {text: t for t, text in self.tracer.posts}
+            lags = [(t - posted[text]) * 1000 for t, _, text in self.tracer.echoes if w0 <= t <= w1 and text in posted]
+            win.notes["echo"] = (statistics.median(lags), percentile(lags, 95)) if lags else None
         self.windows.append(win)
         print(f"  window {name}: CPU {win.cpu:.1f} % (load {win.load[0]:.2f}→{win.load[1]:.2f}), "
               f"{sum(win.counts['requests'].values()) / wall:.1f} requests/s, members {win.members}, "
@@ -891,6 +909,7 @@ def load_rows(windows: list[Window], harness: float, listeners: int) -> list[lis
             f"{received / win.seconds:.0f}",
             " / ".join(f"{win.janus_cpu[k]:.0f}" for k in LABELS),
             f"{win.listeners_cpu / listeners:.2f} %",
+            "—" if not win.notes.get("echo") else f"{win.notes['echo'][0]:.0f} / {win.notes['echo'][1]:.0f}",
         ])
     return rows
 
@@ -898,7 +917,8 @@ def load_rows(windows: list[Window], harness: float, listeners: int) -> list[lis
 LOAD_HEAD = ["window", "stage members", "listeners counted", "churn events/s", "controller CPU, % of a core",
              "load avg", "Janus requests/s (by request)", "snapshots / deltas per server per s",
              "announcement KiB/s sent", "Janus fan-out MB/s (computed)", "failed announcements/s",
-             "messages from Janus/s", "Janus CPU % origin / edge 1 / edge 2", "CPU per listener (25 in 5 processes)"]
+             "messages from Janus/s", "Janus CPU % origin / edge 1 / edge 2", "CPU per listener (25 in 5 processes)",
+             "announcement → back on the controller's data channel, ms (median / p95)"]
 ACTION_HEAD = ["room", "host action", "seen by all 25", "median ms", "p95 ms", "max ms"]
 
 

@@ -32,6 +32,7 @@ from app.links import parse_link
 from app.listener.channel import RoomChannel
 from app.listener.state import RoomState, RoomStateModel, StateSource
 from app.local.speaker import StageSpeaker
+from app.room.errors import RoomError
 from app.room.protocol import Role, StageMember
 from app.room.stage_protocol import StagePass
 from app.stage.host import HostDesk
@@ -247,14 +248,18 @@ class Stage:
         self.targets[name] = speaker
         return {"name": name, "id": str(stage_pass.stage_id)}
 
-    async def act(self, kind: str, member_id: str) -> float:
-        """One host action through the desk; returns the monotonic time just before `await desk.<action>`."""
+    async def act(self, kind: str, member_id: str) -> dict[str, Any]:
+        """One host action through the desk: the monotonic time just before `await desk.<action>`, when it
+        returned (Janus said it delivered the whisper), and the error if it could not be delivered."""
         assert self.desk is not None
         action = {"mute": self.desk.mute, "unmute (lift)": self.desk.unmute, "promote": self.desk.promote,
                   "demote": self.desk.demote}[kind]
         t0 = time.monotonic()
-        await action(member_id)
-        return t0
+        try:
+            await action(member_id)
+        except RoomError as exc:
+            return {"t0": t0, "acked": None, "error": str(exc)}
+        return {"t0": t0, "acked": time.monotonic()}
 
     async def drop(self, name: str) -> dict[str, Any]:
         speaker = self.targets.pop(name, None)
