@@ -917,7 +917,8 @@ def load_rows(windows: list[Window], harness: float, listeners: int) -> list[lis
 LOAD_HEAD = ["window", "stage members", "listeners counted", "churn events/s", "controller CPU, % of a core",
              "load avg", "Janus requests/s (by request)", "snapshots / deltas per server per s",
              "announcement KiB/s sent", "Janus fan-out MB/s (computed)", "failed announcements/s",
-             "messages from Janus/s", "Janus CPU % origin / edge 1 / edge 2", "CPU per listener (25 in 5 processes)",
+             "Janus API messages from Janus/s", "Janus CPU % origin / edge 1 / edge 2",
+             "CPU per listener (25 in 5 processes)",
              "announcement → back on the controller's data channel, ms (median / p95)"]
 ACTION_HEAD = ["room", "host action", "seen by all 25", "median ms", "p95 ms", "max ms"]
 
@@ -963,9 +964,12 @@ def report(bench: Bench) -> str:
         for seg in segments:
             values = [p[seg] for _, p in parts if seg in p]
             cells.append(f"{statistics.median(values):.0f} / {percentile(values, 95):.0f}" if values else "—")
-        rows.append([room, str(len(parts)), *cells])
+        acks = bench.acks.get(room, [])
+        rows.append([room, str(len(parts)), f"{statistics.median(acks):.0f} / {percentile(acks, 95):.0f}"
+                     if acks else "—", *cells])
     if rows:
-        text, md = table(["room", "actions", "desk → controller", "controller → announcement posted",
+        text, md = table(["room", "actions", "`await desk.<action>` (Janus reports the whisper delivered)",
+                          "desk → controller", "controller → announcement posted",
                           "posted → accepted by every server", "→ last listener's model"], rows)
         out_text += ["", "Where the time goes (ms, median / p95)", text]
         out_md += ["", "**Where a host action's time goes, ms, median / p95**", "", md]
