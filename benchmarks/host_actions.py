@@ -754,27 +754,32 @@ class Bench:
         print(f"servers {self.urls}; controller {controller.username}", flush=True)
 
         # Calibration: what the data channel's receive path costs per event, with real clients on edge 2.
-        if args.calibrate_rate > 0:
+        rates = [float(r) for r in args.calibrate_rate.split(",") if float(r) > 0]
+        if rates:
             await asyncio.sleep(2)
-            await self.window("calibration: idle", args.cal_seconds, phase="cal")
-            churner = await self.worker("churn", "--origin", self.urls[2])
-            await churner.call("start", handles=args.calibrate_handles, rate=args.calibrate_rate)
-            await asyncio.sleep(2)
-            real = await self.window("calibration: real joins/leaves", args.cal_seconds, phase="cal")
-            result = await churner.call("stop")
-            await churner.close()
-            self.workers.remove(churner)
-            real.churn_per_s = result["rate"]
-            self.calibration["real"] = result
-            await asyncio.sleep(2)
+            await self.window("calibration: idle", args.cal_seconds, phase="cal", rate=0.0)
             edge2 = controller.links[2]
-            self.churn.pool[edge2.url] = []
-            self.churn.start(args.calibrate_rate / 2, args.calibrate_rate / 2, [edge2])
-            await asyncio.sleep(1)
-            await self.window("calibration: injected joins/leaves", args.cal_seconds, phase="cal")
-            self.churn.stop_now()
-            self.churn.pool.clear()
-            await asyncio.sleep(2)
+            for rate in rates:
+                churner = await self.worker("churn", "--origin", self.urls[2])
+                await churner.call("start", handles=args.calibrate_handles, rate=rate)
+                await asyncio.sleep(2)
+                real = await self.window(f"calibration: real joins/leaves, {rate:g}/s", args.cal_seconds,
+                                         phase="cal", rate=rate, kind="real")
+                result = await churner.call("stop")
+                await churner.close()
+                self.workers.remove(churner)
+                real.churn_per_s = result["rate"]
+                await asyncio.sleep(2)
+                self.churn.pool[edge2.url] = []
+                self.churn.start(rate / 2, rate / 2, [edge2])
+                await asyncio.sleep(1)
+                await self.window(f"calibration: injected joins/leaves, {rate:g}/s", args.cal_seconds, phase="cal",
+                                  rate=rate, kind="injected")
+                self.churn.stop_now()
+                self.churn.pool.clear()
+                await asyncio.sleep(2)
+            if args.only_calibration:
+                return
 
         await self.start_clients()
         assert self.stage is not None
@@ -975,25 +980,26 @@ def report(bench: Bench) -> str:
         out_md += ["", "**Where a host action's time goes, ms, median / p95**", "", md]
 
     cal = [w for w in bench.windows if w.notes.get("phase") == "cal"]
-    if len(cal) == 3:
-        idle, real, injected = cal
-        per_real = (real.cpu - idle.cpu) / 100 / max(real.churn_per_s, 1e-9) * 1e6
-        per_inj = (injected.cpu - idle.cpu) / 100 / max(injected.churn_per_s, 1e-9) * 1e6
-        extra = max(0.0, per_real - per_inj)
+    if cal:
         rows = [[w.name, f"{w.churn_per_s:.0f}", f"{w.cpu:.1f} %", f"{w.load[0]:.2f}–{w.load[1]:.2f}"]
                 for w in cal]
         text, md = table(["window", "events/s", "controller CPU", "load avg"], rows)
-        line = (f"per join/leave event: real {per_real:.0f} µs, injected {per_inj:.0f} µs → the data channel's "
-                f"receive path ≈ {extra:.0f} µs an event")
-        if churn_full is not None:
+        lines = []
+        extra = 0.0
+        for rate in sorted({w.notes["rate"] for w in cal if w.notes["rate"] > 0}):
+            real = next(w for w in cal if w.notes["rate"] == rate and w.notes.get("kind") == "real")
+            injected = next(w for w in cal if w.notes["rate"] == rate and w.notes.get("kind") == "injected")
+            extra = (real.cpu - injected.cpu) / 100 / max(real.churn_per_s, 1e-9) * 1e6
+            lines.append(f"at {real.churn_per_s:.0f} events/s the real data channel costs {extra:.0f} µs an event "
+                         f"more than events handed over")
+        if churn_full is not None and lines:
             full_own = churn_full.cpu - churn_full.shim_cpu - harness
             added = extra * churn_full.churn_per_s / 1e4
-            line += (f"; at {churn_full.churn_per_s:.0f} events/s that adds ≈ {added:.1f} "
-                     f"% → controller at {churn_full.members} members ≈ "
-                     f"{full_own + added:.1f} % of a core")
-        out_text += ["", "3. Calibration: join/leave events through a real data channel vs handed over", text, line]
-        out_md += ["", "**3. Calibration: real join/leave events vs injected (edge 2, quiet room)**", "", md, "",
-                   line]
+            lines.append(f"at {churn_full.churn_per_s:.0f} events/s (the big room) that adds ≈ {added:.1f} % → "
+                         f"controller at {churn_full.members} members ≈ {full_own + added:.1f} % of a core")
+        out_text += ["", "3. Calibration: join/leave events through a real data channel vs handed over", text, *lines]
+        out_md += ["", "**3. Calibration: real join/leave events vs injected (edge 2, no listeners)**", "", md, "",
+                   "; ".join(lines)]
     if bench.profile_text:
         out_text += ["", f"4. Profile of the controller process ({args.profile_seconds:g} s at {args.members} "
                      "members with churn)", bench.profile_text]
@@ -1035,8 +1041,10 @@ if __name__ == "__main__":
     parser.add_argument("--mute-flip-rate", type=float, default=0.5, help="crowd self-mute toggles a second")
     parser.add_argument("--seconds", type=float, default=30.0, help="each CPU window")
     parser.add_argument("--cal-seconds", type=float, default=20.0)
-    parser.add_argument("--calibrate-rate", type=float, default=300.0, help="real joins+leaves a second (0: skip)")
-    parser.add_argument("--calibrate-handles", type=int, default=6)
+    parser.add_argument("--calibrate-rate", default="150,300,600",
+                        help="real joins+leaves a second, comma-separated rates (0: skip)")
+    parser.add_argument("--only-calibration", action="store_true")
+    parser.add_argument("--calibrate-handles", type=int, default=12)
     parser.add_argument("--profile-seconds", type=float, default=20.0)
     parser.add_argument("--markdown", metavar="FILE")
     raise SystemExit(asyncio.run(main(parser.parse_args())))
