@@ -30,12 +30,18 @@ app.stage.host.HostDesk: signed whispers), target speakers (StageSpeaker, silent
      count holds at ~100k) arrive as TextRoom `join`/`leave` events, the JSON Janus sends, handed to the
      controller's channel handle where its data channel hands them over (`TextRoomHandle._on_data`), half per
      edge; each edge's channel starts with 50,000 usernames. Real clients at that rate are impossible here (each
-     needs a data channel); what the skipped SCTP/DTLS receive path costs per event is measured apart with real
-     clients joining and leaving at a lower rate (calibration table), and added to the estimate.
+     needs a data channel, and Janus sends every join and leave to every participant); what the skipped DTLS/SCTP
+     receive path costs per event is measured apart, with real clients joining and leaving on edge 2 at 150, 300
+     and 600 events/s against the same rates handed over (calibration table), and added to the estimate.
    Measured in windows: the controller process's CPU (process time / wall), the Janus requests it sends
-   (counted at JanusSession.send, by request), its announcements (bytes of text), messages from Janus, and
-   failures; Janus's own CPU per server from /proc. A harness window (the churn generator with a no-op target)
-   says what the generator costs, and is subtracted.
+   (counted at JanusSession.send, by request), its announcements (bytes of text, and the fan-out Janus must push
+   for them: bytes × each channel's participants, computed), messages from Janus, failures, and how long its own
+   announcements take to come back on its data channel; Janus's CPU per server from /proc; the listeners' CPU. A
+   harness window (the churn generator with a no-op target) says what the generator costs, and is subtracted.
+   A 20 s cProfile of the controller at 200 members with churn follows the tables.
+3. Where a host action's time goes: the desk's wait, → the controller, → announced, → accepted, → listeners.
+
+Details, targets and results: benchmarks/README.md and README.md (Performance).
 """
 
 from __future__ import annotations
