@@ -93,7 +93,8 @@ class WebSocketTransport:
     async def send(self, message: dict[str, Any]) -> None:
         if self._closed is not None:
             raise TransportClosed(f"connection to {self.url} is closed")
-        log.debug("→ %s", redacted_json(message))
+        if log.isEnabledFor(logging.DEBUG):  # the redacted copy only for a line that is written (see _dispatch)
+            log.debug("→ %s", redacted_json(message))
         try:
             await self._ws.send(json.dumps(message))
         except ConnectionClosed as exc:
@@ -123,7 +124,10 @@ class WebSocketTransport:
         if not isinstance(message, dict):
             log.warning("%s: dropped a JSON frame that is not an object", self.url)
             return
-        log.debug("← %s", redacted_json(message))
+        # The redacted copy only for a line that is written: a 200-entry `listparticipants` reply took ~2 ms to
+        # redact, four times a second, in the room controller (benchmarks.host_actions; see TextRoomHandle._on_data).
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("← %s", redacted_json(message))
         try:
             self.on_message(message)
         except Exception:

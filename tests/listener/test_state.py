@@ -226,6 +226,7 @@ def test_own_hand_in_queue(model: RoomStateModel) -> None:
     (dict(upsert=(dataclasses.replace(CY, role=Role.CO_HOST),)), StateChange.MEMBERS),
     (dict(upsert=(dataclasses.replace(ANA, muted=True, feedback=True),)), StateChange.MEMBERS),
     (dict(upsert=(dataclasses.replace(CY, feedback=True),)), StateChange.MEMBERS),  # the flag alone shows too
+    (dict(upsert=(dataclasses.replace(CY, held=True),)), StateChange.MEMBERS),  # a hold on the muted Cy, alone
     (dict(upsert=(dataclasses.replace(ANA, muted=True, talking=True),)), StateChange.MEMBERS | StateChange.TALKING),
     (dict(upsert=(StageMember("4", "Di", Role.SPEAKER, False, False),)), StateChange.MEMBERS),
     (dict(upsert=(StageMember("4", "Di", Role.SPEAKER, False, True),)), StateChange.MEMBERS | StateChange.TALKING),
@@ -347,6 +348,16 @@ def test_duplicate_ids_from_a_hand_made_snapshot_keep_the_first() -> None:
     m = RoomStateModel()
     m.apply_snapshot(snap(members=(ANA, dataclasses.replace(ANA, name="Dup"), BO)), 1.0)
     assert m.state.members == (ANA, BO) and m.state.member("2") == BO
+
+
+def test_a_lifted_hold_is_a_members_change(model: RoomStateModel) -> None:
+    """A host lifts a hold: the member stays muted (it unmutes itself when ready), only `held` changes."""
+    model.apply_delta(delta(11, upsert=(dataclasses.replace(CY, held=True),)), 6.0)
+    rec = Recorder(model)
+    model.apply_delta(delta(12, upsert=(CY,)), 7.0)
+    assert rec.changes == [StateChange.MEMBERS]
+    member = model.state.member(CY.id)
+    assert member is not None and member.muted and not member.held
 
 
 def test_the_feedback_flag_is_carried_by_snapshots_and_deltas(model: RoomStateModel) -> None:
