@@ -267,13 +267,13 @@ class RoomController:
         await self.access.apply(link)
         await link.watch(self.access.watcher)
 
-    def _on_stage_readings(self, readings: list[tuple[str, bool]]) -> None:
-        self.hosts.on_participants(readings)
+    def _on_stage_readings(self, readings: list[tuple[str, bool]], taken_at: float) -> None:
+        self.hosts.on_participants(readings, taken_at)
 
     def _on_recording(self, record: bool) -> None:
         self.recording.on_reading(record)
 
-    def _on_stage(self, participants: list[dict[str, Any]]) -> None:
+    def _on_stage(self, participants: list[dict[str, Any]], asked_at: float | None = None) -> None:
         members = []
         for p in participants:
             member = stage_member(p)
@@ -287,7 +287,7 @@ class RoomController:
                 role = Role.HOST if member.id == self._first_member and not self.roles else Role.SPEAKER
             members.append(dataclasses.replace(member, role=role))
         self.passes.seen(int(m.id) for m in members if m.id.isdigit())
-        self.hosts.on_participants([(m.id, m.muted) for m in members])
+        self.hosts.on_participants([(m.id, m.muted) for m in members], asked_at)
         self.book.set_members(self.moderation.apply(self.feedback.apply(members)))
         self._update_count()
 

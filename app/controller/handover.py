@@ -101,7 +101,7 @@ def adopt(state: RoomState, book: RoomBook, moderation: Moderation, roles: dict[
         if member.role is not Role.SPEAKER:
             roles.setdefault(member.id, member.role)
         if member.held:
-            moderation.hold(member.id, seen_muted=member.muted)
+            moderation.hold(member.id, seen_muted_at=time.monotonic() if member.muted else None)
     # the stage as last polled, with what was just learned: the first snapshot already shows it
     book.set_members(moderation.apply(dataclasses.replace(m, role=roles.get(m.id, m.role))
                                       for m in book.members.values()))

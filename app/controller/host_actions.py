@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -204,10 +205,12 @@ class HostActions:
             raise RoomError(f"stage member {member_id[:80]} holds no pass of this controller")
 
     # ------------------------------------------------------------------------------------------ holding
-    def on_participants(self, readings: list[tuple[str, bool]]) -> None:
-        """`(member id, muted)` readings from the stage (watcher events or a poll): held members that unmuted
-        themselves are muted again at once, then removed from the stage."""
-        for member_id in self.moderation.fighters(readings):
+    def on_participants(self, readings: list[tuple[str, bool]], taken_at: float | None = None) -> None:
+        """`(member id, muted)` readings from the stage (watcher events, received at `taken_at`, or a poll, asked
+        for at `taken_at`; default now): held members that unmuted themselves are muted again at once, then
+        removed from the stage."""
+        when = time.monotonic() if taken_at is None else taken_at
+        for member_id in self.moderation.fighters(readings, when):
             if member_id not in self._enforcing:
                 self._enforcing.add(member_id)
                 self._spawn(self._enforce(member_id), "host-mute-enforce")

@@ -52,9 +52,9 @@ class ControllerLink:
 
     def __init__(self, url: str, room_id: int, secrets: ControllerSecrets, username: str, *, stage: bool,
                  on_event: Callable[[ControllerLink, dict[str, Any]], None],
-                 on_stage: Callable[[list[dict[str, Any]]], None], on_viewers: Callable[[], None],
+                 on_stage: Callable[[list[dict[str, Any]], float], None], on_viewers: Callable[[], None],
                  on_stage_connect: Callable[[ControllerLink], Awaitable[None]] | None = None,
-                 on_stage_readings: Callable[[list[tuple[str, bool]]], None] | None = None,
+                 on_stage_readings: Callable[[list[tuple[str, bool]], float], None] | None = None,
                  on_recording: Callable[[bool], None] | None = None,
                  ice_servers: list[str] | None = None, display: str = "Room controller",
                  connect_timeout: float = 5.0, request_timeout: float = 2.0,
@@ -205,7 +205,7 @@ class ControllerLink:
         readings = [(str(p["id"]), p.get("muted") is True) for p in participants
                     if isinstance(p, dict) and isinstance(p.get("id"), int | str) and not isinstance(p["id"], bool)]
         if readings:
-            self._on_stage_readings(readings)
+            self._on_stage_readings(readings, time.monotonic())  # pushed in order: as new as it gets
 
     async def enable_recording(self, record: bool, record_file: str | None = None) -> bool:
         """Start or stop AudioBridge's recording of the stage mix (stage secret); `record_file` is relative to the
@@ -322,6 +322,7 @@ class ControllerLink:
         what = f"stage {self.room_id} listparticipants"
         if self.stage is None:
             return
+        asked_at = time.monotonic()  # the reply shows the stage as it was at some point after this
         try:
             async with asyncio.timeout(self.request_timeout):
                 participants = await self.stage.list_participants(self.room_id)
@@ -329,4 +330,4 @@ class ControllerLink:
             self._failed(what, exc)
             return
         self._failures.reset(what)
-        self._on_stage(participants)
+        self._on_stage(participants, asked_at)

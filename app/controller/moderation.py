@@ -38,7 +38,8 @@ class Moderation:
 
     def __init__(self, passes: StagePasses) -> None:
         self.passes = passes
-        self.held: dict[str, bool] = {}  # member ids whose host mute holds -> seen muted since the hold
+        # member ids whose host mute holds -> when a reading taken then showed the mute (None: not yet)
+        self.held: dict[str, float | None] = {}
         self.banned: set[str] = set()  # channel usernames removed for the room's life
         self._last_seq: dict[int, int] = {}
 
@@ -73,25 +74,29 @@ class Moderation:
         return member.role if member is not None else self.passes.role_of(member_id)
 
     # ------------------------------------------------------------------------------------------ held mutes
-    def hold(self, member_id: str, *, seen_muted: bool = False) -> None:
-        """`seen_muted`: the mute is known to be in place already (a hold carried over from another controller)."""
-        self.held[member_id] = self.held.get(member_id, False) or seen_muted
+    def hold(self, member_id: str, *, seen_muted_at: float | None = None) -> None:
+        """`seen_muted_at`: the mute is known to be in place since then (a hold carried over from another
+        controller)."""
+        self.held[member_id] = self.held.get(member_id) or seen_muted_at
 
     def release(self, member_id: str) -> bool:
         return self.held.pop(member_id, None) is not None
 
-    def fighters(self, readings: Iterable[tuple[str, bool]]) -> list[str]:
-        """Held member ids among `(id, muted)` readings that are unmuted after a reading showed the host's mute:
-        they unmuted themselves. An unmuted reading before that is older than the mute (a poll answered while the
-        mute was on its way), not a fight."""
+    def fighters(self, readings: Iterable[tuple[str, bool]], taken_at: float) -> list[str]:
+        """Held member ids among `(id, muted)` readings that show them unmuted although they were taken after a
+        reading showed the host's mute: they unmuted themselves. `taken_at` is when the readings were asked for (a
+        poll's request) or received (a pushed event): a poll asked for before the mute was seen can be answered
+        after it, with the state from before it — that is not a fight (benchmarks.host_actions caught exactly
+        this, removing a speaker who never unmuted)."""
         out = []
         for member_id, muted in readings:
-            seen_muted = self.held.get(member_id)
-            if seen_muted is None:
+            if member_id not in self.held:
                 continue
+            seen_at = self.held[member_id]
             if muted:
-                self.held[member_id] = True
-            elif seen_muted:
+                if seen_at is None:
+                    self.held[member_id] = taken_at
+            elif seen_at is not None and taken_at > seen_at:
                 out.append(member_id)
         return out
 

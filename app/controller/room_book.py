@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import time
 from collections.abc import Callable, Iterable
 
@@ -29,6 +30,8 @@ from app.room.protocol import (
     Unset,
     encode,
 )
+
+log = logging.getLogger(__name__)
 
 COUNT_REFRESH_S = 5.0  # an unchanged count is re-sent this often, so "updated N s ago" (> 10 s) means stale
 
@@ -187,13 +190,41 @@ class RoomBook:
 
 
 def encode_fitting(message: Snapshot | Delta) -> str:
-    """Encode; if it exceeds MAX_MESSAGE_BYTES, list fewer hands (hands_total still counts them all)."""
-    try:
-        return encode(message)
-    except ProtocolViolation:
-        if not message.hands:
-            raise
-    for keep in (50, 20, 5, 0):
+    """Encode within MAX_MESSAGE_BYTES: if it is too big, list fewer hands (hands_total still counts them all),
+    then shorten names, then (a snapshot) list fewer members. A v1 message cannot hold 200 members with their names
+    (~34 KB at 64 characters, benchmarks.host_actions): a big stage shows shortened names, and past ~150 members
+    some of the stage is not listed — a partial stage, said in the log, rather than no state at all (a snapshot
+    that never fits would also hold back every delta)."""
+    hands = message.hands or ()
+    fewer_hands = [dataclasses.replace(message, hands=hands[:keep]) for keep in (50, 20, 5, 0)] if hands else []
+    for candidate in (message, *fewer_hands):
         with contextlib.suppress(ProtocolViolation):
-            return encode(dataclasses.replace(message, hands=message.hands[:keep]))
-    return encode(dataclasses.replace(message, hands=()))
+            return encode(candidate)
+    bare = fewer_hands[-1] if fewer_hands else message
+    for chars in (24, 12, 6):
+        short = _short_names(bare, chars)
+        with contextlib.suppress(ProtocolViolation):
+            return encode(short)
+    if not isinstance(short, Snapshot):
+        return encode(short)  # raises: a delta this big is not sent (the next snapshot carries the change)
+    low, high = 0, len(short.members)  # the most members that fit
+    while low < high:
+        mid = (low + high + 1) // 2
+        try:
+            encode(dataclasses.replace(short, members=short.members[:mid]))
+            low = mid
+        except ProtocolViolation:
+            high = mid - 1
+    log.error("room %s: the stage has %d members; the snapshot lists the first %d (the protocol's message limit)",
+              short.room, len(short.members), low)
+    return encode(dataclasses.replace(short, members=short.members[:low]))
+
+
+def _short_names(message: Snapshot | Delta, chars: int) -> Snapshot | Delta:
+    def shorten(members: tuple[StageMember, ...]) -> tuple[StageMember, ...]:
+        return tuple(m if len(m.name) <= chars else dataclasses.replace(m, name=m.name[:chars - 1] + "…")
+                     for m in members)
+
+    if isinstance(message, Snapshot):
+        return dataclasses.replace(message, members=shorten(message.members))
+    return dataclasses.replace(message, upsert=shorten(message.upsert))

@@ -76,11 +76,13 @@ def test_forgeries_do_not_count(passes: StagePasses) -> None:
 def test_a_hold_is_fought_only_after_the_mute_was_seen() -> None:
     rules = Moderation(StagePasses(1))
     rules.hold("7")
-    assert rules.fighters([("7", False)]) == []  # a reading older than the mute
-    assert rules.fighters([("7", True), ("8", False)]) == []
-    assert rules.fighters([("7", False)]) == ["7"]
+    assert rules.fighters([("7", False)], 10.0) == []  # a reading older than the mute
+    assert rules.fighters([("7", True), ("8", False)], 11.0) == []  # the mute seen at 11.0
+    # a poll asked for before the mute was seen, answered after it: the state from before, not a fight
+    assert rules.fighters([("7", False)], 10.5) == []
+    assert rules.fighters([("7", False)], 11.2) == ["7"]  # asked for (or pushed) after: it unmuted itself
     assert rules.release("7") and not rules.release("7")
-    assert rules.fighters([("7", False)]) == []
+    assert rules.fighters([("7", False)], 12.0) == []
 
 
 def test_held_shows_on_members_and_ends_with_the_pass(passes: StagePasses) -> None:

@@ -195,3 +195,21 @@ def test_recording_is_in_every_snapshot_and_in_a_delta_only_when_it_changed(book
     stopped = book.due()
     assert isinstance(stopped, Delta) and stopped.recording is False
     assert not book.dirty and book.due() is None
+
+
+def test_a_stage_too_big_for_one_message_is_announced_shortened_not_dropped() -> None:
+    """200 members with 16-digit ids and 64-character names are ~34 KB: names are shortened first, then the
+    snapshot lists as many members as fit — a partial stage, not silence (benchmarks.host_actions found a
+    200-member room announcing nothing at all)."""
+    from app.controller.room_book import encode_fitting
+    from app.room.protocol import MAX_MESSAGE_BYTES, ListenerCount, Role, Snapshot, StageMember, parse_announcement
+
+    def stage(n: int, name: int) -> Snapshot:
+        members = tuple(StageMember(str(10**15 + i), "N" * name, Role.SPEAKER, False, False) for i in range(n))
+        return Snapshot(1, 1234, "ctl-1", "Launch night", False, members, ListenerCount(500_000, 1.7e9), (), 0)
+
+    for n, name, listed, chars in ((120, 64, 120, 24), (200, 64, 177, 6), (150, 10, 150, 10)):
+        text = encode_fitting(stage(n, name))
+        shown = parse_announcement(text)
+        assert isinstance(shown, Snapshot) and len(text.encode()) <= MAX_MESSAGE_BYTES
+        assert len(shown.members) == listed and max(len(m.name) for m in shown.members) == chars, (n, name)
