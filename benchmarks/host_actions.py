@@ -280,9 +280,9 @@ class Tracer:
         RoomController._on_channel_event = traced_on_event  # type: ignore[method-assign]
         on_action = HostActions.on_action
 
-        def traced_on_action(hosts: HostActions, sender: str, action: Any) -> None:
+        def traced_on_action(hosts: HostActions, sender: str, action: Any, link: Any = None) -> None:
             tracer.actions.append((time.monotonic(), action.verb.value))
-            on_action(hosts, sender, action)
+            on_action(hosts, sender, action, link)
 
         HostActions.on_action = traced_on_action  # type: ignore[method-assign]
         post = ControllerLink.post
@@ -360,7 +360,7 @@ class StageSim:
         self.link._on_stage = self._on_stage  # type: ignore[method-assign]
         self._task: asyncio.Task[None] | None = None
 
-    def _on_stage(self, participants: list[dict[str, Any]]) -> None:
+    def _on_stage(self, participants: list[dict[str, Any]], asked_at: float | None = None) -> None:
         t0 = time.perf_counter()
         for p in participants:
             pid = str(p.get("id"))
@@ -374,7 +374,7 @@ class StageSim:
                     self.unmuted.add(pid)
                 p["talking"] = pid in self.talking
         self.shim_seconds += time.perf_counter() - t0
-        self._real(participants)
+        self._real(participants, asked_at)
 
     def start(self) -> None:
         if self._task is None:

@@ -234,7 +234,8 @@ class Stage:
                          "the host's channel heard the controller")
         stage_pass = StagePass(**await self.pipe.ask("admit", display="Hana", role="host"))
         await host.take_pass(stage_pass)
-        self.desk = HostDesk(host.listen, stage_pass)
+        assert host.listen.channel is not None
+        self.desk = HostDesk(host.listen.channel, stage_pass)
         return {"stage_id": stage_pass.stage_id}
 
     async def target(self) -> dict[str, Any]:
