@@ -162,3 +162,19 @@ async def speech_room(make_lab_room: Callable[..., Awaitable[object]]) -> object
     """A lab room fed, from outside Janus, the demo room's audio (chime and speech, 18.8 s loop): judged against
     the source by tests.lab.speech_checks, since speech has pauses a tone has not."""
     return await make_lab_room(external_feed=True, source_file=DEMO_AUDIO)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[object]:
+    """An in-memory keyring backend (tests/controller/test_secret_store.MemoryKeyring) for the test's duration."""
+    import keyring
+
+    from tests.controller.test_secret_store import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

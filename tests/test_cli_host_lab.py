@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
 from app.cli import keep_host_pass
@@ -18,17 +16,6 @@ from tests.controller.test_secret_store import MemoryKeyring
 from tests.support.stage_lab import go_on_stage, speaker_session, tone_wav, until
 
 pytestmark = pytest.mark.lab
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 def run(link: str, action: str, target: str = "") -> Any:

@@ -6,12 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import keyring
 import pytest
 
 from app.cli.start import start
@@ -31,17 +29,6 @@ from tests.support.stage_lab import ArrivalTap, speaker_session, tone_wav, until
 pytestmark = pytest.mark.lab
 
 ROOM = 4321
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 async def exists(server: str, room: int) -> tuple[bool, bool]:
