@@ -4,7 +4,8 @@
 
 No lab needed. Signals: tests/media/feedback_signals.py (generated, plus the CC0 demo-room.ogg). Per closed-loop
 case (delay, loop gain, resonance): detection time after the howl's onset (median / max over seeds; onset = first
-frame the loop's narrowband contribution exceeds the dry excitation's 90th-percentile level there); per test-set
+frame the loop's narrowband contribution exceeds the dry excitation's 90th-percentile level there) and how far the
+howl stood over that level when the guard muted (or at the end of a run it missed); per test-set
 class: mutes and mutes per minute; and the guard's CPU cost per 20 ms frame.
 """
 
@@ -35,16 +36,19 @@ def mutes(signal: np.ndarray) -> list[int]:
     return hits
 
 
-def detection_ms(delay_ms: float, gain: float, hz: float, seed: int) -> tuple[float | None, float]:
-    """(detection − onset in ms or None if never, howl Hz) for one simulated loop excited by synthetic speech."""
+def detection(delay_ms: float, gain: float, hz: float, seed: int) -> tuple[float | None, float, float]:
+    """(detection − onset in ms or None if never, howl Hz, the howl's narrowband level over the speech's there in dB
+    at detection, or at the end of the run if missed) for one simulated loop excited by synthetic speech."""
     loop = fs.make_loop(delay_ms, gain, hz, seed)
     x = fs.speech(5.0, 10 + seed)
     y = fs.run_loop(loop, x)
     onset = fs.howl_onset_frame(loop, x, y)
+    howl = fs.narrowband_db(y - x, loop.howl_hz)
+    over = howl - float(np.percentile(fs.narrowband_db(x, loop.howl_hz), 90))  # onset's background, as howl_onset
     hits = [h for h in mutes(y) if h >= 50]  # the loop closes at 1.0 s
     if onset is None or not hits:
-        return None, loop.howl_hz
-    return (hits[0] - onset) * 20.0, loop.howl_hz
+        return None, loop.howl_hz, float(over[-1])
+    return (hits[0] - onset) * 20.0, loop.howl_hz, float(over[hits[0]])
 
 
 def cpu_us_per_frame(seconds: float = 20.0) -> float:
@@ -72,15 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--markdown", metavar="FILE", help="also write the tables as Markdown")
     args = parser.parse_args(argv)
-    h1 = ["loop delay ms", "gain", "howl Hz", "detect after onset ms (median / max)", "≤ 300 ms", "missed"]
+    h1 = ["loop delay ms", "gain", "howl Hz", "detect after onset ms (median / max)", "≤ 300 ms", "missed",
+          "howl over speech at mute dB (median / max)", "missed: at 4 s dB (max)"]
     rows1 = []
     for d, g, hz in CASES:
-        res = [detection_ms(d, g, hz, seed) for seed in range(1, args.seeds + 1)]
-        known = [r for r, _ in res if r is not None]
+        res = [detection(d, g, hz, seed) for seed in range(1, args.seeds + 1)]
+        known = [r for r, _, _ in res if r is not None]
         ok = sum(1 for r in known if r <= 300)
         text = f"{np.median(known):.0f} / {max(known):.0f}" if known else "—"
-        rows1.append([f"{d:.0f}", f"{g:.2f}", f"{np.mean([h for _, h in res]):.0f}", text,
-                      f"{ok}/{len(res)}", str(len(res) - len(known))])
+        at_mute = [o for r, _, o in res if r is not None]
+        at_end = [o for r, _, o in res if r is None]
+        rows1.append([f"{d:.0f}", f"{g:.2f}", f"{np.mean([h for _, h, _ in res]):.0f}", text,
+                      f"{ok}/{len(res)}", str(len(res) - len(known)),
+                      f"{np.median(at_mute):+.0f} / {max(at_mute):+.0f}" if at_mute else "—",
+                      f"{max(at_end):+.0f}" if at_end else "—"])
     h2 = ["class", "signals", "minutes", "mutes", "mutes/min"]
     rows2 = []
     for cls, sigs in fs.false_positive_set().items():
