@@ -53,7 +53,7 @@ from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink, ControllerSecrets
 from app.controller.moderation import Moderation
 from app.controller.recording import StageRecording
-from app.controller.room_book import RoomBook, encode_fitting
+from app.controller.room_book import RoomBook
 from app.controller.room_maker import RoomSpec, gone_room, make_room
 from app.controller.stage_access import StageAccess
 from app.controller.stage_passes import DEFAULT_INVITE_TTL, PassState, StagePasses
@@ -408,9 +408,9 @@ class RoomController:
                 if may:
                     message = self.book.due()
                     if message is not None:
-                        text = encode_fitting(message)
-                        for link in self.links:
-                            link.post(text)
+                        for text in self.book.texts(message):
+                            for link in self.links:
+                                link.post(text)
                         self.announced.set()
                         continue
                     delay = self.book.next_due()

@@ -18,6 +18,8 @@ from app.room.protocol import (
     DELTA_MIN_INTERVAL,
     MAX_LISTED_HANDS,
     MAX_MEMBERS,
+    MAX_MESSAGE_BYTES,
+    MAX_PARTS,
     SNAPSHOT_MAX_INTERVAL,
     SYNC_COALESCE,
     UNSET,
@@ -29,6 +31,7 @@ from app.room.protocol import (
     StageMember,
     Unset,
     encode,
+    member_bytes,
 )
 
 log = logging.getLogger(__name__)
@@ -188,43 +191,64 @@ class RoomBook:
         self._sent_ended = self.ended
         self._sent_recording = self.recording
 
+    # ------------------------------------------------------------------------------------------- on the wire
+    def texts(self, message: Snapshot | Delta) -> list[str]:
+        """`message` (just taken from due() or snapshot()) as wire texts of at most MAX_MESSAGE_BYTES each.
 
-def encode_fitting(message: Snapshot | Delta) -> str:
-    """Encode within MAX_MESSAGE_BYTES: if it is too big, list fewer hands (hands_total still counts them all),
-    then shorten names, then (a snapshot) list fewer members. A v1 message cannot hold 200 members with their names
-    (~34 KB at 64 characters, benchmarks.host_actions): a big stage shows shortened names, and past ~150 members
-    some of the stage is not listed — a partial stage, said in the log, rather than no state at all (a snapshot
-    that never fits would also hold back every delta)."""
-    hands = message.hands or ()
-    fewer_hands = [dataclasses.replace(message, hands=hands[:keep]) for keep in (50, 20, 5, 0)] if hands else []
-    for candidate in (message, *fewer_hands):
+        One text, unless a big stage does not fit: 200 members with 64-character names are ~34 KB. Then a snapshot
+        goes in parts (protocol §3.1): the first lists what fits, the next parts − 1 deltas (a chain of seqs
+        taken here) upsert the rest, and receivers show the stage only once it is whole. A delta too big becomes
+        such a snapshot. Hands are listed as far as they fit beside no members (hands_total counts them all).
+        """
         with contextlib.suppress(ProtocolViolation):
-            return encode(candidate)
-    bare = fewer_hands[-1] if fewer_hands else message
-    for chars in (24, 12, 6):
-        short = _short_names(bare, chars)
-        with contextlib.suppress(ProtocolViolation):
-            return encode(short)
-    if not isinstance(short, Snapshot):
-        return encode(short)  # raises: a delta this big is not sent (the next snapshot carries the change)
-    low, high = 0, len(short.members)  # the most members that fit
-    while low < high:
-        mid = (low + high + 1) // 2
-        try:
-            encode(dataclasses.replace(short, members=short.members[:mid]))
-            low = mid
-        except ProtocolViolation:
-            high = mid - 1
-    log.error("room %s: the stage has %d members; the snapshot lists the first %d (the protocol's message limit)",
-              short.room, len(short.members), low)
-    return encode(dataclasses.replace(short, members=short.members[:low]))
+            return [encode(message)]
+        if isinstance(message, Delta):
+            message = self.snapshot()
+        probe = self.seq + MAX_PARTS  # a seq with as many digits as any part's, for measuring
+        hands = message.hands
+        for keep in (len(hands), 50, 20, 5, 0):
+            first = dataclasses.replace(message, hands=hands[:keep], seq=probe, parts=MAX_PARTS)
+            if _fits(dataclasses.replace(first, members=())):
+                break
+        members = message.members
+        cost = [member_bytes(m) for m in members]
+        sizes = [_most(lambda ms: dataclasses.replace(first, members=ms), members, cost)]
+        while sum(sizes) < len(members) and len(sizes) < MAX_PARTS:
+            at = sum(sizes)
+            sizes.append(_most(lambda ms: Delta(seq=probe, base=probe - 1, controller=message.controller, upsert=ms),
+                               members[at:], cost[at:]))
+        if sum(sizes) < len(members):
+            log.error("room %s: the stage has %d members; the snapshot lists the first %d (%d parts, the protocol's "
+                      "limit)", message.room, len(members), sum(sizes), MAX_PARTS)
+        head = dataclasses.replace(first, seq=message.seq, members=members[: sizes[0]], parts=len(sizes))
+        texts = [encode(head)]
+        at = sizes[0]
+        for size in sizes[1:]:
+            base, self.seq = self.seq, self.seq + 1
+            texts.append(encode(Delta(seq=self.seq, base=base, controller=message.controller,
+                                      upsert=members[at : at + size])))
+            at += size
+        return texts
 
 
-def _short_names(message: Snapshot | Delta, chars: int) -> Snapshot | Delta:
-    def shorten(members: tuple[StageMember, ...]) -> tuple[StageMember, ...]:
-        return tuple(m if len(m.name) <= chars else dataclasses.replace(m, name=m.name[:chars - 1] + "…")
-                     for m in members)
+def _fits(message: Snapshot | Delta) -> bool:
+    try:
+        encode(message)
+    except ProtocolViolation:
+        return False
+    return True
 
-    if isinstance(message, Snapshot):
-        return dataclasses.replace(message, members=shorten(message.members))
-    return dataclasses.replace(message, upsert=shorten(message.upsert))
+
+def _most(build: Callable[[tuple[StageMember, ...]], Snapshot | Delta], members: tuple[StageMember, ...],
+          cost: list[int]) -> int:
+    """The most leading members that `build` fits in one message, counted from their encoded sizes (exact: the
+    encoding is compact; the part's own encode checks it). texts() of a 200-member stage: ~10 ms, most of it encode
+    parsing its own output; a binary search of encodes took 25 ms (at ≤ 4 requested snapshots a second)."""
+    if not members:
+        return 0
+    room = MAX_MESSAGE_BYTES - len(encode(build(members[:1])).encode()) + cost[0]
+    n = 0
+    while n < len(members) and cost[n] <= room:
+        room -= cost[n]
+        n += 1
+    return n

@@ -133,6 +133,9 @@ class RoomStateModel:
         self.hand_raised = False
         self.changed: Event[[RoomState, StateChange]] = Event("room state")  # (new state, what changed)
         self._synced = False  # True while deltas may apply: a snapshot was taken and no reset since
+        # A snapshot in parts (protocol §3.1) waits here until its last part: the stage is shown whole or not at all.
+        self._pending: RoomState | None = None
+        self._parts_missing = 0
 
     def _replace(self, new: RoomState) -> None:
         old, self.state = self.state, new
@@ -146,45 +149,59 @@ class RoomStateModel:
         """Take the controller's full state; an old one (same controller, seq not newer) is ignored.
 
         While unsynced (after reset_sequence) a snapshot at our own seq is taken: it re-syncs without a change.
+        A snapshot in parts is held back until the deltas that complete it have come (apply_delta).
         """
-        old = self.state
-        if old.controller == s.controller and old.seq is not None and (
-                s.seq < old.seq or (s.seq == old.seq and self._synced)):
+        cur = self._pending or self.state
+        if cur.controller == s.controller and cur.seq is not None and (
+                s.seq < cur.seq or (s.seq == cur.seq and self._synced)):
             return
         self._synced = True
-        self._replace(RoomState(title=s.title, members=_dedupe(s.members), listeners=s.listeners, hands=s.hands,
-                                hands_total=s.hands_total, seq=s.seq, controller=s.controller,
-                                source=StateSource.CONTROLLER, ended=s.ended, recording=s.recording,
-                                updated_at=now))
+        new = RoomState(title=s.title, members=_dedupe(s.members), listeners=s.listeners, hands=s.hands,
+                        hands_total=s.hands_total, seq=s.seq, controller=s.controller, source=StateSource.CONTROLLER,
+                        ended=s.ended, recording=s.recording, updated_at=now)
+        self._pending, self._parts_missing = (new, s.parts - 1) if s.parts > 1 else (None, 0)
+        if self._pending is None:
+            self._replace(new)
 
     def apply_delta(self, d: Delta, now: float) -> bool:
         """Apply d if it follows our state; False means "send a SyncRequest" (gap, other controller, no snapshot)."""
-        old = self.state
-        if not self._synced or old.seq is None or d.controller != old.controller:
+        cur = self._pending or self.state
+        if not self._synced or cur.seq is None or d.controller != cur.controller:
+            self._pending = None
             return False
-        if d.seq <= old.seq:
+        if d.seq <= cur.seq:
             return True  # already covered by what we have (a duplicate or an older message): not a gap
-        if d.base != old.seq:
+        if d.base != cur.seq:
+            self._pending = None  # a part went missing: the snapshot is incomplete, ask for a new one
             return False
-        self._replace(replace(
-            old, seq=d.seq, updated_at=now, members=_merge(old.members, d.remove, d.upsert),
-            listeners=old.listeners if d.listeners is UNSET else d.listeners,
-            hands=old.hands if d.hands is None else d.hands,
-            hands_total=old.hands_total if d.hands_total is None else d.hands_total,
-            title=old.title if d.title is None else d.title,
-            ended=old.ended if d.ended is None else d.ended,
-            recording=old.recording if d.recording is None else d.recording))
+        new = replace(
+            cur, seq=d.seq, updated_at=now, members=_merge(cur.members, d.remove, d.upsert),
+            listeners=cur.listeners if d.listeners is UNSET else d.listeners,
+            hands=cur.hands if d.hands is None else d.hands,
+            hands_total=cur.hands_total if d.hands_total is None else d.hands_total,
+            title=cur.title if d.title is None else d.title,
+            ended=cur.ended if d.ended is None else d.ended,
+            recording=cur.recording if d.recording is None else d.recording)
+        if self._pending is not None:
+            self._parts_missing -= 1
+            if self._parts_missing > 0:
+                self._pending = new
+                return True
+            self._pending = None
+        self._replace(new)
         return True
 
     def apply_fallback(self, members: tuple[StageMember, ...], now: float) -> None:
         """No controller: show the polled stage; the listener count and hand queue are unknown, not stale."""
         self._synced = False
+        self._pending = None
         self._replace(replace(self.state, members=_dedupe(members), listeners=None, hands=(), hands_total=0,
                               seq=None, controller=None, source=StateSource.FALLBACK, updated_at=now))
 
     def reset_sequence(self) -> None:
         """After a reconnect: keep showing the state, but take no delta before the next snapshot."""
         self._synced = False
+        self._pending = None
 
     def set_hand_raised(self, raised: bool) -> None:
         """The user's intent (kept across reconnects); the channel whispers it to the controller."""

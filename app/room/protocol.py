@@ -23,6 +23,7 @@ MAX_LISTED_HANDS: Final = 100
 MAX_NAME_CHARS: Final = 64
 MAX_TITLE_CHARS: Final = 100
 MAX_ID_CHARS: Final = 128
+MAX_PARTS: Final = 16  # a snapshot too big for one message continues in deltas (§3.1); 200 members need ≤ 7
 
 # Timing rules (seconds); see docs/room-protocol.md "Sequence rules" and "Fallback".
 DELTA_MIN_INTERVAL: Final = 0.5  # a controller coalesces changes into at most one delta per 500 ms
@@ -103,6 +104,7 @@ class Snapshot:
     hands: tuple[Hand, ...]
     hands_total: int
     recording: bool = False  # the stage mix is being recorded; optional on the wire, sent only when true
+    parts: int = 1  # > 1: the stage continues in the next parts − 1 deltas (a chain); sent only when > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,8 +367,15 @@ def parse_announcement(text: str) -> Snapshot | Delta:
         return Snapshot(seq=_int(obj, "seq"), room=_int(obj, "room"), controller=controller, title=_title(obj),
                         ended=_bool(obj, "ended"), members=_members(obj, "members"),
                         listeners=_listeners(_field(obj, "listeners", "")), hands=hands, hands_total=hands_total,
-                        recording=_flag(obj, "recording"))
+                        recording=_flag(obj, "recording"), parts=_parts(obj))
     return _delta(obj, controller)
+
+
+def _parts(obj: dict[str, Any]) -> int:
+    parts = _int(obj, "parts") if "parts" in obj else 1
+    if not 1 <= parts <= MAX_PARTS:
+        raise ProtocolViolation(f"'parts' must be 1 to {MAX_PARTS}, got {parts}")
+    return parts
 
 
 def _delta(obj: dict[str, Any], controller: str) -> Delta:
@@ -424,6 +433,12 @@ def _member_json(m: StageMember) -> dict[str, Any]:
             "role": m.role, "muted": m.muted, "talking": m.talking, **optional}
 
 
+def member_bytes(m: StageMember) -> int:
+    """What `m` adds to a message's members / upsert list in encoded UTF-8, its comma included (exact: the
+    encoding is compact), so a controller can pack a big stage into parts without encoding every try."""
+    return len(json.dumps(_member_json(m), ensure_ascii=False, separators=(",", ":")).encode()) + 1
+
+
 def _hand_json(h: Hand) -> dict[str, Any]:
     return {"id": h.id, "name": clean_text(h.name, MAX_NAME_CHARS) if type(h.name) is str else h.name,
             "at": _time_json(h.raised_at, f"hand {h.id!r} raised_at")}
@@ -444,6 +459,8 @@ def encode(msg: Snapshot | Delta | HandRequest | SyncRequest) -> str:
                    hands_total=msg.hands_total)
         if msg.recording is not False:  # only when set (a wrong type is sent, so the check below refuses it)
             out["recording"] = msg.recording
+        if msg.parts != 1:
+            out["parts"] = msg.parts
     elif isinstance(msg, Delta):
         out.update(type="delta", seq=msg.seq, base=msg.base, controller=msg.controller)
         if msg.title is not None:

@@ -157,19 +157,19 @@ async def test_stage_roles_names_and_the_count(controller: RoomController) -> No
     assert controller.book.members["12"].role == Role.CO_HOST
 
 
-def test_a_snapshot_too_big_for_one_message_lists_fewer_hands() -> None:
-    from app.controller.room_book import encode_fitting
+def test_a_snapshot_too_big_for_one_message_goes_in_parts_with_every_hand() -> None:
+    from app.controller.room_book import RoomBook
     from app.room.protocol import Hand, Snapshot, StageMember, parse_announcement
 
+    book = RoomBook(1234, "ctl-x", "T")
     members = tuple(StageMember(str(10**15 + i), "M" * 64, Role.SPEAKER, False, False) for i in range(60))
-    hands = tuple(Hand(f"l-{i:010d}", "H" * 64, 1_763_720_990.123 + i) for i in range(100))
-    snap = Snapshot(seq=1, room=1234, controller="ctl-x", title="T", ended=False, members=members,
-                    listeners=ListenerCount(5, 1.0), hands=hands, hands_total=100)
+    book.set_members(members)
+    book.hands = {f"l-{i:010d}": Hand(f"l-{i:010d}", "H" * 64, 1_763_720_990.123 + i) for i in range(100)}
+    snap = book.snapshot()
     with pytest.raises(ProtocolViolation):
         encode(snap)  # 60 members and 100 long hands do not fit in 16 KiB
-    text = encode_fitting(snap)
-    assert len(text.encode()) <= MAX_MESSAGE_BYTES
-    parsed = parse_announcement(text)
-    assert isinstance(parsed, Snapshot)
-    assert parsed.members == members and parsed.hands_total == 100 and parsed.hands == hands[:len(parsed.hands)]
-    assert 0 < len(parsed.hands) < 100
+    texts = book.texts(snap)
+    assert len(texts) == 2 and all(len(t.encode()) <= MAX_MESSAGE_BYTES for t in texts)
+    head, rest = (parse_announcement(t) for t in texts)
+    assert isinstance(head, Snapshot) and head.hands == snap.hands and head.hands_total == 100
+    assert head.members + rest.upsert == members  # type: ignore[union-attr]

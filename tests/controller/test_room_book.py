@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -197,19 +198,57 @@ def test_recording_is_in_every_snapshot_and_in_a_delta_only_when_it_changed(book
     assert not book.dirty and book.due() is None
 
 
-def test_a_stage_too_big_for_one_message_is_announced_shortened_not_dropped() -> None:
-    """200 members with 16-digit ids and 64-character names are ~34 KB: names are shortened first, then the
-    snapshot lists as many members as fit — a partial stage, not silence (benchmarks.host_actions found a
-    200-member room announcing nothing at all)."""
-    from app.controller.room_book import encode_fitting
-    from app.room.protocol import MAX_MESSAGE_BYTES, ListenerCount, Role, Snapshot, StageMember, parse_announcement
+def test_a_stage_too_big_for_one_message_goes_out_whole_in_parts(clock: Clock) -> None:
+    """200 members with 16-digit ids and 64-character names are ~34 KB (benchmarks.host_actions found such a room
+    announcing nothing, then a partial stage): the snapshot goes in parts, a chain of deltas, and a listener shows
+    all 200, in order, once, with their full names; the next delta follows the chain."""
+    from app.listener.state import RoomStateModel
+    from app.room.protocol import MAX_MESSAGE_BYTES
 
-    def stage(n: int, name: int) -> Snapshot:
-        members = tuple(StageMember(str(10**15 + i), "N" * name, Role.SPEAKER, False, False) for i in range(n))
-        return Snapshot(1, 1234, "ctl-1", "Launch night", False, members, ListenerCount(500_000, 1.7e9), (), 0)
+    book = RoomBook(1234, "ctl-1", "Launch night", clock=clock)
+    book.set_members(StageMember(str(10**15 + i), f"{i:03d}" + "N" * 61, Role.SPEAKER, False, False)
+                     for i in range(200))
+    book.hands = {f"l-{i:010d}": Hand(f"l-{i:010d}", "H" * 64, 1.7e9 + i) for i in range(100)}
+    model = RoomStateModel()
+    changes: list[object] = []
+    model.changed.connect(lambda state, change: changes.append(change))
+    message = book.due()
+    assert isinstance(message, Snapshot)
+    texts = book.texts(message)
+    assert 3 <= len(texts) <= 5 and all(len(t.encode()) <= MAX_MESSAGE_BYTES for t in texts)
+    parsed = [parse_announcement(t) for t in texts]
+    head = parsed[0]
+    assert isinstance(head, Snapshot) and head.parts == len(texts) and len(head.hands) == 100
+    for part in parsed[1:]:
+        assert isinstance(part, Delta) and part.upsert and not part.remove and part.hands is None
+    model.apply_snapshot(head, now=1.0)
+    for part in parsed[1:]:
+        assert changes == []
+        assert model.apply_delta(part, now=1.0)  # type: ignore[arg-type]
+    assert len(changes) == 1
+    assert [m.id for m in model.state.members] == [str(10**15 + i) for i in range(200)]
+    assert all(len(m.name) == 64 for m in model.state.members)
+    assert model.state.seq == book.seq == head.seq + len(texts) - 1
+    clock.now += 1.0
+    book.set_listeners(ListenerCount(500_000, 1.7e9))
+    follow = book.due()
+    assert isinstance(follow, Delta) and follow.base == model.state.seq
+    assert model.apply_delta(parse_announcement(book.texts(follow)[0]), now=2.0)  # type: ignore[arg-type]
 
-    for n, name, listed, chars in ((120, 64, 120, 24), (200, 64, 177, 6), (150, 10, 150, 10)):
-        text = encode_fitting(stage(n, name))
-        shown = parse_announcement(text)
-        assert isinstance(shown, Snapshot) and len(text.encode()) <= MAX_MESSAGE_BYTES
-        assert len(shown.members) == listed and max(len(m.name) for m in shown.members) == chars, (n, name)
+
+def test_a_delta_too_big_for_one_message_becomes_a_snapshot_in_parts(clock: Clock) -> None:
+    """A host's mute-all on a 200-member stage changes every member: that delta is sent as a fresh snapshot."""
+    book = RoomBook(1234, "ctl-1", "Launch night", clock=clock)
+    members = [StageMember(str(10**15 + i), "N" * 64, Role.SPEAKER, False, False) for i in range(200)]
+    book.set_members(members)
+    for _ in book.texts(book.snapshot()):
+        pass
+    clock.now += 1.0
+    book.set_members(dataclasses.replace(m, muted=True) for m in members)
+    message = book.due()
+    assert isinstance(message, Delta)
+    texts = [parse_announcement(t) for t in book.texts(message)]
+    head = texts[0]
+    assert isinstance(head, Snapshot) and head.seq > message.seq and head.parts == len(texts) > 1
+    assert all(m.muted for m in head.members)
+    assert not book.dirty

@@ -388,3 +388,48 @@ def test_recording_comes_from_snapshots_and_deltas_and_outlives_a_fallback(model
     model.apply_delta(delta(2, controller="ctl-b", recording=True), 31.0)
     model.apply_delta(delta(3, controller="ctl-b", recording=False), 32.0)
     assert not model.state.recording and [c.recording for c in rec.changes[-2:]] == [True, True]
+
+
+# --- a snapshot in parts (protocol §3.1) ------------------------------------------------------------------------
+
+def test_a_snapshot_in_parts_is_shown_once_whole(model: RoomStateModel) -> None:
+    rec = Recorder(model)
+    model.apply_snapshot(snap(seq=20, members=(ANA,), parts=3), now=6.0)
+    assert model.state.seq == 10 and model.state.members == (ANA, BO, CY)  # the old stage stays until it is whole
+    assert model.apply_delta(delta(21, upsert=(BO,)), now=6.0)
+    assert model.apply_delta(delta(21, upsert=(BO,)), now=6.0)  # a duplicate part: covered, no gap
+    assert rec.calls == []
+    assert model.apply_delta(delta(22, upsert=(CY, StageMember("4", "Di", Role.SPEAKER, False, False))), now=6.0)
+    assert [m.id for m in model.state.members] == ["1", "2", "3", "4"] and model.state.seq == 22
+    assert rec.changes == [StateChange.MEMBERS]  # one change, for the whole stage
+    assert model.apply_delta(delta(23, listeners=ListenerCount(30, 1001.0)), now=7.0)  # and deltas go on from it
+    assert model.state.listeners == ListenerCount(30, 1001.0)
+
+
+def test_a_missing_part_drops_the_partial_snapshot_and_asks_for_sync(model: RoomStateModel) -> None:
+    rec = Recorder(model)
+    model.apply_snapshot(snap(seq=20, members=(ANA,), parts=3), now=6.0)
+    assert model.apply_delta(delta(21, upsert=(BO,)), now=6.0)
+    assert not model.apply_delta(delta(23, upsert=(CY,)), now=6.0)  # part 22 never came
+    assert rec.calls == [] and model.state.seq == 10
+    assert not model.apply_delta(delta(24, base=23), now=6.0)  # nothing pending any more: still a gap
+    model.apply_snapshot(snap(seq=25, members=(CY,)), now=7.0)  # the answer to the sync: whole at once
+    assert model.state.members == (CY,) and rec.changes == [StateChange.MEMBERS | StateChange.TALKING]
+
+
+def test_a_newer_snapshot_replaces_a_pending_one_and_an_older_one_does_not(model: RoomStateModel) -> None:
+    model.apply_snapshot(snap(seq=20, members=(ANA,), parts=2), now=6.0)
+    model.apply_snapshot(snap(seq=15, members=(BO,)), now=6.0)  # older than the pending one: ignored
+    assert model.state.seq == 10
+    model.apply_snapshot(snap(seq=30, members=(BO,), parts=2), now=6.0)
+    assert model.apply_delta(delta(21, upsert=(CY,)), now=6.0)  # the replaced snapshot's part: old, ignored
+    assert model.state.seq == 10
+    assert model.apply_delta(delta(31, upsert=(CY,)), now=6.0)
+    assert model.state.members == (BO, CY) and model.state.seq == 31
+
+
+def test_a_reconnect_or_fallback_forgets_a_pending_snapshot(model: RoomStateModel) -> None:
+    model.apply_snapshot(snap(seq=20, members=(ANA,), parts=2), now=6.0)
+    model.reset_sequence()
+    assert not model.apply_delta(delta(21, upsert=(BO,)), now=6.0)
+    assert model.state.seq == 10

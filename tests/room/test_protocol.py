@@ -13,6 +13,7 @@ from app.room.protocol import (
     MAX_LISTED_HANDS,
     MAX_MEMBERS,
     MAX_MESSAGE_BYTES,
+    MAX_PARTS,
     UNSET,
     WHISPER_BURST,
     WHISPER_RATE,
@@ -190,6 +191,19 @@ def test_recording_is_optional_on_the_wire_sent_only_when_true_and_in_deltas_onl
         assert parse_announcement(encode(delta)) == delta
     with pytest.raises(ProtocolViolation, match="'recording' must be a boolean"):
         encode(dataclasses.replace(SNAP, recording=1))  # type: ignore[arg-type]
+
+
+def test_parts_is_optional_on_the_wire_sent_only_when_more_than_one_and_bounded() -> None:
+    assert '"parts"' not in encode(SNAP)
+    old = parse_announcement(json.dumps(snapshot_obj()))  # from before the field: whole in one message
+    assert isinstance(old, Snapshot) and old.parts == 1
+    three = dataclasses.replace(SNAP, parts=3)
+    assert json.loads(encode(three))["parts"] == 3 and parse_announcement(encode(three)) == three
+    assert parse_announcement(encode(dataclasses.replace(SNAP, parts=MAX_PARTS))).parts == MAX_PARTS  # type: ignore
+    for bad, why in ((0, "'parts' must be 1 to 16, got 0"), (MAX_PARTS + 1, "'parts' must be 1 to 16, got 17"),
+                     (-1, "'parts' must not be negative"), ("2", "'parts' must be an integer"),
+                     (True, "'parts' must be an integer")):
+        assert why in violation(snapshot_obj(parts=bad))
 
 
 # --- violations ----------------------------------------------------------------------------------------------------
