@@ -42,7 +42,7 @@ def render_png(size: int, svg: Path = SVG) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, b"PNG"):
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]  # (the stubs say bytes; 6.11 wants str)
         raise RuntimeError("Qt could not encode a PNG")
     buffer.close()
     return bytes(data.data())

@@ -40,7 +40,7 @@ def test_ico_holds_one_png_per_size(qapp, tmp_path: Path) -> None:
         assert height == width and (planes, bits) == (1, 32)
         blob = data[offset:offset + length]
         assert blob.startswith(PNG_SIGNATURE) and len(blob) == length
-        image = QImage.fromData(blob, b"PNG")
+        image = QImage.fromData(blob)
         assert (image.width(), image.height()) == (size, size)
         assert image.hasAlphaChannel() and image.pixelColor(0, 0).alpha() == 0, "corners are transparent"
         sizes.append(size)
