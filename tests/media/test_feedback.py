@@ -84,6 +84,19 @@ def test_slower_loops_are_flagged_before_they_dominate(delay_ms: float, gain: fl
     assert (found[0][0] - onset) * 20 <= 1000
 
 
+def test_a_very_slow_loop_is_caught_by_the_two_second_window() -> None:
+    """Gain 1.05 with a 50 ms loop grows ~5 dB/s and hides under speech: the 100-frame window catches it ~2 s after
+    onset, ~6 dB over the speech in its band (before that window it grew unseen for the whole 12 s)."""
+    loop = fs.make_loop(50.0, 1.05, 2000.0, 7)
+    x = fs.speech(12.0, 17)
+    y = fs.run_loop(loop, x)
+    onset = fs.howl_onset_frame(loop, x, y)
+    assert onset is not None
+    found = verdicts(y)
+    assert found and CLOSE_FRAME <= found[0][0] <= onset + 125
+    assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
+
+
 def test_an_open_loop_is_not_flagged() -> None:
     """The same room at loop gain 0.7 colours the speech but never howls: no mute."""
     loop = fs.make_loop(20.0, 0.7, 1000.0, 1)
