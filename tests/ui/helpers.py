@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from PySide6.QtGui import Qt as GuiQt
@@ -83,3 +85,12 @@ async def collect(blocks: list[np.ndarray], seconds: float) -> list[np.ndarray]:
     start = len(blocks)
     await asyncio.sleep(seconds)
     return blocks[start:]
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A script that lives outside app/ and tests/ (docs/, packaging/), loaded from its path to be exercised."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -5,13 +5,14 @@ The script runs only on the Windows and macOS build machines, so this is where i
 
 from __future__ import annotations
 
-import importlib.util
 import struct
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from PySide6.QtGui import QImage
+
+from tests.ui import helpers
 
 pytestmark = pytest.mark.gui
 
@@ -20,11 +21,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("plaza_make_icons", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return helpers.load_script(SCRIPT, "plaza_make_icons")
 
 
 def test_ico_holds_one_png_per_size(qapp, tmp_path: Path) -> None:

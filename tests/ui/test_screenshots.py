@@ -6,12 +6,13 @@ under Xvfb). It lives outside the app and the tests, so it is loaded from its pa
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from PySide6.QtGui import QImage
+
+from tests.ui import helpers
 
 pytestmark = pytest.mark.gui
 
@@ -19,11 +20,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "make_sc
 
 
 def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("plaza_make_screenshots", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return helpers.load_script(SCRIPT, "plaza_make_screenshots")
 
 
 def distinct_colours(image: QImage, step: int = 5) -> int:
