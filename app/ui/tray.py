@@ -53,7 +53,7 @@ class DesktopTray(QObject):
         super().__init__(window)
         self.window = window
         self.available = QSystemTrayIcon.isSystemTrayAvailable() if available is None else available
-        self._clock = clock
+        self.clock = clock
         self._reconnecting_since: float | None = None
 
         self.menu = QMenu(window)
@@ -119,11 +119,11 @@ class DesktopTray(QObject):
         """The session's status: the room ended, or it is back after a reconnect (and how long that took)."""
         if change.status is RoomStatus.RECONNECTING:
             if self._reconnecting_since is None:
-                self._reconnecting_since = self._clock()
+                self._reconnecting_since = self.clock()
             return
         since, self._reconnecting_since = self._reconnecting_since, None
         if change.status is RoomStatus.LIVE and since is not None:
-            seconds = max(0, round(self._clock() - since))
+            seconds = max(0, round(self.clock() - since))
             self._notify(self.tr("Reconnected"),
                          self.tr("Back in the room after {seconds} s.").format(seconds=seconds))
         elif change.status is RoomStatus.ENDED:

@@ -83,3 +83,9 @@ async def collect(blocks: list[np.ndarray], seconds: float) -> list[np.ndarray]:
     start = len(blocks)
     await asyncio.sleep(seconds)
     return blocks[start:]
+
+
+async def settled(window: MainWindow, timeout: float = 10.0) -> None:
+    """Every task the window started has finished. A test that returns with one still stepping leaves it to qasync's
+    last processEvents() after the loop stopped, where the step fails ("no running event loop")."""
+    await wait_until(lambda: len(window._tasks) == 0, timeout, "the window's tasks to finish")

@@ -18,7 +18,7 @@ from app.stage.speaker import Role as SpeakerRole
 from app.ui import main_window as main_window_module
 from app.ui.settings import AppSettings
 from app.ui.settings_dialog import SettingsDialog
-from tests.ui.helpers import WindowFactory, wait_until
+from tests.ui.helpers import WindowFactory, settled, wait_until
 from tests.ui.test_stage_view import ANA, BO, CARLA, _SessionStub, hands, snapshot
 
 pytestmark = pytest.mark.gui
@@ -96,6 +96,7 @@ async def test_room_view_is_walkable_and_named(make_window: WindowFactory, monke
     stops = tab_stops(qtbot, room.volume_slider)
     assert {room.stage_controls.mute_button, room.stage_controls.leave_stage_button} <= set(stops)
     assert unnamed(stops) == [], describe(stops)
+    await settled(window)
 
 
 async def test_settings_dialog_is_walkable_and_named(make_window: WindowFactory, qtbot: QtBot) -> None:

@@ -24,7 +24,7 @@ from app.ui.app import EXIT_OK, run_main_window
 from app.ui.main_window import MainWindow
 from app.ui.settings import AppSettings
 from app.ui.single_instance import AppSingleInstance, Handoff, LinkHandoff, instance_name, request_bytes
-from tests.ui.helpers import WindowFactory, wait_until
+from tests.ui.helpers import WindowFactory, settled, wait_until
 from tests.ui.test_shutdown import PlazaProcess, wait_for_line
 
 pytestmark = pytest.mark.gui
@@ -175,6 +175,7 @@ async def test_a_link_joins_at_once_outside_a_room(make_window: WindowFactory) -
     assert window.isVisible()
     assert window.session is not None and window.session.link.room_id == 5
     assert handoff.prompt is None
+    await settled(window)
 
 
 async def test_in_a_room_it_asks_before_leaving(make_window: WindowFactory) -> None:
@@ -200,6 +201,7 @@ async def test_in_a_room_it_asks_before_leaving(make_window: WindowFactory) -> N
     answer(handoff.prompt, QMessageBox.ButtonRole.AcceptRole)
     assert window.session is not None and window.session is not first
     assert window.session.link.room_id == 6
+    await settled(window)
 
 
 async def test_a_newer_link_replaces_the_open_question(make_window: WindowFactory) -> None:
@@ -213,6 +215,7 @@ async def test_a_newer_link_replaces_the_open_question(make_window: WindowFactor
     assert old is not None and not old.isVisible()
     answer(handoff.prompt, QMessageBox.ButtonRole.AcceptRole)
     assert window.session is not None and window.session.link.room_id == 7
+    await settled(window)
 
 
 async def test_a_bad_link_is_explained_in_the_join_view(make_window: WindowFactory) -> None:
