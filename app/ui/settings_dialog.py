@@ -105,7 +105,7 @@ class SettingsDialog(QDialog):
                                               "plays. On: a short outage right after joining is not heard."))
         self.tray_box.setText(self.tr("&Keep playing in the tray when the window is closed"))
         self.tray_note.setText(self.tr("This desktop has no system tray: closing the window quits Plaza."))
-        self.minimized_box.setText(self.tr("Start &minimized (in the tray if there is one)"))
+        self.minimized_box.setText(self.tr("Start mi&nimized (in the tray if there is one)"))
         self._fill()
 
     def changeEvent(self, event: QEvent) -> None:

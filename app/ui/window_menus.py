@@ -103,7 +103,7 @@ def retranslate_menus(window: MainWindow) -> None:
     window.protected_start_action.setText(
         translate("MainWindow", "&Protected start (wait for 0.5 s of audio when joining)"))
     window.clear_recent_action.setText(translate("MainWindow", "Clear &recent rooms"))
-    window.settings_action.setText(translate("MainWindow", "Se&ttings…"))
+    window.settings_action.setText(translate("MainWindow", "Setti&ngs…"))
     window.quit_action.setText(translate("MainWindow", "&Quit"))
     window.view_menu.setTitle(translate("MainWindow", "&View"))
     window.language_menu.setTitle(translate("MainWindow", "&Language"))
