@@ -360,12 +360,9 @@ async def keep_host_pass(room_controller: RoomController, link_text: str, who: s
 def with_default_command(argv: Sequence[str]) -> list[str]:
     """`plaza LINK` (what the desktop runs for a clicked plaza:// link: `Exec=plaza %u`) means `plaza window LINK`."""
     args = list(argv)
-    for i, arg in enumerate(args):
-        if arg.startswith("-"):  # the top-level options (-v, --version) take no value
-            continue
-        if "://" in arg:
-            args.insert(i, "window")
-        break
+    first = next((i for i, arg in enumerate(args) if not arg.startswith("-")), None)  # (-v, --version take no value)
+    if first is not None and "://" in args[first]:
+        args.insert(first, "window")
     return args
 
 

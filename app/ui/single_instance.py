@@ -251,7 +251,11 @@ class LinkHandoff(QObject):
             self.window.join_view.set_link_text(text)
             self.window.join(text)
             return
-        link = parse_link(text)  # (checked by the server already)
+        try:
+            link = parse_link(text)  # (the server checked it already; this slot may have other callers)
+        except LinkError as exc:
+            self.bad_link(exc)
+            return
         if _same_room(link, session.link):
             return
         self._ask(text, link)

@@ -255,3 +255,21 @@ def test_plaza_with_a_link_hands_it_to_the_running_process(tmp_path: Path) -> No
         wait_for_line(running, "a second launch asks for room 5", 10)
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["plaza://h/5"], ["window", "plaza://h/5"]),
+    (["-v", "plaza+ws://h:1/5"], ["-v", "window", "plaza+ws://h:1/5"]),
+    (["window", "plaza://h/5"], ["window", "plaza://h/5"]),
+    (["listen", "plaza://h/5"], ["listen", "plaza://h/5"]),
+    ([], []),
+    (["--version"], ["--version"]),
+])
+def test_a_bare_link_on_the_command_line_opens_the_window(argv: list[str], expected: list[str]) -> None:
+    """The desktop runs `plaza %u` for a clicked link: that is `plaza window LINK`."""
+    from app.cli import build_parser, with_default_command
+
+    assert with_default_command(argv) == expected
+    if expected[:1] == ["window"] or expected[1:2] == ["window"]:
+        args = build_parser().parse_args(with_default_command(argv))
+        assert args.command == "window" and args.link == argv[-1]
