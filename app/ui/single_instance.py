@@ -102,14 +102,21 @@ class AppSingleInstance(QObject):
             socket.write(request_bytes(link))
 
         def on_ready_read() -> None:
-            answer.extend(socket.readAll().data()[:64])
+            answer.extend(socket.readAll().data()[:64 - len(answer)])
             if b"\n" in answer or len(answer) >= 64:
                 finish(Handoff.DELIVERED if bytes(answer).startswith(ANSWER_OK) else Handoff.NO_ANSWER)
 
+        def on_closed(*_error: object) -> None:
+            if not connected:
+                finish(Handoff.NO_INSTANCE)
+                return
+            on_ready_read()  # the answer may still be unread when the hang-up is seen
+            finish(Handoff.DELIVERED if bytes(answer).startswith(ANSWER_OK) else Handoff.NO_ANSWER)
+
         socket.connected.connect(on_connected)
         socket.readyRead.connect(on_ready_read)
-        socket.errorOccurred.connect(lambda _error: finish(Handoff.NO_ANSWER if connected else Handoff.NO_INSTANCE))
-        socket.disconnected.connect(lambda: finish(Handoff.NO_ANSWER))
+        socket.errorOccurred.connect(on_closed)
+        socket.disconnected.connect(on_closed)
         socket.connectToServer(self.name)
         try:
             outcome = await asyncio.wait_for(done, timeout)
