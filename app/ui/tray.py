@@ -109,10 +109,13 @@ class DesktopTray(QObject):
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
-            if self.window.isVisible() and not self.window.isMinimized() and self.window.isActiveWindow():
-                self.window.hide() if self.window.settings.close_to_tray() else self.window.showMinimized()
+            window = self.window
+            if not window.isVisible() or window.isMinimized() or not window.isActiveWindow():
+                present(window)
+            elif window.settings.close_to_tray():
+                window.hide()
             else:
-                present(self.window)
+                window.showMinimized()
 
     # ------------------------------------------------------------------ room events
     def status_changed(self, change: StatusChange) -> None:
