@@ -357,9 +357,18 @@ async def keep_host_pass(room_controller: RoomController, link_text: str, who: s
 
 
 # ------------------------------------------------------------------------------------------------ main
+def with_default_command(argv: Sequence[str]) -> list[str]:
+    """`plaza LINK` (what the desktop runs for a clicked plaza:// link: `Exec=plaza %u`) means `plaza window LINK`."""
+    args = list(argv)
+    first = next((i for i, arg in enumerate(args) if not arg.startswith("-")), None)  # (-v, --version take no value)
+    if first is not None and "://" in args[first]:
+        args.insert(first, "window")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(with_default_command(sys.argv[1:] if argv is None else argv))
     _setup_logging(args.verbose)
     command = args.command or "window"
     if command == "listen":

@@ -3,7 +3,11 @@
 Shutdown order matters with qasync: Qt must not quit on its own when the window closes (the loop would stop
 while cleanup still awaits: "Event loop stopped before Future completed"). So quitOnLastWindowClosed is off,
 closing the window starts `MainWindow.shutdown()`, `_main()` awaits `window.finished`, closes the local room,
-and returns; qasync.run() then stops the loop and Qt with it.
+and returns; qasync.run() then stops the loop and Qt with it. With "keep playing in the tray" on, closing only hides
+the window; Quit (menu, tray, Ctrl+Q) and SIGINT/SIGTERM go through `MainWindow.quit()`, which closes for real.
+
+One window per user (app.ui.single_instance): `plaza [LINK]` first offers its link to a running window and exits 0
+if that window took it. `plaza demo` runs its own room and window, and tests pass a name of their own (or none).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from app.ui.i18n import Translations
 from app.ui.icons import app_icon
 from app.ui.main_window import MainWindow
 from app.ui.settings import APPLICATION, ORGANIZATION, AppSettings
+from app.ui.single_instance import AppSingleInstance, Handoff, LinkHandoff, instance_name
 from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -80,24 +85,49 @@ async def run_main_window(
     use_device: bool = True,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     settings: AppSettings | None = None,
+    single_instance: str | None = None,
+    system_tray: bool | None = None,
 ) -> int:
-    """Show the window, optionally start a local room and join it, and return once all is cleaned up."""
+    """Show the window, optionally start a local room and join it, and return once all is cleaned up.
+
+    `single_instance`: the per-user name of the one window (None: no single-instance behaviour); if a window
+    already runs under it, the link is handed to it and this returns EXIT_OK without a window of its own."""
     app = create_application()
     already_running = asyncio.all_tasks()  # (under tests, the test's own task)
+    instance: AppSingleInstance | None = None
+    if single_instance is not None:
+        instance = AppSingleInstance(single_instance)
+        outcome = await instance.hand_off(link)
+        if outcome is Handoff.DELIVERED:
+            instance.deleteLater()
+            log.info("the running Plaza window took over")
+            return EXIT_OK
+        if outcome is Handoff.NO_ANSWER or not instance.listen():  # a hung window keeps its name; we run without
+            log.warning("another Plaza window holds %s but does not answer; links will not reach this one",
+                        single_instance)
     settings = settings if settings is not None else AppSettings()
     translations = Translations()
     translations.apply(settings.language())
-    window = MainWindow(settings, translations, use_device=use_device, connect_timeout=connect_timeout)
+    window = MainWindow(settings, translations, use_device=use_device, connect_timeout=connect_timeout,
+                        system_tray=system_tray)
+    if instance is not None:
+        handoff = LinkHandoff(window)
+        instance.show_requested.connect(handoff.show_window)
+        instance.link_requested.connect(handoff.open_link)
+        instance.bad_link.connect(handoff.bad_link)
     tasks = TaskSet()
     app.lastWindowClosed.connect(lambda: tasks.start(window.shutdown(), name="plaza-shutdown"))
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, window.close)  # Ctrl-C / kill: close like the user would
+            loop.add_signal_handler(sig, window.quit)  # Ctrl-C / kill: quit like the user would
             handled.append(sig)
     exit_code = EXIT_OK
-    window.show()
+    if settings.start_minimized() and local_room is None:  # (`plaza demo` is for looking at)
+        window.tray.start_hidden()
+    else:
+        window.show()
     log.info("window open (language %s)", translations.language)
     try:
         if local_room is not None:
@@ -123,6 +153,9 @@ async def run_main_window(
             loop.remove_signal_handler(sig)
         with contextlib.suppress(RuntimeError, TypeError):
             app.lastWindowClosed.disconnect()
+        if instance is not None:
+            instance.close()
+            instance.deleteLater()
         if local_room is not None:
             await local_room.close()
         window.deleteLater()
@@ -148,7 +181,8 @@ def run_window(
         return EXIT_UNSUPPORTED_QT
     create_application()
     try:
-        return cast(int, qasync.run(run_main_window(link, local_room=local_room, use_device=use_device,
-                                                    connect_timeout=connect_timeout)))
+        return cast(int, qasync.run(run_main_window(
+            link, local_room=local_room, use_device=use_device, connect_timeout=connect_timeout,
+            single_instance=instance_name() if local_room is None else None)))
     except KeyboardInterrupt:  # Ctrl-C before the loop could install its handler
         return 130

@@ -47,10 +47,12 @@ class InviteDialog(QDialog):
     device_chosen = Signal(object)  # int device index, or None for the system default
 
     def __init__(self, devices: Sequence[InputDevice], echo_reason: str | None, echo_available: bool,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, preferred: int | None = None) -> None:
+        """`preferred`: the microphone chosen in the settings, offered first (else the system's default)."""
         super().__init__(parent)
         self.setObjectName("inviteDialog")
         self._devices = list(devices)
+        self._preferred = preferred
         self._echo_reason = echo_reason  # English, for the tooltip (and the log), never the visible text
         self._echo_available = echo_available
         self._problem: ProblemText | None = None
@@ -191,7 +193,7 @@ class InviteDialog(QDialog):
                 name = self.tr("{name} (default)").format(name=device.name) if device.is_default else device.name
                 combo.addItem(name, device.index)
             default = next((d.index for d in self._devices if d.is_default), None)
-            wanted = current if current is not None else default
+            wanted = current if current is not None else self._preferred if self._preferred is not None else default
             found = combo.findData(wanted) if wanted is not None else 0
             combo.setCurrentIndex(max(found, 0))
             combo.setEnabled(bool(self._devices))

@@ -12,8 +12,8 @@ import asyncio
 import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QStackedWidget, QWidget
 
 from app import __version__
 from app.janus.errors import JanusError
@@ -29,15 +29,18 @@ from app.room.errors import RoomError
 from app.stage.speaker import SpeakerSession
 from app.ui.connection_dialog import ConnectionDialog
 from app.ui.host_panel import HostControl, HostPanel
-from app.ui.i18n import LANGUAGES, Translations
+from app.ui.i18n import Translations
 from app.ui.icons import app_icon
 from app.ui.join_view import JoinView
 from app.ui.plain_text import isolate, shorten
 from app.ui.room_view import RoomView
 from app.ui.settings import AppSettings
+from app.ui.settings_dialog import SettingsDialog, device_index
 from app.ui.speaker_control import SpeakerControl
 from app.ui.start_room import StartedRoom, StartRoomDialog, keyring_problem, run_plaza_start
 from app.ui.tasks import TaskSet
+from app.ui.tray import DesktopTray
+from app.ui.window_menus import build_menus, retranslate_menus
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,23 @@ class _StatusBridge(QObject):
 class MainWindow(QMainWindow):
     """Join a room by link, listen, leave; menus for room actions and the UI language."""
 
+    # Built by app.ui.window_menus:
+    room_menu: QMenu
+    view_menu: QMenu
+    language_menu: QMenu
+    help_menu: QMenu
+    start_room_action: QAction
+    leave_action: QAction
+    mute_action: QAction
+    hand_action: QAction
+    details_action: QAction
+    protected_start_action: QAction
+    clear_recent_action: QAction
+    settings_action: QAction
+    quit_action: QAction
+    about_action: QAction
+    language_actions: dict[str, QAction]
+
     def __init__(
         self,
         settings: AppSettings | None = None,
@@ -60,8 +80,10 @@ class MainWindow(QMainWindow):
         *,
         use_device: bool = True,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        system_tray: bool | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`system_tray`: whether the desktop has a tray (None: ask Qt; tests say)."""
         super().__init__(parent)
         self.settings = settings if settings is not None else AppSettings()
         self.translations = translations if translations is not None else Translations()
@@ -73,6 +95,7 @@ class MainWindow(QMainWindow):
         self._tasks = TaskSet()
         self._join_task: asyncio.Task[None] | None = None
         self._shutdown_task: asyncio.Task[None] | None = None
+        self._quitting = False  # closing really quits (not to the tray): Quit, or a signal
         self._bridge = _StatusBridge(self)
         self._bridge.changed.connect(self._on_status)
 
@@ -99,88 +122,18 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.host_panel)
         self.host_control = HostControl(self.host_panel, self._tasks)
         self.room_starter = run_plaza_start  # how "Start a room…" runs `plaza start` (tests replace it)
-        self._build_menus()
+        build_menus(self)
+        self.tray = DesktopTray(self, system_tray)  # after the menus: the tray menu shares their actions
+        self.speaker_control.invited.connect(self.tray.invited)
+        self.speaker_control.preferred_microphone = self.settings.input_device
         self.join_view.set_recent(self.settings.recent_links())
         self.retranslate()
         self._update_actions()
 
     # ------------------------------------------------------------------ menus and i18n
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        self.room_menu = bar.addMenu("")
-        self.start_room_action = QAction(self)
-        self.start_room_action.setShortcut(QKeySequence("Ctrl+N"))
-        self.start_room_action.triggered.connect(self.start_room)
-        self.leave_action = QAction(self)
-        self.leave_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.leave_action.triggered.connect(self.leave)
-        self.mute_action = QAction(self)
-        self.mute_action.setCheckable(True)
-        self.mute_action.setShortcut(QKeySequence("M"))
-        self.mute_action.toggled.connect(self.room_view.set_muted)
-        self.hand_action = QAction(self)
-        self.hand_action.setCheckable(True)
-        self.hand_action.setShortcut(QKeySequence("H"))
-        self.hand_action.setEnabled(False)
-        self.hand_action.triggered.connect(lambda _checked=False: self.room_view.hand.button.click())
-        self.room_view.hand.button.toggled.connect(self.hand_action.setChecked)
-        self.room_view.hand_availability_changed.connect(self.hand_action.setEnabled)
-        self.details_action = QAction(self)
-        self.details_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.details_action.triggered.connect(self.show_connection_details)
-        self.protected_start_action = QAction(self)
-        self.protected_start_action.setCheckable(True)
-        self.protected_start_action.setChecked(self.settings.protected_start())
-        self.protected_start_action.toggled.connect(self.settings.set_protected_start)
-        self.clear_recent_action = QAction(self)
-        self.clear_recent_action.triggered.connect(self.clear_recent)
-        self.quit_action = QAction(self)
-        self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        self.quit_action.triggered.connect(self.close)
-        stage = self.room_view.stage_controls
-        self.room_menu.addActions([self.start_room_action, self.leave_action, self.mute_action, self.hand_action,
-                                   stage.mic_action, stage.leave_stage_action, self.details_action])
-        self.room_menu.addSeparator()
-        self.room_menu.addAction(self.protected_start_action)
-        self.room_menu.addAction(self.clear_recent_action)
-        self.room_menu.addSeparator()
-        self.room_menu.addAction(self.quit_action)
-
-        self.view_menu = bar.addMenu("")
-        self.language_menu = self.view_menu.addMenu("")
-        group = QActionGroup(self)
-        group.setExclusive(True)
-        self.language_actions: dict[str, QAction] = {}
-        for code in ("", *LANGUAGES):
-            action = QAction(LANGUAGES.get(code, ""), self)
-            action.setCheckable(True)
-            action.setData(code)
-            action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
-            group.addAction(action)
-            self.language_menu.addAction(action)
-            self.language_actions[code] = action
-        self.language_actions.get(self.settings.language(), self.language_actions[""]).setChecked(True)
-
-        self.help_menu = bar.addMenu("")
-        self.about_action = QAction(self)
-        self.about_action.triggered.connect(self.show_about)
-        self.help_menu.addAction(self.about_action)
-
     def retranslate(self) -> None:
-        self.room_menu.setTitle(self.tr("&Room"))
-        self.start_room_action.setText(self.tr("&Start a room…"))
-        self.leave_action.setText(self.tr("&Leave room"))
-        self.mute_action.setText(self.tr("&Mute"))
-        self.hand_action.setText(self.tr("Raise &hand"))
-        self.details_action.setText(self.tr("Connection &details…"))
-        self.protected_start_action.setText(self.tr("&Protected start (wait for 0.5 s of audio when joining)"))
-        self.clear_recent_action.setText(self.tr("Clear &recent rooms"))
-        self.quit_action.setText(self.tr("&Quit"))
-        self.view_menu.setTitle(self.tr("&View"))
-        self.language_menu.setTitle(self.tr("&Language"))
-        self.language_actions[""].setText(self.tr("&System default"))
-        self.help_menu.setTitle(self.tr("&Help"))
-        self.about_action.setText(self.tr("&About Plaza"))
+        retranslate_menus(self)
+        self.tray.retranslate()
         self._update_title()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -217,6 +170,25 @@ class MainWindow(QMainWindow):
                           QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # never exec(): a nested loop inside qasync re-enters running tasks
+
+    def show_settings(self) -> SettingsDialog:
+        """Non-modal like every dialog here; OK saves, then the running room follows (see _apply_settings)."""
+        dialog = SettingsDialog(self.settings, tray_available=self.tray.icon is not None, parent=self)
+        dialog.applied.connect(self._apply_settings)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _apply_settings(self) -> None:
+        code = self.settings.language()
+        if not self.language_actions.get(code, self.language_actions[""]).isChecked():
+            self.set_language(code)
+        self.protected_start_action.setChecked(self.settings.protected_start())  # (for the next room joined)
+        devices = list_output_devices()
+        device = device_index(self.settings.output_device(), devices)
+        if self.session is not None and device != self.session.device:
+            self.room_view.set_devices(devices, device)
+            self._on_device(device)
 
     def _update_title(self) -> None:
         if self.stack.currentWidget() is self.room_view:
@@ -262,7 +234,9 @@ class MainWindow(QMainWindow):
         return True
 
     def _start_session(self, link: RoomLink) -> None:
-        session = ListenSession(link, use_device=self.use_device, connect_timeout=self.connect_timeout,
+        devices = list_output_devices()
+        device = device_index(self.settings.output_device(), devices)
+        session = ListenSession(link, use_device=self.use_device, device=device, connect_timeout=self.connect_timeout,
                                 protected_start=self.protected_start_action.isChecked())
         session.set_volume(self.room_view.volume())
         session.set_muted(self.room_view.muted())
@@ -273,7 +247,7 @@ class MainWindow(QMainWindow):
         self.speaker_control.set_speaker(speaker)
         self.room_view.set_room(link.room_id, link.title)
         self.room_view.set_status(RoomStatus.CONNECTING)
-        self.room_view.set_devices(list_output_devices(), None)
+        self.room_view.set_devices(devices, device)
         self.room_view.set_state_model(session.state)
         self.host_control.follow(speaker, self.room_view.state_bridge)
         self.room_view.banner.set_audio_left_provider(session.audio_left_ms)
@@ -300,6 +274,7 @@ class MainWindow(QMainWindow):
         if not isinstance(session, ListenSession) or session is not self.session:
             return  # a session we already left
         if isinstance(change, StatusChange):
+            self.tray.status_changed(change)
             self.room_view.set_status_change(change)
             self.room_view.set_output_error(session.output_error)
 
@@ -364,8 +339,17 @@ class MainWindow(QMainWindow):
             self.room_view.set_output_error(session.output_error)
 
     # ------------------------------------------------------------------ shutdown
+    def quit(self) -> None:
+        """Menu or tray Quit, Ctrl+Q, SIGTERM: close for real, even with "keep playing in the tray" on."""
+        self._quitting = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Accept at once (the window hides) and clean up asynchronously; see shutdown()."""
+        """To the tray if the user chose that; else accept at once (the window hides) and clean up
+        asynchronously; see shutdown()."""
+        if not self._quitting and self._shutdown_task is None and self.tray.hide_on_close():
+            event.ignore()
+            return
         if self._shutdown_task is None and not self.finished.is_set():
             try:
                 asyncio.get_running_loop()
@@ -384,6 +368,7 @@ class MainWindow(QMainWindow):
 
     async def _shutdown(self) -> None:
         try:
+            self.tray.close()
             self.leave()
             await self._tasks.join()
         finally:

@@ -1,4 +1,5 @@
-"""Persistent user settings (QSettings "Plaza"/"Plaza"): recent room links, the UI language, the start policy.
+"""Persistent user settings (QSettings "Plaza"/"Plaza"): recent room links, the UI language, the start policy, the
+preferred sound devices, and the desktop behaviour (tray, start minimized).
 
 Nothing secret is stored here: room links carry no secrets by design (app.links rejects them).
 A wrapper instead of raw QSettings keeps key names and value types in one place, and lets tests pass
@@ -16,6 +17,25 @@ MAX_RECENT = 10
 KEY_RECENT = "recent_links"
 KEY_LANGUAGE = "language"
 KEY_PROTECTED_START = "protected_start"
+KEY_OUTPUT_DEVICE = "output_device"
+KEY_INPUT_DEVICE = "input_device"
+KEY_CLOSE_TO_TRAY = "close_to_tray"
+KEY_TRAY_HINT_SHOWN = "tray_hint_shown"
+KEY_START_MINIMIZED = "start_minimized"
+MAX_DEVICE_NAME = 500  # a device name is the driver's text; a hand-edited file could hold anything
+
+
+def _as_bool(value: object, default: bool = False) -> bool:
+    """A flag as stored: a bool, or the "true"/"false" text INI files give back; anything else is `default`."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+    return default
 
 
 class AppSettings:
@@ -61,11 +81,53 @@ class AppSettings:
     # ------------------------------------------------------------------ audio
     def protected_start(self) -> bool:
         """Wait for 0.5 s of audio before playing a room (off: play within ~0.2 s, build the cushion meanwhile)."""
-        value = self.qsettings.value(KEY_PROTECTED_START, False)
-        if isinstance(value, str):  # INI files give back "true" / "false"
-            return value.strip().lower() in ("true", "1", "yes")
-        return value is True
+        return _as_bool(self.qsettings.value(KEY_PROTECTED_START, False))
 
     def set_protected_start(self, on: bool) -> None:
-        self.qsettings.setValue(KEY_PROTECTED_START, bool(on))
+        self._set(KEY_PROTECTED_START, bool(on))
+
+    def output_device(self) -> str:
+        """The output device for new rooms, by name ("" = the system default): PortAudio's indexes change when
+        devices come and go, names do not."""
+        return self._device_name(KEY_OUTPUT_DEVICE)
+
+    def set_output_device(self, name: str) -> None:
+        self._set(KEY_OUTPUT_DEVICE, name[:MAX_DEVICE_NAME])
+
+    def input_device(self) -> str:
+        """The microphone the invitation to speak offers first, by name ("" = the system default)."""
+        return self._device_name(KEY_INPUT_DEVICE)
+
+    def set_input_device(self, name: str) -> None:
+        self._set(KEY_INPUT_DEVICE, name[:MAX_DEVICE_NAME])
+
+    def _device_name(self, key: str) -> str:
+        value = self.qsettings.value(key, "")
+        return value if isinstance(value, str) and len(value) <= MAX_DEVICE_NAME else ""
+
+    # ------------------------------------------------------------------ desktop
+    def close_to_tray(self) -> bool:
+        """Closing the window hides it in the tray and the room keeps playing. Off unless chosen: a closed window
+        that keeps playing (or keeps a speaker's microphone on stage) would surprise whoever did not ask for it."""
+        return _as_bool(self.qsettings.value(KEY_CLOSE_TO_TRAY, False))
+
+    def set_close_to_tray(self, on: bool) -> None:
+        self._set(KEY_CLOSE_TO_TRAY, bool(on))
+
+    def tray_hint_shown(self) -> bool:
+        """Whether the user was told once that the room keeps playing in the tray."""
+        return _as_bool(self.qsettings.value(KEY_TRAY_HINT_SHOWN, False))
+
+    def set_tray_hint_shown(self, shown: bool = True) -> None:
+        self._set(KEY_TRAY_HINT_SHOWN, bool(shown))
+
+    def start_minimized(self) -> bool:
+        """Start in the tray (or minimized when there is no tray)."""
+        return _as_bool(self.qsettings.value(KEY_START_MINIMIZED, False))
+
+    def set_start_minimized(self, on: bool) -> None:
+        self._set(KEY_START_MINIMIZED, bool(on))
+
+    def _set(self, key: str, value: object) -> None:
+        self.qsettings.setValue(key, value)
         self.qsettings.sync()

@@ -39,12 +39,15 @@ class _SpeakerBridge(QObject):
 class SpeakerControl(QObject):
     """Wires one SpeakerSession at a time to the invite dialog and the room view's stage controls."""
 
+    invited = Signal()  # the invitation to speak arrived (the desktop notification follows it)
+
     def __init__(self, room_view: RoomView, tasks: TaskSet, window: QWidget) -> None:
         super().__init__(window)
         self.room_view = room_view
         self.controls = room_view.stage_controls
         self.window = window
         self.speaker: SpeakerSession | None = None
+        self.preferred_microphone: Callable[[], str] = lambda: ""  # the settings' microphone, by name
         self.dialog: InviteDialog | None = None
         self._tasks = tasks
         self._check: SoundCheck | None = None
@@ -98,6 +101,7 @@ class SpeakerControl(QObject):
             return  # a session we already left
         if role is Role.INVITED:
             self._open_dialog(speaker)
+            self.invited.emit()
         else:
             self._close_dialog()
         if role is Role.LISTENER:
@@ -126,8 +130,10 @@ class SpeakerControl(QObject):
         if self.dialog is not None:
             return
         echo = speaker.echo
-        dialog = InviteDialog(list_input_devices(), echo.reason() if echo is not None else None,
-                              echo is not None and echo.available(), self.window)
+        devices = list_input_devices()
+        preferred = next((d.index for d in devices if d.name == self.preferred_microphone()), None)
+        dialog = InviteDialog(devices, echo.reason() if echo is not None else None,
+                              echo is not None and echo.available(), self.window, preferred=preferred)
         self.dialog = dialog
         dialog.accept_requested.connect(lambda: self._on_accept(speaker, dialog))
         dialog.decline_requested.connect(speaker.decline)

@@ -378,6 +378,7 @@ class StageView(QWidget):
     def retranslate(self) -> None:
         self.setAccessibleName(self.tr("Stage"))
         self._container.setAccessibleName(self.tr("People on stage"))
+        self.tile_area.setAccessibleName(self.tr("People on stage"))  # a Tab stop (it scrolls with the keys)
         self._show_placeholder()
 
     def changeEvent(self, event: QEvent) -> None:

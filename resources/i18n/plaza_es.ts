@@ -281,6 +281,49 @@
     </message>
 </context>
 <context>
+    <name>DesktopTray</name>
+    <message>
+        <source>&amp;Show Plaza</source>
+        <translation>&amp;Mostrar Plaza</translation>
+    </message>
+    <message>
+        <source>&amp;Quit Plaza</source>
+        <translation>&amp;Salir de Plaza</translation>
+    </message>
+    <message>
+        <source>Plaza</source>
+        <translation>Plaza</translation>
+    </message>
+    <message>
+        <source>Plaza is still running</source>
+        <translation>Plaza sigue abierto</translation>
+    </message>
+    <message>
+        <source>The room keeps playing. To quit, choose Quit Plaza in the tray icon&apos;s menu.</source>
+        <translation>La sala sigue sonando. Para salir, elige «Salir de Plaza» en el menú del icono de la bandeja.</translation>
+    </message>
+    <message>
+        <source>Reconnected</source>
+        <translation>Reconectado</translation>
+    </message>
+    <message>
+        <source>Back in the room after {seconds} s.</source>
+        <translation>De vuelta en la sala tras {seconds} s.</translation>
+    </message>
+    <message>
+        <source>The room has ended</source>
+        <translation>La sala ha terminado</translation>
+    </message>
+    <message>
+        <source>You are invited to speak</source>
+        <translation>Te han invitado a hablar</translation>
+    </message>
+    <message>
+        <source>Open Plaza to check your microphone and accept, or choose Not now.</source>
+        <translation>Abre Plaza para comprobar tu micrófono y aceptar, o elige «Ahora no».</translation>
+    </message>
+</context>
+<context>
     <name>ErrorText</name>
     <message>
         <source>Paste a room link first.</source>
@@ -688,6 +731,29 @@
     </message>
 </context>
 <context>
+    <name>LinkHandoff</name>
+    <message>
+        <source>Room {number}</source>
+        <translation>Sala {number}</translation>
+    </message>
+    <message>
+        <source>Join another room?</source>
+        <translation>¿Entrar en otra sala?</translation>
+    </message>
+    <message>
+        <source>Leave {current} and join {new}?</source>
+        <translation>¿Abandonar {current} y entrar en {new}?</translation>
+    </message>
+    <message>
+        <source>Leave and &amp;join</source>
+        <translation>Abandonar y &amp;entrar</translation>
+    </message>
+    <message>
+        <source>&amp;Stay here</source>
+        <translation>&amp;Quedarme aquí</translation>
+    </message>
+</context>
+<context>
     <name>ListenerCountLabel</name>
     <message>
         <source>Listener count unknown</source>
@@ -755,6 +821,10 @@
     <message>
         <source>Clear &amp;recent rooms</source>
         <translation>&amp;Borrar salas recientes</translation>
+    </message>
+    <message>
+        <source>Setti&amp;ngs…</source>
+        <translation>Co&amp;nfiguración…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -959,6 +1029,65 @@ Salas de audio en directo.</translation>
     <message>
         <source>No output devices found</source>
         <translation>No se encontraron dispositivos de salida</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Plaza Settings</source>
+        <translation>Configuración de Plaza</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Idioma:</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Idioma</translation>
+    </message>
+    <message>
+        <source>&amp;Output device:</source>
+        <translation>Dispositivo de &amp;salida:</translation>
+    </message>
+    <message>
+        <source>Output device for rooms</source>
+        <translation>Dispositivo de salida para las salas</translation>
+    </message>
+    <message>
+        <source>&amp;Microphone:</source>
+        <translation>&amp;Micrófono:</translation>
+    </message>
+    <message>
+        <source>Microphone for speaking on stage</source>
+        <translation>Micrófono para hablar en el escenario</translation>
+    </message>
+    <message>
+        <source>&amp;Protected start (wait for 0.5 s of audio when joining)</source>
+        <translation>Inicio &amp;protegido (esperar 0,5 s de audio al entrar)</translation>
+    </message>
+    <message>
+        <source>Off: a room plays within a moment and builds its cushion while it plays. On: a short outage right after joining is not heard.</source>
+        <translation>Desactivado: la sala suena al instante y acumula su reserva mientras suena. Activado: no se oye un corte breve justo después de entrar.</translation>
+    </message>
+    <message>
+        <source>&amp;Keep playing in the tray when the window is closed</source>
+        <translation>Seguir sonando en la &amp;bandeja al cerrar la ventana</translation>
+    </message>
+    <message>
+        <source>This desktop has no system tray: closing the window quits Plaza.</source>
+        <translation>Este escritorio no tiene bandeja del sistema: cerrar la ventana cierra Plaza.</translation>
+    </message>
+    <message>
+        <source>Start mi&amp;nimized (in the tray if there is one)</source>
+        <translation>Iniciar mi&amp;nimizado (en la bandeja si la hay)</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Predeterminado del sistema</translation>
+    </message>
+    <message>
+        <source>{name} (not connected)</source>
+        <translation>{name} (no conectado)</translation>
     </message>
 </context>
 <context>

@@ -281,6 +281,49 @@
     </message>
 </context>
 <context>
+    <name>DesktopTray</name>
+    <message>
+        <source>&amp;Show Plaza</source>
+        <translation>&amp;Tampilkan Plaza</translation>
+    </message>
+    <message>
+        <source>&amp;Quit Plaza</source>
+        <translation>&amp;Keluar dari Plaza</translation>
+    </message>
+    <message>
+        <source>Plaza</source>
+        <translation>Plaza</translation>
+    </message>
+    <message>
+        <source>Plaza is still running</source>
+        <translation>Plaza masih berjalan</translation>
+    </message>
+    <message>
+        <source>The room keeps playing. To quit, choose Quit Plaza in the tray icon&apos;s menu.</source>
+        <translation>Ruang tetap diputar. Untuk keluar, pilih Keluar dari Plaza di menu ikon baki sistem.</translation>
+    </message>
+    <message>
+        <source>Reconnected</source>
+        <translation>Tersambung kembali</translation>
+    </message>
+    <message>
+        <source>Back in the room after {seconds} s.</source>
+        <translation>Kembali ke ruang setelah {seconds} dtk.</translation>
+    </message>
+    <message>
+        <source>The room has ended</source>
+        <translation>Ruang telah berakhir</translation>
+    </message>
+    <message>
+        <source>You are invited to speak</source>
+        <translation>Anda diundang untuk berbicara</translation>
+    </message>
+    <message>
+        <source>Open Plaza to check your microphone and accept, or choose Not now.</source>
+        <translation>Buka Plaza untuk memeriksa mikrofon Anda dan menerima, atau pilih Nanti saja.</translation>
+    </message>
+</context>
+<context>
     <name>ErrorText</name>
     <message>
         <source>Paste a room link first.</source>
@@ -688,6 +731,29 @@
     </message>
 </context>
 <context>
+    <name>LinkHandoff</name>
+    <message>
+        <source>Room {number}</source>
+        <translation>Ruang {number}</translation>
+    </message>
+    <message>
+        <source>Join another room?</source>
+        <translation>Bergabung ke ruang lain?</translation>
+    </message>
+    <message>
+        <source>Leave {current} and join {new}?</source>
+        <translation>Tinggalkan {current} dan bergabung ke {new}?</translation>
+    </message>
+    <message>
+        <source>Leave and &amp;join</source>
+        <translation>Tinggalkan dan &amp;bergabung</translation>
+    </message>
+    <message>
+        <source>&amp;Stay here</source>
+        <translation>&amp;Tetap di sini</translation>
+    </message>
+</context>
+<context>
     <name>ListenerCountLabel</name>
     <message>
         <source>Listener count unknown</source>
@@ -754,6 +820,10 @@
     <message>
         <source>Clear &amp;recent rooms</source>
         <translation>&amp;Hapus daftar ruang terbaru</translation>
+    </message>
+    <message>
+        <source>Setti&amp;ngs…</source>
+        <translation>P&amp;engaturan…</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -958,6 +1028,65 @@ Ruang audio langsung.</translation>
     <message>
         <source>No output devices found</source>
         <translation>Tidak ada perangkat keluaran</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Plaza Settings</source>
+        <translation>Pengaturan Plaza</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Bahasa:</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Bahasa</translation>
+    </message>
+    <message>
+        <source>&amp;Output device:</source>
+        <translation>Perangkat &amp;keluaran:</translation>
+    </message>
+    <message>
+        <source>Output device for rooms</source>
+        <translation>Perangkat keluaran untuk ruang</translation>
+    </message>
+    <message>
+        <source>&amp;Microphone:</source>
+        <translation>&amp;Mikrofon:</translation>
+    </message>
+    <message>
+        <source>Microphone for speaking on stage</source>
+        <translation>Mikrofon untuk berbicara di panggung</translation>
+    </message>
+    <message>
+        <source>&amp;Protected start (wait for 0.5 s of audio when joining)</source>
+        <translation>Mulai &amp;terlindungi (tunggu 0,5 dtk audio saat bergabung)</translation>
+    </message>
+    <message>
+        <source>Off: a room plays within a moment and builds its cushion while it plays. On: a short outage right after joining is not heard.</source>
+        <translation>Mati: ruang langsung diputar dan membangun cadangannya sambil diputar. Nyala: gangguan singkat tepat setelah bergabung tidak terdengar.</translation>
+    </message>
+    <message>
+        <source>&amp;Keep playing in the tray when the window is closed</source>
+        <translation>Tetap &amp;putar di baki sistem saat jendela ditutup</translation>
+    </message>
+    <message>
+        <source>This desktop has no system tray: closing the window quits Plaza.</source>
+        <translation>Desktop ini tidak memiliki baki sistem: menutup jendela akan menutup Plaza.</translation>
+    </message>
+    <message>
+        <source>Start mi&amp;nimized (in the tray if there is one)</source>
+        <translation>Mulai dalam keadaan &amp;diminimalkan (di baki sistem jika ada)</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Bawaan sistem</translation>
+    </message>
+    <message>
+        <source>{name} (not connected)</source>
+        <translation>{name} (tidak tersambung)</translation>
     </message>
 </context>
 <context>

@@ -92,8 +92,10 @@ async def make_window(settings: AppSettings, qm_dir: Path) -> AsyncIterator[Wind
     windows: list[MainWindow] = []
     translations = Translations(qm_dir)
 
-    def factory(*, connect_timeout: float = 5.0) -> MainWindow:
-        window = MainWindow(settings, translations, use_device=False, connect_timeout=connect_timeout)
+    def factory(*, connect_timeout: float = 5.0, system_tray: bool = False) -> MainWindow:
+        """`system_tray`: whether the window believes the desktop has a tray (never the machine's own answer)."""
+        window = MainWindow(settings, translations, use_device=False, connect_timeout=connect_timeout,
+                            system_tray=system_tray)
         window.show()
         windows.append(window)
         return window

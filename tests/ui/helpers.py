@@ -94,3 +94,9 @@ def load_script(path: Path, name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+async def settled(window: MainWindow, timeout: float = 10.0) -> None:
+    """Every task the window started has finished. A test that returns with one still stepping leaves it to qasync's
+    last processEvents() after the loop stopped, where the step fails ("no running event loop")."""
+    await wait_until(lambda: len(window._tasks) == 0, timeout, "the window's tasks to finish")

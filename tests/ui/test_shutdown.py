@@ -130,9 +130,13 @@ async def test_run_main_window_returns_after_the_window_closes(
 
 # ---------------------------------------------------------------------------------------- real process
 def plaza_env(tmp_path: Path) -> dict[str, str]:
-    """Offscreen Qt and a private config dir, so the child never touches the user's settings."""
+    """Offscreen Qt, a private config dir, so the child never touches the user's settings, and a private runtime
+    dir, so its one-window-per-user socket never meets a Plaza running for real (or another test run)."""
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
     env = dict(os.environ)
-    env.update(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"), PYTHONUNBUFFERED="1")
+    env.update(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_RUNTIME_DIR=str(runtime),
+               PYTHONUNBUFFERED="1")
     return env
 
 
