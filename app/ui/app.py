@@ -36,7 +36,7 @@ from app.ui.i18n import Translations
 from app.ui.icons import app_icon
 from app.ui.main_window import MainWindow
 from app.ui.settings import APPLICATION, ORGANIZATION, AppSettings
-from app.ui.single_instance import AppSingleInstance, Handoff, LinkHandoff, instance_name
+from app.ui.single_instance import AppSingleInstance, Handoff, LinkHandoff, UrlOpenEvents, instance_name
 from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,9 @@ async def run_main_window(
     translations.apply(settings.language())
     window = MainWindow(settings, translations, use_device=use_device, connect_timeout=connect_timeout,
                         system_tray=system_tray)
+    handoff = LinkHandoff(window)
+    app.installEventFilter(UrlOpenEvents(handoff))  # (removed by Qt when the window, its owner, goes)
     if instance is not None:
-        handoff = LinkHandoff(window)
         instance.show_requested.connect(handoff.show_window)
         instance.link_requested.connect(handoff.open_link)
         instance.bad_link.connect(handoff.bad_link)

@@ -22,7 +22,8 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QMessageBox
 
@@ -305,6 +306,23 @@ class LinkHandoff(QObject):
         if box is not None:
             box.close()
             box.deleteLater()
+
+
+class UrlOpenEvents(QObject):
+    """macOS hands a clicked `plaza://` link to the running app as an Apple Event (Qt's QFileOpenEvent on the
+    application), not on the command line: pass room links on to `LinkHandoff.open_link` like a second launch's."""
+
+    def __init__(self, handoff: LinkHandoff) -> None:
+        super().__init__(handoff)
+        self.handoff = handoff
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            url = event.url()
+            if url.scheme().lower() in ("plaza", "plaza+ws"):
+                self.handoff.open_link(url.toString())
+                return True
+        return super().eventFilter(watched, event)
 
 
 def _same_room(a: RoomLink, b: RoomLink) -> bool:

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtNetwork import QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -23,7 +25,14 @@ from app.ui import single_instance
 from app.ui.app import EXIT_OK, run_main_window
 from app.ui.main_window import MainWindow
 from app.ui.settings import AppSettings
-from app.ui.single_instance import AppSingleInstance, Handoff, LinkHandoff, instance_name, request_bytes
+from app.ui.single_instance import (
+    AppSingleInstance,
+    Handoff,
+    LinkHandoff,
+    UrlOpenEvents,
+    instance_name,
+    request_bytes,
+)
 from tests.ui.helpers import WindowFactory, settled, wait_until
 from tests.ui.test_shutdown import PlazaProcess, wait_for_line
 
@@ -175,6 +184,23 @@ async def test_a_link_joins_at_once_outside_a_room(make_window: WindowFactory) -
     assert window.isVisible()
     assert window.session is not None and window.session.link.room_id == 5
     assert handoff.prompt is None
+    await settled(window)
+
+
+async def test_a_link_the_desktop_sends_as_an_open_event_joins(make_window: WindowFactory) -> None:
+    """macOS delivers a clicked plaza:// link as a QFileOpenEvent to the running application (no second launch)."""
+    window = make_window()
+    events = UrlOpenEvents(LinkHandoff(window))
+    app = QApplication.instance()
+    assert app is not None
+    app.installEventFilter(events)
+    try:
+        QApplication.sendEvent(app, QFileOpenEvent(QUrl("file:///tmp/not-a-room.txt")))  # not ours: left alone
+        assert window.session is None
+        QApplication.sendEvent(app, QFileOpenEvent(QUrl(ROOM_5)))
+        assert window.session is not None and window.session.link.room_id == 5
+    finally:
+        app.removeEventFilter(events)
     await settled(window)
 
 
