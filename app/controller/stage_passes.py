@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from app.room.protocol import Role
+from app.room.errors import RoomError
+from app.room.protocol import MAX_MEMBERS, Role
 from app.room.stage_protocol import MAX_INVITE_TTL, MAX_STAGE_ID, StagePass
 
 DEFAULT_INVITE_TTL = 60.0
@@ -106,11 +107,14 @@ class StagePasses:
     def issue(self, username: str | None, display: str, role: Role = Role.SPEAKER,
               ttl: float = DEFAULT_INVITE_TTL, *, keep: bool = False) -> tuple[IssuedPass, Withdrawal]:
         """A fresh pass; re-inviting a username replaces its old pass (whose token the withdrawal removes).
-        `keep`: a pass for the room's life (the creator's: it signs host actions whether on stage or not)."""
+        `keep`: a pass for the room's life (the creator's: it signs host actions whether on stage or not).
+        Raises RoomError when MAX_MEMBERS passes are live: a bigger stage could not be shown to listeners."""
         if not 0 < ttl <= MAX_INVITE_TTL:
             raise ValueError(f"ttl must be more than 0 and at most {MAX_INVITE_TTL:g} s, got {ttl:g}")
         replaced = Withdrawal()
         old = self.of_user(username) if username is not None else None
+        if old is None and len(self._passes) >= MAX_MEMBERS:  # every live pass is a seat, taken or promised
+            raise RoomError(f"the stage is full ({MAX_MEMBERS} members, the most the room state can list)")
         if old is not None:
             replaced.tokens.append(self._passes.pop(old.stage_id).token)
         stage_id = secrets.randbelow(MAX_STAGE_ID) + 1

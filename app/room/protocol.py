@@ -8,6 +8,7 @@ Plain Python on purpose: the controller, the listener's channel and tests share 
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -286,9 +287,11 @@ def _member_json(m: StageMember) -> dict[str, Any]:
             "role": m.role, "muted": m.muted, "talking": m.talking, **optional}
 
 
+@functools.lru_cache(maxsize=1024)
 def member_bytes(m: StageMember) -> int:
     """What `m` adds to a message's members / upsert list in encoded UTF-8, its comma included (exact: the
-    encoding is compact), so a controller can pack a big stage into parts without encoding every try."""
+    encoding is compact), so a controller can pack a big stage into parts without encoding every try. Cached:
+    a 200-member stage is packed up to 4 times a second under churn and few members change in between."""
     return len(json.dumps(_member_json(m), ensure_ascii=False, separators=(",", ":")).encode()) + 1
 
 

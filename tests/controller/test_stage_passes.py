@@ -107,3 +107,20 @@ def test_a_ttl_out_of_range_is_refused(passes: StagePasses) -> None:
         with pytest.raises(ValueError):
             passes.issue("l-ana", "Ana", ttl=ttl)
     assert len(passes) == 0
+
+
+def test_the_stage_holds_at_most_the_members_the_room_state_can_list(passes: StagePasses) -> None:
+    from app.room.errors import RoomError
+    from app.room.protocol import MAX_MEMBERS
+
+    passes.issue(None, "Host", Role.HOST, keep=True)
+    for i in range(MAX_MEMBERS - 1):
+        passes.issue(f"l-{i}", f"L{i}")
+    with pytest.raises(RoomError, match="the stage is full"):
+        passes.issue("l-late", "Late")
+    with pytest.raises(RoomError, match="the stage is full"):
+        passes.issue(None, "Bot")
+    again, replaced = passes.issue("l-7", "L7")  # a re-invite replaces its own seat
+    assert replaced.tokens and len(passes) == MAX_MEMBERS
+    passes.revoke(again.stage_id)
+    assert passes.issue("l-late", "Late")[0].username == "l-late"  # a freed seat can be given
