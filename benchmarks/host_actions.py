@@ -813,8 +813,9 @@ class Bench:
               f"{sorted({v['members'] for v in views})} members, counts "
               f"{sorted({v['count'] for v in views}, key=str)}", flush=True)
 
-        # The stage holds MAX_MEMBERS passes (the host's included): the crowd leaves one seat for the round's target.
-        crowd = await self.stage.call("crowd", n=args.members - len(controller.passes) - 1)
+        # The stage holds MAX_MEMBERS passes (the host's included): the crowd leaves a seat for the round's target
+        # and one for the last round's, whose pass may still be going.
+        crowd = await self.stage.call("crowd", n=args.members - len(controller.passes) - 2)
         self.stage_sim.ids.update(crowd["ids"])
         # All of the crowd (the rounds' targets may have left meanwhile, so the total can end a little under 200).
         await self.settle(lambda: self.stage_sim.ids <= set(controller.book.members), 40, "the crowd on stage")
