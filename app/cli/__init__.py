@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plaza", description="Live audio rooms: listen, speak, host.")
     parser.add_argument("--version", action="version", version=f"plaza {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument("--self-test", nargs="?", const="all", metavar="CHECKS",
+                        help="check this installation (Qt, translations, audio, Opus, WebRTC, keyring, Janus config) "
+                             "and exit; 1 if any check fails. --self-test=NAME[,NAME] runs only those")
     sub = parser.add_subparsers(dest="command")
 
     w = sub.add_parser("window", help="open the Plaza window (default)")
@@ -357,10 +360,24 @@ async def keep_host_pass(room_controller: RoomController, link_text: str, who: s
 
 
 # ------------------------------------------------------------------------------------------------ main
+def _link_means_window(argv: list[str]) -> list[str]:
+    """`plaza LINK` (how a desktop opens a plaza:// link: the .desktop entry's `Exec=plaza %u`) is `plaza window
+    LINK`."""
+    from app.links import SCHEMES
+
+    if argv and argv[0].partition("://")[0].lower() in SCHEMES and "://" in argv[0]:
+        return ["window", *argv]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_link_means_window(list(sys.argv[1:] if argv is None else argv)))
     _setup_logging(args.verbose)
+    if args.self_test is not None:
+        from app.cli.self_test import main as self_test
+
+        return self_test(args.self_test)
     command = args.command or "window"
     if command == "listen":
         if args.list_devices:

@@ -1,0 +1,138 @@
+"""The Qt half of `plaza --self-test` (app/cli/self_test.py runs it; Qt is only allowed in app.ui).
+
+What a frozen build most often loses on the way to a window: a platform plugin or the X/xcb libraries it loads, the
+SVG icon engine, fonts, qasync, the compiled translations. Each check returns a short note for its PASS line and
+raises SelfCheckError (or whatever broke) otherwise. Nothing here writes to the user's settings: the window gets a
+throwaway settings file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# PySide6 before qasync (qasync takes the first Qt binding already loaded).
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtGui import QGuiApplication, QIcon
+
+import qasync  # isort: skip
+
+from app.ui.i18n import FULL_TRANSLATIONS, SOURCE_LANGUAGE, Translations, qm_path, ts_path
+from app.ui.icons import icon_path
+
+SHOW_TIMEOUT_S = 10.0
+
+
+class SelfCheckError(RuntimeError):
+    """A check found the build broken; the message says what is missing."""
+
+
+def choose_platform(environ: MutableMapping[str, str] = os.environ, platform: str = sys.platform) -> str:
+    """Use Qt's offscreen platform when there is no display to show a window on (a server, CI, ssh); returns a
+    note saying so, or "" when Qt picks the platform itself."""
+    if environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if platform.startswith("linux") and not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY")):
+        environ["QT_QPA_PLATFORM"] = "offscreen"
+        return "no display"
+    return ""
+
+
+@dataclass(frozen=True)
+class WindowShown:
+    platform: str  # Qt's platform plugin, e.g. "xcb", "wayland", "offscreen"
+    shown_after_s: float  # from the check's start to the window exposed and painted
+
+
+def show_main_window(timeout: float = SHOW_TIMEOUT_S) -> WindowShown:
+    """Create the application as `plaza` does, show the real main window (no audio device, no room), wait until it
+    is exposed and paints, then close it through its shutdown path. Returns what was shown."""
+    started = time.perf_counter()
+    from app.ui.app import create_application
+    from app.ui.main_window import MainWindow
+    from app.ui.settings import AppSettings
+
+    app = create_application()
+    if app.windowIcon().isNull():
+        raise SelfCheckError(f"the window icon did not load ({icon_path()}: SVG icon engine or file missing)")
+    if QIcon(str(icon_path())).pixmap(64, 64).isNull():
+        raise SelfCheckError("the SVG icon renders empty (Qt's svg icon engine plugin is missing)")
+    with tempfile.TemporaryDirectory(prefix="plaza-self-test-") as tmp:
+        settings = AppSettings(QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat))
+
+        async def show() -> float:
+            translations = Translations()
+            translations.apply(settings.language())
+            window = MainWindow(settings, translations, use_device=False)
+            try:
+                window.show()
+                deadline = time.monotonic() + timeout
+                handle = window.windowHandle()
+                while handle is None or not handle.isExposed():
+                    if time.monotonic() > deadline:
+                        raise SelfCheckError(f"the window was not shown within {timeout:.0f} s")
+                    await asyncio.sleep(0.005)
+                    handle = window.windowHandle()
+                if window.grab().isNull():
+                    raise SelfCheckError("the window could not be painted")
+                shown = time.perf_counter() - started
+            finally:
+                window.close()
+                await asyncio.wait_for(window.shutdown(), timeout)
+                window.deleteLater()
+            return shown
+
+        shown_after = qasync.run(show())
+    return WindowShown(QGuiApplication.platformName(), shown_after)
+
+
+def check_qt() -> str:
+    """The self-test's `qt` check: the note names the platform plugin used."""
+    offscreen = choose_platform()
+    shown = show_main_window()
+    return f"{shown.platform}" + (f" ({offscreen})" if offscreen else "")
+
+
+def known_translation(ts: Path) -> tuple[str, str, str, str]:
+    """(context, source, disambiguation, translation) of the first finished, singular message of a .ts file."""
+    try:
+        root = ET.parse(ts).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise SelfCheckError(f"cannot read {ts.name}: {exc}") from None
+    for context in root.iter("context"):
+        name = context.findtext("name") or ""
+        for message in context.iter("message"):
+            translation = message.find("translation")
+            source = message.findtext("source") or ""
+            if (message.get("numerus") != "yes" and translation is not None and translation.get("type") is None
+                    and translation.text and source and translation.text != source):
+                return name, source, message.findtext("comment") or "", translation.text
+    raise SelfCheckError(f"{ts.name} has no finished translation to check against")
+
+
+def check_translations(codes: tuple[str, ...] = FULL_TRANSLATIONS) -> str:
+    """The self-test's `translations` check: each language's compiled .qm loads through app.ui.i18n and
+    translates a string its .ts says it translates. Leaves the source language installed."""
+    _app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])  # the translators need one
+    translations = Translations()
+    try:
+        for code in codes:
+            qm = qm_path(code)
+            if not qm.is_file():
+                raise SelfCheckError(f"{qm} is missing (the build must run `python -m app.ui.i18n` first)")
+            context, source, disambiguation, expected = known_translation(ts_path(code))
+            if translations.apply(code) != code:
+                raise SelfCheckError(f"{qm.name} did not load")
+            got = QCoreApplication.translate(context, source, disambiguation or None)
+            if got != expected:
+                raise SelfCheckError(f"{code}: {context} {source!r} translated to {got!r}, expected {expected!r}")
+    finally:
+        translations.apply(SOURCE_LANGUAGE)
+    return ", ".join(codes)
