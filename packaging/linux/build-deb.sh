@@ -13,6 +13,7 @@ PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 OUT_DIR=${OUT_DIR:-$ROOT/dist}
 HERE=$ROOT/packaging/linux
 SECONDS=0
+phase() { echo "== build-deb: $1 [at ${SECONDS} s]"; }  # benchmarks/package.py reads the times
 
 version=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' app/__init__.py)
 [ -n "$version" ] || { echo "build-deb: no __version__ in app/__init__.py" >&2; exit 1; }
@@ -26,16 +27,16 @@ done
 work=$(mktemp -d /tmp/plaza-deb.XXXXXX)
 if [ "${KEEP_WORK:-0}" = 1 ]; then echo "build-deb: work folder $work (kept)"; else trap 'rm -rf "$work"' EXIT; fi
 
-echo "== build-deb: translations"
+phase translations
 "$PYTHON" -m app.ui.i18n >/dev/null
-echo "== build-deb: PyInstaller (packaging/plaza.spec)"
+phase "PyInstaller (packaging/plaza.spec)"
 if ! "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN --workpath "$work/build" \
     --distpath "$work/dist" packaging/plaza.spec >"$work/pyinstaller.log" 2>&1; then
   tail -40 "$work/pyinstaller.log" >&2; echo "build-deb: PyInstaller failed" >&2; exit 1
 fi
 grep -E "WARNING|ERROR" "$work/pyinstaller.log" >&2 || true
 
-echo "== build-deb: staging"
+phase "staging, strip, icons"
 stage=$work/root
 install -d -m 0755 "$stage/opt" "$stage/usr/bin" "$stage/usr/share/applications" "$stage/usr/share/doc/plaza" \
   "$stage/usr/share/icons/hicolor/scalable/apps" "$stage/DEBIAN"
@@ -60,13 +61,14 @@ License: GPL-3.0-or-later
 EOF
 chmod -R u+rwX,go+rX,go-w "$stage"
 
-echo "== build-deb: control"
+phase "control, library check"
 installed_kib=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@INSTALLED_SIZE@/$installed_kib/" "$HERE/control.in" \
   > "$stage/DEBIAN/control"
 install -m 0755 "$HERE/postinst" "$HERE/postrm" "$stage/DEBIAN/"
 "$PYTHON" "$HERE/check_libs.py" "$stage/opt/plaza" "$stage/DEBIAN/control"
 
+phase "dpkg-deb (${DEB_COMPRESSION:-xz})"
 mkdir -p "$OUT_DIR"
 deb="$OUT_DIR/plaza_${version}_${arch}.deb"
 level=${DEB_LEVEL:+-z$DEB_LEVEL}

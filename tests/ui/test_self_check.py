@@ -3,12 +3,13 @@ for real, in its own process, in tests/test_self_test.py."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from app.ui.i18n import FULL_TRANSLATIONS, ts_path
-from app.ui.self_check import SelfCheckError, choose_platform, known_translation
+from app.ui.self_check import SelfCheckError, choose_platform, known_translation, process_age
 
 
 def test_offscreen_only_without_a_display() -> None:
@@ -37,3 +38,9 @@ def test_a_ts_without_finished_translations_is_an_error(tmp_path: Path) -> None:
         known_translation(ts)
     with pytest.raises(SelfCheckError, match="cannot read"):
         known_translation(tmp_path / "missing.ts")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/stat")
+def test_process_age_counts_from_the_process_start() -> None:
+    age = process_age()
+    assert age is not None and 0 < age < 3600  # this pytest process started seconds to minutes ago
