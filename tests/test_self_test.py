@@ -159,3 +159,15 @@ def test_the_real_self_test_passes_from_the_source_tree() -> None:
     names = [m.group(1) for line in lines if (m := PASS_LINE.match(line))]
     assert names == list(self_test.CHECKS)
     assert lines[-1] == f"self-test passed: all {len(self_test.CHECKS)} checks"
+
+
+def test_janus_config_renders_without_janus_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Janus is only recommended by the package: its absence is a note, the templates are still checked."""
+    import app.local.janus_config as janus_config
+
+    def no_janus() -> None:
+        raise FileNotFoundError("Janus plugins folder not found")
+
+    monkeypatch.setattr(janus_config, "janus_lib_dir", no_janus)
+    assert self_test.check_janus_config() == (
+        "5 files; Janus is not installed (only `plaza serve` and `plaza demo` need it)")

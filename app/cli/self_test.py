@@ -240,7 +240,7 @@ def check_janus_config() -> str:
     from app.local.janus_config import TEMPLATES, LocalRoomConfig, janus_lib_dir, render
 
     try:
-        lib: Path | None = janus_lib_dir()
+        lib = janus_lib_dir()
         where = f"Janus plugins in {lib}"
     except FileNotFoundError:
         lib = Path("/usr/lib/janus")
@@ -253,7 +253,7 @@ def check_janus_config() -> str:
             path = folder / name
             if not path.is_file() or path.stat().st_size == 0:
                 raise CheckFailed(f"{name} was not rendered")
-            if path.stat().st_mode & 0o077:
+            if os.name == "posix" and path.stat().st_mode & 0o077:  # (Windows reports no such bits)
                 raise CheckFailed(f"{name} is readable by others ({oct(path.stat().st_mode & 0o777)})")
         expected = {
             "janus.transport.websockets.jcfg": "ws_port = 18188",
