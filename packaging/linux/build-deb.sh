@@ -46,6 +46,8 @@ cp -a "$work/dist/plaza" "$stage/opt/plaza"
 # command address/offset not page-aligned"). Never the executable: its Python archive is appended to it.
 find "$stage/opt/plaza/_internal" -type f -name '*.so*' -not -path '*.libs/*' -print0 \
   | xargs -0 strip --strip-unneeded
+dangling=$(find "$stage/opt/plaza" -xtype l)
+[ -z "$dangling" ] || { echo "build-deb: dangling symlinks in the bundle: $dangling" >&2; exit 1; }
 ln -s /opt/plaza/plaza "$stage/usr/bin/plaza"
 install -m 0644 "$HERE/plaza.desktop" "$stage/usr/share/applications/plaza.desktop"
 install -m 0644 resources/icons/plaza.svg "$stage/usr/share/icons/hicolor/scalable/apps/plaza.svg"
