@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from app import __version__
+from app.links import SCHEMES
 
 if TYPE_CHECKING:
     from app.controller.controller import RoomController
@@ -58,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plaza", description="Live audio rooms: listen, speak, host.")
     parser.add_argument("--version", action="version", version=f"plaza {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    parser.add_argument("--self-test", nargs="?", const="all", metavar="CHECKS",
+                        help="check this installation (Qt, translations, audio, Opus, WebRTC, keyring, Janus config) "
+                             "and exit; 1 if any check fails. --self-test=NAME[,NAME] runs only those")
     sub = parser.add_subparsers(dest="command")
 
     w = sub.add_parser("window", help="open the Plaza window (default)")
@@ -361,7 +365,7 @@ def with_default_command(argv: Sequence[str]) -> list[str]:
     """`plaza LINK` (what the desktop runs for a clicked plaza:// link: `Exec=plaza %u`) means `plaza window LINK`."""
     args = list(argv)
     first = next((i for i, arg in enumerate(args) if not arg.startswith("-")), None)  # (-v, --version take no value)
-    if first is not None and "://" in args[first]:
+    if first is not None and "://" in args[first] and args[first].partition("://")[0].lower() in SCHEMES:
         args.insert(first, "window")
     return args
 
@@ -370,6 +374,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(with_default_command(sys.argv[1:] if argv is None else argv))
     _setup_logging(args.verbose)
+    if args.self_test is not None:
+        from app.cli.self_test import main as self_test
+
+        return self_test(args.self_test)
     command = args.command or "window"
     if command == "listen":
         if args.list_devices:

@@ -17,6 +17,8 @@ listings and backups. A plaintext keyring backend (keyrings.alt) is refused for 
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -94,6 +96,71 @@ def _get(link: RoomLink, name: str) -> str | None:
 def keyring_works() -> None:
     """Raise SecretsUnavailable saying why this machine cannot keep Plaza's secrets (a probe: reads one entry)."""
     _get(RoomLink(0, ("ws://localhost/janus",)), "probe")
+
+
+# The backend that holds Plaza's secrets on each platform, and what it imports lazily: keyring skips a backend that
+# cannot run without a word, so a build that lost one of these modules would quietly keep secrets in memory only.
+_PLATFORM_BACKENDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "linux": ("keyring.backends.SecretService", ("secretstorage", "jeepney")),
+    "darwin": ("keyring.backends.macOS", ()),
+    "win32": ("keyring.backends.Windows", ()),
+}
+
+
+@dataclass(frozen=True)
+class KeyringStatus:
+    """Which keyring Plaza would keep secrets in, found without reading or writing one (so no unlock prompt)."""
+
+    backend: str  # the backend in use, e.g. "SecretService Keyring" or "fail Keyring"
+    usable: bool  # False: there is no keyring, secrets stay in memory (`plaza start` passes the host's on)
+    note: str  # why not usable (and why this platform's backend cannot run, when it cannot)
+    registered: tuple[str, ...]  # the backends keyring knows (its `keyring.backends` entry points)
+    missing_modules: tuple[str, ...]  # modules this platform's backend needs that cannot be imported
+
+
+def _backend_name(backend: object) -> str:
+    return f"{type(backend).__module__.removeprefix('keyring.backends.')} {type(backend).__name__}"
+
+
+def keyring_status() -> KeyringStatus:
+    """Find the keyring backend without touching an entry (keyring_works reads one, which may ask to unlock).
+    Raises ImportError when keyring itself cannot be imported."""
+    import importlib
+    from importlib import metadata
+
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    backend = keyring.get_keyring()  # loads the registered backends
+    registered = tuple(sorted(ep.name for ep in metadata.entry_points(group="keyring.backends")))
+    platform_module, needs = _PLATFORM_BACKENDS.get(sys.platform, ("", ()))
+    missing = []
+    for module in needs:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
+    why_not = ""
+    for cls in KeyringBackend._classes:
+        if cls.__module__ == platform_module:
+            try:
+                cls.priority  # noqa: B018 - a class property: raises saying why the backend cannot run here
+            except Exception as exc:
+                why_not = f"{platform_module.removeprefix('keyring.backends.')}: {exc}"
+    name = _backend_name(backend)
+    children = getattr(backend, "backends", None)
+    if children:
+        name += f" ({', '.join(_backend_name(child) for child in children)})"
+    try:
+        _keyring()
+    except SecretsUnavailable as exc:
+        usable, note = False, str(exc)
+    else:
+        usable = not type(backend).__module__.startswith(("keyring.backends.fail", "keyring.backends.null"))
+        note = "" if usable else "no keyring, secrets stay in memory"
+    if why_not and not usable:
+        note += f" ({why_not})"
+    return KeyringStatus(name, usable, note, registered, tuple(missing))
 
 
 def load_controller_secrets(link: RoomLink) -> ControllerSecrets:

@@ -104,11 +104,12 @@ def _jcfg_string(text: str) -> str:
     return "".join(ch for ch in text if ch.isprintable() and ch not in '"\\')[:120]
 
 
-def render(config: LocalRoomConfig, folder: Path) -> None:
-    """Write the Janus config files for `config` into `folder` (created 0700: it holds secrets)."""
+def render(config: LocalRoomConfig, folder: Path, lib: Path | None = None) -> None:
+    """Write the Janus config files for `config` into `folder` (created 0700: it holds secrets). `lib`: Janus's
+    plugins folder (default: the installed Janus's, janus_lib_dir())."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    lib = janus_lib_dir()
+    lib = lib if lib is not None else janus_lib_dir()
     nat_lines = []
     if config.ice_enforce_list:
         nat_lines.append(f'\tice_enforce_list = "{_jcfg_string(config.ice_enforce_list)}"')

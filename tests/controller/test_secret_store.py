@@ -11,7 +11,13 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from app.cli import main
-from app.controller.secret_store import KEYRING_SERVICE, SecretsUnavailable, keyring_username, load_controller_secrets
+from app.controller.secret_store import (
+    KEYRING_SERVICE,
+    SecretsUnavailable,
+    keyring_status,
+    keyring_username,
+    load_controller_secrets,
+)
 from app.links import parse_link
 
 LINK = parse_link("plaza+ws://198.18.0.1:8188/1234?server=wss://edge.example.org/janus")
@@ -102,3 +108,23 @@ def test_plaza_controller_without_a_keyring_gives_the_clear_message() -> None:
 def test_plaza_controller_rejects_a_bad_link(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["controller", "plaza://host/not-a-room"]) == 2
     assert "bad room link" in capsys.readouterr().err
+
+
+def test_keyring_status_names_the_backend_without_reading_an_entry(memory_keyring: MemoryKeyring) -> None:
+    status = keyring_status()
+    assert status.usable and status.note == ""
+    assert status.backend.endswith("MemoryKeyring")
+    assert "SecretService" in status.registered  # keyring's own entry points: what a frozen build can lose
+    assert status.missing_modules == ()
+    assert memory_keyring.asked == []
+
+
+def test_keyring_status_without_a_keyring_says_secrets_stay_in_memory() -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        status = keyring_status()
+    finally:
+        keyring.set_keyring(previous)
+    assert not status.usable and status.backend == "fail Keyring"
+    assert status.note.startswith("no keyring, secrets stay in memory")

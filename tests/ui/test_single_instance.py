@@ -290,6 +290,7 @@ def test_plaza_with_a_link_hands_it_to_the_running_process(tmp_path: Path) -> No
     (["listen", "plaza://h/5"], ["listen", "plaza://h/5"]),
     ([], []),
     (["--version"], ["--version"]),
+    (["https://example.org/1"], ["https://example.org/1"]),  # not a room link: argparse says so
 ])
 def test_a_bare_link_on_the_command_line_opens_the_window(argv: list[str], expected: list[str]) -> None:
     """The desktop runs `plaza %u` for a clicked link: that is `plaza window LINK`."""
