@@ -646,6 +646,7 @@ class Bench:
             arrived, _ = await self.seen_by_all("present", target["name"], 15.0)
             if arrived is None:
                 print(f"    {target['name']} never shown by every listener: no samples this round", flush=True)
+                await self.diagnose(target["id"])
                 samples.extend((kind, None) for kind in ACTIONS)
                 await stage.call("drop", name=target["name"])
                 continue
@@ -678,6 +679,18 @@ class Bench:
                     print(f"    slow: {kind} of {target['name']}: last listener per server (ms) {shown}", flush=True)
             await stage.call("drop", name=target["name"])
         return samples
+
+    async def diagnose(self, member_id: str) -> None:
+        """Where a member that no listener showed got lost: the controller's book, each listener's seq and stage."""
+        controller = self.controller
+        assert controller is not None
+        views = await self.views()
+        shown = sum(1 for v in views if member_id in v["ids"])
+        print(f"    diagnosis {member_id}: in the controller's book {member_id in controller.book.members} "
+              f"(book {len(controller.book.members)} members, seq {controller.book.seq}, passes "
+              f"{len(controller.passes)}); shown by {shown}/{len(views)} listeners; listeners' seqs "
+              f"{sorted({v['seq'] for v in views}, key=str)}, stage sizes {sorted({v['members'] for v in views})}, "
+              f"assembling parts {sum(1 for v in views if v['assembling'])}", flush=True)
 
     async def views(self) -> list[dict[str, Any]]:
         got = await asyncio.gather(*(w.call("views") for w in self.listener_workers))

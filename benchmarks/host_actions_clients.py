@@ -190,7 +190,8 @@ class Listeners:
             s = model.state
             out.append({"server": channel.server, "source": s.source.value, "members": len(s.members),
                         "count": None if s.listeners is None else s.listeners.count, "seq": s.seq,
-                        "audience": channel.audience})
+                        "audience": channel.audience, "assembling": getattr(model, "_pending", None) is not None,
+                        "ids": [m.id for m in s.members]})
         return out
 
     async def close(self) -> dict[str, Any]:
