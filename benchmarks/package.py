@@ -151,7 +151,12 @@ def main(argv: list[str] | None = None) -> int:
             xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                time.sleep(1.0)
+                socket = Path("/tmp/.X11-unix/X" + display.lstrip(":"))
+                deadline = time.monotonic() + 10.0
+                while not socket.exists():  # Xvfb is up once its socket is there
+                    if time.monotonic() > deadline or xvfb.poll() is not None:
+                        raise SystemExit("Xvfb did not start")
+                    time.sleep(0.05)
                 dropped = drop_caches()
                 first = window_start_ms(display, empty)
                 warm = [window_start_ms(display, empty) for _ in range(args.runs)]

@@ -241,8 +241,7 @@ def test_a_delta_too_big_for_one_message_becomes_a_snapshot_in_parts(clock: Cloc
     book = RoomBook(1234, "ctl-1", "Launch night", clock=clock)
     members = [StageMember(str(10**15 + i), "N" * 64, Role.SPEAKER, False, False) for i in range(200)]
     book.set_members(members)
-    for _ in book.texts(book.snapshot()):
-        pass
+    book.texts(book.snapshot())  # the stage as announced: the base of the next delta
     clock.now += 1.0
     book.set_members(dataclasses.replace(m, muted=True) for m in members)
     message = book.due()
