@@ -90,6 +90,13 @@ class Concealer:
         out[len(out) - m :] = queued[len(out) - m :] * (1 - w) + copy * w
         return out
 
+    def repeats(self) -> bool:
+        """Whether a concealment now repeats the last period (else the caller uses libopus's PLC, which continues
+        the decoded audio as it was: bending its end into a period first is a step of up to the signal's size,
+        heard as a click; the lab heard 2 in 1 of ~6 runs of speech with 5 % loss)."""
+        self._find()
+        return self._periodic
+
     def conceal(self, n: int) -> np.ndarray | None:
         """`n` samples standing in for lost audio by repeating the last period, or None if the audio is not periodic
         (the caller then uses libopus's PLC)."""

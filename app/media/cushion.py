@@ -348,7 +348,8 @@ class CushionPlayout:
     def _conceal(self, size: int, masked: bool) -> None:
         self.counters.concealed_frames += 1
         self.counters.masked_gap_ms += size / MS if masked else 0.0
-        self._lead_in()
+        if self._concealer.repeats():  # libopus's PLC goes on from the decoded end, which must stay as it was
+            self._lead_in()
         repeated = self._concealer.conceal(size)
         if repeated is None:  # not periodic: libopus's PLC (good on speech), and the decoder knows of the loss
             self._emit(self._decoder().conceal(size), real=False)
