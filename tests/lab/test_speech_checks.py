@@ -4,6 +4,7 @@ a sag, a click and an outage are found where they are."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from app.media.opus import OpusStreamDecoder
 from app.media.sources import decode_file
 from app.media.stretch import accelerate, expand, find_period
 from tests.lab.speech_checks import SpeechHeard, judge_against_source, levels_db
+from tests.support.analysis import read_wav
 from tests.support.rtp_source import FileSynth, make_encoder
 
 SR = 48000
@@ -153,6 +155,36 @@ def test_a_skipped_second_spliced_with_a_cross_fade_is_not_audible(seed: int) ->
     y = np.concatenate((x[:p], splice, x[p + SR + fade : p + 5 * SR]))
     heard = judged(y)
     assert heard.audible == [] and heard.clicks == [], (p, heard.describe())
+
+
+RECORDED_SKIP = Path(__file__).parent / "recordings" / "skip_into_fricative.wav"
+
+
+@pytest.mark.parametrize("click", [False, True])
+def test_a_skip_out_of_a_pause_into_a_fricative_is_judged_on_the_content_it_lands_in(click: bool) -> None:
+    """2 s a lab listener played (9.0–11.0 s of test_first_seconds_lab's speech run, December 2026): the blackout's
+    skip leaves a stretched pause for the fricative at 9.05 s of the demo audio, cross-faded over 10 ms. The
+    alignment placed its jump 2 windows late, so the fricative's first edges were compared with the faint onset
+    before the jump in the source: 7 "clicks" where the playout had spliced cleanly. A real click right after the
+    jump still counts."""
+    x = read_wav(RECORDED_SKIP).astype(np.float64)
+    x = np.repeat(x, 2, axis=1)
+    if click:
+        p = int(0.83 * SR)  # 10 ms into the fricative
+        x[p : p + 48] += 8000.0
+    heard = judged(x)
+    assert heard.jumps >= 1, heard.describe()
+    assert bool(heard.clicks) == click, heard.describe()
+
+
+def test_a_new_stream_that_lands_in_a_pause_is_that_pause() -> None:
+    """1.5 s the playout made in an offline run of the lab's fault schedule (December 2026): the kill's new stream
+    starts in a pause of the source (windows 1392–1400), so 30 ms of silence follow the splice. The alignment put
+    the jump after the silence, judging it a gap in the loud content before the jump (40 ms "audible"); a silence
+    at a jump is judged against either side."""
+    x = read_wav(Path(__file__).parent / "recordings" / "kill_into_pause.wav").astype(np.float64)
+    heard = judged(np.repeat(x, 2, axis=1))
+    assert heard.jumps >= 1 and heard.audible == [] and heard.clicks == [], heard.describe()
 
 
 def test_an_outage_with_comfort_noise_is_audible_and_the_alignment_recovers_after_it() -> None:
