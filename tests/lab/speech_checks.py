@@ -34,8 +34,9 @@ MAX_STRETCH = 2.0  # a pause may last up to this × the source's (the playout le
 SLACK = 2  # windows: edges of a pause straddle windows, and coding moves a faint edge across −50 dBFS
 # windows: how far from a silence's edge its pause may end, when the silence follows a skip. The sounding window
 # after the silence is aligned by level, and at a loud re-entry the DP lands up to 4 windows off the source's
-# own pause edge (seen: a kill's splice onto the loop's last pause, re-entry aligned 4 windows past it)
-EDGE_SEARCH = 5
+# own pause edge (seen: a kill's splice onto the loop's last pause, re-entry aligned 4 windows past it; and in
+# benchmarks.fault_schedule, a pause doubled while the cushion refilled after the kill, re-entry 7 windows past it)
+EDGE_SEARCH = 8
 # alignment costs, in dB of level mismatch per window
 CAP_DB = 20.0  # one window's mismatch counts at most this (a fault must not drag the alignment away)
 STEP_DB = 1.0  # holding or skipping one source window (stretch, shrink)
