@@ -19,8 +19,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
-from app.room.protocol import PROTOCOL_VERSION, ProtocolViolation, _check_id, _decode, _int, _short, _str
 from app.room.stage_protocol import MAX_STAGE_ID, StagePass, ToController, parse_to_controller
+from app.room.wire import PROTOCOL_VERSION, ProtocolViolation, check_id, decode, read_int, read_str, short
 
 MAX_SEQ: Final = 2**53 - 1  # exact in every JSON stack
 
@@ -81,29 +81,29 @@ def sign(stage_pass: StagePass, seq: int, verb: HostVerb, target: str = "") -> H
     if (verb in NEEDS_TARGET) != bool(target):
         raise ValueError(f"{verb.value!r} {'needs' if verb in NEEDS_TARGET else 'takes no'} target")
     if target:
-        _check_id(target, "the target")  # what receivers would refuse (ProtocolViolation is a ValueError)
+        check_id(target, "the target")  # what receivers would refuse (ProtocolViolation is a ValueError)
     text = signed_text(stage_pass.room, stage_pass.stage_id, seq, verb, target)
     return HostAction(stage_pass.room, stage_pass.stage_id, seq, verb, target, _mac(stage_pass.token, text))
 
 
 def parse_host_action(obj: dict[str, Any]) -> HostAction:
     """The fields of a decoded `host` whisper; raises ProtocolViolation naming the problem."""
-    room = _int(obj, "room")
-    stage_id = _int(obj, "stage_id")
+    room = read_int(obj, "room")
+    stage_id = read_int(obj, "stage_id")
     if not 1 <= stage_id <= MAX_STAGE_ID:
-        raise ProtocolViolation(f"'stage_id' must be between 1 and {MAX_STAGE_ID}, got {_short(stage_id)}")
-    seq = _int(obj, "seq")
+        raise ProtocolViolation(f"'stage_id' must be between 1 and {MAX_STAGE_ID}, got {short(stage_id)}")
+    seq = read_int(obj, "seq")
     if seq > MAX_SEQ:
-        raise ProtocolViolation(f"'seq' must be at most {MAX_SEQ}, got {_short(seq)}")
-    verb_text = _str(obj, "action")
+        raise ProtocolViolation(f"'seq' must be at most {MAX_SEQ}, got {short(seq)}")
+    verb_text = read_str(obj, "action")
     verb = _VERBS.get(verb_text)
     if verb is None:
-        raise ProtocolViolation(f"host action {_short(verb_text)} is not one of {', '.join(_VERBS)}")
-    target = _check_id(obj["target"], "'target'") if "target" in obj else ""
+        raise ProtocolViolation(f"host action {short(verb_text)} is not one of {', '.join(_VERBS)}")
+    target = check_id(obj["target"], "'target'") if "target" in obj else ""
     if (verb in NEEDS_TARGET) != bool(target):
         raise ProtocolViolation(f"host action {verb.value!r} {'needs' if verb in NEEDS_TARGET else 'takes no'} "
                                 "'target'")
-    sig = _str(obj, "sig")
+    sig = read_str(obj, "sig")
     if len(sig) != 64 or any(c not in "0123456789abcdef" for c in sig):
         raise ProtocolViolation("'sig' must be 64 lowercase hex digits")
     return HostAction(room, stage_id, seq, verb, target, sig)
@@ -111,7 +111,7 @@ def parse_host_action(obj: dict[str, Any]) -> HostAction:
 
 def parse_request(text: str) -> ToController | HostAction:
     """Parse any whisper to the controller: a host action, or what a listener or speaker may ask."""
-    kind, obj = _decode(text)
+    kind, obj = decode(text)
     if kind == "host":
         return parse_host_action(obj)
     return parse_to_controller(text)

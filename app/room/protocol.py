@@ -11,19 +11,35 @@ import enum
 import functools
 import json
 import math
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Final
 
 from app.room.ratelimit import RateLimiter as RateLimiter  # agreed API of this module; generic, so kept apart
+from app.room.wire import MAX_ID_CHARS as MAX_ID_CHARS
+from app.room.wire import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
+from app.room.wire import PROTOCOL_VERSION as PROTOCOL_VERSION
+from app.room.wire import ProtocolViolation as ProtocolViolation
+from app.room.wire import UnsupportedVersion as UnsupportedVersion
+from app.room.wire import (
+    as_object,
+    check_id,
+    clean_text,
+    decode,
+    no_duplicates,
+    read_array,
+    read_bool,
+    read_flag,
+    read_int,
+    read_str,
+    read_time,
+    required,
+    short,
+)
 
-PROTOCOL_VERSION: Final = 1
-MAX_MESSAGE_BYTES: Final = 16384  # encoded UTF-8; the largest data-channel message every stack delivers whole
 MAX_MEMBERS: Final = 200
 MAX_LISTED_HANDS: Final = 100
 MAX_NAME_CHARS: Final = 64
 MAX_TITLE_CHARS: Final = 100
-MAX_ID_CHARS: Final = 128
 MAX_PARTS: Final = 16  # a snapshot too big for one message continues in deltas (§3.1); 200 members need ≤ 7
 
 # Timing rules (seconds); see docs/room-protocol.md "Sequence rules" and "Fallback".
@@ -35,23 +51,6 @@ FALLBACK_POLL_INTERVAL: Final = 5.0  # fallback: poll the stage's listparticipan
 FALLBACK_POLL_RATE: Final = 50.0  # ...and less often in big rooms: ≤ 50 polls/s from all listeners of a server (§7)
 WHISPER_RATE: Final = 0.5  # hand/sync whispers per second per sender (5 per 10 s)...
 WHISPER_BURST: Final = 5  # ...with a burst of 5
-
-
-class ProtocolViolation(ValueError):
-    """A message that must be dropped; the text names the problem precisely (for the one log line)."""
-
-
-class UnsupportedVersion(ProtocolViolation):
-    """A message of a protocol version this client does not speak (usually a newer one)."""
-
-    def __init__(self, version: int) -> None:
-        shown = _short(version)
-        if version > PROTOCOL_VERSION:
-            text = f"protocol version {shown} is newer than the supported version {PROTOCOL_VERSION}"
-        else:
-            text = f"protocol version {shown} is not supported (this client speaks {PROTOCOL_VERSION})"
-        super().__init__(text)
-        self.version = version
 
 
 class Role(enum.StrEnum):
@@ -138,26 +137,6 @@ Whisper = HandRequest | SyncRequest
 
 _ROLES: Final = {r.value: r for r in Role}
 _ROLE_LIST: Final = ", ".join(repr(r.value) for r in Role)
-# Bidi embedding/override/isolate controls: they let a name reorder the text around it in the UI.
-_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _type_name(value: Any) -> str:
-    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object",
-            type(None): "null"}.get(type(value), type(value).__name__)
-
-
-def clean_text(text: str, limit: int) -> str:
-    """Display text as the UI may show it: no control/surrogate/bidi-override characters, trimmed, <= limit chars."""
-    if len(text) <= limit and text.isprintable() and text == text.strip():
-        return text  # the common case, without a per-character pass
-    kept = "".join(c for c in text if c not in _BIDI_CONTROLS and unicodedata.category(c) not in ("Cc", "Cs"))
-    return kept.strip()[:limit].rstrip()
 
 
 def stage_member(participant: Any, role: Role = Role.SPEAKER) -> StageMember | None:
@@ -180,207 +159,81 @@ def stage_member(participant: Any, role: Role = Role.SPEAKER) -> StageMember | N
 
 # --- field readers: each returns a typed value or raises ProtocolViolation naming where and what -------------------
 
-def _field(obj: dict[str, Any], key: str, where: str) -> Any:
-    if key not in obj:
-        raise ProtocolViolation(f"{where}missing {key!r}")
-    return obj[key]
-
-
-_KINDS: Final = {"an integer": (int,), "a boolean": (bool,), "a string": (str,), "a number": (int, float)}
-
-
-def _typed(obj: dict[str, Any], key: str, where: str, kind: str) -> Any:
-    value = _field(obj, key, where)
-    if type(value) not in _KINDS[kind]:  # exact types: bool is an int subclass, but true is not a number here
-        raise ProtocolViolation(f"{where}{key!r} must be {kind}, got {_type_name(value)} {_short(value)}")
-    return value
-
-
-def _int(obj: dict[str, Any], key: str, where: str = "") -> int:
-    value: int = _typed(obj, key, where, "an integer")
-    if value < 0:
-        raise ProtocolViolation(f"{where}{key!r} must not be negative, got {value}")
-    return value
-
-
-def _bool(obj: dict[str, Any], key: str, where: str = "") -> bool:
-    return bool(_typed(obj, key, where, "a boolean"))
-
-
-def _flag(obj: dict[str, Any], key: str, where: str = "") -> bool:
-    """An optional boolean that senders leave out when false (older receivers ignore it: no new version)."""
-    return _bool(obj, key, where) if key in obj else False
-
-
-def _str(obj: dict[str, Any], key: str, where: str = "") -> str:
-    return str(_typed(obj, key, where, "a string"))
-
-
-def _time(obj: dict[str, Any], key: str, where: str = "") -> float:
-    value = _typed(obj, key, where, "a number")
-    if type(value) is int and not -1e300 < value < 1e300:  # float() of a 400-digit integer overflows
-        raise ProtocolViolation(f"{where}{key!r} is out of range, got {_short(value)}")
-    return float(value)  # finite: the decoder rejects non-finite floats
-
-
-def _check_id(value: Any, what: str) -> str:
-    if type(value) is not str:
-        raise ProtocolViolation(f"{what} must be a string, got {_type_name(value)} {_short(value)}")
-    if not value:
-        raise ProtocolViolation(f"{what} is empty")
-    if len(value) > MAX_ID_CHARS:
-        raise ProtocolViolation(f"{what} is {len(value)} characters long (at most {MAX_ID_CHARS})")
-    if not value.isprintable():
-        raise ProtocolViolation(f"{what} {_short(value)} contains control or unprintable characters")
-    return value
-
-
-def _array(obj: dict[str, Any], key: str, limit: int, where: str = "") -> list[Any]:
-    value = _field(obj, key, where)
-    if type(value) is not list:
-        raise ProtocolViolation(f"{where}{key!r} must be an array, got {_type_name(value)} {_short(value)}")
-    if len(value) > limit:
-        raise ProtocolViolation(f"{where}{key!r} has {len(value)} entries (at most {limit})")
-    return value
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if type(value) is not dict:
-        raise ProtocolViolation(f"{where} must be an object, got {_type_name(value)} {_short(value)}")
-    return value
-
 
 def _member(value: Any, where: str) -> StageMember:
-    obj = _object(value, where)
+    obj = as_object(value, where)
     where += ": "
-    member_id = _check_id(_field(obj, "id", where), f"{where}'id'")
-    role_text = _str(obj, "role", where)
+    member_id = check_id(required(obj, "id", where), f"{where}'id'")
+    role_text = read_str(obj, "role", where)
     role = _ROLES.get(role_text)
     if role is None:
-        raise ProtocolViolation(f"{where}role {_short(role_text)} is not one of {_ROLE_LIST}")
-    return StageMember(member_id, clean_text(_str(obj, "name", where), MAX_NAME_CHARS), role,
-                       _bool(obj, "muted", where), _bool(obj, "talking", where), _flag(obj, "feedback", where),
-                       _flag(obj, "held", where))
+        raise ProtocolViolation(f"{where}role {short(role_text)} is not one of {_ROLE_LIST}")
+    return StageMember(member_id, clean_text(read_str(obj, "name", where), MAX_NAME_CHARS), role,
+                       read_bool(obj, "muted", where), read_bool(obj, "talking", where),
+                       read_flag(obj, "feedback", where), read_flag(obj, "held", where))
 
 
 def _members(obj: dict[str, Any], key: str) -> tuple[StageMember, ...]:
-    members = tuple(_member(m, f"{key}[{i}]") for i, m in enumerate(_array(obj, key, MAX_MEMBERS)))
-    _no_duplicates([m.id for m in members], key)
+    members = tuple(_member(m, f"{key}[{i}]") for i, m in enumerate(read_array(obj, key, MAX_MEMBERS)))
+    no_duplicates([m.id for m in members], key)
     return members
 
 
 def _hands(obj: dict[str, Any]) -> tuple[Hand, ...]:
     hands = []
-    for i, value in enumerate(_array(obj, "hands", MAX_LISTED_HANDS)):
-        hand = _object(value, f"hands[{i}]")
+    for i, value in enumerate(read_array(obj, "hands", MAX_LISTED_HANDS)):
+        hand = as_object(value, f"hands[{i}]")
         where = f"hands[{i}]: "
-        hand_id = _check_id(_field(hand, "id", where), f"{where}'id'")
-        hands.append(Hand(hand_id, clean_text(_str(hand, "name", where), MAX_NAME_CHARS), _time(hand, "at", where)))
-    _no_duplicates([h.id for h in hands], "hands")
+        hand_id = check_id(required(hand, "id", where), f"{where}'id'")
+        name = clean_text(read_str(hand, "name", where), MAX_NAME_CHARS)
+        hands.append(Hand(hand_id, name, read_time(hand, "at", where)))
+    no_duplicates([h.id for h in hands], "hands")
     return tuple(hands)
-
-
-def _no_duplicates(ids: list[str], key: str) -> None:
-    if len(set(ids)) != len(ids):
-        raise ProtocolViolation(f"{key!r} lists id {_short(_first_duplicate(ids))} more than once")
-
-
-def _first_duplicate(items: list[str]) -> str:
-    seen: set[str] = set()
-    for item in items:
-        if item in seen:
-            return item
-        seen.add(item)
-    raise AssertionError("no duplicate")  # only called after a length check found one
 
 
 def _listeners(value: Any) -> ListenerCount | None:
     if value is None:
         return None
-    obj = _object(value, "'listeners'")
-    return ListenerCount(_int(obj, "count", "listeners: "), _time(obj, "at", "listeners: "))
+    obj = as_object(value, "'listeners'")
+    return ListenerCount(read_int(obj, "count", "listeners: "), read_time(obj, "at", "listeners: "))
 
 
 def _title(obj: dict[str, Any]) -> str:
-    return clean_text(_str(obj, "title"), MAX_TITLE_CHARS)
+    return clean_text(read_str(obj, "title"), MAX_TITLE_CHARS)
 
 
 # --- decoding ------------------------------------------------------------------------------------------------------
 
-def _reject_constant(name: str) -> Any:
-    raise ProtocolViolation(f"not JSON: non-finite number {name}")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ProtocolViolation(f"not JSON: number {_short(text)} is out of range")
-    return value
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):  # parsers disagree on which duplicate wins; let none of them decide for us
-        dup = _first_duplicate([k for k, _ in pairs])
-        raise ProtocolViolation(f"key {_short(dup)} appears more than once in an object")
-    return obj
-
-
-_DECODER: Final = json.JSONDecoder(parse_float=_finite_float, parse_constant=_reject_constant,
-                                   object_pairs_hook=_unique_keys)
-
-
-def _decode(text: Any) -> tuple[str, dict[str, Any]]:
-    """Size, JSON, object, version and type checks shared by announcements and whispers."""
-    if type(text) is not str:
-        raise ProtocolViolation(f"message must be text, got {type(text).__name__}")
-    if len(text) > MAX_MESSAGE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES:
-        raise ProtocolViolation(f"message is {len(text.encode('utf-8', 'surrogatepass'))} bytes "
-                                f"(at most {MAX_MESSAGE_BYTES})")
-    try:
-        value = _DECODER.decode(text)
-    except ProtocolViolation:
-        raise
-    except (ValueError, RecursionError) as e:  # JSONDecodeError, int digit limit, absurd nesting
-        raise ProtocolViolation(f"not JSON: {str(e)[:120] or type(e).__name__}") from None
-    obj = _object(value, "message")
-    version = _field(obj, "v", "")
-    if type(version) is not int:
-        raise ProtocolViolation(f"'v' must be an integer, got {_type_name(version)} {_short(version)}")
-    if version != PROTOCOL_VERSION:
-        raise UnsupportedVersion(version)
-    return _str(obj, "type"), obj
-
 
 def parse_announcement(text: str) -> Snapshot | Delta:
     """Parse the `text` of a TextRoom announcement (the only place state may come from)."""
-    kind, obj = _decode(text)
+    kind, obj = decode(text)
     if kind not in ("snapshot", "delta"):
         if kind in ("hand", "sync"):
             raise ProtocolViolation(f"message type {kind!r} is a whisper, not an announcement")
-        raise ProtocolViolation(f"unknown message type {_short(kind)}")
-    controller = _check_id(_field(obj, "controller", ""), "'controller'")
+        raise ProtocolViolation(f"unknown message type {short(kind)}")
+    controller = check_id(required(obj, "controller", ""), "'controller'")
     if kind == "snapshot":
         hands = _hands(obj)
-        hands_total = _int(obj, "hands_total")
+        hands_total = read_int(obj, "hands_total")
         if hands_total < len(hands):
             raise ProtocolViolation(f"'hands_total' {hands_total} is less than the {len(hands)} listed hands")
-        return Snapshot(seq=_int(obj, "seq"), room=_int(obj, "room"), controller=controller, title=_title(obj),
-                        ended=_bool(obj, "ended"), members=_members(obj, "members"),
-                        listeners=_listeners(_field(obj, "listeners", "")), hands=hands, hands_total=hands_total,
-                        recording=_flag(obj, "recording"), parts=_parts(obj))
+        return Snapshot(seq=read_int(obj, "seq"), room=read_int(obj, "room"), controller=controller, title=_title(obj),
+                        ended=read_bool(obj, "ended"), members=_members(obj, "members"),
+                        listeners=_listeners(required(obj, "listeners", "")), hands=hands, hands_total=hands_total,
+                        recording=read_flag(obj, "recording"), parts=_parts(obj))
     return _delta(obj, controller)
 
 
 def _parts(obj: dict[str, Any]) -> int:
-    parts = _int(obj, "parts") if "parts" in obj else 1
+    parts = read_int(obj, "parts") if "parts" in obj else 1
     if not 1 <= parts <= MAX_PARTS:
         raise ProtocolViolation(f"'parts' must be 1 to {MAX_PARTS}, got {parts}")
     return parts
 
 
 def _delta(obj: dict[str, Any], controller: str) -> Delta:
-    seq, base = _int(obj, "seq"), _int(obj, "base")
+    seq, base = read_int(obj, "seq"), read_int(obj, "base")
     if seq <= base:
         raise ProtocolViolation(f"delta 'seq' {seq} must be greater than its 'base' {base}")
     hands: tuple[Hand, ...] | None = None
@@ -388,35 +241,35 @@ def _delta(obj: dict[str, Any], controller: str) -> Delta:
     if ("hands" in obj) != ("hands_total" in obj):
         raise ProtocolViolation("delta has only one of 'hands' and 'hands_total' (they come together)")
     if "hands" in obj:
-        hands, hands_total = _hands(obj), _int(obj, "hands_total")
+        hands, hands_total = _hands(obj), read_int(obj, "hands_total")
         if hands_total < len(hands):
             raise ProtocolViolation(f"'hands_total' {hands_total} is less than the {len(hands)} listed hands")
     upsert = _members(obj, "upsert") if "upsert" in obj else ()
     remove: tuple[str, ...] = ()
     if "remove" in obj:
-        remove = tuple(_check_id(r, f"remove[{i}]") for i, r in enumerate(_array(obj, "remove", MAX_MEMBERS)))
-        _no_duplicates(list(remove), "remove")
+        remove = tuple(check_id(r, f"remove[{i}]") for i, r in enumerate(read_array(obj, "remove", MAX_MEMBERS)))
+        no_duplicates(list(remove), "remove")
         both = {m.id for m in upsert}.intersection(remove)
         if both:
-            raise ProtocolViolation(f"id {_short(min(both))} is both upserted and removed")
+            raise ProtocolViolation(f"id {short(min(both))} is both upserted and removed")
     return Delta(seq=seq, base=base, controller=controller,
                  title=_title(obj) if "title" in obj else None,
-                 ended=_bool(obj, "ended") if "ended" in obj else None,
+                 ended=read_bool(obj, "ended") if "ended" in obj else None,
                  listeners=_listeners(obj["listeners"]) if "listeners" in obj else UNSET,
                  hands=hands, hands_total=hands_total, upsert=upsert, remove=remove,
-                 recording=_bool(obj, "recording") if "recording" in obj else None)
+                 recording=read_bool(obj, "recording") if "recording" in obj else None)
 
 
 def parse_whisper(text: str) -> HandRequest | SyncRequest:
     """Parse the `text` of a whisper to the controller (the sender is the server-set `from`, not in here)."""
-    kind, obj = _decode(text)
+    kind, obj = decode(text)
     if kind == "hand":
-        return HandRequest(_bool(obj, "raised"))
+        return HandRequest(read_bool(obj, "raised"))
     if kind == "sync":
         return SyncRequest()
     if kind in ("snapshot", "delta"):
         raise ProtocolViolation(f"message type {kind!r} is an announcement, not a whisper")
-    raise ProtocolViolation(f"unknown message type {_short(kind)}")
+    raise ProtocolViolation(f"unknown message type {short(kind)}")
 
 
 # --- encoding ------------------------------------------------------------------------------------------------------

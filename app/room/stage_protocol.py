@@ -18,21 +18,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from app.room.protocol import (
+from app.room.protocol import HandRequest, SyncRequest, parse_whisper
+from app.room.wire import (
     PROTOCOL_VERSION,
-    HandRequest,
     ProtocolViolation,
-    SyncRequest,
-    _array,
-    _bool,
-    _check_id,
-    _decode,
-    _field,
-    _int,
-    _short,
-    _time,
-    _type_name,
-    parse_whisper,
+    check_id,
+    decode,
+    read_array,
+    read_bool,
+    read_int,
+    read_time,
+    required,
+    short,
+    type_name,
 )
 
 MAX_STAGE_ID: Final = 2**53 - 1  # AudioBridge ids are JSON integers; keep them exact in every JSON stack
@@ -117,11 +115,11 @@ ToController = HandRequest | SyncRequest | StageAnswer | LeftStage | FeedbackRep
 
 
 def _room(obj: dict[str, Any]) -> int:
-    return _int(obj, "room")
+    return read_int(obj, "room")
 
 
 def _token(obj: dict[str, Any]) -> str:
-    token = _check_id(_field(obj, "token", ""), "'token'")
+    token = check_id(required(obj, "token", ""), "'token'")
     if len(token) < MIN_TOKEN_CHARS:
         raise ProtocolViolation(f"'token' is {len(token)} characters long (at least {MIN_TOKEN_CHARS})")
     if not token.isascii() or any(c.isspace() for c in token):
@@ -131,12 +129,12 @@ def _token(obj: dict[str, Any]) -> str:
 
 def parse_to_listener(text: str) -> ToListener:
     """Parse a whisper the controller sent to this listener."""
-    kind, obj = _decode(text)
+    kind, obj = decode(text)
     if kind == "invite":
-        stage_id = _int(obj, "stage_id")
+        stage_id = read_int(obj, "stage_id")
         if not 1 <= stage_id <= MAX_STAGE_ID:
-            raise ProtocolViolation(f"'stage_id' must be between 1 and {MAX_STAGE_ID}, got {_short(stage_id)}")
-        ttl = _time(obj, "ttl")
+            raise ProtocolViolation(f"'stage_id' must be between 1 and {MAX_STAGE_ID}, got {short(stage_id)}")
+        ttl = read_time(obj, "ttl")
         if not 0 < ttl <= MAX_INVITE_TTL:
             raise ProtocolViolation(f"'ttl' must be more than 0 and at most {MAX_INVITE_TTL:g} s, got {ttl:g}")
         return Invite(StagePass(_room(obj), stage_id, _token(obj)), ttl)
@@ -144,35 +142,35 @@ def parse_to_listener(text: str) -> ToListener:
         return Uninvite(_room(obj))
     if kind == "audience":
         return _audience(obj)
-    raise ProtocolViolation(f"message type {_short(kind)} is not a whisper to a listener")
+    raise ProtocolViolation(f"message type {short(kind)} is not a whisper to a listener")
 
 
 def _count(value: Any, where: str) -> int:
     if type(value) is not int:  # exact: true is not a count
-        raise ProtocolViolation(f"{where} must be an integer, got {_type_name(value)} {_short(value)}")
+        raise ProtocolViolation(f"{where} must be an integer, got {type_name(value)} {short(value)}")
     if not 0 <= value <= MAX_AUDIENCE_VALUE:
-        raise ProtocolViolation(f"{where} must be between 0 and {MAX_AUDIENCE_VALUE}, got {_short(value)}")
+        raise ProtocolViolation(f"{where} must be between 0 and {MAX_AUDIENCE_VALUE}, got {short(value)}")
     return value
 
 
 def _point(value: Any, where: str) -> AudiencePoint:
     if type(value) is not list or len(value) != 5:
-        raise ProtocolViolation(f"{where} must be an array of 5 numbers, got {_type_name(value)} {_short(value)}")
-    at = _time({"t": value[0]}, "t", f"{where}: ")
+        raise ProtocolViolation(f"{where} must be an array of 5 numbers, got {type_name(value)} {short(value)}")
+    at = read_time({"t": value[0]}, "t", f"{where}: ")
     listeners = None if value[1] is None else _count(value[1], f"{where}: listeners")
     return AudiencePoint(at, listeners, _count(value[2], f"{where}: joins"), _count(value[3], f"{where}: leaves"),
                          _count(value[4], f"{where}: reconnects"))
 
 
 def _audience(obj: dict[str, Any]) -> AudienceReport:
-    bucket = _time(obj, "bucket")
+    bucket = read_time(obj, "bucket")
     if not 0 < bucket <= MAX_AUDIENCE_BUCKET:
         raise ProtocolViolation(f"'bucket' must be more than 0 and at most {MAX_AUDIENCE_BUCKET:g} s, got {bucket:g}")
-    points = tuple(_point(p, f"points[{i}]") for i, p in enumerate(_array(obj, "points", MAX_AUDIENCE_POINTS)))
+    points = tuple(_point(p, f"points[{i}]") for i, p in enumerate(read_array(obj, "points", MAX_AUDIENCE_POINTS)))
     for i in range(1, len(points)):
         if points[i].at <= points[i - 1].at:
             raise ProtocolViolation(f"points[{i}] is not later than the point before it")
-    total = _int(obj, "total")
+    total = read_int(obj, "total")
     if total < len(points):
         raise ProtocolViolation(f"'total' {total} is less than the {len(points)} points sent")
     return AudienceReport(_room(obj), bucket, points, total)
@@ -180,13 +178,13 @@ def _audience(obj: dict[str, Any]) -> AudienceReport:
 
 def parse_to_controller(text: str) -> ToController:
     """Parse a whisper a listener sent to the controller (hands, sync, and the stage answers)."""
-    kind, obj = _decode(text)
+    kind, obj = decode(text)
     if kind == "answer":
-        return StageAnswer(_bool(obj, "accepted"))
+        return StageAnswer(read_bool(obj, "accepted"))
     if kind == "left":
         return LeftStage()
     if kind == "feedback":
-        hz = _time(obj, "hz")  # a finite JSON number (not a boolean)
+        hz = read_time(obj, "hz")  # a finite JSON number (not a boolean)
         low, high = FEEDBACK_HZ_RANGE
         if not low <= hz <= high:
             raise ProtocolViolation(f"'hz' must be between {low:g} and {high:g}, got {hz:g}")
