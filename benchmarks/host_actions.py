@@ -642,13 +642,18 @@ class Bench:
         stage = self.stage
         samples: list[tuple[str, float | None]] = []
         for _ in range(n):
-            target = await stage.call("target")
+            try:
+                target = await stage.call("target")
+            except RuntimeError as exc:  # the join failed (a loaded lab): no samples, and say so
+                print(f"    a target could not join the stage ({exc}): no samples this round", flush=True)
+                samples.extend((kind, None) for kind in ACTIONS)
+                continue
             arrived, _ = await self.seen_by_all("present", target["name"], 15.0)
             if arrived is None:
                 print(f"    {target['name']} never shown by every listener: no samples this round", flush=True)
                 await self.diagnose(target["id"])
                 samples.extend((kind, None) for kind in ACTIONS)
-                await stage.call("drop", name=target["name"])
+                await self.drop(target)
                 continue
             for kind in ACTIONS:
                 await asyncio.sleep(self.rng.uniform(0.2, 1.2))  # a host's pace, not the announcement clock's
@@ -677,8 +682,15 @@ class Bench:
                 if took is None or took > 1.5:
                     shown = ", ".join(f"{k} {'—' if v is None else f'{v * 1000:.0f}'}" for k, v in per_server.items())
                     print(f"    slow: {kind} of {target['name']}: last listener per server (ms) {shown}", flush=True)
-            await stage.call("drop", name=target["name"])
+            await self.drop(target)
         return samples
+
+    async def drop(self, target: dict[str, Any]) -> None:
+        """The target leaves, and its pass is withdrawn at once: an away pass keeps its seat for the grace period
+        (a speaker reconnecting), and with 2 seats left on the 200-member stage the next rounds found it full."""
+        assert self.stage is not None and self.controller is not None
+        await self.stage.call("drop", name=target["name"])
+        await self.controller.revoke(int(target["id"]))
 
     async def diagnose(self, member_id: str) -> None:
         """Where a member that no listener showed got lost: the controller's book, each listener's seq and stage."""
