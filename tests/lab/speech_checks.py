@@ -43,6 +43,9 @@ STEP_DB = 1.0  # holding or skipping one source window (stretch, shrink)
 GAP_DB = 20.0  # a silence that is not a pause of the source (an outage, a dropout): rarer than a mismatch
 JUMP_DB = 60.0  # content skipped: ~3–6 windows of mismatch buy a jump, a 30 ms sag (≤ 40 dB) does not
 JUMP_REACH = 3  # windows: how far from where the alignment put a content jump it may really be (clicks)
+EDGE_JUMP_REACH = 15  # sounding windows: how far from a silence a misplaced jump is looked for (_edge_contents)
+REANCHOR_SPAN = 15  # sounding windows after a silence re-matched as a whole (see _reanchor)
+REANCHOR_MAX = 30  # windows: how far they may move
 
 
 def levels_db(pcm: np.ndarray, hop: int = WINDOW) -> np.ndarray:
@@ -231,11 +234,12 @@ def _silent_run(src: _Source, length: int, a: int, b: int | None, reach: int) ->
 
 
 def _edge_contents(path: np.ndarray, k: int, direction: int) -> list[int]:
-    """The content of sounding window `k` (at a silence's edge), and, if the alignment jumps within JUMP_REACH
+    """The content of sounding window `k` (at a silence's edge), and, if the alignment jumps within EDGE_JUMP_REACH
     sounding windows away from the silence (direction +1: after it, −1: before it), that jump's other side traced
-    back to window `k`."""
+    back to window `k`. Further than JUMP_REACH: after a kill's splice the alignment held one source window for 12
+    recorded ones before it jumped (benchmarks.fault_schedule)."""
     out = [int(path[k])]
-    for m in range(1, JUMP_REACH + 1):
+    for m in range(1, EDGE_JUMP_REACH + 1):
         j = k + direction * m
         if not 0 <= j < len(path) or not 0 <= j - direction < len(path):
             break
@@ -243,6 +247,42 @@ def _edge_contents(path: np.ndarray, k: int, direction: int) -> list[int]:
         if step < 0 or step > 2:
             out.append(int(path[j]) - direction * m)
             break
+    return out
+
+
+def _reanchor(src: _Source, rec: np.ndarray, sounding: np.ndarray, path: np.ndarray, reach: int) -> np.ndarray:
+    """`path` with each re-entry after a silence re-aligned where the alignment went wrong.
+
+    Across a silence the alignment may step 0–2 source windows per recorded one, and it can land the sounding
+    window after it off by tens of windows, warping what follows to fit (seen in CI: a kill's new stream re-entered
+    at source window 1580, aligned to 1601–1604, so 20 ms were compared with another syllable: a "sag"). So the
+    first REANCHOR_SPAN sounding windows after each silence are also tried as straight runs of the source (one
+    window per window) starting within ±REANCHOR_MAX of the alignment's start. A straight run replaces the
+    alignment only if it fits the levels at least as well on average and shows fewer faults. A dropout or a sag
+    that no straight run of the source explains still counts."""
+    out = path.copy()
+    offsets = np.arange(-reach, reach + 1)
+
+    def judge(heard: np.ndarray, content: np.ndarray) -> tuple[int, float]:
+        around = src.half[(2 * content[:, None] + offsets[None, :]) % (2 * src.n)].min(axis=1)
+        faults = int(((around > np.maximum(heard, SILENCE_DB) + SAG_DB) & (around > QUIET_DB)).sum())
+        return faults, float(np.abs(src.level[content % src.n] - np.maximum(heard, FLOOR_DB)).mean())
+
+    for k in (np.flatnonzero(np.diff(sounding) > 1) + 1).tolist():
+        end = k + 1
+        while end < len(sounding) and end - k < REANCHOR_SPAN and sounding[end] == sounding[end - 1] + 1:
+            end += 1
+        if end - k < REANCHOR_SPAN:
+            continue
+        heard = rec[sounding[k:end]]
+        faults, cost = judge(heard, path[k:end])
+        if not faults:
+            continue
+        for start in range(int(path[k]) - REANCHOR_MAX, int(path[k]) + REANCHOR_MAX + 1):
+            straight = (start + np.arange(end - k)) % src.n
+            f, c = judge(heard, straight)
+            if f < faults and c <= cost:
+                faults, cost, out[k:end] = f, c, straight
     return out
 
 
@@ -272,11 +312,12 @@ def judge_against_source(recording_pcm: np.ndarray, source_pcm: np.ndarray,
     heard = recording_pcm[start * WINDOW :]
     sounding = sounding_all - start
     path, jumps = _align(src, rec, sounding)
+    reach = round(tolerance_ms / (WINDOW_MS / 2))
+    path = _reanchor(src, rec, sounding, path, reach)
     content = np.zeros(len(rec), np.int64)
     faulty = np.zeros(len(rec), bool)
     content[sounding] = path
     # sounding windows: the source louder than the window + 6 dB throughout ±tolerance of the aligned moment
-    reach = round(tolerance_ms / (WINDOW_MS / 2))
     offsets = np.arange(-reach, reach + 1)
     around = src.half[(2 * path[:, None] + offsets[None, :]) % (2 * src.n)].min(axis=1)
     faulty[sounding] = (around > np.maximum(rec[sounding], SILENCE_DB) + SAG_DB) & (around > QUIET_DB)

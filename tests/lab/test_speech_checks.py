@@ -187,6 +187,20 @@ def test_a_new_stream_that_lands_in_a_pause_is_that_pause() -> None:
     assert heard.jumps >= 1 and heard.audible == [] and heard.clicks == [], heard.describe()
 
 
+@pytest.mark.parametrize("dropout", [False, True])
+def test_a_re_entry_after_a_pause_is_aligned_where_it_fits(dropout: bool) -> None:
+    """2 s a lab listener played in CI (2026-12-03, 16.5–18.5 s after its first sound): after the kill, the new
+    stream re-enters from a pause at source window 1580; the alignment put it at 1601–1604, warped to fit, and
+    compared 20 ms with another syllable ("sag"). A 20 ms dropout just after the re-entry still counts."""
+    x = read_wav(Path(__file__).parent / "recordings" / "kill_reentry.wav").astype(np.float64)
+    if dropout:
+        p = int(0.90 * SR)
+        x[p : p + SR // 50] = 0.0
+    heard = judged(np.repeat(x, 2, axis=1))
+    assert bool(heard.audible) == dropout, heard.describe()
+    assert heard.clicks == [] or dropout, heard.describe()
+
+
 def test_an_outage_with_comfort_noise_is_audible_and_the_alignment_recovers_after_it() -> None:
     x = coded()
     p, down = int(spots_at(4.0)), 2 * SR

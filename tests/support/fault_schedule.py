@@ -3,7 +3,7 @@
 Used by tests/media/test_fault_schedule.py and benchmarks/fault_schedule.py.
 
 tests/listener/test_first_seconds_lab.py runs one listener through a 1 s blackout at 8 s, a kill -9 of Janus at
-16 s (a new stream 0.3–1.5 s later) and 5 % loss from 22 to 32 s, and judges what it played against the demo audio
+16 s (a new stream 0.15–1.5 s later) and 5 % loss from 22 to 32 s, and judges what it played against the demo audio
 (tests.lab.speech_checks). One lab run takes ~40 s and shows one join; a fault the playout makes 1 time in 10 needs
 dozens of runs to see. This replays the same schedule on a virtual clock: the demo audio encoded as the lab's sender
 encodes it (VOIP, FEC for 10 % loss), arrival jitter 0–4 ms plus 2 % of packets 0–30 ms late, a join at a random
@@ -61,7 +61,7 @@ def listen(seed: int, payloads: list[bytes], source: np.ndarray, join: tuple[flo
     rng = random.Random(seed)
     playout = CushionPlayout(cushion_ms=1500.0)
     k0 = int(rng.uniform(*join) / FRAME_S)  # where in the loop the listener joins
-    restart = 16.0 + rng.uniform(0.3, 1.5)  # the new session's first packet
+    restart = 16.0 + rng.uniform(0.15, 1.5)  # the new session's first packet (the lab: live again 0.16–0.84 s after)
     ssrc, seq, ts = 1111, 1, 0
     packets = []
     for i in range(int(SECONDS / FRAME_S)):
