@@ -233,6 +233,14 @@ def _silent_run(src: _Source, length: int, a: int, b: int | None, reach: int) ->
     return faulty, content
 
 
+def _sags(src: _Source, heard: np.ndarray, content: np.ndarray, reach: int) -> np.ndarray:
+    """The rule for sounding windows (levels `heard`, aligned to `content`): the source louder than the window + 6 dB
+    throughout ±`reach` half windows of the aligned moment, and not faint itself."""
+    offsets = np.arange(-reach, reach + 1)
+    around = src.half[(2 * content[:, None] + offsets[None, :]) % (2 * src.n)].min(axis=1)
+    return (around > np.maximum(heard, SILENCE_DB) + SAG_DB) & (around > QUIET_DB)
+
+
 def _edge_contents(path: np.ndarray, k: int, direction: int) -> list[int]:
     """The content of sounding window `k` (at a silence's edge), and, if the alignment jumps within EDGE_JUMP_REACH
     sounding windows away from the silence (direction +1: after it, −1: before it), that jump's other side traced
@@ -261,11 +269,9 @@ def _reanchor(src: _Source, rec: np.ndarray, sounding: np.ndarray, path: np.ndar
     alignment only if it fits the levels at least as well on average and shows fewer faults. A dropout or a sag
     that no straight run of the source explains still counts."""
     out = path.copy()
-    offsets = np.arange(-reach, reach + 1)
 
     def judge(heard: np.ndarray, content: np.ndarray) -> tuple[int, float]:
-        around = src.half[(2 * content[:, None] + offsets[None, :]) % (2 * src.n)].min(axis=1)
-        faults = int(((around > np.maximum(heard, SILENCE_DB) + SAG_DB) & (around > QUIET_DB)).sum())
+        faults = int(_sags(src, heard, content, reach).sum())
         return faults, float(np.abs(src.level[content % src.n] - np.maximum(heard, FLOOR_DB)).mean())
 
     for k in (np.flatnonzero(np.diff(sounding) > 1) + 1).tolist():
@@ -317,15 +323,12 @@ def judge_against_source(recording_pcm: np.ndarray, source_pcm: np.ndarray,
     content = np.zeros(len(rec), np.int64)
     faulty = np.zeros(len(rec), bool)
     content[sounding] = path
-    # sounding windows: the source louder than the window + 6 dB throughout ±tolerance of the aligned moment
-    offsets = np.arange(-reach, reach + 1)
-    around = src.half[(2 * path[:, None] + offsets[None, :]) % (2 * src.n)].min(axis=1)
-    faulty[sounding] = (around > np.maximum(rec[sounding], SILENCE_DB) + SAG_DB) & (around > QUIET_DB)
+    faulty[sounding] = _sags(src, rec[sounding], path, reach)
     for k in [*np.flatnonzero(np.diff(sounding) > 1).tolist(), len(sounding) - 1]:
         i0, i1 = int(sounding[k]), int(sounding[k + 1]) if k + 1 < len(sounding) else len(rec)
         if i1 - i0 > 1:
-            # the content either side, or across a jump the alignment put up to JUMP_REACH windows off (see
-            # _sharpest_heard): a skip that lands in a pause is that pause, wherever the jump was placed
+            # the content either side, or across a jump the alignment put up to EDGE_JUMP_REACH windows off (see
+            # _edge_contents): a skip that lands in a pause is that pause, wherever the jump was placed
             runs_ = [_silent_run(src, i1 - i0 - 1, a, b, reach) for a in _edge_contents(path, k, -1)
                      for b in (_edge_contents(path, k + 1, 1) if k + 1 < len(sounding) else [None])]
             faulty[i0 + 1 : i1], content[i0 + 1 : i1] = min(runs_, key=lambda r: int(r[0].sum()))

@@ -131,16 +131,6 @@ def test_a_gated_tone_fills_the_cushion_well_before_a_steady_one() -> None:
     assert find_clicks(gated_l.out) == []
 
 
-@functools.cache
-def speech_frames() -> tuple[bytes, ...]:
-    """The demo room's speech, 20 s, encoded as the lab's sender does (VOIP, FEC)."""
-    from tests.conftest import DEMO_AUDIO
-    from tests.support.rtp_source import FileSynth, make_encoder
-
-    synth, encoder = FileSynth(str(DEMO_AUDIO)), make_encoder()
-    return tuple(encoder.encode(synth.frame().tobytes(), FRAME_SAMPLES) for _ in range(1000))  # type: ignore[attr-defined]
-
-
 def test_speech_losses_concealed_by_libopus_start_without_a_click() -> None:
     """Unvoiced or mixed speech is not periodic, so a lost frame is libopus's PLC, which goes on from the decoded
     audio as it was: the end of that audio must not be bent into a period first (it was, and 2 of 40 simulated
@@ -148,8 +138,9 @@ def test_speech_losses_concealed_by_libopus_start_without_a_click() -> None:
     from app.media.sources import decode_file
     from tests.conftest import DEMO_AUDIO
     from tests.lab.speech_checks import judge_against_source
+    from tests.support.fault_schedule import encoded_loop
 
-    payloads = speech_frames()
+    payloads = encoded_loop()[:1000]  # 20 s
     frames = [k for k in range(len(payloads)) if k % 23 not in (0, 1) or k < 50]
     listener = Listener().play(send(frames, payloads=payloads), until=21.0)
     heard = judge_against_source(listener.out, decode_file(str(DEMO_AUDIO)))

@@ -20,7 +20,7 @@ LAB_JOIN = (0.1, 0.4)
 
 
 @functools.cache
-def material() -> tuple[list[bytes], np.ndarray]:
+def material() -> tuple[tuple[bytes, ...], np.ndarray]:
     return encoded_loop(), decode_file(str(DEMO_AUDIO))
 
 
