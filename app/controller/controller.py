@@ -46,6 +46,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.aio import CloseOnce
+from app.controller.askers import Askers
 from app.controller.audience_log import AudienceLog
 from app.controller.feedback_flags import FeedbackFlags
 from app.controller.handover import Handover, adopt
@@ -106,6 +107,7 @@ class RoomController:
         self._first_member: str | None = None
         self._clock = clock
         self.book = RoomBook(room_id, self.username, title, clock=clock)
+        self.askers = Askers(self.book, clock=clock)  # joiners and syncs get the state whispered
         self.handover = Handover(self.username, clock=clock)  # one voice per room (app.controller.handover)
         self._limiter = RateLimiter(WHISPER_RATE, WHISPER_BURST, clock=clock)
         self._host_limiter = RateLimiter(HOST_ACTION_RATE, HOST_ACTION_BURST, clock=clock)
@@ -238,6 +240,7 @@ class RoomController:
                 continue
             first_attempt.set()
             backoff.reset()
+            self.handover.joined()
             self.audience.found(link.participants)  # who is there: not joins (joins while connecting included)
             self._update_count()
             self.book.request_snapshot()  # listeners who (re)joined this server while we were away
@@ -245,6 +248,7 @@ class RoomController:
             reason = await link.serve()
             log.warning("room controller: lost %s (%s); reconnecting", link.url, reason)
             gone = list(link.participants)
+            self.askers.drop(link)
             self.audience.lost(gone)  # left, unless they come back (then reconnects) or it was only us
             await link.disconnect()
             for username in gone:
@@ -320,11 +324,12 @@ class RoomController:
             if link.connected:  # while connecting, found() counts it with the join reply's list
                 self.audience.joined(username)
             link.participants[username] = display if isinstance(display, str) else ""
-            self.book.request_snapshot()  # a new joiner gets the state at once (coalesced with other askers)
+            self.askers.ask(link, username, joined=True)  # a new joiner gets the state at once, whispered
             self._wake.set()
         elif kind in ("leave", "kicked") and isinstance(username, str):
             if link.participants.pop(username, None) is not None and link.connected:
                 self.audience.left(username)
+            self.askers.forget(username)
             self._forget_participant(username)
         elif kind == "announcement":
             self.handover.on_announcement(event)
@@ -336,6 +341,8 @@ class RoomController:
         if event.get("whisper") is not True or not isinstance(sender, str) or sender == self.username:
             return  # broadcasts are chat between listeners (or forgeries): they never reach the state
         text = event.get("text")
+        if not self.handover.announced and self.handover.on_whisper(sender, text):
+            return  # another controller's answer to our join: we learn the room from it (app.controller.handover)
         host = isinstance(text, str) and text.startswith(_HOST_PREFIX)
         if not (self._host_limiter if host else self._limiter).allow(sender):
             self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: too many whispers (rate limit)",
@@ -364,7 +371,7 @@ class RoomController:
             if request.raised and self.invite_hands and self.passes.of_user(sender) is None:
                 self._invite_hand(sender)
         else:
-            self.book.request_snapshot()
+            self.askers.ask(link, sender, joined=False)
         self._wake.set()
 
     def _on_feedback(self, sender: str, report: FeedbackReport) -> None:
@@ -413,8 +420,11 @@ class RoomController:
                                 link.post(text)
                         self.announced.set()
                         continue
-                    delay = self.book.next_due()
+                    if self.askers.answer():
+                        continue
+                    delay = min(self.book.next_due(), self.askers.next_due())
                 else:
+                    self.askers.clear()  # the one announcing answers them
                     delay = 0.25  # listening first, or standing by: look again soon
             except Exception:  # a bug here must not silence the room for good
                 log.exception("room controller: announcing failed")

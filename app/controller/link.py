@@ -34,6 +34,18 @@ RECORDING_CHECK_INTERVAL = 10.0
 # and ask for a snapshot, which is cheaper than replaying a backlog.
 MAX_OUTBOX = 32
 
+# An answer is whispered to at most this many usernames per TextRoom request: the request (the text of up to
+# 16 KB plus the list) stays a modest data-channel message.
+TOS_PER_REQUEST = 100
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Texts to whisper, in order, to each of `usernames` (a snapshot answering joins and syncs)."""
+
+    texts: list[str]
+    usernames: list[str]
+
 
 @dataclass(frozen=True, repr=False)
 class ControllerSecrets:
@@ -86,7 +98,7 @@ class ControllerLink:
         self.viewers: int | None = None
         self.viewers_at = 0.0  # unix time of the viewers measurement
         self.connected = False
-        self._outbox: collections.deque[str] = collections.deque()
+        self._outbox: collections.deque[str | Answer] = collections.deque()  # in order: answers follow the seq
         self._outbox_ready = asyncio.Event()
         self._poll_stage_now = asyncio.Event()
         self._recording_generation = 0  # bumped around each enable_recording: older readings are out of date
@@ -156,8 +168,9 @@ class ControllerLink:
         self.session = self.textroom = self.streaming = self.stage = None
 
     # --------------------------------------------------------------------------------------- requests
-    def post(self, text: str) -> None:
-        """Queue an announcement for this server (in order; a backlog beyond MAX_OUTBOX loses its oldest)."""
+    def post(self, text: str | Answer) -> None:
+        """Queue an announcement or an answer for this server (in order; a backlog beyond MAX_OUTBOX loses its
+        oldest)."""
         if not self.connected:
             return
         self._outbox.append(text)
@@ -272,14 +285,27 @@ class ControllerLink:
         while True:
             await self._outbox_ready.wait()
             self._outbox_ready.clear()
+            # One at a time, each acknowledged before the next: an announcement goes through the Janus API and an
+            # answer through the data channel, and only this keeps them in seq order for every listener.
             while self._outbox and self.textroom is not None:
-                text = self._outbox.popleft()
+                item = self._outbox.popleft()
+                what = "announcement" if isinstance(item, str) else "answer"
                 try:
-                    await self.textroom.announcement(self.room_id, self._secrets.channel, text,
-                                                     timeout=self.request_timeout)
-                    self._failures.reset("announcement")
+                    if isinstance(item, str):
+                        await self.textroom.announcement(self.room_id, self._secrets.channel, item,
+                                                         timeout=self.request_timeout)
+                    else:
+                        await self._whisper_answer(item)
+                    self._failures.reset(what)
                 except (RequestTimeout, PluginError) as exc:
-                    self._failed("announcement", exc)
+                    self._failed(what, exc)
+
+    async def _whisper_answer(self, answer: Answer) -> None:
+        assert self.textroom is not None
+        for at in range(0, len(answer.usernames), TOS_PER_REQUEST):
+            tos = answer.usernames[at : at + TOS_PER_REQUEST]
+            for text in answer.texts:
+                await self.textroom.message(self.room_id, text, tos=tos, timeout=self.request_timeout)
 
     async def _viewers_loop(self) -> None:
         while self.streaming is not None:

@@ -68,6 +68,7 @@ class RoomBook:
         self.snapshot_interval = snapshot_interval
         self.sync_interval = sync_interval
         self._snapshot_requested = False
+        self._heartbeat = False  # a delta is due even without news (after answering joiners: see heartbeat())
         self._last_snapshot: float | None = None
         self._last_announcement: float | None = None
         # What listeners were last told (the base of the next delta).
@@ -103,6 +104,12 @@ class RoomBook:
         """A listener asked (sync whisper, or it just joined): a snapshot goes out as soon as the rules allow."""
         self._snapshot_requested = True
 
+    def heartbeat(self) -> None:
+        """Announce within the delta interval even if nothing changed (an empty delta). Joiners that were whispered
+        a snapshot take it only once an announcement names its sender (app.listener.answers); in a quiet room the
+        next one could be 10 s away."""
+        self._heartbeat = True
+
     def set_title(self, title: str) -> None:
         self.title = title
 
@@ -126,7 +133,7 @@ class RoomBook:
         return periodic
 
     def _delta_due_at(self) -> float:
-        if not self.dirty:
+        if not self.dirty and not self._heartbeat:
             return float("inf")
         if self._last_announcement is None:
             return float("-inf")
@@ -157,7 +164,7 @@ class RoomBook:
         message = Snapshot(seq=self.seq, room=self.room_id, controller=self.controller, title=self.title,
                            ended=self.ended, members=members, listeners=self.listeners,
                            hands=hands[:MAX_LISTED_HANDS], hands_total=len(hands), recording=self.recording)
-        self._snapshot_requested = False
+        self._snapshot_requested = self._heartbeat = False
         self._last_snapshot = self._last_announcement = now
         self._mark_sent(hands)
         return message
@@ -180,6 +187,7 @@ class RoomBook:
                         upsert=upsert, remove=remove,
                         recording=self.recording if self.recording != self._sent_recording else None)
         self._last_announcement = now
+        self._heartbeat = False
         self._mark_sent(hands)
         return message
 
@@ -204,6 +212,32 @@ class RoomBook:
             return [encode(message)]
         if isinstance(message, Delta):
             message = self.snapshot()
+        head, sizes = self._pack(message)
+        texts = _chain(head, message.members, sizes, message.seq)
+        self.seq += len(sizes) - 1
+        return texts
+
+    def answer(self) -> list[str] | None:
+        """What listeners were last told, at the current seq, as texts to whisper to those who asked (a join, a
+        `sync`; protocol §3.3): a snapshot, or one in parts whose last part is at the current seq, so the next
+        broadcast delta follows it and no seq is taken. None before the first announcement, or when the parts
+        would need seqs below 1 (then broadcast a snapshot instead)."""
+        if self._last_snapshot is None:
+            return None
+        hands = self._sent_hands
+        message = Snapshot(seq=self.seq, room=self.room_id, controller=self.controller, title=self._sent_title,
+                           ended=self._sent_ended, members=tuple(self._sent_members.values())[:MAX_MEMBERS],
+                           listeners=self._sent_listeners, hands=hands[:MAX_LISTED_HANDS], hands_total=len(hands),
+                           recording=self._sent_recording)
+        with contextlib.suppress(ProtocolViolation):
+            return [encode(message)]
+        head, sizes = self._pack(message)
+        first = self.seq - (len(sizes) - 1)
+        return _chain(head, message.members, sizes, first) if first >= 1 else None
+
+    def _pack(self, message: Snapshot) -> tuple[Snapshot, list[int]]:
+        """How a snapshot too big for one text splits: the head (hands as far as they fit, seq still to set) and
+        how many members each part lists."""
         probe = self.seq + MAX_PARTS  # a seq with as many digits as any part's, for measuring
         hands = message.hands
         for keep in (len(hands), 50, 20, 5, 0):
@@ -220,15 +254,18 @@ class RoomBook:
         if sum(sizes) < len(members):
             log.error("room %s: the stage has %d members; the snapshot lists the first %d (%d parts, the protocol's "
                       "limit)", message.room, len(members), sum(sizes), MAX_PARTS)
-        head = dataclasses.replace(first, seq=message.seq, members=members[: sizes[0]], parts=len(sizes))
-        texts = [encode(head)]
-        at = sizes[0]
-        for size in sizes[1:]:
-            base, self.seq = self.seq, self.seq + 1
-            texts.append(encode(Delta(seq=self.seq, base=base, controller=message.controller,
-                                      upsert=members[at : at + size])))
-            at += size
-        return texts
+        return first, sizes
+
+
+def _chain(head: Snapshot, members: tuple[StageMember, ...], sizes: list[int], seq: int) -> list[str]:
+    """A snapshot in parts as texts: the head at `seq` listing the first sizes[0] members, then a delta per part."""
+    texts = [encode(dataclasses.replace(head, seq=seq, members=members[: sizes[0]], parts=len(sizes)))]
+    at = sizes[0]
+    for size in sizes[1:]:
+        texts.append(encode(Delta(seq=seq + 1, base=seq, controller=head.controller, upsert=members[at : at + size])))
+        seq += 1
+        at += size
+    return texts
 
 
 def _fits(message: Snapshot | Delta) -> bool:

@@ -202,12 +202,17 @@ class TextRoomHandle:
         participants = reply.get("participants")
         return [p for p in participants if isinstance(p, dict)] if isinstance(participants, list) else []
 
-    async def message(self, room: int, text: str, *, to: str | None = None, ack: bool = True,
-                      timeout: float = DEFAULT_TIMEOUT) -> dict[str, bool]:
-        """Broadcast `text`, or whisper it when `to` is set; with `ack`, return Janus's `sent` map."""
+    async def message(self, room: int, text: str, *, to: str | None = None, tos: list[str] | None = None,
+                      ack: bool = True, timeout: float = DEFAULT_TIMEOUT) -> dict[str, bool]:
+        """Broadcast `text`, or whisper it to `to` or to each of `tos` (one request); with `ack`, return Janus's
+        `sent` map."""
+        if to is not None and tos is not None:
+            raise ValueError("whisper to one user (to) or to a list (tos), not both")
         body: dict[str, Any] = {"textroom": "message", "room": room, "text": text, "ack": ack}
         if to is not None:
             body["to"] = to
+        if tos is not None:
+            body["tos"] = tos
         reply = await self.request(body, timeout=timeout, expect_reply=ack)
         sent = reply.get("sent")
         return {str(k): bool(v) for k, v in sent.items()} if isinstance(sent, dict) else {}

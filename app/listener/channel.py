@@ -31,6 +31,7 @@ from app.events import Event
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
+from app.listener.answers import Answers
 from app.listener.fallback import FallbackPolicy
 from app.listener.state import RoomStateModel, StateSource
 from app.room.errors import RoomError, RoomNotFound, ServerUnreachable, room_error
@@ -38,17 +39,21 @@ from app.room.log_throttle import LogThrottle
 from app.room.protocol import (
     CONTROLLER_SILENCE,
     MAX_NAME_CHARS,
+    Delta,
     HandRequest,
     ProtocolViolation,
     Snapshot,
     StageMember,
     SyncRequest,
+    announcement_from,
     clean_text,
     encode,
+    is_state,
     parse_announcement,
     stage_member,
 )
-from app.room.stage_protocol import Invite, ToListener, parse_to_listener
+from app.room.stage_protocol import Invite, ToListener, to_listener_from
+from app.room.wire import decode
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +91,12 @@ class RoomChannel:
         # invites, their withdrawals and audience reports, whispered by the controller (only its whispers count)
         self.stage_whispers: Event[[ToListener]] = Event("stage whispers")
         self.controller: str | None = None  # the name in the latest authentic announcement
+        self.answers = Answers(model)  # snapshots whispered to us in answer to our join or sync
         self.fallback_polls = 0
         self.audience: int | None = None  # head count of channel N on this server: who would poll its stage
         self._heard_at = 0.0  # clock() of the last announcement (or of open())
         self._sync_at = float("-inf")
+        self._answer_due = float("-inf")
         self._hand_at = float("-inf")
         self._rejections = LogThrottle(log, REPORT_INTERVAL, clock=self._clock)
         self._watch_task: asyncio.Task[None] | None = None
@@ -122,8 +129,12 @@ class RoomChannel:
             await self._disconnect()
             raise RoomError("the room channel is closed")
         self.model.reset_sequence()
+        self.answers.clear()
         self._heard_at = self._clock()
         self._sync_at = self._hand_at = float("-inf")
+        # A first join asks the controller by itself: its answer is on its way, and a delta that came before it
+        # is no gap to ask about again (until it is late).
+        self._answer_due = self._clock() + SYNC_RETRY if self.controller is None else float("-inf")
         self._watch_task = asyncio.create_task(self._watch(), name=f"room-channel-watch {self.server}")
         if self.controller is not None:
             self._request_sync()
@@ -194,6 +205,8 @@ class RoomChannel:
 
     def _request_sync(self) -> None:
         now = self._clock()
+        if now < self._answer_due:
+            return
         if now - self._sync_at >= SYNC_RETRY:
             self._sync_at = now
             self._spawn(self._whisper(encode(SyncRequest())))
@@ -253,7 +266,9 @@ class RoomChannel:
         now = self._clock()
         self._heard_at = now
         self.controller = message.controller
+        self.answers.on_announcement(message.controller, now)
         if isinstance(message, Snapshot):
+            self._answer_due = float("-inf")
             self.model.apply_snapshot(message, now)
         elif not self.model.apply_delta(message, now):
             self._request_sync()
@@ -261,13 +276,24 @@ class RoomChannel:
         self._reconcile_hand()
 
     def _on_whisper(self, sender: Any, text: Any) -> None:
-        """A whisper to us: from the controller of this room, a stage invite or its withdrawal, or the audience
-        graph a host asked for; others are chat (or forgeries: the server sets `from`, so nobody else can pass for
-        the controller) and are ignored."""
-        if self.controller is None or sender != self.controller:
+        """A whisper to us: from the controller of this room, the snapshot answering our join or sync (app.listener.
+        answers), a stage invite or its withdrawal, or the audience graph a host asked for; others are chat (or
+        forgeries: the server sets `from`, so nobody else can pass for the controller) and are ignored."""
+        if not isinstance(sender, str) or (self.controller is not None and sender != self.controller):
             return
         try:
-            message = parse_to_listener(text)
+            kind, obj = decode(text)
+        except ProtocolViolation as exc:
+            if self.controller is not None:  # before that, it may be anyone's chat
+                self._report(str(exc))
+            return
+        try:
+            if is_state(kind):
+                self._on_answer(sender, announcement_from(kind, obj))
+                return
+            if self.controller is None:
+                return  # stage whispers count only from a known controller
+            message = to_listener_from(kind, obj)
             room = message.stage_pass.room if isinstance(message, Invite) else message.room
             if room != self.room_id:
                 raise ProtocolViolation(f"stage whisper for room {room}, not {self.room_id}")
@@ -275,6 +301,21 @@ class RoomChannel:
             self._report(str(exc))
             return
         self.stage_whispers.emit(message)
+
+    def _on_answer(self, sender: str, message: Snapshot | Delta) -> None:
+        """A snapshot (or a part of one) whispered in answer to our join or sync."""
+        if isinstance(message, Snapshot) and message.room != self.room_id:
+            raise ProtocolViolation(f"snapshot of room {message.room}, not {self.room_id}")
+        now = self._clock()
+        if self.controller is not None:
+            self._heard_at = now  # the controller is there (whispers need no secret, but only it is `controller`)
+        if isinstance(message, Snapshot) and sender == self.controller:
+            self._answer_due = float("-inf")
+        if not self.answers.on_whisper(sender, message, self.controller, now):
+            self._request_sync()
+            return
+        if self.controller is not None:
+            self._reconcile_hand()
 
     def _reconcile_hand(self) -> None:
         """Re-send the intent when the controller's queue disagrees (lost whisper, restarted controller)."""

@@ -145,14 +145,17 @@ class RoomStateModel:
 
     # --- updates --------------------------------------------------------------------------------------------------
 
-    def apply_snapshot(self, s: Snapshot, now: float) -> None:
+    def apply_snapshot(self, s: Snapshot, now: float, *, answer: bool = False) -> None:
         """Take the controller's full state; an old one (same controller, seq not newer) is ignored.
 
         While unsynced (after reset_sequence) a snapshot at our own seq is taken: it re-syncs without a change.
         A snapshot in parts is held back until the deltas that complete it have come (apply_delta).
+        `answer`: the controller whispered it to us in reply to our join or sync (protocol §3.3). It is taken
+        whatever its seq: it describes the state at the controller's current seq, and in parts its head sits
+        below that (the parts end there), possibly below what we hold.
         """
         cur = self._pending or self.state
-        if cur.controller == s.controller and cur.seq is not None and (
+        if not answer and cur.controller == s.controller and cur.seq is not None and (
                 s.seq < cur.seq or (s.seq == cur.seq and self._synced)):
             return
         self._synced = True

@@ -207,7 +207,16 @@ def _title(obj: dict[str, Any]) -> str:
 
 def parse_announcement(text: str) -> Snapshot | Delta:
     """Parse the `text` of a TextRoom announcement (the only place state may come from)."""
-    kind, obj = decode(text)
+    return announcement_from(*decode(text))
+
+
+def is_state(kind: str) -> bool:
+    """Whether a decoded message of type `kind` carries room state (an announcement, or a whispered answer)."""
+    return kind in ("snapshot", "delta")
+
+
+def announcement_from(kind: str, obj: dict[str, Any]) -> Snapshot | Delta:
+    """A snapshot or delta from a decoded message (`wire.decode`): for receivers that take more than state."""
     if kind not in ("snapshot", "delta"):
         if kind in ("hand", "sync"):
             raise ProtocolViolation(f"message type {kind!r} is a whisper, not an announcement")

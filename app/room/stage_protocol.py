@@ -129,7 +129,11 @@ def _token(obj: dict[str, Any]) -> str:
 
 def parse_to_listener(text: str) -> ToListener:
     """Parse a whisper the controller sent to this listener."""
-    kind, obj = decode(text)
+    return to_listener_from(*decode(text))
+
+
+def to_listener_from(kind: str, obj: dict[str, Any]) -> ToListener:
+    """A stage whisper from a decoded message (`wire.decode`)."""
     if kind == "invite":
         stage_id = read_int(obj, "stage_id")
         if not 1 <= stage_id <= MAX_STAGE_ID:

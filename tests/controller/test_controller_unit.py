@@ -9,8 +9,8 @@ import re
 import pytest
 
 from app.controller.controller import RoomController
-from app.controller.link import ControllerLink, ControllerSecrets
-from app.room.protocol import MAX_MESSAGE_BYTES, WHISPER_BURST, ListenerCount, ProtocolViolation, Role, encode
+from app.controller.link import Answer, ControllerLink, ControllerSecrets
+from app.room.protocol import MAX_MESSAGE_BYTES, WHISPER_BURST, Delta, ListenerCount, ProtocolViolation, Role, encode
 
 SECRETS = ControllerSecrets(stage="s-stage-123", feed="s-feed-456", channel="s-channel-789")
 
@@ -74,15 +74,70 @@ async def test_hand_queue_is_fifo_with_display_names_and_clears_on_leave(control
     assert controller.book.hands == {}
 
 
-async def test_a_new_joiner_and_a_sync_request_a_snapshot(controller: RoomController) -> None:
+def crowd(controller: RoomController, link: ControllerLink, n: int) -> None:
+    for i in range(n):
+        link.participants[f"l-{i}"] = f"L{i}"
+
+
+async def test_a_new_joiner_and_a_sync_are_whispered_the_state_not_broadcast(controller: RoomController,
+                                                                             clock: Clock) -> None:
     link = link_of(controller)
+    crowd(controller, link, 10)
     controller.book.due()  # the first snapshot
     controller._on_channel_event(link, join("l-x", "X"))
-    assert controller.book._snapshot_requested
-    controller.book.due(controller.book._clock() + 1)
-    assert not controller.book._snapshot_requested
+    controller._on_channel_event(link, join("l-y", "Y"))
+    assert controller.askers.answer()
+    assert not controller.book._snapshot_requested  # nothing goes to everyone
+    answer = link._outbox.pop()
+    assert isinstance(answer, Answer) and answer.usernames == ["l-x", "l-y"]
+    assert [json.loads(t)["seq"] for t in answer.texts] == [controller.book.seq]  # the state at the current seq
+    assert controller.book.next_due() <= controller.book.delta_interval  # joiners learn the sender from an announcement
+    heartbeat = controller.book.due(clock.now + 1)
+    assert isinstance(heartbeat, Delta) and heartbeat.base == answer_seq(answer)
     controller._on_channel_event(link, whisper("l-x", '{"v":1,"type":"sync"}'))
-    assert controller.book._snapshot_requested
+    assert not controller.askers.answer()  # within 250 ms of the last answer: coalesced
+    clock.now += 0.25
+    assert controller.askers.answer()
+    assert link._outbox.pop() == Answer(link_texts(controller), ["l-x"])
+    assert controller.book.next_due(clock.now) > 1  # a sync needs no heartbeat: the asker knows the controller
+
+
+def answer_seq(answer: Answer) -> int:
+    return int(json.loads(answer.texts[-1])["seq"])
+
+
+def link_texts(controller: RoomController) -> list[str]:
+    texts = controller.book.answer()
+    assert texts is not None
+    return texts
+
+
+async def test_when_most_of_the_channel_asks_one_broadcast_answers(controller: RoomController) -> None:
+    link = link_of(controller)
+    crowd(controller, link, 4)
+    controller.book.due()
+    for i in range(3):
+        controller._on_channel_event(link, whisper(f"l-{i}", '{"v":1,"type":"sync"}'))
+    assert controller.askers.answer()
+    assert controller.book._snapshot_requested and not link._outbox
+
+
+async def test_before_the_first_announcement_a_joiner_waits_for_it(controller: RoomController) -> None:
+    link = link_of(controller)
+    crowd(controller, link, 10)
+    controller._on_channel_event(link, join("l-x", "X"))
+    assert controller.askers.answer()
+    assert controller.book._snapshot_requested and not link._outbox
+
+
+async def test_a_joiner_that_leaves_before_its_answer_gets_none(controller: RoomController) -> None:
+    link = link_of(controller)
+    crowd(controller, link, 10)
+    controller.book.due()
+    controller._on_channel_event(link, join("l-x", "X"))
+    controller._on_channel_event(link, {"textroom": "leave", "room": 1234, "username": "l-x"})
+    assert not controller.askers.answer()
+    assert not link._outbox
 
 
 @pytest.mark.parametrize("text", [

@@ -79,3 +79,20 @@ def test_garbage_and_other_rooms_text_do_not_silence_us() -> None:
     for text in ("not json", '{"v":1,"type":"hand","raised":true}', None):
         handover.on_announcement({"textroom": "announcement", "text": text})
     assert handover.turn() == (True, None)
+
+
+def test_a_newcomer_learns_the_room_from_the_answer_to_its_join() -> None:
+    """A running controller whispers a joiner the room (protocol §3.3) and then announces a delta: the newcomer
+    holds the whispered answer until the announcement names its sender, so it can carry the room on at once."""
+    clock = Clock()
+    handover = Handover("ctl-b", clock=clock)
+    assert handover.on_whisper("ctl-z", encode(snapshot("ctl-z", seq=5)))
+    assert not handover.on_whisper("l-x", '{"v":1,"type":"hand","raised":true}')  # a request, not state
+    assert handover.on_whisper("l-evil", encode(snapshot("l-evil", seq=9)))  # held too, never named
+    assert handover.observed.state.controller is None
+    handover.on_announcement(announcement(Delta(6, 5, "ctl-z")))
+    assert handover.observed.state.seq == 6 and [h.id for h in handover.observed.state.hands] == ["l-a", "l-b"]
+    assert handover.turn() == (False, None)
+    clock.now += CONTROLLER_SILENCE + STARTUP_LISTEN
+    may, left = handover.turn()
+    assert may and left is not None and left.controller == "ctl-z" and len(left.members) == 3

@@ -251,3 +251,76 @@ def test_a_delta_too_big_for_one_message_becomes_a_snapshot_in_parts(clock: Cloc
     assert isinstance(head, Snapshot) and head.seq > message.seq and head.parts == len(texts) > 1
     assert all(m.muted for m in head.members)
     assert not book.dirty
+
+
+def big_stage() -> list[StageMember]:
+    return [StageMember(str(10**15 + i), f"{i:03d}" + "N" * 61, Role.SPEAKER, False, False) for i in range(200)]
+
+
+def test_an_answer_is_what_listeners_were_told_and_takes_no_seq(book: RoomBook, clock: Clock) -> None:
+    """Whispered to joiners and syncs (protocol §3.3): the announced state at the current seq, not the book's
+    unannounced changes, so the next broadcast delta applies on top of it."""
+    from app.listener.state import RoomStateModel
+
+    book.set_members([member(1)])
+    clock.now += 1
+    book.texts(book.due())  # type: ignore[arg-type]
+    seq = book.seq
+    book.set_members([member(1), member(2)])  # not announced yet
+    texts = book.answer()
+    assert texts is not None and book.seq == seq
+    answer = parse_announcement(texts[0])
+    assert isinstance(answer, Snapshot) and answer.seq == seq and [m.id for m in answer.members] == ["1"]
+    model = RoomStateModel()
+    model.apply_snapshot(answer, now=1.0, answer=True)
+    clock.now += 1
+    delta = book.due()
+    assert isinstance(delta, Delta) and model.apply_delta(delta, now=2.0)
+    assert [m.id for m in model.state.members] == ["1", "2"]
+
+
+def test_an_answer_in_parts_ends_at_the_current_seq(clock: Clock) -> None:
+    from app.listener.state import RoomStateModel
+
+    book = RoomBook(1234, "ctl-1", "Launch night", clock=clock)
+    book.set_members(big_stage())
+    book.texts(book.snapshot())
+    clock.now += 1
+    book.set_listeners(ListenerCount(7, 1.7e9))
+    book.texts(book.due())  # type: ignore[arg-type]
+    seq = book.seq
+    texts = book.answer()
+    assert texts is not None and len(texts) > 1 and book.seq == seq
+    parsed = [parse_announcement(t) for t in texts]
+    head = parsed[0]
+    assert isinstance(head, Snapshot) and head.seq == seq - (len(texts) - 1) and head.parts == len(texts)
+    assert parsed[-1].seq == seq
+    model = RoomStateModel()
+    model.apply_snapshot(Snapshot(seq=seq, room=1234, controller="ctl-1", title="", ended=False, members=(),
+                                  listeners=None, hands=(), hands_total=0), now=0.5)  # it held the seq already
+    model.apply_snapshot(head, now=1.0, answer=True)  # taken all the same: it is the answer to its ask
+    for part in parsed[1:]:
+        assert model.apply_delta(part, now=1.0)  # type: ignore[arg-type]
+    assert len(model.state.members) == 200 and model.state.listeners == ListenerCount(7, 1.7e9)
+    assert model.state.seq == seq
+
+
+def test_no_answer_before_the_first_announcement_or_below_seq_1(clock: Clock) -> None:
+    book = RoomBook(1234, "ctl-1", "Room", clock=clock)
+    assert book.answer() is None  # nothing announced: the first snapshot, broadcast, answers
+    book.set_members(big_stage()[:3])
+    book.texts(book.snapshot())
+    book.set_members(big_stage())
+    clock.now += 1
+    book._sent_members = dict(book.members)  # as if seq 1 had listed them all: its parts would need seqs below 1
+    assert book.answer() is None
+
+
+def test_a_heartbeat_is_an_empty_delta_within_the_delta_interval(book: RoomBook, clock: Clock) -> None:
+    assert book.next_due() > 1
+    book.heartbeat()
+    assert book.next_due() <= book.delta_interval
+    clock.now += book.delta_interval
+    beat = book.due()
+    assert isinstance(beat, Delta) and beat.upsert == () and beat.listeners is UNSET and beat.hands is None
+    assert book.due(clock.now + 1) is None  # once

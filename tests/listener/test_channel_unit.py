@@ -165,6 +165,67 @@ async def test_a_restarted_controller_gets_the_hand_again(channel: FakeChannel) 
     assert channel.fake.whispers[-1] == ("ctl-2", HandRequest(True))
 
 
+def whispered(sender: str, message: Snapshot | Delta | str) -> dict[str, Any]:
+    text = message if isinstance(message, str) else encode(message)
+    return {"textroom": "message", "room": ROOM, "from": sender, "text": text, "whisper": True}
+
+
+async def test_a_joiners_whispered_answer_counts_once_an_announcement_names_its_sender(channel: FakeChannel) -> None:
+    """The controller whispers a joiner the state at its current seq (protocol §3.3) and then announces: the
+    answer waits for that announcement, which follows it."""
+    await channel.open()
+    channel.handle_event(whispered("ctl-1", snapshot(7, count=30)))
+    assert channel.model.state.source == StateSource.NONE  # nobody has said who the controller is yet
+    channel.handle_event(announcement(Delta(seq=8, base=7, controller="ctl-1")))
+    assert channel.model.state.seq == 8 and channel.model.state.listeners == ListenerCount(30, 1.0)
+    await settle()
+    assert channel.fake.whispers == []  # no sync: nothing was missing
+
+
+async def test_an_announcement_before_the_answer_does_not_ask_again(channel: FakeChannel) -> None:
+    await channel.open()
+    channel.handle_event(announcement(Delta(seq=7, base=6, controller="ctl-1")))  # sent before we were answered
+    channel.handle_event(whispered("ctl-1", snapshot(7)))
+    channel.handle_event(announcement(Delta(seq=8, base=7, controller="ctl-1", listeners=ListenerCount(9, 2.0))))
+    await settle()
+    assert channel.fake.whispers == []
+    assert channel.model.state.seq == 8 and channel.model.state.listeners == ListenerCount(9, 2.0)
+
+
+async def test_a_late_answer_is_asked_for(channel: FakeChannel) -> None:
+    await channel.open()
+    channel._answer_due = channel._clock()  # as if SYNC_RETRY (1 s) had passed since the join
+    channel.handle_event(announcement(Delta(seq=7, base=6, controller="ctl-1")))
+    await settle()
+    assert channel.fake.whispers == [("ctl-1", SyncRequest())]
+
+
+async def test_forged_answers_never_count(channel: FakeChannel) -> None:
+    await channel.open()
+    channel.handle_event(whispered("l-evil", snapshot(7, controller="l-evil", count=999)))  # held, never named
+    channel.handle_event(whispered("l-evil", snapshot(7, controller="ctl-1", count=998)))  # not its own state
+    channel.handle_event(announcement(Delta(seq=8, base=7, controller="ctl-1")))
+    assert channel.model.state.source == StateSource.NONE
+    channel.handle_event(announcement(snapshot(8)))
+    channel.handle_event(whispered("l-evil", snapshot(9, controller="l-evil", count=997)))  # not the controller
+    assert channel.model.state.seq == 8 and channel.model.state.listeners == ListenerCount(25, 1.0)
+
+
+async def test_a_sync_is_answered_in_parts_below_the_seq_we_hold(channel: FakeChannel) -> None:
+    """After a gap: the answer's parts end at the controller's seq, so its head sits below what we hold."""
+    await channel.open()
+    channel.handle_event(announcement(snapshot(10)))
+    channel.handle_event(announcement(Delta(seq=13, base=12, controller="ctl-1")))  # a gap: sync
+    guest = StageMember("12", "Bo", Role.SPEAKER, False, False)
+    head = replace(snapshot(11), parts=3)
+    parts = [Delta(seq=12, base=11, controller="ctl-1", upsert=(guest,)),
+             Delta(seq=13, base=12, controller="ctl-1", listeners=ListenerCount(40, 3.0))]
+    for message in (head, *parts):
+        channel.handle_event(whispered("ctl-1", message))
+    assert channel.model.state.seq == 13 and [m.id for m in channel.model.state.members] == ["11", "12"]
+    assert channel.model.state.listeners == ListenerCount(40, 3.0)
+
+
 async def until(predicate: Any) -> None:
     async with asyncio.timeout(3.0):
         while not predicate():  # noqa: ASYNC110 - the channel's silence runs on the real clock
@@ -252,7 +313,7 @@ class PollCounter(FakeChannel):
     def __init__(self, model: RoomStateModel, answers: list[Any], wanted: int) -> None:
         super().__init__(model, silence_timeout=0.05)
         self.poll_times: list[float] = []
-        self.answers = answers
+        self.poll_replies = answers
         self.wanted = wanted
         self.polled = asyncio.Event()
 
@@ -260,7 +321,7 @@ class PollCounter(FakeChannel):
         self.poll_times.append(time.monotonic())
         if len(self.poll_times) >= self.wanted:
             self.polled.set()
-        answer = self.answers[min(len(self.poll_times), len(self.answers)) - 1]
+        answer = self.poll_replies[min(len(self.poll_times), len(self.poll_replies)) - 1]
         if isinstance(answer, BaseException):
             raise answer
         return answer  # type: ignore[no-any-return]
