@@ -68,7 +68,7 @@ from typing import Any
 import numpy as np
 
 from app.controller.controller import ControllerSecrets, RoomController
-from app.controller.link import ControllerLink
+from app.controller.link import Answer, ControllerLink
 from app.janus import JanusSession
 from app.janus.streaming import StreamingHandle
 from app.janus.textroom import TextRoomHandle
@@ -287,9 +287,9 @@ class Tracer:
         HostActions.on_action = traced_on_action  # type: ignore[method-assign]
         post = ControllerLink.post
 
-        def traced_post(link: ControllerLink, text: str) -> None:
-            if not tracer.posts or tracer.posts[-1][1] is not text:
-                tracer.posts.append((time.monotonic(), text))
+        def traced_post(link: ControllerLink, text: str | Answer) -> None:
+            if isinstance(text, str) and (not tracer.posts or tracer.posts[-1][1] is not text):
+                tracer.posts.append((time.monotonic(), text))  # announcements; answers are counted by Askers
             post(link, text)
 
         ControllerLink.post = traced_post  # type: ignore[method-assign]
@@ -734,6 +734,8 @@ class Bench:
         l0 = self.workers_seconds(self.listener_workers)
         m0, s0 = self.meter.state(), self.stage_sim.shim_seconds
         e0 = self.churn.joins + self.churn.leaves
+        askers = self.controller.askers
+        a0, b0 = askers.answered, askers.broadcast
         await asyncio.sleep(seconds)
         c1, w1, j1, k1 = time.process_time(), time.monotonic(), self.janus_seconds(), self.workers_seconds()
         l1 = self.workers_seconds(self.listener_workers)
@@ -747,6 +749,8 @@ class Bench:
                      (e1 - e0) / wall, 100 * (s1 - s0) / wall,
                      {self.meter.label(link.url): len(link.participants) + 1 for link in self.controller.links},
                      100 * (l1 - l0) / wall, dict(notes))
+        win.notes["answered/s"] = (askers.answered - a0) / wall  # joiners and syncs whispered the state
+        win.notes["broadcast answers/s"] = (askers.broadcast - b0) / wall
         if self.tracer is not None:
             posted = {text: t for t, text in self.tracer.posts}
             lags = [(t - posted[text]) * 1000 for t, _, text in self.tracer.echoes if w0 <= t <= w1 and text in posted]
@@ -755,7 +759,9 @@ class Bench:
         print(f"  window {name}: CPU {win.cpu:.1f} % (load {win.load[0]:.2f}→{win.load[1]:.2f}), "
               f"{sum(win.counts['requests'].values()) / wall:.1f} requests/s, members {win.members}, "
               f"count {win.counted}, churn {win.churn_per_s:.0f}/s, failures {win.counts['failures']}; clients' CPU "
-              f"{win.workers_cpu:.0f} %, Janus {' / '.join(f'{v:.0f}' for v in win.janus_cpu.values())} %", flush=True)
+              f"{win.workers_cpu:.0f} %, Janus {' / '.join(f'{v:.0f}' for v in win.janus_cpu.values())} %; answered "
+              f"{win.notes['answered/s']:.0f}/s, broadcast answers {win.notes['broadcast answers/s']:.1f}/s",
+              flush=True)
         return win
 
     async def profile(self, seconds: float) -> None:

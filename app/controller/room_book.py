@@ -3,7 +3,8 @@
 Kept apart from the Janus plumbing (app.controller.controller) so the timing rules can be tested on a virtual clock:
 changes are coalesced into at most one delta per `delta_interval`; a full snapshot goes out at least every
 `snapshot_interval` (it doubles as the controller's heartbeat, which listeners watch) and, on request, at most
-every `sync_interval` — one requested snapshot answers everyone who asked before it went out.
+every `sync_interval` — one requested snapshot answers everyone who asked before it went out. Requests are rare: a
+join or a `sync` is answered with `answer()`, whispered to the askers (app.controller.askers).
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ class RoomBook:
         return self.hands.pop(hand_id, None) is not None
 
     def request_snapshot(self) -> None:
-        """A listener asked (sync whisper, or it just joined): a snapshot goes out as soon as the rules allow."""
+        """Everyone needs the state (the controller reconnected, took over, or most of a channel asked): a snapshot
+        goes out as soon as the rules allow."""
         self._snapshot_requested = True
 
     def heartbeat(self) -> None:
