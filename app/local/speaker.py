@@ -13,7 +13,7 @@ from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.jsep import peer_connection
-from app.media.send import enable_fast_audio_level, enable_sender_fec
+from app.media.send import enable_fast_audio_level, enable_sender_fec, encode_on_loop
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class StageSpeaker:
             enable_sender_fec()  # what every speaker sends (app.stage), so the demo room's feed carries FEC too
             enable_fast_audio_level()
             pc = self.pc = peer_connection(self.ice_servers)
-            pc.addTransceiver(self.track, direction="sendonly")
+            encode_on_loop(pc.addTransceiver(self.track, direction="sendonly").sender)
 
             @pc.on("connectionstatechange")
             def on_state() -> None:

@@ -37,7 +37,7 @@ from app.listener.feed import opus_payload_type
 from app.media.capture import MicTrack
 from app.media.cushion import CushionPlayout
 from app.media.rtp_tap import RtpTap, advertise_opus_fec
-from app.media.send import enable_fast_audio_level, enable_sender_fec
+from app.media.send import enable_fast_audio_level, enable_sender_fec, encode_on_loop
 from app.room.errors import MediaFailed, RoomError, RoomNotFound, ServerUnreachable, room_error
 from app.room.stage_protocol import StagePass
 
@@ -133,6 +133,7 @@ class StageConnection:
         enable_fast_audio_level()
         pc = self.pc = peer_connection(self.ice_servers)
         transceiver = pc.addTransceiver(self.mic, direction="sendrecv")
+        encode_on_loop(transceiver.sender)
 
         @pc.on("connectionstatechange")
         def on_state() -> None:

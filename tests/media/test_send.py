@@ -6,6 +6,7 @@ import fractions
 
 import av
 import numpy as np
+from aiortc import MediaStreamTrack, RTCRtpCodecParameters, RTCRtpSender
 from aiortc.codecs.opus import OpusEncoder
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from app.media.send import (
     check_contract,
     enable_fast_audio_level,
     enable_sender_fec,
+    encode_on_loop,
 )
 
 
@@ -74,3 +76,39 @@ def test_aiortcs_sender_looks_the_level_up_where_we_replace_it() -> None:
     from aiortc import rtp
 
     assert rtp.compute_audio_level_dbov is audio_level_dbov
+
+
+class FrameTrack(MediaStreamTrack):
+    kind = "audio"
+
+    def __init__(self, frames: list[av.AudioFrame]) -> None:
+        super().__init__()
+        self.frames = list(frames)
+
+    async def recv(self) -> av.AudioFrame:  # type: ignore[override]
+        return self.frames.pop(0)
+
+
+class OpenTransport:
+    state = "new"
+
+
+OPUS = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2, payloadType=111)
+
+
+async def test_encoding_on_the_loop_sends_what_aiortcs_pool_hop_sends() -> None:
+    """Same packets, timestamps and audio levels as aiortc's own `_next_encoded_frame`, frame for frame (Opus is
+    deterministic for the same input), and a disabled sender still drops frames."""
+    frames = voiced_frames(20)
+    ours = RTCRtpSender(FrameTrack(frames), OpenTransport())  # type: ignore[arg-type]
+    theirs = RTCRtpSender(FrameTrack(frames), OpenTransport())  # type: ignore[arg-type]
+    encode_on_loop(ours)
+    for _ in range(20):
+        a, b = await ours._next_encoded_frame(OPUS), await theirs._next_encoded_frame(OPUS)
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            assert (a.payloads, a.timestamp, a.audio_level) == (b.payloads, b.timestamp, b.audio_level)
+    assert a is not None and a.audio_level is not None and a.audio_level < 0
+    ours.replaceTrack(FrameTrack(voiced_frames(1)))
+    ours._enabled = False
+    assert await ours._next_encoded_frame(OPUS) is None
