@@ -2,11 +2,11 @@
 the snapshot whispered to just them, at most every `SYNC_COALESCE` (protocol §3.3).
 
 Why whispered: every join used to request a broadcast snapshot, so under churn a full snapshot went to every
-listener four times a second: ~34 KB each for a 200-member stage, ~5 GB/s of fan-out on an edge with 50,000
-listeners, and the 25 listeners of benchmarks/host_actions spent more than a core parsing them. An answer costs
-one request per part per `TOS_PER_REQUEST` askers, and only the askers parse it. A broadcast is still the cheaper
-answer when most of the channel asked (then one goes to everyone), and the one possible before anything was
-announced.
+listener four times a second: ~34 KB each for a 200-member stage, ~7 GB/s for Janus to push on an edge with
+50,000 listeners, and the 25 listeners of benchmarks/host_actions spent more than a core parsing them (0.3 core
+after). An answer costs one request per part per `TOS_PER_REQUEST` askers, and only the askers parse it. A
+broadcast is still the cheaper answer when most of the channel asked (then one goes to everyone), and the one
+possible before anything was announced.
 
 A joiner takes a whispered snapshot only once an announcement names its sender (app.listener.answers), so an
 answer to joiners is followed by an announcement within the delta interval (`RoomBook.heartbeat`).
