@@ -319,6 +319,7 @@ class CushionPlayout:
             if self._drained > MAX_CONCEAL:
                 self._gain_target = 0.0
                 c.audible_gap_ms += 0.0 if self.muted else FRAME_SAMPLES / MS
+                c.audible_gaps += not self.muted and self._drained <= MAX_CONCEAL + FRAME_SAMPLES  # its first frame
             self._conceal(FRAME_SAMPLES, masked=self._drained <= MAX_CONCEAL)
             if self._gain <= 0.0:
                 self._playing, self._drained = False, 0

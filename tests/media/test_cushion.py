@@ -365,6 +365,7 @@ def test_blackout_longer_than_the_cushion_is_one_faded_gap(blackout_ms: int, gro
     covered = 1500 * (1 + PERIODIC) + 100
     assert blackout_ms - covered - 60 <= gap_ms <= blackout_ms - covered + 60
     assert c.audible_gap_ms == pytest.approx(gap_ms, abs=80)
+    assert c.audible_gaps == 1
     assert c.masked_gap_ms == 100.0  # the PLC before the fade
     assert c.content_skipped_ms + 20 * c.concealed_frames == blackout_ms
     # It restarts with a fast start once packets are back, and the cushion regrows from there.
@@ -519,9 +520,17 @@ def test_a_stall_then_a_flood_is_trimmed_to_the_target() -> None:
     listener.play([], until=9.0)
     c = listener.c
     assert c.content_skipped_ms > 500
-    assert len(audible_gaps(listener.out)) == 1
+    assert len(audible_gaps(listener.out)) == 1 == c.audible_gaps
     assert_clean(listener.out)
 
+
+
+def test_each_audible_gap_is_counted_once() -> None:
+    """Two outages longer than a small cushion, one lost packet: two gaps heard, two counted (the swarm's count)."""
+    packets = send(lost(range(600), (100, 1), (150, 50), (400, 60)))
+    listener = Listener(CushionPlayout(cushion_ms=200.0)).play(packets, until=12.0)
+    assert len(audible_gaps(listener.out)) == 2 == listener.c.audible_gaps
+    assert listener.c.audible_gap_ms > 0
 
 # ---------------------------------------------------------------------------------------------- clock drift
 
@@ -592,7 +601,7 @@ def test_volume_mute_taps_and_first_audio() -> None:
     playout.muted = True
     listener.play([], until=4.0)
     assert not listener.out[-SAMPLE_RATE // 2 :].any()
-    assert listener.c.audible_gap_ms == 0.0  # muting is not a gap
+    assert (listener.c.audible_gap_ms, listener.c.audible_gaps) == (0.0, 0)  # muting is not a gap
     assert all(np.array_equal(a, b) for a, b in zip(tapped, listener.blocks, strict=True))
     assert order.count("first") == 1 and order[order.index("first") - 1] == "tap"
     playout.played.disconnect(tapped.append)
