@@ -69,13 +69,14 @@ def window_gaps(lines: list[str], start_s: float) -> tuple[int, int]:
     return after[-1][1] - after[0][1], after[-1][2] - after[0][2]
 
 
-async def run_swarm(link: str, n: int, seconds: float, ramp: float, warmup: float, profile: str | None) -> Row:
+async def run_swarm(link: str, n: int, seconds: float, ramp: float, warmup: float, profile: str | None,
+                    extra: tuple[str, ...] = ()) -> Row:
     settle = n / ramp + 2.0 + warmup  # every join done, then the cushions grown (a tone: ~6 s at 25 % stretch)
     prefix = [sys.executable, "-m", "app"]
     if profile:  # profiled from the end of the warm-up on: the steady state, not the joins and the growing
         prefix = [sys.executable, "-m", "benchmarks.swarm", "--profile-child", profile, "--after", str(settle), "--"]
     argv = [*prefix, "swarm", str(n), link, "--duration", str(settle + seconds + 1.0), "--ramp",
-            str(ramp), "--stats-every", "1"]
+            str(ramp), "--stats-every", "1", *extra]
     proc = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                                                 env=dict(os.environ, PYTHONPATH=os.getcwd()))
     reading = asyncio.ensure_future(proc.communicate())
@@ -131,7 +132,8 @@ async def main(args: argparse.Namespace) -> int:
     try:
         for i, n in enumerate(sizes):
             profile = args.profile if args.profile and i == len(sizes) - 1 else None
-            rows.append(await run_swarm(config.link_text, n, args.seconds, args.ramp, args.warmup, profile))
+            rows.append(await run_swarm(config.link_text, n, args.seconds, args.ramp, args.warmup, profile,
+                                        ("--no-channel",) if args.no_channel else ()))
             print(f"N={n}: {rows[-1]}", flush=True)
     finally:
         await room.close()
@@ -143,7 +145,8 @@ async def main(args: argparse.Namespace) -> int:
               f"{r.first_audio_ms} ms | {r.code} |" for r in rows]
     print("\n" + "\n".join(lines))
     print(f"\n({args.seconds:g} s measured per size, after a ramp at {args.ramp:g} joins/s and {args.warmup:g} s of "
-          f"warm-up; {os.cpu_count()} cores, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after)")
+          f"warm-up{'; no channel' if args.no_channel else ''}; {os.cpu_count()} cores, load average "
+          f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after)")
     if args.markdown:
         Path(args.markdown).write_text("\n".join(lines) + "\n")
     if args.profile:
@@ -157,6 +160,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=30.0, help="measured seconds per size, after the warm-up")
     parser.add_argument("--ramp", type=float, default=20.0, help="joins per second")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds after the last join before measuring")
+    parser.add_argument("--no-channel", action="store_true", help="swarms without the room channel (audio only)")
     parser.add_argument("--profile", metavar="FILE", help="run the last size under cProfile, saved to FILE")
     parser.add_argument("--top", type=int, default=25, help="functions to print from the profile")
     parser.add_argument("--markdown", metavar="FILE")
