@@ -1,5 +1,5 @@
 """The `plaza` command: window (default), listen, speak (app.cli.speak), host (app.cli.host), start
-(app.cli.start), serve, demo, controller.
+(app.cli.start), swarm (app.cli.swarm), serve, demo, controller.
 
 Exit codes of `plaza listen` (also documented in the README):
   0 played for --duration, or the room ended; 2 bad usage or malformed link; 3 could not join (server
@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.start import add_parser as add_start
 
     add_start(sub)
+    from app.cli.swarm import add_parser as add_swarm
+
+    add_swarm(sub)
     se = sub.add_parser("serve", help="run a local room: Janus + a demo speaker; prints the room link")
     _add_serve_options(se)
 
@@ -403,6 +406,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.cli.host import host
 
         return asyncio.run(host(args))
+    if command == "swarm":
+        from app.cli.swarm import swarm
+
+        return asyncio.run(swarm(args))
     if command == "start":
         from app.cli.start import start
 

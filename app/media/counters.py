@@ -24,6 +24,8 @@ class PlayoutStats:
     # output time, after first audio and while not muted, that was not the room at full level: the fade to
     # comfort noise and the noise itself (the fade-in on return counts as the room)
     audible_gap_ms: float = 0.0
+    # how many such gaps began: a drain that outlasted the concealment (a `plaza swarm` summary counts them)
+    audible_gaps: int = 0
     # content positions jumped over without being played: skipped holes, the part of an outage not yet concealed
     # when playing restarts after a drain, trims of a buffer more than 2 s above the target; across a reconnect
     # (a new stream) estimated from arrival times: the time between the old stream's last packet and the new

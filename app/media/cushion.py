@@ -56,6 +56,10 @@ REORDER = 3 * FRAME_SAMPLES  # room left before a stream's first packet for earl
 MIN_CUSHION_MS = 60.0
 
 
+def _hole(gap: int) -> int:
+    """A gap between buffered frames that will be concealed in place counts as content ahead; a longer one not."""
+    return gap if 0 < gap <= MAX_CONCEAL else 0
+
 class CushionPlayout:
     """Jitter buffer, Opus FEC/PLC, pitch-preserving cushion control and seamless splices behind `pull(n)`."""
 
@@ -80,7 +84,8 @@ class CushionPlayout:
     def _clear(self) -> None:
         self.counters = PlayoutStats(target_ms=self._target / MS)
         self._packets: dict[int, tuple[int, bytes]] = {}  # position -> (stream id, payload)
-        self._order: list[int] = []  # sorted positions, all ≥ the playhead
+        self._order: list[int] = []  # sorted positions, all ≥ the playhead (changed only by _insert/_pop_first)
+        self._holes = 0  # the concealable holes between them (`_ahead` in O(1): it runs twice a frame)
         self._stream: Stream | None = None
         self._sids = 0
         self._retired: deque[int] = deque(maxlen=4)
@@ -184,7 +189,7 @@ class CushionPlayout:
                 return
             st.low = min(st.low, pos)
             self._packets[pos] = (st.sid, payload)
-            bisect.insort(self._order, pos)
+            self._insert(pos)
             limit = self._target + 2 * SAMPLE_RATE
             if self._order[-1] - self._head > limit and self._ahead() > limit:
                 self._trim()
@@ -210,16 +215,29 @@ class CushionPlayout:
     # ---------------------------------------------------------------- the timeline
     def _ahead(self) -> int:
         """Undecoded content ahead of the playhead, counting holes that will be concealed, not those skipped."""
-        total, prev = 0, self._head if self._playing else (self._order[0] if self._order else 0)
-        for pos in self._order:
-            gap = pos - prev
-            total += (gap if 0 < gap <= MAX_CONCEAL else 0) + FRAME_SAMPLES
-            prev = pos + FRAME_SAMPLES
-        return total
+        if not self._order:
+            return 0
+        return len(self._order) * FRAME_SAMPLES + self._holes + (_hole(self._order[0] - self._head) if self._playing
+                                                                  else 0)
+
+    def _insert(self, pos: int) -> None:
+        order, i = self._order, bisect.bisect_left(self._order, pos)
+        before, after = (order[i - 1] if i else None), (order[i] if i < len(order) else None)
+        if before is not None and after is not None:
+            self._holes -= _hole(after - before - FRAME_SAMPLES)
+        self._holes += (0 if before is None else _hole(pos - before - FRAME_SAMPLES)) + \
+            (0 if after is None else _hole(after - pos - FRAME_SAMPLES))
+        order.insert(i, pos)
+
+    def _pop_first(self) -> int:
+        order = self._order
+        if len(order) > 1:
+            self._holes -= _hole(order[1] - order[0] - FRAME_SAMPLES)
+        return order.pop(0)
 
     def _drop_before(self, pos: int) -> None:
         while self._order and self._order[0] < pos:
-            del self._packets[self._order.pop(0)]
+            del self._packets[self._pop_first()]
 
     def _skip_to(self, pos: int, masked: bool) -> None:
         """Jump the playhead over content that will not be played; the next content is spliced on."""
@@ -295,7 +313,7 @@ class CushionPlayout:
             return
         packet = self._packets.pop(self._head, None)
         if packet is not None:
-            self._order.pop(0)
+            self._pop_first()
             if packet[0] != self._dec_sid:  # a new stream: a fresh decoder, spliced onto what was played
                 self._splice_tail()
                 self._dec, self._dec_sid, self._preroll, self._concealer.easing = self._factory(), packet[0], PREROLL, 0
@@ -319,6 +337,7 @@ class CushionPlayout:
             if self._drained > MAX_CONCEAL:
                 self._gain_target = 0.0
                 c.audible_gap_ms += 0.0 if self.muted else FRAME_SAMPLES / MS
+                c.audible_gaps += not self.muted and self._drained <= MAX_CONCEAL + FRAME_SAMPLES  # its first frame
             self._conceal(FRAME_SAMPLES, masked=self._drained <= MAX_CONCEAL)
             if self._gain <= 0.0:
                 self._playing, self._drained = False, 0

@@ -365,6 +365,7 @@ def test_blackout_longer_than_the_cushion_is_one_faded_gap(blackout_ms: int, gro
     covered = 1500 * (1 + PERIODIC) + 100
     assert blackout_ms - covered - 60 <= gap_ms <= blackout_ms - covered + 60
     assert c.audible_gap_ms == pytest.approx(gap_ms, abs=80)
+    assert c.audible_gaps == 1
     assert c.masked_gap_ms == 100.0  # the PLC before the fade
     assert c.content_skipped_ms + 20 * c.concealed_frames == blackout_ms
     # It restarts with a fast start once packets are back, and the cushion regrows from there.
@@ -519,9 +520,60 @@ def test_a_stall_then_a_flood_is_trimmed_to_the_target() -> None:
     listener.play([], until=9.0)
     c = listener.c
     assert c.content_skipped_ms > 500
-    assert len(audible_gaps(listener.out)) == 1
+    assert len(audible_gaps(listener.out)) == 1 == c.audible_gaps
     assert_clean(listener.out)
 
+
+
+def test_each_audible_gap_is_counted_once() -> None:
+    """Two outages longer than a small cushion, one lost packet: two gaps heard, two counted (the swarm's count)."""
+    packets = send(lost(range(600), (100, 1), (150, 50), (400, 60)))
+    listener = Listener(CushionPlayout(cushion_ms=200.0)).play(packets, until=12.0)
+    assert len(audible_gaps(listener.out)) == 2 == listener.c.audible_gaps
+    assert listener.c.audible_gap_ms > 0
+
+
+class CheckedPlayout(CushionPlayout):
+    """Checks after every push and pull that the incremental `_ahead` equals the plain sum over the buffer."""
+
+    checks = holes_seen = 0
+
+    def reference_ahead(self) -> int:
+        total, prev = 0, self._head if self._playing else (self._order[0] if self._order else 0)
+        for pos in self._order:
+            gap = pos - prev
+            total += (gap if 0 < gap <= 100 * 48 else 0) + FRAME_SAMPLES
+            prev = pos + FRAME_SAMPLES
+        return total
+
+    def check(self) -> None:
+        assert self._ahead() == self.reference_ahead(), (self._order, self._head, self._playing)
+        self.checks += 1
+        self.holes_seen += self._holes > 0
+
+    def push_packet(self, ssrc: int, seq: int, timestamp: int, payload: bytes, arrival: float) -> None:
+        super().push_packet(ssrc, seq, timestamp, payload, arrival)
+        self.check()
+
+    def pull(self, n: int) -> np.ndarray:
+        out = super().pull(n)
+        self.check()
+        return out
+
+
+def test_the_buffered_content_is_kept_exactly_through_losses_reorders_drains_and_trims() -> None:
+    """`_ahead` (content ahead of the playhead, concealable holes included) is kept incrementally, as it runs twice
+    a frame; it must equal the sum over the buffer at every step: jitter that reorders, single and multi-frame
+    losses, a hole too long to conceal, a drain, a stall then a flood (trimmed), a new stream."""
+    first = send(lost(range(900), (40, 1), (90, 3), (130, 4), (200, 7), (300, 150), (600, 2)), jitter=0.12)
+    for p in first:
+        if 14.0 <= p.arrival < 17.0:
+            p.arrival = 17.0  # a stall, then a flood of 3 s
+    second = send(range(900, 1100), first=900, t0=18.5, ssrc=SSRC + 1, seq0=7, ts0=12345, jitter=0.05, seed=3)
+    playout = CheckedPlayout(cushion_ms=500.0)
+    listener = Listener(playout).play([*first, *second], until=23.0)
+    assert playout.checks > 2000 and playout.holes_seen > 50
+    assert listener.c.audible_gaps >= 1 and listener.c.content_skipped_ms > 0  # the drain and the trim happened
 
 # ---------------------------------------------------------------------------------------------- clock drift
 
@@ -592,7 +644,7 @@ def test_volume_mute_taps_and_first_audio() -> None:
     playout.muted = True
     listener.play([], until=4.0)
     assert not listener.out[-SAMPLE_RATE // 2 :].any()
-    assert listener.c.audible_gap_ms == 0.0  # muting is not a gap
+    assert (listener.c.audible_gap_ms, listener.c.audible_gaps) == (0.0, 0)  # muting is not a gap
     assert all(np.array_equal(a, b) for a, b in zip(tapped, listener.blocks, strict=True))
     assert order.count("first") == 1 and order[order.index("first") - 1] == "tap"
     playout.played.disconnect(tapped.append)
