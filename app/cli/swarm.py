@@ -208,7 +208,7 @@ class Swarm:
         self.with_channel, self.cushion_ms, self.seed = with_channel, cushion_ms, seed
         self.listeners: list[SwarmListener] = []
         self.done = asyncio.Event()  # nothing left to play: every listener's join settled, none still in the room
-        self._ended = 0
+        self._ended: set[int] = set()  # listeners whose room ended (a status may repeat)
         self._joins: set[asyncio.Task[None]] = set()
         self._ramp_task: asyncio.Task[None] | None = None
         self._ramp_done = False
@@ -264,11 +264,11 @@ class Swarm:
         from app.listener.status import RoomStatus
 
         if change.status == RoomStatus.ENDED and member.joined:
-            self._ended += 1
+            self._ended.add(member.index)
             self._check_ended()
 
     def _check_ended(self) -> None:
-        if self._ramp_done and self._ended >= sum(m.joined for m in self.listeners):
+        if self._ramp_done and len(self._ended) >= sum(m.joined for m in self.listeners):
             self.done.set()  # (also when none could join: waiting on would only wait for --duration)
 
     def totals_line(self) -> str:

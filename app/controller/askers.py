@@ -5,8 +5,8 @@ Why whispered: every join used to request a broadcast snapshot, so under churn a
 listener four times a second: ~34 KB each for a 200-member stage, ~7 GB/s for Janus to push on an edge with
 50,000 listeners, and the 25 listeners of benchmarks/host_actions spent more than a core parsing them (0.3 core
 after). An answer costs one request per part per `TOS_PER_REQUEST` askers, and only the askers parse it. A
-broadcast is still the cheaper answer when most of the channel asked (then one goes to everyone), and the one
-possible before anything was announced.
+broadcast is still the cheaper answer when more than half of the room's channel (all servers) asked at once (then
+one goes to everyone), and the one possible before anything was announced.
 
 A joiner takes a whispered snapshot only once an announcement names its sender (app.listener.answers), so an
 answer to joiners is followed by an announcement within the delta interval (`RoomBook.heartbeat`).
@@ -25,9 +25,10 @@ from app.room.protocol import SYNC_COALESCE
 class Askers:
     """The askers per server link, and when the next answer may go out."""
 
-    def __init__(self, book: RoomBook, *, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, book: RoomBook, links: list[ControllerLink], *, clock: Callable[[], float] = time.monotonic,
                  interval: float = SYNC_COALESCE) -> None:
         self.book = book
+        self.links = links  # every server's: a broadcast goes to all of them
         self._clock = clock
         self.interval = interval
         self._waiting: dict[ControllerLink, dict[str, bool]] = {}  # link -> username -> it joined (not a sync)
@@ -68,7 +69,7 @@ class Askers:
             return False
         self._last = self._clock()
         asked = sum(len(users) for users in waiting.values())
-        audience = sum(len(link.participants) for link in waiting)
+        audience = sum(len(link.participants) for link in self.links if link.connected)
         texts = self.book.answer()
         if texts is None or 2 * asked > audience:
             self.book.request_snapshot()

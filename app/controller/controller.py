@@ -24,6 +24,7 @@ unknown (null).
 Hands: listeners whisper `hand`/`sync` to the controller's channel username; the sender is the server-set
 `from`. Whispers are rate-limited per sender, then validated; anything else is dropped with one log line
 (repeats from a sender are summarised). The queue is FIFO and a hand is cleared when its owner leaves channel N.
+A join or a `sync` is answered with the state whispered to the asker (app.controller.askers), not broadcast.
 
 Stage access (app.controller.stage_access): the stage admits only holders of a pass the controller issued
 (`invite` whispers one to a listener, `admit` hands one over directly); a member's role is its pass's role.
@@ -107,7 +108,6 @@ class RoomController:
         self._first_member: str | None = None
         self._clock = clock
         self.book = RoomBook(room_id, self.username, title, clock=clock)
-        self.askers = Askers(self.book, clock=clock)  # joiners and syncs get the state whispered
         self.handover = Handover(self.username, clock=clock)  # one voice per room (app.controller.handover)
         self._limiter = RateLimiter(WHISPER_RATE, WHISPER_BURST, clock=clock)
         self._host_limiter = RateLimiter(HOST_ACTION_RATE, HOST_ACTION_BURST, clock=clock)
@@ -130,6 +130,7 @@ class RoomController:
                            viewers_poll_interval=viewers_poll_interval)
             for i, url in enumerate(self.servers)
         ]
+        self.askers = Askers(self.book, self.links, clock=clock)  # joiners and syncs get the state whispered
         self.access = StageAccess(self.links, self.passes)
         self.moderation = Moderation(self.passes)
         # `spec`: a room this controller made (app.controller.room_maker): made again after a Janus restart,
@@ -249,6 +250,7 @@ class RoomController:
             log.warning("room controller: lost %s (%s); reconnecting", link.url, reason)
             gone = list(link.participants)
             self.askers.drop(link)
+            self.handover.left(link, "")
             self.audience.lost(gone)  # left, unless they come back (then reconnects) or it was only us
             await link.disconnect()
             for username in gone:
@@ -330,9 +332,10 @@ class RoomController:
             if link.participants.pop(username, None) is not None and link.connected:
                 self.audience.left(username)
             self.askers.forget(username)
+            self.handover.left(link, username)
             self._forget_participant(username)
         elif kind == "announcement":
-            self.handover.on_announcement(event)
+            self.handover.on_announcement(event, link)
         elif kind == "destroyed":
             log.error("room controller: channel %s on %s was destroyed", self.room_id, link.url)
 
@@ -341,7 +344,7 @@ class RoomController:
         if event.get("whisper") is not True or not isinstance(sender, str) or sender == self.username:
             return  # broadcasts are chat between listeners (or forgeries): they never reach the state
         text = event.get("text")
-        if not self.handover.announced and self.handover.on_whisper(sender, text):
+        if not self.handover.announced and self.handover.on_whisper(sender, text, link):
             return  # another controller's answer to our join: we learn the room from it (app.controller.handover)
         host = isinstance(text, str) and text.startswith(_HOST_PREFIX)
         if not (self._host_limiter if host else self._limiter).allow(sender):

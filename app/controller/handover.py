@@ -47,20 +47,38 @@ class Handover:
         self.username = username
         self._clock = clock
         self.observed = RoomStateModel()  # the other controller's room, as a listener would see it
-        self.answers = Answers(self.observed)  # the other's whispered answer to our join (app.listener.answers)
+        # The other's whispered answer to our join (app.listener.answers), per server link: a name is unique only on
+        # one server, so it counts only once an announcement on that same link named it.
+        self._answers: dict[object, Answers] = {}
+        self._confirmed: dict[object, str] = {}
         self.other: str | None = None
         self._heard_at = -1e9
         self._started_at = clock()
         self.announced = False  # we have spoken: from now on only a name sorting first silences us
         self._deferred = False  # we stayed silent for the other one since our last turn
+        self._joined = False
 
     def joined(self) -> None:
-        """We just joined channel N: the listening before our first announcement counts from here (a running
-        controller's answer to our join comes now, not when this controller was made)."""
-        if not self.announced:
+        """We joined channel N for the first time: the listening before our first announcement counts from here (a
+        running controller's answer to our join comes now, not when this controller was made). Once only: a link
+        that keeps reconnecting must not keep us quiet."""
+        if not self.announced and not self._joined:
+            self._joined = True
             self._started_at = self._clock()
 
-    def on_announcement(self, event: dict[str, Any]) -> None:
+    def left(self, link: object, username: str) -> None:
+        """`username` left channel N on `link` (or "": we lost the link), so that name proves nothing there now."""
+        if not username or self._confirmed.get(link) == username:
+            self._confirmed.pop(link, None)
+            self._answers.pop(link, None)
+
+    def _answers_for(self, link: object) -> Answers:
+        answers = self._answers.get(link)
+        if answers is None:
+            answers = self._answers[link] = Answers(self.observed)
+        return answers
+
+    def on_announcement(self, event: dict[str, Any], link: object = None) -> None:
         """A TextRoom `announcement` on our channel (our own come back too: ignored)."""
         text = event.get("text")
         try:
@@ -74,13 +92,14 @@ class Handover:
             log.warning("room controller %s: another controller, %s, announces this room", self.username,
                         message.controller[:80])
         self.other, self._heard_at = message.controller, now
-        self.answers.on_announcement(message.controller, now)
+        self._confirmed[link] = message.controller
+        self._answers_for(link).on_announcement(message.controller, now)
         if isinstance(message, Snapshot):
             self.observed.apply_snapshot(message, now)
         elif isinstance(message, Delta):
             self.observed.apply_delta(message, now)  # a gap waits for its next snapshot (≤ 10 s)
 
-    def on_whisper(self, sender: str, text: object) -> bool:
+    def on_whisper(self, sender: str, text: object, link: object = None) -> bool:
         """A whisper to us before we announced: True if it was room state (another controller's answer to our
         join, taken as a listener takes it), which is then dealt with here."""
         try:
@@ -90,7 +109,7 @@ class Handover:
             message = announcement_from(kind, obj)
         except ProtocolViolation:
             return False
-        self.answers.on_whisper(sender, message, self.other, self._clock())
+        self._answers_for(link).on_whisper(sender, message, self._confirmed.get(link), self._clock())
         return True
 
     def standing_by(self) -> bool:
@@ -124,7 +143,8 @@ class Handover:
     def _forget_other(self) -> None:
         self.other = None
         self.observed = RoomStateModel()
-        self.answers = Answers(self.observed)
+        self._answers.clear()
+        self._confirmed.clear()
 
 
 def adopt(state: RoomState, book: RoomBook, moderation: Moderation, roles: dict[str, Role]) -> None:

@@ -282,7 +282,7 @@ def _most(build: Callable[[tuple[StageMember, ...]], Snapshot | Delta], members:
           cost: list[int]) -> int:
     """The most leading members that `build` fits in one message, counted from their encoded sizes (exact: the
     encoding is compact; the part's own encode checks it). texts() of a 200-member stage: ~10 ms, most of it encode
-    parsing its own output; a binary search of encodes took 25 ms (at ≤ 4 requested snapshots a second)."""
+    parsing its own output; a binary search of encodes took 25 ms (at ≤ 4 answers a second)."""
     if not members:
         return 0
     room = MAX_MESSAGE_BYTES - len(encode(build(members[:1])).encode()) + cost[0]

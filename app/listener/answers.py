@@ -5,8 +5,9 @@ that was four full snapshots a second to every listener (~34 KB each for a 200-m
 benchmarks/host_actions spent more than a core parsing them. Now only the askers get one.
 
 Trust: Janus sets a whisper's `from`, but anyone in the channel may whisper; only an announcement (it needs the
-channel secret) says who the controller is. So an answer counts only from the controller of the accepted
-announcements. A fresh joiner's answer usually comes before any announcement: it is held, per sender, until an
+channel secret) says who the controller is, and a username is unique only on one server while its holder stays.
+So an answer counts only from the sender an announcement on the same connection named (the caller keeps that:
+`confirmed`). A fresh joiner's answer usually comes before any announcement: it is held, per sender, until an
 announcement names that sender, and applied just before that announcement.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from app.listener.state import RoomStateModel
 from app.room.protocol import MAX_PARTS, Delta, Snapshot
 
-MAX_HELD_SENDERS = 4  # whispers that pretend to be answers cannot push the real one out, nor grow without bound
+MAX_HELD_SENDERS = 4  # bounded; a crowd of forgers can push the real answer out: the caller then asks (sync)
 
 
 class Answers:
@@ -25,32 +26,35 @@ class Answers:
         self.model = model
         self._held: dict[str, list[Snapshot | Delta]] = {}
 
-    def on_whisper(self, sender: str, message: Snapshot | Delta, controller: str | None, now: float) -> bool:
-        """A whispered snapshot or part from `sender`; `controller`: the one the accepted announcements name (None:
-        none yet). False when a part does not follow what we hold: the caller asks for a `sync`."""
+    def on_whisper(self, sender: str, message: Snapshot | Delta, confirmed: str | None, now: float, *,
+                   answer: bool = False) -> bool:
+        """A whispered snapshot or part from `sender`; `confirmed`: the controller an announcement on this
+        connection named (None: none yet, or it left). `answer`: a snapshot we asked for, taken at any seq.
+        False when a part does not follow what we hold: the caller asks for a `sync`."""
         if message.controller != sender:
             return True  # says it is someone else's state: not an answer (Janus set `from`), ignored
-        if controller is None:
+        if confirmed is None:
             self._hold(sender, message)
             return True
-        if sender != controller:
+        if sender != confirmed:
             return True
-        return self._apply(message, now)
+        return self._apply(message, now, answer)
 
-    def on_announcement(self, controller: str, now: float) -> None:
+    def on_announcement(self, controller: str, now: float) -> bool:
         """An accepted announcement named `controller`: apply what it whispered before (call this before applying
-        the announcement itself, which follows the answer's seq); drop the rest."""
+        the announcement itself, which follows the answer's seq) and drop the rest; True if a snapshot applied."""
         held = self._held.get(controller, ())
         self._held.clear()
         for message in held:
-            self._apply(message, now)
+            self._apply(message, now, True)
+        return any(isinstance(m, Snapshot) for m in held)
 
     def clear(self) -> None:
         self._held.clear()
 
-    def _apply(self, message: Snapshot | Delta, now: float) -> bool:
+    def _apply(self, message: Snapshot | Delta, now: float, answer: bool) -> bool:
         if isinstance(message, Snapshot):
-            self.model.apply_snapshot(message, now, answer=True)
+            self.model.apply_snapshot(message, now, answer=answer)
             return True
         return self.model.apply_delta(message, now)
 

@@ -1,7 +1,10 @@
 """The listener's side of channel N: room state from the controller's announcements, hands sent as whispers.
 
-Trust: only TextRoom `announcement` events change the model (Janus lets only a holder of the channel secret send
-them); broadcast `message`s are chat or forgeries and whispers to listeners carry nothing, so both are ignored.
+Trust: only TextRoom `announcement` events say who the controller is (Janus lets only a holder of the channel
+secret send them). Besides them, the model takes the controller's whispered answer to our join or `sync` (protocol
+§3.3), but only from the sender an announcement on this very connection named, while it is still in the channel
+(usernames are unique per server only: on another server, or after it left, anyone could take that name); an
+answer that comes first is held (app.listener.answers). Broadcast `message`s are chat or forgeries: ignored.
 A delta that does not follow our sequence (or arrives before any snapshot) makes us whisper `sync`.
 
 Fallback: when no announcement arrived for `silence_timeout` (15 s; counted from open() too), the controller is
@@ -57,7 +60,8 @@ from app.room.wire import decode
 
 log = logging.getLogger(__name__)
 
-SYNC_RETRY = 1.0  # a sync whisper at most this often (the controller answers one per 250 ms for everyone)
+SYNC_RETRY = 1.0  # a sync whisper at most this often (the controller answers askers at most every 250 ms)
+ANSWER_WAIT = 1.0  # after joining, wait this long for the controller's answer before asking with a sync
 HAND_RETRY = 5.0  # re-send the hand intent at most this often when announcements disagree with it
 REPORT_INTERVAL = 30.0  # one log line per this long for rejected announcements
 
@@ -96,7 +100,10 @@ class RoomChannel:
         self.audience: int | None = None  # head count of channel N on this server: who would poll its stage
         self._heard_at = 0.0  # clock() of the last announcement (or of open())
         self._sync_at = float("-inf")
-        self._answer_due = float("-inf")
+        self._answer_due = float("-inf")  # a first join's answer is expected until then (no sync before)
+        self._retry: asyncio.TimerHandle | None = None  # the sync that is due once the answer is late
+        self._confirmed: str | None = None  # the controller as an announcement on this connection named it
+        self._awaiting = False  # we joined or asked for a sync: the next answer may be at any seq
         self._hand_at = float("-inf")
         self._rejections = LogThrottle(log, REPORT_INTERVAL, clock=self._clock)
         self._watch_task: asyncio.Task[None] | None = None
@@ -130,11 +137,12 @@ class RoomChannel:
             raise RoomError("the room channel is closed")
         self.model.reset_sequence()
         self.answers.clear()
+        self._confirmed, self._awaiting = None, True
         self._heard_at = self._clock()
         self._sync_at = self._hand_at = float("-inf")
         # A first join asks the controller by itself: its answer is on its way, and a delta that came before it
         # is no gap to ask about again (until it is late).
-        self._answer_due = self._clock() + SYNC_RETRY if self.controller is None else float("-inf")
+        self._answer_due = self._clock() + ANSWER_WAIT if self.controller is None else float("-inf")
         self._watch_task = asyncio.create_task(self._watch(), name=f"room-channel-watch {self.server}")
         if self.controller is not None:
             self._request_sync()
@@ -164,6 +172,9 @@ class RoomChannel:
         await self._closer()
 
     async def _disconnect(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
         watch, self._watch_task = self._watch_task, None
         if watch is not None:
             watch.cancel()
@@ -205,11 +216,19 @@ class RoomChannel:
 
     def _request_sync(self) -> None:
         now = self._clock()
-        if now < self._answer_due:
+        if now < self._answer_due:  # the answer to our join is on its way; if it is lost, ask then
+            if self._retry is None and not self._closed:
+                self._retry = asyncio.get_running_loop().call_later(self._answer_due - now, self._sync_if_late)
             return
         if now - self._sync_at >= SYNC_RETRY:
             self._sync_at = now
+            self._awaiting = True
             self._spawn(self._whisper(encode(SyncRequest())))
+
+    def _sync_if_late(self) -> None:
+        self._retry = None
+        if self.model.state.source != StateSource.FALLBACK and not self.model.synced and self.textroom is not None:
+            self._request_sync()
 
     def whisper(self, text: str) -> asyncio.Task[bool] | None:
         """Whisper `text` to the controller in the background (stage answers, host actions; app.stage); the task
@@ -252,6 +271,8 @@ class RoomChannel:
             self._lose(f"channel {self.room_id} was destroyed")
         elif kind == "kicked" and event.get("username") == self.username:
             self._lose("removed from the channel")
+        if kind in ("leave", "kicked") and event.get("username") == self._confirmed:
+            self._confirmed = None  # its name is free on this server: a whisper from it proves nothing now
         elif kind in ("join", "leave", "kicked") and self.audience is not None:  # Janus tells everyone
             self.audience = max(1, self.audience + (1 if kind == "join" else -1))
 
@@ -265,10 +286,11 @@ class RoomChannel:
             return
         now = self._clock()
         self._heard_at = now
-        self.controller = message.controller
-        self.answers.on_announcement(message.controller, now)
+        self.controller = self._confirmed = message.controller
+        if self.answers.on_announcement(message.controller, now):
+            self._answered()
         if isinstance(message, Snapshot):
-            self._answer_due = float("-inf")
+            self._answered()
             self.model.apply_snapshot(message, now)
         elif not self.model.apply_delta(message, now):
             self._request_sync()
@@ -285,7 +307,7 @@ class RoomChannel:
             kind, obj = decode(text)
         except ProtocolViolation as exc:
             if self.controller is not None:  # before that, it may be anyone's chat
-                self._report(str(exc))
+                self._report(str(exc), "a whisper")
             return
         try:
             if is_state(kind):
@@ -298,7 +320,7 @@ class RoomChannel:
             if room != self.room_id:
                 raise ProtocolViolation(f"stage whisper for room {room}, not {self.room_id}")
         except ProtocolViolation as exc:
-            self._report(str(exc))
+            self._report(str(exc), "a whisper")
             return
         self.stage_whispers.emit(message)
 
@@ -306,16 +328,19 @@ class RoomChannel:
         """A snapshot (or a part of one) whispered in answer to our join or sync."""
         if isinstance(message, Snapshot) and message.room != self.room_id:
             raise ProtocolViolation(f"snapshot of room {message.room}, not {self.room_id}")
-        now = self._clock()
-        if self.controller is not None:
-            self._heard_at = now  # the controller is there (whispers need no secret, but only it is `controller`)
-        if isinstance(message, Snapshot) and sender == self.controller:
-            self._answer_due = float("-inf")
-        if not self.answers.on_whisper(sender, message, self.controller, now):
+        if isinstance(message, Snapshot) and sender == self._confirmed and self._awaiting:
+            self._answered()
+            applied = self.answers.on_whisper(sender, message, self._confirmed, self._clock(), answer=True)
+        else:  # held while unconfirmed; parts, or an answer we did not ask for, follow the seq rules
+            applied = self.answers.on_whisper(sender, message, self._confirmed, self._clock(), answer=False)
+        if not applied:
             self._request_sync()
-            return
-        if self.controller is not None:
+        elif self._confirmed is not None:
             self._reconcile_hand()
+
+    def _answered(self) -> None:
+        self._awaiting = False
+        self._answer_due = float("-inf")
 
     def _reconcile_hand(self) -> None:
         """Re-send the intent when the controller's queue disagrees (lost whisper, restarted controller)."""
@@ -328,9 +353,9 @@ class RoomChannel:
         if listed != self.model.hand_raised and self._clock() - self._hand_at >= HAND_RETRY:
             self._send_hand(self.model.hand_raised)
 
-    def _report(self, reason: str) -> None:
-        self._rejections.log(logging.WARNING, "announcement", "room channel on %s: dropped an announcement: %s",
-                             self.server, reason[:200])
+    def _report(self, reason: str, what: str = "an announcement") -> None:
+        self._rejections.log(logging.WARNING, what, "room channel on %s: dropped %s: %s", self.server, what,
+                             reason[:200])
 
     # ---------------------------------------------------------------------------------------- fallback
     @property

@@ -137,6 +137,11 @@ class RoomStateModel:
         self._pending: RoomState | None = None
         self._parts_missing = 0
 
+    @property
+    def synced(self) -> bool:
+        """Deltas may apply: a snapshot was taken (and is whole) since the last reset."""
+        return self._synced and self._pending is None
+
     def _replace(self, new: RoomState) -> None:
         old, self.state = self.state, new
         change = diff(old, new)

@@ -60,6 +60,7 @@ def _hole(gap: int) -> int:
     """A gap between buffered frames that will be concealed in place counts as content ahead; a longer one not."""
     return gap if 0 < gap <= MAX_CONCEAL else 0
 
+
 class CushionPlayout:
     """Jitter buffer, Opus FEC/PLC, pitch-preserving cushion control and seamless splices behind `pull(n)`."""
 

@@ -45,7 +45,7 @@ MAX_PARTS: Final = 16  # a snapshot too big for one message continues in deltas 
 # Timing rules (seconds); see docs/room-protocol.md "Sequence rules" and "Fallback".
 DELTA_MIN_INTERVAL: Final = 0.5  # a controller coalesces changes into at most one delta per 500 ms
 SNAPSHOT_MAX_INTERVAL: Final = 10.0  # ...and sends a full snapshot at least this often
-SYNC_COALESCE: Final = 0.25  # snapshots on request are at least this far apart (one answers every asker)
+SYNC_COALESCE: Final = 0.25  # answers to joins and syncs at least this far apart (one answers every asker)
 CONTROLLER_SILENCE: Final = 15.0  # no announcement for this long: the controller is gone, fall back
 FALLBACK_POLL_INTERVAL: Final = 5.0  # fallback: poll the stage's listparticipants at most every 5 s...
 FALLBACK_POLL_RATE: Final = 50.0  # ...and less often in big rooms: ≤ 50 polls/s from all listeners of a server (§7)
@@ -217,7 +217,7 @@ def is_state(kind: str) -> bool:
 
 def announcement_from(kind: str, obj: dict[str, Any]) -> Snapshot | Delta:
     """A snapshot or delta from a decoded message (`wire.decode`): for receivers that take more than state."""
-    if kind not in ("snapshot", "delta"):
+    if not is_state(kind):
         if kind in ("hand", "sync"):
             raise ProtocolViolation(f"message type {kind!r} is a whisper, not an announcement")
         raise ProtocolViolation(f"unknown message type {short(kind)}")

@@ -29,7 +29,7 @@ async def test_swarm_of_five_joins_hears_and_leaves_nothing(
         tasks_before = asyncio.all_tasks()
         run = asyncio.create_task(swarm(args))
         # each listener has its own connections: a feed session and a channel session
-        await admin.wait_sessions(lambda s: len(s - sessions_before) == 2 * N, 6.0, f"{2 * N} swarm sessions")
+        await admin.wait_sessions(lambda s: len(s - sessions_before) == 2 * N, 10.0, f"{2 * N} swarm sessions")
         code = await asyncio.wait_for(run, 20.0)
         out = capsys.readouterr()
         assert code == 0, out.out + out.err
@@ -44,7 +44,7 @@ async def test_swarm_of_five_joins_hears_and_leaves_nothing(
     for r in rows:
         joined, first_audio_ms, reconnects, status = r[1], r[2], r[3], r[-1]
         assert joined == "yes", r
-        assert first_audio_ms.isdigit() and int(first_audio_ms) < 3000, r  # heard the room
+        assert first_audio_ms.isdigit() and int(first_audio_ms) < 5000, r  # heard it (busy lab: no speed bar)
         assert reconnects == "0", r
         assert status == "live", r
     totals = lines[header + 1 + N :]

@@ -96,3 +96,17 @@ def test_a_newcomer_learns_the_room_from_the_answer_to_its_join() -> None:
     clock.now += CONTROLLER_SILENCE + STARTUP_LISTEN
     may, left = handover.turn()
     assert may and left is not None and left.controller == "ctl-z" and len(left.members) == 3
+
+
+def test_an_answer_counts_only_where_an_announcement_named_its_sender() -> None:
+    """A name is unique on one server only: a whisper as the incumbent on link B (where its own link may be down and
+    anyone may hold the name) waits for an announcement on B, not on A."""
+    clock = Clock()
+    handover = Handover("ctl-b", clock=clock)
+    forged = Snapshot(50, 1234, "ctl-z", "Forged", True, (), None, (), 0)
+    assert handover.on_whisper("ctl-z", encode(forged), link="edge-b")
+    handover.on_announcement(announcement(snapshot("ctl-z", seq=5)), link="edge-a")
+    assert handover.observed.state.title == "Launch night" and not handover.observed.state.ended
+    handover.left("edge-a", "ctl-z")  # its link to edge A left: the name proves nothing there now
+    assert handover.on_whisper("ctl-z", encode(forged), link="edge-a")
+    assert handover.observed.state.seq == 5

@@ -200,6 +200,30 @@ async def test_a_late_answer_is_asked_for(channel: FakeChannel) -> None:
     assert channel.fake.whispers == [("ctl-1", SyncRequest())]
 
 
+async def test_a_lost_answer_is_asked_for_once_it_is_late(channel: FakeChannel) -> None:
+    """The heartbeat delta comes within the wait; if the answer never does, the channel asks by itself."""
+    await channel.open()
+    channel._answer_due = channel._clock() + 0.05
+    channel.handle_event(announcement(Delta(seq=7, base=6, controller="ctl-1")))
+    await settle()
+    assert channel.fake.whispers == []
+    await until(lambda: channel.fake.whispers == [("ctl-1", SyncRequest())])
+
+
+async def test_after_a_reopen_the_controllers_name_proves_nothing_until_it_announces(channel: FakeChannel) -> None:
+    """Usernames are unique per server and only while held: on the new connection (another server, or after the
+    controller's link left) anyone may have taken the name, so its whispers wait for an announcement there."""
+    await channel.open()
+    channel.handle_event(announcement(snapshot(3)))
+    await channel.open()  # a reconnect
+    channel.handle_event(whispered("ctl-1", replace(snapshot(4, count=999), ended=True)))
+    assert channel.model.state.listeners == ListenerCount(25, 1.0) and not channel.model.state.ended
+    channel.handle_event(announcement(snapshot(5)))
+    channel.handle_event({"textroom": "leave", "room": ROOM, "username": "ctl-1"})  # its link to this server left
+    channel.handle_event(whispered("ctl-1", replace(snapshot(6, count=998), ended=True)))
+    assert channel.model.state.seq == 5 and not channel.model.state.ended
+
+
 async def test_forged_answers_never_count(channel: FakeChannel) -> None:
     await channel.open()
     channel.handle_event(whispered("l-evil", snapshot(7, controller="l-evil", count=999)))  # held, never named

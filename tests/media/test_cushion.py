@@ -524,7 +524,6 @@ def test_a_stall_then_a_flood_is_trimmed_to_the_target() -> None:
     assert_clean(listener.out)
 
 
-
 def test_each_audible_gap_is_counted_once() -> None:
     """Two outages longer than a small cushion, one lost packet: two gaps heard, two counted (the swarm's count)."""
     packets = send(lost(range(600), (100, 1), (150, 50), (400, 60)))
