@@ -271,10 +271,10 @@ class RoomChannel:
             self._lose(f"channel {self.room_id} was destroyed")
         elif kind == "kicked" and event.get("username") == self.username:
             self._lose("removed from the channel")
-        if kind in ("leave", "kicked") and event.get("username") == self._confirmed:
-            self._confirmed = None  # its name is free on this server: a whisper from it proves nothing now
         elif kind in ("join", "leave", "kicked") and self.audience is not None:  # Janus tells everyone
             self.audience = max(1, self.audience + (1 if kind == "join" else -1))
+        if kind in ("leave", "kicked") and event.get("username") == self._confirmed:
+            self._confirmed = None  # its name is free on this server: a whisper from it proves nothing now
 
     def _on_announcement(self, text: Any) -> None:
         try:

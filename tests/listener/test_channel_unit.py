@@ -412,3 +412,10 @@ async def test_the_real_stage_poll_drops_entries_that_are_not_objects() -> None:
         finally:
             await ch.close()
     assert members is not None and [m.name for m in members] == ["Ana"]
+
+
+async def test_the_controllers_leave_still_counts_in_the_head_count(channel: FakeChannel) -> None:
+    await channel.open()
+    channel.handle_event(announcement(snapshot(3)))
+    channel.handle_event({"textroom": "leave", "room": ROOM, "username": "ctl-1"})
+    assert channel.audience == 4 and channel._confirmed is None
