@@ -24,6 +24,7 @@ from app.links import SCHEMES
 
 if TYPE_CHECKING:
     from app.controller.controller import RoomController
+    from app.links import RoomLink
     from app.listener.listen import ListenSession
     from app.listener.state import RoomState
     from app.listener.stats import ConnectionStats
@@ -128,6 +129,17 @@ def _fail(message: object) -> None:
     print(f"plaza: {text[:500]}", file=sys.stderr)
 
 
+def _link_or_fail(text: str) -> RoomLink | None:
+    """The room link a command was given, or None after one line on stderr (the command exits EXIT_USAGE)."""
+    from app.links import LinkError, parse_link
+
+    try:
+        return parse_link(text)
+    except LinkError as exc:
+        _fail(f"bad room link: {exc}")
+        return None
+
+
 def _stop_event() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -140,16 +152,13 @@ def _stop_event() -> asyncio.Event:
 # ------------------------------------------------------------------------------------------------ listen
 async def listen(args: argparse.Namespace) -> int:
     from app.janus.errors import JanusError
-    from app.links import LinkError, parse_link
     from app.listener.listen import ListenSession
     from app.listener.status import RoomStatus
     from app.media.output import AudioOutputError
     from app.room.errors import RoomError
 
-    try:
-        link = parse_link(args.link)
-    except LinkError as exc:
-        _fail(f"bad room link: {exc}")
+    link = _link_or_fail(args.link)
+    if link is None:
         return EXIT_USAGE
     session = ListenSession(
         link,
@@ -318,12 +327,9 @@ async def controller(args: argparse.Namespace) -> int:
     """Secrets from the OS keyring (see app/controller/secret_store.py for the entry names), never argv or env."""
     from app.controller.controller import RoomController
     from app.controller.secret_store import SecretsUnavailable, load_controller_secrets
-    from app.links import LinkError, parse_link
 
-    try:
-        link = parse_link(args.link)
-    except LinkError as exc:
-        print(f"plaza: bad room link: {exc}", file=sys.stderr)
+    link = _link_or_fail(args.link)
+    if link is None:
         return EXIT_USAGE
     try:
         secrets = load_controller_secrets(link)

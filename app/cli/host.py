@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from app.cli import EXIT_INTERRUPTED, EXIT_JOIN_FAILED, EXIT_OK, EXIT_USAGE, _fail, _stop_event
+from app.cli import EXIT_INTERRUPTED, EXIT_JOIN_FAILED, EXIT_OK, EXIT_USAGE, _fail, _link_or_fail, _stop_event
 from app.room.host_protocol import NEEDS_TARGET, HostVerb
 
 if TYPE_CHECKING:
@@ -136,7 +136,6 @@ async def print_audience(desk: HostDesk, timeout: float) -> int:
 
 async def host(args: argparse.Namespace) -> int:
     from app.controller.secret_store import SecretsUnavailable, load_host_pass
-    from app.links import LinkError, parse_link
     from app.listener.channel_keeper import ChannelKeeper
     from app.listener.state import RoomStateModel, StateSource
     from app.room.errors import RoomError
@@ -146,10 +145,8 @@ async def host(args: argparse.Namespace) -> int:
     if verb is not None and (verb in NEEDS_TARGET) != bool(args.target):
         _fail(f"'{args.action}' {'needs a' if verb in NEEDS_TARGET else 'takes no'} target")
         return EXIT_USAGE
-    try:
-        link = parse_link(args.link)
-    except LinkError as exc:
-        _fail(f"bad room link: {exc}")
+    link = _link_or_fail(args.link)
+    if link is None:
         return EXIT_USAGE
     stage_pass = None
     if verb is not None:

@@ -23,6 +23,7 @@ from app.cli import (
     EXIT_OK,
     EXIT_USAGE,
     _fail,
+    _link_or_fail,
     _status_line,
     _stop_event,
     state_line,
@@ -66,7 +67,6 @@ def list_input_devices() -> int:
 
 async def speak(args: argparse.Namespace) -> int:
     from app.janus.errors import JanusError
-    from app.links import LinkError, parse_link
     from app.listener.listen import ListenSession
     from app.media.capture import CaptureError, DeviceSource, FileSource, MicSource, MicTrack
     from app.media.echo import EchoControl
@@ -75,10 +75,8 @@ async def speak(args: argparse.Namespace) -> int:
     from app.room.errors import RoomError
     from app.stage.speaker import Role, SpeakerSession
 
-    try:
-        link = parse_link(args.link)
-    except LinkError as exc:
-        _fail(f"bad room link: {exc}")
+    link = _link_or_fail(args.link)
+    if link is None:
         return EXIT_USAGE
     source: MicSource
     try:

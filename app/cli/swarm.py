@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.cli import EXIT_INTERRUPTED, EXIT_JOIN_FAILED, EXIT_OK, EXIT_USAGE, _fail, _stop_event
+from app.cli import EXIT_INTERRUPTED, EXIT_JOIN_FAILED, EXIT_OK, EXIT_USAGE, _fail, _link_or_fail, _stop_event
 
 if TYPE_CHECKING:
     from app.links import RoomLink
@@ -332,16 +332,13 @@ def raise_open_files_limit(n: int) -> str | None:
 
 
 async def swarm(args: argparse.Namespace) -> int:
-    from app.links import LinkError, parse_link
 
     problem = check_args(args)
     if problem is not None:
         _fail(problem)
         return EXIT_USAGE
-    try:
-        link = parse_link(args.link)
-    except LinkError as exc:
-        _fail(f"bad room link: {exc}")
+    link = _link_or_fail(args.link)
+    if link is None:
         return EXIT_USAGE
     warning = raise_open_files_limit(args.n)
     if warning is not None:
