@@ -1,0 +1,101 @@
+"""Issue 14: scale-out by cascade (lab: an origin and two edges, each Janus in its own namespace).
+
+A speaker on the origin's stage is heard by listeners on both edges (the controller keeps the origin's forwarders
+to the edges' feeds); kill -9 of an edge moves its listeners to the other edge while the cushion plays on; the
+controller's listener count is the sum over the edges. Which edge a listener starts on is today the first one its
+link lists (app/listener/failover.py), so the listeners are spread by listing the edges in another order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from app.listener.status import RoomStatus
+from tests.lab.audio_checks import judge
+from tests.listener.listening import assert_tone_at_the_end, note
+from tests.support import janus_faults
+from tests.support.cascade_lab import cascade_room
+
+pytestmark = pytest.mark.lab
+
+
+async def _count(cascade: Any, want: int, timeout: float = 5.0) -> float:
+    """Wait until the controller announces `want` listeners; returns when."""
+    assert cascade.controller is not None
+    deadline = time.monotonic() + timeout
+    while True:
+        counted = cascade.controller.book.listeners
+        if counted is not None and counted.count == want:
+            return time.monotonic()
+        if time.monotonic() > deadline:
+            pytest.fail(f"the controller counts {counted} listeners, not {want} (viewers per edge "
+                        f"{cascade.viewers()})")
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.timeout(90)
+async def test_a_speaker_on_the_origin_is_heard_on_both_edges_and_counted_on_both(lab: Any, listening: Any) -> None:
+    async with cascade_room() as cascade:
+        first = await listening(cascade.link(0), "on-edge-1")
+        second = await listening(cascade.link(1), "on-edge-2")
+        for listener in (first, second):
+            await listener.wait_live(timeout=10.0)
+        assert first.session.supervisor.server == cascade.edge_urls[0]
+        assert second.session.supervisor.server == cascade.edge_urls[1]
+        # 2 viewers, one on each edge, + the speaker the controller admitted onto the stage directly
+        await _count(cascade, 3)
+        assert cascade.viewers() == [1, 1]
+        for listener in (first, second):
+            await listener.wait_full()
+        await asyncio.sleep(1.0)
+        for name, listener in (("edge 1", first), ("edge 2", second)):
+            pcm = await listener.finish()
+            heard = judge(pcm)
+            note(f"cascade: origin speaker heard on {name}", heard.describe())
+            assert heard.gaps == [], heard.describe()
+            assert_tone_at_the_end(pcm)
+
+
+@pytest.mark.timeout(120)
+async def test_kill_an_edge_its_listeners_play_on_from_the_other_and_the_count_follows(lab: Any,
+                                                                                       listening: Any) -> None:
+    async with cascade_room() as cascade:
+        movers = [await listening(cascade.link(0), f"edge-1-{i}") for i in range(2)]
+        stayer = await listening(cascade.link(1), "edge-2")
+        everyone = [*movers, stayer]
+        for listener in everyone:
+            await listener.wait_live(timeout=10.0)
+        await _count(cascade, 4)  # 3 listeners + the speaker
+        assert cascade.viewers() == [2, 1]
+        for listener in everyone:
+            await listener.wait_full()
+        t_kill = time.monotonic()
+        await janus_faults.kill_and_wait(cascade.edges[0].janus)  # and it stays dead
+        lives = []
+        for listener in movers:
+            await listener.wait_for(lambda li=listener: li.status != RoomStatus.LIVE or
+                                    li.session.supervisor.server != cascade.edge_urls[0], 2.0, "detection")
+            lives.append(await listener.wait_for(
+                lambda li=listener: li.status == RoomStatus.LIVE and li.session.supervisor.server ==
+                cascade.edge_urls[1], 10.0, "live on the other edge") - t_kill)
+        t_counted = await _count(cascade, 4, timeout=5.0)
+        assert cascade.viewers() == [None, 3]  # the dead edge drops out of the sum
+        await asyncio.sleep(2.0)
+        results = []
+        for listener in everyone:
+            stats = listener.session.stats()
+            pcm = await listener.finish()
+            results.append((judge(pcm), stats.playout.masked_gap_ms, pcm))
+        note("cascade: kill -9 of an edge", f"movers live on the other edge {', '.join(f'{t:.2f}' for t in lives)} s "
+             f"after the kill; count 4 (all on edge 2) at +{t_counted - t_kill:.2f} s; " + "; ".join(
+                 f"{name}: {heard.describe()}, masked {masked:.0f} ms"
+                 for name, (heard, masked, _) in zip(("mover 1", "mover 2", "stayer"), results, strict=True)))
+        # The policy's bound: a random 0-1 s start, one refusal from the dead edge, a join on the other.
+        assert max(lives) <= 3.0, f"back on the other edge {lives} s after the kill"
+        for heard, _, pcm in results:
+            assert heard.gaps == [], heard.describe()  # the 1.5 s cushion covers the switch
+            assert_tone_at_the_end(pcm)
