@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus
 from tests.lab.audio_checks import judge
 from tests.listener.listening import assert_tone_at_the_end, note
 from tests.support import janus_faults
 from tests.support.cascade_lab import cascade_room
+from tests.support.stage_lab import ArrivalTap, go_on_stage, speaker_session, tone_wav, until
 
 pytestmark = pytest.mark.lab
 
@@ -99,3 +103,27 @@ async def test_kill_an_edge_its_listeners_play_on_from_the_other_and_the_count_f
         for heard, _, pcm in results:
             assert heard.gaps == [], heard.describe()  # the 1.5 s cushion covers the switch
             assert_tone_at_the_end(pcm)
+
+
+@pytest.mark.timeout(90)
+async def test_a_listener_invited_on_stage_speaks_on_the_origin_and_is_heard_on_the_other_edge(
+        lab: Any, tmp_path: Path) -> None:
+    async with cascade_room(speaker=False) as cascade:
+        room = SimpleNamespace(link=cascade.link(0), controller=cascade.controller)
+        speaker = speaker_session(room, tone_wav(tmp_path / "660.wav", 660.0), "Ana")
+        other = ListenSession(cascade.link(1), use_device=False)
+        tap = ArrivalTap(other)
+        try:
+            await other.start()
+            await go_on_stage(room, speaker)  # listening on edge 1, invited through edge 1's channel
+            assert speaker.listen.supervisor.server == cascade.edge_urls[0]
+            assert speaker.stage is not None and speaker.stage_server == cascade.origin.config.ws_url
+            started = time.monotonic()
+            heard_after = await until(lambda: any(db > -25.0 for _, db in tap.levels(660.0, started)), 5.0,
+                                      "the speaker's tone on edge 2's feed")
+            note("cascade: an invited listener on the origin's stage", f"its tone reached edge 2's feed "
+                 f"{heard_after:.2f} s after it went on stage")
+            assert other.supervisor.server == cascade.edge_urls[1]
+        finally:
+            await speaker.close()
+            await other.close()
