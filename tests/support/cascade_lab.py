@@ -8,7 +8,9 @@ objects that config also makes (a feed on the origin, a stage on each edge) are 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -18,8 +20,6 @@ from app.controller.link import ControllerSecrets
 from app.links import RoomLink
 from app.local.janus_config import LocalRoomConfig, RoomSecrets
 from app.local.room import LocalRoom
-from app.local.speaker import StageSpeaker
-from app.media.sources import ToneTrack
 from app.room.protocol import Role
 from tests.lab import netlab
 
@@ -33,7 +33,7 @@ class Cascade:
     origin: LocalRoom
     edges: list[LocalRoom]
     controller: RoomController | None = None
-    speaker: StageSpeaker | None = None
+    speaker: asyncio.subprocess.Process | None = None  # tests.support.stage_speaker_process
     rooms: list[LocalRoom] = field(default_factory=list)
 
     @property
@@ -62,8 +62,8 @@ def _config(node: int, secrets: RoomSecrets) -> LocalRoomConfig:
 
 @contextlib.asynccontextmanager
 async def cascade_room(*, speaker: bool = True) -> AsyncIterator[Cascade]:
-    """Start origin, edges, controller and (with `speaker`) a 440 Hz speaker on the origin's stage; all stopped
-    after."""
+    """Start origin, edges, controller and (with `speaker`) a 440 Hz speaker on the origin's stage, in a process
+    of its own; all stopped after."""
     secrets = RoomSecrets()
     rooms = [LocalRoom(_config(node, secrets), prefix=["ip", "netns", "exec", ns], speaker=None, controller=False)
              for node, ns in enumerate(netlab.CASCADE_NS)]
@@ -79,14 +79,24 @@ async def cascade_room(*, speaker: bool = True) -> AsyncIterator[Cascade]:
         await cascade.controller.start()
         if speaker:
             stage_pass = await cascade.controller.admit("Origin speaker", Role.HOST)
-            cascade.speaker = StageSpeaker(cascade.origin.config.ws_url, ROOM_ID, ToneTrack(TONE_HZ),
-                                           display="Origin speaker", token=stage_pass.token,
-                                           stage_id=stage_pass.stage_id)
-            await cascade.speaker.open()
+            cascade.speaker = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tests.support.stage_speaker_process", cascade.origin.config.ws_url,
+                str(ROOM_ID), str(stage_pass.stage_id), str(TONE_HZ), stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, start_new_session=True)
+            assert cascade.speaker.stdin is not None and cascade.speaker.stdout is not None
+            cascade.speaker.stdin.write(stage_pass.token.encode() + b"\n")
+            await cascade.speaker.stdin.drain()
+            line = await asyncio.wait_for(cascade.speaker.stdout.readline(), 15.0)
+            assert line == b"speaking\n", f"the speaker did not get on stage: {line!r}"
         yield cascade
     finally:
-        if cascade.speaker is not None:
-            await cascade.speaker.close()
+        if cascade.speaker is not None and cascade.speaker.returncode is None:
+            cascade.speaker.terminate()
+            try:
+                await asyncio.wait_for(cascade.speaker.wait(), 5.0)
+            except TimeoutError:
+                cascade.speaker.kill()
+                await cascade.speaker.wait()
         if cascade.controller is not None:
             await cascade.controller.close()
         for room in rooms:
