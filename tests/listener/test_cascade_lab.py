@@ -1,8 +1,11 @@
 """Issue 14: scale-out by cascade (lab: an origin and two edges, each Janus in its own namespace).
 
-The speaker is a WebRTC tone in the test's process, so a join-time hiccup of the source (every listener hears it,
-on either edge) is not the cascade's: the recordings are judged from the moment each listener's cushion is full,
-and for the kill from the kill on.
+The speaker is a live WebRTC tone mixed by a real AudioBridge on a shared 2-core machine: when the origin or the
+speaker is starved for a moment, the mix itself has a 10-20 ms hole, and every listener on every edge hears it at
+the same instant (1 run in 5 at a load average of 4). Such a fault is the source's, not the cascade's: a fault
+counts against an edge or a failover only when a listener on the other edge did not hear it within 250 ms (their
+playout delays differ by tens of ms). The recordings are judged from the moment the cushion is full, and for the
+kill from the kill on.
 
 A speaker on the origin's stage is heard by listeners on both edges (the controller keeps the origin's forwarders
 to the edges' feeds); kill -9 of an edge moves its listeners to the other edge while the cushion plays on; the
@@ -22,13 +25,31 @@ import pytest
 
 from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus
-from tests.lab.audio_checks import judge
+from tests.lab.audio_checks import Heard, first_sound, judge
 from tests.listener.listening import assert_tone_at_the_end, note
 from tests.support import janus_faults
 from tests.support.cascade_lab import cascade_room
 from tests.support.stage_lab import ArrivalTap, go_on_stage, speaker_session, tone_wav, until
 
 pytestmark = pytest.mark.lab
+
+
+COMMON_S = 0.25  # faults heard within this of each other on two edges are one fault of the source
+
+
+def _judge_since(listener: Any, pcm: Any, since: float) -> tuple[Heard, list[float]]:
+    """The verdict on what `listener` played from `since` on, and when (time.monotonic()) each fault was heard."""
+    start = listener.clock.index_at(since)
+    part = pcm[start:]
+    heard = judge(part)
+    origin = start + first_sound(part)
+    return heard, [*(listener.clock.time_at(origin + int(at_ms * 48)) for at_ms, _ in heard.audible),
+                   *(listener.clock.time_at(origin + click) for click in heard.clicks)]
+
+
+def _own(faults: list[float], others: list[float]) -> list[float]:
+    """The faults not heard on the other edge too (those of the source are)."""
+    return [t for t in faults if not any(abs(t - u) <= COMMON_S for u in others)]
 
 
 async def _count(cascade: Any, want: int, timeout: float = 5.0) -> float:
@@ -57,13 +78,17 @@ async def test_a_speaker_on_the_origin_is_heard_on_both_edges_and_counted_on_bot
         # 2 viewers, one on each edge, + the speaker the controller admitted onto the stage directly
         await _count(cascade, 3)
         assert cascade.viewers() == [1, 1]
-        full = [await listener.wait_full() for listener in (first, second)]
+        since = max([await listener.wait_full() for listener in (first, second)])
         await asyncio.sleep(2.0)
-        for name, listener, t_full in (("edge 1", first, full[0]), ("edge 2", second, full[1])):
-            pcm = await listener.finish()
-            heard = judge(pcm[listener.clock.index_at(t_full):])
-            note(f"cascade: origin speaker heard on {name}", heard.describe())
-            assert heard.gaps == [], heard.describe()
+        pcms = [await listener.finish() for listener in (first, second)]
+        verdicts = [_judge_since(listener, pcm, since) for listener, pcm in zip((first, second), pcms, strict=True)]
+        (heard_1, faults_1), (heard_2, faults_2) = verdicts
+        own = [_own(faults_1, faults_2), _own(faults_2, faults_1)]
+        for name, (heard, _), mine in zip(("edge 1", "edge 2"), verdicts, own, strict=True):
+            note(f"cascade: origin speaker heard on {name}", f"{heard.describe()}; {len(mine)} fault(s) not heard "
+                                                             "on the other edge")
+        assert own == [[], []], f"edge 1: {heard_1.describe()}; edge 2: {heard_2.describe()}"
+        for pcm in pcms:
             assert_tone_at_the_end(pcm)
 
 
@@ -92,19 +117,21 @@ async def test_kill_an_edge_its_listeners_play_on_from_the_other_and_the_count_f
         t_counted = await _count(cascade, 4, timeout=5.0)
         assert cascade.viewers() == [None, 3]  # the dead edge drops out of the sum
         await asyncio.sleep(2.0)
-        results = []
-        for listener in everyone:
-            stats = listener.session.stats()
-            pcm = await listener.finish()
-            results.append((judge(pcm[listener.clock.index_at(t_kill):]), stats.playout.masked_gap_ms, pcm))
+        masked = [listener.session.stats().playout.masked_gap_ms for listener in everyone]
+        pcms = [await listener.finish() for listener in everyone]
+        verdicts = [_judge_since(listener, pcm, t_kill) for listener, pcm in zip(everyone, pcms, strict=True)]
+        stayer_faults = verdicts[2][1]
+        own = [_own(faults, stayer_faults) for _, faults in verdicts[:2]]
         note("cascade: kill -9 of an edge", f"movers live on the other edge {', '.join(f'{t:.2f}' for t in lives)} s "
              f"after the kill; count 4 (all on edge 2) at +{t_counted - t_kill:.2f} s; " + "; ".join(
-                 f"{name}: {heard.describe()}, masked {masked:.0f} ms"
-                 for name, (heard, masked, _) in zip(("mover 1", "mover 2", "stayer"), results, strict=True)))
+                 f"{name}: {heard.describe()}, masked {ms:.0f} ms"
+                 for name, (heard, _), ms in zip(("mover 1", "mover 2", "stayer"), verdicts, masked, strict=True))
+             + f"; movers' faults the stayer did not hear: {[len(o) for o in own]}")
         # The policy's bound: a random 0-1 s start, one refusal from the dead edge, a join on the other.
         assert max(lives) <= 3.0, f"back on the other edge {lives} s after the kill"
-        for heard, _, pcm in results:
-            assert heard.gaps == [], heard.describe()  # the 1.5 s cushion covers the switch
+        # the 1.5 s cushion covers the switch: a mover hears nothing the listener who stayed did not hear too
+        assert own == [[], []], "; ".join(heard.describe() for heard, _ in verdicts)
+        for pcm in pcms:
             assert_tone_at_the_end(pcm)
 
 
