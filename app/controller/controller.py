@@ -17,9 +17,10 @@ A mute shows after ≤ 250 ms + ≤ 500 ms (target 1 s; `mute()` polls at once: 
 change, a few ms otherwise). Joining as a participant would save only the ≤ 250 ms poll.
 
 Cascade (docs/deployment.md): with `stage_server` not among `servers`, that server is the origin: its link polls
-and watches the stage and joins channel N there too (every link is the same; a speaker's window may follow the
-channel where it speaks) but counts no feed; the `forwards` (app.controller.edge_forwards) are added on the origin
-each time its stage connects, so a restarted origin feeds the edges again.
+and watches the stage and joins channel N there too (one code path for every link; nobody listens there, so its
+announcements cost the origin a few requests a second) but counts no feed; the `forwards`
+(app.controller.edge_forwards) are added on the origin each time its stage connects, so a restarted origin feeds
+the edges again.
 
 Listener count = the feed's `viewers` summed over every server of the room (polled each second with the
 mountpoint secret) + the stage members (people in the room, on stage or listening); `at` is the time of the
