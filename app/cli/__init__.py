@@ -337,7 +337,8 @@ async def controller(args: argparse.Namespace) -> int:
     if link is None:
         return EXIT_USAGE
     try:
-        forwards = [parse_forward(text) for text in args.forward]
+        # (getattr: callers that build the Namespace themselves, e.g. tests, predate --forward)
+        forwards = [parse_forward(text) for text in getattr(args, "forward", None) or []]
     except ValueError as exc:
         print(f"plaza controller: --forward {exc}", file=sys.stderr)
         return EXIT_USAGE

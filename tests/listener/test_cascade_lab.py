@@ -1,16 +1,16 @@
 """Issue 14: scale-out by cascade (lab: an origin and two edges, each Janus in its own namespace).
 
+A speaker on the origin's stage is heard by listeners on both edges (the controller keeps the origin's forwarders
+to the edges' feeds); kill -9 of an edge moves its listeners to the other edge while the cushion plays on; the
+controller's listener count is the sum over the edges. Which edge a listener starts on is today the first one its
+link lists (app/listener/failover.py), so the listeners are spread by listing the edges in another order.
+
 The speaker is a live WebRTC tone mixed by a real AudioBridge on a shared 2-core machine: when the origin or the
 speaker is starved for a moment, the mix itself has a 10-20 ms hole, and every listener on every edge hears it at
 the same instant (1 run in 5 at a load average of 4). Such a fault is the source's, not the cascade's: a fault
 counts against an edge or a failover only when a listener on the other edge did not hear it within 250 ms (their
 playout delays differ by tens of ms). The recordings are judged from the moment the cushion is full, and for the
 kill from the kill on.
-
-A speaker on the origin's stage is heard by listeners on both edges (the controller keeps the origin's forwarders
-to the edges' feeds); kill -9 of an edge moves its listeners to the other edge while the cushion plays on; the
-controller's listener count is the sum over the edges. Which edge a listener starts on is today the first one its
-link lists (app/listener/failover.py), so the listeners are spread by listing the edges in another order.
 """
 
 from __future__ import annotations
