@@ -2,13 +2,17 @@
 
 Format (documented in the README):
 
-    plaza://HOST[:PORT]/ROOM[?server=URL&server=URL...][&title=TEXT]
+    plaza://HOST[:PORT]/ROOM[?server=URL&server=URL...][&stage=URL][&title=TEXT]
     plaza+ws://HOST[:PORT]/ROOM[...]
 
 The authority names the first Janus server: `plaza://` means `wss://HOST:PORT/janus` (default port 8989),
 `plaza+ws://` means plain `ws://HOST:PORT/janus` (default port 8188; for local rooms and labs). Each `server=`
 adds another server of the same room (a full ws:// or wss:// URL), tried in order when one fails. Links never
 carry secrets: credentials in a link are rejected, so a shared link cannot leak a room's secret.
+
+`stage=URL` names the origin of a cascade (docs/deployment.md): the Janus that mixes the stage, where speakers
+connect, while the servers above are its edges, which carry the feed and the channel and are all that listeners
+rotate over. Without it the stage is the first server (a one-server room, or a room whose servers each mix).
 """
 
 from __future__ import annotations
@@ -54,6 +58,12 @@ class RoomLink:
     room_id: int
     servers: tuple[str, ...]
     title: str = ""
+    stage: str = ""  # the origin's URL when it is not one of `servers` (a cascade); "" = servers[0]
+
+    @property
+    def stage_server(self) -> str:
+        """Where the stage is (speakers, the controller's stage polls): the origin, or else the first server."""
+        return self.stage or self.servers[0]
 
     def format(self) -> str:
         return format_link(self)
@@ -124,6 +134,7 @@ def parse_link(text: str) -> RoomLink:
     netloc = f"[{host}]" if ":" in host else host
     servers = [f"{ws_scheme}://{netloc}:{port or default_port}/janus"]
     title = ""
+    stage = ""
     try:
         query = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
     except ValueError:
@@ -135,13 +146,17 @@ def parse_link(text: str) -> RoomLink:
             url = _check_server_url(value)
             if url not in servers:
                 servers.append(url)
+        elif key == "stage":
+            if stage and stage != value:
+                raise LinkError("a link names one stage= server", LinkProblem.OPTIONS)
+            stage = _check_server_url(value)
         elif key == "title":
             title = value[:200]
         else:
             raise LinkError(f"unknown link option {key!r}", LinkProblem.OPTIONS)
     if len(servers) > MAX_SERVERS:
         raise LinkError(f"the link names more than {MAX_SERVERS} servers", LinkProblem.TOO_MANY_SERVERS)
-    return RoomLink(room_id=room_id, servers=tuple(servers), title=title)
+    return RoomLink(room_id=room_id, servers=tuple(servers), title=title, stage=stage)
 
 
 def format_link(link: RoomLink) -> str:
@@ -157,6 +172,8 @@ def format_link(link: RoomLink) -> str:
         raise LinkError(f"the first server of a link must be at path /janus, not {first.path!r}")
     head = f"{scheme}://{netloc}:{first.port or default_port}/{link.room_id}"
     params: list[tuple[str, str]] = [("server", s) for s in link.servers[1:]]
+    if link.stage:
+        params.append(("stage", link.stage))
     if link.title:
         params.append(("title", link.title))
     return head + ("?" + urlencode(params, quote_via=quote, safe=":/") if params else "")

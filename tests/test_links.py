@@ -74,6 +74,9 @@ def test_title_is_capped() -> None:
                       "wss://c.example:9000/janus/v2")),
         RoomLink(3, ("wss://example.org:8989/janus",), title="Jazz & Blues = 100% live? ça va / ok #1"),
         RoomLink(3, ("ws://127.0.0.1:8188/janus", "wss://b.example:8989/janus"), title="two"),
+        RoomLink(4, ("wss://edge1.example:8989/janus", "wss://edge2.example:8989/janus"), title="cascade",
+                 stage="wss://origin.example:8989/janus"),
+        RoomLink(4, ("ws://127.0.0.1:8188/janus",), stage="ws://127.0.0.1:8188/janus"),
     ],
 )
 def test_round_trip(link: RoomLink) -> None:
@@ -210,7 +213,7 @@ def link_like(draw: st.DrawFn) -> str:
     port = draw(_part(["", ":8188", ":1", ":65535"], [":", ":99999", ":-1", ":x"]))
     room = draw(_part(["/1234", "/7/", "/9007199254740991"], ["/0", "/", "", "/12/3", "/9007199254740992", "/x"]))
     options = draw(st.lists(st.tuples(
-        _part(["server", "title"], ["secret", "pin", "x", ""]),
+        _part(["server", "title", "stage"], ["secret", "pin", "x", ""]),
         _part(["ws://b.example/janus", "wss://[::1]:1/janus", "wss://c:9/janus/v2", "Night%20Jazz", "%C3%A7a"],
               ["ws://b/janus?q=1", "ws://[x/janus", "http://b/janus", "ws://b:99999/janus", ""])), max_size=3))
     query = "?" + "&".join(f"{k}={v}" for k, v in options) if options else ""
@@ -235,6 +238,40 @@ def test_any_text_is_a_link_that_round_trips_or_a_link_error(text: str) -> None:
     if link is not None:
         assert 0 < link.room_id and 1 <= len(link.servers) <= MAX_SERVERS
         assert parse_link(format_link(link)) == link
+
+
+_SERVER_URL = st.builds(lambda scheme, host, port, path: f"{scheme}://{host}:{port}{path}",
+                       st.sampled_from(["ws", "wss"]),
+                       st.sampled_from(["a.example", "edge-2.example", "10.0.0.7", "[2001:db8::7]", "[::1]"]),
+                       st.integers(1, 65535), st.sampled_from(["/janus", "/janus/v2", "/"]))
+
+
+@settings(max_examples=300)
+@given(edges=st.lists(_SERVER_URL.filter(lambda u: u.endswith("/janus")), min_size=1, max_size=4, unique=True),
+       stage=st.one_of(st.just(""), _SERVER_URL), title=st.text(max_size=20))
+def test_a_stage_server_round_trips_and_listeners_rotate_over_the_edges_only(edges: list[str], stage: str,
+                                                                           title: str) -> None:
+    link = RoomLink(7, tuple(edges), title=title.strip(), stage=stage)
+    assume(link.title == title.strip() and all(c.isprintable() for c in title))
+    parsed = parse_link(format_link(link))
+    assert parsed.stage == stage
+    assert parsed.stage_server == (stage or parsed.servers[0])
+    assert parsed.servers == tuple(edges)  # listeners rotate over these: the origin is not made one of them
+    assert format_link(parse_link(format_link(parsed))) == format_link(parsed)
+
+
+def test_stage_names_the_origin_and_is_checked_like_a_server() -> None:
+    link = parse_link("plaza://e1.example/9?server=wss://e2.example/janus&stage=wss://origin.example:8989/janus")
+    assert link.servers == ("wss://e1.example:8989/janus", "wss://e2.example/janus")
+    assert link.stage_server == "wss://origin.example:8989/janus"
+    assert parse_link("plaza://e1.example/9").stage_server == "wss://e1.example:8989/janus"
+    for bad, problem in (("stage=https://o/janus", "must start with ws:// or wss://"),
+                         ("stage=ws://u:hunter2@o/janus", "credentials"),
+                         ("stage=ws://o/janus?k=hunter2", "query"),
+                         ("stage=ws://o/janus&stage=ws://p/janus", "one stage= server")):
+        with pytest.raises(LinkError, match=problem) as raised:
+            parse_link(f"plaza://e1.example/9?{bad}")
+        assert "hunter2" not in str(raised.value)
 
 
 @settings(max_examples=200)

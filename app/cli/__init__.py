@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
                                            "the room's secrets come from the OS keyring only")
     co.add_argument("link", help="room link, e.g. plaza://HOST:PORT/ROOM")
     co.add_argument("--title", default=None, help="room title to announce (default: the link's, else 'Room N')")
+    co.add_argument("--forward", action="append", default=[], metavar="EDGE_URL=HOST:PORT",
+                    help="a cascade (the link has stage=ORIGIN): the origin forwards the stage mix to this edge's "
+                         "feed at HOST:PORT, an IP address the origin reaches (repeat for every edge; see "
+                         "docs/deployment.md)")
     return parser
 
 
@@ -326,10 +330,23 @@ async def serve(args: argparse.Namespace) -> int:
 async def controller(args: argparse.Namespace) -> int:
     """Secrets from the OS keyring (see app/controller/secret_store.py for the entry names), never argv or env."""
     from app.controller.controller import RoomController
+    from app.controller.edge_forwards import parse_forward
     from app.controller.secret_store import SecretsUnavailable, load_controller_secrets
 
     link = _link_or_fail(args.link)
     if link is None:
+        return EXIT_USAGE
+    try:
+        # (getattr: callers that build the Namespace themselves, e.g. tests, predate --forward)
+        forwards = [parse_forward(text) for text in getattr(args, "forward", None) or []]
+    except ValueError as exc:
+        print(f"plaza controller: --forward {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    strangers = [f.edge for f in forwards if f.edge not in link.servers]
+    if strangers or (forwards and not link.stage):
+        print(f"plaza controller: --forward names an edge the link does not list ({', '.join(strangers)})"
+              if strangers else "plaza controller: --forward needs a link with stage=ORIGIN (a cascade)",
+              file=sys.stderr)
         return EXIT_USAGE
     try:
         secrets = load_controller_secrets(link)
@@ -337,7 +354,8 @@ async def controller(args: argparse.Namespace) -> int:
         print(f"plaza controller: {exc}", file=sys.stderr)
         return 1
     room_controller = RoomController(list(link.servers), link.room_id, secrets,
-                                     args.title or link.title or f"Room {link.room_id}")
+                                     args.title or link.title or f"Room {link.room_id}",
+                                     stage_server=link.stage_server, forwards=forwards)
     stop = _stop_event()
     try:
         await room_controller.start()

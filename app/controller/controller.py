@@ -16,6 +16,12 @@ poll + ≤ 500 ms delta coalescing ≈ ≤ 1.2 s against a 1.5 s target; measure
 A mute shows after ≤ 250 ms + ≤ 500 ms (target 1 s; `mute()` polls at once: 0.5 s measured right after another
 change, a few ms otherwise). Joining as a participant would save only the ≤ 250 ms poll.
 
+Cascade (docs/deployment.md): with `stage_server` not among `servers`, that server is the origin: its link polls
+and watches the stage and joins channel N there too (one code path for every link; nobody listens there, so its
+announcements cost the origin a few requests a second) but counts no feed; the `forwards`
+(app.controller.edge_forwards) are added on the origin each time its stage connects, so a restarted origin feeds
+the edges again.
+
 Listener count = the feed's `viewers` summed over every server of the room (polled each second with the
 mountpoint secret) + the stage members (people in the room, on stage or listening); `at` is the time of the
 oldest measurement in the sum. A server that cannot be reached drops out of the sum; with none, the count is
@@ -49,6 +55,7 @@ from typing import Any
 from app.aio import CloseOnce
 from app.controller.askers import Askers
 from app.controller.audience_log import AudienceLog
+from app.controller.edge_forwards import EdgeForward
 from app.controller.feedback_flags import FeedbackFlags
 from app.controller.handover import Handover, adopt
 from app.controller.host_actions import HostActions
@@ -96,10 +103,15 @@ class RoomController:
                  stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0,
                  connect_timeout: float = 5.0, backoff_cap: float = 30.0, passes: StagePasses | None = None,
                  invite_hands: bool = False, spec: RoomSpec | None = None,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+                 wall_clock: Callable[[], float] = time.time, stage_server: str | None = None,
+                 forwards: list[EdgeForward] | None = None) -> None:
         if not servers:
             raise ValueError("a room controller needs at least one server")
         self.servers = list(servers)
+        self.stage_server = stage_server or self.servers[0]
+        self.forwards = list(forwards or [])
+        # The stage's link first (self.links[0]); an origin that is not one of the servers carries no feed.
+        urls = [self.stage_server, *(url for url in self.servers if url != self.stage_server)]
         self.room_id = room_id
         self._secrets = secrets
         self.username = username or f"ctl-{secrets_token()}"
@@ -120,7 +132,8 @@ class RoomController:
         self.audience = AudienceLog(wall_clock)  # the hosts' audience graph (§3.7)
         self._wake = asyncio.Event()
         self.links = [
-            ControllerLink(url, room_id, secrets, self.username, stage=i == 0, on_event=self._on_channel_event,
+            ControllerLink(url, room_id, secrets, self.username, stage=i == 0, feed=url in self.servers,
+                           on_event=self._on_channel_event,
                            on_stage=self._on_stage, on_viewers=self._update_count,
                            on_stage_connect=self._on_stage_connect,
                            on_stage_readings=self._on_stage_readings,
@@ -128,7 +141,7 @@ class RoomController:
                            ice_servers=ice_servers,
                            connect_timeout=connect_timeout, stage_poll_interval=stage_poll_interval,
                            viewers_poll_interval=viewers_poll_interval)
-            for i, url in enumerate(self.servers)
+            for i, url in enumerate(urls)
         ]
         self.askers = Askers(self.book, self.links, clock=clock)  # joiners and syncs get the state whispered
         self.access = StageAccess(self.links, self.passes)
@@ -272,6 +285,8 @@ class RoomController:
     async def _on_stage_connect(self, link: ControllerLink) -> None:
         await self.access.apply(link)
         await link.watch(self.access.watcher)
+        if self.forwards:
+            await link.forward_to_edges(self.forwards)  # a failure fails the connect: retried with the backoff
 
     def _on_stage_readings(self, readings: list[tuple[str, bool]], taken_at: float) -> None:
         self.hosts.on_participants(readings, taken_at)

@@ -2,6 +2,7 @@
 
 One per server, each with its own Janus session, so a lost server costs only its own part: the controller keeps
 announcing on the others while this one reconnects (app.controller.controller drives that with a Backoff).
+A cascade's origin (docs/deployment.md) carries no feed: its link has `feed=False` and counts no viewers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.controller.edge_forwards import EdgeForward, ensure_forwards
 from app.janus import JanusError, JanusSession, PluginError, RequestTimeout
 from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.streaming import StreamingHandle
@@ -70,8 +72,10 @@ class ControllerLink:
                  on_recording: Callable[[bool], None] | None = None,
                  ice_servers: list[str] | None = None, display: str = "Room controller",
                  connect_timeout: float = 5.0, request_timeout: float = 2.0,
-                 stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0) -> None:
+                 stage_poll_interval: float = 0.25, viewers_poll_interval: float = 1.0,
+                 feed: bool = True) -> None:
         self.url = url
+        self.has_feed = feed
         self.room_id = room_id
         self._secrets = secrets
         # a failing poll is worth one line when it starts and one a minute while it lasts, not four a second
@@ -116,7 +120,8 @@ class ControllerLink:
             others = await self.textroom.join(self.room_id, self.username, self.display)
             self.participants = {str(p["username"]): str(p.get("display") or "") for p in others
                                  if isinstance(p.get("username"), str)}
-            self.streaming = await StreamingHandle.attach(self.session)
+            if self.has_feed:
+                self.streaming = await StreamingHandle.attach(self.session)
             if self.is_stage:
                 self.stage = await AudioBridgeHandle.attach(self.session)
                 if self._on_stage_connect is not None:
@@ -135,8 +140,9 @@ class ControllerLink:
     async def serve(self) -> str:
         """Poll and send until the server is lost; return why."""
         assert self.session is not None and self.textroom is not None
-        tasks = [asyncio.create_task(self._send_loop(), name=f"controller-send {self.url}"),
-                 asyncio.create_task(self._viewers_loop(), name=f"controller-viewers {self.url}")]
+        tasks = [asyncio.create_task(self._send_loop(), name=f"controller-send {self.url}")]
+        if self.streaming is not None:
+            tasks.append(asyncio.create_task(self._viewers_loop(), name=f"controller-viewers {self.url}"))
         if self.stage is not None:
             tasks.append(asyncio.create_task(self._stage_loop(), name=f"controller-stage {self.url}"))
         watched: list[asyncio.Future[Any]] = [*tasks, self.session.lost, self.textroom.lost]
@@ -219,6 +225,13 @@ class ControllerLink:
                     if isinstance(p, dict) and isinstance(p.get("id"), int | str) and not isinstance(p["id"], bool)]
         if readings:
             self._on_stage_readings(readings, time.monotonic())  # pushed in order: as new as it gets
+
+    async def forward_to_edges(self, forwards: list[EdgeForward]) -> list[EdgeForward]:
+        """Make the stage mix reach every edge's feed (the forwarders it lacks; stage secret); returns those added."""
+        if self.stage is None:
+            raise JanusError(f"the stage on {self.url} is not connected")
+        return await ensure_forwards(self.stage.handle, self.room_id, self._secrets.stage, forwards,
+                                     timeout=self.request_timeout)
 
     async def enable_recording(self, record: bool, record_file: str | None = None) -> bool:
         """Start or stop AudioBridge's recording of the stage mix (stage secret); `record_file` is relative to the

@@ -56,6 +56,9 @@ class LocalRoomConfig:
     ws_ip: str = "127.0.0.1"
     ws_port: int = 8188
     forward_port: int = 5002
+    # Where the feed's RTP input listens: the loopback, where the stage's own forward comes from; a cascade's edge
+    # (docs/deployment.md) listens on the address its origin forwards to.
+    feed_iface: str = "127.0.0.1"
     rtp_port_range: str = "20000-40000"
     ice_enforce_list: str = ""  # e.g. the lab's veth name
     ice_ignore_list: str = "vmnet"
@@ -142,6 +145,7 @@ def render(config: LocalRoomConfig, folder: Path, lib: Path | None = None) -> No
         "room_id": str(config.room_id),
         "title": _jcfg_string(config.title),
         "forward_port": str(config.forward_port),
+        "feed_iface": config.feed_iface,
         "stage_secret": config.secrets.stage,
         "feed_secret": config.secrets.feed,
         "channel_secret": config.secrets.channel,

@@ -98,8 +98,9 @@ class SpeakerSession:
 
     @property
     def stage_server(self) -> str:
-        """The stage lives on the room's first server (the origin); the others carry its feed."""
-        return self.listen.link.servers[0]
+        """The stage lives on the room's origin (the link's stage=, else its first server); the others carry its
+        feed."""
+        return self.listen.link.stage_server
 
     @property
     def muted(self) -> bool:

@@ -326,4 +326,4 @@ class UrlOpenEvents(QObject):
 
 
 def _same_room(a: RoomLink, b: RoomLink) -> bool:
-    return a.room_id == b.room_id and set(a.servers) == set(b.servers)
+    return a.room_id == b.room_id and set(a.servers) == set(b.servers) and a.stage_server == b.stage_server

@@ -1,4 +1,11 @@
-"""Create / remove the test lab: two network namespaces joined by a veth pair (198.18.0.0/24, no route out).
+"""Create / remove the test lab: two network namespaces joined by a veth pair (198.18.0.0/24, no route out), and
+a cascade beside them (docs/deployment.md): an origin and two edges, each in its own namespace, joined to the client
+namespace by a bridge there (198.18.0.128/25: more specific than the /24, so the client reaches them through it).
+
+    client ns: plz-veth-c 198.18.0.2/24 ---- plz-veth-s 198.18.0.1/24 :server ns
+               plz-br 198.18.0.130/25 -+- plz-h0 ---- plz-n0 198.18.0.131 :origin ns
+                                       +- plz-h1 ---- plz-n1 198.18.0.132 :edge ns 1
+                                       +- plz-h2 ---- plz-n2 198.18.0.133 :edge ns 2
 
     python -m tests.lab.netlab up | down | status
     python -m tests.lab.netlab run -- CMD...   # up, run CMD inside the client namespace, always down
@@ -23,6 +30,18 @@ CLIENT_IF = f"plz-veth-c{_TAG}"
 SERVER_IP = "198.18.0.1"
 CLIENT_IP = "198.18.0.2"
 PREFIX = 24
+
+# The cascade: node 0 is the origin, nodes 1 and 2 the edges; each node's end of its veth is CASCADE_IFS[i], the
+# bridge's end (in the client namespace) CASCADE_PORTS[i]: set that one down and the node is cut off.
+ORIGIN_NS = f"plz-org{_TAG}"
+EDGE_NS = (f"plz-edg1{_TAG}", f"plz-edg2{_TAG}")
+CASCADE_NS = (ORIGIN_NS, *EDGE_NS)
+CASCADE_IFS = tuple(f"plz-n{i}{_TAG}" for i in range(3))
+CASCADE_PORTS = tuple(f"plz-h{i}{_TAG}" for i in range(3))
+CASCADE_IPS = ("198.18.0.131", "198.18.0.132", "198.18.0.133")
+BRIDGE = f"plz-br{_TAG}"
+BRIDGE_IP = "198.18.0.130"
+CASCADE_PREFIX = 25
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -52,18 +71,37 @@ def pin_neighbours() -> None:
         "nud", "permanent")
 
 
+def _no_ipv6(ns: str) -> None:
+    _in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
+    _in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1")
+    _ip("-n", ns, "link", "set", "lo", "up")
+
+
 def up() -> None:
     down()
     _ip("netns", "add", SERVER_NS)
     _ip("netns", "add", CLIENT_NS)
     _ip("link", "add", SERVER_IF, "netns", SERVER_NS, "type", "veth", "peer", "name", CLIENT_IF, "netns", CLIENT_NS)
     for ns, ifname, addr in ((SERVER_NS, SERVER_IF, SERVER_IP), (CLIENT_NS, CLIENT_IF, CLIENT_IP)):
-        _in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
-        _in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1")
-        _ip("-n", ns, "link", "set", "lo", "up")
+        _no_ipv6(ns)
         _ip("-n", ns, "addr", "add", f"{addr}/{PREFIX}", "dev", ifname)
         _ip("-n", ns, "link", "set", ifname, "up")
     pin_neighbours()
+    cascade_up()
+
+
+def cascade_up() -> None:
+    """The origin and edge namespaces and the client's bridge to them (after the client namespace exists)."""
+    _ip("-n", CLIENT_NS, "link", "add", BRIDGE, "type", "bridge")
+    _ip("-n", CLIENT_NS, "addr", "add", f"{BRIDGE_IP}/{CASCADE_PREFIX}", "dev", BRIDGE)
+    _ip("-n", CLIENT_NS, "link", "set", BRIDGE, "up")
+    for ns, ifname, port, addr in zip(CASCADE_NS, CASCADE_IFS, CASCADE_PORTS, CASCADE_IPS, strict=True):
+        _ip("netns", "add", ns)
+        _no_ipv6(ns)
+        _ip("link", "add", ifname, "netns", ns, "type", "veth", "peer", "name", port, "netns", CLIENT_NS)
+        _ip("-n", ns, "addr", "add", f"{addr}/{CASCADE_PREFIX}", "dev", ifname)
+        _ip("-n", ns, "link", "set", ifname, "up")
+        _ip("-n", CLIENT_NS, "link", "set", port, "master", BRIDGE, "up")
 
 
 def _kill_pids(ns: str) -> None:
@@ -79,7 +117,7 @@ def _kill_pids(ns: str) -> None:
 
 def down() -> None:
     present = namespaces()
-    for ns in (SERVER_NS, CLIENT_NS):
+    for ns in (SERVER_NS, CLIENT_NS, *CASCADE_NS):  # (veths and the bridge go with their namespaces)
         if ns in present:
             _kill_pids(ns)
             _ip("netns", "del", ns, check=False)
@@ -97,7 +135,7 @@ class LabInUse(RuntimeError):
 def in_use() -> list[str]:
     """Pids running inside this lab's namespaces (a live run), [] for a stale or absent lab."""
     present = namespaces()
-    return [pid for ns in (SERVER_NS, CLIENT_NS) if ns in present
+    return [pid for ns in (SERVER_NS, CLIENT_NS, *CASCADE_NS) if ns in present
             for pid in _ip("netns", "pids", ns, check=False).stdout.split()]
 
 

@@ -31,3 +31,25 @@ def test_a_second_run_of_a_lab_in_use_is_refused_and_the_first_goes_on() -> None
         first.kill()
         first.wait()
         subprocess.run([*command[:-2], "down"], env=env, check=False)
+
+
+def test_the_cascade_comes_up_with_the_lab_and_down_removes_it_every_time() -> None:
+    env = {**os.environ, "PLAZA_LAB": "nt"}
+    netlab_cmd = [sys.executable, "-m", "tests.lab.netlab"]
+    cascade = {"plz-orgnt", "plz-edg1nt", "plz-edg2nt"}
+
+    def present() -> set[str]:
+        listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        return {line.split()[0] for line in listed.splitlines() if line.strip()}
+
+    try:
+        subprocess.run([*netlab_cmd, "up"], env=env, check=True, timeout=30)
+        assert cascade | {"plz-srvnt", "plz-clint"} <= present()
+        bridge = subprocess.run(["ip", "-n", "plz-clint", "-o", "link", "show", "master", "plz-brnt"],
+                                capture_output=True, text=True, check=True).stdout
+        assert all(f"plz-h{i}nt" in bridge for i in range(3)), bridge
+        for _ in range(2):  # idempotent: a second down (after a crash, say) finds nothing and fails nothing
+            subprocess.run([*netlab_cmd, "down"], env=env, check=True, timeout=30)
+            assert not (cascade | {"plz-srvnt", "plz-clint"}) & present()
+    finally:
+        subprocess.run([*netlab_cmd, "down"], env=env, check=False)
