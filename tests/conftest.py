@@ -38,11 +38,28 @@ faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
 HANG_REPORT_AFTER = float(os.environ.get("PLAZA_HANG_REPORT_AFTER", "100"))
 
 
+def _senders_waiting() -> list[str]:
+    """aiortc senders whose RTP/RTCP task ended without setting the event `RTCRtpSender.stop()` waits for (how the
+    hang of December 3 2026 was found: an RTCP task killed by "no running event loop")."""
+    from aiortc import RTCRtpSender
+
+    lines = []
+    for sender in [o for o in gc.get_objects() if isinstance(o, RTCRtpSender)]:
+        for part in ("rtp", "rtcp"):
+            task = getattr(sender, f"_RTCRtpSender__{part}_task", None)
+            exited = getattr(sender, f"_RTCRtpSender__{part}_exited", None)
+            if task is not None and task.done() and exited is not None and not exited.is_set():
+                why = "cancelled" if task.cancelled() else repr(task.exception())
+                lines.append(f"  aiortc {sender.kind} sender: {part} task ended ({why}), 'exited' unset: stop() waits")
+    return lines
+
+
 def _report_hang(nodeid: str) -> None:
     lines = [f"--- {nodeid} still running after {HANG_REPORT_AFTER:g} s; pending asyncio tasks:"]
     for task in [o for o in gc.get_objects() if isinstance(o, asyncio.Task) and not o.done()]:
         lines.append(f"  {task!r}"[:400])
         lines += [f"      {f.f_code.co_filename}:{f.f_lineno} in {f.f_code.co_name}" for f in task.get_stack(limit=12)]
+    lines += _senders_waiting()
     lines.append("child processes:")
     for pid in os.listdir("/proc"):
         try:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QStandardPaths
 
 import qasync  # isort: skip  (PySide6 first: qasync binds to the Qt already imported)
 
@@ -26,9 +26,44 @@ from app.ui.settings import AppSettings
 from tests.ui.helpers import WindowFactory
 
 
+class _TestEventLoop(qasync.QEventLoop):  # type: ignore[misc,name-defined]
+    """qasync 0.28's loop, with its last event pass of `run_until_complete` run as the running loop.
+
+    qasync runs Qt's events once more after `run_forever` returned and had unset the running loop. The app calls
+    `run_until_complete` once, at exit; pytest-asyncio calls it for every fixture and test, so a timer due in that
+    pass (a task's `asyncio.sleep` ending) steps a task with no running loop: the step raises "no running event
+    loop" inside the task. An aiortc sender's RTCP task died that way, never set the event its `stop()` waits
+    for, and the next fixture teardown closing that PeerConnection hung (the Qt suite's hang of December 3 2026,
+    1 run in 3 to 8, caught with the senders' events in the hang report)."""
+
+    def run_until_complete(self, future: object) -> object:
+        if self.is_running():
+            raise RuntimeError("Event loop already running")
+        task = asyncio.ensure_future(future, loop=self)  # type: ignore[arg-type]
+
+        def stop(_done: object) -> None:
+            self.stop()
+
+        task.add_done_callback(stop)
+        try:
+            self.run_forever()
+        finally:
+            task.remove_done_callback(stop)
+        asyncio.events._set_running_loop(self)
+        try:
+            dispatcher = QCoreApplication.eventDispatcher()  # qasync's last pass, now with this loop running
+            if dispatcher is not None:
+                dispatcher.processEvents(QEventLoop.ProcessEventsFlag.AllEvents)
+        finally:
+            asyncio.events._set_running_loop(None)
+        if not task.done():
+            raise RuntimeError("Event loop stopped before Future completed.")
+        return task.result()
+
+
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = create_application()  # quitOnLastWindowClosed off: closing a window must not stop the loop
-    return qasync.QEventLoop(app)
+    return _TestEventLoop(app)
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
