@@ -17,12 +17,16 @@ rebalance, a controller could later announce per-edge loads as `weights` — no 
 
 An outage starts with one random wait of 0–1 s (so a crowd that lost the same server does not return at the same
 instant). A server that fails waits its own full-jitter backoff (random(0, min(cap, base·2^failures))) before it
-is tried again; a server not yet tried in this outage may be tried at once, so an edge that refuses or times out
-is backed off while the others are tried. The bound is also kept within the outage's age (at least first_max): a
-refusal comes back in milliseconds, so counting failures alone would let a listener who drew short waits reach an
-8 s bound two seconds into an outage and come back long after the server did; bounded by the age, every wait stays
-proportional to how long the room has been gone, which still spreads a crowd and still reaches the cap in a long
-outage. A lone server that is down for a minute sees attempts at most every ~30 s from each client.
+is tried again, while the others are tried after a shorter hop: full jitter on the outage's failures so far
+(random(0, min(cap, base·2^(n−1))): ≤ 0.5 s after the first failure, then 1, 2, 4 s…). Without the hop a crowd
+moves on in lockstep: edges that time out (8 s) when full fail a whole wave of joins at once, the wave moves on
+at once, and the edges sit idle for 8 s between waves (benchmarks/storm_sim, docs/storm.md: 74 s instead of 30 s
+to seat the 16,500 listeners of a killed edge). Both bounds are also kept within the outage's age (at least
+first_max): a refusal comes back in milliseconds, so counting failures alone would let a listener who drew short
+waits reach an 8 s bound two seconds into an outage and come back long after the server did; bounded by the age,
+every wait stays proportional to how long the room has been gone, which still spreads a crowd and still reaches
+the cap in a long outage. Among servers due at once, one that failed less in this outage goes first. A lone server
+that is down for a minute sees attempts at most every ~30 s from each client.
 """
 
 from __future__ import annotations
@@ -79,12 +83,14 @@ class ServerRotation:
         self._rank = {s: i for i, s in enumerate(self.order)}
         self._failures = dict.fromkeys(self.servers, 0)
         self._not_before = dict.fromkeys(self.servers, 0.0)
+        self._outage_failures = 0
         self._outage_started = clock()
 
     def start_outage(self, lost: str | None = None) -> None:
         """A connection to `lost` was lost: every server becomes due after one shared random 0–first_max wait,
         in this client's order, with `lost` last (see the module docstring for why)."""
         self._outage_started = self._clock()
+        self._outage_failures = 0
         start = self._outage_started + self._rand() * self.first_max
         for server in self.servers:
             self._failures[server] = 0
@@ -98,19 +104,28 @@ class ServerRotation:
 
     def next(self) -> tuple[str, float]:
         """The server to try next and the clock time to try it at (may be in the past: try now)."""
-        server = min(self.servers, key=lambda s: (self._not_before[s], self._rank[s]))
+        server = min(self.servers, key=lambda s: (self._not_before[s], self._failures[s], self._rank[s]))
         return server, self._not_before[server]
 
     def failed(self, server: str) -> float:
-        """Record a failed attempt; returns the wait before `server` is due again."""
+        """Record a failed attempt; returns the wait before `server` is due again. The other servers wait at
+        least a hop: full jitter on the outage's failures so far (same bounds), so a crowd moves on spread out."""
+        now = self._clock()
         self._failures[server] += 1
-        age = max(self.first_max, self._clock() - self._outage_started)
+        self._outage_failures += 1
+        age = max(self.first_max, now - self._outage_started)
         delay = self._rand() * min(self.upper_bound(self._failures[server]), age)
-        self._not_before[server] = self._clock() + delay
+        self._not_before[server] = now + delay
+        if len(self.servers) > 1:
+            hop = now + self._rand() * min(self.upper_bound(self._outage_failures - 1), age)
+            for other in self.servers:
+                if other != server and self._not_before[other] < hop:
+                    self._not_before[other] = hop
         return delay
 
     def succeeded(self, server: str) -> None:
         """`server` plays again: forget every server's failures (its own order stays)."""
+        self._outage_failures = 0
         for s in self.servers:
             self._failures[s] = 0
             self._not_before[s] = 0.0

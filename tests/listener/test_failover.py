@@ -43,14 +43,26 @@ def test_first_wait_is_within_zero_to_one_second() -> None:
         assert 0.0 <= at - clock.now < 1.0
 
 
-def test_a_failed_server_backs_off_and_an_untried_one_is_tried_at_once() -> None:
+def test_a_failed_server_backs_off_and_an_untried_one_is_tried_after_a_short_hop() -> None:
     r, clock = rotation(["a", "b"], rand=0.5)
     r.start_outage(None)
     clock.now += 0.5
     first = r.next()[0]
-    r.failed(first)
+    assert r.failed(first) == 0.5  # its own wait: 0.5 · min(1 s, the outage's age floored at 1 s)
     server, at = r.next()
-    assert server != first and at <= clock.now
+    assert server != first and at == pytest.approx(clock.now + 0.25)  # the hop: 0.5 · min(base, age)
+
+
+def test_the_hop_to_another_server_grows_with_the_outages_failures() -> None:
+    r, clock = rotation(["a", "b", "c"], rand=1.0)
+    r.start_outage("c")
+    hops = []
+    for _ in range(4):
+        clock.now += 10.0  # each attempt times out after a while: the age does not bound the hop
+        server, _ = r.next()
+        r.failed(server)
+        hops.append(min(at for s in r.servers if s != server for at in [r._not_before[s]]) - clock.now)
+    assert hops == [0.5, 1.0, 2.0, 4.0]
 
 
 def test_backoff_grows_per_server_and_is_capped() -> None:
@@ -110,7 +122,7 @@ def test_rotation_alternates_between_dead_servers_by_due_time() -> None:
         clock.now = max(clock.now, at)
         tried.append(server)
         r.failed(server)
-    assert tried[:3] == ["c", "a", "b"]  # this client's order, the lost server last
+    assert tried[:2] == ["c", "a"]  # this client's order, the lost server last
     assert set(tried) == {"a", "b", "c"}
 
 

@@ -74,8 +74,9 @@ def test_after_a_failure_no_edge_gets_more_than_its_share() -> None:
     for c, server in zip(on_a, first_try, strict=True):
         c.failed(server)  # the edge each one chose refuses (say it was full)
     retries = [c.next() for c in on_a]
-    assert all(server != refused and at <= clock.now  # another edge, at once: the refusing one backs off
-               for (server, at), refused in zip(retries, first_try, strict=True))
+    # the refuser waits random(0, 1 s), the others a hop of random(0, 0.5 s): most move on, all within 1 s
+    moved = sum(server != refused for (server, _), refused in zip(retries, first_try, strict=True))
+    assert moved >= 0.6 * len(on_a) and all(at <= clock.now + 1.0 for _, at in retries), moved
     second = Counter(server for server, _ in retries)
     assert "a" not in second
     assert max(second.values()) <= len(on_a) / 4 + 100, second
