@@ -16,17 +16,17 @@ one server the lost one is of course retried. (The lost edge, once healthy again
 rebalance, a controller could later announce per-edge loads as `weights` — no such announcement exists yet.)
 
 An outage starts with one random wait of 0–1 s (so a crowd that lost the same server does not return at the same
-instant). A server that fails waits its own full-jitter backoff (random(0, min(cap, base·2^failures))) before it
-is tried again, while the others are tried after a shorter hop: full jitter on the outage's failures so far
-(random(0, min(cap, base·2^(n−1))): ≤ 0.5 s after the first failure, then 1, 2, 4 s…). Without the hop a crowd
-moves on in lockstep: edges that time out (8 s) when full fail a whole wave of joins at once, the wave moves on
-at once, and the edges sit idle for 8 s between waves (benchmarks/storm_sim, docs/storm.md: 74 s instead of 30 s
-to seat the 16,500 listeners of a killed edge). Both bounds are also kept within the outage's age (at least
-first_max): a refusal comes back in milliseconds, so counting failures alone would let a listener who drew short
-waits reach an 8 s bound two seconds into an outage and come back long after the server did; bounded by the age,
-every wait stays proportional to how long the room has been gone, which still spreads a crowd and still reaches
-the cap in a long outage. Among servers due at once, one that failed less in this outage goes first. A lone server
-that is down for a minute sees attempts at most every ~30 s from each client.
+instant). A server that fails waits its own full-jitter backoff (random(0, min(cap, base·2^failures))) before it is
+tried again, while the others are tried after a shorter hop: full jitter on the outage's failures so far (random(0,
+min(cap, base·2^(n−1))): ≤ 0.5 s after the first failure, then 1, 2, 4 s…). Without the hop a crowd moves on in
+lockstep: edges that time out (8 s) when full fail a whole wave of joins at once, the wave moves on at once, and the
+edges sit idle for 8 s between waves (benchmarks/storm_sim, docs/storm.md: the last of the 16,557 listeners of an
+edge killed at the peak of 500,000 was back after 74 s without the hop, 50 s with it). Both bounds are also kept
+within the outage's age (at least first_max): a refusal comes back in milliseconds, so counting failures alone would
+let a listener who drew short waits reach an 8 s bound two seconds into an outage and come back long after the
+server did; bounded by the age, every wait stays proportional to how long the room has been gone, which still
+spreads a crowd and still reaches the cap in a long outage. Among servers due at once, one that failed less in this
+outage goes first. A lone server that is down for a minute sees attempts at most every ~30 s from each client.
 """
 
 from __future__ import annotations
