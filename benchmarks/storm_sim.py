@@ -261,8 +261,9 @@ def table_row(scenario: str, r: StormResult) -> str:
     back = r.last_back - start if not math.isnan(r.last_back) else math.nan
     lost = r.audio_lost
     heard = 100 * sum(1 for x in lost if x > 0) / len(lost) if lost else math.nan
+    back_s = _num(back, 1) if not r.waiting[-1] else f"> {r.config.max_s - start:.0f} ({r.waiting[-1]} not back)"
     return (f"| {scenario} | {r.config.overload} | {r.policy} | {r.peak_attempts(until=start)} / "
-            f"{r.peak_attempts(since=start)} | {r.peak_joins()} | {len(lost)} | {_num(back, 1)} | "
+            f"{r.peak_attempts(since=start)} | {r.peak_joins()} | {len(lost)} | {back_s} | "
             f"{_num(percentile(r.outages, 50))} / {_num(percentile(r.outages, 99))} | "
             f"{_num(percentile(lost, 50))} / {_num(percentile(lost, 99))} / {_num(max(lost, default=math.nan))} | "
             f"{_num(heard, 1)} | {_num(percentile(r.first_join, 50))} / {_num(percentile(r.first_join, 99))} |")

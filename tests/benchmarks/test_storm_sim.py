@@ -47,3 +47,9 @@ def test_audio_is_lost_only_beyond_the_cushion() -> None:
     cfg = StormConfig(listeners=300, edges=4, failures=(Failure(60.0, (0,)),), seed=5)
     r = simulate(cfg, "Plaza")  # 300 listeners long settled, 3 edges with room: back well within 1.5 s
     assert r.audio_lost and max(r.outages) < cfg.cushion_s and max(r.audio_lost) == 0.0
+
+
+def test_a_run_cut_short_says_who_is_not_back() -> None:
+    cfg = StormConfig(**{**TINY.__dict__, "max_s": 41.0})
+    r = simulate(cfg, "fixed 1 s retry")
+    assert r.waiting[-1] > 0 and "not back" in storm_sim.table_row("cut", r)
