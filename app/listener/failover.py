@@ -1,50 +1,102 @@
-"""Which server to try next, and when: per-server backoff over the servers of a room link.
+"""Which server to try next, and when: a per-client random order and per-server backoff over a room link's edges.
 
-An outage starts with one random wait of 0–1 s (so a crowd that lost the same server does not return at the
-same instant), then tries the server that worked last. A server that fails waits its own full-jitter backoff
-(random(0, min(cap, base·2^failures))) before it is tried again; a server not yet tried in this outage may be
-tried at once. The bound is also kept within the outage's age (at least first_max): a refusal comes back in
-milliseconds, so counting failures alone would let a listener who drew short waits reach an 8 s bound two seconds
-into an outage and come back long after the server did; bounded by the age, every wait stays proportional to how
-long the room has been gone, which still spreads a crowd and still reaches the cap in a long outage.
-So with two servers a dead one costs one quick refusal before the other is tried, and a lone server that is
-down for a minute sees attempts at most every ~30 s from each client.
+A link lists several edges (Janus servers) carrying the same feed. Every client draws its own order of them once,
+from its own `rand`: the first is chosen at random (uniformly, or in proportion to `weights`, e.g. each edge's
+join capacity), the rest as a random permutation drawn the same way. So a crowd starts spread over the edges, and
+the clients of an edge that fails spread over the others instead of all moving to the link's next server (the old
+rule, "prefer servers[0], break ties by link order", sent every client of a link to the same one after a failure).
+
+After a loss the server that was lost is tried last, not first. For one client it costs little either way, but a
+crowd is what matters: a killed edge refuses at once, so retrying it first costs each of its listeners one fast
+refusal — cheap, but useless. An edge that is merely overloaded (or hung) does not refuse: each of its listeners
+would wait a whole connect timeout (8 s, far beyond the 1.5 s cushion) on it, and the whole crowd it just dropped
+would come back to the one edge that could not carry it. A brief stall of the old connection needs no retry of
+that server at all: the supervisor keeps a quiet connection and takes it back if its media returns first. With
+one server the lost one is of course retried. (The lost edge, once healthy again, gets only new arrivals back; to
+rebalance, a controller could later announce per-edge loads as `weights` — no such announcement exists yet.)
+
+An outage starts with one random wait of 0–1 s (so a crowd that lost the same server does not return at the same
+instant). A server that fails waits its own full-jitter backoff (random(0, min(cap, base·2^failures))) before it is
+tried again, while the others are tried after a shorter hop: full jitter on the outage's failures so far (random(0,
+min(cap, base·2^(n−1))): ≤ 0.5 s after the first failure, then 1, 2, 4 s…). Without the hop a crowd moves on in
+lockstep: edges that time out (8 s) when full fail a whole wave of joins at once, the wave moves on at once, and the
+edges sit idle for 8 s between waves (benchmarks/storm_sim, docs/storm.md: the last of the 16,557 listeners of an
+edge killed at the peak of 500,000 was back after 74 s without the hop, 50 s with it). Both bounds are also kept
+within the outage's age (at least first_max): a refusal comes back in milliseconds, so counting failures alone would
+let a listener who drew short waits reach an 8 s bound two seconds into an outage and come back long after the
+server did; bounded by the age, every wait stays proportional to how long the room has been gone, which still
+spreads a crowd and still reaches the cap in a long outage. Among servers due at once, one that failed less in this
+outage goes first. A lone server that is down for a minute sees attempts at most every ~30 s from each client.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from app.room.backoff import exponential_bound
 
 
+def draw_order(servers: Sequence[str], weights: Mapping[str, float] | None,
+               rand: Callable[[], float]) -> list[str]:
+    """A random order of `servers`: each next one drawn in proportion to its weight among those left (servers
+    without a positive weight come after all weighted ones, in random order). rand() = 0 gives the link order."""
+    left = list(servers)
+    order: list[str] = []
+    while left:
+        if weights is None:  # the common case, and cheap: the storm simulator draws 500,000 of these
+            n = len(left)
+            i = int(rand() * n)
+            order.append(left.pop(i if i < n else n - 1))  # rand() may return 1.0 in tests
+            continue
+        pool = [(s, w) for s in left if (w := weights.get(s, 0.0)) > 0] or [(s, 1.0) for s in left]
+        x = rand() * sum(w for _, w in pool)
+        chosen = pool[-1][0]
+        for server, weight in pool:
+            if x < weight:
+                chosen = server
+                break
+            x -= weight
+        order.append(chosen)
+        left.remove(chosen)
+    return order
+
+
 class ServerRotation:
-    def __init__(self, servers: Sequence[str], *, base: float = 0.5, cap: float = 30.0, first_max: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic, rand: Callable[[], float] = random.random) -> None:
+    def __init__(self, servers: Sequence[str], *, weights: Mapping[str, float] | None = None, base: float = 0.5,
+                 cap: float = 30.0, first_max: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 rand: Callable[[], float] = random.random) -> None:
+        """`weights`: relative share of clients per server (e.g. join capacity); None: all equal."""
         if not servers:
             raise ValueError("a room needs at least one server")
+        if weights is not None and any(not math.isfinite(w) or w < 0 for w in weights.values()):
+            raise ValueError("server weights must be finite and not negative")
         self.servers = list(dict.fromkeys(servers))
         self.base = base
         self.cap = cap
         self.first_max = first_max
         self._clock = clock
         self._rand = rand
-        self.preferred = self.servers[0]
+        self.order = draw_order(self.servers, weights, rand)  # this client's own order; order[0] joins first
+        self._rank = {s: i for i, s in enumerate(self.order)}
         self._failures = dict.fromkeys(self.servers, 0)
         self._not_before = dict.fromkeys(self.servers, 0.0)
+        self._outage_failures = 0
         self._outage_started = clock()
 
     def start_outage(self, lost: str | None = None) -> None:
-        """A connection was lost: every server becomes due after one shared random 0–first_max wait."""
+        """A connection to `lost` was lost: every server becomes due after one shared random 0–first_max wait,
+        in this client's order, with `lost` last (see the module docstring for why)."""
         self._outage_started = self._clock()
+        self._outage_failures = 0
         start = self._outage_started + self._rand() * self.first_max
         for server in self.servers:
             self._failures[server] = 0
             self._not_before[server] = start
-        if lost is not None and lost in self._failures:
-            self.preferred = lost
+        ranked = [s for s in self.order if s != lost] + [s for s in self.order if s == lost]
+        self._rank = {s: i for i, s in enumerate(ranked)}
 
     def upper_bound(self, failures: int) -> float:
         """The longest wait after a server's `failures`-th consecutive failure (≥ 1)."""
@@ -52,21 +104,28 @@ class ServerRotation:
 
     def next(self) -> tuple[str, float]:
         """The server to try next and the clock time to try it at (may be in the past: try now)."""
-        order = {s: (0 if s == self.preferred else 1, i) for i, s in enumerate(self.servers)}
-        server = min(self.servers, key=lambda s: (self._not_before[s], order[s]))
+        server = min(self.servers, key=lambda s: (self._not_before[s], self._failures[s], self._rank[s]))
         return server, self._not_before[server]
 
     def failed(self, server: str) -> float:
-        """Record a failed attempt; returns the wait before `server` is due again."""
+        """Record a failed attempt; returns the wait before `server` is due again. The other servers wait at
+        least a hop: full jitter on the outage's failures so far (same bounds), so a crowd moves on spread out."""
+        now = self._clock()
         self._failures[server] += 1
-        age = max(self.first_max, self._clock() - self._outage_started)
+        self._outage_failures += 1
+        age = max(self.first_max, now - self._outage_started)
         delay = self._rand() * min(self.upper_bound(self._failures[server]), age)
-        self._not_before[server] = self._clock() + delay
+        self._not_before[server] = now + delay
+        if len(self.servers) > 1:
+            hop = now + self._rand() * min(self.upper_bound(self._outage_failures - 1), age)
+            for other in self.servers:
+                if other != server and self._not_before[other] < hop:
+                    self._not_before[other] = hop
         return delay
 
     def succeeded(self, server: str) -> None:
-        """`server` plays again: prefer it, and forget every server's failures."""
-        self.preferred = server
+        """`server` plays again: forget every server's failures (its own order stays)."""
+        self._outage_failures = 0
         for s in self.servers:
             self._failures[s] = 0
             self._not_before[s] = 0.0

@@ -99,12 +99,13 @@ class FeedSupervisor:
 
     # ------------------------------------------------------------------ join
     async def join(self) -> None:
-        """Try the link's servers in order; raise RoomError (and set status Error) if none plays the room."""
+        """Try the link's servers in this client's random order (the rotation's); raise RoomError (and set status
+        Error) if none plays the room."""
         if self._stopped:
             raise RoomError(f"left room {self.link.room_id}")
         self.status.set(RoomStatus.CONNECTING)
         errors: list[RoomError] = []
-        for server in self.link.servers:
+        for server in self.rotation.order:
             try:
                 feed = await self._attempt(server)
             except RoomError as exc:

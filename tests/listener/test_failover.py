@@ -20,12 +20,19 @@ def rotation(servers: list[str], rand: float = 1.0, **kw: float) -> tuple[Server
     return ServerRotation(servers, clock=clock, rand=lambda: rand, **kw), clock
 
 
-def test_outage_starts_with_one_shared_jitter_and_prefers_the_lost_server() -> None:
+def test_outage_starts_with_one_shared_jitter_and_tries_the_lost_server_last() -> None:
     r, clock = rotation(["a", "b"], rand=0.4)
-    r.start_outage("b")
+    assert r.order == ["a", "b"]
+    r.start_outage("a")
     server, at = r.next()
     assert server == "b"
     assert at == pytest.approx(clock.now + 0.4)
+
+
+def test_a_lone_server_is_retried_after_its_loss() -> None:
+    r, clock = rotation(["a"], rand=0.4)
+    r.start_outage("a")
+    assert r.next() == ("a", pytest.approx(clock.now + 0.4))
 
 
 def test_first_wait_is_within_zero_to_one_second() -> None:
@@ -36,14 +43,26 @@ def test_first_wait_is_within_zero_to_one_second() -> None:
         assert 0.0 <= at - clock.now < 1.0
 
 
-def test_a_failed_server_backs_off_and_an_untried_one_is_tried_at_once() -> None:
+def test_a_failed_server_backs_off_and_an_untried_one_is_tried_after_a_short_hop() -> None:
     r, clock = rotation(["a", "b"], rand=0.5)
-    r.start_outage("a")
+    r.start_outage(None)
     clock.now += 0.5
-    assert r.next()[0] == "a"
-    r.failed("a")
+    first = r.next()[0]
+    assert r.failed(first) == 0.5  # its own wait: 0.5 · min(1 s, the outage's age floored at 1 s)
     server, at = r.next()
-    assert server == "b" and at <= clock.now
+    assert server != first and at == pytest.approx(clock.now + 0.25)  # the hop: 0.5 · min(base, age)
+
+
+def test_the_hop_to_another_server_grows_with_the_outages_failures() -> None:
+    r, clock = rotation(["a", "b", "c"], rand=1.0)
+    r.start_outage("c")
+    hops = []
+    for _ in range(4):
+        clock.now += 10.0  # each attempt times out after a while: the age does not bound the hop
+        server, _ = r.next()
+        r.failed(server)
+        hops.append(min(at for s in r.servers if s != server for at in [r._not_before[s]]) - clock.now)
+    assert hops == [0.5, 1.0, 2.0, 4.0]
 
 
 def test_backoff_grows_per_server_and_is_capped() -> None:
@@ -79,22 +98,23 @@ def test_full_jitter_stays_within_bounds() -> None:
         assert 0.0 <= wait <= min(30.0, 0.5 * 2**failures)
 
 
-def test_success_resets_every_server_and_sets_the_preference() -> None:
+def test_success_resets_every_server() -> None:
     r, clock = rotation(["a", "b"], rand=1.0)
     r.start_outage("a")
     for _ in range(5):
         r.failed("a")
         r.failed("b")
     r.succeeded("b")
-    r.start_outage(None)
+    r.start_outage("b")
     server, at = r.next()
-    assert server == "b"
+    assert server == "a"
     assert at == pytest.approx(clock.now + 1.0)
-    assert r.failed("b") == 1.0  # back to the first step
+    assert r.failed("a") == 1.0  # back to the first step
 
 
 def test_rotation_alternates_between_dead_servers_by_due_time() -> None:
     r, clock = rotation(["a", "b", "c"], rand=1.0)
+    assert r.order == ["c", "b", "a"]  # rand() = 1.0 draws the last one each time
     r.start_outage("b")
     tried = []
     for _ in range(6):
@@ -102,10 +122,13 @@ def test_rotation_alternates_between_dead_servers_by_due_time() -> None:
         clock.now = max(clock.now, at)
         tried.append(server)
         r.failed(server)
-    assert tried[:3] == ["b", "a", "c"]
+    assert tried[:2] == ["c", "a"]  # this client's order, the lost server last
     assert set(tried) == {"a", "b", "c"}
 
 
-def test_needs_a_server() -> None:
+def test_needs_a_server_and_sane_weights() -> None:
     with pytest.raises(ValueError, match="at least one server"):
         ServerRotation([])
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="weights"):
+            ServerRotation(["a"], weights={"a": bad})

@@ -111,11 +111,20 @@ async def test_loss_leads_to_reconnecting_then_live_on_the_same_server() -> None
     assert script.feeds[1].closed
 
 
-async def test_failover_goes_to_the_other_server_after_one_refusal() -> None:
+async def test_failover_goes_to_the_other_server_first() -> None:
     listener, script, _ = await make({A: ["ok"], B: ["ok"]}, servers=(A, B))
     script.feeds[0].end("connection lost")
     await until(lambda: listener.server == B and listener.status.current.status == RoomStatus.LIVE)
-    assert script.attempts == [A, A, B]  # the lost (preferred) server once, then the other at once
+    assert script.attempts == [A, B]  # the lost server comes last: straight to the other one
+    await listener.close()
+
+
+async def test_join_starts_with_the_rotations_random_first_server() -> None:
+    script = Script({A: ["ok"], B: ["ok"]})
+    listener = FeedSupervisor(RoomLink(7, (A, B)), CushionPlayout(), rand=lambda: 0.99)
+    listener._open = script.open  # type: ignore[method-assign,assignment]
+    await listener.join()
+    assert listener.rotation.order == [B, A] and script.attempts == [B] and listener.server == B
     await listener.close()
 
 

@@ -1,0 +1,82 @@
+"""ServerRotation over a crowd: seeded clients start spread over the edges and spread again after a failure.
+
+Every count below is from fixed seeds, so it cannot fail by chance; the bounds are still ~4 standard deviations
+wide (a binomial share of n clients has sd √(n·p·(1−p))), so they would hold for almost any seed too.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from app.listener.failover import ServerRotation, draw_order
+
+EDGES = ["a", "b", "c"]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def crowd(n: int, seed: int, servers: list[str] = EDGES,
+          weights: dict[str, float] | None = None) -> tuple[list[ServerRotation], Clock]:
+    rng, clock = random.Random(seed), Clock()
+    return [ServerRotation(servers, weights=weights, clock=clock, rand=rng.random) for _ in range(n)], clock
+
+
+def test_three_thousand_clients_start_evenly_over_three_edges() -> None:
+    clients, _ = crowd(3000, seed=1)
+    first = Counter(c.next()[0] for c in clients)  # a fresh rotation: its first choice, due at once
+    assert first == Counter(c.order[0] for c in clients)
+    assert all(900 <= first[e] <= 1100 for e in EDGES), first  # 1000 ± 3.9 sd
+
+
+def test_weights_share_the_first_choice_in_proportion() -> None:
+    clients, _ = crowd(4000, seed=2, weights={"a": 2.0, "b": 1.0, "c": 1.0})
+    first = Counter(c.order[0] for c in clients)
+    assert 1880 <= first["a"] <= 2120 and all(880 <= first[e] <= 1120 for e in "bc"), first
+
+
+def test_an_edge_without_weight_comes_last() -> None:
+    rng = random.Random(3)
+    orders = [draw_order(EDGES, {"a": 1.0, "b": 1.0}, rng.random) for _ in range(200)]
+    assert all(order[-1] == "c" for order in orders)
+    assert draw_order(EDGES, None, lambda: 0.0) == EDGES
+
+
+def test_the_clients_of_a_dead_edge_split_evenly_over_the_others() -> None:
+    clients, clock = crowd(3000, seed=4)
+    on_a = [c for c in clients if c.order[0] == "a"]
+    for c in on_a:
+        c.start_outage("a")
+    clock.now = 1.0  # past the shared first wait
+    moved = Counter(c.next()[0] for c in on_a)
+    assert "a" not in moved
+    share = len(on_a) / 2
+    assert all(abs(moved[e] - share) <= 90 for e in "bc"), (len(on_a), moved)  # sd ≈ 16
+
+
+def test_after_a_failure_no_edge_gets_more_than_its_share() -> None:
+    """Five edges, one dies, then its clients' first choices refuse too: every step stays spread."""
+    edges = ["a", "b", "c", "d", "e"]
+    clients, clock = crowd(5000, seed=5, servers=edges)
+    on_a = [c for c in clients if c.order[0] == "a"]
+    for c in on_a:
+        c.start_outage("a")
+    clock.now = 1.0
+    first_try = [c.next()[0] for c in on_a]
+    counts = Counter(first_try)
+    assert max(counts.values()) <= len(on_a) / 4 + 100, counts  # share ≈ 250, sd ≈ 19
+    for c, server in zip(on_a, first_try, strict=True):
+        c.failed(server)  # the edge each one chose refuses (say it was full)
+    retries = [c.next() for c in on_a]
+    # the refuser waits random(0, 1 s), the others a hop of random(0, 0.5 s): most move on, all within 1 s
+    moved = sum(server != refused for (server, _), refused in zip(retries, first_try, strict=True))
+    assert moved >= 0.6 * len(on_a) and all(at <= clock.now + 1.0 for _, at in retries), moved
+    second = Counter(server for server, _ in retries)
+    assert "a" not in second
+    assert max(second.values()) <= len(on_a) / 4 + 100, second
