@@ -2,8 +2,9 @@
 
 A speaker on the origin's stage is heard by listeners on both edges (the controller keeps the origin's forwarders
 to the edges' feeds); kill -9 of an edge moves its listeners to the other edge while the cushion plays on; the
-controller's listener count is the sum over the edges. Which edge a listener starts on is today the first one its
-link lists (app/listener/failover.py), so the listeners are spread by listing the edges in another order.
+controller's listener count is the sum over the edges. Which edge a listener starts on is its own random draw in
+the app (app/listener/failover.py); here each listener's draw is pinned to a known edge (`_on_edge`), so the test
+knows who must move when an edge dies.
 
 The speaker is a live WebRTC tone mixed by a real AudioBridge on a shared 2-core machine: when the origin or the
 speaker is starved for a moment, the mix itself has a 10-20 ms hole, and every listener on every edge hears it at
@@ -23,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from app.listener.failover import ServerRotation
 from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus
 from tests.lab.audio_checks import Heard, first_sound, judge
@@ -66,11 +68,25 @@ async def _count(cascade: Any, want: int, timeout: float = 5.0) -> float:
         await asyncio.sleep(0.05)
 
 
+async def _on_edge(listening: Any, cascade: Any, edge: int, name: str) -> Any:
+    """A started listener whose link lists every edge and whose own order starts with edge `edge` (a weight on that
+    edge alone: the rest follow in random order, as the app draws them)."""
+    listener = await listening(cascade.link(edge), name, start=False)
+    _pin(listener.session, cascade, edge)
+    await listener.session.start()
+    return listener
+
+
+def _pin(session: ListenSession, cascade: Any, edge: int) -> None:
+    """Before it starts: `session` joins edge `edge` first."""
+    session.supervisor.rotation = ServerRotation(session.link.servers, weights={cascade.edge_urls[edge]: 1.0})
+
+
 @pytest.mark.timeout(90)
 async def test_a_speaker_on_the_origin_is_heard_on_both_edges_and_counted_on_both(lab: Any, listening: Any) -> None:
     async with cascade_room() as cascade:
-        first = await listening(cascade.link(0), "on-edge-1")
-        second = await listening(cascade.link(1), "on-edge-2")
+        first = await _on_edge(listening, cascade, 0, "on-edge-1")
+        second = await _on_edge(listening, cascade, 1, "on-edge-2")
         for listener in (first, second):
             await listener.wait_live(timeout=10.0)
         assert first.session.supervisor.server == cascade.edge_urls[0]
@@ -96,8 +112,8 @@ async def test_a_speaker_on_the_origin_is_heard_on_both_edges_and_counted_on_bot
 async def test_kill_an_edge_its_listeners_play_on_from_the_other_and_the_count_follows(lab: Any,
                                                                                        listening: Any) -> None:
     async with cascade_room() as cascade:
-        movers = [await listening(cascade.link(0), f"edge-1-{i}") for i in range(2)]
-        stayer = await listening(cascade.link(1), "edge-2")
+        movers = [await _on_edge(listening, cascade, 0, f"edge-1-{i}") for i in range(2)]
+        stayer = await _on_edge(listening, cascade, 1, "edge-2")
         everyone = [*movers, stayer]
         for listener in everyone:
             await listener.wait_live(timeout=10.0)
@@ -141,7 +157,9 @@ async def test_a_listener_invited_on_stage_speaks_on_the_origin_and_is_heard_on_
     async with cascade_room(speaker=False) as cascade:
         room = SimpleNamespace(link=cascade.link(0), controller=cascade.controller)
         speaker = speaker_session(room, tone_wav(tmp_path / "660.wav", 660.0), "Ana")
+        _pin(speaker.listen, cascade, 0)
         other = ListenSession(cascade.link(1), use_device=False)
+        _pin(other, cascade, 1)
         tap = ArrivalTap(other)
         try:
             await other.start()
