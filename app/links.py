@@ -59,7 +59,7 @@ class RoomLink:
         return format_link(self)
 
 
-def _check_server_url(url: str) -> str:
+def check_server_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed '[' or characters that change under NFKC normalisation
@@ -132,7 +132,7 @@ def parse_link(text: str) -> RoomLink:
         if key in FORBIDDEN_PARAMS:
             raise LinkError(f"links must not carry secrets ('{key}=' is not allowed)", LinkProblem.SECRETS)
         if key == "server":
-            url = _check_server_url(value)
+            url = check_server_url(value)
             if url not in servers:
                 servers.append(url)
         elif key == "title":
