@@ -162,7 +162,7 @@ class DirectoryBrowser:
     def __init__(self, servers: Iterable[str], directory: RoomDirectory | None = None, *,
                  ice_servers: list[str] | None = None, open_timeout: float = 5.0) -> None:
         self.servers = list(dict.fromkeys(servers))
-        self.directory = directory or RoomDirectory()
+        self.directory = directory if directory is not None else RoomDirectory()
         self.ice_servers = ice_servers
         self.open_timeout = open_timeout
         self.joined: set[str] = set()  # servers whose lobby is open now
