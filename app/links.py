@@ -81,6 +81,17 @@ def check_server_url(url: str) -> str:
     return url
 
 
+def server_url(text: str) -> str:
+    """A server address as a WebSocket URL (`ws://…`, `wss://…`, or `plaza://HOST[:PORT]` / `plaza+ws://…`,
+    mapped as in links); raises LinkError. For browsing a server's lobby, where there is no room yet."""
+    text = text.strip() if isinstance(text, str) else text
+    if isinstance(text, str) and text.partition("://")[0].lower() in SCHEMES:
+        return parse_link(f"{text.rstrip('/')}/1").servers[0]
+    if not isinstance(text, str) or len(text) > MAX_LINK_LENGTH:
+        raise LinkError("not a server address", LinkProblem.SERVER)
+    return check_server_url(text)
+
+
 def parse_link(text: str) -> RoomLink:
     """Parse a room link or raise LinkError naming the problem (for any input: links come from anywhere)."""
     if not isinstance(text, str):

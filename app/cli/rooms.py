@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from app.cli import EXIT_INTERRUPTED, EXIT_JOIN_FAILED, EXIT_OK, EXIT_USAGE, _fail, _stop_event
-from app.links import SCHEMES, LinkError, check_server_url, format_link, parse_link
+from app.links import LinkError, format_link, server_url
 from app.listener.directory import DirectoryBrowser, ListedRoom
 
 
@@ -27,15 +27,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     rp.add_argument("--wait", type=float, default=3.0, metavar="S",
                     help="listen this long for the rooms' announcements (default 3)")
     rp.add_argument("--json", action="store_true", help="print JSON (one array of rooms) instead of a table")
-
-
-def server_url(text: str) -> str:
-    """A server address as a WebSocket URL; raises LinkError. plaza:// addresses map as in room links."""
-    text = text.strip()
-    scheme = text.partition("://")[0].lower()
-    if scheme in SCHEMES:
-        return parse_link(f"{text.rstrip('/')}/1").servers[0]
-    return check_server_url(text)
 
 
 def duration_text(seconds: float) -> str:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from app.cli import EXIT_JOIN_FAILED, EXIT_USAGE, build_parser, main
-from app.cli.rooms import duration_text, room_json, server_url, table
-from app.links import LinkError
+from app.cli.rooms import duration_text, room_json, table
+from app.links import LinkError, server_url
 from app.listener.directory import ListedRoom
 from app.room.lobby_protocol import RoomSummary
 
