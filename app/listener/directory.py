@@ -90,13 +90,6 @@ class RoomDirectory:
         if silent:
             self.changed.emit()
 
-    def forget_server(self, server: str) -> None:
-        gone = [key for key in self._rooms if key[0] == server]
-        for key in gone:
-            del self._rooms[key]
-        if gone:
-            self.changed.emit()
-
     def rooms(self) -> list[ListedRoom]:
         """Busiest first (an unknown count last), then by title."""
         return sorted(self._rooms.values(), key=lambda r: (-(r.summary.listeners if r.summary.listeners is not None
@@ -213,7 +206,7 @@ class DirectoryBrowser:
             finally:
                 self.joined.discard(server)
                 await channel.close()
-            self.directory.forget_server(server)  # the rooms come back with the next announcements
+            # Its rooms stay listed until their timeout: a lobby that comes back within it shows no gap.
             await asyncio.sleep(backoff.next_delay())
 
     async def _expire(self) -> None:
