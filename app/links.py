@@ -59,7 +59,7 @@ class RoomLink:
         return format_link(self)
 
 
-def check_server_url(url: str) -> str:
+def _check_server_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed '[' or characters that change under NFKC normalisation
@@ -81,6 +81,9 @@ def check_server_url(url: str) -> str:
     return url
 
 
+check_server_url = _check_server_url  # public too: the lobby's server lists (app.room.lobby_protocol) use it
+
+
 def server_url(text: str) -> str:
     """A server address as a WebSocket URL (`ws://…`, `wss://…`, or `plaza://HOST[:PORT]` / `plaza+ws://…`,
     mapped as in links); raises LinkError. For browsing a server's lobby, where there is no room yet."""
@@ -89,7 +92,7 @@ def server_url(text: str) -> str:
         return parse_link(f"{text.rstrip('/')}/1").servers[0]
     if not isinstance(text, str) or len(text) > MAX_LINK_LENGTH:
         raise LinkError("not a server address", LinkProblem.SERVER)
-    return check_server_url(text)
+    return _check_server_url(text)
 
 
 def parse_link(text: str) -> RoomLink:
@@ -143,7 +146,7 @@ def parse_link(text: str) -> RoomLink:
         if key in FORBIDDEN_PARAMS:
             raise LinkError(f"links must not carry secrets ('{key}=' is not allowed)", LinkProblem.SECRETS)
         if key == "server":
-            url = check_server_url(value)
+            url = _check_server_url(value)
             if url not in servers:
                 servers.append(url)
         elif key == "title":
