@@ -91,6 +91,20 @@ def _check_server_url(url: str) -> str:
     return url
 
 
+check_server_url = _check_server_url  # public too: the lobby's server lists (app.room.lobby_protocol) use it
+
+
+def server_url(text: str) -> str:
+    """A server address as a WebSocket URL (`ws://…`, `wss://…`, or `plaza://HOST[:PORT]` / `plaza+ws://…`,
+    mapped as in links); raises LinkError. For browsing a server's lobby, where there is no room yet."""
+    text = text.strip() if isinstance(text, str) else text
+    if isinstance(text, str) and text.partition("://")[0].lower() in SCHEMES:
+        return parse_link(f"{text.rstrip('/')}/1").servers[0]
+    if not isinstance(text, str) or len(text) > MAX_LINK_LENGTH:
+        raise LinkError("not a server address", LinkProblem.SERVER)
+    return _check_server_url(text)
+
+
 def parse_link(text: str) -> RoomLink:
     """Parse a room link or raise LinkError naming the problem (for any input: links come from anywhere)."""
     if not isinstance(text, str):

@@ -52,7 +52,8 @@ async def test_plaza_start_makes_runs_and_ends_a_room(make_lab_room: Any, tmp_pa
     await until(lambda: any(name.endswith("/host") for _, name in memory_keyring.entries) or command.done(), 15,
                 "the room to be made")
     assert not command.done(), command
-    assert {name.rsplit("/", 1)[1] for _, name in memory_keyring.entries} == {"stage", "feed", "channel", "host"}
+    assert {name.rsplit("/", 1)[1] for _, name in memory_keyring.entries} == {"stage", "feed", "channel", "host",
+                                                                             "lobby"}
     assert all(service == KEYRING_SERVICE for service, _ in memory_keyring.entries)
     assert await exists(server, ROOM) == (True, True)
     listener = ListenSession(parse_link(link.format()), use_device=False)  # as the printed link is shared

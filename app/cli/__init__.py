@@ -1,5 +1,5 @@
 """The `plaza` command: window (default), listen, speak (app.cli.speak), host (app.cli.host), start
-(app.cli.start), swarm (app.cli.swarm), serve, demo, controller.
+(app.cli.start), swarm (app.cli.swarm), rooms (app.cli.rooms), serve, demo, controller.
 
 Exit codes of `plaza listen` (also documented in the README):
   0 played for --duration, or the room ended; 2 bad usage or malformed link; 3 could not join (server
@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.swarm import add_parser as add_swarm
 
     add_swarm(sub)
+    from app.cli.rooms import add_parser as add_rooms
+
+    add_rooms(sub)
     se = sub.add_parser("serve", help="run a local room: Janus + a demo speaker; prints the room link")
     _add_serve_options(se)
 
@@ -331,7 +334,7 @@ async def controller(args: argparse.Namespace) -> int:
     """Secrets from the OS keyring (see app/controller/secret_store.py for the entry names), never argv or env."""
     from app.controller.controller import RoomController
     from app.controller.edge_forwards import parse_forward
-    from app.controller.secret_store import SecretsUnavailable, load_controller_secrets
+    from app.controller.secret_store import SecretsUnavailable, load_controller_secrets, lobby_secrets
 
     link = _link_or_fail(args.link)
     if link is None:
@@ -355,7 +358,8 @@ async def controller(args: argparse.Namespace) -> int:
         return 1
     room_controller = RoomController(list(link.servers), link.room_id, secrets,
                                      args.title or link.title or f"Room {link.room_id}",
-                                     stage_server=link.stage_server, forwards=forwards)
+                                     stage_server=link.stage_server, forwards=forwards,
+                                     lobby_secrets=lobby_secrets(link.servers))
     stop = _stop_event()
     try:
         await room_controller.start()
@@ -438,6 +442,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.cli.start import start
 
         return asyncio.run(start(args))
+    if command == "rooms":
+        from app.cli.rooms import rooms
+
+        return asyncio.run(rooms(args))
     from app.ui.app import run_window
 
     if command == "demo":

@@ -48,6 +48,7 @@ async def start(args: argparse.Namespace) -> int:
         HOST_PASS_LINE,
         SecretsUnavailable,
         load_admin_key,
+        lobby_secrets,
         save_controller_secrets,
         save_host_pass,
     )
@@ -73,7 +74,8 @@ async def start(args: argparse.Namespace) -> int:
         _fail(exc)
         return EXIT_JOIN_FAILED
     link = RoomLink(spec.room_id, (server,), spec.title)
-    controller = RoomController([server], spec.room_id, spec.secrets, spec.title, spec=spec)
+    controller = RoomController([server], spec.room_id, spec.secrets, spec.title, spec=spec,
+                                lobby_secrets={} if no_keyring else lobby_secrets([server]))
     stop = _stop_event()
     try:
         if no_keyring is None:

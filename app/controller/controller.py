@@ -60,6 +60,7 @@ from app.controller.feedback_flags import FeedbackFlags
 from app.controller.handover import Handover, adopt
 from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink, ControllerSecrets
+from app.controller.lobby import Lobby, room_summary
 from app.controller.moderation import Moderation
 from app.controller.recording import StageRecording
 from app.controller.room_book import RoomBook
@@ -69,6 +70,7 @@ from app.controller.stage_passes import DEFAULT_INVITE_TTL, PassState, StagePass
 from app.room.backoff import Backoff
 from app.room.errors import RoomError
 from app.room.host_protocol import HostAction, HostVerb, parse_request
+from app.room.lobby_protocol import RoomSummary
 from app.room.log_throttle import LogThrottle
 from app.room.protocol import (
     MAX_NAME_CHARS,
@@ -104,7 +106,7 @@ class RoomController:
                  connect_timeout: float = 5.0, backoff_cap: float = 30.0, passes: StagePasses | None = None,
                  invite_hands: bool = False, spec: RoomSpec | None = None,
                  wall_clock: Callable[[], float] = time.time, stage_server: str | None = None,
-                 forwards: list[EdgeForward] | None = None) -> None:
+                 forwards: list[EdgeForward] | None = None, lobby_secrets: dict[str, str] | None = None) -> None:
         if not servers:
             raise ValueError("a room controller needs at least one server")
         self.servers = list(servers)
@@ -153,6 +155,10 @@ class RoomController:
         self.hosts = HostActions(self.links, self.access, self.book, self.moderation, self.recording, self.audience,
                                  set_role=self.set_role, changed=self._wake.set, spec=spec, feedback=self.feedback)
         self.announced = asyncio.Event()  # set after the first announcement went out
+        # The room's summary in the lobby of each server with a lobby secret (app.controller.lobby), for browsers.
+        self.started_at = wall_clock()
+        self.lobby = Lobby(lobby_secrets or {}, self.lobby_summary, admin_key=spec.admin_key if spec else None,
+                           ice_servers=ice_servers)
         self._tasks: list[asyncio.Task[None]] = []
         self._invites: set[asyncio.Task[None]] = set()  # invites of raised hands (invite_hands)
         self._first_attempts: list[asyncio.Event] = [asyncio.Event() for _ in self.links]
@@ -171,6 +177,7 @@ class RoomController:
                        for link, done in zip(self.links, self._first_attempts, strict=True)]
         self._tasks.append(asyncio.create_task(self._announce_loop(), name="controller-announce"))
         self._tasks.append(asyncio.create_task(self.access.run(), name="controller-stage-passes"))
+        self.lobby.start()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 for done in self._first_attempts:
@@ -188,6 +195,7 @@ class RoomController:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.lobby.close()
         await self.hosts.close()
         await asyncio.gather(*(link.disconnect() for link in self.links), return_exceptions=True)
 
@@ -233,6 +241,14 @@ class RoomController:
         if member is not None and member.role != role:
             self.book.members[member_id] = dataclasses.replace(member, role=role)
             self._wake.set()
+
+    def lobby_summary(self, server: str) -> RoomSummary | None:
+        """What the lobby of `server` hears of this room; None while this controller stands by (one voice)."""
+        if not self.handover.announced or self.handover.standing_by():
+            return None
+        book = self.book
+        return room_summary(self.room_id, book.title, book.members.values(), book.listeners, self.started_at,
+                            self.servers, server, book.ended)
 
     def set_title(self, title: str) -> None:
         self.book.set_title(title)

@@ -9,6 +9,9 @@ Layout: service `plaza`, one entry per room and kind, the username naming the ro
                                         controller when it starts, read by `plaza host` (app.cli.host)
     server@<HOST>:<PORT>/admin          the server's plugin `admin_key`, if its configuration sets one: needed
                                         to start rooms there (`plaza start`); optional
+    server@<HOST>:<PORT>/lobby          the server's lobby secret (docs/room-protocol.md §11), shared by every
+                                        controller on that server; a controller that finds none makes one and
+                                        keeps it here. Controllers on other machines need the same value.
 
 e.g. `keyring set plaza room-1234@rooms.example.org:8989/stage` (the `keyring` command ships with the Python
 package). Never from the command line, the environment or a file: those end up in shell histories, process
@@ -17,7 +20,10 @@ listings and backups. A plaintext keyring backend (keyrings.alt) is refused for 
 
 from __future__ import annotations
 
+import logging
+import secrets
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +32,8 @@ from app.controller.link import ControllerSecrets
 from app.links import RoomLink
 from app.room.errors import RoomError
 from app.room.stage_protocol import MIN_TOKEN_CHARS, StagePass
+
+log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "plaza"
 KINDS = ("stage", "feed", "channel")
@@ -180,11 +188,29 @@ def load_controller_secrets(link: RoomLink) -> ControllerSecrets:
     return ControllerSecrets(stage=values["stage"], feed=values["feed"], channel=values["channel"])
 
 
-def _server_name(server: str) -> str:
+def _server_name(server: str, kind: str = "admin") -> str:
     url = urlsplit(server)
     host = url.hostname or ""
     netloc = f"[{host}]" if ":" in host else host
-    return f"server@{netloc}:{url.port or (443 if url.scheme == 'wss' else 80)}/admin"
+    return f"server@{netloc}:{url.port or (443 if url.scheme == 'wss' else 80)}/{kind}"
+
+
+def lobby_secrets(servers: Iterable[str]) -> dict[str, str]:
+    """Each server's lobby secret (made and kept on first use); a server whose secret the keyring cannot give or
+    keep is left out with one log line: the room runs on, it is only missing from that server's lobby."""
+    found: dict[str, str] = {}
+    for server in servers:
+        name = _server_name(server, "lobby")
+        try:
+            value = _get(RoomLink(0, (server,)), name)
+            if not value:
+                value = secrets.token_urlsafe(24)
+                _set(name, value)
+        except SecretsUnavailable as exc:
+            log.info("no lobby on %s for this room: %s", server, exc)
+            continue
+        found[server] = value
+    return found
 
 
 def load_admin_key(server: str) -> str | None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from importlib import resources as importlib_resources
 from pathlib import Path
 
+from app.room.lobby_protocol import LOBBY_ROOM_ID
+
 TEMPLATES = (
     "janus.jcfg",
     "janus.transport.websockets.jcfg",
@@ -44,6 +46,7 @@ class RoomSecrets:
     feed: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     channel: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     admin: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # Janus's Admin API, when enabled
+    lobby: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # the server's lobby (browsing rooms)
 
     def __repr__(self) -> str:  # never print secrets, not even in a traceback
         return "RoomSecrets(***)"
@@ -150,6 +153,8 @@ def render(config: LocalRoomConfig, folder: Path, lib: Path | None = None) -> No
         "feed_secret": config.secrets.feed,
         "channel_secret": config.secrets.channel,
         "admin_secret": config.secrets.admin,
+        "lobby_secret": config.secrets.lobby,
+        "lobby_id": str(LOBBY_ROOM_ID),
         "admin_ws": "false" if config.admin_port is None else "true",
         "admin_ws_port": str(config.admin_port or 7188),
         "fwd": "" if config.stage_forward else "# external feed: ",

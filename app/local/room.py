@@ -151,7 +151,8 @@ class LocalRoom:
                                     ControllerSecrets(stage=room_secrets.stage, feed=room_secrets.feed,
                                                       channel=room_secrets.channel),
                                     self.config.title, ice_servers=self.speaker_ice_servers, passes=self.passes,
-                                    invite_hands=self.invite_hands)
+                                    invite_hands=self.invite_hands,
+                                    lobby_secrets={self.config.ws_url: room_secrets.lobby})
         self.controller = controller
         await controller.start()
         return controller

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QStackedWidget, Q
 from app import __version__
 from app.janus.errors import JanusError
 from app.links import LinkError, RoomLink, parse_link
+from app.listener.directory import DirectoryBrowser
 from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus, StatusChange
 from app.listener.supervisor import DEFAULT_CONNECT_TIMEOUT
@@ -33,6 +34,7 @@ from app.ui.i18n import Translations
 from app.ui.icons import app_icon
 from app.ui.join_view import JoinView
 from app.ui.plain_text import isolate, shorten
+from app.ui.room_browser import RoomBrowserDialog
 from app.ui.room_view import RoomView
 from app.ui.settings import AppSettings
 from app.ui.settings_dialog import SettingsDialog, device_index
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
     language_menu: QMenu
     help_menu: QMenu
     start_room_action: QAction
+    browse_action: QAction
     leave_action: QAction
     mute_action: QAction
     hand_action: QAction
@@ -122,6 +125,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.host_panel)
         self.host_control = HostControl(self.host_panel, self._tasks)
         self.room_starter = run_plaza_start  # how "Start a room…" runs `plaza start` (tests replace it)
+        self.room_directory = DirectoryBrowser  # how "Browse rooms…" reads the lobbies (tests replace it)
         build_menus(self)
         self.tray = DesktopTray(self, system_tray)  # after the menus: the tray menu shares their actions
         self.speaker_control.invited.connect(self.tray.invited)
@@ -152,6 +156,15 @@ class MainWindow(QMainWindow):
         dialog = StartRoomDialog(self.room_starter, self, no_keyring=keyring_problem())
         dialog.started.connect(self._join_started)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def browse_rooms(self) -> RoomBrowserDialog:
+        """The live rooms of the servers in the settings (their lobbies); joining one closes the dialog."""
+        dialog = RoomBrowserDialog(self.settings, self._tasks, self.room_directory, self)
+        dialog.join_requested.connect(self.join)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.browse()
         dialog.open()
         return dialog
 

@@ -1,5 +1,5 @@
 """Persistent user settings (QSettings "Plaza"/"Plaza"): recent room links, the UI language, the start policy, the
-preferred sound devices, and the desktop behaviour (tray, start minimized).
+preferred sound devices, the desktop behaviour (tray, start minimized), and the servers whose rooms to browse.
 
 Nothing secret is stored here: room links carry no secrets by design (app.links rejects them).
 A wrapper instead of raw QSettings keeps key names and value types in one place, and lets tests pass
@@ -22,6 +22,9 @@ KEY_INPUT_DEVICE = "input_device"
 KEY_CLOSE_TO_TRAY = "close_to_tray"
 KEY_TRAY_HINT_SHOWN = "tray_hint_shown"
 KEY_START_MINIMIZED = "start_minimized"
+KEY_BROWSE_SERVERS = "browse_servers"
+DEFAULT_BROWSE_SERVERS = ("ws://127.0.0.1:8188/janus",)  # the local / demo room's server (`plaza serve`)
+MAX_BROWSE_SERVERS = 8
 MAX_DEVICE_NAME = 500  # a device name is the driver's text; a hand-edited file could hold anything
 
 
@@ -127,6 +130,21 @@ class AppSettings:
 
     def set_start_minimized(self, on: bool) -> None:
         self._set(KEY_START_MINIMIZED, bool(on))
+
+    # ------------------------------------------------------------------ room directory
+    def browse_servers(self) -> list[str]:
+        """The servers whose live rooms "Browse rooms" lists (their lobbies); the local server unless chosen."""
+        value = self.qsettings.value(KEY_BROWSE_SERVERS, None)
+        if value is None:
+            return list(DEFAULT_BROWSE_SERVERS)
+        if isinstance(value, str):  # INI files give a one-element list back as a bare str
+            value = [value]
+        if not isinstance(value, list):
+            return list(DEFAULT_BROWSE_SERVERS)
+        return [v for v in value if isinstance(v, str) and v.strip() and len(v) <= 300][:MAX_BROWSE_SERVERS]
+
+    def set_browse_servers(self, servers: list[str]) -> None:
+        self._set(KEY_BROWSE_SERVERS, list(servers[:MAX_BROWSE_SERVERS]))
 
     def _set(self, key: str, value: object) -> None:
         self.qsettings.setValue(key, value)

@@ -32,6 +32,9 @@ def build_menus(window: MainWindow) -> None:
     window.start_room_action = QAction(window)
     window.start_room_action.setShortcut(QKeySequence("Ctrl+N"))
     window.start_room_action.triggered.connect(window.start_room)
+    window.browse_action = QAction(window)
+    window.browse_action.setShortcut(QKeySequence("Ctrl+B"))
+    window.browse_action.triggered.connect(window.browse_rooms)
     window.leave_action = QAction(window)
     window.leave_action.setShortcut(QKeySequence("Ctrl+L"))
     window.leave_action.triggered.connect(window.leave)
@@ -62,8 +65,8 @@ def build_menus(window: MainWindow) -> None:
     window.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
     window.quit_action.triggered.connect(window.quit)
     stage = window.room_view.stage_controls
-    window.room_menu.addActions([window.start_room_action, window.leave_action, window.mute_action,
-                                 window.hand_action, stage.mic_action, stage.leave_stage_action,
+    window.room_menu.addActions([window.browse_action, window.start_room_action, window.leave_action,
+                                 window.mute_action, window.hand_action, stage.mic_action, stage.leave_stage_action,
                                  window.details_action])
     window.room_menu.addSeparator()
     window.room_menu.addAction(window.protected_start_action)
@@ -95,6 +98,7 @@ def build_menus(window: MainWindow) -> None:
 
 def retranslate_menus(window: MainWindow) -> None:
     window.room_menu.setTitle(translate("MainWindow", "&Room"))
+    window.browse_action.setText(translate("MainWindow", "&Browse rooms…"))
     window.start_room_action.setText(translate("MainWindow", "&Start a room…"))
     window.leave_action.setText(translate("MainWindow", "&Leave room"))
     window.mute_action.setText(translate("MainWindow", "&Mute"))

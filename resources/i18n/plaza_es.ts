@@ -795,6 +795,10 @@
         <translation>&amp;Sala</translation>
     </message>
     <message>
+        <source>&amp;Browse rooms…</source>
+        <translation>&amp;Explorar salas…</translation>
+    </message>
+    <message>
         <source>&amp;Start a room…</source>
         <translation>&amp;Iniciar una sala…</translation>
     </message>
@@ -922,6 +926,89 @@ Salas de audio en directo.</translation>
     <message>
         <source>Audio paused until the connection is back</source>
         <translation>Audio en pausa hasta que vuelva la conexión</translation>
+    </message>
+</context>
+<context>
+    <name>RoomBrowserDialog</name>
+    <message>
+        <source>Browse rooms</source>
+        <translation>Explorar salas</translation>
+    </message>
+    <message>
+        <source>&amp;Servers:</source>
+        <translation>&amp;Servidores:</translation>
+    </message>
+    <message>
+        <source>Janus servers (ws:// or wss:// addresses), separated by spaces</source>
+        <translation>Servidores Janus (direcciones ws:// o wss://), separados por espacios</translation>
+    </message>
+    <message>
+        <source>&amp;Browse</source>
+        <translation>&amp;Explorar</translation>
+    </message>
+    <message>
+        <source>Filter by title or host</source>
+        <translation>Filtrar por título o anfitrión</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Título</translation>
+    </message>
+    <message>
+        <source>Hosts</source>
+        <translation>Anfitriones</translation>
+    </message>
+    <message>
+        <source>Listeners</source>
+        <translation>Oyentes</translation>
+    </message>
+    <message>
+        <source>Live for</source>
+        <translation>En directo desde hace</translation>
+    </message>
+    <message>
+        <source>&amp;Join</source>
+        <translation>&amp;Unirse</translation>
+    </message>
+    <message>
+        <source>“{address}” is not a server address (ws://HOST:PORT/janus or wss://…).</source>
+        <translation>«{address}» no es una dirección de servidor (ws://HOST:PUERTO/janus o wss://…).</translation>
+    </message>
+    <message>
+        <source>Enter at least one server address.</source>
+        <translation>Escribe al menos una dirección de servidor.</translation>
+    </message>
+    <message>
+        <source>Room {number}</source>
+        <translation>Sala {number}</translation>
+    </message>
+    <message>
+        <source>just started</source>
+        <translation>acaba de empezar</translation>
+    </message>
+    <message>
+        <source>{minutes} min</source>
+        <translation>{minutes} min</translation>
+    </message>
+    <message>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} h {minutes} min</translation>
+    </message>
+    <message>
+        <source>Cannot reach the lobby of {servers}; trying again.</source>
+        <translation>No se puede acceder al vestíbulo de {servers}; se vuelve a intentar.</translation>
+    </message>
+    <message>
+        <source>Looking for live rooms…</source>
+        <translation>Buscando salas en directo…</translation>
+    </message>
+    <message>
+        <source>No live rooms match.</source>
+        <translation>Ninguna sala en directo coincide.</translation>
+    </message>
+    <message>
+        <source>No live rooms right now.</source>
+        <translation>No hay salas en directo ahora mismo.</translation>
     </message>
 </context>
 <context>

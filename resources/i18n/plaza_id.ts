@@ -794,6 +794,10 @@
         <translation>&amp;Ruang</translation>
     </message>
     <message>
+        <source>&amp;Browse rooms…</source>
+        <translation>&amp;Jelajahi ruang…</translation>
+    </message>
+    <message>
         <source>&amp;Start a room…</source>
         <translation>&amp;Mulai ruang…</translation>
     </message>
@@ -921,6 +925,89 @@ Ruang audio langsung.</translation>
     <message>
         <source>Audio paused until the connection is back</source>
         <translation>Audio dijeda sampai koneksi kembali</translation>
+    </message>
+</context>
+<context>
+    <name>RoomBrowserDialog</name>
+    <message>
+        <source>Browse rooms</source>
+        <translation>Jelajahi ruang</translation>
+    </message>
+    <message>
+        <source>&amp;Servers:</source>
+        <translation>&amp;Server:</translation>
+    </message>
+    <message>
+        <source>Janus servers (ws:// or wss:// addresses), separated by spaces</source>
+        <translation>Server Janus (alamat ws:// atau wss://), dipisahkan dengan spasi</translation>
+    </message>
+    <message>
+        <source>&amp;Browse</source>
+        <translation>&amp;Jelajahi</translation>
+    </message>
+    <message>
+        <source>Filter by title or host</source>
+        <translation>Saring menurut judul atau tuan rumah</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Judul</translation>
+    </message>
+    <message>
+        <source>Hosts</source>
+        <translation>Tuan rumah</translation>
+    </message>
+    <message>
+        <source>Listeners</source>
+        <translation>Pendengar</translation>
+    </message>
+    <message>
+        <source>Live for</source>
+        <translation>Siaran selama</translation>
+    </message>
+    <message>
+        <source>&amp;Join</source>
+        <translation>&amp;Gabung</translation>
+    </message>
+    <message>
+        <source>“{address}” is not a server address (ws://HOST:PORT/janus or wss://…).</source>
+        <translation>“{address}” bukan alamat server (ws://HOST:PORT/janus atau wss://…).</translation>
+    </message>
+    <message>
+        <source>Enter at least one server address.</source>
+        <translation>Masukkan setidaknya satu alamat server.</translation>
+    </message>
+    <message>
+        <source>Room {number}</source>
+        <translation>Ruang {number}</translation>
+    </message>
+    <message>
+        <source>just started</source>
+        <translation>baru dimulai</translation>
+    </message>
+    <message>
+        <source>{minutes} min</source>
+        <translation>{minutes} mnt</translation>
+    </message>
+    <message>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} j {minutes} mnt</translation>
+    </message>
+    <message>
+        <source>Cannot reach the lobby of {servers}; trying again.</source>
+        <translation>Lobi {servers} tidak dapat dijangkau; mencoba lagi.</translation>
+    </message>
+    <message>
+        <source>Looking for live rooms…</source>
+        <translation>Mencari ruang yang sedang siaran…</translation>
+    </message>
+    <message>
+        <source>No live rooms match.</source>
+        <translation>Tidak ada ruang siaran yang cocok.</translation>
+    </message>
+    <message>
+        <source>No live rooms right now.</source>
+        <translation>Tidak ada ruang yang sedang siaran saat ini.</translation>
     </message>
 </context>
 <context>
