@@ -47,6 +47,7 @@ BAND_HZ = (150.0, 10000.0)
 CANDIDATES = 5
 MAX_TRACKS = 8
 PNPR_DB = 15.0
+PNPR_PRESENT = 6.0  # a frame of an established track counts in the fits from this PNPR (speech over the howl)
 HISTORY = 100
 # frames, least rise dB, slope ratio. The 2 s window catches loops growing ~3–6 dB/s (gain ~1.05), which spent
 # their time masked under speech in the shorter ones: one of 8 such runs grew unseen for 12 s without it.
@@ -126,6 +127,7 @@ class FeedbackGuard:
         self._bins: list[int] = []  # the tracks, oldest first; row i of the history is track i
         self._misses: list[int] = []
         self._count: list[int] = []  # frames of history (≤ HISTORY)
+        self._strong: list[bool] = []  # PNPR ≥ PNPR_DB in the last frame: may move, be judged
         self._hist = np.zeros((4, MAX_TRACKS, HISTORY))  # level, harmonic level, interpolated bin, tonal (0/1)
         # The last power spectra, per bin, a ring written twice (columns f % HISTORY and that + HISTORY) so that
         # any run of past frames is one slice, in order.
@@ -162,7 +164,7 @@ class FeedbackGuard:
         old = len(bins)
         if old:  # existing tracks follow their peak (±1 bin); a masked one stays put (a syllable would lure it)
             near = p.take([k + d for k in bins for d in (-1, 0, 1)]).tolist()
-            for i, ton in enumerate(self._hist[3, :old, -1].tolist()):
+            for i, ton in enumerate(self._strong):
                 if ton:
                     a, b, c = near[3 * i : 3 * i + 3]  # the first of equal maxima, as np.argmax
                     bins[i] = min(hi, max(lo, bins[i] + (-1 if a >= b and a >= c else 0 if b >= c else 1)))
@@ -212,13 +214,14 @@ class FeedbackGuard:
             self._bins, self._misses = [bins[i] for i in keep], [misses[i] for i in keep]
             pnpr = [pnpr[i] for i in keep]
         self._count = [min(count[i] + 1, HISTORY) for i in keep]
-        fresh = [i for i, j in enumerate(keep) if count[j] == 0 and hist[3, i, -1]]
+        self._strong = strong = [pnpr[i] >= PNPR_DB and hist[3, i, -1] > 0 for i in range(m)]
+        fresh = [i for i, j in enumerate(keep) if count[j] == 0 and strong[i]]
         if fresh and self._frames > 1:
             self._backfill(fresh)
         if self.debug is not None:
             rows = list(range(m))
         else:
-            rows = self._possible([i for i in range(m) if self._count[i] >= WINDOWS[0][0] and hist[3, i, -1]])
+            rows = self._possible([i for i in range(m) if self._count[i] >= WINDOWS[0][0] and strong[i]])
         verdict: FeedbackVerdict | None = None
         for i in rows:
             why = self._judge(i)
@@ -253,7 +256,7 @@ class FeedbackGuard:
             out[0].append(level)
             out[1].append(harm)
             out[2].append(k + (0.5 * (a - c) / den if den < 0 else 0.0))
-            out[3].append(1.0 if pnpr >= PNPR_DB and level >= FLOOR_DB else 0.0)
+            out[3].append(1.0 if pnpr >= PNPR_PRESENT and level >= FLOOR_DB else 0.0)
             pnprs.append(pnpr)
         return out, pnprs
 
@@ -271,7 +274,7 @@ class FeedbackGuard:
             a + 1e-30, b + 1e-30, c + 1e-30)))
         den = la - 2 * lb + lc
         frac = 0.5 * (la - lc) / np.where(den < 0, den, -1.0) * (den < 0)
-        tonal = ((pnpr >= PNPR_DB) & (level >= FLOOR_DB)).astype(np.float64)
+        tonal = ((pnpr >= PNPR_PRESENT) & (level >= FLOOR_DB)).astype(np.float64)
         r = np.array(rows, dtype=np.intp)
         for f, values in enumerate((level, harm, np.array(bins, dtype=np.float64)[:, None] + frac, tonal)):
             self._hist[f, r, HISTORY - 1 - past : HISTORY - 1] = values
@@ -316,7 +319,7 @@ class FeedbackGuard:
         """'' if track i is howling, else the first test it fails (for the shortest window it could use)."""
         if self._count[i] < WINDOWS[0][0]:
             return "young"
-        if not self._hist[3, i, -1]:
+        if not self._strong[i]:
             return "masked"
         why = "young"
         for w, least, ratio in WINDOWS:
