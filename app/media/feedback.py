@@ -9,28 +9,34 @@ on the dev container: `.venv/bin/python -c "from benchmarks.feedback_guard impor
 Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback control", Proc. IEEE 2011:
 - candidates: the 5 most prominent spectral peaks (local maxima over −70 dB, ranked by peak over bins ±4–8 away)
   each frame, followed as tracks (±1 bin a frame); when all 8 tracks are taken, a new candidate replaces the track
-  masked longest that was not mostly tonal;
-- PNPR ≥ 15 dB (peak over bins ±4–8 away): the frame counts as "tonal" for the track. A howl measured 30–50 dB,
-  speech harmonics under a howl drop it below 15 (masking): a track survives 12 masked frames (a syllable);
-- IPMP: tonal in ≥ 60 % of the window, the interpolated peak frequency within ±0.25 bin (±6 Hz) over it: a loop
+  masked longest that was not mostly tonal. A new track with PNPR ≥ 15 dB gets its bin's last 2 s from a ring of
+  past power spectra (back-fill): a howl sits at one frequency from the start, and its track, lost to a syllable or
+  to speech harmonics holding the slots, used to start from nothing each time (0.2–0.4 s of each slow loop, and
+  some were missed);
+- PNPR (peak over bins ±4–8 away) ≥ 15 dB: the track may be judged (and followed) in this frame; ≥ 6 dB: the frame
+  counts in the fits ("present"). A howl measured 30–50 dB, speech over it 0–15 dB while it still grew steadily;
+  a track survives 12 frames under 6 dB (a syllable);
+- IPMP: present in ≥ 60 % of the window, the interpolated peak frequency within ±0.25 bin (±6 Hz) over it: a loop
   sets one frequency; sung vibrato (±50 cents) wanders off it above ~600 Hz;
 - growth (the decisive one): a loop with gain > 1 grows at a constant rate in dB until the mic clips (measured
   9–30 dB/s at gain 1.05–1.2, 90–240 dB/s at gain 2). Windows of 6 / 12 / 25 / 50 / 100 frames need a least-squares
   rise of ≥ 8 / 4.5 / 4.5 / 5 / 6 dB, a second-half slope ≥ 0.9 / 0.75 / 0.6 / 0.6 / 0.6 × the first half (not
-  decelerating) and a residual ≤ 1.5 dB RMS. A raised-cosine swell (silence → level in 1 s) reaches only 0.83 /
+  decelerating), each half ≥ 0.5 × the whole (a ±3 dB tremolo on a pure tone passed with both halves flat) and a
+  residual ≤ 1.5 dB RMS. A raised-cosine swell (silence → level in 1 s) reaches only 0.83 /
   0.68 / 0.44 / 0.14 of that slope ratio in the first four (and is flat in the last half of the 2 s one), so it is
   never flagged; a steady note (flute, organ) has no rise at all, so a steady pure tone
   is tolerated indefinitely — by design, at the cost of never catching a howl that already saturated unseen;
-- PHPR as co-growth: if the bins at 2f, 3f, f/2, 3f/2 rise by more than half the peak's rise and sit within 25 dB
-  of it, the peak is a partial of a crescendo, not a howl (a flute's −32 dB 2nd harmonic does not veto; clipping
-  of a saturating howl adds 3f only after it reached full scale). PAPR was measured but not used: speech around
-  a growing howl pulled it to 4–10 dB, so it could not separate anything the other features did not.
+- PHPR as co-growth: if the bins at 2f, 3f, f/2, 3f/2 rise (fitted slope) by more than half the peak's, follow it
+  frame by frame (correlation ≥ 0.7: speech in those bins only fluctuates, which vetoed 0.1–0.3 s of growing
+  howls) and sit within 25 dB of it, the peak is a partial of a crescendo, not a howl (a flute's −32 dB 2nd
+  harmonic does not veto; clipping of a saturating howl adds 3f only after it reached full scale). PAPR was
+  measured but not used: speech around a growing howl pulled it to 4–10 dB, so it could not separate anything the
+  other features did not.
 
-Measured (benchmarks/feedback_guard.py --seeds 8, loops excited by synthetic speech): 0 mutes in 3.4 min of
-speech, singing, held notes, flute, swells and demo-room.ogg. Detection after onset (median / max): gain 2.0
-150–160 / 220–460 ms (15 of 16 within 300 ms; were 11 of 16 and one miss when candidates were the strongest
-peaks), gain 1.2 200–610 / 700–1300 ms, gain 1.05 400–1400 ms or missed in the 4 s run: the 300 ms target holds
-for fast loops only — a slow loop needs ~4.5 dB of steady growth, which a crescendo on a pure tone can also show.
+Measured: benchmarks/feedback_guard.py --seeds 16 (README "Feedback guard" has the table). 0 mutes on the
+false-positive set (speech, singing, held notes, flute, swells, sung crescendo, organ swell, whistle, tremolo,
+demo-room.ogg). A slow loop still needs ~4.5 dB of steady growth, which a crescendo on a pure tone can also show:
+at the 10–15 dB/s the gain-1.2 / 50 ms loop really grows, that alone is 300–450 ms.
 """
 
 from __future__ import annotations
