@@ -170,8 +170,8 @@ class FeedbackGuard:
         old = len(bins)
         if old:  # existing tracks follow their peak (±1 bin); a masked one stays put (a syllable would lure it)
             near = p.take([k + d for k in bins for d in (-1, 0, 1)]).tolist()
-            for i, ton in enumerate(self._strong):
-                if ton:
+            for i, moves in enumerate(self._strong):
+                if moves:
                     a, b, c = near[3 * i : 3 * i + 3]  # the first of equal maxima, as np.argmax
                     bins[i] = min(hi, max(lo, bins[i] + (-1 if a >= b and a >= c else 0 if b >= c else 1)))
         taken = {b + d for b in bins for d in (-1, 0, 1)}
