@@ -53,15 +53,23 @@ BAND_HZ = (150.0, 10000.0)
 CANDIDATES = 5
 MAX_TRACKS = 8
 PNPR_DB = 15.0
+# A track that had PNPR ≥ PNPR_DB within HOLD frames is still judged from PNPR_HELD (speech around a howl it
+# already showed): judging every 9 dB peak cost ~2x the CPU (speech harmonics).
+PNPR_HELD = 9.0
+HOLD = 25
 PNPR_PRESENT = 6.0  # a frame of an established track counts in the fits from this PNPR (speech over the howl)
 HISTORY = 100
 # frames, least rise dB, slope ratio. The 2 s window catches loops growing ~3–6 dB/s (gain ~1.05), which spent
 # their time masked under speech in the shorter ones: one of 8 such runs grew unseen for 12 s without it.
-WINDOWS = ((6, 8.0, 0.9), (12, 4.5, 0.75), (25, 4.5, 0.6), (50, 5.0, 0.6), (100, 6.0, 0.6))
+WINDOWS = ((6, 8.0, 0.9), (12, 3.5, 0.75), (25, 4.5, 0.6), (50, 5.0, 0.6), (100, 6.0, 0.6))
 PRESENT = 0.6
 HALF = 0.5  # each half of a window rises at least this × the whole: steady growth, not a tremolo's half cycle
-FREQ_SPREAD = 0.25  # bins
+FREQ_SPREAD = 0.25  # bins; twice that for a rise of FAST_RISE_DB in the window: two loop modes a few Hz apart
+FAST_RISE_DB = 15.0  # pull the peak between them while they grow 60 dB a second (no voice swells so steadily)
 RESIDUAL_DB = 1.5
+# ... or this fraction of the fitted rise: two loop modes a few Hz apart beat the level ±6 dB frame to frame while
+# it rose 60 dB in a second (a gain-2 loop was missed on its residual alone).
+RESIDUAL_RISE = 0.15
 HARM_GROW = 0.5
 HARM_FLOOR_DB = 25.0
 HARM_CORR = 0.7  # a partial rises with the peak frame by frame; speech in those bins only fluctuates
@@ -133,7 +141,8 @@ class FeedbackGuard:
         self._bins: list[int] = []  # the tracks, oldest first; row i of the history is track i
         self._misses: list[int] = []
         self._count: list[int] = []  # frames of history (≤ HISTORY)
-        self._strong: list[bool] = []  # PNPR ≥ PNPR_DB in the last frame: may move, be judged
+        self._strong: list[bool] = []  # judged (and may move) in the last frame: see PNPR_HELD
+        self._since: list[int] = []  # frames since the track's PNPR was ≥ PNPR_DB
         self._hist = np.zeros((4, MAX_TRACKS, HISTORY))  # level, harmonic level, interpolated bin, tonal (0/1)
         # The last power spectra, per bin, a ring written twice (columns f % HISTORY and that + HISTORY) so that
         # any run of past frames is one slice, in order.
@@ -186,6 +195,7 @@ class FeedbackGuard:
                 bins.append(k)
                 misses.append(0)
                 count.append(0)
+                self._since.append(HOLD + 1)
             else:
                 if spare is None:
                     tonal = self._hist[3, :old].sum(axis=1).tolist()
@@ -194,13 +204,14 @@ class FeedbackGuard:
                 if not spare:
                     continue
                 i = spare.pop()
-                bins[i], misses[i], count[i] = k, 0, 0
+                bins[i], misses[i], count[i], self._since[i] = k, 0, 0, HOLD + 1
                 self._hist[:, i] = 0.0
             taken.update((k - 1, k, k + 1))
         if not bins:
             return None
         new, pnpr = self._measure(bins)  # rows: level, harmonic level, interpolated bin, tonal
         keep: list[int] = []
+        since = [0 if v >= PNPR_DB else n + 1 for v, n in zip(pnpr, self._since, strict=True)]
         taken.clear()
         for i, (k, ton) in enumerate(zip(bins, new[3], strict=True)):
             misses[i] = 0 if ton else misses[i] + 1
@@ -218,10 +229,12 @@ class FeedbackGuard:
             hist[:, :m, -1] = [[v[i] for i in keep] for v in new]
             hist[:, m:] = 0.0
             self._bins, self._misses = [bins[i] for i in keep], [misses[i] for i in keep]
-            pnpr = [pnpr[i] for i in keep]
+            pnpr, since = [pnpr[i] for i in keep], [since[i] for i in keep]
+        self._since = since
         self._count = [min(count[i] + 1, HISTORY) for i in keep]
-        self._strong = strong = [pnpr[i] >= PNPR_DB and hist[3, i, -1] > 0 for i in range(m)]
-        fresh = [i for i, j in enumerate(keep) if count[j] == 0 and strong[i]]
+        self._strong = strong = [hist[3, i, -1] > 0 and (pnpr[i] >= PNPR_DB or (pnpr[i] >= PNPR_HELD
+                                                         and since[i] <= HOLD)) for i in range(m)]
+        fresh = [i for i, j in enumerate(keep) if count[j] == 0 and since[i] == 0 and strong[i]]
         if fresh and self._frames > 1:
             self._backfill(fresh)
         if self.debug is not None:
@@ -312,7 +325,7 @@ class FeedbackGuard:
             reject = ((n[:, 0] < PRESENT * _W) | (slope[:, 0] * (_W - 1) < _LEAST - EPS) | (n[:, 1] < 3)
                       | (n[:, 2] < 3) | (s1 < -EPS) | (s2 < _RATIO * s1 - EPS)
                       | (s1 < HALF * slope[:, 0] - EPS) | (s2 < HALF * slope[:, 0] - EPS)
-                      | (ssr > (RESIDUAL_DB + EPS) ** 2 * n[:, 0]))
+                      | (ssr > (np.maximum(RESIDUAL_DB, RESIDUAL_RISE * slope[:, 0] * (_W - 1)) + EPS) ** 2 * n[:, 0]))
         usable = np.array([[c >= w for w, _, _ in WINDOWS] for c in (self._count[i] for i in rows)])
         return [i for i, maybe in zip(rows, (usable & ~reject).any(axis=1).tolist(), strict=True) if maybe]
 
@@ -353,10 +366,10 @@ class FeedbackGuard:
         if s1 <= 0 or s2 < ratio * s1 or min(s1, s2) < HALF * slope:
             return "decel"
         resid = y - y.mean() - slope * (tt - tt.mean())
-        if float(np.sqrt(np.mean(resid**2))) > RESIDUAL_DB:
+        if float(np.sqrt(np.mean(resid**2))) > max(RESIDUAL_DB, RESIDUAL_RISE * slope * (w - 1)):
             return "jumpy"
         wh = self._hist[2, i, -w:][ok]
-        if float(np.max(wh) - np.min(wh)) > 2 * FREQ_SPREAD:
+        if float(np.max(wh) - np.min(wh)) > 2 * FREQ_SPREAD * (2 if slope * (w - 1) >= FAST_RISE_DB else 1):
             return "wanders"
         hm = self._hist[1, i, -w:][ok]
         if y[-1] - hm[-1] < HARM_FLOOR_DB and self._fit(tt, hm) > HARM_GROW * slope:
