@@ -1,8 +1,8 @@
 """The feedback guard: detect acoustic howling on a speaker's microphone path so the speaker can be auto-muted.
 
 Why: one screeching host reaches every listener of a room. Mic only (no far-end reference), pure numpy (Hann
-2048-point FFT, hop 960 = one frame; 23.4 Hz bins; 150 Hz–10 kHz). Cost ~175–190 µs per 20 ms frame (was ~600 before
-the tracks were measured in one go and judged by a vectorised pre-check; same decisions, bit for bit), process time
+2048-point FFT, hop 960 = one frame; 23.4 Hz bins; 150 Hz–10 kHz). Cost: see the README's Performance table (was
+~600 µs before the tracks were measured in one go and judged by a vectorised pre-check; same decisions), process time
 on the dev container: `.venv/bin/python -c "from benchmarks.feedback_guard import cpu_us_per_frame as c; print(c())"`
 (the benchmark's CPU row). The FFT is ~25 µs of it, the rest is numpy call overhead on 8 tracks.
 
@@ -13,18 +13,19 @@ Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback cont
   past power spectra (back-fill): a howl sits at one frequency from the start, and its track, lost to a syllable or
   to speech harmonics holding the slots, used to start from nothing each time (0.2–0.4 s of each slow loop, and
   some were missed);
-- PNPR (peak over bins ±4–8 away) ≥ 15 dB: the track may be judged (and followed) in this frame; ≥ 6 dB: the frame
-  counts in the fits ("present"). A howl measured 30–50 dB, speech over it 0–15 dB while it still grew steadily;
-  a track survives 12 frames under 6 dB (a syllable);
+- PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 9 dB within 25 frames of that: the track may be judged (and
+  followed) in this frame; ≥ 6 dB: the frame counts in the fits ("present"). A howl measured 30–50 dB, speech over
+  it 0–15 dB while it still grew steadily; a track survives 12 frames under 6 dB (a syllable);
 - IPMP: present in ≥ 60 % of the window, the interpolated peak frequency within ±0.25 bin (±6 Hz) over it: a loop
-  sets one frequency; sung vibrato (±50 cents) wanders off it above ~600 Hz;
+  sets one frequency; sung vibrato (±50 cents) wanders off it above ~600 Hz (±0.5 bin for a rise ≥ 15 dB in the
+  window: two loop modes a few Hz apart beat and pull the peak between them);
 - growth (the decisive one): a loop with gain > 1 grows at a constant rate in dB until the mic clips (measured
   9–30 dB/s at gain 1.05–1.2, 90–240 dB/s at gain 2). Windows of 6 / 12 / 25 / 50 / 100 frames need a least-squares
-  rise of ≥ 8 / 4.5 / 4.5 / 5 / 6 dB, a second-half slope ≥ 0.9 / 0.75 / 0.6 / 0.6 / 0.6 × the first half (not
+  rise of ≥ 8 / 3.5 / 4.5 / 5 / 6 dB, a second-half slope ≥ 0.9 / 0.75 / 0.6 / 0.6 / 0.6 × the first half (not
   decelerating), each half ≥ 0.5 × the whole (a ±3 dB tremolo on a pure tone passed with both halves flat) and a
-  residual ≤ 1.5 dB RMS. A raised-cosine swell (silence → level in 1 s) reaches only 0.83 /
-  0.68 / 0.44 / 0.14 of that slope ratio in the first four (and is flat in the last half of the 2 s one), so it is
-  never flagged; a steady note (flute, organ) has no rise at all, so a steady pure tone
+  residual ≤ 1.5 dB RMS (or 0.15 × the rise: beating modes). A raised-cosine swell (silence → level in 1 s)
+  reaches only 0.83 / 0.68 / 0.44 / 0.14 of that slope ratio in the first four (and is flat in the last half of
+  the 2 s one), so it is never flagged; a steady note (flute, organ) has no rise at all, so a steady pure tone
   is tolerated indefinitely — by design, at the cost of never catching a howl that already saturated unseen;
 - PHPR as co-growth: if the bins at 2f, 3f, f/2, 3f/2 rise (fitted slope) by more than half the peak's, follow it
   frame by frame (correlation ≥ 0.7: speech in those bins only fluctuates, which vetoed 0.1–0.3 s of growing
@@ -35,8 +36,10 @@ Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback cont
 
 Measured: benchmarks/feedback_guard.py --seeds 16 (README "Feedback guard" has the table). 0 mutes on the
 false-positive set (speech, singing, held notes, flute, swells, sung crescendo, organ swell, whistle, tremolo,
-demo-room.ogg). A slow loop still needs ~4.5 dB of steady growth, which a crescendo on a pure tone can also show:
-at the 10–15 dB/s the gain-1.2 / 50 ms loop really grows, that alone is 300–450 ms.
+demo-room.ogg). A slow loop still needs 3.5–4.5 dB of steady growth, which a crescendo on a pure tone can also
+show (a pure sine swelling 10 dB linearly in dB is muted, before this change too): at the ~15–20 dB/s the
+50 ms / 1.2 loop really grows (not the nominal 32: the resonance and the room add to the loop's delay), that alone
+is ~200–300 ms after it rises over the speech.
 """
 
 from __future__ import annotations

@@ -25,18 +25,21 @@ CLOSE_FRAME = 50  # the loop closes at 1.0 s
 # got their bin's history from the stored spectra and speech-masked frames (PNPR 6–15 dB) counted in the fits (a
 # change of the guard's decisions shows here first). Before that, the first verdicts were at frames 145 (40 ms / 1.2
 # seed 1), 141 (20 ms / 1.2 seed 1) and 176 (10 ms / 1.05 seed 1); 10 ms / 1.05 seed 2 was missed in the 5 s run.
-PINNED = {(40.0, 1.2, 700.0, 2): [(89, 703.125), (114, 703.125), (139, 703.125), (164, 703.125), (198, 9093.75)],
-          (15.0, 2.0, 3000.0, 1): [(75, 3000.0), (82, 2976.5625), (89, 2976.5625), (224, 2156.25)],
-          (15.0, 2.0, 3000.0, 2): [(59, 2976.5625), (66, 2976.5625)],
+PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (100, 703.125), (113, 703.125), (126, 703.125), (139, 703.125),
+                                  (153, 703.125), (166, 703.125), (179, 703.125)],
+          (15.0, 2.0, 3000.0, 1): [(69, 3000.0), (77, 2976.5625), (84, 2976.5625), (91, 2976.5625), (224, 2156.25)],
+          (15.0, 2.0, 3000.0, 2): [(59, 2976.5625), (66, 2976.5625), (157, 3515.625), (196, 8414.0625)],
           (30.0, 2.0, 4000.0, 2): [(69, 4007.8125), (76, 4007.8125), (83, 4007.8125), (90, 4007.8125)],
-          (40.0, 1.2, 700.0, 1): [(130, 703.125), (143, 703.125), (168, 703.125), (193, 703.125), (219, 703.125)],
+          (40.0, 1.2, 700.0, 1): [(125, 703.125), (139, 703.125), (152, 703.125), (166, 703.125), (179, 703.125),
+                                  (192, 703.125), (205, 703.125)],
           (20.0, 1.2, 1000.0, 1): [(129, 1007.8125), (142, 1007.8125), (155, 1007.8125), (168, 1007.8125),
                                    (181, 1007.8125), (194, 1007.8125)],
-          (50.0, 1.2, 5000.0, 2): [(81, 4992.1875), (106, 4992.1875), (123, 4992.1875), (148, 4992.1875),
-                                   (161, 4992.1875), (186, 4992.1875), (211, 4992.1875), (236, 4992.1875)],
-          (10.0, 1.05, 500.0, 1): [(177, 492.1875), (204, 492.1875), (229, 492.1875)],
-          (10.0, 1.05, 500.0, 2): [(79, 492.1875), (105, 492.1875), (155, 492.1875), (209, 492.1875),
-                                   (235, 492.1875)]}
+          (50.0, 1.2, 5000.0, 2): [(81, 4992.1875), (94, 4992.1875), (107, 4992.1875), (123, 4992.1875),
+                                   (136, 4992.1875), (149, 4992.1875), (162, 4992.1875), (175, 4992.1875),
+                                   (188, 4992.1875), (201, 4992.1875), (214, 4992.1875), (227, 4992.1875)],
+          (10.0, 1.05, 500.0, 1): [(146, 515.625), (177, 492.1875), (204, 492.1875), (229, 492.1875)],
+          (10.0, 1.05, 500.0, 2): [(79, 492.1875), (105, 492.1875), (155, 492.1875), (170, 515.625), (216, 492.1875),
+                                   (242, 492.1875)]}
 
 
 def verdicts(signal: np.ndarray, guard: FeedbackGuard | None = None) -> list[tuple[int, FeedbackVerdict]]:
@@ -79,19 +82,21 @@ def test_a_closed_loop_is_flagged_within_300_ms_of_onset(delay_ms: float, gain: 
     assert verdict.growth_db_per_s > 0
 
 
-@pytest.mark.parametrize(("delay_ms", "gain", "hz", "seed"), [(50.0, 1.2, 5000.0, 2), (10.0, 1.05, 500.0, 1)])
-def test_slower_loops_are_flagged_before_they_dominate(delay_ms: float, gain: float, hz: float, seed: int) -> None:
-    """Known gap: these grow 10–15 dB/s and are flagged 0.4–0.6 s after onset (not the 300 ms target)."""
-    onset, found, _ = loop_detection(delay_ms, gain, hz, seed)
+def test_the_slow_high_loop_is_flagged_within_half_a_second() -> None:
+    """Known gap: 50 ms / 1.2 at 5 kHz grows ~15–20 dB/s from under the speech's fricatives and needs ~3.5 dB of
+    steady growth: seed 2 is flagged 400 ms after its onset."""
+    onset, found, _ = loop_detection(50.0, 1.2, 5000.0, 2)
     assert found and found[0][0] >= CLOSE_FRAME
-    assert (found[0][0] - onset) * 20 <= 1000
+    assert (found[0][0] - onset) * 20 <= 500
 
 
-def test_a_slow_loop_under_speech_is_caught_before_its_onset() -> None:
-    """10 ms / 1.05 (seed 2) was missed in the 5 s run: its track lost its slot to speech harmonics and started
-    from nothing each time. With its bin's history back-filled it is flagged before the howl rises over the speech
-    in its band (the benchmark's onset), at the howl's frequency."""
-    onset, found, loop = loop_detection(10.0, 1.05, 500.0, 2)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_slow_loop_under_speech_is_caught_by_its_onset(seed: int) -> None:
+    """10 ms / 1.05: seed 1 was flagged 580 ms after onset, seed 2 missed in the 5 s run (its track lost its slot
+    to speech harmonics and started from nothing each time). With its bin's history back-filled and speech-masked
+    frames counted, both are flagged by the time the howl rises over the speech in its band (the benchmark's
+    onset), at the howl's frequency."""
+    onset, found, loop = loop_detection(10.0, 1.05, 500.0, seed)
     assert found and CLOSE_FRAME <= found[0][0] <= onset
     assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
 
