@@ -1,36 +1,45 @@
 """The feedback guard: detect acoustic howling on a speaker's microphone path so the speaker can be auto-muted.
 
 Why: one screeching host reaches every listener of a room. Mic only (no far-end reference), pure numpy (Hann
-2048-point FFT, hop 960 = one frame; 23.4 Hz bins; 150 Hz–10 kHz). Cost ~175–190 µs per 20 ms frame (was ~600 before
-the tracks were measured in one go and judged by a vectorised pre-check; same decisions, bit for bit), process time
+2048-point FFT, hop 960 = one frame; 23.4 Hz bins; 150 Hz–10 kHz). Cost: see the README's Performance table (was
+~600 µs before the tracks were measured in one go and judged by a vectorised pre-check; same decisions), process time
 on the dev container: `.venv/bin/python -c "from benchmarks.feedback_guard import cpu_us_per_frame as c; print(c())"`
 (the benchmark's CPU row). The FFT is ~25 µs of it, the rest is numpy call overhead on 8 tracks.
 
 Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback control", Proc. IEEE 2011:
 - candidates: the 5 most prominent spectral peaks (local maxima over −70 dB, ranked by peak over bins ±4–8 away)
   each frame, followed as tracks (±1 bin a frame); when all 8 tracks are taken, a new candidate replaces the track
-  masked longest that was not mostly tonal;
-- PNPR ≥ 15 dB (peak over bins ±4–8 away): the frame counts as "tonal" for the track. A howl measured 30–50 dB,
-  speech harmonics under a howl drop it below 15 (masking): a track survives 12 masked frames (a syllable);
-- IPMP: tonal in ≥ 60 % of the window, the interpolated peak frequency within ±0.25 bin (±6 Hz) over it: a loop
-  sets one frequency; sung vibrato (±50 cents) wanders off it above ~600 Hz;
+  masked longest that was not mostly tonal. A new track with PNPR ≥ 15 dB gets its bin's last 2 s from a ring of
+  past power spectra (back-fill): a howl sits at one frequency from the start, and its track, lost to a syllable or
+  to speech harmonics holding the slots, used to start from nothing each time (0.2–0.4 s of each slow loop, and
+  some were missed);
+- PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 9 dB within 25 frames of that: the track may be judged (and
+  followed) in this frame; ≥ 6 dB: the frame counts in the fits ("present"). A howl measured 30–50 dB, speech over
+  it 0–15 dB while it still grew steadily; a track survives 12 frames under 6 dB (a syllable);
+- IPMP: present in ≥ 60 % of the window, the interpolated peak frequency within ±0.25 bin (±6 Hz) over it: a loop
+  sets one frequency; sung vibrato (±50 cents) wanders off it above ~600 Hz (±0.5 bin for a rise ≥ 15 dB in the
+  window: two loop modes a few Hz apart beat and pull the peak between them);
 - growth (the decisive one): a loop with gain > 1 grows at a constant rate in dB until the mic clips (measured
   9–30 dB/s at gain 1.05–1.2, 90–240 dB/s at gain 2). Windows of 6 / 12 / 25 / 50 / 100 frames need a least-squares
-  rise of ≥ 8 / 4.5 / 4.5 / 5 / 6 dB, a second-half slope ≥ 0.9 / 0.75 / 0.6 / 0.6 / 0.6 × the first half (not
-  decelerating) and a residual ≤ 1.5 dB RMS. A raised-cosine swell (silence → level in 1 s) reaches only 0.83 /
-  0.68 / 0.44 / 0.14 of that slope ratio in the first four (and is flat in the last half of the 2 s one), so it is
-  never flagged; a steady note (flute, organ) has no rise at all, so a steady pure tone
+  rise of ≥ 8 / 3.5 / 4.5 / 5 / 6 dB, a second-half slope ≥ 0.9 / 0.75 / 0.6 / 0.6 / 0.6 × the first half (not
+  decelerating), each half ≥ 0.5 × the whole (a ±3 dB tremolo on a pure tone passed with both halves flat) and a
+  residual ≤ 1.5 dB RMS (or 0.15 × the rise: beating modes). A raised-cosine swell (silence → level in 1 s)
+  reaches only 0.83 / 0.68 / 0.44 / 0.14 of that slope ratio in the first four (and is flat in the last half of
+  the 2 s one), so it is never flagged; a steady note (flute, organ) has no rise at all, so a steady pure tone
   is tolerated indefinitely — by design, at the cost of never catching a howl that already saturated unseen;
-- PHPR as co-growth: if the bins at 2f, 3f, f/2, 3f/2 rise by more than half the peak's rise and sit within 25 dB
-  of it, the peak is a partial of a crescendo, not a howl (a flute's −32 dB 2nd harmonic does not veto; clipping
-  of a saturating howl adds 3f only after it reached full scale). PAPR was measured but not used: speech around
-  a growing howl pulled it to 4–10 dB, so it could not separate anything the other features did not.
+- PHPR as co-growth: if the bins at 2f, 3f, f/2, 3f/2 rise (fitted slope) by more than half the peak's, follow it
+  frame by frame (correlation ≥ 0.7: speech in those bins only fluctuates, which vetoed 0.1–0.3 s of growing
+  howls) and sit within 25 dB of it, the peak is a partial of a crescendo, not a howl (a flute's −32 dB 2nd
+  harmonic does not veto; clipping of a saturating howl adds 3f only after it reached full scale). PAPR was
+  measured but not used: speech around a growing howl pulled it to 4–10 dB, so it could not separate anything the
+  other features did not.
 
-Measured (benchmarks/feedback_guard.py --seeds 8, loops excited by synthetic speech): 0 mutes in 3.4 min of
-speech, singing, held notes, flute, swells and demo-room.ogg. Detection after onset (median / max): gain 2.0
-150–160 / 220–460 ms (15 of 16 within 300 ms; were 11 of 16 and one miss when candidates were the strongest
-peaks), gain 1.2 200–610 / 700–1300 ms, gain 1.05 400–1400 ms or missed in the 4 s run: the 300 ms target holds
-for fast loops only — a slow loop needs ~4.5 dB of steady growth, which a crescendo on a pure tone can also show.
+Measured: benchmarks/feedback_guard.py --seeds 16 (README "Feedback guard" has the table). 0 mutes on the
+false-positive set (speech, singing, held notes, flute, swells, sung crescendo, organ swell, whistle, tremolo,
+demo-room.ogg). A slow loop still needs 3.5–4.5 dB of steady growth, which a crescendo on a pure tone can also
+show (a pure sine swelling 10 dB linearly in dB is muted, before this change too): at the ~15–20 dB/s the
+50 ms / 1.2 loop really grows (not the nominal 32: the resonance and the room add to the loop's delay), that alone
+is ~200–300 ms after it rises over the speech.
 """
 
 from __future__ import annotations
@@ -47,15 +56,26 @@ BAND_HZ = (150.0, 10000.0)
 CANDIDATES = 5
 MAX_TRACKS = 8
 PNPR_DB = 15.0
+# A track that had PNPR ≥ PNPR_DB within HOLD frames is still judged from PNPR_HELD (speech around a howl it
+# already showed): judging every 9 dB peak cost ~2x the CPU (speech harmonics).
+PNPR_HELD = 9.0
+HOLD = 25
+PNPR_PRESENT = 6.0  # a frame of an established track counts in the fits from this PNPR (speech over the howl)
 HISTORY = 100
 # frames, least rise dB, slope ratio. The 2 s window catches loops growing ~3–6 dB/s (gain ~1.05), which spent
 # their time masked under speech in the shorter ones: one of 8 such runs grew unseen for 12 s without it.
-WINDOWS = ((6, 8.0, 0.9), (12, 4.5, 0.75), (25, 4.5, 0.6), (50, 5.0, 0.6), (100, 6.0, 0.6))
+WINDOWS = ((6, 8.0, 0.9), (12, 3.5, 0.75), (25, 4.5, 0.6), (50, 5.0, 0.6), (100, 6.0, 0.6))
 PRESENT = 0.6
-FREQ_SPREAD = 0.25  # bins
+HALF = 0.5  # each half of a window rises at least this × the whole: steady growth, not a tremolo's half cycle
+FREQ_SPREAD = 0.25  # bins; twice that for a rise of FAST_RISE_DB in the window: two loop modes a few Hz apart
+FAST_RISE_DB = 15.0  # pull the peak between them while they grow 60 dB a second (no voice swells so steadily)
 RESIDUAL_DB = 1.5
+# ... or this fraction of the fitted rise: two loop modes a few Hz apart beat the level ±6 dB frame to frame while
+# it rose 60 dB in a second (a gain-2 loop was missed on its residual alone).
+RESIDUAL_RISE = 0.15
 HARM_GROW = 0.5
 HARM_FLOOR_DB = 25.0
+HARM_CORR = 0.7  # a partial rises with the peak frame by frame; speech in those bins only fluctuates
 FLOOR_DB = -70.0
 LOST = 12  # frames a track survives masked (a syllable over the howl)
 EPS = 1e-6  # margin of the vectorised pre-check: only what it rejects by more than this skips the exact tests
@@ -124,7 +144,12 @@ class FeedbackGuard:
         self._bins: list[int] = []  # the tracks, oldest first; row i of the history is track i
         self._misses: list[int] = []
         self._count: list[int] = []  # frames of history (≤ HISTORY)
+        self._strong: list[bool] = []  # judged (and may move) in the last frame: see PNPR_HELD
+        self._since: list[int] = []  # frames since the track's PNPR was ≥ PNPR_DB
         self._hist = np.zeros((4, MAX_TRACKS, HISTORY))  # level, harmonic level, interpolated bin, tonal (0/1)
+        # The last power spectra, per bin, a ring written twice (columns f % HISTORY and that + HISTORY) so that
+        # any run of past frames is one slice, in order.
+        self._spectra = np.zeros((N_FFT // 2 + 2, 2 * HISTORY))
         self._frames = 0
 
     def feed(self, frame: np.ndarray) -> FeedbackVerdict | None:
@@ -139,6 +164,9 @@ class FeedbackGuard:
         spec = np.fft.rfft(self._xw)
         p = self._p[:-1]
         np.multiply(spec.real**2 + spec.imag**2, self._norm, out=p)
+        slot = self._frames % HISTORY
+        self._spectra[:, slot] = self._p
+        self._spectra[:, slot + HISTORY] = self._p
         lo, hi = self._lo, self._hi
         band = p[lo:hi]
         mid = band[1:-1]
@@ -154,8 +182,8 @@ class FeedbackGuard:
         old = len(bins)
         if old:  # existing tracks follow their peak (±1 bin); a masked one stays put (a syllable would lure it)
             near = p.take([k + d for k in bins for d in (-1, 0, 1)]).tolist()
-            for i, ton in enumerate(self._hist[3, :old, -1].tolist()):
-                if ton:
+            for i, moves in enumerate(self._strong):
+                if moves:
                     a, b, c = near[3 * i : 3 * i + 3]  # the first of equal maxima, as np.argmax
                     bins[i] = min(hi, max(lo, bins[i] + (-1 if a >= b and a >= c else 0 if b >= c else 1)))
         taken = {b + d for b in bins for d in (-1, 0, 1)}
@@ -170,6 +198,7 @@ class FeedbackGuard:
                 bins.append(k)
                 misses.append(0)
                 count.append(0)
+                self._since.append(HOLD + 1)
             else:
                 if spare is None:
                     tonal = self._hist[3, :old].sum(axis=1).tolist()
@@ -178,13 +207,14 @@ class FeedbackGuard:
                 if not spare:
                     continue
                 i = spare.pop()
-                bins[i], misses[i], count[i] = k, 0, 0
+                bins[i], misses[i], count[i], self._since[i] = k, 0, 0, HOLD + 1
                 self._hist[:, i] = 0.0
             taken.update((k - 1, k, k + 1))
         if not bins:
             return None
         new, pnpr = self._measure(bins)  # rows: level, harmonic level, interpolated bin, tonal
         keep: list[int] = []
+        since = [0 if v >= PNPR_DB else n + 1 for v, n in zip(pnpr, self._since, strict=True)]
         taken.clear()
         for i, (k, ton) in enumerate(zip(bins, new[3], strict=True)):
             misses[i] = 0 if ton else misses[i] + 1
@@ -202,12 +232,18 @@ class FeedbackGuard:
             hist[:, :m, -1] = [[v[i] for i in keep] for v in new]
             hist[:, m:] = 0.0
             self._bins, self._misses = [bins[i] for i in keep], [misses[i] for i in keep]
-            pnpr = [pnpr[i] for i in keep]
+            pnpr, since = [pnpr[i] for i in keep], [since[i] for i in keep]
+        self._since = since
         self._count = [min(count[i] + 1, HISTORY) for i in keep]
+        self._strong = strong = [hist[3, i, -1] > 0 and (pnpr[i] >= PNPR_DB or (pnpr[i] >= PNPR_HELD
+                                                         and since[i] <= HOLD)) for i in range(m)]
+        fresh = [i for i, j in enumerate(keep) if count[j] == 0 and since[i] == 0 and strong[i]]
+        if fresh and self._frames > 1:
+            self._backfill(fresh)
         if self.debug is not None:
             rows = list(range(m))
         else:
-            rows = self._possible([i for i in range(m) if self._count[i] >= WINDOWS[0][0] and hist[3, i, -1]])
+            rows = self._possible([i for i in range(m) if self._count[i] >= WINDOWS[0][0] and strong[i]])
         verdict: FeedbackVerdict | None = None
         for i in rows:
             why = self._judge(i)
@@ -242,9 +278,36 @@ class FeedbackGuard:
             out[0].append(level)
             out[1].append(harm)
             out[2].append(k + (0.5 * (a - c) / den if den < 0 else 0.0))
-            out[3].append(1.0 if pnpr >= PNPR_DB and level >= FLOOR_DB else 0.0)
+            out[3].append(1.0 if pnpr >= PNPR_PRESENT and level >= FLOOR_DB else 0.0)
             pnprs.append(pnpr)
         return out, pnprs
+
+    def _backfill(self, rows: list[int]) -> None:
+        """Give new tracks the history their bin had before it was a candidate, from the stored spectra: a howl
+        is at one frequency from the start, so a track that a syllable cost (masked too long, or its slot taken by
+        speech harmonics) does not have to grow its evidence again (that cost 0.2–0.4 s of each slow loop)."""
+        past = min(self._frames - 1, HISTORY - 1)
+        start = (self._frames - past) % HISTORY
+        bins = [self._bins[i] for i in rows]
+        g = self._spectra.take(self._idx[bins], axis=0)[..., start : start + past]  # (tracks, 29, frames)
+        a, b, c = g[:, 0], g[:, 1], g[:, 2]
+        level, pnpr, harm, la, lb, lc = 10 * np.log10(np.stack((
+            a + b + c + 1e-20, b / (g[:, 3:13].sum(axis=1) / 10 + 1e-20) + 1e-20, g[:, 13:].max(axis=1) + 1e-20,
+            a + 1e-30, b + 1e-30, c + 1e-30)))
+        den = la - 2 * lb + lc
+        frac = 0.5 * (la - lc) / np.where(den < 0, den, -1.0) * (den < 0)
+        tonal = ((pnpr >= PNPR_PRESENT) & (level >= FLOOR_DB)).astype(np.float64)
+        r = np.array(rows, dtype=np.intp)
+        for f, values in enumerate((level, harm, np.array(bins, dtype=np.float64)[:, None] + frac, tonal)):
+            self._hist[f, r, HISTORY - 1 - past : HISTORY - 1] = values
+        for i, ton in zip(rows, tonal.tolist(), strict=True):
+            self._count[i] = past + 1
+            miss = 0
+            for t in reversed(ton):
+                if t:
+                    break
+                miss += 1
+            self._misses[i] = miss + self._misses[i] if self._misses[i] else 0
 
     def _possible(self, rows: list[int]) -> list[int]:
         """The rows whose exact judgement could be 'howling': least squares in closed form over all windows at once
@@ -264,7 +327,8 @@ class FeedbackGuard:
             s1, s2 = slope[:, 1], slope[:, 2]
             reject = ((n[:, 0] < PRESENT * _W) | (slope[:, 0] * (_W - 1) < _LEAST - EPS) | (n[:, 1] < 3)
                       | (n[:, 2] < 3) | (s1 < -EPS) | (s2 < _RATIO * s1 - EPS)
-                      | (ssr > (RESIDUAL_DB + EPS) ** 2 * n[:, 0]))
+                      | (s1 < HALF * slope[:, 0] - EPS) | (s2 < HALF * slope[:, 0] - EPS)
+                      | (ssr > (np.maximum(RESIDUAL_DB, RESIDUAL_RISE * slope[:, 0] * (_W - 1)) + EPS) ** 2 * n[:, 0]))
         usable = np.array([[c >= w for w, _, _ in WINDOWS] for c in (self._count[i] for i in rows)])
         return [i for i, maybe in zip(rows, (usable & ~reject).any(axis=1).tolist(), strict=True) if maybe]
 
@@ -277,7 +341,7 @@ class FeedbackGuard:
         """'' if track i is howling, else the first test it fails (for the shortest window it could use)."""
         if self._count[i] < WINDOWS[0][0]:
             return "young"
-        if not self._hist[3, i, -1]:
+        if not self._strong[i]:
             return "masked"
         why = "young"
         for w, least, ratio in WINDOWS:
@@ -302,19 +366,19 @@ class FeedbackGuard:
         if np.count_nonzero(first) < 3 or np.count_nonzero(second) < 3:
             return "absent"
         s1, s2 = self._fit(tt[first], y[first]), self._fit(tt[second], y[second])
-        if s1 <= 0 or s2 < ratio * s1:
+        if s1 <= 0 or s2 < ratio * s1 or min(s1, s2) < HALF * slope:
             return "decel"
         resid = y - y.mean() - slope * (tt - tt.mean())
-        if float(np.sqrt(np.mean(resid**2))) > RESIDUAL_DB:
+        if float(np.sqrt(np.mean(resid**2))) > max(RESIDUAL_DB, RESIDUAL_RISE * slope * (w - 1)):
             return "jumpy"
         wh = self._hist[2, i, -w:][ok]
-        if float(np.max(wh) - np.min(wh)) > 2 * FREQ_SPREAD:
+        if float(np.max(wh) - np.min(wh)) > 2 * FREQ_SPREAD * (2 if slope * (w - 1) >= FAST_RISE_DB else 1):
             return "wanders"
         hm = self._hist[1, i, -w:][ok]
-        h_rise = float(np.mean(hm[-3:]) - np.mean(hm[:3]))
-        rise = float(np.mean(y[-3:]) - np.mean(y[:3]))
-        if h_rise > HARM_GROW * rise and y[-1] - hm[-1] < HARM_FLOOR_DB:
-            return "harmonic"
+        if y[-1] - hm[-1] < HARM_FLOOR_DB and self._fit(tt, hm) > HARM_GROW * slope:
+            yc, hc = y - y.mean(), hm - hm.mean()
+            if float(np.dot(yc, hc)) >= HARM_CORR * float(np.sqrt(np.dot(yc, yc) * np.dot(hc, hc))):
+                return "harmonic"
         return ""
 
     @staticmethod

@@ -130,6 +130,56 @@ def sine_swell(seconds: float, freq: float, seed: int, rise: float = 1.0, level:
     return level * env * np.sin(2 * np.pi * freq * t) + 1e-4 * rng.standard_normal(n)
 
 
+def _db_ramp(n: int, rise_db: float, start: float, rise: float) -> np.ndarray:
+    """A gain that rises linearly in dB by `rise_db` from `start` s over `rise` s, flat before and after (a steady
+    crescendo: the shape a loop's growth has, the hard case for a growth test)."""
+    t = np.arange(n) / FS
+    return 10 ** (rise_db * np.clip((t - start) / rise, 0.0, 1.0) / 20)
+
+
+def sung_crescendo(seconds: float, freq: float, seed: int, rise_db: float = 12.0, level: float = 0.08) -> np.ndarray:
+    """One sung vowel held for `seconds` with 5–6 Hz ±50 cent vibrato, swelling by `rise_db` linearly in dB over
+    2 s from 0.5 s (messa di voce), harmonics through vowel formants."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * FS)
+    f0 = _vibrato(n, freq, rng.uniform(5.0, 6.0), 50.0, rng)
+    formants = VOWELS[int(rng.integers(len(VOWELS)))]
+    note = _harmonic(f0, lambda k, fk, fm=formants: _formant_gain(fk, fm) / k)  # type: ignore[misc]
+    note *= _env(n, 0.08, 0.1) * _db_ramp(n, rise_db, 0.5, 2.0) / (np.max(np.abs(note)) + 1e-12)
+    return level * note + 1e-4 * rng.standard_normal(n)
+
+
+def organ_swell(seconds: float, freq: float, seed: int, rise_db: float = 10.0, level: float = 0.12) -> np.ndarray:
+    """A held organ / synth pad note (ORGAN partials, ±2 cent jitter) whose swell pedal opens by `rise_db` linearly
+    in dB over 2 s from 0.5 s."""
+    note = held_note(seconds, freq, ORGAN, seed, level=level)
+    return note * _db_ramp(len(note), rise_db, 0.5, 2.0)
+
+
+def whistle(seconds: float, freq: float, seed: int, level: float = 0.2) -> np.ndarray:
+    """A whistled tone: a pure sine whose pitch drifts slowly (a random walk, ~±15 cents over a second) with breath
+    noise at −30 dB and a ±1.5 dB level wander."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * FS)
+    steps = np.cumsum(rng.standard_normal(n // 480 + 2)) * 2.0
+    drift = np.repeat(np.convolve(steps, np.ones(10) / 10, "same"), 480)[:n]
+    drift = 15.0 * drift / (np.max(np.abs(drift)) + 1e-12)
+    wander = np.repeat(np.convolve(rng.standard_normal(n // 4800 + 2), np.ones(3) / 3, "same"), 4800)[:n]
+    amp = 10 ** (1.5 * np.convolve(wander, np.ones(2400) / 2400, "same") / 20)
+    phase = 2 * np.pi * np.cumsum(freq * 2 ** (drift / 1200)) / FS
+    sig = amp * np.sin(phase) * _env(n, 0.1, 0.1)
+    return level * (sig + 0.03 * rng.standard_normal(n)) + 1e-4 * rng.standard_normal(n)
+
+
+def tremolo_note(seconds: float, freq: float, partials: dict[int, float], seed: int, rate: float = 5.0,
+                 depth_db: float = 3.0, level: float = 0.2) -> np.ndarray:
+    """A held note (fixed partials, ±2 cent jitter) under a sinusoidal tremolo of ±`depth_db` at `rate` Hz (a
+    vibraphone's motor, an amp's tremolo, a Leslie)."""
+    note = held_note(seconds, freq, partials, seed, level=level)
+    t = np.arange(len(note)) / FS
+    return note * 10 ** (depth_db * np.sin(2 * np.pi * rate * t) / 20)
+
+
 def demo_room() -> np.ndarray:
     """The project's CC0 demo recording (espeak-ng speech + sox plucks), decoded by PyAV to 48 kHz mono."""
     from app.media.sources import decode_file
@@ -146,6 +196,13 @@ FALSE_POSITIVE_CLASSES: dict[str, Callable[[], list[np.ndarray]]] = {
     "flute (2.5 % 2nd harm.)": lambda: [held_note(5.0, f, FLUTE, 9, breath=0.003) for f in (523.3, 880.0, 1568.0,
                                                                                               2093.0)],
     "sine swell 1 s + hold": lambda: [sine_swell(5.0, f, 10) for f in (440.0, 1000.0, 3000.0)],
+    "sung crescendo +12 dB / 2 s": lambda: [sung_crescendo(4.0, f, 11 + i)
+                                           for i, f in enumerate((196.0, 329.6, 440.0, 587.3, 880.0))],
+    "organ swell +10 dB / 2 s": lambda: [organ_swell(4.0, f, 12) for f in (130.8, 261.6, 523.3, 1046.5)],
+    "whistle (drifting pitch)": lambda: [whistle(5.0, f, 13 + i) for i, f in enumerate((1000.0, 1500.0, 2200.0))],
+    "tremolo ±3 dB 3–7 Hz": lambda: [tremolo_note(5.0, f, p, 14, rate=r)
+                                     for f, p, r in ((220.0, ORGAN, 3.0), (440.0, CLARINET, 5.0),
+                                                     (880.0, FLUTE, 7.0), (1046.5, {1: 1.0}, 4.0))],
 }
 
 

@@ -3,7 +3,8 @@
 Signal origins (tests/media/feedback_signals.py): everything is generated with numpy from fixed seeds — the loop
 (mic → delay → loudspeaker → random RIR with one resonance → mic, mic clipping at full scale), synthetic speech
 (glottal harmonics through vowel formants, syllables and pauses), singing (5–6 Hz ±50 cent vibrato, notes held
-2–4 s), organ / clarinet / flute-like held notes (5 s) and a 1 s sine swell then hold — except the CC0 project
+2–4 s), organ / clarinet / flute-like held notes (5 s), a 1 s sine swell then hold, a sung crescendo and an organ
+swell (+12 / +10 dB over 2 s), a whistle with drifting pitch and held notes under tremolo — except the CC0 project
 recording resources/audio/demo-room.ogg (espeak-ng speech and sox plucks).
 """
 
@@ -20,19 +21,25 @@ from tests.media import feedback_signals as fs
 
 CLOSE_FRAME = 50  # the loop closes at 1.0 s
 
-# Every verdict (frame, Hz; the guard reset after each) of the closed-loop cases below, as recorded when candidates
-# became the most prominent peaks instead of the strongest (a change of the guard's decisions shows here first).
-# The two gain-2 seed-2 cases were a miss (the howl clipped before it had a track) and 440 ms before that change.
-PINNED = {(40.0, 1.2, 700.0, 2): [(89, 703.125), (114, 703.125), (139, 703.125), (164, 703.125), (195, 4898.4375)],
-          (15.0, 2.0, 3000.0, 1): [(75, 3000.0), (82, 2976.5625), (89, 2976.5625)],
-          (15.0, 2.0, 3000.0, 2): [(59, 2976.5625), (66, 2976.5625)],
+# Every verdict (frame, Hz; the guard reset after each) of the closed-loop cases below, as recorded when new tracks
+# got their bin's history from the stored spectra and speech-masked frames (PNPR 6–15 dB) counted in the fits (a
+# change of the guard's decisions shows here first). Before that, the first verdicts were at frames 145 (40 ms / 1.2
+# seed 1), 141 (20 ms / 1.2 seed 1) and 176 (10 ms / 1.05 seed 1); 10 ms / 1.05 seed 2 was missed in the 5 s run.
+PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (100, 703.125), (113, 703.125), (126, 703.125), (139, 703.125),
+                                  (153, 703.125), (166, 703.125), (179, 703.125)],
+          (15.0, 2.0, 3000.0, 1): [(69, 3000.0), (77, 2976.5625), (84, 2976.5625), (91, 2976.5625), (224, 2156.25)],
+          (15.0, 2.0, 3000.0, 2): [(59, 2976.5625), (66, 2976.5625), (157, 3515.625), (196, 8414.0625)],
           (30.0, 2.0, 4000.0, 2): [(69, 4007.8125), (76, 4007.8125), (83, 4007.8125), (90, 4007.8125)],
-          (40.0, 1.2, 700.0, 1): [(145, 703.125), (172, 703.125), (197, 703.125)],
-          (20.0, 1.2, 1000.0, 1): [(141, 1007.8125), (157, 1007.8125), (169, 1007.8125), (182, 1007.8125),
-                                   (195, 1007.8125)],
-          (50.0, 1.2, 5000.0, 2): [(81, 4992.1875), (106, 4992.1875), (130, 4992.1875), (155, 4992.1875),
-                                   (180, 4992.1875), (205, 4992.1875), (230, 4992.1875)],
-          (10.0, 1.05, 500.0, 1): [(176, 492.1875), (204, 492.1875), (229, 492.1875)]}
+          (40.0, 1.2, 700.0, 1): [(125, 703.125), (139, 703.125), (152, 703.125), (166, 703.125), (179, 703.125),
+                                  (192, 703.125), (205, 703.125)],
+          (20.0, 1.2, 1000.0, 1): [(129, 1007.8125), (142, 1007.8125), (155, 1007.8125), (168, 1007.8125),
+                                   (181, 1007.8125), (194, 1007.8125)],
+          (50.0, 1.2, 5000.0, 2): [(81, 4992.1875), (94, 4992.1875), (107, 4992.1875), (123, 4992.1875),
+                                   (136, 4992.1875), (149, 4992.1875), (162, 4992.1875), (175, 4992.1875),
+                                   (188, 4992.1875), (201, 4992.1875), (214, 4992.1875), (227, 4992.1875)],
+          (10.0, 1.05, 500.0, 1): [(146, 515.625), (177, 492.1875), (204, 492.1875), (229, 492.1875)],
+          (10.0, 1.05, 500.0, 2): [(79, 492.1875), (105, 492.1875), (155, 492.1875), (170, 515.625), (216, 492.1875),
+                                   (242, 492.1875)]}
 
 
 def verdicts(signal: np.ndarray, guard: FeedbackGuard | None = None) -> list[tuple[int, FeedbackVerdict]]:
@@ -64,7 +71,7 @@ def loop_detection(delay_ms: float, gain: float, hz: float, seed: int) -> tuple[
 # Cases measured within 300 ms of onset (benchmarks/feedback_guard.py has the full sweep, where slower loops are not).
 @pytest.mark.parametrize(("delay_ms", "gain", "hz", "seed"), [(40.0, 1.2, 700.0, 2), (15.0, 2.0, 3000.0, 1),
                                                              (15.0, 2.0, 3000.0, 2), (30.0, 2.0, 4000.0, 2),
-                                                             (40.0, 1.2, 700.0, 1)])
+                                                             (40.0, 1.2, 700.0, 1), (20.0, 1.2, 1000.0, 1)])
 def test_a_closed_loop_is_flagged_within_300_ms_of_onset(delay_ms: float, gain: float, hz: float, seed: int) -> None:
     onset, found, loop = loop_detection(delay_ms, gain, hz, seed)
     assert found, "never flagged"
@@ -75,13 +82,23 @@ def test_a_closed_loop_is_flagged_within_300_ms_of_onset(delay_ms: float, gain: 
     assert verdict.growth_db_per_s > 0
 
 
-@pytest.mark.parametrize(("delay_ms", "gain", "hz", "seed"), [(20.0, 1.2, 1000.0, 1), (50.0, 1.2, 5000.0, 2),
-                                                             (10.0, 1.05, 500.0, 1)])
-def test_slower_loops_are_flagged_before_they_dominate(delay_ms: float, gain: float, hz: float, seed: int) -> None:
-    """Known gap: these grow 10–30 dB/s and are flagged 0.2–1 s after onset (not the 300 ms target)."""
-    onset, found, _ = loop_detection(delay_ms, gain, hz, seed)
+def test_the_slow_high_loop_is_flagged_within_half_a_second() -> None:
+    """Known gap: 50 ms / 1.2 at 5 kHz grows ~15–20 dB/s from under the speech's fricatives and needs ~3.5 dB of
+    steady growth: seed 2 is flagged 400 ms after its onset."""
+    onset, found, _ = loop_detection(50.0, 1.2, 5000.0, 2)
     assert found and found[0][0] >= CLOSE_FRAME
-    assert (found[0][0] - onset) * 20 <= 1000
+    assert (found[0][0] - onset) * 20 <= 500
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_slow_loop_under_speech_is_caught_by_its_onset(seed: int) -> None:
+    """10 ms / 1.05: seed 1 was flagged 580 ms after onset, seed 2 missed in the 5 s run (its track lost its slot
+    to speech harmonics and started from nothing each time). With its bin's history back-filled and speech-masked
+    frames counted, both are flagged by the time the howl rises over the speech in its band (the benchmark's
+    onset), at the howl's frequency."""
+    onset, found, loop = loop_detection(10.0, 1.05, 500.0, seed)
+    assert found and CLOSE_FRAME <= found[0][0] <= onset
+    assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
 
 
 def test_a_very_slow_loop_is_caught_by_the_two_second_window() -> None:
