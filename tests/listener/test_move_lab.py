@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -32,8 +33,8 @@ from tests.listener.listening import note
 
 pytestmark = pytest.mark.lab
 
-LISTENERS = 25
-SWARMS = (12, 11)  # listeners in each process of their own (tests.listener.move_swarm)
+LISTENERS = int(os.environ.get("PLAZA_MOVE_LISTENERS", "25"))  # 25: the measure (fewer: diagnosis only)
+SWARMS = ((LISTENERS - 1) // 2, (LISTENERS - 2) // 2)  # in processes of their own (tests.listener.move_swarm); 2 here
 FOLLOW_BOUND_S = 5.0
 
 
@@ -135,6 +136,8 @@ async def test_25_listeners_follow_a_moved_room_without_a_gap(make_lab_room: Any
         gaps_before = [s.playout.counters.audible_gap_ms for s in sessions]
         t0 = time.monotonic()
         assert await host(argparse.Namespace(link=link_a, action="move", target=link_b, timeout=8.0)) == 0
+        cli = capsys.readouterr()
+        assert f"move {link_b}: done" in cli.out and "secret" not in cli.out + cli.err
         met = await wait_all(sessions, lambda s: in_room(s, room_b), FOLLOW_BOUND_S + 5.0, "in B")
         await asyncio.sleep(2.0)  # what the splice and the new stream's first seconds sound like
         gaps = [s.playout.counters.audible_gap_ms - g for s, g in zip(sessions, gaps_before, strict=True)]
@@ -169,5 +172,3 @@ async def test_25_listeners_follow_a_moved_room_without_a_gap(make_lab_room: Any
             if proc.returncode is None:
                 proc.terminate()
             await proc.wait()
-    out = capsys.readouterr()
-    assert "secret" not in out.out + out.err
