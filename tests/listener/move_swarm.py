@@ -30,6 +30,11 @@ def in_room(session: ListenSession, room_id: int, controller: str | None = None)
             and (controller is None or state.controller == controller))
 
 
+def describe(s: ListenSession) -> str:
+    return (f"{s.status.current.status.value} {s.playout.buffered_ms:.0f} {s.playout.counters.audible_gap_ms:.0f} "
+            f"{s.state.state.source.value}")
+
+
 async def main(link_text: str, n: int, room_b: int, timeout: float = 60.0) -> None:
     link = parse_link(link_text)
     sessions = [ListenSession(link, use_device=False) for _ in range(n)]
@@ -43,7 +48,8 @@ async def main(link_text: str, n: int, room_b: int, timeout: float = 60.0) -> No
         deadline = time.monotonic() + timeout
         while not all(in_room(s, link.room_id) and s.playout.buffered_ms >= READY_CUSHION_MS for s in sessions):
             if time.monotonic() > deadline:
-                raise SystemExit(f"not ready: {[s.status.current.status.value for s in sessions]}")
+                raise SystemExit("not ready (status, cushion ms, audible gap ms so far, state): "
+                                 f"{[describe(s) for s in sessions]}")
             await asyncio.sleep(0.05)
         base = [s.playout.counters.audible_gap_ms for s in sessions]
         print(json.dumps({"ready": [s.state.own_id for s in sessions]}), flush=True)
