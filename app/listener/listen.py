@@ -139,18 +139,21 @@ class ListenSession:
         self.supervisor.end_room(f"room {self.link.room_id} has ended")
 
     async def _follow(self, target: RoomLink) -> None:
-        """Make-before-break onto the room's new link after a jittered wait (app.listener.follow): the old feed
-        plays until the new one's first packet; the channel, the state and the hand come along."""
+        """Make-before-break onto the room's new link (app.listener.follow). The old room's channel is left and
+        the state starts afresh at once (no "ended" on show while we follow); the feed waits the jitter, then the
+        old one plays until the new one's first packet. The channel, the state and the hand come along."""
+        left = self.link.room_id
         try:
-            await asyncio.sleep(self.follow.delay())
-            if self._closed:
-                return
             self.link = target
             if self.channel is not None:
-                self.channel.move_to(target.room_id)
+                self.channel.move_to(target.room_id)  # joins the new room's channel once the feed plays it
             self.state.moving(target.title)
             self.moved.emit(target)
-            await self.supervisor.move_to(target)
+            await asyncio.sleep(self.follow.delay())
+            if not self._closed:
+                await self.supervisor.move_to(target)
+        except Exception:  # a bug of ours must not leave the task's error unseen; the old feed plays on meanwhile
+            log.exception("following room %s to room %s failed", left, target.room_id)
         finally:
             self._moving = None
 
