@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
 import sys
 import time
 
@@ -68,4 +70,8 @@ async def main(link_text: str, n: int, room_b: int, timeout: float = 60.0) -> No
 
 
 if __name__ == "__main__":
+    if os.environ.get("PLAZA_MOVE_LOG"):  # diagnosis: the supervisor's and the session's info lines on stderr
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+        for name in ("app.listener.supervisor", "app.listener.listen"):
+            logging.getLogger(name).setLevel(logging.INFO)
     asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
