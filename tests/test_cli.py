@@ -160,3 +160,20 @@ def test_plaza_host_record_waits_for_the_room_state_to_say_so(capsys: pytest.Cap
     assert effect(HostVerb.STOP_RECORD, "")(not_recording) and not effect(HostVerb.STOP_RECORD, "")(recording)
     show(RoomState(title="T", recording=True))
     assert capsys.readouterr().out == "room: T (recording)\n"
+
+
+def test_plaza_host_move_takes_a_link_validated_like_a_pasted_one(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli.host import ACTIONS, effect, resolve, show
+    from app.links import LinkError
+    from app.listener.state import RoomState
+    from app.room.host_protocol import HostVerb
+
+    assert ACTIONS["move"] is HostVerb.MOVE
+    new = resolve(RoomState(), HostVerb.MOVE, " plaza+ws://198.18.0.2/5678 ")
+    assert new == "plaza+ws://198.18.0.2:8188/5678"  # canonical: what the controller will announce
+    with pytest.raises(LinkError, match="must not carry secrets"):
+        resolve(RoomState(), HostVerb.MOVE, "plaza+ws://198.18.0.2/5678?secret=x")
+    assert effect(HostVerb.MOVE, new)(RoomState(ended=True, moved=new))
+    assert not effect(HostVerb.MOVE, new)(RoomState(ended=True))
+    show(RoomState(title="T", ended=True, moved=new))
+    assert capsys.readouterr().out == f"room: T (moved to {new})\n"

@@ -3,7 +3,8 @@
 It joins the room's channel (no audio), signs the action with the room creator's pass — which the room's
 controller keeps in the OS keyring of its machine (app.controller.secret_store), never in argv — whispers it to the
 controller, and waits until the room state shows the effect. TARGET is a stage member's id or name, or a raised
-hand's id or name (`plaza host LINK show` lists them). `audience` prints the controller's audience log as CSV
+hand's id or name (`plaza host LINK show` lists them); for `move` it is the room link the room goes on at
+(listeners follow it: docs/room-protocol.md §3.8). `audience` prints the controller's audience log as CSV
 (app.stage.audience_csv): listeners, joins, leaves and reconnects per 10 s.
 
 Exit codes: 0 done (the effect is in the room state; `show` printed it), 1 no host pass in the keyring, 2 bad usage,
@@ -32,19 +33,25 @@ ACTIONS = {"show": None, **{verb.value.replace("_", "-"): verb for verb in HostV
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    hp = sub.add_parser("host", help="act as the room's host: invite, mute, demote, promote, remove, end; "
-                                     "audience prints the audience over time as CSV",
+    hp = sub.add_parser("host", help="act as the room's host: invite, mute, demote, promote, remove, end, move "
+                                     "(to NEW_LINK: listeners follow); audience prints the audience over time as CSV",
                         epilog="exit codes: 0 done, 1 no host pass in the keyring, 2 bad usage, link or target, "
                                "3 room or controller unreachable, 4 not carried out in time, 130 interrupted")
     hp.add_argument("link", help="room link, e.g. plaza://HOST:PORT/ROOM")
     hp.add_argument("action", choices=list(ACTIONS), help="what to do ('show' prints the stage and the hands)")
-    hp.add_argument("target", nargs="?", default="", help="a stage member's or a raised hand's id or name")
+    hp.add_argument("target", nargs="?", default="",
+                    help="a stage member's or a raised hand's id or name; for move, the new room link")
     hp.add_argument("--timeout", type=float, default=8.0, metavar="S",
                     help="give up if the room or the effect is not there within S seconds (default 8)")
 
 
 def resolve(state: RoomState, verb: HostVerb, target: str) -> str:
-    """The id `target` names (an id, else a unique name); raises ValueError naming the problem."""
+    """The id `target` names (an id, else a unique name), or for a move the canonical link; raises ValueError
+    naming the problem."""
+    if verb is HostVerb.MOVE:
+        from app.links import format_link, parse_link
+
+        return format_link(parse_link(target))  # LinkError is a ValueError: "links must not carry secrets", ...
     people = [(h.id, h.name) for h in state.hands] if verb is HostVerb.INVITE else []
     people += [(m.id, m.name) for m in state.members]
     if verb is HostVerb.REMOVE:
@@ -78,6 +85,8 @@ def effect(verb: HostVerb, target: str) -> Callable[[RoomState], bool]:
         return lambda s: all(m.id != target for m in s.members) and all(h.id != target for h in s.hands)
     if verb is HostVerb.END:
         return lambda s: s.ended
+    if verb is HostVerb.MOVE:
+        return lambda s: s.moved == target
     if verb in (HostVerb.RECORD, HostVerb.STOP_RECORD):
         return lambda s: s.recording is (verb is HostVerb.RECORD)
     return lambda s: True  # an invite shows on the invitee's side only
@@ -85,7 +94,8 @@ def effect(verb: HostVerb, target: str) -> Callable[[RoomState], bool]:
 
 def show(state: RoomState) -> None:
     print(f"room: {state.title or '(untitled)'}{' (recording)' if state.recording else ''}"
-          f"{' (ended)' if state.ended else ''}")
+          f"{' (ended)' if state.ended and state.moved is None else ''}"
+          f"{' (moved to ' + state.moved + ')' if state.moved is not None else ''}")
     for m in state.members:
         flags = [f for f, on in (("muted", m.muted), ("held by a host", m.held), ("feedback", m.feedback)) if on]
         print(f"stage  {m.id}  {m.name}  {m.role.value}{'  (' + ', '.join(flags) + ')' if flags else ''}")

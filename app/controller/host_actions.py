@@ -24,6 +24,7 @@ from app.controller.room_book import RoomBook
 from app.controller.room_maker import RoomSpec, end_room
 from app.controller.stage_access import StageAccess
 from app.janus import JanusError
+from app.links import parse_link
 from app.room.errors import RoomError
 from app.room.host_protocol import HostAction, HostVerb
 from app.room.protocol import Role
@@ -31,6 +32,9 @@ from app.room.protocol import Role
 log = logging.getLogger(__name__)
 
 ENDED_ANNOUNCE_GRACE = 1.5  # the ended announcement goes out within 0.5 s (a delta); then the objects go
+# A moved room keeps announcing its forward this long before a room made here is taken down (§3.8): listeners who
+# were away during the move rejoin it and are sent on. A static room forwards for as long as its controller runs.
+FORWARD_KEEP_S = 600.0
 
 
 class HostActions:
@@ -119,6 +123,8 @@ class HostActions:
             await self.remove(target)
         elif verb is HostVerb.END:
             await self.end()
+        elif verb is HostVerb.MOVE:
+            await self.move(target)
         elif verb is HostVerb.RECORD:
             await self.recording.start()
         elif verb is HostVerb.STOP_RECORD:
@@ -175,10 +181,22 @@ class HostActions:
                 with _logged(f"channel kick on {link.url}"):
                     await link.kick_from_channel(username)
 
-    async def end(self) -> None:
+    async def move(self, link: str, keep: float = FORWARD_KEEP_S) -> None:
+        """The room goes on at `link` (already validated, canonical): an end with a forward. Listeners follow the
+        `moved` announcement; the forward stays in every announcement and join answer, and a room made here is
+        kept `keep` seconds for those who come back late. Raises RoomError for a move onto this room itself."""
+        target = parse_link(link)
+        if target.room_id == self.book.room_id and set(target.servers) & {x.url for x in self.links}:
+            raise RoomError("a room cannot move onto itself")
+        if self.book.ended:
+            raise RoomError("the room has already ended")
+        self.book.moved = link
+        await self.end(keep)
+
+    async def end(self, grace: float = ENDED_ANNOUNCE_GRACE) -> None:
         """The room is over: announced as ended (listeners stop reconnecting), every pass withdrawn, the recording
         stopped; a room made by this controller is destroyed once the announcement had time to go out (the feeds
-        stop too)."""
+        stop too), `grace` seconds later."""
         if self.book.ended:
             return
         self.book.ended = True
@@ -191,7 +209,7 @@ class HostActions:
             except RoomError as exc:
                 log.warning("room %s: %s", self.book.room_id, exc)
         if self.spec is not None:
-            await asyncio.sleep(ENDED_ANNOUNCE_GRACE)
+            await asyncio.sleep(grace)
             try:
                 await end_room(self.spec)
             except RoomError as exc:

@@ -59,6 +59,7 @@ class RoomBook:
         self.controller = controller
         self.title = title
         self.ended = False
+        self.moved: str | None = None  # the room went on at this link (§3.8): announced with `ended` from now on
         self.recording = False  # what the stage server says (app.controller.recording), not what a host asked
         self.members: dict[str, StageMember] = {}  # in order of appearance on the stage
         self.listeners: ListenerCount | None = None
@@ -79,6 +80,7 @@ class RoomBook:
         self._sent_title = title
         self._sent_ended = False
         self._sent_recording = False
+        self._sent_moved: str | None = None
 
     # ------------------------------------------------------------------------------------------ changes
     def set_members(self, members: Iterable[StageMember]) -> None:
@@ -120,7 +122,8 @@ class RoomBook:
         """Listeners' last news differs from the book."""
         return (self.members != self._sent_members or not _same_count(self.listeners, self._sent_listeners)
                 or self._hand_list() != self._sent_hands or self.title != self._sent_title
-                or self.ended != self._sent_ended or self.recording != self._sent_recording)
+                or self.ended != self._sent_ended or self.recording != self._sent_recording
+                or self.moved != self._sent_moved)
 
     # ----------------------------------------------------------------------------------- announcements
     def _hand_list(self) -> tuple[Hand, ...]:
@@ -165,7 +168,8 @@ class RoomBook:
         members = tuple(self.members.values())[:MAX_MEMBERS]
         message = Snapshot(seq=self.seq, room=self.room_id, controller=self.controller, title=self.title,
                            ended=self.ended, members=members, listeners=self.listeners,
-                           hands=hands[:MAX_LISTED_HANDS], hands_total=len(hands), recording=self.recording)
+                           hands=hands[:MAX_LISTED_HANDS], hands_total=len(hands), recording=self.recording,
+                           moved=self.moved)
         self._snapshot_requested = self._heartbeat = False
         self._last_snapshot = self._last_announcement = now
         self._mark_sent(hands)
@@ -187,7 +191,8 @@ class RoomBook:
                         hands=hands[:MAX_LISTED_HANDS] if changed_hands else None,
                         hands_total=len(hands) if changed_hands else None,
                         upsert=upsert, remove=remove,
-                        recording=self.recording if self.recording != self._sent_recording else None)
+                        recording=self.recording if self.recording != self._sent_recording else None,
+                        moved=self.moved if self.moved != self._sent_moved else None)
         self._last_announcement = now
         self._heartbeat = False
         self._mark_sent(hands)
@@ -200,6 +205,7 @@ class RoomBook:
         self._sent_title = self.title
         self._sent_ended = self.ended
         self._sent_recording = self.recording
+        self._sent_moved = self.moved
 
     # ------------------------------------------------------------------------------------------- on the wire
     def texts(self, message: Snapshot | Delta) -> list[str]:
@@ -230,7 +236,7 @@ class RoomBook:
         message = Snapshot(seq=self.seq, room=self.room_id, controller=self.controller, title=self._sent_title,
                            ended=self._sent_ended, members=tuple(self._sent_members.values())[:MAX_MEMBERS],
                            listeners=self._sent_listeners, hands=hands[:MAX_LISTED_HANDS], hands_total=len(hands),
-                           recording=self._sent_recording)
+                           recording=self._sent_recording, moved=self._sent_moved)
         with contextlib.suppress(ProtocolViolation):
             return [encode(message)]
         head, sizes = self._pack(message)

@@ -59,6 +59,25 @@ class ChannelKeeper:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def move_to(self, room_id: int) -> None:
+        """The room went on as `room_id` (§3.8): leave the old room's channel now; the next follow() joins the new
+        one (when the feed plays it), and re-sends a raised hand there once it knows the controller."""
+        if self._closed:
+            return
+        self.room_id = room_id
+        self.server = None
+        previous = self._task
+        if previous is not None:
+            previous.cancel()
+        task = self._task = asyncio.create_task(self._leave(previous), name="room-channel leave")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _leave(self, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        await self._drop_channel()
+
     def set_hand_raised(self, raised: bool) -> None:
         """The user's intent (kept in the model); an open channel whispers it now, a new one after joining."""
         if self.channel is not None:

@@ -19,6 +19,7 @@ from app.events import Event
 from app.links import RoomLink
 from app.listener.channel_keeper import ChannelKeeper
 from app.listener.feed import FeedConnection
+from app.listener.follow import FollowPolicy
 from app.listener.state import RoomState, RoomStateModel, StateChange
 from app.listener.stats import ConnectionStats
 from app.listener.status import RoomStatus, StatusChange, StatusModel
@@ -59,8 +60,12 @@ class ListenSession:
         feed_factory: FeedFactory = FeedConnection,
         with_channel: bool = True,
         display: str = "",
+        follow: FollowPolicy | None = None,
     ) -> None:
         self.link = link
+        self.follow = follow if follow is not None else FollowPolicy()
+        self.moved: Event[[RoomLink]] = Event("room moved")  # (the new link): the window's title, recent rooms
+        self._moving: asyncio.Task[None] | None = None
         self.use_device = use_device
         self.device = device
         self.record_path = Path(record) if record else None
@@ -122,8 +127,35 @@ class ListenSession:
             self.state.set_hand_raised(raised)
 
     def _on_state(self, state: RoomState, change: StateChange) -> None:
-        if change.ended and state.ended:
-            self.supervisor.end_room(f"room {self.link.room_id} has ended")
+        if not (change.ended and state.ended) or self._moving is not None:
+            return
+        if state.moved is not None:
+            target = self.follow.decide(self.link, state.moved)
+            if isinstance(target, RoomLink):
+                log.info("room %s moved to room %s: following", self.link.room_id, target.room_id)
+                self._moving = asyncio.ensure_future(self._follow(target))
+                return
+            log.warning("room %s moved, not following: %s", self.link.room_id, target)
+        self.supervisor.end_room(f"room {self.link.room_id} has ended")
+
+    async def _follow(self, target: RoomLink) -> None:
+        """Make-before-break onto the room's new link (app.listener.follow). The old room's channel is left and
+        the state starts afresh at once (no "ended" on show while we follow); the feed waits the jitter, then the
+        old one plays until the new one's first packet. The channel, the state and the hand come along."""
+        left = self.link.room_id
+        try:
+            self.link = target
+            if self.channel is not None:
+                self.channel.move_to(target.room_id)  # joins the new room's channel once the feed plays it
+            self.state.moving(target.title)
+            self.moved.emit(target)
+            await asyncio.sleep(self.follow.delay())
+            if not self._closed:
+                await self.supervisor.move_to(target)
+        except Exception:  # a bug of ours must not leave the task's error unseen; the old feed plays on meanwhile
+            log.exception("following room %s to room %s failed", left, target.room_id)
+        finally:
+            self._moving = None
 
     def _on_status(self, change: StatusChange) -> None:
         # An ended room needs no channel either (whoever said so: the controller, the feed, every server).
@@ -243,6 +275,11 @@ class ListenSession:
         await self._closer()
 
     async def _teardown(self) -> None:
+        moving = self._moving
+        if moving is not None:
+            moving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await moving
         # Channel and feed at once: each may take a moment to say goodbye on a dead link.
         closing: list[Awaitable[None]] = [self.supervisor.close()]
         if self.channel is not None:

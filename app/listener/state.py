@@ -37,6 +37,7 @@ class RoomState:
     source: StateSource = StateSource.NONE
     ended: bool = False
     recording: bool = False  # the stage mix is being recorded (kept through a fallback: it does not stop with us)
+    moved: str | None = None  # the room ended here and went on at this link (§3.8); comes with `ended`
     updated_at: float = 0.0  # monotonic time of the last applied update
 
     def talking(self) -> tuple[StageMember, ...]:
@@ -56,7 +57,7 @@ class StateChange(enum.Flag):
     HANDS = enum.auto()  # the listed hands, hands_total, or this user's hand intent
     TITLE = enum.auto()
     SOURCE = enum.auto()  # StateSource or the controller's name
-    ENDED = enum.auto()
+    ENDED = enum.auto()  # ended, or the forward of a moved room
     RECORDING = enum.auto()  # a recording of the stage mix started or stopped
 
     # `change.ended` reads like `StateChange.ENDED in change`, for callers that ask about one thing.
@@ -112,7 +113,7 @@ def diff(old: RoomState, new: RoomState) -> StateChange:
         change |= StateChange.TITLE
     if old.source != new.source or old.controller != new.controller:
         change |= StateChange.SOURCE
-    if old.ended != new.ended:
+    if old.ended != new.ended or old.moved != new.moved:
         change |= StateChange.ENDED
     if old.recording != new.recording:
         change |= StateChange.RECORDING
@@ -166,7 +167,7 @@ class RoomStateModel:
         self._synced = True
         new = RoomState(title=s.title, members=_dedupe(s.members), listeners=s.listeners, hands=s.hands,
                         hands_total=s.hands_total, seq=s.seq, controller=s.controller, source=StateSource.CONTROLLER,
-                        ended=s.ended, recording=s.recording, updated_at=now)
+                        ended=s.ended, recording=s.recording, moved=s.moved, updated_at=now)
         self._pending, self._parts_missing = (new, s.parts - 1) if s.parts > 1 else (None, 0)
         if self._pending is None:
             self._replace(new)
@@ -189,7 +190,8 @@ class RoomStateModel:
             hands_total=cur.hands_total if d.hands_total is None else d.hands_total,
             title=cur.title if d.title is None else d.title,
             ended=cur.ended if d.ended is None else d.ended,
-            recording=cur.recording if d.recording is None else d.recording)
+            recording=cur.recording if d.recording is None else d.recording,
+            moved=cur.moved if d.moved is None else d.moved)
         if self._pending is not None:
             self._parts_missing -= 1
             if self._parts_missing > 0:
@@ -210,6 +212,13 @@ class RoomStateModel:
         """After a reconnect: keep showing the state, but take no delta before the next snapshot."""
         self._synced = False
         self._pending = None
+
+    def moving(self, title: str) -> None:
+        """The room went on elsewhere and we follow: start that room afresh (nothing known yet, not ended), keeping
+        the user's hand intent, which the new room's channel whispers once it knows its controller."""
+        self._synced = False
+        self._pending = None
+        self._replace(RoomState(title=title or self.state.title))
 
     def set_hand_raised(self, raised: bool) -> None:
         """The user's intent (kept across reconnects); the channel whispers it to the controller."""

@@ -81,6 +81,7 @@ class FeedSupervisor:
         self.feed_factory = feed_factory
         self.watchdog_s = watchdog_s
         self.status = StatusModel()
+        self._rand = rand
         self.rotation = ServerRotation(link.servers, rand=rand)
         self.feed: FeedConnection | None = None
         self.server: str | None = None
@@ -296,6 +297,46 @@ class FeedSupervisor:
             self._record(replace(record, recovered_at=time.time(), recovered_server=server))
             log.info("room %s back on %s after %d attempt(s)", self.link.room_id, server, tries)
             self.status.set(RoomStatus.LIVE, server)
+            return
+
+    # ------------------------------------------------------------------ move
+    async def move_to(self, link: RoomLink) -> None:
+        """The room went on at `link` (its controller said so, §3.8): make-before-break onto the new room. The
+        connection that plays now keeps feeding the playout until the new room's first packet (which stops it,
+        and the cushion splices the new stream on); the new room is tried on its servers until one plays it.
+        Returns once it plays (or the listener left); the status stays live throughout."""
+        if self._stopped:
+            return
+        supervisor, self._supervisor = self._supervisor, None
+        if supervisor is not None:
+            supervisor.cancel()
+            await asyncio.wait([supervisor])
+        old = self.feed
+        if old is not None and old is not self._lingering:
+            self._retire_lingering()  # an old room's reconnect in flight: the connection that plays wins
+            self._lingering = old
+        self.feed = None
+        self.link = link
+        self.rotation = ServerRotation(link.servers, rand=self._rand)
+        tries = 0
+        while not self._stopped:
+            server, at = self.rotation.next()
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            tries += 1
+            try:
+                feed = await self._attempt(server)
+            except Exception as exc:  # RoomError, or a bug in the stack: keep trying, the old room still plays
+                delay = self.rotation.failed(server)
+                log.info("moving to room %s: attempt %d on %s failed: %s; due again in %.2f s", link.room_id,
+                         tries, server, exc, delay)
+                continue
+            if feed is None:
+                return
+            self._retire_lingering()
+            self._adopt(feed)
+            log.info("moved to room %s on %s after %d attempt(s)", link.room_id, server, tries)
+            self.status.set(RoomStatus.LIVE, server)
+            self._supervisor = asyncio.create_task(self._supervise(), name="feed-supervisor")
             return
 
     async def _old_returns(self, lost: FeedConnection, *, until: float | None = None,

@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
+from app.room.protocol import moved_link
 from app.room.stage_protocol import MAX_STAGE_ID, StagePass, ToController, parse_to_controller
 from app.room.wire import PROTOCOL_VERSION, ProtocolViolation, check_id, decode, read_int, read_str, short
 
@@ -40,6 +41,7 @@ class HostVerb(enum.StrEnum):
     STOP_RECORD = "stop_record"  # stop it; the file stays on the server
     AUDIENCE = "audience"  # the audience graph's data, whispered back to the asker (changes nothing)
     FEEDBACK = "feedback"  # any pass holder about itself (target: its own member id): its guard muted it for howling
+    MOVE = "move"  # the room goes on at another link (target: that link, canonical): listeners follow (host only)
 
 
 NEEDS_TARGET: Final = frozenset(HostVerb) - {HostVerb.MUTE_ALL, HostVerb.END, HostVerb.RECORD, HostVerb.STOP_RECORD,
@@ -81,7 +83,7 @@ def sign(stage_pass: StagePass, seq: int, verb: HostVerb, target: str = "") -> H
     if (verb in NEEDS_TARGET) != bool(target):
         raise ValueError(f"{verb.value!r} {'needs' if verb in NEEDS_TARGET else 'takes no'} target")
     if target:
-        check_id(target, "the target")  # what receivers would refuse (ProtocolViolation is a ValueError)
+        _target(verb, target, "the target")  # what receivers would refuse (ProtocolViolation is a ValueError)
     text = signed_text(stage_pass.room, stage_pass.stage_id, seq, verb, target)
     return HostAction(stage_pass.room, stage_pass.stage_id, seq, verb, target, _mac(stage_pass.token, text))
 
@@ -99,7 +101,7 @@ def parse_host_action(obj: dict[str, Any]) -> HostAction:
     verb = _VERBS.get(verb_text)
     if verb is None:
         raise ProtocolViolation(f"host action {short(verb_text)} is not one of {', '.join(_VERBS)}")
-    target = check_id(obj["target"], "'target'") if "target" in obj else ""
+    target = _target(verb, obj["target"], "'target'") if "target" in obj else ""
     if (verb in NEEDS_TARGET) != bool(target):
         raise ProtocolViolation(f"host action {verb.value!r} {'needs' if verb in NEEDS_TARGET else 'takes no'} "
                                 "'target'")
@@ -107,6 +109,11 @@ def parse_host_action(obj: dict[str, Any]) -> HostAction:
     if len(sig) != 64 or any(c not in "0123456789abcdef" for c in sig):
         raise ProtocolViolation("'sig' must be 64 lowercase hex digits")
     return HostAction(room, stage_id, seq, verb, target, sig)
+
+
+def _target(verb: HostVerb, value: Any, where: str) -> str:
+    """A move's target is a room link (longer than an id, validated like a pasted one); any other is an id."""
+    return moved_link(value, where) if verb is HostVerb.MOVE else check_id(value, where)
 
 
 def parse_request(text: str) -> ToController | HostAction:

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Final
 
+from app.links import LinkError, format_link, parse_link
 from app.room.ratelimit import RateLimiter as RateLimiter  # agreed API of this module; generic, so kept apart
 from app.room.wire import MAX_ID_CHARS as MAX_ID_CHARS
 from app.room.wire import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
@@ -105,6 +106,7 @@ class Snapshot:
     hands_total: int
     recording: bool = False  # the stage mix is being recorded; optional on the wire, sent only when true
     parts: int = 1  # > 1: the stage continues in the next parts − 1 deltas (a chain); sent only when > 1
+    moved: str | None = None  # the room went on at this link (canonical, §3.8); only with `ended`, sent when set
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,7 @@ class Delta:
     upsert: tuple[StageMember, ...] = ()
     remove: tuple[str, ...] = ()
     recording: bool | None = None
+    moved: str | None = None  # the room went on at this link (§3.8); None = unchanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +201,24 @@ def _listeners(value: Any) -> ListenerCount | None:
     return ListenerCount(read_int(obj, "count", "listeners: "), read_time(obj, "at", "listeners: "))
 
 
+def moved_link(value: Any, where: str = "'moved'") -> str:
+    """A room link that travels inside a message (a `moved` forward, a host's `move`), as strict as a pasted one
+    (no secrets, app.links) and in its canonical form: receivers follow it, so nothing else may pass."""
+    if not isinstance(value, str):
+        raise ProtocolViolation(f"{where} must be a room link (a string), got {type(value).__name__}")
+    try:
+        canonical = format_link(parse_link(value))
+    except LinkError as exc:
+        raise ProtocolViolation(f"{where}: {exc}") from None
+    if canonical != value:  # one text per link: no whitespace, tabs or newlines that URL parsing would drop
+        raise ProtocolViolation(f"{where} is not a link in its canonical form")
+    return canonical
+
+
+def _moved(obj: dict[str, Any]) -> str | None:
+    return moved_link(obj["moved"]) if "moved" in obj else None
+
+
 def _title(obj: dict[str, Any]) -> str:
     return clean_text(read_str(obj, "title"), MAX_TITLE_CHARS)
 
@@ -227,10 +248,13 @@ def announcement_from(kind: str, obj: dict[str, Any]) -> Snapshot | Delta:
         hands_total = read_int(obj, "hands_total")
         if hands_total < len(hands):
             raise ProtocolViolation(f"'hands_total' {hands_total} is less than the {len(hands)} listed hands")
+        ended, moved = read_bool(obj, "ended"), _moved(obj)
+        if moved is not None and not ended:
+            raise ProtocolViolation("'moved' comes only with 'ended': true (a moved room is over here)")
         return Snapshot(seq=read_int(obj, "seq"), room=read_int(obj, "room"), controller=controller, title=_title(obj),
-                        ended=read_bool(obj, "ended"), members=_members(obj, "members"),
+                        ended=ended, members=_members(obj, "members"),
                         listeners=_listeners(required(obj, "listeners", "")), hands=hands, hands_total=hands_total,
-                        recording=read_flag(obj, "recording"), parts=_parts(obj))
+                        recording=read_flag(obj, "recording"), parts=_parts(obj), moved=moved)
     return _delta(obj, controller)
 
 
@@ -266,7 +290,7 @@ def _delta(obj: dict[str, Any], controller: str) -> Delta:
                  ended=read_bool(obj, "ended") if "ended" in obj else None,
                  listeners=_listeners(obj["listeners"]) if "listeners" in obj else UNSET,
                  hands=hands, hands_total=hands_total, upsert=upsert, remove=remove,
-                 recording=read_bool(obj, "recording") if "recording" in obj else None)
+                 recording=read_bool(obj, "recording") if "recording" in obj else None, moved=_moved(obj))
 
 
 def parse_whisper(text: str) -> HandRequest | SyncRequest:
@@ -326,6 +350,8 @@ def encode(msg: Snapshot | Delta | HandRequest | SyncRequest) -> str:
             out["recording"] = msg.recording
         if msg.parts != 1:
             out["parts"] = msg.parts
+        if msg.moved is not None:
+            out["moved"] = msg.moved
     elif isinstance(msg, Delta):
         out.update(type="delta", seq=msg.seq, base=msg.base, controller=msg.controller)
         if msg.title is not None:
@@ -344,6 +370,8 @@ def encode(msg: Snapshot | Delta | HandRequest | SyncRequest) -> str:
             out["remove"] = list(msg.remove)
         if msg.recording is not None:
             out["recording"] = msg.recording
+        if msg.moved is not None:
+            out["moved"] = msg.moved
     elif isinstance(msg, HandRequest):
         out.update(type="hand", raised=msg.raised)
     elif isinstance(msg, SyncRequest):
