@@ -144,10 +144,16 @@ class Arrival:
     received: float
 
 
+SO_RCVBUFFORCE = 33  # Linux's SO_RCVBUF past net.core.rmem_max (root); Python's socket module does not name it
+
+
 async def udp_from_server(count: int, interval: float, during: asyncio.Future[object] | None = None
                           ) -> list[Arrival]:
     """Send `count` numbered packets server → client (the media direction) and collect what arrives."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # Room for every packet of a run (4000 × ~1 KiB of kernel memory each): a receiver that stalls for a moment
+    # must not drop packets itself and have them counted as the fault's (the default ~208 KiB holds ~270).
+    sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 * 1024 * 1024)
     sock.bind((netlab.CLIENT_IP, PORT))
     sock.setblocking(False)
     arrivals: list[Arrival] = []
