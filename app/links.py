@@ -7,8 +7,9 @@ Format (documented in the README):
 
 The authority names the first Janus server: `plaza://` means `wss://HOST:PORT/janus` (default port 8989),
 `plaza+ws://` means plain `ws://HOST:PORT/janus` (default port 8188; for local rooms and labs). Each `server=`
-adds another server of the same room (a full ws:// or wss:// URL), tried in order when one fails. Links never
-carry secrets: credentials in a link are rejected, so a shared link cannot leak a room's secret.
+adds another server of the same room (a full ws:// or wss:// URL); each listener tries them in its own random order
+(app.listener.failover). Links never carry secrets: credentials in a link are rejected, so a shared link cannot
+leak a room's secret.
 
 `stage=URL` names the origin of a cascade (docs/deployment.md): the Janus that mixes the stage, where speakers
 connect, while the servers above are its edges, which carry the feed and the channel and are all that listeners
@@ -102,7 +103,11 @@ def server_url(text: str) -> str:
         return parse_link(f"{text.rstrip('/')}/1").servers[0]
     if not isinstance(text, str) or len(text) > MAX_LINK_LENGTH:
         raise LinkError("not a server address", LinkProblem.SERVER)
-    return _check_server_url(text)
+    url = _check_server_url(text)
+    parts = urlsplit(url)
+    if parts.path.rstrip("/") not in ("", "/janus"):  # it becomes a link's first server, which is always /janus
+        raise LinkError(f"server {url!r}: a Janus server's address ends in /janus", LinkProblem.SERVER)
+    return f"{parts.scheme}://{parts.netloc}/janus"
 
 
 def parse_link(text: str) -> RoomLink:

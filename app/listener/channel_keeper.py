@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from app.aio import CloseOnce
 from app.events import Event
@@ -30,6 +30,7 @@ class ChannelKeeper:
                  display: str = "", rand: Callable[[], float] = random.random,
                  channel_factory: Callable[..., RoomChannel] = RoomChannel) -> None:
         self.room_id = room_id
+        self._servers: set[str] | None = None  # after a move: the servers follow() may join on (None: any)
         self.model = model
         self.ice_servers = ice_servers
         self.display = display
@@ -49,8 +50,8 @@ class ChannelKeeper:
 
     def follow(self, server: str) -> None:
         """The feed (re)connected to `server`: (re)open the channel there, once the previous keeper is done."""
-        if self._closed:
-            return
+        if self._closed or (self._servers is not None and server not in self._servers):
+            return  # (the old room's feed reconnecting while a move waits its jitter: not the new room's server)
         self.server = server
         previous = self._task
         if previous is not None:
@@ -59,12 +60,14 @@ class ChannelKeeper:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def move_to(self, room_id: int) -> None:
-        """The room went on as `room_id` (§3.8): leave the old room's channel now; the next follow() joins the new
-        one (when the feed plays it), and re-sends a raised hand there once it knows the controller."""
+    def move_to(self, room_id: int, servers: Collection[str] | None = None) -> None:
+        """The room went on as `room_id` on `servers` (§3.8): leave the old room's channel now; the next follow()
+        on one of `servers` joins the new one (when the feed plays it), and re-sends a raised hand there once it
+        knows the controller."""
         if self._closed:
             return
         self.room_id = room_id
+        self._servers = set(servers) if servers is not None else None
         self.server = None
         previous = self._task
         if previous is not None:

@@ -28,6 +28,8 @@ from app.media.cushion import CushionPlayout
 from app.media.output import AudioOutput, AudioOutputError, ClockOutput, SoundDeviceOutput
 from app.media.recorder import WavRecorder
 from app.room.errors import RoomError
+from app.room.lobby_protocol import MAX_TITLE_CHARS
+from app.room.wire import clean_text
 
 DEFAULT_CUSHION_MS = 1500.0
 # Where to start. Default: play once 100 ms is in hand (first audible ~0.15 s after join, under the 0.3 s a
@@ -146,8 +148,8 @@ class ListenSession:
         try:
             self.link = target
             if self.channel is not None:
-                self.channel.move_to(target.room_id)  # joins the new room's channel once the feed plays it
-            self.state.moving(target.title)
+                self.channel.move_to(target.room_id, target.servers)  # joins it once the feed plays it
+            self.state.moving(clean_text(target.title, MAX_TITLE_CHARS))  # link text: cleaned like any title
             self.moved.emit(target)
             await asyncio.sleep(self.follow.delay())
             if not self._closed:

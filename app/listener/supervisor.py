@@ -318,7 +318,7 @@ class FeedSupervisor:
         self.feed = None
         self.link = link
         self.rotation = ServerRotation(link.servers, rand=self._rand)
-        tries = 0
+        tries, not_found, gone_since = 0, set[str](), None
         while not self._stopped:
             server, at = self.rotation.next()
             await asyncio.sleep(max(0.0, at - time.monotonic()))
@@ -329,6 +329,17 @@ class FeedSupervisor:
                 delay = self.rotation.failed(server)
                 log.info("moving to room %s: attempt %d on %s failed: %s; due again in %.2f s", link.room_id,
                          tries, server, exc, delay)
+                # A forward to a room that no server has (as a reconnect judges a room gone): end, not wait forever.
+                not_found = not_found | {server} if isinstance(exc, RoomNotFound) else set()
+                if not_found >= set(self.rotation.servers):
+                    gone_since = time.monotonic() if gone_since is None else gone_since
+                    if time.monotonic() - gone_since >= self.not_found_grace:
+                        self._retire_lingering()
+                        self.status.set(RoomStatus.ENDED, f"the room moved to room {link.room_id}, which does "
+                                                          "not exist")
+                        return
+                else:
+                    gone_since = None
                 continue
             if feed is None:
                 return

@@ -285,9 +285,12 @@ def _delta(obj: dict[str, Any], controller: str) -> Delta:
         both = {m.id for m in upsert}.intersection(remove)
         if both:
             raise ProtocolViolation(f"id {short(min(both))} is both upserted and removed")
+    ended = read_bool(obj, "ended") if "ended" in obj else None
+    if "moved" in obj and ended is not True:
+        raise ProtocolViolation("'moved' comes only with 'ended': true (a moved room is over here)")
     return Delta(seq=seq, base=base, controller=controller,
                  title=_title(obj) if "title" in obj else None,
-                 ended=read_bool(obj, "ended") if "ended" in obj else None,
+                 ended=ended,
                  listeners=_listeners(obj["listeners"]) if "listeners" in obj else UNSET,
                  hands=hands, hands_total=hands_total, upsert=upsert, remove=remove,
                  recording=read_bool(obj, "recording") if "recording" in obj else None, moved=_moved(obj))

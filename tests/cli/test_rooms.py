@@ -17,9 +17,12 @@ def test_server_addresses() -> None:
     assert server_url("ws://10.0.0.2:8188/janus") == "ws://10.0.0.2:8188/janus"
     assert server_url("plaza://rooms.example.org") == "wss://rooms.example.org:8989/janus"
     assert server_url("plaza+ws://127.0.0.1:8188/") == "ws://127.0.0.1:8188/janus"
-    for bad in ("rooms.example.org", "http://x/janus", "wss://u:p@x/janus", "wss://x/janus?secret=1"):
+    for bad in ("rooms.example.org", "http://x/janus", "wss://u:p@x/janus", "wss://x/janus?secret=1",
+                "ws://h:8188/foo", "ws://h:8188/janus/x"):  # a lobby's server becomes a link's first: /janus
         with pytest.raises(LinkError):
             server_url(bad)
+    assert server_url("wss://host/janus/") == "wss://host/janus"
+    assert server_url("ws://h:8188") == server_url("ws://h:8188/") == "ws://h:8188/janus"
 
 
 def test_durations() -> None:

@@ -104,3 +104,21 @@ async def test_close_while_following_quickly_closes_every_channel_and_leaves_no_
     assert {t for t in asyncio.all_tasks() if not t.done()} == {asyncio.current_task()}
     keeper.follow("ws://d/janus")  # after close: ignored
     assert keeper.channel is None and len(FakeChannel.made) == len({c.server for c in FakeChannel.made})
+
+
+async def test_after_a_move_only_the_new_rooms_servers_get_a_channel() -> None:
+    """While a move waits its jitter, the old room's feed may reconnect: its server must not get the new room's
+    channel (the new room is on other servers)."""
+    FakeChannel.made, FakeChannel.fail_next = [], 0
+    keeper = ChannelKeeper(7, RoomStateModel(), rand=lambda: 0.0, channel_factory=FakeChannel)  # type: ignore[arg-type]
+    keeper.follow("ws://old/janus")
+    await until(lambda: keeper.channel is not None)
+    keeper.move_to(8, ["ws://new/janus"])
+    await until(lambda: keeper.channel is None)
+    keeper.follow("ws://old/janus")  # the old room's feed came back before the move went through
+    await asyncio.sleep(0.05)
+    assert keeper.channel is None and len(FakeChannel.made) == 1
+    keeper.follow("ws://new/janus")
+    await until(lambda: keeper.channel is not None and keeper.channel.server == "ws://new/janus")
+    assert keeper.room_id == 8
+    await keeper.close()

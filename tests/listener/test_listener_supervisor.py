@@ -230,3 +230,19 @@ async def test_close_is_idempotent(closed_early: bool) -> None:
     await listener.close()
     await listener.close()
     assert all(f.closed for f in script.feeds)
+
+
+async def test_a_move_to_a_room_no_server_has_ends_after_the_grace_instead_of_waiting_forever() -> None:
+    listener, script, _ = await make({A: ["ok"], B: [RoomNotFound(9, B)] * 3}, not_found_grace=0.0)
+    await asyncio.wait_for(listener.move_to(RoomLink(9, (B,))), 5.0)
+    assert listener.status.current.status == RoomStatus.ENDED
+    assert "moved to room 9, which does not exist" in listener.status.current.detail
+    assert script.feeds[0].closed  # the old room's connection is let go
+    await listener.close()
+
+
+async def test_a_move_keeps_trying_a_server_that_is_only_unreachable() -> None:
+    listener, script, _ = await make({A: ["ok"], B: [ServerUnreachable("down"), "ok"]}, not_found_grace=0.0)
+    await asyncio.wait_for(listener.move_to(RoomLink(9, (B,))), 5.0)
+    assert listener.status.current.status == RoomStatus.LIVE and listener.feed is script.feeds[1]
+    await listener.close()

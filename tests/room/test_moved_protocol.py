@@ -109,3 +109,14 @@ def test_a_move_needs_a_valid_link(target: str) -> None:
     obj["target"] = target
     with pytest.raises(ProtocolViolation):
         parse_request(json.dumps(obj))
+
+
+@pytest.mark.parametrize("ended", [False, None])
+def test_a_delta_carries_a_forward_only_with_ended_true(ended: bool | None) -> None:
+    obj = json.loads(encode(Delta(seq=6, base=5, controller="ctl-a", ended=True, moved="plaza+ws://h:8188/5")))
+    if ended is None:
+        del obj["ended"]
+    else:
+        obj["ended"] = ended
+    with pytest.raises(ProtocolViolation):
+        parse_announcement(json.dumps(obj))
