@@ -13,6 +13,7 @@ import pytest
 from app.controller.edge_forwards import parse_forward
 from app.links import parse_link
 from app.local.janus_config import LocalRoomConfig, render
+from app.room.lobby_protocol import LOBBY_ROOM_ID
 
 PACKAGING = Path(__file__).resolve().parent.parent.parent / "packaging" / "janus"
 ROLES = ("origin", "edge")
@@ -52,7 +53,8 @@ def load(role: str, name: str) -> dict[str, dict[str, Any]]:
 
 
 def the_room(groups: dict[str, dict[str, Any]], prefix: str) -> tuple[int, dict[str, Any]]:
-    rooms = {name: group for name, group in groups.items() if name.startswith(prefix)}
+    rooms = {name: group for name, group in groups.items()
+             if name.startswith(prefix) and name != f"room-{LOBBY_ROOM_ID}"}
     assert len(rooms) == 1, f"one {prefix}N group, not {list(rooms)}"
     name, group = next(iter(rooms.items()))
     return int(name.removeprefix(prefix)), group
@@ -81,6 +83,9 @@ def test_the_servers_agree_on_the_room_and_leave_every_secret_to_the_operator() 
     assert stage["secret"] == "REPLACE_WITH_STAGE_SECRET"
     assert feed["secret"] == "REPLACE_WITH_FEED_SECRET"
     assert all(group["secret"] == "REPLACE_WITH_CHANNEL_SECRET" for _, group in channels)
+    # the edges declare their lobby, so no client can create it first with a secret of its own (§11)
+    lobby = load("edge", "janus.plugin.textroom.jcfg")[f"room-{LOBBY_ROOM_ID}"]
+    assert lobby["secret"] == "REPLACE_WITH_LOBBY_SECRET"
     unit = (PACKAGING / "systemd" / "janus-plaza.service").read_text()
     assert "grep -rl REPLACE_WITH_ /etc/janus-plaza" in unit  # the unit refuses a config left with a placeholder
 
