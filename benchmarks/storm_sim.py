@@ -1,8 +1,9 @@
 """The storm simulator: a crowd joining a room's edges while edges fail, on a virtual clock (docs/storm.md).
 
 Every simulated listener's decisions — which edge, and when — come from a policy object per listener: Plaza's is
-the app's own `app.listener.failover.ServerRotation`, driven exactly as the supervisor drives it (next → attempt
-→ failed/succeeded; start_outage(lost) on a loss); the baselines are in `benchmarks.storm_policies`. Edges admit
+the app's own `app.listener.failover.ServerRotation`, driven as the supervisor drives it after a loss (next →
+attempt → failed/succeeded; start_outage(lost) on a loss; a first join in the app walks the order once instead);
+the baselines are in `benchmarks.storm_policies`. Edges admit
 joins through a token bucket of `join_capacity` joins/s; a join above it times out or is refused (the overload
 mode); a dead edge refuses at once. Audio lost per listener: an outage shorter than the cushion it had when the
 edge died is not heard; a longer one loses outage − cushion.

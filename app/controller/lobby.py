@@ -127,7 +127,10 @@ class LobbyVoice:
         await textroom.join(LOBBY_ROOM_ID, f"lobby-{secrets.token_hex(5)}")
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("textroom") == "join":
+        # A browser joined: announce soon. Another room's controller joining (its `lobby-` name) is no browser:
+        # waking on those too would multiply every room's announcements by the controllers' churn.
+        username = event.get("username")
+        if event.get("textroom") == "join" and not (isinstance(username, str) and username.startswith("lobby-")):
             self.wake.set()
 
     async def _announce_until_lost(self, textroom: TextRoomHandle, session: JanusSession) -> None:

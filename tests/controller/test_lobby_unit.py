@@ -76,7 +76,9 @@ async def test_announced_each_period_and_on_news_at_most_once_a_second() -> None
 
 @pytest.mark.parametrize("event,wakes", [({"textroom": "join", "username": "l-1"}, True),
                                          ({"textroom": "message", "text": "{}"}, False),
-                                         ({"textroom": "leave", "username": "l-1"}, False)])
+                                         ({"textroom": "leave", "username": "l-1"}, False),
+                                         # another room's controller joining the lobby is no browser
+                                         ({"textroom": "join", "username": "lobby-0a1b2c3d4e"}, False)])
 async def test_a_browser_joining_is_the_cue(event: dict[str, Any], wakes: bool) -> None:
     voice = LobbyVoice(A, "x", lambda server: None)
     voice._on_event(event)
