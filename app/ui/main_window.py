@@ -382,6 +382,8 @@ class MainWindow(QMainWindow):
     async def _shutdown(self) -> None:
         try:
             self.tray.close()
+            for dialog in self.findChildren(RoomBrowserDialog):  # its lobby connections close with the window
+                dialog.reject()
             self.leave()
             await self._tasks.join()
         finally:

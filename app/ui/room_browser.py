@@ -33,6 +33,7 @@ from app.ui.settings import MAX_BROWSE_SERVERS, AppSettings
 from app.ui.tasks import TaskSet
 
 REFRESH_MS = 5000  # "live for" and the lobby status move on without announcements
+SOON_MS = 250  # a changed directory is shown this soon (coalesced)
 LINK_ROLE = Qt.ItemDataRole.UserRole
 
 BrowserFactory = Callable[[list[str]], DirectoryBrowser]
@@ -95,6 +96,11 @@ class RoomBrowserDialog(QDialog):
         self._timer = QTimer(self)  # parented, and stopped in done(): never fires on a half-destroyed dialog
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._refresh)
+        # Summaries arrive all the time (1,000 rooms: ~200 a second); rebuild the list at most 4 times a second.
+        self._soon = QTimer(self)  # parented, and stopped in done() like the other
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(SOON_MS)
+        self._soon.timeout.connect(self._refresh)
         self.retranslate()
 
     # ------------------------------------------------------------------ i18n
@@ -131,7 +137,7 @@ class RoomBrowserDialog(QDialog):
         self.settings.set_browse_servers(servers)
         self._stop_browser()
         browser = self.browser = self._factory(servers)
-        browser.directory.changed.connect(self._refresh)
+        browser.directory.changed.connect(self._refresh_soon)
         browser.start()
         self._timer.start()
         self._refresh()
@@ -140,11 +146,16 @@ class RoomBrowserDialog(QDialog):
     def _stop_browser(self) -> None:
         browser, self.browser = self.browser, None
         if browser is not None:
-            browser.directory.changed.disconnect(self._refresh)
+            browser.directory.changed.disconnect(self._refresh_soon)
             self._tasks.start(browser.close(), "close room directory")
+
+    def _refresh_soon(self) -> None:
+        if not self._soon.isActive():
+            self._soon.start()
 
     def done(self, result: int) -> None:
         self._timer.stop()
+        self._soon.stop()
         self._stop_browser()
         super().done(result)
 

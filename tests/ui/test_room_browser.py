@@ -3,6 +3,7 @@ outside text shown as text; bad addresses explained; the dialog's timer and dire
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterable
@@ -62,6 +63,7 @@ async def test_browse_filter_and_join_with_return(make_window: WindowFactory, qt
     hostile = {"v": 1, "type": "lobby", "room": 77, "title": "<b>Bold</b> \u202eevil", "hosts": ["<i>Cy</i>"],
                "listeners": None, "started": now - 30}
     directory.apply(SERVER, parse_summary(json.dumps(hostile)))  # as the lobby channel takes it
+    await wait_until(lambda: len(rows(dialog)) == 2, 2, "the list to show the summaries (coalesced)")
     assert rows(dialog) == [["Launch night", "Ana, Bo", dialog.locale().toString(1234), "1 h 05 min"],
                             ["<b>Bold</b> evil", "<i>Cy</i>", "—", "just started"]]  # literal text, no bidi override
     assert not dialog.join_button.isEnabled()
@@ -77,6 +79,7 @@ async def test_browse_filter_and_join_with_return(make_window: WindowFactory, qt
     dialog.rooms.setCurrentItem(dialog.rooms.topLevelItem(0))
     assert dialog.join_button.isEnabled()
     directory.apply(SERVER, RoomSummary(4321, "Launch night", ("Ana", "Bo"), 1300, now - 3900))
+    await wait_until(lambda: rows(dialog)[0][2] == dialog.locale().toString(1300), 2, "the new count")
     assert dialog.rooms.currentItem().text(0) == "Launch night"  # the choice survives a refresh
     qtbot.keyClick(dialog.rooms, Qt.Key.Key_Return)
     await wait_until(lambda: window.session is not None, 2, "the window to join the chosen room")
@@ -120,5 +123,17 @@ async def test_the_browser_speaks_spanish(make_window: WindowFactory) -> None:
     assert dialog.windowTitle() == "Explorar salas"
     assert dialog.rooms.headerItem().text(0) == "Título" and dialog.rooms.headerItem().text(2) == "Oyentes"
     FakeDirectoryBrowser.made[0].directory.apply(SERVER, RoomSummary(5, "", (), 3, time.time() - 600))
-    assert rows(dialog) == [["Sala 5", "", "3", "10 min"]]
+    await wait_until(lambda: rows(dialog) == [["Sala 5", "", "3", "10 min"]], 2, "the room, in Spanish")
     dialog.reject()
+
+
+async def test_closing_the_window_closes_an_open_browser_and_its_lobby_connections(make_window: WindowFactory
+                                                                                  ) -> None:
+    FakeDirectoryBrowser.made = []
+    window = make_window()
+    window.room_directory = FakeDirectoryBrowser
+    window.browse_rooms()
+    [browser] = FakeDirectoryBrowser.made
+    window.close()
+    await asyncio.wait_for(window.shutdown(), 10)
+    assert browser.closed
