@@ -8,11 +8,7 @@ because a dead server looks alive to aiortc for ~29 s. It then rebuilds everythi
 new PeerConnection) on the servers of the link in the order `ServerRotation` gives, while the cushion keeps
 playing. It never gives up while the room may be live; it stops on an authoritative end (the feed says it
 stopped, every server says the room does not exist, or the channel says the room ended) or when the user leaves.
-
-Ownership, so that leaving is total in every phase: every open attempt runs as a task in `_attempts`, every
-connection an attempt returned is in `_feeds` until it is closed, and every close runs in `_closing`. Releasing
-(close() or end_room()) cancels the supervisor and the attempts, waits for them, then closes every connection
-still in `_feeds` — whichever way a cancel and an attempt's success interleaved, nothing built is left open.
+Every connection it opens is owned by its FeedPool (app.listener.feed_pool), so leaving is total in every phase.
 """
 
 from __future__ import annotations
@@ -29,6 +25,7 @@ from app.events import Event
 from app.links import RoomLink
 from app.listener.failover import ServerRotation
 from app.listener.feed import FeedConnection, FeedEnd
+from app.listener.feed_pool import NOT_FOUND_GRACE_S, Attempt, FeedPool, RoomGoneJudge
 from app.listener.stats import ReconnectRecord
 from app.listener.status import ReconnectInfo, RoomStatus, StatusModel
 from app.media.cushion import CushionPlayout
@@ -42,20 +39,8 @@ DEFAULT_CONNECT_TIMEOUT = 8.0
 MEDIA_WATCHDOG_S = 2.0
 MEDIA_POLL_S = 0.05  # media time is written by aiortc's receive path with no event to wait on: poll it (cheap)
 HISTORY_LIMIT = 50
-# During a reconnect, "no such room" from every server ends the room only after this long: a restarted Janus has
-# forgotten a room made through its API until the room's controller makes it again (app.controller.room_maker, ~1 s
-# after Janus is back). A room really ended says so at once (the feed's "stopped", the controller's `ended`).
-NOT_FOUND_GRACE_S = 15.0
 
 FeedFactory = Callable[..., FeedConnection]  # (server, room_id, playout, *, ice_servers, before_first_media)
-
-Attempt = asyncio.Task[FeedConnection]
-
-
-def _cancel_once(task: asyncio.Task[object]) -> None:
-    """Cancel unless a cancel is already pending: a second one would interrupt the task's own clean-up."""
-    if not task.done() and task.cancelling() == 0:
-        task.cancel()
 
 
 class FeedSupervisor:
@@ -88,10 +73,7 @@ class FeedSupervisor:
         self.history: list[ReconnectRecord] = []
         self.connected: Event[[str]] = Event("feed connected")  # (server): the channel re-joins on that server
         self._supervisor: asyncio.Task[None] | None = None
-        self._attempts: set[Attempt] = set()  # open attempts in flight
-        self._feeds: set[FeedConnection] = set()  # every connection an attempt returned, until it is retired
-        self._closing: set[asyncio.Task[None]] = set()
-        self._stopped = False  # left or ended: nothing new starts, nothing finished is adopted
+        self._pool = FeedPool(lambda server: self._open(server), link.room_id)
         self._release = CloseOnce(self._release_all, "feed supervisor release")
         self._heard = False  # the output has played this room's audio at least once
         self._lingering: FeedConnection | None = None  # a quiet old connection kept until a new one plays
@@ -108,7 +90,7 @@ class FeedSupervisor:
         errors: list[RoomError] = []
         for server in self.rotation.order:
             try:
-                feed = await self._attempt(server)
+                feed = await self._pool.attempt(server)
             except RoomError as exc:
                 errors.append(exc)
                 if self._stopped or (isinstance(exc, RoomNotFound) and len(self.link.servers) == 1):
@@ -128,48 +110,9 @@ class FeedSupervisor:
         self.status.set(RoomStatus.ERROR, str(error))
         raise error
 
-    async def _attempt(self, server: str) -> FeedConnection | None:
-        """One attempt, owned by the listener; cancelling the caller cancels it and closes what it built."""
-        attempt = self._start_attempt(server)
-        try:
-            await asyncio.wait([attempt])
-        except asyncio.CancelledError:
-            self._abandon(attempt)
-            raise
-        return self._take(attempt)
-
-    def _start_attempt(self, server: str) -> Attempt:
-        if self._stopped:
-            raise RoomError(f"left room {self.link.room_id}")
-        attempt = asyncio.create_task(self._run_attempt(server), name=f"open feed {server}")
-        self._attempts.add(attempt)
-        attempt.add_done_callback(self._attempt_done)
-        return attempt
-
-    async def _run_attempt(self, server: str) -> FeedConnection:
-        feed = await self._open(server)
-        self._feeds.add(feed)  # in the same step as _open returns: no cancel can fall between
-        return feed
-
-    def _attempt_done(self, attempt: Attempt) -> None:
-        self._attempts.discard(attempt)
-        if not attempt.cancelled():
-            attempt.exception()  # retrieved here; whoever takes the attempt still gets it raised
-
-    def _take(self, attempt: Attempt) -> FeedConnection | None:
-        """The finished attempt's connection, to adopt; None once the listener stopped (release closes it)."""
-        if self._stopped or attempt.cancelled():
-            return None
-        return attempt.result()
-
-    def _abandon(self, attempt: Attempt) -> None:
-        """Cancel an attempt nobody will adopt; a connection it still returns is closed."""
-        _cancel_once(attempt)
-        attempt.add_done_callback(self._retire_result)
-
-    def _retire_result(self, attempt: Attempt) -> None:
-        if not attempt.cancelled() and attempt.exception() is None:
-            self._retire(attempt.result())
+    @property
+    def _stopped(self) -> bool:
+        return self._pool.stopped
 
     async def _open(self, server: str) -> FeedConnection:
         feed = self.feed_factory(server, self.link.room_id, self.playout, ice_servers=self.ice_servers,
@@ -208,7 +151,7 @@ class FeedSupervisor:
             if self._stopped:
                 return
             if end.room_ended:
-                self._retire(feed)
+                self._pool.retire(feed)
                 self.feed = None
                 self.status.set(RoomStatus.ENDED, end.reason)
                 return
@@ -237,12 +180,11 @@ class FeedSupervisor:
         if keep_old:
             self._lingering = lost
         else:
-            self._retire(lost)
+            self._pool.retire(lost)
         record = ReconnectRecord(lost_at=time.time(), reason=reason, server=lost.server)
         self._record(record)
         self.rotation.start_outage(lost.server)
-        not_found: set[str] = set()
-        gone_since: float | None = None  # when every server first said "no such room" in this outage
+        gone = RoomGoneJudge(self.rotation.servers, self.not_found_grace)
         tries = 0
         loop = asyncio.get_running_loop()
         while not self._stopped:
@@ -258,18 +200,18 @@ class FeedSupervisor:
             record = replace(record, attempts=tries)
             self._record(record)
             started = loop.time()
-            attempt = self._start_attempt(server)
+            attempt = self._pool.start(server)
             try:
                 old_back = await self._old_returns(lost, attempt=attempt)
             except asyncio.CancelledError:
-                self._abandon(attempt)
+                self._pool.abandon(attempt)
                 raise
             if old_back:
-                self._abandon(attempt)
+                self._pool.abandon(attempt)
                 self._take_back(lost, record)
                 return
             try:
-                feed = self._take(attempt)
+                feed = self._pool.take(attempt)
             except Exception as exc:  # RoomError, or anything unexpected from the stack: never give up on the room
                 delay = self.rotation.failed(server)
                 # a RoomError is the network or the server; anything else is a bug of ours: keep its traceback
@@ -277,18 +219,11 @@ class FeedSupervisor:
                         "reconnect attempt %d to %s failed after %.2f s: %s; %s due again in %.2f s",
                         tries, server, loop.time() - started, exc, server, delay,
                         exc_info=None if isinstance(exc, RoomError) else exc)
-                if isinstance(exc, RoomNotFound):
-                    not_found.add(server)
-                    if not_found >= set(self.rotation.servers):
-                        gone_since = time.monotonic() if gone_since is None else gone_since
-                    if gone_since is not None and time.monotonic() - gone_since >= self.not_found_grace:
-                        self._retire_lingering()
-                        self.feed = None
-                        self.status.set(RoomStatus.ENDED, f"room {self.link.room_id} no longer exists")
-                        return
-                else:
-                    not_found.discard(server)
-                    gone_since = None
+                if gone.failed(server, exc):
+                    self._retire_lingering()
+                    self.feed = None
+                    self.status.set(RoomStatus.ENDED, f"room {self.link.room_id} no longer exists")
+                    return
                 continue
             if feed is None:
                 return
@@ -318,28 +253,23 @@ class FeedSupervisor:
         self.feed = None
         self.link = link
         self.rotation = ServerRotation(link.servers, rand=self._rand)
-        tries, not_found, gone_since = 0, set[str](), None
+        self._pool.room_id = link.room_id
+        gone = RoomGoneJudge(self.rotation.servers, self.not_found_grace)
+        tries = 0
         while not self._stopped:
             server, at = self.rotation.next()
             await asyncio.sleep(max(0.0, at - time.monotonic()))
             tries += 1
             try:
-                feed = await self._attempt(server)
+                feed = await self._pool.attempt(server)
             except Exception as exc:  # RoomError, or a bug in the stack: keep trying, the old room still plays
                 delay = self.rotation.failed(server)
                 log.info("moving to room %s: attempt %d on %s failed: %s; due again in %.2f s", link.room_id,
                          tries, server, exc, delay)
-                # A forward to a room that no server has (as a reconnect judges a room gone): end, not wait forever.
-                not_found = not_found | {server} if isinstance(exc, RoomNotFound) else set()
-                if not_found >= set(self.rotation.servers):
-                    gone_since = time.monotonic() if gone_since is None else gone_since
-                    if time.monotonic() - gone_since >= self.not_found_grace:
-                        self._retire_lingering()
-                        self.status.set(RoomStatus.ENDED, f"the room moved to room {link.room_id}, which does "
-                                                          "not exist")
-                        return
-                else:
-                    gone_since = None
+                if gone.failed(server, exc):  # a forward to a room no server has: end, not wait forever
+                    self._retire_lingering()
+                    self.status.set(RoomStatus.ENDED, f"the room moved to room {link.room_id}, which does not exist")
+                    return
                 continue
             if feed is None:
                 return
@@ -393,21 +323,6 @@ class FeedSupervisor:
             del self.history[:-HISTORY_LIMIT]
 
     # ------------------------------------------------------------------ retire and release
-    def _retire(self, feed: FeedConnection) -> None:
-        """Stop `feed` feeding the playout now and close it in the background (release waits for that)."""
-        feed.stop_media()
-        if feed not in self._feeds:
-            return  # already retired
-        self._feeds.discard(feed)
-        task = asyncio.create_task(feed.close(), name=f"close feed {feed.server}")
-        self._closing.add(task)
-        task.add_done_callback(self._closed_one)
-
-    def _closed_one(self, task: asyncio.Task[None]) -> None:
-        self._closing.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("closing a feed connection failed", exc_info=task.exception())
-
     def _stop_lingering_media(self) -> None:
         """A new connection's first packet is here: the old one must stop feeding the playout now."""
         if self._lingering is not None:
@@ -415,7 +330,7 @@ class FeedSupervisor:
 
     def _retire_lingering(self) -> None:
         if self._lingering is not None:
-            self._retire(self._lingering)
+            self._pool.retire(self._lingering)
             self._lingering = None
 
     def end_room(self, detail: str) -> None:
@@ -433,7 +348,7 @@ class FeedSupervisor:
         await self._release()
 
     def _stop(self) -> None:
-        self._stopped = True
+        self._pool.stopped = True
         for feed in (self.feed, self._lingering):
             if feed is not None:
                 feed.stop_media()  # silent at once; the release closes it
@@ -445,15 +360,7 @@ class FeedSupervisor:
             await asyncio.wait([supervisor])
             if not supervisor.cancelled() and supervisor.exception() is not None:
                 log.error("the reconnect supervisor failed", exc_info=supervisor.exception())
-        attempts = list(self._attempts)
-        for attempt in attempts:
-            _cancel_once(attempt)
-        if attempts:
-            await asyncio.wait(attempts)
         self.feed = self._lingering = None
-        for feed in list(self._feeds):
-            self._retire(feed)
-        while self._closing:
-            await asyncio.wait(set(self._closing))
+        await self._pool.release()
         if self.status.current.status in (RoomStatus.CONNECTING, RoomStatus.LIVE, RoomStatus.RECONNECTING):
             self.status.set(RoomStatus.IDLE)
