@@ -47,7 +47,7 @@ def test_cushion_out_of_range_is_a_usage_error() -> None:
 def test_state_line_shows_stage_count_hands_and_source() -> None:
     import time
 
-    from app.cli import state_line
+    from app.cli.listen import state_line
     from app.listener.state import RoomState, StateSource
     from app.room.protocol import Hand, ListenerCount, Role, StageMember
 
@@ -65,7 +65,7 @@ def test_state_line_shows_stage_count_hands_and_source() -> None:
 
 
 def test_stats_text_names_every_counter_and_the_history() -> None:
-    from app.cli import stats_text
+    from app.cli.listen import stats_text
     from app.listener.stats import ConnectionStats, PlayoutStats, ReconnectRecord
 
     stats = ConnectionStats(server="ws://h:8188/janus", status="live", rtt_ms=12.3, loss_percent=1.5,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from app.cli import keep_host_pass
 from app.cli.host import EXIT_NO_PASS, EXIT_NOT_DONE, host
+from app.cli.serve import keep_host_pass
 from app.controller.secret_store import KEYRING_SERVICE, keyring_username
 from app.links import parse_link
 from tests.controller.test_secret_store import MemoryKeyring

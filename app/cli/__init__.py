@@ -1,5 +1,6 @@
-"""The `plaza` command: window (default), listen, speak (app.cli.speak), host (app.cli.host), start
-(app.cli.start), swarm (app.cli.swarm), rooms (app.cli.rooms), serve, demo, controller.
+"""The `plaza` command: window (default), listen (app.cli.listen), speak (app.cli.speak), host (app.cli.host), start
+(app.cli.start), swarm (app.cli.swarm), rooms (app.cli.rooms), serve, demo and controller (app.cli.serve). This
+module parses the command line, holds what every command shares (exit codes, one-line errors) and dispatches.
 
 Exit codes of `plaza listen` (also documented in the README):
   0 played for --duration, or the room ended; 2 bad usage or malformed link; 3 could not join (server
@@ -23,13 +24,7 @@ from app import __version__
 from app.links import SCHEMES
 
 if TYPE_CHECKING:
-    from app.controller.controller import RoomController
     from app.links import RoomLink
-    from app.listener.listen import ListenSession
-    from app.listener.state import RoomState
-    from app.listener.stats import ConnectionStats
-    from app.listener.status import StatusChange
-    from app.local.room import LocalRoom
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -156,241 +151,6 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
-# ------------------------------------------------------------------------------------------------ listen
-async def listen(args: argparse.Namespace) -> int:
-    from app.janus.errors import JanusError
-    from app.listener.listen import ListenSession
-    from app.listener.status import RoomStatus
-    from app.media.output import AudioOutputError
-    from app.room.errors import RoomError
-
-    link = _link_or_fail(args.link)
-    if link is None:
-        return EXIT_USAGE
-    session = ListenSession(
-        link,
-        use_device=not args.no_audio_device,
-        device=args.output_device,
-        record=args.record,
-        connect_timeout=args.connect_timeout,
-        fall_back_to_clock=False,
-        cushion_ms=args.cushion * 1000.0,
-        protected_start=args.protected_start,
-    )
-    stop = _stop_event()
-    ended = asyncio.Event()
-    session.status.changed.connect(lambda change: print(_status_line(change), flush=True))
-    stats_task: asyncio.Task[None] | None = None
-    if args.show_state:
-        session.state.changed.connect(lambda state, change: print(state_line(state), flush=True))
-
-    def on_status(change: StatusChange) -> None:
-        if change.status == RoomStatus.ENDED:
-            ended.set()
-
-    session.status.changed.connect(on_status)
-    try:
-        try:
-            await session.start()
-        except (RoomError, JanusError) as exc:  # JanusError: app.listener.feed maps them all; a backstop
-            _fail(exc)
-            return EXIT_JOIN_FAILED
-        except AudioOutputError as exc:
-            _fail(f"{exc} (use --no-audio-device to play without one)")
-            return EXIT_AUDIO
-        except OSError as exc:
-            _fail(exc)
-            return EXIT_AUDIO
-        if args.stats:
-            stats_task = asyncio.create_task(_print_stats_every(session, 5.0))
-        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(ended.wait())]
-        try:
-            await asyncio.wait(waiters, timeout=args.duration, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waiters:
-                w.cancel()
-        # Once joined, the supervisor never gives up while the room may be live: only Ctrl-C, --duration or an
-        # authoritative end get here.
-        return EXIT_INTERRUPTED if stop.is_set() else EXIT_OK
-    finally:
-        if stats_task is not None:
-            stats_task.cancel()
-        if args.stats:
-            print(stats_text(session.stats()), flush=True)
-        await session.close()
-
-
-def _status_line(change: StatusChange) -> str:
-    from app.listener.status import RoomStatus
-
-    line = f"status: {change.status.value}" + (f" ({change.detail})" if change.detail else "")
-    info = change.reconnect
-    if change.status == RoomStatus.RECONNECTING and info is not None:
-        import time
-
-        when = (f"next try in {max(0.0, info.next_try_at - time.monotonic()):.1f} s"
-                if info.next_try_at is not None else "connecting")
-        line += f" attempt {info.attempt} to {info.server}, {when}"
-    return line
-
-
-async def _print_stats_every(session: ListenSession, interval: float) -> None:
-    while True:
-        await asyncio.sleep(interval)
-        print(stats_text(session.stats()), flush=True)
-
-
-def state_line(state: RoomState) -> str:
-    """`--show-state` output: the whole room state on one line (who talks, who is muted, count, hands)."""
-    import time
-
-    members = []
-    for m in state.members:
-        flags = [m.role.value] + (["muted"] if m.muted else []) + (["talking"] if m.talking else [])
-        members.append(f"{m.name}({', '.join(flags)})")
-    if state.listeners is None:
-        count = "unknown"
-    else:
-        age = max(0.0, time.time() - state.listeners.measured_at)
-        count = f"{state.listeners.count}" + (f" (measured {age:.0f} s ago)" if age >= 10 else "")
-    hands = ", ".join(h.name or h.id for h in state.hands)
-    return (f"state: stage [{'; '.join(members)}] listeners={count} hands={state.hands_total}"
-            f"{f' [{hands}]' if hands else ''} source={state.source.value}{' RECORDING' if state.recording else ''}"
-            f"{' ENDED' if state.ended else ''}")
-
-
-def stats_text(stats: ConnectionStats) -> str:
-    """`--stats` output: one line of counters, and one line per reconnect so far."""
-    p = stats.playout
-    rtt = "-" if stats.rtt_ms is None else f"{stats.rtt_ms:.0f}ms"
-    lines = [
-        f"stats: server={stats.server or '-'} status={stats.status} rtt={rtt} loss={stats.loss_percent:.1f}% "
-        f"jitter={p.jitter_ms:.1f}ms cushion={p.cushion_ms:.0f}/{p.target_ms:.0f}ms "
-        f"protection={p.protection_ms:.0f}ms "
-        f"masked_gap={p.masked_gap_ms:.0f}ms audible_gap={p.audible_gap_ms:.0f}ms "
-        f"content_skipped={p.content_skipped_ms:.0f}ms concealed_frames={p.concealed_frames} "
-        f"fec_recoveries={p.fec_recoveries} drift={p.drift_ppm:+.0f}ppm packets={p.packets_received} "
-        f"lost={p.packets_lost} late={p.late_packets} duplicate={p.duplicate_packets} "
-        f"reconnects={len(stats.reconnects)}"
-    ]
-    for r in stats.reconnects:
-        outcome = (f"back on {r.recovered_server} after {r.recovered_at - r.lost_at:.2f} s"
-                   if r.recovered_at is not None else "still retrying")
-        lines.append(f"reconnect: lost {r.server} ({r.reason}); {r.attempts} attempt(s); {outcome}")
-    return "\n".join(lines)
-
-
-def list_devices() -> int:
-    from app.media.output import list_output_devices
-
-    devices = list_output_devices()
-    if not devices:
-        print("no audio output devices found (is PortAudio installed? try --no-audio-device)")
-    for d in devices:
-        print(f"{d.index:3d}  {d.name}{'  (default)' if d.is_default else ''}")
-    return EXIT_OK
-
-
-# ------------------------------------------------------------------------------------------------ serve
-def local_room_from_args(args: argparse.Namespace) -> LocalRoom:
-    from app.local.room import LocalRoom
-
-    return LocalRoom.from_options(room_id=args.room, title=args.title, host=args.host, port=args.port,
-                                  speaker=args.speaker, netns=args.netns, ice_interface=args.ice_interface,
-                                  controller=not args.no_controller, invite_hands=args.invite_hands)
-
-
-async def serve(args: argparse.Namespace) -> int:
-    from app.local.janus_process import LocalServerError
-
-    room = local_room_from_args(args)
-    stop = _stop_event()
-    try:
-        try:
-            await room.start()
-        except (LocalServerError, ValueError) as exc:
-            print(f"plaza serve: {exc}", file=sys.stderr)
-            return 1
-        print(f"Room {room.config.room_id} is live. Link: {room.config.link_text}", flush=True)
-        if room.controller is not None:
-            await keep_host_pass(room.controller, room.config.link_text, "plaza serve")
-        print("Press Ctrl-C to stop.", flush=True)
-        assert room.janus is not None and room.janus.process is not None
-        janus_exit = asyncio.ensure_future(room.janus.process.wait())
-        stopper = asyncio.ensure_future(stop.wait())
-        await asyncio.wait([janus_exit, stopper], return_when=asyncio.FIRST_COMPLETED)
-        stopper.cancel()
-        if janus_exit.done():
-            print(f"plaza serve: Janus exited unexpectedly: {room.janus.log_tail()}", file=sys.stderr)
-            return 1
-        janus_exit.cancel()
-        return EXIT_OK
-    finally:
-        await room.close()
-
-
-# ------------------------------------------------------------------------------------------------ controller
-async def controller(args: argparse.Namespace) -> int:
-    """Secrets from the OS keyring (see app/controller/secret_store.py for the entry names), never argv or env."""
-    from app.controller.controller import RoomController
-    from app.controller.edge_forwards import parse_forward
-    from app.controller.secret_store import SecretsUnavailable, load_controller_secrets, lobby_secrets
-
-    link = _link_or_fail(args.link)
-    if link is None:
-        return EXIT_USAGE
-    try:
-        # (getattr: callers that build the Namespace themselves, e.g. tests, predate --forward)
-        forwards = [parse_forward(text) for text in getattr(args, "forward", None) or []]
-    except ValueError as exc:
-        print(f"plaza controller: --forward {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    strangers = [f.edge for f in forwards if f.edge not in link.servers]
-    if strangers or (forwards and not link.stage):
-        print(f"plaza controller: --forward names an edge the link does not list ({', '.join(strangers)})"
-              if strangers else "plaza controller: --forward needs a link with stage=ORIGIN (a cascade)",
-              file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        secrets = load_controller_secrets(link)
-    except SecretsUnavailable as exc:
-        print(f"plaza controller: {exc}", file=sys.stderr)
-        return 1
-    room_controller = RoomController(list(link.servers), link.room_id, secrets,
-                                     args.title or link.title or f"Room {link.room_id}",
-                                     stage_server=link.stage_server, forwards=forwards,
-                                     lobby_secrets=lobby_secrets(link.servers))
-    stop = _stop_event()
-    try:
-        await room_controller.start()
-        servers = ", ".join(room_controller.connected_servers) or "no server yet (retrying)"
-        print(f"Controlling room {link.room_id} as {room_controller.username} on {servers}. Ctrl-C stops.",
-              flush=True)
-        await keep_host_pass(room_controller, args.link, "plaza controller")
-        await stop.wait()
-        return EXIT_OK
-    finally:
-        await room_controller.close()
-
-
-async def keep_host_pass(room_controller: RoomController, link_text: str, who: str) -> None:
-    """Put the room creator's pass in the OS keyring, where `plaza host` on this machine finds it; without a
-    keyring (or a reachable stage) the room runs on and one line says what is missing."""
-    from app.controller.secret_store import SecretsUnavailable, save_host_pass
-    from app.links import parse_link
-    from app.room.errors import RoomError
-
-    try:
-        save_host_pass(parse_link(link_text), await room_controller.host_pass())
-    except (SecretsUnavailable, RoomError) as exc:
-        with contextlib.suppress(OSError, ValueError):  # whoever started us may be gone (`plaza start`)
-            print(f"{who}: `plaza host` is unavailable for this room: {exc}", file=sys.stderr, flush=True)
-        return
-    with contextlib.suppress(OSError, ValueError):
-        print("The host's pass is in the OS keyring: `plaza host LINK ACTION` on this machine acts as the host.",
-              flush=True)
-
-
 # ------------------------------------------------------------------------------------------------ main
 def with_default_command(argv: Sequence[str]) -> list[str]:
     """`plaza LINK` (what the desktop runs for a clicked plaza:// link: `Exec=plaza %u`) means `plaza window LINK`."""
@@ -411,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return self_test(args.self_test)
     command = args.command or "window"
     if command == "listen":
+        from app.cli.listen import list_devices, listen
+
         if args.list_devices:
             return list_devices()
         if args.duration is not None and args.duration <= 0:
@@ -426,10 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.duration is not None and args.duration <= 0:
             parser.error("--duration must be positive")
         return asyncio.run(speak(args))
-    if command == "serve":
-        return asyncio.run(serve(args))
-    if command == "controller":
-        return asyncio.run(controller(args))
+    if command in ("serve", "controller"):
+        from app.cli.serve import controller, serve
+
+        return asyncio.run((serve if command == "serve" else controller)(args))
     if command == "host":
         from app.cli.host import host
 
@@ -449,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.ui.app import run_window
 
     if command == "demo":
+        from app.cli.serve import local_room_from_args
+
         return run_window(None, local_room=local_room_from_args(args))
     return run_window(getattr(args, "link", None))
 

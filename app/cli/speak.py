@@ -24,10 +24,9 @@ from app.cli import (
     EXIT_USAGE,
     _fail,
     _link_or_fail,
-    _status_line,
     _stop_event,
-    state_line,
 )
+from app.cli.listen import _status_line, state_line
 
 EXIT_NOT_ON_STAGE = 6
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from app.cli import keep_host_pass
 from app.cli.host import host
+from app.cli.serve import keep_host_pass
 from app.links import RoomLink, format_link, parse_link
 from app.listener.listen import ListenSession
 from app.listener.state import StateSource

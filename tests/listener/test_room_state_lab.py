@@ -349,7 +349,7 @@ async def test_plaza_controller_command_runs_the_room_from_keyring_secrets(
 
     import keyring
 
-    from app.cli import controller as controller_command
+    from app.cli.serve import controller as controller_command
     from app.controller.secret_store import KEYRING_SERVICE, keyring_username
     from tests.controller.test_secret_store import MemoryKeyring
 

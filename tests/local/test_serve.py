@@ -69,7 +69,8 @@ def test_admin_api_is_off_unless_asked_and_then_bound_and_protected(janus_instal
 
 
 def test_serve_and_demo_options_describe_the_local_room() -> None:
-    from app.cli import build_parser, local_room_from_args
+    from app.cli import build_parser
+    from app.cli.serve import local_room_from_args
 
     args = build_parser().parse_args(["demo", "--room", "9", "--title", "Lab", "--host", "198.18.0.1", "--port",
                                       "8190", "--speaker", "none", "--netns", "plz-srv", "--ice-interface", "veth0"])
