@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -47,3 +47,12 @@ def _retrieve(task: asyncio.Task[None]) -> None:
     # A teardown whose every caller was cancelled has nobody to raise to: log it rather than warn at GC time.
     if not task.cancelled() and task.exception() is not None:
         log.error("%s failed", task.get_name(), exc_info=task.exception())
+
+
+async def cancel_and_wait(tasks: Iterable[asyncio.Future[Any]]) -> None:
+    """Cancel every task and wait until each has ended, whatever it raised: one failing clean-up must not leave
+    the others running (their errors are theirs to log)."""
+    pending = list(tasks)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)

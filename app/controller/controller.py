@@ -52,7 +52,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from app.aio import CloseOnce
+from app.aio import CloseOnce, cancel_and_wait
 from app.controller.askers import Askers
 from app.controller.audience_log import AudienceLog
 from app.controller.edge_forwards import EdgeForward
@@ -191,10 +191,7 @@ class RoomController:
         await self._closer()
 
     async def _teardown(self) -> None:
-        tasks = [*self._tasks, *self._invites]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait([*self._tasks, *self._invites])
         await self.lobby.close()
         await self.hosts.close()
         await asyncio.gather(*(link.disconnect() for link in self.links), return_exceptions=True)

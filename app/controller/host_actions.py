@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from app.aio import cancel_and_wait
 from app.controller.audience_log import AudienceLog, encode_audience
 from app.controller.feedback_flags import FeedbackFlags
 from app.controller.link import ControllerLink
@@ -63,10 +64,7 @@ class HostActions:
         return self.links[0]
 
     async def close(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(coro, name=name)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.aio import cancel_and_wait
 from app.controller.edge_forwards import EdgeForward, ensure_forwards
 from app.janus import JanusError, JanusSession, PluginError, RequestTimeout
 from app.janus.audiobridge import AudioBridgeHandle
@@ -149,9 +150,7 @@ class ControllerLink:
         try:
             done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await cancel_and_wait(tasks)
         if self.session.lost.done():
             return str(self.session.lost.result())
         if self.textroom.lost.done():

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from app.aio import CloseOnce
+from app.aio import CloseOnce, cancel_and_wait
 from app.janus import JanusError, JanusSession, PluginError
 from app.janus.textroom import UNAUTHORIZED, TextRoomHandle
 from app.room.backoff import Backoff
@@ -188,9 +188,7 @@ class Lobby:
         await self._closer()
 
     async def _teardown(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
 
 
 def room_summary(room_id: int, title: str, members: Iterable[StageMember], listeners: ListenerCount | None,

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from app.aio import CloseOnce
+from app.aio import CloseOnce, cancel_and_wait
 from app.events import Event
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
@@ -183,9 +183,7 @@ class RoomChannel:
                     await watch
                 except Exception as exc:  # _watch does not fail on server input; if it ever does, close still works
                     log.warning("room channel on %s: the stage watcher had failed: %r", self.server, exc)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         textroom, session = self.textroom, self.session
         self.textroom = self.session = self._stage = None
         if textroom is not None:

@@ -13,7 +13,7 @@ import logging
 import random
 from collections.abc import Callable, Collection
 
-from app.aio import CloseOnce
+from app.aio import CloseOnce, cancel_and_wait
 from app.events import Event
 from app.listener.channel import RoomChannel, listener_username
 from app.listener.state import RoomStateModel
@@ -133,8 +133,5 @@ class ChannelKeeper:
         await self._closer()
 
     async def _teardown(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         await self._drop_channel()

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.aio import CloseOnce
+from app.aio import CloseOnce, cancel_and_wait
 from app.events import Event
 from app.janus import JanusError, JanusSession
 from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
@@ -218,6 +218,4 @@ class DirectoryBrowser:
         await self._closer()
 
     async def _teardown(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
