@@ -94,7 +94,9 @@ async def test_a_speaker_on_the_origin_is_heard_on_both_edges_and_counted_on_bot
         # 2 viewers, one on each edge, + the speaker the controller admitted onto the stage directly
         await _count(cascade, 3)
         assert cascade.viewers() == [1, 1]
-        since = max([await listener.wait_full() for listener in (first, second)])
+        for listener in (first, second):
+            await listener.wait_full()
+        since = time.monotonic()  # (wait_full returns the cushion's level in ms, not a time)
         await asyncio.sleep(2.0)
         pcms = [await listener.finish() for listener in (first, second)]
         verdicts = [_judge_since(listener, pcm, since) for listener, pcm in zip((first, second), pcms, strict=True)]
