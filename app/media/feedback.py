@@ -7,12 +7,14 @@ on the dev container: `.venv/bin/python -c "from benchmarks.feedback_guard impor
 (the benchmark's CPU row). The FFT is ~25 µs of it, the rest is numpy call overhead on 8 tracks.
 
 Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback control", Proc. IEEE 2011:
-- candidates: the 5 most prominent spectral peaks (local maxima over −70 dB, ranked by peak over bins ±4–8 away)
+- candidates: the 5 most prominent spectral peaks (local maxima over −80 dB, ranked by peak over bins ±4–8 away)
   each frame, followed as tracks (±1 bin a frame); when all 8 tracks are taken, a new candidate replaces the track
   masked longest that was not mostly tonal. A new track with PNPR ≥ 15 dB gets its bin's last 2 s from a ring of
   past power spectra (back-fill): a howl sits at one frequency from the start, and its track, lost to a syllable or
   to speech harmonics holding the slots, used to start from nothing each time (0.2–0.4 s of each slow loop, and
-  some were missed);
+  some were missed). A gain-2 loop at 4 kHz starts near −90 dBFS, under speech that is quiet there: at −70 dB its
+  first tracked frames came 5–7 frames later (−80: 15 of 16 runs within 300 ms, was 13);
+- level: the mean power of the last 3 frames (SMOOTH), so two beating loop modes do not read as a jumpy level;
 - PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 9 dB within 25 frames of that: the track may be judged (and
   followed) in this frame; ≥ 6 dB: the frame counts in the fits ("present"). A howl measured 30–50 dB, speech over
   it 0–15 dB while it still grew steadily; a track survives 12 frames under 6 dB (a syllable);
@@ -34,12 +36,13 @@ Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback cont
   measured but not used: speech around a growing howl pulled it to 4–10 dB, so it could not separate anything the
   other features did not.
 
-Measured: benchmarks/feedback_guard.py --seeds 16 (README "Feedback guard" has the table). 0 mutes on the
-false-positive set (speech, singing, held notes, flute, swells, sung crescendo, organ swell, whistle, tremolo,
-demo-room.ogg). A slow loop still needs 3.5–4.5 dB of steady growth, which a crescendo on a pure tone can also
-show (a pure sine swelling 10 dB linearly in dB is muted, before this change too): at the ~15–20 dB/s the
-50 ms / 1.2 loop really grows (not the nominal 32: the resonance and the room add to the loop's delay), that alone
-is ~200–300 ms after it rises over the speech.
+Measured: benchmarks/feedback_guard.py --seeds 16 (README "Feedback guard" has the table; the smoothing and the −80
+dB floor cost ~13 µs a frame, interleaved against the previous guard). 0 mutes on the false-positive set (speech,
+singing, held notes, flute, swells, sung crescendo, organ swell, whistle, tremolo, demo-room.ogg). A slow loop still
+needs 3.5–4.5 dB of steady growth, which a crescendo on a pure tone can also show (a pure sine swelling 10 dB
+linearly in dB is muted, before this change too): at the ~15–20 dB/s the 50 ms / 1.2 loop really grows (not the
+nominal 32: the resonance and the room add to the loop's delay), that alone is ~200–300 ms after it rises over the
+speech.
 """
 
 from __future__ import annotations
@@ -76,8 +79,12 @@ RESIDUAL_RISE = 0.15
 HARM_GROW = 0.5
 HARM_FLOOR_DB = 25.0
 HARM_CORR = 0.7  # a partial rises with the peak frame by frame; speech in those bins only fluctuates
-FLOOR_DB = -70.0
+FLOOR_DB = -80.0
 LOST = 12  # frames a track survives masked (a syllable over the howl)
+# The level and harmonic level judged are the mean power of the last SMOOTH frames: two loop modes 1/delay apart
+# (33 Hz for a 30 ms loop, inside one peak) beat, and the 20 ms hop sampled that as ±6 dB every third frame; a
+# gain-2 loop then failed the residual and slope-ratio tests until it saturated (3 of 16 runs took 340–560 ms).
+SMOOTH = 3
 EPS = 1e-6  # margin of the vectorised pre-check: only what it rejects by more than this skips the exact tests
 
 _NEIGHBOURS = np.array([1.0] * 5 + [0.0] * 7 + [1.0] * 5)  # symmetric: bins k−8..k−4 and k+4..k+8
@@ -146,7 +153,8 @@ class FeedbackGuard:
         self._count: list[int] = []  # frames of history (≤ HISTORY)
         self._strong: list[bool] = []  # judged (and may move) in the last frame: see PNPR_HELD
         self._since: list[int] = []  # frames since the track's PNPR was ≥ PNPR_DB
-        self._hist = np.zeros((4, MAX_TRACKS, HISTORY))  # level, harmonic level, interpolated bin, tonal (0/1)
+        # level, harmonic level (dB, smoothed), interpolated bin, tonal (0/1), level, harmonic level (power, raw)
+        self._hist = np.zeros((6, MAX_TRACKS, HISTORY))
         # The last power spectra, per bin, a ring written twice (columns f % HISTORY and that + HISTORY) so that
         # any run of past frames is one slice, in order.
         self._spectra = np.zeros((N_FFT // 2 + 2, 2 * HISTORY))
@@ -201,8 +209,10 @@ class FeedbackGuard:
                 self._since.append(HOLD + 1)
             else:
                 if spare is None:
-                    tonal = self._hist[3, :old].sum(axis=1).tolist()
-                    spare = sorted((i for i in range(old) if misses[i] > 0 and tonal[i] * 2 < count[i]),
+                    # "mostly tonal" over its last LOST frames: a back-filled track's long quiet past (a howl
+                    # under the floor) must not make a howl that was tonal since it rose look like speech
+                    tonal = self._hist[3, :old, -LOST:].sum(axis=1).tolist()
+                    spare = sorted((i for i in range(old) if misses[i] > 0 and tonal[i] * 2 < min(count[i], LOST)),
                                    key=misses.__getitem__)
                 if not spare:
                     continue
@@ -240,6 +250,7 @@ class FeedbackGuard:
         fresh = [i for i, j in enumerate(keep) if count[j] == 0 and since[i] == 0 and strong[i]]
         if fresh and self._frames > 1:
             self._backfill(fresh)
+        self._smooth(m)
         if self.debug is not None:
             rows = list(range(m))
         else:
@@ -259,8 +270,16 @@ class FeedbackGuard:
                     break
         return verdict
 
+    def _smooth(self, m: int) -> None:
+        """The judged level and harmonic level of the newest frame: dB of the mean power over the track's last
+        SMOOTH frames (fewer for a track younger than that)."""
+        k = np.minimum(np.array(self._count[:m], dtype=np.float64), SMOOTH)[:, None]
+        recent = self._hist[4:6, :m, -SMOOTH:].sum(axis=2).T  # (m, 2); a new track's older frames are zero
+        self._hist[0:2, :m, -1] = 10 * np.log10(recent / k + 1e-20).T
+
     def _measure(self, bins: list[int]) -> tuple[list[list[float]], list[float]]:
-        """Per track at bin k: (level, harmonic level in dB, interpolated bin, tonal 0/1) and the PNPR (peak over
+        """Per track at bin k: (level, harmonic level in dB, interpolated bin, tonal 0/1, level and harmonic level
+        as power) and the PNPR (peak over
         bins ±4–8 away) in dB; tonal = PNPR ≥ PNPR_DB and level ≥ FLOOR_DB. One numpy call per function for all
         tracks, the arithmetic in Python floats (the same IEEE doubles, summed in numpy's order, fewer calls)."""
         g = self._p[self._idx[bins]]
@@ -270,7 +289,7 @@ class FeedbackGuard:
             neigh = (r[3] + r[4] + r[5] + r[6] + r[7] + (r[8] + r[9] + r[10] + r[11] + r[12])) / 10 + 1e-20
             args += (r[0] + r[1] + r[2] + 1e-20, r[1] / neigh + 1e-20, max(r[13:]) + 1e-20)
         db = np.log10(args).tolist()
-        out: list[list[float]] = [[], [], [], []]
+        out: list[list[float]] = [[], [], [], [], [], []]
         pnprs: list[float] = []
         for i, (k, (a, b, c)) in enumerate(zip(bins, abc, strict=True)):
             level, pnpr, harm = 10 * db[3 * i], 10 * db[3 * i + 1], 10 * db[3 * i + 2]
@@ -279,6 +298,8 @@ class FeedbackGuard:
             out[1].append(harm)
             out[2].append(k + (0.5 * (a - c) / den if den < 0 else 0.0))
             out[3].append(1.0 if pnpr >= PNPR_PRESENT and level >= FLOOR_DB else 0.0)
+            out[4].append(args[3 * i])
+            out[5].append(args[3 * i + 2])
             pnprs.append(pnpr)
         return out, pnprs
 
@@ -298,7 +319,12 @@ class FeedbackGuard:
         frac = 0.5 * (la - lc) / np.where(den < 0, den, -1.0) * (den < 0)
         tonal = ((pnpr >= PNPR_PRESENT) & (level >= FLOOR_DB)).astype(np.float64)
         r = np.array(rows, dtype=np.intp)
-        for f, values in enumerate((level, harm, np.array(bins, dtype=np.float64)[:, None] + frac, tonal)):
+        power = 10 ** (np.stack((level, harm)) / 10)  # (2, tracks, frames)
+        kernel = np.ones(SMOOTH)
+        k = np.convolve(np.ones(past), kernel)[:past]  # frames in each mean: fewer at the start
+        smoothed = 10 * np.log10(np.apply_along_axis(lambda v: np.convolve(v, kernel)[:past], 2, power) / k + 1e-20)
+        for f, values in enumerate((smoothed[0], smoothed[1], np.array(bins, dtype=np.float64)[:, None] + frac,
+                                    tonal, power[0], power[1])):
             self._hist[f, r, HISTORY - 1 - past : HISTORY - 1] = values
         for i, ton in zip(rows, tonal.tolist(), strict=True):
             self._count[i] = past + 1
