@@ -49,9 +49,9 @@ def resolve(state: RoomState, verb: HostVerb, target: str) -> str:
     """The id `target` names (an id, else a unique name), or for a move the canonical link; raises ValueError
     naming the problem."""
     if verb is HostVerb.MOVE:
-        from app.links import format_link, parse_link
+        from app.stage.host import move_target
 
-        return format_link(parse_link(target))  # LinkError is a ValueError: "links must not carry secrets", ...
+        return move_target(target)  # LinkError is a ValueError: "links must not carry secrets", ...
     people = [(h.id, h.name) for h in state.hands] if verb is HostVerb.INVITE else []
     people += [(m.id, m.name) for m in state.members]
     if verb is HostVerb.REMOVE:

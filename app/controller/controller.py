@@ -245,7 +245,7 @@ class RoomController:
             return None
         book = self.book
         return room_summary(self.room_id, book.title, book.members.values(), book.listeners, self.started_at,
-                            self.servers, server, book.ended)
+                            self.servers, server, book.ended, self.stage_server)
 
     def set_title(self, title: str) -> None:
         self.book.set_title(title)

@@ -2,10 +2,10 @@
 
 Why a lobby channel and not polling: a browser joins one TextRoom room (the lobby, `LOBBY_ROOM_ID`) per server and
 hears every room there, however many browsers there are; the server lists nothing per request. The controller
-announces its room's summary (title, hosts, listener count, since when, the room's other servers) with the lobby's
-secret every `LOBBY_PERIOD` (5 s), and sooner — coalesced to one per `LOBBY_MIN_INTERVAL` (1 s) — when the title,
-the hosts or the end changed, or a browser joined (so a new browser sees every room within about a second instead
-of a period). It stands by while its controller does (`summary` returns None): one voice per room.
+announces its room's summary (title, hosts, listener count, since when, the room's other servers and stage) with
+the lobby's secret every `LOBBY_PERIOD` (5 s), and sooner — coalesced to one per `LOBBY_MIN_INTERVAL` (1 s) — when
+the title, the hosts or the end changed, or a browser joined (so a new browser sees every room within about a
+second instead of a period). It stands by while its controller does (`summary` returns None): one voice per room.
 
 The lobby's secret is per server, not per room: every controller on a server announces with it. It comes from the
 OS keyring (app.controller.secret_store, `server@HOST:PORT/lobby`) or, for a local room, from Janus's generated
@@ -192,10 +192,13 @@ class Lobby:
 
 
 def room_summary(room_id: int, title: str, members: Iterable[StageMember], listeners: ListenerCount | None,
-                 started: float, servers: Iterable[str], server: str, ended: bool) -> RoomSummary:
+                 started: float, servers: Iterable[str], server: str, ended: bool,
+                 stage_server: str | None = None) -> RoomSummary:
     """The summary announced on `server`'s lobby: the hosts in stage order, the room's other servers (a browser
-    joins on the lobby's server first)."""
+    joins on the lobby's server first), and the stage's server when it is not this one (a cascade's origin, or the
+    first server of a room announced on another: the stage of a link is its first server unless it says stage=)."""
     hosts = tuple(m.name for m in members if m.role in (Role.HOST, Role.CO_HOST))[:MAX_HOSTS]
     return RoomSummary(room=room_id, title=title, hosts=hosts,
                        listeners=None if listeners is None else listeners.count, started=started,
-                       servers=tuple(s for s in servers if s != server), ended=ended)
+                       servers=tuple(s for s in servers if s != server), ended=ended,
+                       stage=stage_server if stage_server and stage_server != server else "")

@@ -5,7 +5,8 @@ A browser joins each server's lobby (a TextRoom room, `LOBBY_ROOM_ID`) and takes
 broadcast or whisper with the same text is ignored, as on channel N. Each summary is parsed strictly
 (app.room.lobby_protocol); a bad one is dropped with a throttled log line. A room not announced for `timeout`
 (15 s, three missed periods) drops out, an `ended` one at once. The join link is derived: the lobby's own server
-first (the browser reached it), then the room's other servers from the summary. Spec: docs/room-protocol.md §11.
+first (the browser reached it), then the room's other servers from the summary, and the stage server (`stage=`)
+when the summary names one. Spec: docs/room-protocol.md §11.
 """
 
 from __future__ import annotations
@@ -51,8 +52,11 @@ class ListedRoom:
 
     @property
     def link(self) -> RoomLink:
+        """The room's full link: the lobby's server first, its other servers, and `stage=` when the stage is
+        elsewhere (a cascade's origin: speakers go there, listeners never do)."""
         servers = (self.server, *(s for s in self.summary.servers if s != self.server))
-        return RoomLink(self.summary.room, servers[:MAX_SERVERS], self.summary.title)
+        stage = self.summary.stage if self.summary.stage != self.server else ""
+        return RoomLink(self.summary.room, servers[:MAX_SERVERS], self.summary.title, stage)
 
     def live_for(self, now_wall: float) -> float:
         """Seconds since the room started (0 for a start time in the future: clocks differ)."""

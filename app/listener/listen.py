@@ -67,6 +67,9 @@ class ListenSession:
         self.link = link
         self.follow = follow if follow is not None else FollowPolicy()
         self.moved: Event[[RoomLink]] = Event("room moved")  # (the new link): the window's title, recent rooms
+        # (the new link): following it ended the session, no server had the new room (the status says ENDED; this
+        # says why, so a front end can tell a failed move from a room that ended)
+        self.move_failed: Event[[RoomLink]] = Event("room move failed")
         self._moving: asyncio.Task[None] | None = None
         self.use_device = use_device
         self.device = device
@@ -154,6 +157,8 @@ class ListenSession:
             await asyncio.sleep(self.follow.delay())
             if not self._closed:
                 await self.supervisor.move_to(target)
+                if not self._closed and self.status.current.status is RoomStatus.ENDED:
+                    self.move_failed.emit(target)
         except Exception:  # a bug of ours must not leave the task's error unseen; the old feed plays on meanwhile
             log.exception("following room %s to room %s failed", left, target.room_id)
         finally:

@@ -54,6 +54,9 @@ class RoomSummary:
     started: float  # unix time the room went live (as its controller saw it)
     servers: tuple[str, ...] = ()  # the room's servers besides the lobby's own (edges); may be empty
     ended: bool = False  # the room is over: browsers drop it now instead of after the timeout
+    # Where the stage is (speakers go there: a cascade's origin, or a multi-server room's first server) when it is
+    # not the lobby's own server; "" = the lobby's server. A joiner's link carries it as `stage=` (app.links).
+    stage: str = ""
 
 
 def _room(obj: dict[str, Any]) -> int:
@@ -93,6 +96,10 @@ def _servers(obj: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(servers))
 
 
+def _stage(obj: dict[str, Any]) -> str:
+    return _server(obj["stage"], "'stage'") if "stage" in obj else ""
+
+
 def _listeners(obj: dict[str, Any]) -> int | None:
     value = required(obj, "listeners", "")
     return None if value is None else read_int(obj, "listeners")
@@ -110,21 +117,24 @@ def parse_summary(text: Any) -> RoomSummary:
         raise ProtocolViolation(f"'started' must not be negative, got {short(started)}")
     return RoomSummary(room=_room(obj), title=clean_text(read_str(obj, "title"), MAX_TITLE_CHARS),
                        hosts=_hosts(obj), listeners=_listeners(obj), started=started, servers=_servers(obj),
-                       ended=read_flag(obj, "ended"))
+                       ended=read_flag(obj, "ended"), stage=_stage(obj))
 
 
 def encode_summary(summary: RoomSummary) -> str:
     """Compact JSON for a lobby announcement; raises ProtocolViolation if browsers would drop it. Hosts beyond
-    the limit, and servers that no longer fit the size limit, are left out rather than refused."""
+    the limit are left out, and so are, to stay within the size limit, the last servers and then the last hosts
+    rather than refused; the stage is never left out (without it a joiner's speakers would look for the stage on
+    an edge)."""
     if not math.isfinite(summary.started):
         raise ProtocolViolation("cannot encode: 'started' is not a finite time")
-    hosts = [clean_text(h, MAX_HOST_CHARS) for h in summary.hosts]
+    hosts = [h for h in (clean_text(h, MAX_HOST_CHARS) for h in summary.hosts) if h][:MAX_HOSTS]
     out: dict[str, Any] = {"v": PROTOCOL_VERSION, "type": "lobby", "room": summary.room,
-                           "title": clean_text(summary.title, MAX_TITLE_CHARS),
-                           "hosts": [h for h in hosts if h][:MAX_HOSTS], "listeners": summary.listeners,
-                           "started": round(summary.started, 3)}
+                           "title": clean_text(summary.title, MAX_TITLE_CHARS), "hosts": hosts,
+                           "listeners": summary.listeners, "started": round(summary.started, 3)}
     if summary.ended:
         out["ended"] = True
+    if summary.stage:
+        out["stage"] = summary.stage
     servers = list(summary.servers[:MAX_SERVERS])
     while True:
         if servers:
@@ -132,8 +142,8 @@ def encode_summary(summary: RoomSummary) -> str:
         else:
             out.pop("servers", None)
         text = json.dumps(out, ensure_ascii=False, separators=(",", ":"))
-        if len(text.encode()) <= LOBBY_MAX_BYTES or not servers:
+        if len(text.encode()) <= LOBBY_MAX_BYTES or not (servers or hosts):
             break
-        servers.pop()
+        (servers or hosts).pop()
     parse_summary(text)
     return text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from app.links import format_link, parse_link
 from app.listener.channel_keeper import ChannelKeeper
 from app.room.errors import RoomError
 from app.room.host_protocol import HostVerb, encode_host_action, sign
@@ -21,6 +22,13 @@ AUDIENCE_TIMEOUT = 5.0  # the controller answers at once; longer means the whisp
 
 DELIVER_WITHIN = 3.0  # s: a channel that is reconnecting (a failover, a restarted server) is usually back by then
 RETRY_EVERY = 0.25
+
+
+def move_target(link: str) -> str:
+    """The target of a `move`: the new room's link in its canonical form (§3.8 refuses any other text); raises
+    LinkError (a ValueError) for a link that is not one. `plaza host move` and the window's "Move room…" both
+    send what this returns."""
+    return format_link(parse_link(link))
 
 
 class HostDesk:
@@ -76,6 +84,13 @@ class HostDesk:
 
     async def end(self) -> None:
         await self.act(HostVerb.END)
+
+    async def move(self, link: str) -> str:
+        """Move the room to `link` (host only: the controller refuses a co-host's); the canonical link sent, which
+        the room state's `moved` shows once the controller carried it out. Raises LinkError or RoomError."""
+        target = move_target(link)
+        await self.act(HostVerb.MOVE, target)
+        return target
 
     async def record(self) -> None:
         """Start recording the stage mix on the room's server; the room state's `recording` shows it."""

@@ -137,3 +137,8 @@ def ended_text(by_hosts: bool) -> str:
     if by_hosts:
         return translate("ErrorText", "The hosts ended the room.")
     return translate("ErrorText", "The room has ended.")
+
+
+def move_failed_text() -> str:
+    """The room moved, and its new room was on none of the new link's servers (the not-found grace ran out)."""
+    return translate("ErrorText", "The room moved, but its new room could not be found on the new link's servers.")

@@ -8,6 +8,7 @@ Keyboard: the lists take focus with Tab, Enter on a hand invites it, every actio
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -26,13 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller.secret_store import SecretsUnavailable, load_host_pass
-from app.links import RoomLink
+from app.links import RoomLink, format_link
 from app.listener.state import RoomState
 from app.room.errors import RoomError
 from app.room.host_protocol import NEEDS_TARGET, HostVerb
 from app.room.protocol import Role, StageMember
 from app.room.stage_protocol import StagePass
-from app.stage.host import HostDesk
+from app.stage.host import HostDesk, move_target
 from app.stage.speaker import Role as SpeakerRole
 from app.stage.speaker import SpeakerSession
 from app.ui.audience_window import AudienceWindow
@@ -41,6 +42,7 @@ from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
+MOVE_WAIT_S = 8.0  # as `plaza host move`: the controller announces a move within a second
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -254,6 +256,8 @@ class HostControl(QObject):
     """Shows the panel to a holder of a host's pass and runs its requests through a HostDesk on the window's
     tasks, saying when one fails."""
 
+    desk_changed = Signal(bool)  # whether this window hosts the room now ("Move room…" is enabled by it)
+
     def __init__(self, panel: HostPanel, tasks: TaskSet,
                  provider: Callable[[RoomLink], Awaitable[StagePass | None] | StagePass | None] = keyring_host_pass
                  ) -> None:
@@ -299,6 +303,7 @@ class HostControl(QObject):
 
     def set_desk(self, desk: HostDesk | None) -> None:
         self.desk = desk
+        self.desk_changed.emit(desk is not None)
         self.audience.close()  # another session's (or no) host: its graph is not this one's
         self.panel.setVisible(desk is not None)
         self.panel.set_message("")
@@ -322,6 +327,36 @@ class HostControl(QObject):
             log.warning("the host could not go on stage: %s", exc)
             if desk is self.desk:
                 self.panel.set_message(self.tr("Could not go on stage; try again."))
+
+    async def move(self, link: str, timeout: float = MOVE_WAIT_S) -> None:
+        """Move the room to `link` and wait until the room state shows the forward (the window follows it like
+        every listener); raises LinkError for a bad link, RoomError when not carried out within `timeout`."""
+        desk, speaker = self.desk, self.speaker
+        if desk is None or speaker is None:
+            raise RoomError("this window does not host the room (any more)")
+        session = speaker.listen
+        target = move_target(link)
+        done = asyncio.Event()
+
+        def on_moved(moved: RoomLink) -> None:
+            if format_link(moved) == target:
+                done.set()
+
+        def on_state(state: RoomState, _change: object) -> None:
+            if state.moved == target:
+                done.set()
+
+        session.moved.connect(on_moved)
+        session.state.changed.connect(on_state)
+        try:
+            await desk.move(target)
+            async with asyncio.timeout(timeout):
+                await done.wait()
+        except TimeoutError:
+            raise RoomError(f"the controller did not move room {desk.stage_pass.room} within {timeout:g} s") from None
+        finally:
+            session.moved.disconnect(on_moved)
+            session.state.changed.disconnect(on_state)
 
     def _on_action(self, verb: HostVerb, target: str) -> None:
         desk = self.desk

@@ -33,6 +33,7 @@ from app.ui.host_panel import HostControl, HostPanel
 from app.ui.i18n import Translations
 from app.ui.icons import app_icon
 from app.ui.join_view import JoinView
+from app.ui.move_room import MoveRoomDialog, RoomMoves
 from app.ui.plain_text import isolate, shorten
 from app.ui.room_browser import RoomBrowserDialog
 from app.ui.room_view import RoomView
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
     help_menu: QMenu
     start_room_action: QAction
     browse_action: QAction
+    move_action: QAction
     leave_action: QAction
     mute_action: QAction
     hand_action: QAction
@@ -126,6 +128,8 @@ class MainWindow(QMainWindow):
         self.host_control = HostControl(self.host_panel, self._tasks)
         self.room_starter = run_plaza_start  # how "Start a room…" runs `plaza start` (tests replace it)
         self.room_directory = DirectoryBrowser  # how "Browse rooms…" reads the lobbies (tests replace it)
+        self.moves = RoomMoves(self)  # a moved room followed; "Move room…" for its host
+        self.moves.followed.connect(self._room_moved)
         build_menus(self)
         self.tray = DesktopTray(self, system_tray)  # after the menus: the tray menu shares their actions
         self.speaker_control.invited.connect(self.tray.invited)
@@ -254,6 +258,7 @@ class MainWindow(QMainWindow):
         session.set_volume(self.room_view.volume())
         session.set_muted(self.room_view.muted())
         session.status.changed.connect(lambda change: self._bridge.changed.emit(session, change))
+        self.moves.watch(session)
         # The microphone is not opened here: only by the invite's sound check, or on Accept.
         speaker = SpeakerSession(session, MicTrack(DeviceSource(None)), echo=EchoControl(), guard=FeedbackGuard())
         self.session, self.speaker = session, speaker
@@ -290,6 +295,10 @@ class MainWindow(QMainWindow):
             self.tray.status_changed(change)
             self.room_view.set_status_change(change)
             self.room_view.set_output_error(session.output_error)
+
+    def _room_moved(self) -> None:
+        self._update_title()
+        self._update_actions()
 
     def show_connection_details(self) -> None:
         """Non-modal: exec() would re-enter the asyncio loop (DESIGN.md §5), and the room must stay usable."""
@@ -382,8 +391,8 @@ class MainWindow(QMainWindow):
     async def _shutdown(self) -> None:
         try:
             self.tray.close()
-            for dialog in self.findChildren(RoomBrowserDialog):  # its lobby connections close with the window
-                dialog.reject()
+            for dialog in [*self.findChildren(RoomBrowserDialog), *self.findChildren(MoveRoomDialog)]:
+                dialog.reject()  # a browser's lobby connections, a move's wait: closed with the window
             self.leave()
             await self._tasks.join()
         finally:

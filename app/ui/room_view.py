@@ -28,8 +28,8 @@ from app.listener.state import RoomStateModel, StateSource
 from app.listener.status import RoomStatus, StatusChange
 from app.media.output import OutputDevice
 from app.ui.audience import HandControl, ListenerCountLabel
-from app.ui.error_text import describe, ended_text, output_problem_text, unknown_problem_text
-from app.ui.plain_text import ElidedLabel, plain_tooltip
+from app.ui.error_text import describe, ended_text, move_failed_text, output_problem_text, unknown_problem_text
+from app.ui.plain_text import ElidedLabel, isolate, plain_tooltip, shorten
 from app.ui.reconnect_banner import ReconnectBanner
 from app.ui.stage_controls import StageControls
 from app.ui.stage_view import StageView
@@ -67,6 +67,8 @@ class RoomView(QWidget):
         self._device: int | None = None
         self._bridge: RoomStateBridge | None = None
         self._on_stage = False  # going on stage or there: the stage controls replace the hand
+        self._moved_from: str | None = None  # the title of the room we followed here (a move's notice), if any
+        self._move_failed = False  # the room moved and its new room could not be found: why it ENDED
 
         self.title_label = ElidedLabel()
         self.title_label.setObjectName("roomTitle")
@@ -91,6 +93,11 @@ class RoomView(QWidget):
         self.output_label.setWordWrap(True)
         self.output_label.setStyleSheet("color: #8a5a00;")
         self.output_label.hide()
+        self.moved_label = QLabel()  # a move followed: said once, non-modal, until the room is left
+        self.moved_label.setObjectName("movedNotice")
+        self.moved_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.moved_label.setWordWrap(True)
+        self.moved_label.hide()
         self.banner = ReconnectBanner()
         self.banner.details_requested.connect(self.details_requested)
         self.listeners_label = ListenerCountLabel()
@@ -136,6 +143,7 @@ class RoomView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(title_row)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.moved_label)
         layout.addWidget(self.banner)
         layout.addWidget(self.output_label)
         layout.addWidget(self.listeners_label)
@@ -180,6 +188,7 @@ class RoomView(QWidget):
         self.recording_label.setAccessibleDescription(why)
         self._show_title()
         self._show_status()
+        self._show_moved()
         self._show_output_error()
         self._show_volume(self.volume_slider.value())
         self._fill_devices()
@@ -193,9 +202,24 @@ class RoomView(QWidget):
     def set_room(self, room_id: int, title: str) -> None:
         self._room_id, self._title = room_id, title
         self._status, self._detail, self._output_error, self._error = RoomStatus.IDLE, "", None, None
+        self._moved_from, self._move_failed = None, False
         self._show_title()
         self._show_status()
+        self._show_moved()
         self._show_output_error()
+
+    def follow_move(self, room_id: int, title: str) -> None:
+        """The room moved and the session follows it: the new room's title, the status as it is, and a notice."""
+        self._moved_from, self._move_failed = self.room_title(), False
+        self._room_id, self._title = room_id, title
+        self._show_title()
+        self._show_status()
+        self._show_moved()
+
+    def set_move_failed(self) -> None:
+        """Following the move ended the session: the new room was on none of its servers."""
+        self._move_failed = True
+        self._show_status()
 
     def set_status_change(self, change: StatusChange) -> None:
         """A change from the session's status model (the banner needs its reconnect details too)."""
@@ -301,7 +325,8 @@ class RoomView(QWidget):
         elif self._status == RoomStatus.ENDED:
             bridge = self._bridge
             by_hosts = bridge is not None and bridge.model.state.ended  # the controller said so
-            text = self.tr("Ended: {reason}").format(reason=ended_text(by_hosts))
+            reason = move_failed_text() if self._move_failed else ended_text(by_hosts)
+            text = self.tr("Ended: {reason}").format(reason=reason)
         elif self._status == RoomStatus.ERROR:
             reason = describe(self._error) if self._error is not None else unknown_problem_text()
             text = self.tr("Error: {reason}").format(reason=reason)
@@ -311,6 +336,16 @@ class RoomView(QWidget):
         self.status_label.setStyleSheet(STATUS_STYLES.get(self._status, ""))
         self.status_label.setToolTip(plain_tooltip(self._detail) if self._status == RoomStatus.LIVE else "")
         self.status_label.setAccessibleDescription(text)
+
+    def _show_moved(self) -> None:
+        if self._moved_from is None:
+            self.moved_label.hide()
+            return
+        text = self.tr("The room moved to “{room}”; you followed it.").format(
+            room=isolate(shorten(self.room_title(), 80)))
+        self.moved_label.setText(text)
+        self.moved_label.setAccessibleDescription(text)
+        self.moved_label.show()
 
     def _show_output_error(self) -> None:
         if self._output_error:

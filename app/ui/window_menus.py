@@ -35,6 +35,10 @@ def build_menus(window: MainWindow) -> None:
     window.browse_action = QAction(window)
     window.browse_action.setShortcut(QKeySequence("Ctrl+B"))
     window.browse_action.triggered.connect(window.browse_rooms)
+    window.move_action = QAction(window)  # the room's host only: enabled while the window holds its host pass
+    window.move_action.setEnabled(False)
+    window.move_action.triggered.connect(window.moves.open_dialog)
+    window.host_control.desk_changed.connect(window.move_action.setEnabled)
     window.leave_action = QAction(window)
     window.leave_action.setShortcut(QKeySequence("Ctrl+L"))
     window.leave_action.triggered.connect(window.leave)
@@ -65,9 +69,9 @@ def build_menus(window: MainWindow) -> None:
     window.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
     window.quit_action.triggered.connect(window.quit)
     stage = window.room_view.stage_controls
-    window.room_menu.addActions([window.browse_action, window.start_room_action, window.leave_action,
-                                 window.mute_action, window.hand_action, stage.mic_action, stage.leave_stage_action,
-                                 window.details_action])
+    window.room_menu.addActions([window.browse_action, window.start_room_action, window.move_action,
+                                 window.leave_action, window.mute_action, window.hand_action, stage.mic_action,
+                                 stage.leave_stage_action, window.details_action])
     window.room_menu.addSeparator()
     window.room_menu.addAction(window.protected_start_action)
     window.room_menu.addAction(window.clear_recent_action)
@@ -100,6 +104,7 @@ def retranslate_menus(window: MainWindow) -> None:
     window.room_menu.setTitle(translate("MainWindow", "&Room"))
     window.browse_action.setText(translate("MainWindow", "&Browse rooms…"))
     window.start_room_action.setText(translate("MainWindow", "&Start a room…"))
+    window.move_action.setText(translate("MainWindow", "Mo&ve room…"))
     window.leave_action.setText(translate("MainWindow", "&Leave room"))
     window.mute_action.setText(translate("MainWindow", "&Mute"))
     window.hand_action.setText(translate("MainWindow", "Raise &hand"))

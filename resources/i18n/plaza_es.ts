@@ -402,6 +402,10 @@
         <translation>No se pudo iniciar el audio de la sala.</translation>
     </message>
     <message>
+        <source>The room moved, but its new room could not be found on the new link&apos;s servers.</source>
+        <translation>La sala se trasladó, pero su nueva sala no se encontró en los servidores del nuevo enlace.</translation>
+    </message>
+    <message>
         <source>The server sent a reply Plaza cannot use.</source>
         <translation>El servidor envió una respuesta que Plaza no puede usar.</translation>
     </message>
@@ -803,6 +807,10 @@
         <translation>&amp;Iniciar una sala…</translation>
     </message>
     <message>
+        <source>Mo&amp;ve room…</source>
+        <translation>&amp;Trasladar la sala…</translation>
+    </message>
+    <message>
         <source>&amp;Leave room</source>
         <translation>&amp;Abandonar la sala</translation>
     </message>
@@ -875,6 +883,85 @@ Salas de audio en directo.</translation>
     <message>
         <source>Starting the demo room…</source>
         <translation>Iniciando la sala de demostración…</translation>
+    </message>
+</context>
+<context>
+    <name>MoveRoomDialog</name>
+    <message>
+        <source>Move room</source>
+        <translation>Trasladar la sala</translation>
+    </message>
+    <message>
+        <source>Everyone in this room goes to the new room: listeners follow on their own; speakers are invited again there.</source>
+        <translation>Todos los de esta sala pasan a la nueva sala: los oyentes la siguen por sí solos; a los oradores se les invita de nuevo allí.</translation>
+    </message>
+    <message>
+        <source>To the room at this &amp;link:</source>
+        <translation>A la sala de este &amp;enlace:</translation>
+    </message>
+    <message>
+        <source>New room link</source>
+        <translation>Enlace de la nueva sala</translation>
+    </message>
+    <message>
+        <source>Paste a link such as plaza://host:8989/1234</source>
+        <translation>Pega un enlace como plaza://host:8989/1234</translation>
+    </message>
+    <message>
+        <source>To a &amp;fresh room, started now:</source>
+        <translation>A una sala &amp;nueva, iniciada ahora:</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>&amp;Servidor:</translation>
+    </message>
+    <message>
+        <source>&amp;Title:</source>
+        <translation>&amp;Título:</translation>
+    </message>
+    <message>
+        <source>Room server address</source>
+        <translation>Dirección del servidor de la sala</translation>
+    </message>
+    <message>
+        <source>Room title</source>
+        <translation>Título de la sala</translation>
+    </message>
+    <message>
+        <source>&amp;Move…</source>
+        <translation>T&amp;rasladar…</translation>
+    </message>
+    <message>
+        <source>Give the new room a title.</source>
+        <translation>Ponle un título a la nueva sala.</translation>
+    </message>
+    <message>
+        <source>Start a fresh room and move everyone in this room there?</source>
+        <translation>¿Iniciar una sala nueva y trasladar allí a todos los de esta sala?</translation>
+    </message>
+    <message>
+        <source>That is the link of this room. Paste the link of the room to move to.</source>
+        <translation>Ese es el enlace de esta sala. Pega el enlace de la sala a la que trasladarla.</translation>
+    </message>
+    <message>
+        <source>Move everyone in this room to the new room? The room ends here.</source>
+        <translation>¿Trasladar a todos los de esta sala a la nueva sala? La sala termina aquí.</translation>
+    </message>
+    <message>
+        <source>Starting the new room…</source>
+        <translation>Iniciando la nueva sala…</translation>
+    </message>
+    <message>
+        <source>The new room could not be started, so nobody moved. Check the server address.</source>
+        <translation>No se pudo iniciar la nueva sala, así que nadie se trasladó. Comprueba la dirección del servidor.</translation>
+    </message>
+    <message>
+        <source>Moving the room…</source>
+        <translation>Trasladando la sala…</translation>
+    </message>
+    <message>
+        <source>The room did not move: its controller could not be reached or did not carry it out. Try again.</source>
+        <translation>La sala no se trasladó: no se pudo contactar con su controlador o no lo llevó a cabo. Inténtalo de nuevo.</translation>
     </message>
 </context>
 <context>
@@ -1100,6 +1187,10 @@ Salas de audio en directo.</translation>
     <message>
         <source>Not connected</source>
         <translation>Sin conexión</translation>
+    </message>
+    <message>
+        <source>The room moved to “{room}”; you followed it.</source>
+        <translation>La sala se trasladó a «{room}» y la seguiste.</translation>
     </message>
     <message>
         <source>{percent} %</source>

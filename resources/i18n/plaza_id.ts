@@ -402,6 +402,10 @@
         <translation>Audio ruang tidak dapat dimulai.</translation>
     </message>
     <message>
+        <source>The room moved, but its new room could not be found on the new link&apos;s servers.</source>
+        <translation>Ruang ini pindah, tetapi ruang barunya tidak ditemukan di server tautan baru.</translation>
+    </message>
+    <message>
         <source>The server sent a reply Plaza cannot use.</source>
         <translation>Server mengirim balasan yang tidak dapat digunakan Plaza.</translation>
     </message>
@@ -802,6 +806,10 @@
         <translation>&amp;Mulai ruang…</translation>
     </message>
     <message>
+        <source>Mo&amp;ve room…</source>
+        <translation>&amp;Pindahkan ruang…</translation>
+    </message>
+    <message>
         <source>&amp;Leave room</source>
         <translation>&amp;Tinggalkan ruang</translation>
     </message>
@@ -874,6 +882,85 @@ Ruang audio langsung.</translation>
     <message>
         <source>Starting the demo room…</source>
         <translation>Memulai ruang demo…</translation>
+    </message>
+</context>
+<context>
+    <name>MoveRoomDialog</name>
+    <message>
+        <source>Move room</source>
+        <translation>Pindahkan ruang</translation>
+    </message>
+    <message>
+        <source>Everyone in this room goes to the new room: listeners follow on their own; speakers are invited again there.</source>
+        <translation>Semua orang di ruang ini pindah ke ruang baru: pendengar mengikuti dengan sendirinya; pembicara diundang lagi di sana.</translation>
+    </message>
+    <message>
+        <source>To the room at this &amp;link:</source>
+        <translation>Ke ruang di &amp;tautan ini:</translation>
+    </message>
+    <message>
+        <source>New room link</source>
+        <translation>Tautan ruang baru</translation>
+    </message>
+    <message>
+        <source>Paste a link such as plaza://host:8989/1234</source>
+        <translation>Tempel tautan seperti plaza://host:8989/1234</translation>
+    </message>
+    <message>
+        <source>To a &amp;fresh room, started now:</source>
+        <translation>Ke ruang &amp;baru, dimulai sekarang:</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>&amp;Server:</translation>
+    </message>
+    <message>
+        <source>&amp;Title:</source>
+        <translation>&amp;Judul:</translation>
+    </message>
+    <message>
+        <source>Room server address</source>
+        <translation>Alamat server ruang</translation>
+    </message>
+    <message>
+        <source>Room title</source>
+        <translation>Judul ruang</translation>
+    </message>
+    <message>
+        <source>&amp;Move…</source>
+        <translation>&amp;Pindahkan…</translation>
+    </message>
+    <message>
+        <source>Give the new room a title.</source>
+        <translation>Beri judul untuk ruang baru.</translation>
+    </message>
+    <message>
+        <source>Start a fresh room and move everyone in this room there?</source>
+        <translation>Mulai ruang baru dan pindahkan semua orang di ruang ini ke sana?</translation>
+    </message>
+    <message>
+        <source>That is the link of this room. Paste the link of the room to move to.</source>
+        <translation>Itu tautan ruang ini. Tempel tautan ruang tujuan pindah.</translation>
+    </message>
+    <message>
+        <source>Move everyone in this room to the new room? The room ends here.</source>
+        <translation>Pindahkan semua orang di ruang ini ke ruang baru? Ruang ini berakhir di sini.</translation>
+    </message>
+    <message>
+        <source>Starting the new room…</source>
+        <translation>Memulai ruang baru…</translation>
+    </message>
+    <message>
+        <source>The new room could not be started, so nobody moved. Check the server address.</source>
+        <translation>Ruang baru tidak dapat dimulai, jadi tidak ada yang pindah. Periksa alamat server.</translation>
+    </message>
+    <message>
+        <source>Moving the room…</source>
+        <translation>Memindahkan ruang…</translation>
+    </message>
+    <message>
+        <source>The room did not move: its controller could not be reached or did not carry it out. Try again.</source>
+        <translation>Ruang tidak pindah: pengendalinya tidak dapat dihubungi atau tidak menjalankannya. Coba lagi.</translation>
     </message>
 </context>
 <context>
@@ -1099,6 +1186,10 @@ Ruang audio langsung.</translation>
     <message>
         <source>Not connected</source>
         <translation>Tidak terhubung</translation>
+    </message>
+    <message>
+        <source>The room moved to “{room}”; you followed it.</source>
+        <translation>Ruang ini pindah ke “{room}”; Anda mengikutinya.</translation>
     </message>
     <message>
         <source>{percent} %</source>

@@ -28,6 +28,16 @@ def test_the_summary_lists_hosts_in_stage_order_the_count_and_the_other_servers(
     assert room_summary(7, "Launch", [], None, 1700.0, [A], A, True).listeners is None
 
 
+def test_the_summary_names_the_stage_when_it_is_elsewhere() -> None:
+    """A cascade: the origin mixes, the edges announce; a multi-server room announced on its second server: the
+    stage is the first. On the stage's own server the link's default says it (no `stage`)."""
+    origin = "wss://origin.test:8989/janus"
+    assert room_summary(7, "L", [], None, 1.0, [A, B], B, False, origin).stage == origin
+    assert room_summary(7, "L", [], None, 1.0, [A, B], B, False, A).stage == A
+    assert room_summary(7, "L", [], None, 1.0, [A, B], A, False, A).stage == ""
+    assert room_summary(7, "L", [], None, 1.0, [A], A, False).stage == ""
+
+
 async def test_a_controller_says_nothing_in_the_lobby_until_it_announces_its_room() -> None:
     controller = RoomController([A, B], 1234, SECRETS, "Room", username="ctl-test", wall_clock=lambda: 1700.0,
                                 lobby_secrets={A: "lobby-secret"})

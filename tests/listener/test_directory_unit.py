@@ -8,13 +8,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.links import RoomLink
+from app.links import RoomLink, format_link, parse_link
 from app.listener.directory import LobbyChannel, RoomDirectory
 from app.room.lobby_protocol import MAX_LOBBY_ROOMS, RoomSummary
 from tests.janus.hostile import JSON_VALUES, no_error_logs
 
 S = "ws://lobby.invalid:8188/janus"
 EDGE = "wss://edge.invalid:8989/janus"
+ORIGIN = "wss://origin.invalid:8989/janus"
 
 
 class Clock:
@@ -46,6 +47,22 @@ def test_announcements_count_participant_messages_never() -> None:
     assert len(changes) == 1
     channel.handle_event({"textroom": "announcement", "text": summary_text(servers=[EDGE, S])})
     assert len(changes) == 1  # the same summary again: no change to show
+
+
+def test_a_cascade_rooms_link_carries_its_stage() -> None:
+    """Joined from the directory, a cascade room's link names its origin (`stage=`): speakers go there, while
+    listeners rotate over the edges only. A stage that is the lobby's own server is the link's default."""
+    directory = RoomDirectory(clock=Clock())
+    channel = LobbyChannel(S, directory)
+    channel.handle_event({"textroom": "announcement", "text": summary_text(servers=[EDGE], stage=ORIGIN)})
+    channel.handle_event({"textroom": "announcement", "text": summary_text(8, servers=[EDGE], stage=S)})
+    cascade, plain = sorted(directory.rooms(), key=lambda r: r.summary.room)
+    assert cascade.link == RoomLink(7, (S, EDGE), "Launch", stage=ORIGIN)
+    assert cascade.link.stage_server == ORIGIN and ORIGIN not in cascade.link.servers
+    assert format_link(cascade.link) == ("plaza+ws://lobby.invalid:8188/7?server=wss://edge.invalid:8989/janus"
+                                         "&stage=wss://origin.invalid:8989/janus&title=Launch")
+    assert parse_link(format_link(cascade.link)) == cascade.link
+    assert plain.link == RoomLink(8, (S, EDGE), "Launch") and plain.link.stage_server == S
 
 
 def test_silent_rooms_drop_out_after_the_timeout_and_ended_ones_at_once() -> None:

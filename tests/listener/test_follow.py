@@ -14,6 +14,7 @@ from app.listener.follow import FollowPolicy
 from app.listener.listen import ListenSession
 from app.listener.state import RoomStateModel, StateSource
 from app.listener.status import RoomStatus
+from app.room.errors import RoomNotFound
 from app.room.protocol import Snapshot, encode
 from tests.listener.test_channel_unit import ROOM, FakeChannel, announcement, snapshot, whispered
 
@@ -127,9 +128,9 @@ def moved(seq: int, to: RoomLink, controller: str = "ctl-a", room: int = 1) -> S
                     hands=(), hands_total=0, moved=format_link(to))
 
 
-async def session_in(link: RoomLink, clock: Clock | None = None) -> ListenSession:
+async def session_in(link: RoomLink, clock: Clock | None = None, feed: type[FakeFeed] = FakeFeed) -> ListenSession:
     FakeFeed.made, KeptChannel.made, FakeFeed.hold = [], [], None
-    session = ListenSession(link, use_device=False, feed_factory=FakeFeed,  # type: ignore[arg-type]
+    session = ListenSession(link, use_device=False, feed_factory=feed,  # type: ignore[arg-type]
                             follow=FollowPolicy(jitter=0.0, clock=clock or Clock()))
     assert session.channel is not None
     session.channel._factory = KeptChannel  # type: ignore[assignment]
@@ -142,6 +143,8 @@ async def test_a_listener_follows_make_before_break_with_its_hand_and_channel() 
     session = await session_in(ROOM_A)
     links: list[RoomLink] = []
     session.moved.connect(links.append)
+    failed: list[RoomLink] = []
+    session.move_failed.connect(failed.append)
     statuses: list[RoomStatus] = []
     session.status.changed.connect(lambda change: statuses.append(change.status))
     try:
@@ -165,9 +168,34 @@ async def test_a_listener_follows_make_before_break_with_its_hand_and_channel() 
         assert session.link == ROOM_B and links == [ROOM_B]
         assert RoomStatus.ENDED not in statuses and session.status.current.status == RoomStatus.LIVE
         assert not session.state.state.ended and session.state.state.title == "Room B"
+        assert failed == []
     finally:
         await session.close()
     assert all(feed.closed for feed in FakeFeed.made)
+
+
+class NowhereFeed(FakeFeed):
+    """The old room plays; the room it moved to is on none of its servers."""
+
+    async def open(self, timeout: float) -> None:
+        if self.room_id != 1:
+            raise RoomNotFound(self.room_id, self.server)
+        await super().open(timeout)
+
+
+async def test_a_move_to_a_room_no_server_has_ends_and_says_why() -> None:
+    """After the not-found grace the status ends (the supervisor's rule); the session tells the front end it was
+    the move that failed (the window says so in the user's language), not the room that ended."""
+    session = await session_in(ROOM_A, feed=NowhereFeed)
+    session.supervisor.not_found_grace = 0.0
+    failed: list[RoomLink] = []
+    session.move_failed.connect(failed.append)
+    try:
+        session.state.apply_snapshot(moved(5, ROOM_B), time.monotonic())
+        await until(lambda: session.status.current.status == RoomStatus.ENDED and failed != [])
+        assert failed == [ROOM_B] and "which does not exist" in session.status.current.detail
+    finally:
+        await session.close()
 
 
 async def test_a_loop_of_moves_stops_after_three_hops() -> None:

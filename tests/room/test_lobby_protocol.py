@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -9,11 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.links import RoomLink, check_server_url, format_link, parse_link
 from app.room.lobby_protocol import (
     LOBBY_MAX_BYTES,
     LOBBY_ROOM_ID,
     MAX_HOST_CHARS,
     MAX_HOSTS,
+    MAX_SERVER_CHARS,
     MAX_SERVERS,
     MAX_TITLE_CHARS,
     ProtocolViolation,
@@ -39,6 +42,10 @@ def test_a_valid_summary_parses_and_round_trips() -> None:
     assert parse_summary(text({**VALID, "listeners": None})).listeners is None
     assert parse_summary(text({**VALID, "ended": True})).ended is True
     assert parse_summary(text({k: v for k, v in VALID.items() if k != "servers"})).servers == ()
+    assert summary.stage == ""  # absent: the stage is the lobby's own server
+    origin = "wss://origin.example.org:8989/janus"
+    cascade = parse_summary(text({**VALID, "stage": origin}))
+    assert cascade.stage == origin and parse_summary(encode_summary(cascade)) == cascade
 
 
 @pytest.mark.parametrize("change", [
@@ -48,6 +55,11 @@ def test_a_valid_summary_parses_and_round_trips() -> None:
     {"started": True}, {"servers": ["http://x.example/janus"]}, {"servers": ["wss://u:p@x.example/janus"]},
     {"servers": ["wss://x.example/janus?secret=1"]}, {"servers": ["wss://x.example/janus"] * (MAX_SERVERS + 1)},
     {"servers": [7]}, {"ended": "yes"},
+    {"stage": ""}, {"stage": None}, {"stage": 7}, {"stage": ["wss://x.example/janus"]},
+    {"stage": "http://x.example/janus"}, {"stage": "wss://u:p@x.example/janus"},
+    {"stage": "wss://x.example/janus?secret=1"}, {"stage": "wss://x.example/janus#pin"},
+    {"stage": "wss://x.example/janus\n"}, {"stage": "wss://é.example/janus"}, {"stage": "wss://x:99999/janus"},
+    {"stage": "wss://x.example/" + "j" * 300},
 ])
 def test_bad_fields_are_refused(change: dict[str, Any]) -> None:
     with pytest.raises(ProtocolViolation):
@@ -77,6 +89,10 @@ def test_over_the_size_limit_is_refused_and_encode_keeps_within_it() -> None:
     assert len(encoded.encode()) <= LOBBY_MAX_BYTES
     back = parse_summary(encoded)
     assert len(back.hosts) == MAX_HOSTS and len(back.servers) < 8  # servers that did not fit are left out
+    origin = f"wss://origin.{'o' * 200}.example/janus"
+    staged = parse_summary(encode_summary(dataclasses.replace(big, stage=origin)))
+    assert staged.stage == origin  # the stage is never left out: the servers, then the last hosts make room
+    assert staged.servers == () and 0 < len(staged.hosts) < MAX_HOSTS
 
 
 @settings(max_examples=300, deadline=None)
@@ -97,13 +113,34 @@ def test_any_field_replaced_by_anything_is_parsed_or_refused_and_bounded(key: st
         return
     assert len(summary.title) <= MAX_TITLE_CHARS and len(summary.hosts) <= MAX_HOSTS
     assert all(len(h) <= MAX_HOST_CHARS for h in summary.hosts) and len(summary.servers) <= MAX_SERVERS
+    assert summary.stage == "" or check_server_url(summary.stage) == summary.stage
+
+
+SERVER_TEXT = st.text(st.characters(min_codepoint=0, max_codepoint=0x2FF), max_size=80)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(SERVER_TEXT, st.builds("{}://{}{}".format, st.sampled_from(["ws", "wss", "http", "plaza"]),
+                                        SERVER_TEXT, SERVER_TEXT)))
+def test_a_stage_is_a_server_url_a_link_takes_or_the_summary_is_refused(stage: str) -> None:
+    """Whatever a lobby says the stage is either goes into a link unchanged (`stage=` parses back to it, no
+    secret in it) or drops the whole summary."""
+    try:
+        summary = parse_summary(text({**VALID, "stage": stage}))
+    except ProtocolViolation:
+        return
+    assert summary.stage == stage and stage.isascii() and stage.isprintable() and len(stage) <= MAX_SERVER_CHARS
+    link = RoomLink(summary.room, ("wss://lobby.example.org:8989/janus",), stage=summary.stage)
+    assert parse_link(format_link(link)) == link
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.builds(RoomSummary, room=st.integers(1, 2**31 - 2), title=st.text(max_size=150),
                  hosts=st.lists(st.text(max_size=80), max_size=12).map(tuple),
                  listeners=st.none() | st.integers(0, 2**40), started=st.floats(0, 2e9),
-                 servers=st.just(("ws://10.0.0.2:8188/janus",)), ended=st.booleans()))
+                 servers=st.just(("ws://10.0.0.2:8188/janus",)), ended=st.booleans(),
+                 stage=st.sampled_from(["", "wss://origin.example.org:8989/janus"])))
 def test_what_encode_sends_parses(summary: RoomSummary) -> None:
     back = parse_summary(encode_summary(summary))
     assert back.room == summary.room and back.listeners == summary.listeners and back.ended == summary.ended
+    assert back.stage == summary.stage

@@ -61,9 +61,9 @@ def _config(node: int, secrets: RoomSecrets) -> LocalRoomConfig:
 
 
 @contextlib.asynccontextmanager
-async def cascade_room(*, speaker: bool = True) -> AsyncIterator[Cascade]:
+async def cascade_room(*, speaker: bool = True, lobby: bool = False) -> AsyncIterator[Cascade]:
     """Start origin, edges, controller and (with `speaker`) a 440 Hz speaker on the origin's stage, in a process
-    of its own; all stopped after."""
+    of its own; all stopped after. With `lobby`, the controller announces the room in each edge's lobby."""
     secrets = RoomSecrets()
     rooms = [LocalRoom(_config(node, secrets), prefix=["ip", "netns", "exec", ns], speaker=None, controller=False)
              for node, ns in enumerate(netlab.CASCADE_NS)]
@@ -75,7 +75,8 @@ async def cascade_room(*, speaker: bool = True) -> AsyncIterator[Cascade]:
         cascade.controller = RoomController(
             cascade.edge_urls, ROOM_ID, ControllerSecrets(stage=secrets.stage, feed=secrets.feed,
                                                           channel=secrets.channel),
-            "Cascade", stage_server=cascade.origin.config.ws_url, forwards=forwards)
+            "Cascade", stage_server=cascade.origin.config.ws_url, forwards=forwards,
+            lobby_secrets={url: secrets.lobby for url in cascade.edge_urls} if lobby else None)
         await cascade.controller.start()
         if speaker:
             stage_pass = await cascade.controller.admit("Origin speaker", Role.HOST)
