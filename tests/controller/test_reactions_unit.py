@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+from app.controller.controller import ControllerSecrets, RoomController
 from app.controller.reactions import ReactionTally
+from app.room.protocol import WHISPER_BURST
 from app.room.reactions_protocol import (
     REACT_BURST,
     REACT_RATE,
@@ -15,6 +17,8 @@ from app.room.reactions_protocol import (
     encode_react,
     parse_reactions,
 )
+
+SECRETS = ControllerSecrets(stage="s-stage", feed="s-feed", channel="s-channel")
 
 
 class Clock:
@@ -122,3 +126,32 @@ async def test_run_announces_when_due_and_stands_by_silently() -> None:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_the_controller_counts_whispered_reactions_and_forgets_who_left() -> None:
+    """Through the controller's channel-event handler: the compact whisper takes the reactions' own limit; the same
+    reaction spelled otherwise still counts, under the stricter whisper limit; a broadcast never counts."""
+    clock = Clock()
+    controller = RoomController(["ws://a.invalid:8188/janus"], 1234, SECRETS, "Room", username="ctl-test", clock=clock)
+    link = controller.links[0]
+    link.connected = True
+    tally = controller.reactions
+
+    def whisper(sender: str, text: str, *, private: bool = True) -> None:
+        controller._on_channel_event(link, {"textroom": "message", "room": 1234, "from": sender, "text": text,
+                                            "whisper": private})
+
+    for _ in range(REACT_BURST + 5):
+        whisper("l-1", react("clap"))
+    assert tally.accepted == REACT_BURST and tally.limited == 5
+    spelled = '{"type":"react","v":1,"code":"heart"}'  # valid, but not the compact prefix
+    for _ in range(WHISPER_BURST + 3):
+        whisper("l-2", spelled)
+    assert tally.accepted == REACT_BURST + WHISPER_BURST
+    whisper("l-3", react("laugh"), private=False)  # a broadcast is chat, not a reaction
+    whisper("ctl-test", react("laugh"))  # our own
+    assert tally.accepted == REACT_BURST + WHISPER_BURST
+    assert "l-1" in tally.limiter._buckets
+    controller._on_channel_event(link, {"textroom": "leave", "room": 1234, "username": "l-1"})
+    assert "l-1" not in tally.limiter._buckets
+    assert not controller.book.hands  # reactions are not hands
