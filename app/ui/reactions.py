@@ -150,15 +150,15 @@ class ReactionOverlay(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self.advance)
-        self._over = parent
-        parent.installEventFilter(self)
-        self.setGeometry(parent.rect())
+        self._fit()
 
-    def eventFilter(self, watched: object, event: QEvent) -> bool:
-        if watched is self._over and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self._over.rect())
-            self.raise_()
-        return False
+    def _fit(self) -> None:
+        """Cover the parent, on top of its children (done per shown frame: no event filter on the parent, whose
+        calls could outlive this object's Python side at teardown)."""
+        parent = self.parentWidget()
+        if parent is not None and self.geometry() != parent.rect():
+            self.setGeometry(parent.rect())
+        self.raise_()
 
     def set_reduced_motion(self, on: bool) -> None:
         self.reduced_motion = on
@@ -178,7 +178,7 @@ class ReactionOverlay(QWidget):
                 self.live.append(item)
             del self.live[:-MAX_LIVE]  # the oldest go first
         if self.live:
-            self.raise_()
+            self._fit()
             self.show()
             if not self.timer.isActive():
                 self.timer.start()
@@ -190,6 +190,8 @@ class ReactionOverlay(QWidget):
         self.live = [f for f in self.live if now - f.born < f.lifetime]
         if not self.live:
             self.timer.stop()
+        else:
+            self._fit()
         self.update()
 
     def clear(self) -> None:
