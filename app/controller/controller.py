@@ -37,6 +37,9 @@ Stage access (app.controller.stage_access): the stage admits only holders of a p
 A pass holder on stage whose feedback guard muted it whispers `feedback`: its member is flagged for everyone to
 see (app.controller.feedback_flags) until it unmutes or leaves.
 
+Reactions: `react` whispers take their own per-sender limit before parsing and are counted and announced at most
+twice a second by app.controller.reactions (§3.9), not per reaction.
+
 Audience: every channel join and leave and every count also go to the hosts' audience graph (app.controller.
 audience_log: listeners, joins, leaves and reconnects per 10 s), whispered to a host who asks (`audience`, §3.7).
 """
