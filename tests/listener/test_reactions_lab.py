@@ -1,6 +1,6 @@
 """Reactions end to end in the lab (real Janus, the real controller): 25 listeners react and every one of them sees
 the counts aggregated; a flooding listener is held to its rate without slowing the others; a participant's forged
-`reactions` message changes nothing.
+`reactions` message changes nothing; the product's send path limits clicks before they leave.
 
 The listeners are channel-only (RoomChannel + RoomStateModel, no feed): a reaction travels only on channel N, and 25
 feeds would only load the 2-core machine. Timings are printed (run with -s).
@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 
-from app.listener.state import StateSource
+from app.listener.channel_keeper import ChannelKeeper
+from app.listener.state import RoomStateModel, StateSource
 from app.room.reactions_protocol import (
     REACT_BURST,
     REACT_RATE,
     REACTIONS,
+    SEND_BURST,
     ReactionCounts,
     ReactRequest,
     encode_react,
@@ -153,3 +155,23 @@ async def test_forged_reaction_messages_from_a_listener_are_ignored(room: Any, c
                      lambda: f"laughs {[v.total('laugh') for v in victims]}")
     await asyncio.sleep(0.7)
     assert all(v.total("heart") == 0 and v.total() == 1 for v in victims)
+
+
+async def test_a_sessions_reactions_are_limited_before_they_leave(room: Any, crowd: Any) -> None:
+    """The product's send path (ChannelKeeper, as ListenSession.react uses it): a burst of clicks sends SEND_BURST
+    reactions, all of which count; the rest are refused on the client and never reach Janus."""
+    (watcher,) = await crowd(1)
+    model = RoomStateModel()
+    keeper = ChannelKeeper(ROOM, model, ice_servers=[], display="Clicker")
+    try:
+        keeper.follow(room.config.ws_url)
+        await wait_until(lambda: keeper.channel is not None and keeper.channel.controller is not None, 10.0,
+                         lambda: "the keeper's channel did not learn the controller")
+        sent = [keeper.react("100") for _ in range(3 * SEND_BURST)]
+        assert sum(sent) == SEND_BURST
+        await wait_until(lambda: watcher.total("100") == SEND_BURST, 3.0, lambda: f"counted {watcher.total('100')}")
+        await asyncio.sleep(1.0)
+        assert watcher.total("100") == SEND_BURST
+        assert room.controller.reactions.limited == 0  # the client's limit is below the controller's
+    finally:
+        await keeper.close()
