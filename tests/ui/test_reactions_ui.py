@@ -22,6 +22,10 @@ from app.ui.room_view import RoomView
 from app.ui.settings import REDUCE_MOTION_ENV, AppSettings
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.tasks import TaskSet
+from tests.ui.helpers import WindowFactory, wait_until
+from tests.ui.test_host_ui import as_host
+from tests.ui.test_speaker_ui import fakes  # noqa: F401  (autouse: no network, no microphone)
+from tests.ui.test_stage_view import ANA, snapshot
 
 pytestmark = pytest.mark.gui
 
@@ -199,3 +203,14 @@ def test_the_host_sees_reactions_per_minute(qtbot: Any) -> None:
     window._show_rates()
     assert window.rates_label.text() == f"Reactions per minute: {EMOJI['clap']} 5 (5 in all)"
     window.close()
+
+
+async def test_the_host_tools_feed_the_rates_from_the_rooms_announcements(make_window: WindowFactory) -> None:
+    window, speaker, _sent = await as_host(make_window)
+    model = speaker.listen.state
+    snapshot(model, ANA)
+    model.apply_reactions(counts(clap=7))
+    assert window.host_control.audience.rates.per_minute() == {"clap": 7}
+    window.host_control.audience.open()
+    await wait_until(lambda: "7" in window.host_control.audience.rates_label.text(), 2, "the rates")
+    window.host_control.audience.close()
