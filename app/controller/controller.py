@@ -37,6 +37,9 @@ Stage access (app.controller.stage_access): the stage admits only holders of a p
 A pass holder on stage whose feedback guard muted it whispers `feedback`: its member is flagged for everyone to
 see (app.controller.feedback_flags) until it unmutes or leaves.
 
+Reactions: `react` whispers take their own per-sender limit before parsing and are counted and announced at most
+twice a second by app.controller.reactions (§3.9), not per reaction.
+
 Audience: every channel join and leave and every count also go to the hosts' audience graph (app.controller.
 audience_log: listeners, joins, leaves and reconnects per 10 s), whispered to a host who asks (`audience`, §3.7).
 """
@@ -62,6 +65,7 @@ from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink, ControllerSecrets
 from app.controller.lobby import Lobby, room_summary
 from app.controller.moderation import Moderation
+from app.controller.reactions import ReactionTally
 from app.controller.recording import StageRecording
 from app.controller.room_book import RoomBook
 from app.controller.room_maker import RoomSpec, gone_room, make_room
@@ -84,6 +88,7 @@ from app.room.protocol import (
     clean_text,
     stage_member,
 )
+from app.room.reactions_protocol import REACT_PREFIX, ReactRequest
 from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass
 
 __all__ = ["ControllerSecrets", "RoomController"]
@@ -132,6 +137,7 @@ class RoomController:
         self.invite_hands = invite_hands  # every raised hand gets a pass (a headless speaker raises its hand)
         self.feedback = FeedbackFlags()  # members muted by their feedback guard, shown as such
         self.audience = AudienceLog(wall_clock)  # the hosts' audience graph (§3.7)
+        self.reactions = ReactionTally(self.username, clock=clock)  # counted, announced ≤ 2/s (§3.9)
         self._wake = asyncio.Event()
         self.links = [
             ControllerLink(url, room_id, secrets, self.username, stage=i == 0, feed=url in self.servers,
@@ -177,6 +183,8 @@ class RoomController:
                        for link, done in zip(self.links, self._first_attempts, strict=True)]
         self._tasks.append(asyncio.create_task(self._announce_loop(), name="controller-announce"))
         self._tasks.append(asyncio.create_task(self.access.run(), name="controller-stage-passes"))
+        self._tasks.append(asyncio.create_task(self.reactions.run(self._post, self._may_announce),
+                                               name="controller-reactions"))
         self.lobby.start()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
@@ -374,6 +382,9 @@ class RoomController:
         text = event.get("text")
         if not self.handover.announced and self.handover.on_whisper(sender, text, link):
             return  # another controller's answer to our join: we learn the room from it (app.controller.handover)
+        if isinstance(text, str) and text.startswith(REACT_PREFIX):
+            self.reactions.on_whisper(sender, text)  # their own rate limit, checked before parsing (a flood is cheap)
+            return
         host = isinstance(text, str) and text.startswith(_HOST_PREFIX)
         if not (self._host_limiter if host else self._limiter).allow(sender):
             self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: too many whispers (rate limit)",
@@ -392,6 +403,9 @@ class RoomController:
             return
         if isinstance(request, FeedbackReport):
             self._on_feedback(sender, request)
+            return
+        if isinstance(request, ReactRequest):  # not compactly encoded: it paid the stricter limit above
+            self.reactions.add(request.code)
             return
         if isinstance(request, HandRequest):
             name = clean_text(link.participants.get(sender, ""), MAX_NAME_CHARS) or sender
@@ -430,11 +444,19 @@ class RoomController:
     def _forget_participant(self, username: str) -> None:
         self._limiter.forget(username)
         self._host_limiter.forget(username)
+        self.reactions.forget(username)
         self.drops.reset(username)
         if self.book.lower_hand(username):
             self._wake.set()
 
     # -------------------------------------------------------------------------------------- announcing
+    def _post(self, text: str) -> None:
+        for link in self.links:
+            link.post(text)
+
+    def _may_announce(self) -> bool:
+        return self.handover.announced and not self.handover.standing_by()
+
     async def _announce_loop(self) -> None:
         while True:
             self._wake.clear()

@@ -52,9 +52,9 @@ from app.room.protocol import (
     clean_text,
     encode,
     is_state,
-    parse_announcement,
     stage_member,
 )
+from app.room.reactions_protocol import reactions_from
 from app.room.stage_protocol import Invite, ToListener, to_listener_from
 from app.room.wire import decode
 
@@ -276,7 +276,11 @@ class RoomChannel:
 
     def _on_announcement(self, text: Any) -> None:
         try:
-            message = parse_announcement(text)
+            kind, obj = decode(text)
+            if kind == "reactions":  # counts, not state: no seq, no heartbeat (§3.9)
+                self.model.apply_reactions(reactions_from(obj))
+                return
+            message = announcement_from(kind, obj)
             if isinstance(message, Snapshot) and message.room != self.room_id:
                 raise ProtocolViolation(f"snapshot of room {message.room}, not {self.room_id}")
         except ProtocolViolation as exc:

@@ -18,6 +18,8 @@ from app.events import Event
 from app.listener.channel import RoomChannel, listener_username
 from app.listener.state import RoomStateModel
 from app.room.backoff import Backoff
+from app.room.ratelimit import RateLimiter
+from app.room.reactions_protocol import SEND_BURST, SEND_RATE, ReactRequest, encode_react
 from app.room.stage_protocol import ToListener
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ class ChannelKeeper:
         self._task: asyncio.Task[None] | None = None  # the keeper for the current server
         self._tasks: set[asyncio.Task[None]] = set()  # it and any predecessor still finishing
         self.stage_whispers: Event[[ToListener]] = Event("stage whispers")  # from whichever channel is open
+        self._reacting = RateLimiter(SEND_RATE, SEND_BURST)  # under the controller's limit: clicks that go, count
         self._closed = False
         self._closer = CloseOnce(self._teardown, "close room channel keeper")
 
@@ -92,6 +95,15 @@ class ChannelKeeper:
         """Whisper to the controller through the open channel (dropped when none is open: the controller's
         timers cover a lost stage answer); the task, to wait for it."""
         return self.channel.whisper(text) if self.channel is not None else None
+
+    def react(self, code: str) -> bool:
+        """Send a reaction (a code of app.room.reactions_protocol.REACTIONS) to the controller; False when it was not
+        sent: faster than SEND_RATE, or no channel open (reactions are of the moment: nothing is queued).
+        Raises ProtocolViolation for a code not in the set."""
+        text = encode_react(ReactRequest(code))
+        if self.channel is None or self.channel.controller is None or not self._reacting.allow("self"):
+            return False
+        return self.channel.whisper(text) is not None
 
     async def _keep(self, server: str, previous: asyncio.Task[None] | None) -> None:
         backoff = Backoff(rand=self._rand)

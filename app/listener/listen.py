@@ -131,6 +131,10 @@ class ListenSession:
         else:  # no channel (with_channel=False): only the intent
             self.state.set_hand_raised(raised)
 
+    def react(self, code: str) -> bool:
+        """Send a reaction (app.room.reactions_protocol.REACTIONS); False if not sent (too fast, no channel)."""
+        return self.channel.react(code) if self.channel is not None else False
+
     def _on_state(self, state: RoomState, change: StateChange) -> None:
         if not (change.ended and state.ended) or self._moving is not None:
             return

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from app.events import Event
 from app.room.protocol import UNSET, Delta, Hand, ListenerCount, Snapshot, StageMember
+from app.room.reactions_protocol import ReactionCounts
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ class RoomStateModel:
         self.own_id = own_id
         self.hand_raised = False
         self.changed: Event[[RoomState, StateChange]] = Event("room state")  # (new state, what changed)
+        self.reactions: Event[[ReactionCounts]] = Event("reactions")  # the room's aggregated reactions (§3.9)
         self._synced = False  # True while deltas may apply: a snapshot was taken and no reset since
         # A snapshot in parts (protocol §3.1) waits here until its last part: the stage is shown whole or not at all.
         self._pending: RoomState | None = None
@@ -219,6 +221,15 @@ class RoomStateModel:
         self._synced = False
         self._pending = None
         self._replace(RoomState(title=title or self.state.title))
+
+    def apply_reactions(self, counts: ReactionCounts) -> bool:
+        """Reaction counts from an announcement: passed on only when they come from the controller of the state we
+        hold (one that stands by, or is gone, is not the room's voice); True if they were. Not state: nothing kept."""
+        state = self.state
+        if state.source != StateSource.CONTROLLER or counts.controller != state.controller or not counts.counts:
+            return False
+        self.reactions.emit(counts)
+        return True
 
     def set_hand_raised(self, raised: bool) -> None:
         """The user's intent (kept across reconnects); the channel whispers it to the controller."""

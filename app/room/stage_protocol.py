@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from app.room.protocol import HandRequest, SyncRequest, parse_whisper
+from app.room.reactions_protocol import ReactRequest, react_from
 from app.room.wire import (
     PROTOCOL_VERSION,
     ProtocolViolation,
@@ -111,7 +112,7 @@ class AudienceReport:
 
 
 ToListener = Invite | Uninvite | AudienceReport
-ToController = HandRequest | SyncRequest | StageAnswer | LeftStage | FeedbackReport
+ToController = HandRequest | SyncRequest | StageAnswer | LeftStage | FeedbackReport | ReactRequest
 
 
 def _room(obj: dict[str, Any]) -> int:
@@ -181,8 +182,10 @@ def _audience(obj: dict[str, Any]) -> AudienceReport:
 
 
 def parse_to_controller(text: str) -> ToController:
-    """Parse a whisper a listener sent to the controller (hands, sync, and the stage answers)."""
+    """Parse a whisper a listener sent to the controller (hands, sync, reactions, and the stage answers)."""
     kind, obj = decode(text)
+    if kind == "react":
+        return react_from(obj)
     if kind == "answer":
         return StageAnswer(read_bool(obj, "accepted"))
     if kind == "left":

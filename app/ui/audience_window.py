@@ -20,10 +20,12 @@ from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from app.room.errors import RoomError
+from app.room.reactions_protocol import ReactionCounts
 from app.room.stage_protocol import AudienceReport
 from app.stage.audience_csv import write_audience_csv
 from app.stage.host import AUDIENCE_TIMEOUT, HostDesk
 from app.ui.audience_chart import AudienceChart, clock_text
+from app.ui.reactions import ReactionRates, rates_text
 from app.ui.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,11 @@ class AudienceWindow(QWidget):
         self.readout.setObjectName("audienceReadout")
         self.readout.setWordWrap(True)
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        # Beside the graph: the room's reactions per minute, from the announcements every client gets (§3.9).
+        self.rates = ReactionRates()
+        self.rates_label = QLabel()
+        self.rates_label.setObjectName("reactionRates")
+        self.rates_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status = QLabel()
         self.status.setObjectName("audienceStatus")
         self.status.setWordWrap(True)
@@ -64,10 +71,14 @@ class AudienceWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.chart, 1)
         layout.addWidget(self.readout)
+        layout.addWidget(self.rates_label)
         layout.addLayout(buttons)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
+        self.rates_timer = QTimer(self)  # a quiet minute shows as such: the rates decay without announcements
+        self.rates_timer.setInterval(1000)
+        self.rates_timer.timeout.connect(self._show_rates)
         self.export_button.clicked.connect(self.export_csv)
         self.close_button.clicked.connect(self.close)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Cancel), self, self.close)
@@ -82,6 +93,7 @@ class AudienceWindow(QWidget):
         self.close_button.setText(self.tr("&Close"))
         self._show_status()
         self._show_readout()
+        self._show_rates()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -99,10 +111,13 @@ class AudienceWindow(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.timer.start()
+        self.rates_timer.start()
+        self._show_rates()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self.timer.stop()
+        self.rates_timer.stop()
         if self._fetch_task is not None:  # nobody looks: do not keep a leaving window waiting for an answer
             self._fetch_task.cancel()
 
@@ -151,6 +166,15 @@ class AudienceWindow(QWidget):
         elif report is None:
             parts.append(self.tr("Asking the room's controller…"))
         self.status.setText(" ".join(parts))
+
+    def add_reactions(self, counts: ReactionCounts) -> None:
+        """An announcement of the room's reactions (kept while hidden too: the rate is of the last minute)."""
+        self.rates.add(counts)
+        if self.isVisible():
+            self._show_rates()
+
+    def _show_rates(self) -> None:
+        self.rates_label.setText(rates_text(self.rates.per_minute()))
 
     def _show_readout(self) -> None:
         text = "\n".join(t for t in (self.chart.minute_text(), self.chart.summary()) if t)

@@ -37,6 +37,7 @@ from app.stage.host import HostDesk, move_target
 from app.stage.speaker import Role as SpeakerRole
 from app.stage.speaker import SpeakerSession
 from app.ui.audience_window import AudienceWindow
+from app.ui.reactions import ReactionRates
 from app.ui.state_bridge import RoomStateBridge
 from app.ui.tasks import TaskSet
 
@@ -279,7 +280,9 @@ class HostControl(QObject):
         """The window's session (None: the room was left): host tools appear if we hold the room's host pass."""
         if self._bridge is not None:
             self._bridge.changed.disconnect(self._on_state)
+            self._bridge.reactions.disconnect(self.audience.add_reactions)
         self.speaker, self._bridge = speaker, None
+        self.audience.rates = ReactionRates()  # another room's (or no) reactions
         self.set_desk(None)
         if speaker is not None and bridge is not None:
             self._tasks.start(self._find_pass(speaker, bridge), name="plaza-host-pass")
@@ -298,6 +301,7 @@ class HostControl(QObject):
             return
         self._bridge = bridge
         bridge.changed.connect(self._on_state)
+        bridge.reactions.connect(self.audience.add_reactions)
         self.set_desk(HostDesk(channel, stage_pass))
         self._on_state()
 

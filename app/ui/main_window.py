@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
         self.room_view.mute_toggled.connect(self._on_mute)
         self.room_view.device_chosen.connect(self._on_device)
         self.room_view.hand_raise_requested.connect(self._on_hand)
+        self.room_view.reaction_requested.connect(self._on_reaction)
+        self.room_view.overlay.set_reduced_motion(self.settings.reduce_motion())
         self.connection_dialog = ConnectionDialog(self)
         self.room_view.details_requested.connect(self.show_connection_details)
         self.speaker_control = SpeakerControl(self.room_view, self._tasks, self)
@@ -201,6 +203,7 @@ class MainWindow(QMainWindow):
         if not self.language_actions.get(code, self.language_actions[""]).isChecked():
             self.set_language(code)
         self.protected_start_action.setChecked(self.settings.protected_start())  # (for the next room joined)
+        self.room_view.overlay.set_reduced_motion(self.settings.reduce_motion())
         devices = list_output_devices()
         device = device_index(self.settings.output_device(), devices)
         if self.session is not None and device != self.session.device:
@@ -346,6 +349,10 @@ class MainWindow(QMainWindow):
         """Raise/lower hand intent → the session (which tells the controller, and again after a reconnect)."""
         if self.session is not None:
             self.session.set_hand_raised(raised)
+
+    def _on_reaction(self, code: str) -> None:
+        if self.session is not None and not self.session.react(code):
+            self.room_view.reaction_bar.show_refused()
 
     def _on_device(self, device: object) -> None:
         if self.session is not None:

@@ -30,6 +30,7 @@ from app.media.output import OutputDevice
 from app.ui.audience import HandControl, ListenerCountLabel
 from app.ui.error_text import describe, ended_text, move_failed_text, output_problem_text, unknown_problem_text
 from app.ui.plain_text import ElidedLabel, isolate, plain_tooltip, shorten
+from app.ui.reactions import ReactionBar, ReactionOverlay
 from app.ui.reconnect_banner import ReconnectBanner
 from app.ui.stage_controls import StageControls
 from app.ui.stage_view import StageView
@@ -53,6 +54,7 @@ class RoomView(QWidget):
     details_requested = Signal()  # the reconnect banner's "Details…"
     hand_raise_requested = Signal(bool)  # the user's intent; the main window passes it to the session
     hand_availability_changed = Signal(bool)  # the hand control appeared (room live) or went away
+    reaction_requested = Signal(str)  # a reaction code (app.room.reactions_protocol), from the row or its keys
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +107,9 @@ class RoomView(QWidget):
         self.hand = HandControl()
         self.hand.hide()
         self.stage_controls = StageControls()
+        self.reaction_bar = ReactionBar()  # listeners and speakers alike, while the room is live
+        self.reaction_bar.hide()
+        self.reaction_bar.reacted.connect(self.reaction_requested)
 
         self.volume_slider = QSlider(Qt.Orientation.Horizontal)
         self.volume_slider.setObjectName("volumeSlider")
@@ -150,6 +155,7 @@ class RoomView(QWidget):
         layout.addWidget(self.stage, 1)
         layout.addWidget(self.hand)
         layout.addWidget(self.stage_controls)
+        layout.addWidget(self.reaction_bar)
         layout.addSpacing(6)
         layout.addLayout(form)
         layout.addLayout(buttons)
@@ -165,6 +171,7 @@ class RoomView(QWidget):
         self.device_combo.activated.connect(self._on_device_activated)
         self.leave_button.clicked.connect(self.leave_requested)
         self.hand.hand_raise_requested.connect(self.hand_raise_requested)
+        self.overlay = ReactionOverlay(self.stage)  # over the stage, above its tiles, transparent to the mouse
         self.retranslate()
 
     # ------------------------------------------------------------------ i18n
@@ -251,8 +258,10 @@ class RoomView(QWidget):
         if model is not None:
             self._bridge = RoomStateBridge(model, parent=self)
             self._bridge.changed.connect(self._show_state)
+            self._bridge.reactions.connect(self.overlay.show_counts)
             self._bridge.flush()
         else:
+            self.overlay.clear()
             self.stage.set_members((), waiting=True)
             self.recording_label.hide()
             self.listeners_label.set_count(None)
@@ -308,6 +317,10 @@ class RoomView(QWidget):
         if available == self.hand.isHidden():
             self.hand.setVisible(available)
             self.hand_availability_changed.emit(available)
+        bridge = self._bridge  # reactions: anyone in a live room, on stage or not
+        live = bridge is not None and self._status in HAND_STATUSES and not bridge.model.state.ended
+        if live == self.reaction_bar.isHidden():
+            self.reaction_bar.setVisible(live)
 
     def room_title(self) -> str:
         return self._title or self.tr("Room {number}").format(number=self._room_id)

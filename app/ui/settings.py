@@ -8,6 +8,8 @@ a QSettings that points into a temp dir.
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import QSettings
 
 ORGANIZATION = "Plaza"
@@ -23,6 +25,8 @@ KEY_CLOSE_TO_TRAY = "close_to_tray"
 KEY_TRAY_HINT_SHOWN = "tray_hint_shown"
 KEY_START_MINIMIZED = "start_minimized"
 KEY_BROWSE_SERVERS = "browse_servers"
+KEY_REDUCE_MOTION = "reduce_motion"
+REDUCE_MOTION_ENV = "PLAZA_REDUCE_MOTION"  # the default where the setting was never chosen ("1": reduce)
 DEFAULT_BROWSE_SERVERS = ("ws://127.0.0.1:8188/janus",)  # the local / demo room's server (`plaza serve`)
 MAX_BROWSE_SERVERS = 8
 MAX_DEVICE_NAME = 500  # a device name is the driver's text; a hand-edited file could hold anything
@@ -130,6 +134,15 @@ class AppSettings:
 
     def set_start_minimized(self, on: bool) -> None:
         self._set(KEY_START_MINIMIZED, bool(on))
+
+    def reduce_motion(self) -> bool:
+        """Reactions without animation (a fading line of counts). Qt has no reduced-motion API on Linux, so the
+        default comes from $PLAZA_REDUCE_MOTION (e.g. set by a desktop session script), else off."""
+        default = _as_bool(os.environ.get(REDUCE_MOTION_ENV, ""), False)
+        return _as_bool(self.qsettings.value(KEY_REDUCE_MOTION, default), default)
+
+    def set_reduce_motion(self, on: bool) -> None:
+        self._set(KEY_REDUCE_MOTION, bool(on))
 
     # ------------------------------------------------------------------ room directory
     def browse_servers(self) -> list[str]:

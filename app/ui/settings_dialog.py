@@ -57,6 +57,8 @@ class SettingsDialog(QDialog):
         self.tray_box.setObjectName("closeToTrayBox")
         self.minimized_box = QCheckBox()
         self.minimized_box.setObjectName("startMinimizedBox")
+        self.motion_box = QCheckBox()
+        self.motion_box.setObjectName("reduceMotionBox")
         self.tray_note = QLabel()
         self.tray_note.setWordWrap(True)
         self.tray_note.setVisible(not tray_available)
@@ -79,6 +81,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tray_box)
         layout.addWidget(self.tray_note)
         layout.addWidget(self.minimized_box)
+        layout.addWidget(self.motion_box)
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -86,6 +89,7 @@ class SettingsDialog(QDialog):
         self.protected_box.setChecked(settings.protected_start())
         self.tray_box.setChecked(tray_available and settings.close_to_tray())
         self.minimized_box.setChecked(settings.start_minimized())
+        self.motion_box.setChecked(settings.reduce_motion())
         self._language = settings.language()
         self._output = settings.output_device()
         self._input = settings.input_device()
@@ -106,6 +110,7 @@ class SettingsDialog(QDialog):
         self.tray_box.setText(self.tr("&Keep playing in the tray when the window is closed"))
         self.tray_note.setText(self.tr("This desktop has no system tray: closing the window quits Plaza."))
         self.minimized_box.setText(self.tr("Start mi&nimized (in the tray if there is one)"))
+        self.motion_box.setText(self.tr("Reduce mo&tion (reactions as a line of counts, without animation)"))
         self._fill()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -154,6 +159,7 @@ class SettingsDialog(QDialog):
         if self.tray_available:  # (without a tray the box is off and disabled: keep the stored choice)
             self.settings.set_close_to_tray(self.tray_box.isChecked())
         self.settings.set_start_minimized(self.minimized_box.isChecked())
+        self.settings.set_reduce_motion(self.motion_box.isChecked())
         super().accept()
         self.applied.emit()
 

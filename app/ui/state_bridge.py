@@ -23,6 +23,7 @@ class RoomStateBridge(QObject):
     """Subscribes to one model; `changed` fires (in the Qt thread) after it changed, at most every interval."""
 
     changed = Signal()
+    reactions = Signal(object)  # ReactionCounts: each announcement of the room's reactions, not coalesced (≤ 2/s)
     _dirtied = Signal()
 
     def __init__(self, model: RoomStateModel, interval_ms: int = DEFAULT_INTERVAL_MS,
@@ -39,6 +40,7 @@ class RoomStateBridge(QObject):
         self._timer.timeout.connect(self.flush)
         self._dirtied.connect(self._schedule)  # direct in our thread, queued from any other
         model.changed.connect(self._on_model)
+        model.reactions.connect(self.reactions.emit)  # queued from another thread, like the changes
 
     def _on_model(self, _state: RoomState, _change: StateChange) -> None:
         # Hot path (once per delta): only the clean -> dirty transition does any work.
@@ -72,5 +74,6 @@ class RoomStateBridge(QObject):
     def close(self) -> None:
         """Stop listening to the model (the session is being left); no `changed` after this."""
         self.model.changed.disconnect(self._on_model)
+        self.model.reactions.disconnect(self.reactions.emit)
         self._timer.stop()
         self._dirty = False

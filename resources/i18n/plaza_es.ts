@@ -965,6 +965,60 @@ Salas de audio en directo.</translation>
     </message>
 </context>
 <context>
+    <name>ReactionBar</name>
+    <message>
+        <source>Reactions</source>
+        <translation>Reacciones</translation>
+    </message>
+    <message>
+        <source>{name} ({key})</source>
+        <translation>{name} ({key})</translation>
+    </message>
+    <message>
+        <source>React: {name}</source>
+        <translation>Reaccionar: {name}</translation>
+    </message>
+    <message>
+        <source>Slow down: a few reactions a second at most</source>
+        <translation>Más despacio: unas pocas reacciones por segundo como máximo</translation>
+    </message>
+</context>
+<context>
+    <name>Reactions</name>
+    <message>
+        <source>Applause</source>
+        <translation>Aplausos</translation>
+    </message>
+    <message>
+        <source>Love</source>
+        <translation>Me encanta</translation>
+    </message>
+    <message>
+        <source>Laughter</source>
+        <translation>Risas</translation>
+    </message>
+    <message>
+        <source>Hundred points</source>
+        <translation>Cien puntos</translation>
+    </message>
+    <message>
+        <source>Me! (hand up)</source>
+        <translation>¡Yo! (mano arriba)</translation>
+    </message>
+    <message>
+        <source>Fire</source>
+        <translation>Fuego</translation>
+    </message>
+    <message>
+        <source>Reactions: none in the last minute</source>
+        <translation>Reacciones: ninguna en el último minuto</translation>
+    </message>
+    <message>
+        <source>Reactions per minute: {rates} ({total} in all)</source>
+        <translation>Reacciones por minuto: {rates} ({total} en total)</translation>
+    </message>
+</context>
+<context>
     <name>ReconnectBanner</name>
     <message>
         <source>Reconnecting</source>
@@ -1258,6 +1312,10 @@ Salas de audio en directo.</translation>
     <message>
         <source>Start mi&amp;nimized (in the tray if there is one)</source>
         <translation>Iniciar mi&amp;nimizado (en la bandeja si la hay)</translation>
+    </message>
+    <message>
+        <source>Reduce mo&amp;tion (reactions as a line of counts, without animation)</source>
+        <translation>Reducir mo&amp;vimiento (reacciones como una línea de recuentos, sin animación)</translation>
     </message>
     <message>
         <source>System default</source>

@@ -964,6 +964,60 @@ Ruang audio langsung.</translation>
     </message>
 </context>
 <context>
+    <name>ReactionBar</name>
+    <message>
+        <source>Reactions</source>
+        <translation>Reaksi</translation>
+    </message>
+    <message>
+        <source>{name} ({key})</source>
+        <translation>{name} ({key})</translation>
+    </message>
+    <message>
+        <source>React: {name}</source>
+        <translation>Bereaksi: {name}</translation>
+    </message>
+    <message>
+        <source>Slow down: a few reactions a second at most</source>
+        <translation>Pelan-pelan: paling banyak beberapa reaksi per detik</translation>
+    </message>
+</context>
+<context>
+    <name>Reactions</name>
+    <message>
+        <source>Applause</source>
+        <translation>Tepuk tangan</translation>
+    </message>
+    <message>
+        <source>Love</source>
+        <translation>Suka</translation>
+    </message>
+    <message>
+        <source>Laughter</source>
+        <translation>Tawa</translation>
+    </message>
+    <message>
+        <source>Hundred points</source>
+        <translation>Seratus poin</translation>
+    </message>
+    <message>
+        <source>Me! (hand up)</source>
+        <translation>Saya! (angkat tangan)</translation>
+    </message>
+    <message>
+        <source>Fire</source>
+        <translation>Api</translation>
+    </message>
+    <message>
+        <source>Reactions: none in the last minute</source>
+        <translation>Reaksi: tidak ada dalam semenit terakhir</translation>
+    </message>
+    <message>
+        <source>Reactions per minute: {rates} ({total} in all)</source>
+        <translation>Reaksi per menit: {rates} ({total} seluruhnya)</translation>
+    </message>
+</context>
+<context>
     <name>ReconnectBanner</name>
     <message>
         <source>Reconnecting</source>
@@ -1257,6 +1311,10 @@ Ruang audio langsung.</translation>
     <message>
         <source>Start mi&amp;nimized (in the tray if there is one)</source>
         <translation>Mulai dalam keadaan &amp;diminimalkan (di baki sistem jika ada)</translation>
+    </message>
+    <message>
+        <source>Reduce mo&amp;tion (reactions as a line of counts, without animation)</source>
+        <translation>Kurangi &amp;animasi (reaksi sebagai baris jumlah, tanpa animasi)</translation>
     </message>
     <message>
         <source>System default</source>
