@@ -27,10 +27,11 @@ mountpoint secret) + the stage members (people in the room, on stage or listenin
 oldest measurement in the sum. A server that cannot be reached drops out of the sum; with none, the count is
 unknown (null).
 
-Hands: listeners whisper `hand`/`sync` to the controller's channel username; the sender is the server-set
-`from`. Whispers are rate-limited per sender, then validated; anything else is dropped with one log line
-(repeats from a sender are summarised). The queue is FIFO and a hand is cleared when its owner leaves channel N.
-A join or a `sync` is answered with the state whispered to the asker (app.controller.askers), not broadcast.
+Hands: listeners whisper `hand`/`sync` to the controller's channel username; the sender is the server-set `from`
+(channel events and whispers are dispatched in app.controller.channel_requests). Whispers are rate-limited per
+sender, then validated; anything else is dropped with one log line (repeats from a sender are summarised). The queue
+is FIFO and a hand is cleared when its owner leaves channel N. A join or a `sync` is answered with the state
+whispered to the asker (app.controller.askers), not broadcast.
 
 Stage access (app.controller.stage_access): the stage admits only holders of a pass the controller issued
 (`invite` whispers one to a listener, `admit` hands one over directly); a member's role is its pass's role.
@@ -58,6 +59,7 @@ from typing import Any
 from app.aio import CloseOnce, cancel_and_wait
 from app.controller.askers import Askers
 from app.controller.audience_log import AudienceLog
+from app.controller.channel_requests import ChannelRequests
 from app.controller.edge_forwards import EdgeForward
 from app.controller.feedback_flags import FeedbackFlags
 from app.controller.handover import Handover, adopt
@@ -73,23 +75,18 @@ from app.controller.stage_access import StageAccess
 from app.controller.stage_passes import DEFAULT_INVITE_TTL, PassState, StagePasses
 from app.room.backoff import Backoff
 from app.room.errors import RoomError
-from app.room.host_protocol import HostAction, HostVerb, parse_request
+from app.room.host_protocol import HostVerb
 from app.room.lobby_protocol import RoomSummary
 from app.room.log_throttle import LogThrottle
 from app.room.protocol import (
-    MAX_NAME_CHARS,
     WHISPER_BURST,
     WHISPER_RATE,
-    HandRequest,
     ListenerCount,
-    ProtocolViolation,
     RateLimiter,
     Role,
-    clean_text,
     stage_member,
 )
-from app.room.reactions_protocol import REACT_PREFIX, ReactRequest
-from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass
+from app.room.stage_protocol import StagePass
 
 __all__ = ["ControllerSecrets", "RoomController"]
 
@@ -98,10 +95,9 @@ log = logging.getLogger(__name__)
 DROP_LOG_INTERVAL = 10.0  # after a dropped whisper is logged, further drops from that sender are counted this long
 HOST_ACTION_RATE = 10.0  # host actions per second per sender (a host muting a row of speakers)...
 HOST_ACTION_BURST = 40  # ...with a burst of 40; a flood of forged ones is bounded all the same
-_HOST_PREFIX = '{"v":1,"type":"host"'  # how app.room.host_protocol encodes them: a cheap look before parsing
 
 
-class RoomController:
+class RoomController(ChannelRequests):
     """Watches room `room_id` on its servers and announces its state on channel N of every server."""
 
     def __init__(self, servers: list[str], room_id: int, secrets: ControllerSecrets, title: str, *,
@@ -346,107 +342,6 @@ class RoomController:
             self.book.set_listeners(ListenerCount(total, min(link.viewers_at for link in measured)))
         self.audience.listeners(None if self.book.listeners is None else self.book.listeners.count)
         if self.book.dirty:
-            self._wake.set()
-
-    # ------------------------------------------------------------------------------------------ channel
-    def _on_channel_event(self, link: ControllerLink, event: dict[str, Any]) -> None:
-        kind = event.get("textroom")
-        username = event.get("username")
-        if kind == "message":
-            self._on_message(link, event)
-        elif kind == "join" and isinstance(username, str) and username != self.username:
-            if self.moderation.is_banned(username):
-                self.hosts.kick_banned(username)
-                return
-            display = event.get("display")
-            if link.connected:  # while connecting, found() counts it with the join reply's list
-                self.audience.joined(username)
-            link.participants[username] = display if isinstance(display, str) else ""
-            self.askers.ask(link, username, joined=True)  # a new joiner gets the state at once, whispered
-            self._wake.set()
-        elif kind in ("leave", "kicked") and isinstance(username, str):
-            if link.participants.pop(username, None) is not None and link.connected:
-                self.audience.left(username)
-            self.askers.forget(username)
-            self.handover.left(link, username)
-            self._forget_participant(username)
-        elif kind == "announcement":
-            self.handover.on_announcement(event, link)
-        elif kind == "destroyed":
-            log.error("room controller: channel %s on %s was destroyed", self.room_id, link.url)
-
-    def _on_message(self, link: ControllerLink, event: dict[str, Any]) -> None:
-        sender = event.get("from")
-        if event.get("whisper") is not True or not isinstance(sender, str) or sender == self.username:
-            return  # broadcasts are chat between listeners (or forgeries): they never reach the state
-        text = event.get("text")
-        if not self.handover.announced and self.handover.on_whisper(sender, text, link):
-            return  # another controller's answer to our join: we learn the room from it (app.controller.handover)
-        if isinstance(text, str) and text.startswith(REACT_PREFIX):
-            self.reactions.on_whisper(sender, text)  # their own rate limit, checked before parsing (a flood is cheap)
-            return
-        host = isinstance(text, str) and text.startswith(_HOST_PREFIX)
-        if not (self._host_limiter if host else self._limiter).allow(sender):
-            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: too many whispers (rate limit)",
-                           sender[:80])
-            return
-        try:
-            request = parse_request(text)  # type: ignore[arg-type]  # checks the type itself
-        except ProtocolViolation as exc:
-            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: %s", sender[:80], str(exc)[:200])
-            return
-        if isinstance(request, HostAction):
-            self.hosts.on_action(sender, request, link)
-            return
-        if isinstance(request, StageAnswer | LeftStage):
-            self.access.on_whisper(sender, request)
-            return
-        if isinstance(request, FeedbackReport):
-            self._on_feedback(sender, request)
-            return
-        if isinstance(request, ReactRequest):  # not compactly encoded: it paid the stricter limit above
-            self.reactions.add(request.code)
-            return
-        if isinstance(request, HandRequest):
-            name = clean_text(link.participants.get(sender, ""), MAX_NAME_CHARS) or sender
-            changed = (self.book.raise_hand(sender, name, time.time()) if request.raised
-                       else self.book.lower_hand(sender))
-            if not changed:
-                return
-            if request.raised and self.invite_hands and self.passes.of_user(sender) is None:
-                self._invite_hand(sender)
-        else:
-            self.askers.ask(link, sender, joined=False)
-        self._wake.set()
-
-    def _on_feedback(self, sender: str, report: FeedbackReport) -> None:
-        """Flag the sender's own stage member: only a pass holder on stage can say it was muted for feedback."""
-        member_id = self.feedback.report(self.passes.of_user(sender), self.book)
-        if member_id is None:
-            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: a feedback report, but not on stage",
-                           sender[:80])
-            return
-        log.info("room controller: stage member %s was muted by its feedback guard (%.0f Hz)", member_id,
-                 report.hz)
-        self._wake.set()
-
-    def _invite_hand(self, username: str) -> None:
-        async def invite() -> None:
-            try:
-                await self.invite(username)
-            except RoomError as exc:
-                log.warning("room controller: could not invite the raised hand of %r: %s", username[:80], exc)
-
-        task = asyncio.create_task(invite(), name="controller-invite-hand")
-        self._invites.add(task)
-        task.add_done_callback(self._invites.discard)
-
-    def _forget_participant(self, username: str) -> None:
-        self._limiter.forget(username)
-        self._host_limiter.forget(username)
-        self.reactions.forget(username)
-        self.drops.reset(username)
-        if self.book.lower_hand(username):
             self._wake.set()
 
     # -------------------------------------------------------------------------------------- announcing

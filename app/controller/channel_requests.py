@@ -1,0 +1,168 @@
+"""What reaches the controller on channel N: joins and leaves, and the requests members whisper to it.
+
+Why apart from app.controller.controller: the controller is a Janus client with many parts (links, the book,
+stage passes, host actions, reactions, the lobby); this is the one place that decides which of them a channel
+event goes to, and what a sender may ask. `RoomController` inherits it; the parts it uses are the controller's
+(declared below for the type checker).
+
+Requests are accepted only as whispers addressed to the controller, the sender being Janus's `from` (never
+anything inside `text`). Reactions take their own per-sender limit before parsing; host actions theirs; every other
+whisper the general one. Anything else is dropped with one throttled log line (docs/room-protocol.md §2, §8, §9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.controller.askers import Askers
+from app.controller.audience_log import AudienceLog
+from app.controller.feedback_flags import FeedbackFlags
+from app.controller.handover import Handover
+from app.controller.host_actions import HostActions
+from app.controller.link import ControllerLink
+from app.controller.moderation import Moderation
+from app.controller.reactions import ReactionTally
+from app.controller.room_book import RoomBook
+from app.controller.stage_access import StageAccess
+from app.controller.stage_passes import StagePasses
+from app.room.errors import RoomError
+from app.room.host_protocol import HostAction, parse_request
+from app.room.log_throttle import LogThrottle
+from app.room.protocol import MAX_NAME_CHARS, HandRequest, ProtocolViolation, RateLimiter, clean_text
+from app.room.reactions_protocol import REACT_PREFIX, ReactRequest
+from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass
+
+__all__ = ["ChannelRequests"]
+
+log = logging.getLogger("app.controller.controller")  # the controller's log lines, wherever the code sits
+
+_HOST_PREFIX = '{"v":1,"type":"host"'  # how app.room.host_protocol encodes them: a cheap look before parsing
+
+
+class ChannelRequests:
+    """The controller's handling of channel events (mixed into RoomController)."""
+
+    username: str
+    room_id: int
+    book: RoomBook
+    handover: Handover
+    askers: Askers
+    access: StageAccess
+    passes: StagePasses
+    moderation: Moderation
+    hosts: HostActions
+    audience: AudienceLog
+    feedback: FeedbackFlags
+    reactions: ReactionTally
+    drops: LogThrottle
+    invite_hands: bool
+    _limiter: RateLimiter
+    _host_limiter: RateLimiter
+    _wake: asyncio.Event
+    _invites: set[asyncio.Task[None]]
+    invite: Callable[[str], Awaitable[StagePass]]  # a stage pass whispered to a raised hand
+
+    def _on_channel_event(self, link: ControllerLink, event: dict[str, Any]) -> None:
+        kind = event.get("textroom")
+        username = event.get("username")
+        if kind == "message":
+            self._on_message(link, event)
+        elif kind == "join" and isinstance(username, str) and username != self.username:
+            if self.moderation.is_banned(username):
+                self.hosts.kick_banned(username)
+                return
+            display = event.get("display")
+            if link.connected:  # while connecting, found() counts it with the join reply's list
+                self.audience.joined(username)
+            link.participants[username] = display if isinstance(display, str) else ""
+            self.askers.ask(link, username, joined=True)  # a new joiner gets the state at once, whispered
+            self._wake.set()
+        elif kind in ("leave", "kicked") and isinstance(username, str):
+            if link.participants.pop(username, None) is not None and link.connected:
+                self.audience.left(username)
+            self.askers.forget(username)
+            self.handover.left(link, username)
+            self._forget_participant(username)
+        elif kind == "announcement":
+            self.handover.on_announcement(event, link)
+        elif kind == "destroyed":
+            log.error("room controller: channel %s on %s was destroyed", self.room_id, link.url)
+
+    def _on_message(self, link: ControllerLink, event: dict[str, Any]) -> None:
+        sender = event.get("from")
+        if event.get("whisper") is not True or not isinstance(sender, str) or sender == self.username:
+            return  # broadcasts are chat between listeners (or forgeries): they never reach the state
+        text = event.get("text")
+        if not self.handover.announced and self.handover.on_whisper(sender, text, link):
+            return  # another controller's answer to our join: we learn the room from it (app.controller.handover)
+        if isinstance(text, str) and text.startswith(REACT_PREFIX):
+            self.reactions.on_whisper(sender, text)  # their own rate limit, checked before parsing (a flood is cheap)
+            return
+        host = isinstance(text, str) and text.startswith(_HOST_PREFIX)
+        if not (self._host_limiter if host else self._limiter).allow(sender):
+            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: too many whispers (rate limit)",
+                           sender[:80])
+            return
+        try:
+            request = parse_request(text)  # type: ignore[arg-type]  # checks the type itself
+        except ProtocolViolation as exc:
+            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: %s", sender[:80], str(exc)[:200])
+            return
+        if isinstance(request, HostAction):
+            self.hosts.on_action(sender, request, link)
+            return
+        if isinstance(request, StageAnswer | LeftStage):
+            self.access.on_whisper(sender, request)
+            return
+        if isinstance(request, FeedbackReport):
+            self._on_feedback(sender, request)
+            return
+        if isinstance(request, ReactRequest):  # not compactly encoded: it paid the stricter limit above
+            self.reactions.add(request.code)
+            return
+        if isinstance(request, HandRequest):
+            name = clean_text(link.participants.get(sender, ""), MAX_NAME_CHARS) or sender
+            changed = (self.book.raise_hand(sender, name, time.time()) if request.raised
+                       else self.book.lower_hand(sender))
+            if not changed:
+                return
+            if request.raised and self.invite_hands and self.passes.of_user(sender) is None:
+                self._invite_hand(sender)
+        else:
+            self.askers.ask(link, sender, joined=False)
+        self._wake.set()
+
+    def _on_feedback(self, sender: str, report: FeedbackReport) -> None:
+        """Flag the sender's own stage member: only a pass holder on stage can say it was muted for feedback."""
+        member_id = self.feedback.report(self.passes.of_user(sender), self.book)
+        if member_id is None:
+            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: a feedback report, but not on stage",
+                           sender[:80])
+            return
+        log.info("room controller: stage member %s was muted by its feedback guard (%.0f Hz)", member_id,
+                 report.hz)
+        self._wake.set()
+
+    def _invite_hand(self, username: str) -> None:
+        async def invite() -> None:
+            try:
+                await self.invite(username)
+            except RoomError as exc:
+                log.warning("room controller: could not invite the raised hand of %r: %s", username[:80], exc)
+
+        task = asyncio.create_task(invite(), name="controller-invite-hand")
+        self._invites.add(task)
+        task.add_done_callback(self._invites.discard)
+
+    def _forget_participant(self, username: str) -> None:
+        self._limiter.forget(username)
+        self._host_limiter.forget(username)
+        self.reactions.forget(username)
+        self.drops.reset(username)
+        if self.book.lower_hand(username):
+            self._wake.set()
+
