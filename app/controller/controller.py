@@ -25,7 +25,8 @@ the edges again.
 Listener count = the feed's `viewers` summed over every server of the room (polled each second with the
 mountpoint secret) + the stage members (people in the room, on stage or listening); `at` is the time of the
 oldest measurement in the sum. A server that cannot be reached drops out of the sum; with none, the count is
-unknown (null).
+unknown (null). The per-server viewers also go out as the room's `loads` (app.room.edge_loads: coarse and
+rate-limited), which listeners weigh when they choose a server to rejoin on (app.listener.failover).
 
 Hands: listeners whisper `hand`/`sync` to the controller's channel username; the sender is the server-set `from`
 (channel events and whispers are dispatched in app.controller.channel_requests). Whispers are rate-limited per
@@ -74,6 +75,7 @@ from app.controller.room_maker import RoomSpec, gone_room, make_room
 from app.controller.stage_access import StageAccess
 from app.controller.stage_passes import DEFAULT_INVITE_TTL, PassState, StagePasses
 from app.room.backoff import Backoff
+from app.room.edge_loads import measured_loads
 from app.room.errors import RoomError
 from app.room.host_protocol import HostVerb
 from app.room.lobby_protocol import RoomSummary
@@ -340,6 +342,8 @@ class RoomController(ChannelRequests):
                                 and str(p.stage_id) in self.book.members)
             total = sum(link.viewers or 0 for link in measured) + len(self.book.members) - from_audience
             self.book.set_listeners(ListenerCount(total, min(link.viewers_at for link in measured)))
+        # per server too (§6.1): listeners rejoining prefer the emptier ones; an unmeasured server is left out
+        self.book.set_loads(measured_loads((link.url, link.viewers or 0) for link in measured))
         self.audience.listeners(None if self.book.listeners is None else self.book.listeners.count)
         if self.book.dirty:
             self._wake.set()

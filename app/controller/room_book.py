@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
+from app.room.edge_loads import LOADS_MIN_INTERVAL, EdgeLoads, meaningful_change
 from app.room.protocol import (
     DELTA_MIN_INTERVAL,
     MAX_LISTED_HANDS,
@@ -63,6 +64,7 @@ class RoomBook:
         self.recording = False  # what the stage server says (app.controller.recording), not what a host asked
         self.members: dict[str, StageMember] = {}  # in order of appearance on the stage
         self.listeners: ListenerCount | None = None
+        self.loads: EdgeLoads = ()  # listeners per feed server, as last measured (§6.1)
         self.hands: dict[str, Hand] = {}  # FIFO: insertion order is the queue
         self.seq = 0
         self._clock = clock
@@ -81,6 +83,8 @@ class RoomBook:
         self._sent_ended = False
         self._sent_recording = False
         self._sent_moved: str | None = None
+        self._sent_loads: EdgeLoads = ()
+        self._loads_sent_at: float | None = None  # loads go out in a delta at most every LOADS_MIN_INTERVAL
 
     # ------------------------------------------------------------------------------------------ changes
     def set_members(self, members: Iterable[StageMember]) -> None:
@@ -92,6 +96,11 @@ class RoomBook:
 
     def set_listeners(self, count: ListenerCount | None) -> None:
         self.listeners = count
+
+    def set_loads(self, loads: EdgeLoads) -> None:
+        """Each feed server's listeners as just measured; listeners hear of it when it changed meaningfully
+        (app.room.edge_loads), at most every LOADS_MIN_INTERVAL, and in every snapshot."""
+        self.loads = loads
 
     def raise_hand(self, hand_id: str, name: str, at: float) -> bool:
         """Queue a hand (a repeated raise keeps its place); True if the queue changed."""
@@ -120,6 +129,15 @@ class RoomBook:
     @property
     def dirty(self) -> bool:
         """Listeners' last news differs from the book."""
+        return self._news() or self._loads_news()
+
+    def _loads_news(self) -> bool:
+        return meaningful_change(self._sent_loads, self.loads)
+
+    def _loads_due_at(self) -> float:
+        return float("-inf") if self._loads_sent_at is None else self._loads_sent_at + LOADS_MIN_INTERVAL
+
+    def _news(self) -> bool:
         return (self.members != self._sent_members or not _same_count(self.listeners, self._sent_listeners)
                 or self._hand_list() != self._sent_hands or self.title != self._sent_title
                 or self.ended != self._sent_ended or self.recording != self._sent_recording
@@ -138,11 +156,13 @@ class RoomBook:
         return periodic
 
     def _delta_due_at(self) -> float:
-        if not self.dirty and not self._heartbeat:
+        news = self._news() or self._heartbeat
+        if not news and not self._loads_news():
             return float("inf")
         if self._last_announcement is None:
             return float("-inf")
-        return self._last_announcement + self.delta_interval
+        at = self._last_announcement + self.delta_interval
+        return at if news else max(at, self._loads_due_at())  # loads alone wait for their own interval
 
     def next_due(self, now: float | None = None) -> float:
         """Seconds until `due()` may return something (0 if it would now)."""
@@ -169,10 +189,10 @@ class RoomBook:
         message = Snapshot(seq=self.seq, room=self.room_id, controller=self.controller, title=self.title,
                            ended=self.ended, members=members, listeners=self.listeners,
                            hands=hands[:MAX_LISTED_HANDS], hands_total=len(hands), recording=self.recording,
-                           moved=self.moved)
+                           moved=self.moved, loads=self.loads)
         self._snapshot_requested = self._heartbeat = False
         self._last_snapshot = self._last_announcement = now
-        self._mark_sent(hands)
+        self._mark_sent(hands, now)
         return message
 
     def _delta(self, now: float) -> Delta:
@@ -184,6 +204,7 @@ class RoomBook:
             listeners = self.listeners
         hands = self._hand_list()
         changed_hands = hands != self._sent_hands
+        with_loads = self._loads_news() and now >= self._loads_due_at()
         message = Delta(seq=self.seq, base=base, controller=self.controller,
                         title=self.title if self.title != self._sent_title else None,
                         ended=self.ended if self.ended != self._sent_ended else None,
@@ -192,13 +213,16 @@ class RoomBook:
                         hands_total=len(hands) if changed_hands else None,
                         upsert=upsert, remove=remove,
                         recording=self.recording if self.recording != self._sent_recording else None,
-                        moved=self.moved if self.moved != self._sent_moved else None)
+                        moved=self.moved if self.moved != self._sent_moved else None,
+                        loads=self.loads if with_loads else None)
         self._last_announcement = now
         self._heartbeat = False
-        self._mark_sent(hands)
+        self._mark_sent(hands, now if with_loads else None)
         return message
 
-    def _mark_sent(self, hands: tuple[Hand, ...]) -> None:
+    def _mark_sent(self, hands: tuple[Hand, ...], loads_at: float | None) -> None:
+        if loads_at is not None:
+            self._sent_loads, self._loads_sent_at = self.loads, loads_at
         self._sent_members = dict(self.members)
         self._sent_listeners = self.listeners
         self._sent_hands = hands
@@ -236,7 +260,7 @@ class RoomBook:
         message = Snapshot(seq=self.seq, room=self.room_id, controller=self.controller, title=self._sent_title,
                            ended=self._sent_ended, members=tuple(self._sent_members.values())[:MAX_MEMBERS],
                            listeners=self._sent_listeners, hands=hands[:MAX_LISTED_HANDS], hands_total=len(hands),
-                           recording=self._sent_recording, moved=self._sent_moved)
+                           recording=self._sent_recording, moved=self._sent_moved, loads=self._sent_loads)
         with contextlib.suppress(ProtocolViolation):
             return [encode(message)]
         head, sizes = self._pack(message)

@@ -12,8 +12,18 @@ refusal — cheap, but useless. An edge that is merely overloaded (or hung) does
 would wait a whole connect timeout (8 s, far beyond the 1.5 s cushion) on it, and the whole crowd it just dropped
 would come back to the one edge that could not carry it. A brief stall of the old connection needs no retry of
 that server at all: the supervisor keeps a quiet connection and takes it back if its media returns first. With
-one server the lost one is of course retried. (The lost edge, once healthy again, gets only new arrivals back; to
-rebalance, a controller could later announce per-edge loads as `weights` — no such announcement exists yet.)
+one server the lost one is of course retried.
+
+Every outage draws the order again, weighted by the room's announced per-server loads when the listener has them
+(the controller's `loads`, docs/room-protocol.md §6.1): `spare_weights` gives each server its fair share plus
+what it lacks of it, 2/n − share (at least a tenth of the fair share), so a listener prefers the emptier edges, the
+listeners of a dead edge spread over the survivors in proportion to their spare room, and a restarted (empty) edge
+gets most of the next rejoins. Still a random draw per client, never "the emptiest": every client acts on the same
+announcement, a few seconds old, and if all of them took its emptiest edge they would crowd it together (the herd
+that stale load information causes); a proportional weight moves the crowd only by what the loads say is spare.
+Equal loads give the uniform draw. A first join knows no loads (the room state comes over the channel, which is
+joined on the feed's server once the feed plays) and draws uniformly; so does the storm simulator, which models
+no announcements.
 
 An outage starts with one random wait of 0–1 s (so a crowd that lost the same server does not return at the same
 instant). A server that fails waits its own full-jitter backoff (random(0, min(cap, base·2^failures))) before it is
@@ -37,6 +47,21 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from app.room.backoff import exponential_bound
+
+SPARE_FLOOR = 0.1  # the least weight of a full (or unmeasured) server, as a share of the fair share: still tried
+
+
+def spare_weights(servers: Sequence[str], loads: Mapping[str, int]) -> dict[str, float] | None:
+    """Weights for a draw from the announced `loads` (listeners per server): max(SPARE_FLOOR/n, 2/n − share) over
+    the n servers measured; a server of `servers` the controller did not measure gets the floor (it may be down).
+    None when nothing useful is known (no measured server, or no listener anywhere): draw uniformly."""
+    measured = {s: loads[s] for s in servers if s in loads}
+    total = sum(measured.values())
+    if not measured or total <= 0:
+        return None
+    fair = 1.0 / len(measured)
+    floor = SPARE_FLOOR * fair
+    return {s: max(floor, 2 * fair - measured[s] / total) if s in measured else floor for s in servers}
 
 
 def draw_order(servers: Sequence[str], weights: Mapping[str, float] | None,
@@ -86,9 +111,18 @@ class ServerRotation:
         self._outage_failures = 0
         self._outage_started = clock()
 
-    def start_outage(self, lost: str | None = None) -> None:
+    def weigh(self, loads: Mapping[str, int] | None) -> None:
+        """Draw this client's order again, weighted by spare room (`spare_weights`); nothing known: keep it."""
+        weights = spare_weights(self.servers, loads) if loads else None
+        if weights is not None:
+            self.order = draw_order(self.servers, weights, self._rand)
+            self._rank = {s: i for i, s in enumerate(self.order)}
+
+    def start_outage(self, lost: str | None = None, loads: Mapping[str, int] | None = None) -> None:
         """A connection to `lost` was lost: every server becomes due after one shared random 0–first_max wait,
-        in this client's order, with `lost` last (see the module docstring for why)."""
+        in this client's order (drawn again from `loads` when known), with `lost` last (see the module docstring
+        for why)."""
+        self.weigh(loads)
         self._outage_started = self._clock()
         self._outage_failures = 0
         start = self._outage_started + self._rand() * self.first_max

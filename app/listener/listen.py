@@ -83,7 +83,7 @@ class ListenSession:
         self.start_ms = start_ms if start_ms is not None else policy
         self.playout = playout if playout is not None else CushionPlayout(cushion_ms=cushion_ms, start_ms=self.start_ms)
         self.supervisor = FeedSupervisor(link, self.playout, connect_timeout=connect_timeout, ice_servers=ice_servers,
-                                       feed_factory=feed_factory)
+                                       feed_factory=feed_factory, loads=lambda: dict(self.state.state.loads))
         self.state = RoomStateModel()
         self.channel: ChannelKeeper | None = None
         if with_channel:

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from app.events import Event
+from app.room.edge_loads import EdgeLoads
 from app.room.protocol import UNSET, Delta, Hand, ListenerCount, Snapshot, StageMember
 from app.room.reactions_protocol import ReactionCounts
 
@@ -39,6 +40,9 @@ class RoomState:
     ended: bool = False
     recording: bool = False  # the stage mix is being recorded (kept through a fallback: it does not stop with us)
     moved: str | None = None  # the room ended here and went on at this link (§3.8); comes with `ended`
+    # Listeners per feed server (§6.1), for choosing a server to rejoin on (app.listener.failover); not shown, so
+    # not a StateChange. () = none known (no controller, or it measures none).
+    loads: EdgeLoads = ()
     updated_at: float = 0.0  # monotonic time of the last applied update
 
     def talking(self) -> tuple[StageMember, ...]:
@@ -99,7 +103,8 @@ NO_CHANGE = StateChange(0)
 
 
 def diff(old: RoomState, new: RoomState) -> StateChange:
-    """Everything that differs between two states, as the views care about it (updated_at and seq do not count)."""
+    """Everything that differs between two states, as the views care about it (updated_at, seq and loads do not
+    count: loads are read when a server is chosen)."""
     change = NO_CHANGE
     if old.members != new.members:
         if [_looks(m) for m in old.members] != [_looks(m) for m in new.members]:
@@ -169,7 +174,7 @@ class RoomStateModel:
         self._synced = True
         new = RoomState(title=s.title, members=_dedupe(s.members), listeners=s.listeners, hands=s.hands,
                         hands_total=s.hands_total, seq=s.seq, controller=s.controller, source=StateSource.CONTROLLER,
-                        ended=s.ended, recording=s.recording, moved=s.moved, updated_at=now)
+                        ended=s.ended, recording=s.recording, moved=s.moved, loads=s.loads, updated_at=now)
         self._pending, self._parts_missing = (new, s.parts - 1) if s.parts > 1 else (None, 0)
         if self._pending is None:
             self._replace(new)
@@ -193,7 +198,8 @@ class RoomStateModel:
             title=cur.title if d.title is None else d.title,
             ended=cur.ended if d.ended is None else d.ended,
             recording=cur.recording if d.recording is None else d.recording,
-            moved=cur.moved if d.moved is None else d.moved)
+            moved=cur.moved if d.moved is None else d.moved,
+            loads=cur.loads if d.loads is None else d.loads)
         if self._pending is not None:
             self._parts_missing -= 1
             if self._parts_missing > 0:
@@ -208,7 +214,7 @@ class RoomStateModel:
         self._synced = False
         self._pending = None
         self._replace(replace(self.state, members=_dedupe(members), listeners=None, hands=(), hands_total=0,
-                              seq=None, controller=None, source=StateSource.FALLBACK, updated_at=now))
+                              loads=(), seq=None, controller=None, source=StateSource.FALLBACK, updated_at=now))
 
     def reset_sequence(self) -> None:
         """After a reconnect: keep showing the state, but take no delta before the next snapshot."""

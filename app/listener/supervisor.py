@@ -17,7 +17,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from app.aio import CloseOnce
@@ -57,9 +57,11 @@ class FeedSupervisor:
         watchdog_s: float = MEDIA_WATCHDOG_S,
         rand: Callable[[], float] = random.random,
         not_found_grace: float = NOT_FOUND_GRACE_S,
+        loads: Callable[[], Mapping[str, int]] = dict,
     ) -> None:
         self.link = link
         self.not_found_grace = not_found_grace
+        self._loads = loads  # the room's announced listeners per server (§6.1): weigh each rejoin's choice
         self.playout = playout
         self.connect_timeout = connect_timeout
         self.ice_servers = ice_servers
@@ -87,6 +89,7 @@ class FeedSupervisor:
         if self._stopped:
             raise RoomError(f"left room {self.link.room_id}")
         self.status.set(RoomStatus.CONNECTING)
+        self.rotation.weigh(self._loads())  # a first join knows none: its order stays the uniform draw
         errors: list[RoomError] = []
         for server in self.rotation.order:
             try:
@@ -183,7 +186,7 @@ class FeedSupervisor:
             self._pool.retire(lost)
         record = ReconnectRecord(lost_at=time.time(), reason=reason, server=lost.server)
         self._record(record)
-        self.rotation.start_outage(lost.server)
+        self.rotation.start_outage(lost.server, self._loads())
         gone = RoomGoneJudge(self.rotation.servers, self.not_found_grace)
         tries = 0
         loop = asyncio.get_running_loop()

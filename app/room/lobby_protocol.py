@@ -77,8 +77,9 @@ def _hosts(obj: dict[str, Any]) -> tuple[str, ...]:
     return tuple(hosts)
 
 
-def _server(value: Any, where: str) -> str:
-    """A ws:// or wss:// URL without credentials, query or fragment (links never carry secrets)."""
+def server_field(value: Any, where: str) -> str:
+    """A ws:// or wss:// URL without credentials, query or fragment (links never carry secrets); also the keys
+    of the room channel's per-server `loads` (app.room.edge_loads)."""
     if type(value) is not str:
         raise ProtocolViolation(f"{where} must be a string, got {type_name(value)} {short(value)}")
     if len(value) > MAX_SERVER_CHARS or not value.isprintable() or not value.isascii():
@@ -92,12 +93,12 @@ def _server(value: Any, where: str) -> str:
 def _servers(obj: dict[str, Any]) -> tuple[str, ...]:
     if "servers" not in obj:
         return ()
-    servers = tuple(_server(v, f"servers[{i}]") for i, v in enumerate(read_array(obj, "servers", MAX_SERVERS)))
+    servers = tuple(server_field(v, f"servers[{i}]") for i, v in enumerate(read_array(obj, "servers", MAX_SERVERS)))
     return tuple(dict.fromkeys(servers))
 
 
 def _stage(obj: dict[str, Any]) -> str:
-    return _server(obj["stage"], "'stage'") if "stage" in obj else ""
+    return server_field(obj["stage"], "'stage'") if "stage" in obj else ""
 
 
 def _listeners(obj: dict[str, Any]) -> int | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from app.links import LinkError, format_link, parse_link
+from app.room.edge_loads import EdgeLoads, loads_json, read_loads
 from app.room.ratelimit import RateLimiter as RateLimiter  # agreed API of this module; generic, so kept apart
 from app.room.wire import MAX_ID_CHARS as MAX_ID_CHARS
 from app.room.wire import MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES
@@ -107,6 +108,7 @@ class Snapshot:
     recording: bool = False  # the stage mix is being recorded; optional on the wire, sent only when true
     parts: int = 1  # > 1: the stage continues in the next parts − 1 deltas (a chain); sent only when > 1
     moved: str | None = None  # the room went on at this link (canonical, §3.8); only with `ended`, sent when set
+    loads: EdgeLoads = ()  # listeners per feed server (§6.1, app.room.edge_loads); sent when not empty
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,7 @@ class Delta:
     remove: tuple[str, ...] = ()
     recording: bool | None = None
     moved: str | None = None  # the room went on at this link (§3.8); None = unchanged
+    loads: EdgeLoads | None = None  # listeners per feed server, all of them (§6.1); None = unchanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +257,8 @@ def announcement_from(kind: str, obj: dict[str, Any]) -> Snapshot | Delta:
         return Snapshot(seq=read_int(obj, "seq"), room=read_int(obj, "room"), controller=controller, title=_title(obj),
                         ended=ended, members=_members(obj, "members"),
                         listeners=_listeners(required(obj, "listeners", "")), hands=hands, hands_total=hands_total,
-                        recording=read_flag(obj, "recording"), parts=_parts(obj), moved=moved)
+                        recording=read_flag(obj, "recording"), parts=_parts(obj), moved=moved,
+                        loads=read_loads(obj["loads"]) if "loads" in obj else ())
     return _delta(obj, controller)
 
 
@@ -293,7 +297,8 @@ def _delta(obj: dict[str, Any], controller: str) -> Delta:
                  ended=ended,
                  listeners=_listeners(obj["listeners"]) if "listeners" in obj else UNSET,
                  hands=hands, hands_total=hands_total, upsert=upsert, remove=remove,
-                 recording=read_bool(obj, "recording") if "recording" in obj else None, moved=_moved(obj))
+                 recording=read_bool(obj, "recording") if "recording" in obj else None, moved=_moved(obj),
+                 loads=read_loads(obj["loads"]) if "loads" in obj else None)
 
 
 def parse_whisper(text: str) -> HandRequest | SyncRequest:
@@ -355,6 +360,8 @@ def encode(msg: Snapshot | Delta | HandRequest | SyncRequest) -> str:
             out["parts"] = msg.parts
         if msg.moved is not None:
             out["moved"] = msg.moved
+        if msg.loads:
+            out["loads"] = loads_json(msg.loads)
     elif isinstance(msg, Delta):
         out.update(type="delta", seq=msg.seq, base=msg.base, controller=msg.controller)
         if msg.title is not None:
@@ -375,6 +382,8 @@ def encode(msg: Snapshot | Delta | HandRequest | SyncRequest) -> str:
             out["recording"] = msg.recording
         if msg.moved is not None:
             out["moved"] = msg.moved
+        if msg.loads is not None:
+            out["loads"] = loads_json(msg.loads)
     elif isinstance(msg, HandRequest):
         out.update(type="hand", raised=msg.raised)
     elif isinstance(msg, SyncRequest):
