@@ -324,3 +324,76 @@ def test_a_heartbeat_is_an_empty_delta_within_the_delta_interval(book: RoomBook,
     beat = book.due()
     assert isinstance(beat, Delta) and beat.upsert == () and beat.listeners is UNSET and beat.hands is None
     assert book.due(clock.now + 1) is None  # once
+
+
+# ------------------------------------------------------------------------------------- per-server loads (§6.1)
+A, B = "ws://a:1/janus", "ws://b:1/janus"
+
+
+def test_loads_go_out_in_every_snapshot_and_in_the_join_answer(book: RoomBook, clock: Clock) -> None:
+    book.set_loads(((A, 3), (B, 0)))
+    book.request_snapshot()
+    clock.now += 0.25
+    snap = book.due()
+    assert isinstance(snap, Snapshot) and snap.loads == ((A, 3), (B, 0))
+    book.set_loads(((A, 4), (B, 0)))  # not sent yet: an answer says what listeners were told
+    answer = parse_announcement(book.answer()[0])  # type: ignore[index]
+    assert isinstance(answer, Snapshot) and answer.loads == ((A, 3), (B, 0))
+
+
+def test_a_loads_change_waits_for_its_own_interval_then_goes_in_a_delta(clock: Clock) -> None:
+    book = RoomBook(1, "ctl-x", "T", clock=clock, snapshot_interval=1000.0)  # deltas only, for this test
+    assert isinstance(book.due(), Snapshot)
+    book.set_loads(((A, 3), (B, 0)))  # news; the first snapshot said "none" and counts as loads sent
+    clock.now += 1.0
+    assert book.due() is None and book.next_due() == pytest.approx(4.0)
+    clock.now += 4.0
+    first = book.due()
+    assert isinstance(first, Delta) and first.loads == ((A, 3), (B, 0))
+    book.set_loads(((A, 4), (B, 0)))
+    assert book.dirty
+    clock.now += 1.0
+    assert book.due() is None and book.next_due() == pytest.approx(4.0)  # LOADS_MIN_INTERVAL after the last
+    book.set_members([member(1)])  # other news goes out at once, without the loads
+    other = book.due()
+    assert isinstance(other, Delta) and other.loads is None and other.upsert == (member(1),)
+    clock.now += 4.0
+    later = book.due()
+    assert isinstance(later, Delta) and later.loads == ((A, 4), (B, 0))
+    assert encode(later).count('"loads"') == 1
+
+
+def test_small_moves_of_a_big_room_are_not_announced_until_they_add_up(clock: Clock) -> None:
+    book = RoomBook(1, "ctl-x", "T", clock=clock, snapshot_interval=1000.0)  # deltas only, for this test
+    book.set_loads(((A, 50_000), (B, 50_000)))
+    assert isinstance(book.due(), Snapshot)
+    sent_at = None
+    for step in range(1, 20):  # +500 on A every 6 s: 5 % of the audience is passed at +5,500 (step 11)
+        clock.now += 6.0
+        book.set_loads(((A, 50_000 + 500 * step), (B, 50_000)))
+        message = book.due()
+        if message is not None:
+            assert isinstance(message, Delta) and message.loads == book.loads
+            sent_at = step
+            break
+    assert sent_at == 11
+
+
+def test_the_controller_announces_each_feed_servers_viewers_and_drops_an_unreachable_one() -> None:
+    from types import SimpleNamespace
+
+    from app.controller.controller import RoomController
+
+    controller = RoomController.__new__(RoomController)
+    controller.book = RoomBook(1, "ctl-x", "T")
+    controller.passes = []  # type: ignore[assignment]
+    controller.audience = SimpleNamespace(listeners=lambda count: None)  # type: ignore[assignment]
+    controller._wake = SimpleNamespace(set=lambda: None)  # type: ignore[assignment]
+    links = [SimpleNamespace(url=A, connected=True, viewers=7, viewers_at=1.0),
+             SimpleNamespace(url=B, connected=False, viewers=None, viewers_at=0.0)]
+    controller.links = links  # type: ignore[assignment]
+    controller._update_count()
+    assert controller.book.loads == ((A, 7),)
+    links[1].connected, links[1].viewers = True, 2
+    controller._update_count()
+    assert controller.book.loads == ((A, 7), (B, 2))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from app.listener.failover import ServerRotation, draw_order
+from app.listener.failover import ServerRotation, draw_order, spare_weights
 
 EDGES = ["a", "b", "c"]
 
@@ -80,3 +80,47 @@ def test_after_a_failure_no_edge_gets_more_than_its_share() -> None:
     second = Counter(server for server, _ in retries)
     assert "a" not in second
     assert max(second.values()) <= len(on_a) / 4 + 100, second
+
+
+# ------------------------------------------------------------------ announced loads (§6.1): spare room as weights
+def test_spare_weights_follow_the_shares_and_keep_a_floor() -> None:
+    assert spare_weights(EDGES, {}) is None and spare_weights(EDGES, {"a": 0, "b": 0}) is None  # nothing known
+    even = spare_weights(EDGES, {"a": 5, "b": 5, "c": 5})
+    assert even is not None and len(set(even.values())) == 1  # equal loads: the uniform draw
+    full = spare_weights(["a", "b"], {"a": 100, "b": 0})
+    assert full == {"a": 0.05, "b": 1.0}  # a full edge keeps a tenth of its fair share: still tried
+    unmeasured = spare_weights(EDGES, {"a": 10, "b": 30})  # the controller cannot reach c: maybe down
+    assert unmeasured is not None and unmeasured["c"] == 0.05 and unmeasured["a"] > unmeasured["b"]
+
+
+def test_newcomers_to_a_draw_prefer_the_empty_edge() -> None:
+    """Edge a already carries 400 listeners, b none: of 2000 clients drawing with those loads, ~95 % pick b."""
+    clients, _ = crowd(2000, seed=5, servers=["a", "b"])
+    for c in clients:
+        c.weigh({"a": 400, "b": 0})
+    first = Counter(c.order[0] for c in clients)
+    assert 1860 <= first["b"] <= 1940, first  # p = 1 / 1.05, sd ≈ 9.5
+
+
+def test_the_clients_of_a_dead_edge_spread_over_the_survivors_by_spare_room() -> None:
+    """a: 30 %, b: 10 %, c (dies): 60 % of the room. Weights 2/3 − share: a 0.367, b 0.567 — the movers go ~39/61,
+    each drawing its own order (never all to the emptiest one), and none tries the dead edge first."""
+    clients, clock = crowd(3000, seed=6)
+    loads = {"a": 300, "b": 100, "c": 600}
+    for c in clients:
+        c.start_outage("c", loads)
+    clock.now = 1.0
+    moved = Counter(c.next()[0] for c in clients)
+    assert "c" not in moved
+    share_b = 0.567 / (0.367 + 0.567)
+    assert abs(moved["b"] - 3000 * share_b) <= 110, moved  # sd ≈ 27
+    assert moved["a"] >= 1000  # spread, not herded
+
+
+def test_without_loads_an_outage_keeps_the_clients_own_order() -> None:
+    clients, _ = crowd(50, seed=7)
+    before = [list(c.order) for c in clients]
+    for c in clients:
+        c.start_outage("a", {})
+        c.weigh(None)
+    assert [c.order for c in clients] == before

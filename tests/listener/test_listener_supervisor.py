@@ -246,3 +246,26 @@ async def test_a_move_keeps_trying_a_server_that_is_only_unreachable() -> None:
     await asyncio.wait_for(listener.move_to(RoomLink(9, (B,))), 5.0)
     assert listener.status.current.status == RoomStatus.LIVE and listener.feed is script.feeds[1]
     await listener.close()
+
+
+async def test_a_rejoin_draws_its_server_by_the_announced_loads() -> None:
+    """A lost; B as full as A, C empty: the listener's draw (rand 0.5 here) lands on C with the loads (weights
+    1/6, 1/6, 2/3), on B without them (uniform) — and the lost A is last either way."""
+    c = "ws://c.test:8188/janus"
+    picked = []
+    for loads in ({A: 50, B: 50, c: 0}, {}):
+        script = Script({A: ["ok"], B: ["ok"], c: ["ok"]})
+        known: dict[str, int] = {}  # what the room state holds: nothing before the first join
+        listener = FeedSupervisor(RoomLink(7, (A, B, c)), CushionPlayout(), rand=lambda: 0.5,
+                                  loads=lambda known=known: known)  # type: ignore[misc]
+        listener._open = script.open  # type: ignore[method-assign,assignment]
+        listener.rotation.order = [A, B, c]  # joined A first, whatever the draw
+        await listener.join()
+        assert script.attempts == [A]
+        known.update(loads)  # the channel's announcements
+        script.feeds[0].end("connection lost")
+        await until(lambda li=listener, sc=script: li.status.current.status == RoomStatus.LIVE and  # type: ignore[misc]
+                    len(sc.feeds) == 2)
+        picked.append(script.attempts[1])
+        await listener.close()
+    assert picked == [c, B]

@@ -433,3 +433,14 @@ def test_a_reconnect_or_fallback_forgets_a_pending_snapshot(model: RoomStateMode
     model.reset_sequence()
     assert not model.apply_delta(delta(21, upsert=(BO,)), now=6.0)
     assert model.state.seq == 10
+
+
+def test_loads_are_kept_from_snapshots_and_deltas_but_are_no_view_change(model: RoomStateModel) -> None:
+    a, b = "ws://a:1/janus", "ws://b:1/janus"
+    calls = Recorder(model).calls
+    model.apply_snapshot(snap(seq=11, loads=((a, 3), (b, 1))), now=2.0)
+    assert model.state.loads == ((a, 3), (b, 1)) and calls == []  # read when a server is chosen, not shown
+    assert model.apply_delta(delta(seq=12), now=3.0) and model.state.loads == ((a, 3), (b, 1))  # absent: unchanged
+    assert model.apply_delta(delta(seq=13, loads=((a, 2),)), now=4.0) and model.state.loads == ((a, 2),)
+    model.apply_fallback((ANA,), now=5.0)  # no controller: unknown, like the count
+    assert model.state.loads == ()
