@@ -124,3 +124,29 @@ def test_without_loads_an_outage_keeps_the_clients_own_order() -> None:
         c.start_outage("a", {})
         c.weigh(None)
     assert [c.order for c in clients] == before
+
+
+def test_an_edge_that_refuses_at_once_does_not_starve_one_that_is_back() -> None:
+    """Two edges: one refuses in 10 ms forever (its mountpoint is gone), the other is down until 4.3 s. 20,000
+    seeded clients: each is back on the second within ~2 × 4.3 s (it waits at most the outage's age), and tries
+    the refusing one a logarithmic handful of times meanwhile."""
+    rng, back, tries = random.Random(8), [], []
+    for _ in range(20_000):
+        clock = Clock()
+        r = ServerRotation(["refusing", "down"], clock=clock, rand=rng.random)
+        r.start_outage("down")
+        n = 0
+        while True:
+            server, at = r.next()
+            clock.now = max(clock.now, at)
+            if server == "down" and clock.now >= 4.3:
+                break
+            n += server == "refusing"
+            clock.now += 0.01
+            r.failed(server)
+        back.append(clock.now)
+        tries.append(n)
+    back.sort()
+    tries.sort()
+    assert back[10_000] <= 6.0 and back[19_800] <= 9.0 and back[-1] <= 20.0, (back[10_000], back[19_800], back[-1])
+    assert tries[10_000] <= 6 and tries[-1] <= 16, (tries[10_000], tries[-1])
