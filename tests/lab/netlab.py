@@ -1,11 +1,12 @@
 """Create / remove the test lab: two network namespaces joined by a veth pair (198.18.0.0/24, no route out), and
-a cascade beside them (docs/deployment.md): an origin and two edges, each in its own namespace, joined to the client
+a cascade beside them (docs/deployment.md): an origin and three edges, each in its own namespace, joined to the client
 namespace by a bridge there (198.18.0.128/25: more specific than the /24, so the client reaches them through it).
 
     client ns: plz-veth-c 198.18.0.2/24 ---- plz-veth-s 198.18.0.1/24 :server ns
                plz-br 198.18.0.130/25 -+- plz-h0 ---- plz-n0 198.18.0.131 :origin ns
                                        +- plz-h1 ---- plz-n1 198.18.0.132 :edge ns 1
                                        +- plz-h2 ---- plz-n2 198.18.0.133 :edge ns 2
+                                       +- plz-h3 ---- plz-n3 198.18.0.134 :edge ns 3
 
     python -m tests.lab.netlab up | down | status
     python -m tests.lab.netlab run -- CMD...   # up, run CMD inside the client namespace, always down
@@ -31,14 +32,15 @@ SERVER_IP = "198.18.0.1"
 CLIENT_IP = "198.18.0.2"
 PREFIX = 24
 
-# The cascade: node 0 is the origin, nodes 1 and 2 the edges; each node's end of its veth is CASCADE_IFS[i], the
-# bridge's end (in the client namespace) CASCADE_PORTS[i]: set that one down and the node is cut off.
+# The cascade: node 0 is the origin, nodes 1-3 the edges (most tests use two; tests.support.cascade_lab); each node's
+# end of its veth is CASCADE_IFS[i], the bridge's end (in the client namespace) CASCADE_PORTS[i]: set that one down
+# and the node is cut off.
 ORIGIN_NS = f"plz-org{_TAG}"
-EDGE_NS = (f"plz-edg1{_TAG}", f"plz-edg2{_TAG}")
+EDGE_NS = (f"plz-edg1{_TAG}", f"plz-edg2{_TAG}", f"plz-edg3{_TAG}")
 CASCADE_NS = (ORIGIN_NS, *EDGE_NS)
-CASCADE_IFS = tuple(f"plz-n{i}{_TAG}" for i in range(3))
-CASCADE_PORTS = tuple(f"plz-h{i}{_TAG}" for i in range(3))
-CASCADE_IPS = ("198.18.0.131", "198.18.0.132", "198.18.0.133")
+CASCADE_IFS = tuple(f"plz-n{i}{_TAG}" for i in range(4))
+CASCADE_PORTS = tuple(f"plz-h{i}{_TAG}" for i in range(4))
+CASCADE_IPS = ("198.18.0.131", "198.18.0.132", "198.18.0.133", "198.18.0.134")
 BRIDGE = f"plz-br{_TAG}"
 BRIDGE_IP = "198.18.0.130"
 CASCADE_PREFIX = 25

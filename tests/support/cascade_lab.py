@@ -1,5 +1,6 @@
-"""A cascade in the lab (docs/deployment.md): an origin Janus mixing the stage, two edge Janus serving its feed, each
-in its own namespace (tests.lab.netlab), a room controller keeping the origin's forwards, a tone speaker on stage.
+"""A cascade in the lab (docs/deployment.md): an origin Janus mixing the stage, two (or three) edge Janus serving its
+feed, each in its own namespace (tests.lab.netlab), a room controller keeping the origin's forwards, a tone speaker
+on stage.
 
 Every Janus renders Plaza's local-room config with the same secrets; the origin's stage forwards nothing by config
 (the controller adds one forwarder per edge) and each edge's feed listens on the edge's own address. The unused
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from app.controller.controller import RoomController
 from app.controller.edge_forwards import EdgeForward
 from app.controller.link import ControllerSecrets
+from app.janus import JanusSession
+from app.janus.streaming import StreamingHandle
 from app.links import RoomLink
 from app.local.janus_config import LocalRoomConfig, RoomSecrets
 from app.local.room import LocalRoom
@@ -35,6 +38,7 @@ class Cascade:
     controller: RoomController | None = None
     speaker: asyncio.subprocess.Process | None = None  # tests.support.stage_speaker_process
     rooms: list[LocalRoom] = field(default_factory=list)
+    secrets: RoomSecrets = field(default_factory=RoomSecrets)
 
     @property
     def edge_urls(self) -> list[str]:
@@ -61,13 +65,14 @@ def _config(node: int, secrets: RoomSecrets) -> LocalRoomConfig:
 
 
 @contextlib.asynccontextmanager
-async def cascade_room(*, speaker: bool = True, lobby: bool = False) -> AsyncIterator[Cascade]:
-    """Start origin, edges, controller and (with `speaker`) a 440 Hz speaker on the origin's stage, in a process
-    of its own; all stopped after. With `lobby`, the controller announces the room in each edge's lobby."""
+async def cascade_room(*, speaker: bool = True, lobby: bool = False, edges: int = 2) -> AsyncIterator[Cascade]:
+    """Start origin, `edges` edges (2 or 3), controller and (with `speaker`) a 440 Hz speaker on the origin's stage,
+    in a process of its own; all stopped after. With `lobby`, the controller announces the room in each edge's
+    lobby."""
     secrets = RoomSecrets()
     rooms = [LocalRoom(_config(node, secrets), prefix=["ip", "netns", "exec", ns], speaker=None, controller=False)
-             for node, ns in enumerate(netlab.CASCADE_NS)]
-    cascade = Cascade(rooms[0], rooms[1:], rooms=rooms)
+             for node, ns in enumerate(netlab.CASCADE_NS[:1 + edges])]
+    cascade = Cascade(rooms[0], rooms[1:], rooms=rooms, secrets=secrets)
     try:
         for room in rooms:
             await room.start()
@@ -102,3 +107,17 @@ async def cascade_room(*, speaker: bool = True, lobby: bool = False) -> AsyncIte
             await cascade.controller.close()
         for room in rooms:
             await room.close()
+
+
+@contextlib.asynccontextmanager
+async def held_viewers(url: str, n: int) -> AsyncIterator[None]:
+    """`n` viewers of the feed on the edge at `url` that asked to watch and hold the offer without playing: Janus
+    counts them in the mountpoint's `viewers` (what the controller announces), at no decoding cost to the lab."""
+    session = await JanusSession.connect(url)
+    try:
+        for _ in range(n):
+            handle = await StreamingHandle.attach(session)
+            await handle.watch(ROOM_ID, timeout=5.0)
+        yield
+    finally:
+        await session.close()
