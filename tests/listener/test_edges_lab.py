@@ -71,6 +71,12 @@ async def _listener(listening: Any, cascade: Any, name: str, attempts: Attempts,
     return listener
 
 
+async def _joined(listener: Any) -> float:
+    """Start `listener`; returns when its join returned (time.monotonic())."""
+    await listener.session.start()
+    return time.monotonic()
+
+
 async def _on(listener: Any, server: str, timeout: float, what: str) -> float:
     return await listener.wait_for(lambda: listener.status == RoomStatus.LIVE and
                                    listener.session.supervisor.server == server, timeout, what)
@@ -92,19 +98,22 @@ async def test_a_frozen_edge_times_out_once_per_newcomer_and_its_listeners_leave
                       for i in range(2)]
             free = [await _listener(listening, cascade, f"free-{i}", attempts, start=False) for i in range(2)]
             newcomers = [*pinned, *free]
-            starts = [asyncio.ensure_future(listener.session.start()) for listener in newcomers]
+            starts = [asyncio.ensure_future(_joined(listener)) for listener in newcomers]
             moved = [await _on(listener, other, 6.0, "the mover live on the other edge") - t_freeze
                      for listener in movers]
-            await asyncio.gather(*starts)
-            joined = [await _on(listener, other, DEFAULT_CONNECT_TIMEOUT + 4.0, "the newcomer live on the other "
-                                "edge") - t_freeze for listener in newcomers]
+            joined = [at - t_freeze for at in await asyncio.gather(*starts)]
+            for listener in newcomers:
+                await _on(listener, other, 4.0, "the newcomer live on the other edge")
             await asyncio.sleep(3.0)  # still frozen: nobody comes back to it
             tries = attempts.count(frozen, since=t_freeze)
+            first_try = {name: server for _, name, server in reversed(attempts.log)}  # each listener's first
+            first_frozen = [name for name in ("free-0", "free-1") if first_try.get(name) == frozen]
             for listener in [*movers, *newcomers]:
                 assert listener.status == RoomStatus.LIVE and listener.session.supervisor.server == other
         note("frozen edge (SIGSTOP)", f"movers live on the other edge {', '.join(f'{t:.2f}' for t in moved)} s after "
-             f"the freeze; newcomers pinned to it {', '.join(f'{t:.2f}' for t in joined[:2])} s, free "
-             f"{', '.join(f'{t:.2f}' for t in joined[2:])} s; attempts on the frozen edge {dict(tries)}")
+             f"the freeze; newcomers pinned to it joined {', '.join(f'{t:.2f}' for t in joined[:2])} s after starting, "
+             f"free ones {', '.join(f'{t:.2f}' for t in joined[2:])} s ({len(first_frozen)} drew the frozen edge "
+             f"first); attempts on the frozen edge {dict(tries)}")
         # movers: 2 s of silence (the watchdog), a 0-1 s wait, one join on the other edge; never back to the frozen one
         assert max(moved) <= 5.0
         assert all(tries[f"mover-{i}"] == 0 for i in range(len(movers)))
@@ -136,8 +145,9 @@ async def test_a_refusing_edge_sends_newcomers_elsewhere_and_is_retried_only_at_
         t_join = time.monotonic()
         newcomers = [await _listener(listening, cascade, f"newcomer-{i}", attempts, first=refusing, start=False)
                      for i in range(3)]
-        await asyncio.gather(*(listener.session.start() for listener in newcomers))
-        joined = [await _on(listener, other, 5.0, "live on the other edge") - t_join for listener in newcomers]
+        joined = [at - t_join for at in await asyncio.gather(*(_joined(listener) for listener in newcomers))]
+        for listener in newcomers:
+            await _on(listener, other, 5.0, "live on the other edge")
         assert attempts.count(refusing) == Counter({f"newcomer-{i}": 1 for i in range(3)})
         for listener in newcomers:
             await listener.wait_full()
