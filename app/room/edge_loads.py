@@ -5,7 +5,7 @@ The controller measures them anyway (each server's feed `viewers`, for the liste
 every snapshot, and in a delta only when they changed meaningfully: a server appeared or dropped out, or a server's
 count moved by at least LOADS_STEP of the room's audience since the loads last went out — and then at most once per
 LOADS_MIN_INTERVAL. Why so coarse: every announcement reaches every listener. Four edges' loads are ~250 bytes; at
-one update a second a 500,000-listener room would push 125 MB/s of them (3 % of the audio's bytes), at one per 5 s
+one update a second a 500,000-listener room would push 125 MB/s of them (4 % of the 48 kbit/s audio), at one per 5 s
 at most 25 MB/s, and only while the audience is actually shifting; a 5 % move is what changes a listener's choice
 noticeably (the weights follow the shares, app.listener.failover.spare_weights).
 
