@@ -31,17 +31,17 @@ tried again, while the others are tried after a shorter hop: full jitter on the 
 min(cap, base·2^(n−1))): ≤ 0.5 s after the first failure, then 1, 2, 4 s…). Without the hop a crowd moves on in
 lockstep: edges that time out (8 s) when full fail a whole wave of joins at once, the wave moves on at once, and the
 edges sit idle for 8 s between waves (benchmarks/storm_sim, docs/storm.md: the last of the 16,557 listeners of an
-edge killed at the peak of 500,000 was back after 74 s without the hop, 50 s with it). Both bounds are also kept
-within the outage's age (at least first_max): a refusal comes back in milliseconds, so counting failures alone would
-let a listener who drew short waits reach an 8 s bound two seconds into an outage and come back long after the
-server did; bounded by the age, every wait stays proportional to how long the room has been gone, which still
-spreads a crowd and still reaches the cap in a long outage. The hop delays only servers that are due (not one
-already waiting for its own time): otherwise a server that refuses in milliseconds (its mountpoint gone) pushes
-the others out again at each refusal, each push a new random draw, and starves them — with one refusing edge and
-one down for 4.3 s, a listener came back to the second after 6.2 s at the median but 45 s at p99 and 155 s at
-worst, trying the refusing one up to 24 times meanwhile (20,000 seeded clients; now 5.4 / 8.1 / 16.9 s, at most
-13 tries; tests/listener/test_failover_crowd.py). Among servers due at once, one that failed less in this
-outage goes first. A lone server that is down for a minute sees attempts at most every ~30 s from each client.
+edge killed at the peak of 500,000 was back after 74 s without the hop, 50 s with it; 52 s with today's). Both
+bounds are also kept within the outage's age (at least first_max): a refusal comes back in milliseconds, so counting
+failures alone would let a listener who drew short waits reach an 8 s bound two seconds into an outage and come back
+long after the server did; bounded by the age, every wait stays proportional to how long the room has been gone,
+which still spreads a crowd and still reaches the cap in a long outage. The hop delays only servers that are due
+(not one already waiting for its own time): otherwise a server that refuses in milliseconds (its mountpoint gone)
+pushes the others out again at each refusal, each push a new random draw, and starves them — with one refusing edge
+and one down for 4.3 s, a listener came back to the second after 6.2 s at the median but 45 s at p99 and 155 s at
+worst, trying the refusing one up to 24 times meanwhile (20,000 seeded clients; now 5.4 / 8.1 / 16.9 s, at most 13
+tries; tests/listener/test_failover_crowd.py). Among servers due at once, one that failed less in this outage goes
+first. A lone server that is down for a minute sees attempts at most every ~30 s from each client.
 """
 
 from __future__ import annotations
