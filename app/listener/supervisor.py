@@ -6,8 +6,10 @@ The supervisor notices a failure as soon as it can tell: the WebSocket closing (
 its ack, Janus `timeout`/`hangup`/`detached`, and a media watchdog — no RTP for 2 s while the room is live,
 because a dead server looks alive to aiortc for ~29 s. It then rebuilds everything (socket → session → handle →
 new PeerConnection) on the servers of the link in the order `ServerRotation` gives, while the cushion keeps
-playing. It never gives up while the room may be live; it stops on an authoritative end (the feed says it
-stopped, every server says the room does not exist, or the channel says the room ended) or when the user leaves.
+playing. It never gives up while the room may be live; it stops on an authoritative end (the feed of a one-server
+room says it stopped, every server says the room does not exist, or the channel says the room ended) or when the
+user leaves. On a room of several servers one edge's feed stopping (its mountpoint destroyed or reconfigured) is
+that edge's trouble: its listeners fail over like from a dead edge, and the end is the controller's to announce.
 Every connection it opens is owned by its FeedPool (app.listener.feed_pool), so leaving is total in every phase.
 """
 
@@ -153,14 +155,14 @@ class FeedSupervisor:
             end = await self._watch(feed)
             if self._stopped:
                 return
-            if end.room_ended:
+            if end.room_ended and len(self.rotation.servers) == 1:
                 self._pool.retire(feed)
                 self.feed = None
                 self.status.set(RoomStatus.ENDED, end.reason)
                 return
-            reason = end.reason
+            reason = f"{feed.server} stopped the feed" if end.room_ended else end.reason
             log.warning("lost room %s on %s: %s", self.link.room_id, feed.server, reason)
-            await self._reconnect(feed, reason)
+            await self._reconnect(feed, reason, stopped=end.room_ended)
 
     async def _watch(self, feed: FeedConnection) -> FeedEnd:
         """Wait for `feed` to end; end it when its media stopped (the stage mix is continuous while live)."""
@@ -175,11 +177,13 @@ class FeedSupervisor:
                 feed.end(f"no audio from {feed.server} for {self.watchdog_s:g} s")
         return feed.ended.result()
 
-    async def _reconnect(self, lost: FeedConnection, reason: str) -> None:
+    async def _reconnect(self, lost: FeedConnection, reason: str, *, stopped: bool = False) -> None:
         # Make-before-break: a connection that only went quiet (its session is fine: a network blackout, a stalled
         # source) stays open and keeps feeding the playout until a new connection's first packet arrives — and if
-        # its media comes back first, it simply carries on. A connection whose session died is closed at once.
-        keep_old = lost.session is not None and not lost.session.is_lost
+        # its media comes back first, it simply carries on. A connection whose session died is closed at once, and
+        # so is a feed the server `stopped`: nothing comes back on it, and its last packets, still fresh, must not
+        # make it look revived.
+        keep_old = lost.session is not None and not lost.session.is_lost and not stopped
         if keep_old:
             self._lingering = lost
         else:

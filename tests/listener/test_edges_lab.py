@@ -11,6 +11,9 @@ choices are the app's own (app.listener.failover), with the shipped connect time
   the other one.
 - Refusing edge (its mountpoint gone: Janus answers 455 "no such mountpoint" at once): newcomers go elsewhere after
   one refusal each; in an outage of the other edge they retry the refusing one only at the backoff's pace.
+- An edge's feed stopping (its mountpoint destroyed while a listener plays from it: Janus says "stopped"): in a
+  room of several servers that is the edge's trouble, not the room's end — the listener fails over (it used to end
+  the room for that edge's listeners while the others played on).
 - Announced loads: edge 1 carries 4 viewers, edge 2 none, edge 3 four listeners; when edge 3 dies its listeners draw
   their next edge from the loads the controller announced (weights 1/6 : 2/3) — most go to the empty edge 2.
 """
@@ -172,6 +175,28 @@ async def test_a_refusing_edge_sends_newcomers_elsewhere_and_is_retried_only_at_
         for listener in newcomers:
             assert listener.status == RoomStatus.LIVE
             await listener.finish()
+
+
+@pytest.mark.timeout(90)
+async def test_an_edge_whose_feed_stops_sends_its_listeners_to_another_edge_not_out_of_the_room(
+        lab: Any, listening: Any) -> None:
+    """One edge's mountpoint going away (Janus tells its viewers the stream "stopped") is that edge's trouble in a
+    room of several: its listeners fail over; the room's end is the controller's to say (or every server's)."""
+    async with cascade_room() as cascade:
+        stopping, other = cascade.edge_urls
+        attempts = Attempts()
+        listener = await _listener(listening, cascade, "on-stopping", attempts, first=stopping)
+        await _on(listener, stopping, 10.0, "live on the edge whose feed will stop")
+        await listener.wait_full()
+        t_stop = time.monotonic()
+        await _destroy_feed(cascade, 0)
+        back = await _on(listener, other, 5.0, "live on the other edge") - t_stop
+        await asyncio.sleep(1.0)
+        heard = listener.session.stats().playout
+        note("an edge's feed stopped", f"its listener live on the other edge {back:.2f} s later "
+             f"(masked gap {heard.masked_gap_ms:.0f} ms)")
+        assert listener.status == RoomStatus.LIVE and not listener.session.state.state.ended
+        await listener.finish()
 
 
 @pytest.mark.timeout(150)

@@ -175,6 +175,14 @@ async def test_authoritative_stop_ends_the_room_without_retrying() -> None:
     assert listener.status.current.status == RoomStatus.ENDED
 
 
+async def test_one_edges_feed_stopping_in_a_room_of_several_is_a_failover_not_the_end() -> None:
+    listener, script, _ = await make({A: ["ok"], B: ["ok"]}, servers=(A, B))
+    script.feeds[0].room_ended()  # edge A's mountpoint went away; B still plays the room
+    await until(lambda: listener.server == B and listener.status.current.status == RoomStatus.LIVE)
+    assert script.attempts == [A, B] and listener.history[-1].reason == f"{A} stopped the feed"
+    await listener.close()
+
+
 async def test_every_server_saying_no_such_room_ends_it_after_the_grace() -> None:
     listener, script, _ = await make({A: ["ok", RoomNotFound(7, A)], B: [RoomNotFound(7, B)]}, servers=(A, B),
                                      not_found_grace=0.0)
