@@ -70,8 +70,11 @@ class Recorded:
     def succeeded(self, server: str) -> None:
         self.inner.succeeded(server)
 
-    def start_outage(self, lost: str | None = None) -> None:
-        self.inner.start_outage(lost)
+    def start_outage(self, lost: str | None = None, loads: Any = None) -> None:
+        if isinstance(self.inner, ServerRotation):
+            self.inner.start_outage(lost, loads)  # (the swarm joins no channel: no loads, a uniform draw)
+        else:
+            self.inner.start_outage(lost)
 
 
 @dataclass
