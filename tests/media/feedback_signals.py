@@ -289,11 +289,17 @@ def narrowband_db(signal: np.ndarray, freq: float) -> np.ndarray:
     return 10 * np.log10(np.sum(spec, axis=1) + 1e-20)
 
 
-def howl_onset_frame(loop: Loop, excitation: np.ndarray, wet: np.ndarray, close_at: float = 1.0) -> int | None:
+def howl_onset_frame(loop: Loop, excitation: np.ndarray, wet: np.ndarray, close_at: float = 1.0,
+                     hold: int = 1) -> int | None:
     """The first frame after the loop closes where the howl's narrowband level (wet − dry: what the loop adds)
-    exceeds the background there (the 90th percentile of the dry excitation's narrowband level)."""
+    exceeds the background there (the 90th percentile of the dry excitation's narrowband level) — and, with
+    `hold` > 1, stays over it for `hold` frames in a row (a slow loop first pokes over the speech's level and
+    falls back under it for a while: hold=10 dates the howl from when it is over the speech to stay)."""
     howl = narrowband_db(wet - excitation, loop.howl_hz)
     background = float(np.percentile(narrowband_db(excitation, loop.howl_hz), 90))
     first = int(close_at * FS) // FRAME_SAMPLES
-    above = np.nonzero(howl[first:] > background)[0]
+    over = howl[first:] > background
+    if hold > 1:
+        over = np.convolve(over.astype(np.int64), np.ones(hold, dtype=np.int64), mode="full")[hold - 1 :] == hold
+    above = np.nonzero(over)[0]
     return None if len(above) == 0 else first + int(above[0])
