@@ -200,6 +200,11 @@ class JanusSession:
             raise RequestTimeout(f"{self.url} did not answer '{kind}' within {limit:g} s") from None
         finally:
             self._pending.pop(transaction, None)
+            # The session may have failed this request while its send was still in flight (the send then raised
+            # or was cancelled, and nobody awaits the future): asyncio would log "Future exception was never
+            # retrieved" with the loss's traceback (seen in the chaos soak's logs).
+            if future.done() and not future.cancelled():
+                future.exception()
 
     # ----------------------------------------------------------------- incoming
     def _on_message(self, message: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 import time
@@ -314,6 +315,39 @@ async def test_socket_closed_mid_request_fails_it_fast(server: ScriptedServer, h
         await session.close()
     assert len(losses) == 1
 
+
+async def test_a_request_failed_while_its_send_is_in_flight_leaves_no_unretrieved_future(
+        server: ScriptedServer) -> None:
+    """The session is lost while a request's send is still in flight; the send then raises, so nobody awaits the
+    request's future, which the loss had failed: asyncio must not log "Future exception was never retrieved"."""
+    session = await connect(server)
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    gate = asyncio.Event()
+    real_send = session.transport.send
+
+    async def stuck_send(message: dict[str, Any]) -> None:
+        await gate.wait()
+        raise TransportClosed("the socket went while sending")
+
+    try:
+        session.transport.send = stuck_send  # type: ignore[method-assign]
+        request = asyncio.create_task(session.send({"janus": "message", "body": {}}, handle_id=1))
+        await settle()
+        session._fail_all(TransportClosed("lost"), notify=False)
+        gate.set()
+        with pytest.raises(TransportClosed, match="while sending"):
+            await request
+        del request
+        gc.collect()
+        await settle()
+    finally:
+        loop.set_exception_handler(previous)
+        session.transport.send = real_send  # type: ignore[method-assign]
+        await session.close()
+    assert not [c for c in reported if "never retrieved" in str(c.get("message"))], reported
 
 async def test_socket_closed_while_idle_completes_lost(server: ScriptedServer) -> None:
     session = await connect(server)
