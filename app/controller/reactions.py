@@ -115,9 +115,15 @@ class ReactionTally:
                 continue
             if delay > 0:
                 await asyncio.sleep(delay)
-            if not may_announce():
+            try:
+                if not may_announce():
+                    self.discard()
+                    continue
+                text = self.due()
+                if text is not None:
+                    post(text)
+                elif self._counts:
+                    self.wake.set()  # a timer that fired a hair early: look again (counts never wait for a click)
+            except Exception:  # a bug here must not end the room's reactions for good
+                log.exception("room controller: announcing reactions failed")
                 self.discard()
-                continue
-            text = self.due()
-            if text is not None:
-                post(text)

@@ -96,6 +96,11 @@ class ChannelKeeper:
         timers cover a lost stage answer); the task, to wait for it."""
         return self.channel.whisper(text) if self.channel is not None else None
 
+    @property
+    def can_react(self) -> bool:
+        """A channel is open and knows its controller: a refused reaction now was over the rate."""
+        return self.channel is not None and self.channel.controller is not None
+
     def react(self, code: str) -> bool:
         """Send a reaction (a code of app.room.reactions_protocol.REACTIONS) to the controller; False when it was not
         sent: faster than SEND_RATE, or no channel open (reactions are of the moment: nothing is queued).

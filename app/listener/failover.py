@@ -50,17 +50,35 @@ import math
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 from app.room.backoff import exponential_bound
 
 SPARE_FLOOR = 0.1  # the least weight of a full (or unmeasured) server, as a share of the fair share: still tried
 
 
+def server_key(url: str) -> str:
+    """A server URL as compared with the controller's spelling of it: scheme and host in lower case, the default
+    port spelled out, no trailing slash (a link from the room list carries the lobby's URL as the user typed it)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"ws": 80, "wss": 443}.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return url
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}{parts.path.rstrip('/')}"
+
+
 def spare_weights(servers: Sequence[str], loads: Mapping[str, int]) -> dict[str, float] | None:
     """Weights for a draw from the announced `loads` (listeners per server): max(SPARE_FLOOR/n, 2/n − share) over
     the n servers measured; a server of `servers` the controller did not measure gets the floor (it may be down).
-    None when nothing useful is known (no measured server, or no listener anywhere): draw uniformly."""
-    measured = {s: loads[s] for s in servers if s in loads}
+    None when nothing useful is known (no measured server, or no listener anywhere), or when the loads name a
+    server this link does not list (the two sides spell the servers differently: which is which is unknown, and
+    a wrong guess would steer listeners off their own edges): draw uniformly."""
+    ours = {server_key(s): s for s in servers}
+    keyed = {server_key(s): n for s, n in loads.items()}
+    if any(key not in ours for key in keyed):
+        return None
+    measured = {s: keyed[key] for key, s in ours.items() if key in keyed}
     total = sum(measured.values())
     if not measured or total <= 0:
         return None

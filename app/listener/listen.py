@@ -135,6 +135,10 @@ class ListenSession:
         """Send a reaction (app.room.reactions_protocol.REACTIONS); False if not sent (too fast, no channel)."""
         return self.channel.react(code) if self.channel is not None else False
 
+    def can_react(self) -> bool:
+        """Reactions can go out now (a channel is open and knows its controller); a refusal then means too fast."""
+        return self.channel is not None and self.channel.can_react
+
     def _on_state(self, state: RoomState, change: StateChange) -> None:
         if not (change.ended and state.ended) or self._moving is not None:
             return

@@ -269,6 +269,7 @@ class HostControl(QObject):
         self.speaker: SpeakerSession | None = None
         self._bridge: RoomStateBridge | None = None
         self._known: dict[int, StagePass] = {}  # passes handed over in memory, by room number
+        self._lookup = 0  # bumped by follow(): a pass lookup started for an earlier room (a move) is dropped
         self._tasks = tasks
         panel.action_requested.connect(self._on_action)
         panel.go_on_stage_requested.connect(self._go_on_stage)
@@ -282,22 +283,27 @@ class HostControl(QObject):
             self._bridge.changed.disconnect(self._on_state)
             self._bridge.reactions.disconnect(self.audience.add_reactions)
         self.speaker, self._bridge = speaker, None
+        self._lookup += 1
         self.audience.rates = ReactionRates()  # another room's (or no) reactions
         self.set_desk(None)
         if speaker is not None and bridge is not None:
-            self._tasks.start(self._find_pass(speaker, bridge), name="plaza-host-pass")
+            self._tasks.start(self._find_pass(speaker, bridge, self._lookup), name="plaza-host-pass")
 
     def remember(self, stage_pass: StagePass) -> None:
         """A host pass handed over in memory (a room this window started on a machine without a keyring)."""
         self._known[stage_pass.room] = stage_pass
 
-    async def _find_pass(self, speaker: SpeakerSession, bridge: RoomStateBridge) -> None:
-        stage_pass = self._known.get(speaker.listen.link.room_id)
+    async def _find_pass(self, speaker: SpeakerSession, bridge: RoomStateBridge, lookup: int) -> None:
+        room_id = speaker.listen.link.room_id
+        stage_pass = self._known.get(room_id)
         if stage_pass is None:
             found = self.provider(speaker.listen.link)
-            stage_pass = await found if inspect.isawaitable(found) else found
+            stage_pass = await found if inspect.isawaitable(found) else found  # (a keyring may ask to unlock)
         channel = speaker.listen.channel
-        if stage_pass is None or speaker is not self.speaker or channel is None:
+        # The same session follows a moved room: a lookup for the room it left must not attach its pass to the
+        # new one (nor connect the bridge twice when both lookups finish).
+        if (stage_pass is None or lookup != self._lookup or speaker is not self.speaker or channel is None
+                or stage_pass.room != room_id or speaker.listen.link.room_id != room_id):
             return
         self._bridge = bridge
         bridge.changed.connect(self._on_state)

@@ -351,7 +351,8 @@ class MainWindow(QMainWindow):
             self.session.set_hand_raised(raised)
 
     def _on_reaction(self, code: str) -> None:
-        if self.session is not None and not self.session.react(code):
+        # "Slow down" only for the rate: without a channel (reconnecting, fallback) a click is simply not sent.
+        if self.session is not None and not self.session.react(code) and self.session.can_react():
             self.room_view.reaction_bar.show_refused()
 
     def _on_device(self, device: object) -> None:

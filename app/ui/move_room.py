@@ -169,7 +169,18 @@ class MoveRoomDialog(QDialog):
 
     def _run(self, work: Awaitable[None]) -> None:
         self._task = asyncio.ensure_future(work)
+        self._task.add_done_callback(self._finished)
         self._enable()
+
+    def _finished(self, task: asyncio.Future[None]) -> None:
+        """A failure nobody expected (a bug, or an error type the mover did not promise) is logged and said,
+        never left as "Task exception was never retrieved" with the dialog stuck on "Moving the room…"."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("moving the room failed", exc_info=task.exception())
+        if self._task is task:
+            self.say(self.tr("The room did not move: something went wrong. Try again."))
+            self._done()
 
     async def _start_and_move(self, server: str, title: str) -> None:
         self.say(self.tr("Starting the new room…"))

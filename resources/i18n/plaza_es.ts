@@ -948,6 +948,10 @@ Salas de audio en directo.</translation>
         <translation>¿Trasladar a todos los de esta sala a la nueva sala? La sala termina aquí.</translation>
     </message>
     <message>
+        <source>The room did not move: something went wrong. Try again.</source>
+        <translation>La sala no se movió: algo salió mal. Inténtalo de nuevo.</translation>
+    </message>
+    <message>
         <source>Starting the new room…</source>
         <translation>Iniciando la nueva sala…</translation>
     </message>

@@ -947,6 +947,10 @@ Ruang audio langsung.</translation>
         <translation>Pindahkan semua orang di ruang ini ke ruang baru? Ruang ini berakhir di sini.</translation>
     </message>
     <message>
+        <source>The room did not move: something went wrong. Try again.</source>
+        <translation>Ruang tidak pindah: terjadi kesalahan. Coba lagi.</translation>
+    </message>
+    <message>
         <source>Starting the new room…</source>
         <translation>Memulai ruang baru…</translation>
     </message>

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from app.listener.failover import ServerRotation, draw_order, spare_weights
+from app.listener.failover import ServerRotation, draw_order, server_key, spare_weights
 
 EDGES = ["a", "b", "c"]
 
@@ -150,3 +150,19 @@ def test_an_edge_that_refuses_at_once_does_not_starve_one_that_is_back() -> None
     tries.sort()
     assert back[10_000] <= 6.0 and back[19_800] <= 9.0 and back[-1] <= 20.0, (back[10_000], back[19_800], back[-1])
     assert tries[10_000] <= 6 and tries[-1] <= 16, (tries[10_000], tries[-1])
+
+
+def test_loads_match_the_links_servers_however_each_side_spells_them() -> None:
+    """A link from the room list carries the lobby's URL as the user typed it; the controller its own spelling."""
+    servers = ["ws://EDGE-1.example:80/janus/", "ws://edge-2.example/janus"]
+    loads = {"ws://edge-1.example/janus": 90, "WS://edge-2.example:80/janus": 10}
+    weights = spare_weights(servers, loads)
+    assert weights is not None
+    assert weights[servers[1]] > weights[servers[0]]  # the emptier edge, matched despite the spelling
+    assert server_key("ws://H:80/janus/") == server_key("ws://h/janus") == "ws://h:80/janus"
+    assert server_key("wss://h/janus") == "wss://h:443/janus"
+
+
+def test_loads_naming_a_server_the_link_lacks_give_the_uniform_draw() -> None:
+    """Which of ours is which is unknown then: a guess could steer listeners off their own edges."""
+    assert spare_weights(["ws://a/janus", "ws://b/janus"], {"ws://a/janus": 5, "ws://c/janus": 0}) is None

@@ -85,6 +85,7 @@ async def test_the_keeper_sends_within_its_own_limit() -> None:
     keeper = ChannelKeeper(ROOM, model, rand=lambda: 0.0, channel_factory=SendingChannel)  # type: ignore[arg-type]
     try:
         assert not keeper.react("clap")  # no channel yet: nothing queued
+        assert not keeper.can_react  # (so the window shows no "slow down" for it)
         keeper.follow("ws://fake/janus")
         for _ in range(100):
             if keeper.channel is not None:
@@ -93,7 +94,9 @@ async def test_the_keeper_sends_within_its_own_limit() -> None:
         channel = keeper.channel
         assert channel is not None
         assert not keeper.react("clap")  # no controller known yet
+        assert not keeper.can_react
         channel.handle_event(announcement(snapshot(3)))
+        assert keeper.can_react
         sent = [keeper.react("heart") for _ in range(50)]
         await settle()
         assert sum(sent) == SEND_BURST  # the burst, then refused until tokens come back
