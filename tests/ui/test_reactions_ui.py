@@ -171,19 +171,26 @@ async def test_the_window_applies_the_setting_and_says_when_a_reaction_was_refus
     class Session:
         def __init__(self) -> None:
             self.sent: list[str] = []
+            self.connected = False
 
         def react(self, code: str) -> bool:
             self.sent.append(code)
-            return len(self.sent) < 2
+            return self.connected and len(self.sent) < 3
+
+        def can_react(self) -> bool:
+            return self.connected
 
     session = Session()
     window.session = session  # type: ignore[assignment]
     try:
+        window.room_view.reaction_requested.emit("clap")  # not sent (no channel: reconnecting): no "slow down"
+        assert window.room_view.reaction_bar.note.text() == ""
+        session.connected = True
         window.room_view.reaction_requested.emit("clap")
         assert window.room_view.reaction_bar.note.text() == ""
-        window.room_view.reaction_requested.emit("clap")
+        window.room_view.reaction_requested.emit("clap")  # refused over the rate
         assert "Slow down" in window.room_view.reaction_bar.note.text()
-        assert session.sent == ["clap", "clap"]
+        assert session.sent == ["clap", "clap", "clap"]
     finally:
         window.session = None
 
