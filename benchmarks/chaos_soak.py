@@ -26,6 +26,7 @@ import contextlib
 import json
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -225,8 +226,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+async def soak_until_stopped(args: argparse.Namespace) -> int:
+    """The soak, ended cleanly by SIGTERM too (a CI time limit): its processes run in sessions of their own and
+    would outlive it, so its tear-down must run."""
+    task = asyncio.ensure_future(soak(args))
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        print("chaos_soak: stopped (SIGTERM)", file=sys.stderr, flush=True)
+        return 143
+
+
 def main(argv: list[str] | None = None) -> int:
-    return asyncio.run(soak(parse_args(argv)))
+    return asyncio.run(soak_until_stopped(parse_args(argv)))
 
 
 if __name__ == "__main__":
