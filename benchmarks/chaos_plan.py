@@ -12,7 +12,7 @@ a fault on an edge always hits listeners, also after an earlier fault moved them
 
 "Back": a listener is back once it is live and has received audio sent after the fault began (its newest packet
 arrived later than `start + IN_FLIGHT_S`). The policy's bound for each fault, from the code's constants
-(docs/storm.md, "The chaos soak", derives them in words):
+(docs/deployment.md, "The chaos soak", has them as a table):
 - an edge killed: the socket closes at once (else the media watchdog, W = 2 s, notices), one random wait of at
   most F = 1 s (ServerRotation.first_max), one join on the other edge (J = 2 s, the lab's allowance for a join:
   DESIGN §6): W + F + J = 5 s.
@@ -45,8 +45,8 @@ WATCHDOG_S = MEDIA_WATCHDOG_S
 FIRST_MAX_S: float = ServerRotation.__init__.__kwdefaults__["first_max"]  # type: ignore[index]
 CONTROLLER_CAP_S: float = RoomController.__init__.__kwdefaults__["backoff_cap"]  # type: ignore[index]
 JOIN_S = 2.0  # one join (socket, session, SDP, ICE, DTLS, first packet): ~0.3 s, ~1 s with a DTLS retransmit
-RESUME_S = 2.0  # media on an intact path once its cause is gone: the path itself (ARP on the link that came back),
-#                the forward's next packet, the 50 ms revive poll; measured 0.7-1.2 s after an origin's 2 s blackout
+RESUME_S = 2.0  # media on an intact path once its cause is gone: the path itself (likely an ARP retry on the link
+#                that came back: ~1 s measured), the forward's next packet, the 50 ms revive poll
 IN_FLIGHT_S = 0.25  # packets sent before the fault may still arrive this long after it
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.chaos_cast import Actor
+from benchmarks.chaos_cast import STOP_CODES, Actor
 from benchmarks.chaos_plan import JOIN_S, Fault
 
 SAMPLE_S = 0.5  # the swarm's --json interval: a return is seen up to this late
@@ -79,6 +79,8 @@ def verdict(soak: Soak) -> list[str]:
     if soak.error:
         failures.append(f"the soak could not run to its end: {soak.error}")
     failures += [f"crash: {c}" for c in soak.crashes + soak.janus_crashes]
+    failures += [f"{name} exited with {code} when stopped (a crash in its tear-down, or it would not leave)"
+                 for name, code in soak.stop_codes.items() if code not in STOP_CODES]
     if not soak.faults and not soak.error:
         failures.append("no fault ran")
     for name in soak.rss:

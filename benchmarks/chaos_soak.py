@@ -13,7 +13,7 @@ stays raised (`plaza speak`, never invited), the swarm (`plaza swarm N --json`),
 offscreen), and an observer listener in this process that reads the room state as every listener gets it. After a
 warm-up it runs the seeded plan of benchmarks/chaos_plan.py, one fault at a time, and for each fault measures the
 time until every swarm listener is back against the policy's bound, and the room state (title, stage and roles,
-hands) after it against the state before it. Checks (docs/storm.md, "The chaos soak"): no process crashed; RSS
+hands) after it against the state before it. Checks (docs/deployment.md, "The chaos soak"): no process crashed; RSS
 growth of the swarm, the window and the controller from the end of the warm-up to the end below `--rss-growth`
 (10 %); every listener back within the bound after every fault; the room state equal after every fault.
 """

@@ -5,7 +5,8 @@ counters, exactly what `plaza listen --no-audio-device` runs; the swarm adds no 
 spread at `--ramp` per second with jittered start times, so the swarm does not stampede the server. At the end
 (`--duration`, Ctrl-C, every joined listener's room ended, or none could join) it leaves, then prints one line per
 listener (joined, time to first audio, reconnects, audible gaps, concealed frames) and the totals, with the
-process's CPU and the listeners one core carries.
+process's CPU and the listeners one core carries. `--json FILE` keeps a machine-readable copy of every listener's
+numbers up to date while it runs (app/cli/swarm_report.py).
 
 Exit codes: 0 every listener joined; 2 bad usage or link; 3 none could join; 4 some joined, some did not (or
 were stopped before their turn to join); 130 interrupted (Ctrl-C).

@@ -70,12 +70,15 @@ def test_each_failed_check_is_named() -> None:
     lost_state = _result({1: 0.4, 2: 1.0, 3: 1.0}, state_s=None)
     soak = _soak(late, missing, lost_state, rss=(100.0, 111.0))
     soak.crashes.append("window exited with -11")
+    soak.stop_codes.update({"swarm": 130, "controller": -11})
     failures = verdict(soak)
     assert any("fault 1" in f and "back after 6.0 s" in f for f in failures)
     assert any("fault 2" in f and "not every listener came back" in f for f in failures)
     assert any("fault 3" in f and "room state" in f for f in failures)
     assert any("RSS grew 11.0 %" in f for f in failures)
     assert any("crash: window exited with -11" in f for f in failures)
+    assert [f for f in failures if "when stopped" in f] == ["controller exited with -11 when stopped (a crash in its "
+                                                            "tear-down, or it would not leave)"]
 
 
 def test_a_soak_that_could_not_run_fails() -> None:

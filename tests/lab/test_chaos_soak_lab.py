@@ -3,8 +3,8 @@
 and the same checks as the 30-minute run — no crash, every listener back within the policy's bound after every
 fault, the room state (title, stage and roles, hands) after every fault as before it — but one: the RSS growth
 bound is 25 %, not 10 %. Why: over 1.5 minutes the swarm's first reconnects still allocate for good (aiortc's and
-PyAV's pools and caches for new PeerConnections, Python's arenas) — +9.5 % to +9.9 % measured in three runs, where
-the 30-minute run shows the growth levelling off (docs/storm.md, "The chaos soak"); 25 % still catches a leak per
+PyAV's pools and caches for new PeerConnections, Python's arenas) — +8.8 % to +10.3 % measured, where
+the 30-minute run shows the growth levelling off (docs/deployment.md, "The chaos soak"); 25 % still catches a leak per
 reconnect (22 reconnects in a run), not the warm-up of the first ones.
 
 The soak runs as a subprocess (it starts its own cascade, controller, swarm and window); ~100 s of wall time.
