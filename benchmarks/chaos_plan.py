@@ -21,8 +21,9 @@ arrived later than `start + IN_FLIGHT_S`). The policy's bound for each fault, fr
 - the origin cut for T s: nothing a listener does helps (both edges go quiet); the media path is intact and the
   quiet connection is kept and taken back the moment its audio returns (make-before-break): T + R (R = 2 s).
 - the origin killed and started again after T s: the controller must reconnect to it and re-add the forwards; its
-  reconnect waits are Backoff(cap=30) draws, the one in progress when the origin returns at most
-  upper_bound(j) for a controller that had failed j times: T' (when the restart was done) + upper_bound(j) + J.
+  reconnect waits are Backoff(cap=30) draws kept within the outage's age (app/room/backoff.py), so the one in
+  progress when the origin returns (T', when the restart was done) began before T' and is at most
+  min(upper_bound(j), max(F, T')) for a controller that had failed j times: T' + that + J.
 - loss: a listener may lose its connection (the watchdog) and must then be back as after an edge kill: W + F + J.
 """
 
@@ -66,9 +67,11 @@ class Fault:
         return what[self.kind]
 
 
-def controller_wait_bound(failures: int) -> float:
-    """The longest reconnect wait of the controller's Backoff after `failures` failed attempts since the loss."""
-    return Backoff(cap=CONTROLLER_CAP_S).upper_bound(failures)
+def controller_wait_bound(failures: int, age: float) -> float:
+    """The longest reconnect wait of the controller's Backoff after `failures` failed attempts since the loss, for
+    a wait that began at most `age` s into the outage."""
+    backoff = Backoff(cap=CONTROLLER_CAP_S)
+    return min(backoff.upper_bound(failures), max(backoff.first_max, age))
 
 
 def back_bound(fault: Fault, *, restarted_after: float | None = None, controller_failures: int = 0) -> float:
@@ -83,7 +86,7 @@ def back_bound(fault: Fault, *, restarted_after: float | None = None, controller
     if fault.kind == "cut":
         return fault.down_s + RESUME_S
     back = fault.down_s if restarted_after is None else restarted_after
-    return back + controller_wait_bound(controller_failures) + JOIN_S
+    return back + controller_wait_bound(controller_failures, back) + JOIN_S
 
 
 def _one(kind: Kind, rng: random.Random, short: bool) -> Fault:

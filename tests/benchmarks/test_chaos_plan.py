@@ -21,10 +21,12 @@ def test_the_bounds_come_from_the_code_constants() -> None:
     assert back_bound(Fault("cut", EDGE, 9.0)) == move  # or moved after the watchdog
     assert back_bound(Fault("cut", ORIGIN, 3.0)) == 3.0 + RESUME_S
     # the origin's kill: the restart, the controller's wait in progress then, and the join allowance
-    assert back_bound(Fault("kill", ORIGIN, 4.0), restarted_after=4.3, controller_failures=3) == \
-        pytest.approx(4.3 + Backoff(cap=30.0).upper_bound(3) + JOIN_S)
-    assert back_bound(Fault("kill", ORIGIN, 4.0), restarted_after=4.3, controller_failures=20) == \
-        pytest.approx(4.3 + 30.0 + JOIN_S)  # the controller's cap
+    assert back_bound(Fault("kill", ORIGIN, 4.0), restarted_after=4.3, controller_failures=2) == \
+        pytest.approx(4.3 + Backoff(cap=30.0).upper_bound(2) + JOIN_S)  # 2 s: the failures' bound
+    assert back_bound(Fault("kill", ORIGIN, 4.0), restarted_after=4.3, controller_failures=5) == \
+        pytest.approx(4.3 + 4.3 + JOIN_S)  # the outage's age (16 s by the failures alone)
+    assert back_bound(Fault("kill", ORIGIN, 60.0), restarted_after=60.2, controller_failures=20) == \
+        pytest.approx(60.2 + 30.0 + JOIN_S)  # the controller's cap
 
 
 @pytest.mark.parametrize("seed", range(40))
