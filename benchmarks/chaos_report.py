@@ -24,6 +24,7 @@ class FaultResult:
     after: dict[str, Any]
     restarted_after: float | None = None
     controller_failures: int = 0
+    swarm_rss_mib: float | None = None  # after the fault: the memory's course over the run
 
     @property
     def all_back_s(self) -> float | None:
@@ -103,13 +104,13 @@ def verdict(soak: Soak) -> list[str]:
 
 def render(soak: Soak, *, markdown: bool = False) -> str:
     rows = [["#", "fault", "affected", "all back (s)", "median back (s)", "bound (s)",
-             "state as before (s after its end)"]]
+             "state as before (s after its end)", "swarm RSS after (MiB)"]]
     for i, r in enumerate(soak.faults, start=1):
         backs = sorted(r.back.values())
         median = f"{backs[len(backs) // 2]:.1f}" if backs else "-"
         rows.append([str(i), r.fault.describe(), f"{r.affected}/{r.listeners}",
                      "NOT ALL" if r.all_back_s is None else f"{r.all_back_s:.1f}", median, f"{r.bound_s:.1f}",
-                     "NO" if r.state_s is None else f"{r.state_s:.1f}"])
+                     "NO" if r.state_s is None else f"{r.state_s:.1f}", _mib(r.swarm_rss_mib)])
     mem = [["process", "RSS start (MiB)", "RSS end (MiB)", "peak (MiB)", "growth"]]
     for name, (start, end, peak) in soak.rss.items():
         growth = soak.growth(name)

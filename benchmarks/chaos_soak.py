@@ -153,6 +153,7 @@ async def soak(args: argparse.Namespace) -> int:
             print(f"chaos_soak: fault {i}/{len(schedule)}", flush=True)
             one: FaultResult = await run_fault(fault, rooms, controller, json_path, args.listeners,
                                                lambda: observed(obs), want)
+            one.swarm_rss_mib = swarm.rss[-1][1] if swarm.rss else None
             result.faults.append(one)
             print(f"chaos_soak:   {one.line()}", flush=True)
         await asyncio.sleep(max(0.0, min(chaos_end - time.monotonic(), 5.0)))
