@@ -277,7 +277,7 @@ async def test_node_loss_drops_both_ways_in_its_own_table_and_removes_it() -> No
                               for ns in (netlab.CLIENT_NS, netlab.CASCADE_NS[2])]
 
 
-@pytest.mark.parametrize("node", [-1, 3])
+@pytest.mark.parametrize("node", [-1, len(netlab.CASCADE_NS)])
 async def test_node_faults_name_a_node_that_does_not_exist(node: int) -> None:
     rec = Recorder()
     with pytest.raises(ValueError, match="cascade node"):
