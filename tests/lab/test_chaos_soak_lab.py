@@ -2,10 +2,10 @@
 8 swarm listeners and seed 7 (every fault kind: the origin's and an edge's kill -9 and restart, a blackout, loss),
 and the same checks as the 30-minute run — no crash, every listener back within the policy's bound after every
 fault, the room state (title, stage and roles, hands) after every fault as before it — but one: the RSS growth
-bound is 25 %, not 10 %. Why: over 1.5 minutes the swarm's first reconnects still allocate for good (aiortc's and
-PyAV's pools and caches for new PeerConnections, Python's arenas) — +8.8 % to +10.3 % measured, where
-the 30-minute run shows the growth levelling off (docs/deployment.md, "The chaos soak"); 25 % still catches a leak per
-reconnect (22 reconnects in a run), not the warm-up of the first ones.
+bound is 25 %, not 10 %. Why: 1.5 minutes is mostly the swarm's warm-up — its first ~25 reconnects grow its
+RSS 8.4-11.0 % (20 runs), right at 10 % — so here the bound catches a gross leak (more than ~0.6 MiB per
+reconnect) and crashes; the 10 % bound is the 30-minute run's, where the swarm grew 45 % (docs/deployment.md,
+"The chaos soak").
 
 The soak runs as a subprocess (it starts its own cascade, controller, swarm and window); ~100 s of wall time.
 """
