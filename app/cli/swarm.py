@@ -5,7 +5,8 @@ counters, exactly what `plaza listen --no-audio-device` runs; the swarm adds no 
 spread at `--ramp` per second with jittered start times, so the swarm does not stampede the server. At the end
 (`--duration`, Ctrl-C, every joined listener's room ended, or none could join) it leaves, then prints one line per
 listener (joined, time to first audio, reconnects, audible gaps, concealed frames) and the totals, with the
-process's CPU and the listeners one core carries.
+process's CPU and the listeners one core carries. `--json FILE` keeps a machine-readable copy of every listener's
+numbers up to date while it runs (app/cli/swarm_report.py).
 
 Exit codes: 0 every listener joined; 2 bad usage or link; 3 none could join; 4 some joined, some did not (or
 were stopped before their turn to join); 130 interrupted (Ctrl-C).
@@ -21,9 +22,11 @@ import random
 import statistics
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.cli import EXIT_INTERRUPTED, EXIT_JOIN_FAILED, EXIT_OK, EXIT_USAGE, _fail, _link_or_fail, _stop_event
+from app.cli.swarm_report import keep_writing, snapshot, write_json
 
 if TYPE_CHECKING:
     from app.links import RoomLink
@@ -56,6 +59,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                     help="each listener's cushion, 0.2-5 s (default 1.5)")
     sw.add_argument("--stats-every", type=float, default=None, metavar="S",
                     help="print one line of swarm totals every S seconds")
+    sw.add_argument("--json", default=None, metavar="FILE",
+                    help="keep FILE up to date with every listener's numbers (JSON, rewritten twice a second, "
+                         "the last time at the end; see app/cli/swarm_report.py)")
 
 
 def check_args(args: argparse.Namespace) -> str | None:
@@ -349,15 +355,21 @@ async def swarm(args: argparse.Namespace) -> int:
     crowd.start()
     stats_task = (asyncio.create_task(_print_every(crowd, args.stats_every), name="swarm-stats")
                   if args.stats_every else None)
+    json_path = Path(args.json) if getattr(args, "json", None) else None  # (getattr: Namespaces built by tests)
+    json_task = (asyncio.create_task(keep_writing(crowd, json_path), name="swarm-json")
+                 if json_path is not None else None)
     waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(crowd.done.wait())]
     try:
         await asyncio.wait(waiters, timeout=args.duration, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for w in waiters:
             w.cancel()
-        if stats_task is not None:
-            stats_task.cancel()
+        for task in (stats_task, json_task):
+            if task is not None:
+                task.cancel()
         summary = crowd.stop()
+        if json_path is not None:
+            write_json(json_path, snapshot(crowd, summary=summary))
         await crowd.close()
     print(summary_text(summary), flush=True)
     return EXIT_INTERRUPTED if stop.is_set() else summary.exit_code()

@@ -260,6 +260,9 @@ class RoomController(ChannelRequests):
     # ------------------------------------------------------------------------------------------ links
     async def _run_link(self, link: ControllerLink, first_attempt: asyncio.Event) -> None:
         backoff = Backoff(cap=self.backoff_cap)
+        # Waits stay within the outage's age (app.room.backoff): the origin's audience hears nothing until this
+        # link is back and has re-added the forwards, and a restarted server refuses fast.
+        down_since: float | None = None
         while not self._closed:
             try:
                 await link.connect()
@@ -269,10 +272,12 @@ class RoomController(ChannelRequests):
                 if self.spec is not None and link.url == self.spec.server and gone_room(exc):
                     await self._remake()
                 first_attempt.set()
-                await asyncio.sleep(backoff.next_delay())
+                down_since = self._clock() if down_since is None else down_since
+                await asyncio.sleep(backoff.next_delay(age=self._clock() - down_since))
                 continue
             first_attempt.set()
             backoff.reset()
+            down_since = None
             self.handover.joined()
             self.audience.found(link.participants)  # who is there: not joins (joins while connecting included)
             self._update_count()
@@ -288,7 +293,8 @@ class RoomController(ChannelRequests):
             for username in gone:
                 self._forget_participant(username)
             self._update_count()
-            await asyncio.sleep(backoff.next_delay())
+            down_since = self._clock()
+            await asyncio.sleep(backoff.next_delay(age=0.0))
 
     async def _remake(self) -> None:
         """The room we made is gone (a Janus restart forgets rooms made through the API): make it again."""

@@ -280,8 +280,9 @@ class SpeakerSession:
             stage.end(reason)  # settled, so nothing sends on it any more (set_muted checks)
             await stage.close()
             stale = stage.left_behind
+            lost_at = time.monotonic()  # waits stay within the outage's age (app.room.backoff)
             while True:
-                await asyncio.sleep(backoff.next_delay())
+                await asyncio.sleep(backoff.next_delay(age=time.monotonic() - lost_at))
                 fresh = StageConnection(self.stage_server, stage.stage_pass, self.mic, stage.monitor,
                                         display=self.display, ice_servers=self.ice_servers, stale_sessions=stale)
                 try:

@@ -135,3 +135,26 @@ async def test_none_can_join_exits_3_at_once_and_leaves_nothing(capsys: pytest.C
 
 def test_open_files_limit_is_enough_for_a_few() -> None:
     assert raise_open_files_limit(5) is None
+
+
+async def test_json_file_has_every_listener_and_the_final_summary(tmp_path: Any,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    path = tmp_path / "swarm.json"
+    assert await swarm(args("3", LINK, "--ramp", "50", "--no-channel", "--json", str(path))) == 3
+    doc = json.loads(path.read_text())
+    assert not (tmp_path / "swarm.json.part").exists()  # written beside, then renamed over
+    assert (doc["v"], doc["final"], doc["n"]) == (1, True, 3)
+    assert abs(doc["at"] - time.monotonic()) < 5.0  # the machine's monotonic clock: comparable across processes
+    assert [e["index"] for e in doc["listeners"]] == [1, 2, 3]
+    for entry in doc["listeners"]:
+        assert (entry["joined"], entry["server"], entry["last_media_at"]) == (False, None, None)
+        assert "cannot reach ws://127.0.0.1:9/janus" in entry["error"]
+    assert doc["summary"]["joined"] == 0 and len(doc["summary"]["results"]) == 3
+    capsys.readouterr()
+
+
+def test_json_option_is_parsed() -> None:
+    assert args("2", LINK, "--json", "out.json").json == "out.json"
+    assert args("2", LINK).json is None

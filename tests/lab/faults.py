@@ -5,6 +5,9 @@
   park packets in the ARP queue and deliver them late instead of dropping them (DESIGN §6).
 - `random_loss(percent)` / `drop_all()`: nftables rules on the netdev ingress hook of a veth end, as async context
   managers; `numgen random mod 100 < N` drops N % of packets independently.
+- `cut_node(node, seconds)` / `node_loss(node, percent)`: the same on a cascade node (netlab: 0 the origin, 1 and
+  2 the edges): its bridge port down and up (the node is cut off from the clients and from the other nodes), or
+  drop rules on both ends of its veth (what it sends and what it receives, the origin's forwards included).
 - `forget_connection(client_port)`: a NAT or stateful firewall that lost one TCP connection: its packets are
   dropped both ways from then on (no FIN, RST or retransmission gets through), new connections pass. Its own table,
   so it outlives a `drop_all` around it.
@@ -27,6 +30,7 @@ from typing import Literal
 from tests.lab import netlab
 
 TABLE = "plaza_faults"
+NODE_TABLE = "plaza_node_faults"  # a cascade node's: its own, so a node fault and a client-side loss can overlap
 FLOW_TABLE = "plaza_flows"  # forget_connection's: a drop_all ending inside it must not take its rule along
 Side = Literal["client", "server", "both"]
 Runner = Callable[[Sequence[str]], None]
@@ -225,6 +229,58 @@ def clear(runner: Runner | None = None) -> None:
     for argv in link_commands("up"):
         run(argv)
     netlab.pin_neighbours()
+
+
+# ---------------------------------------------------------------------------------------------- cascade nodes
+def _node(node: int) -> int:
+    if node not in range(len(netlab.CASCADE_NS)):
+        raise ValueError(f"cascade node {node!r}: expected 0 (origin) to {len(netlab.CASCADE_NS) - 1}")
+    return node
+
+
+def node_link_commands(node: int, state: Literal["up", "down"]) -> list[list[str]]:
+    """The bridge's port to `node` (in the client namespace) down or up: one end is enough to cut it off."""
+    return [["ip", "-n", netlab.CLIENT_NS, "link", "set", netlab.CASCADE_PORTS[_node(node)], state]]
+
+
+async def cut_node(node: int, seconds: float, *, runner: Runner | None = None) -> BlackoutReport:
+    """Cut cascade node `node` off from everyone for `seconds` (no route, no carrier on its side), then back."""
+    if not 0 < seconds <= 600:
+        raise ValueError(f"blackout of {seconds!r} s: expected 0 < seconds <= 600")
+    run = runner or run_command
+    down, up = node_link_commands(node, "down"), node_link_commands(node, "up")
+    loop = asyncio.get_running_loop()
+    down_at = 0.0
+    try:
+        for argv in down:
+            await loop.run_in_executor(None, run, argv)
+        down_at = time.monotonic()
+        await asyncio.sleep(seconds)
+    finally:
+        for argv in up:  # up even when cancelled: a node left cut off would fail every later step confusingly
+            run(argv)
+    return BlackoutReport(down_at, time.monotonic())
+
+
+def node_loss(node: int, percent: float, *, runner: Runner | None = None,
+              script_runner: Callable[[Sequence[str], str], None] | None = None
+              ) -> contextlib.AbstractAsyncContextManager[LossRule]:
+    """Drop `percent` % of what cascade node `node` sends (ingress of the bridge's port) and of what it receives
+    (ingress of its own veth end: listeners' requests, and on an edge the origin's forwarded mix)."""
+    n = _node(node)
+    scripts = [(netlab.CLIENT_NS, ruleset(netlab.CASCADE_PORTS[n], percent, table=NODE_TABLE)),
+               (netlab.CASCADE_NS[n], ruleset(netlab.CASCADE_IFS[n], percent, table=NODE_TABLE))]
+    return _loaded(scripts, NODE_TABLE, LossRule(percent, "both"), runner, script_runner)
+
+
+def clear_nodes(runner: Runner | None = None) -> None:
+    """Remove every cascade node fault (a harness's tear-down): tables gone, bridge ports up."""
+    run = runner or run_command
+    for n, ns in enumerate(netlab.CASCADE_NS):
+        _delete_table(ns, run, NODE_TABLE)
+        for argv in node_link_commands(n, "up"):
+            run(argv)
+    _delete_table(netlab.CLIENT_NS, run, NODE_TABLE)
 
 
 def list_tables(ns: str) -> str:

@@ -249,3 +249,39 @@ async def test_forget_connection_drops_one_client_port_both_ways_in_its_own_tabl
     assert len(deletes) == 2
     with pytest.raises(ValueError):
         faults.forget_connection(0)
+
+
+# ---------------------------------------------------------------------------------------------- cascade nodes
+async def test_cut_node_takes_the_bridge_port_down_and_always_up_again() -> None:
+    rec = Recorder()
+    task = asyncio.create_task(faults.cut_node(1, 30.0, runner=rec.run))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    port = netlab.CASCADE_PORTS[1]
+    assert rec.calls == [f"ip -n {netlab.CLIENT_NS} link set {port} down",
+                         f"ip -n {netlab.CLIENT_NS} link set {port} up"]
+
+
+async def test_node_loss_drops_both_ways_in_its_own_table_and_removes_it() -> None:
+    rec = Recorder()
+    async with faults.node_loss(2, 10, runner=rec.run, script_runner=rec.script) as rule:
+        assert rule.percent == 10
+    loads = [c for c in rec.calls if " -f - <<" in c]
+    assert len(loads) == 2
+    assert f'device "{netlab.CASCADE_PORTS[2]}"' in loads[0] and f"netns exec {netlab.CLIENT_NS} " in loads[0]
+    assert f'device "{netlab.CASCADE_IFS[2]}"' in loads[1] and f"netns exec {netlab.CASCADE_NS[2]} " in loads[1]
+    assert all(f"table netdev {faults.NODE_TABLE}" in c for c in loads)
+    assert rec.calls[-2:] == [f"ip netns exec {ns} nft delete table netdev {faults.NODE_TABLE}"
+                              for ns in (netlab.CLIENT_NS, netlab.CASCADE_NS[2])]
+
+
+@pytest.mark.parametrize("node", [-1, len(netlab.CASCADE_NS)])
+async def test_node_faults_name_a_node_that_does_not_exist(node: int) -> None:
+    rec = Recorder()
+    with pytest.raises(ValueError, match="cascade node"):
+        await faults.cut_node(node, 1.0, runner=rec.run)
+    with pytest.raises(ValueError, match="cascade node"):
+        faults.node_loss(node, 5, runner=rec.run, script_runner=rec.script)
+    assert rec.calls == []

@@ -43,3 +43,14 @@ def test_reset_after_success_starts_over() -> None:
 def test_invalid_parameters_are_rejected() -> None:
     with pytest.raises(ValueError):
         Backoff(base=0)
+
+
+def test_a_wait_stays_within_the_outage_age_but_at_least_first_max() -> None:
+    b = Backoff(rand=lambda: 1.0)
+    for _ in range(5):  # five fast refusals: the failure count alone allows 16 s next
+        b.next_delay(age=0.1)
+    assert b.upper_bound() == 16.0
+    assert b.next_delay(age=2.6) == 2.6  # 2.6 s into the outage: at most 2.6 s
+    assert b.next_delay(age=0.2) == 1.0  # never below first_max
+    assert b.next_delay(age=600.0) == 30.0  # a long outage still reaches the cap
+    assert b.next_delay() == 30.0  # without an age: the failure count alone, as before

@@ -150,7 +150,7 @@ async def test_demotion_takes_us_down_without_telling(session: SpeakerSession) -
 
 async def test_a_lost_stage_reconnects_with_the_same_pass_and_mute_state(session: SpeakerSession,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(speaker_module.Backoff, "next_delay", lambda self: 0.0)
+    monkeypatch.setattr(speaker_module.Backoff, "next_delay", lambda self, age=None: 0.0)
     session._on_whisper(Invite(PASS, 60.0))
     await session.accept()
     await session.set_muted(False)
@@ -167,7 +167,7 @@ async def test_a_lost_stage_reconnects_with_the_same_pass_and_mute_state(session
 
 async def test_each_reconnect_attempt_ends_what_the_connections_before_it_left(
         session: SpeakerSession, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(speaker_module.Backoff, "next_delay", lambda self: 0.0)
+    monkeypatch.setattr(speaker_module.Backoff, "next_delay", lambda self, age=None: 0.0)
     session._on_whisper(Invite(PASS, 60.0))
     await session.accept()
     first = FakeStage.made[0]

@@ -57,7 +57,8 @@ class Cascade:
         return [by_url[url] for url in self.edge_urls]
 
 
-def _config(node: int, secrets: RoomSecrets) -> LocalRoomConfig:
+def node_config(node: int, secrets: RoomSecrets) -> LocalRoomConfig:
+    """Cascade node `node`'s Janus (0 the origin, 1 and 2 the edges), every node with the room's same secrets."""
     ip = netlab.CASCADE_IPS[node]
     return LocalRoomConfig(room_id=ROOM_ID, title="Cascade", ws_ip=ip, ws_port=8188, forward_port=FEED_PORT,
                            feed_iface=ip, ice_enforce_list=netlab.CASCADE_IFS[node], stage_forward=False,
@@ -70,7 +71,7 @@ async def cascade_room(*, speaker: bool = True, lobby: bool = False, edges: int 
     in a process of its own; all stopped after. With `lobby`, the controller announces the room in each edge's
     lobby."""
     secrets = RoomSecrets()
-    rooms = [LocalRoom(_config(node, secrets), prefix=["ip", "netns", "exec", ns], speaker=None, controller=False)
+    rooms = [LocalRoom(node_config(node, secrets), prefix=["ip", "netns", "exec", ns], speaker=None, controller=False)
              for node, ns in enumerate(netlab.CASCADE_NS[:1 + edges])]
     cascade = Cascade(rooms[0], rooms[1:], rooms=rooms, secrets=secrets)
     try:
