@@ -82,6 +82,7 @@ class ChannelKeeper:
     async def _leave(self, previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
             await asyncio.wait([previous])
+            del previous  # (see _keep)
         await self._drop_channel()
 
     def set_hand_raised(self, raised: bool) -> None:
@@ -114,6 +115,10 @@ class ChannelKeeper:
         backoff = Backoff(rand=self._rand)
         if previous is not None:
             await asyncio.wait([previous])  # it may be closing its channel: one channel per listener at a time
+            # Let it go: this task lives as long as the channel does, and a cancelled task keeps its
+            # CancelledError, whose traceback keeps its frame — with its channel and *its* previous task. Kept, every
+            # channel a listener ever had stayed in memory (the chaos soak's swarm: +45 % RSS in 30 min).
+            del previous
         await self._drop_channel()
         while not self._closed:
             channel = self._factory(server, self.room_id, self.model, username=self.model.own_id,
