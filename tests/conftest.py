@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def _senders_waiting() -> list[str]:
     from aiortc import RTCRtpSender
 
     lines = []
-    for sender in [o for o in gc.get_objects() if isinstance(o, RTCRtpSender)]:
+    for sender in _instances(RTCRtpSender):
         for part in ("rtp", "rtcp"):
             task = getattr(sender, f"_RTCRtpSender__{part}_task", None)
             exited = getattr(sender, f"_RTCRtpSender__{part}_exited", None)
@@ -54,9 +55,22 @@ def _senders_waiting() -> list[str]:
     return lines
 
 
-def _report_hang(nodeid: str) -> None:
-    lines = [f"--- {nodeid} still running after {HANG_REPORT_AFTER:g} s; pending asyncio tasks:"]
-    for task in [o for o in gc.get_objects() if isinstance(o, asyncio.Task) and not o.done()]:
+def _instances(cls: type) -> list[Any]:
+    """The live objects of `cls`; a weak proxy whose object is gone raises ReferenceError on isinstance: skipped
+    (it ended the report of December 4 with a traceback instead of the tasks)."""
+    found = []
+    for o in gc.get_objects():
+        try:
+            if isinstance(o, cls):
+                found.append(o)
+        except ReferenceError:
+            continue
+    return found
+
+
+def _report_hang(nodeid: str, after: float) -> None:
+    lines = [f"--- {nodeid} still running after {after:g} s; pending asyncio tasks:"]
+    for task in [t for t in _instances(asyncio.Task) if not t.done()]:
         lines.append(f"  {task!r}"[:400])
         lines += [f"      {f.f_code.co_filename}:{f.f_lineno} in {f.f_code.co_name}" for f in task.get_stack(limit=12)]
     lines += _senders_waiting()
@@ -76,7 +90,12 @@ def _report_hang(nodeid: str) -> None:
 @pytest.fixture(autouse=True)
 def _hang_report(request: pytest.FixtureRequest) -> Iterator[None]:
     """Set up first, torn down last: covers every other fixture's teardown too (where hangs like to hide)."""
-    timer = threading.Timer(HANG_REPORT_AFTER, _report_hang, args=(request.node.nodeid,))
+    # A test allowed longer than the default timeout (a @pytest.mark.timeout above it) is reported 20 s before its own
+    # limit, not while it is still doing what it was given the time for (the chaos soak's short form: ~110 s).
+    marker = request.node.get_closest_marker("timeout")
+    limit = float(marker.args[0]) if marker is not None and marker.args else 0.0
+    after = max(HANG_REPORT_AFTER, limit - 20.0)
+    timer = threading.Timer(after, _report_hang, args=(request.node.nodeid, after))
     timer.daemon = True
     timer.start()
     try:
