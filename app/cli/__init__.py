@@ -18,7 +18,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.links import SCHEMES
@@ -129,6 +129,15 @@ def _fail(message: object) -> None:
     """One line on stderr: server-supplied text may carry newlines or control characters."""
     text = "".join(c if c.isprintable() else " " for c in str(message))
     print(f"plaza: {text[:500]}", file=sys.stderr)
+
+
+def print_devices(devices: Sequence[Any], none_found: str) -> int:
+    """`--list-devices` of listen and speak: one line per device (index, name, the default marked)."""
+    if not devices:
+        print(none_found)
+    for d in devices:
+        print(f"{d.index:3d}  {d.name}{'  (default)' if d.is_default else ''}")
+    return EXIT_OK
 
 
 def _link_or_fail(text: str) -> RoomLink | None:

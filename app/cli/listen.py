@@ -19,6 +19,7 @@ from app.cli import (
     _fail,
     _link_or_fail,
     _stop_event,
+    print_devices,
 )
 
 if TYPE_CHECKING:
@@ -156,10 +157,6 @@ def stats_text(stats: ConnectionStats) -> str:
 def list_devices() -> int:
     from app.media.output import list_output_devices
 
-    devices = list_output_devices()
-    if not devices:
-        print("no audio output devices found (is PortAudio installed? try --no-audio-device)")
-    for d in devices:
-        print(f"{d.index:3d}  {d.name}{'  (default)' if d.is_default else ''}")
-    return EXIT_OK
+    return print_devices(list_output_devices(),
+                         "no audio output devices found (is PortAudio installed? try --no-audio-device)")
 

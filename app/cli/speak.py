@@ -25,6 +25,7 @@ from app.cli import (
     _fail,
     _link_or_fail,
     _stop_event,
+    print_devices,
 )
 from app.cli.listen import _status_line, state_line
 
@@ -56,12 +57,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def list_input_devices() -> int:
     from app.media.capture import list_input_devices as devices
 
-    found = devices()
-    if not found:
-        print("no microphones found (is PortAudio installed? try --input FILE)")
-    for d in found:
-        print(f"{d.index:3d}  {d.name}{'  (default)' if d.is_default else ''}")
-    return EXIT_OK
+    return print_devices(devices(), "no microphones found (is PortAudio installed? try --input FILE)")
 
 
 async def speak(args: argparse.Namespace) -> int:
