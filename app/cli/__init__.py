@@ -17,11 +17,12 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.links import SCHEMES
+from app.sweep import freeze_startup_objects
 
 if TYPE_CHECKING:
     from app.links import RoomLink
@@ -170,6 +171,13 @@ def with_default_command(argv: Sequence[str]) -> list[str]:
     return args
 
 
+def _run(work: Coroutine[Any, Any, int]) -> int:
+    """Run a command's coroutine, its modules imported: what exists now stays out of every collection
+    (app.sweep)."""
+    freeze_startup_objects()
+    return asyncio.run(work)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(with_default_command(sys.argv[1:] if argv is None else argv))
@@ -188,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--duration must be positive")
         if not 0.2 <= args.cushion <= 5.0:
             parser.error("--cushion must be between 0.2 and 5 seconds")
-        return asyncio.run(listen(args))
+        return _run(listen(args))
     if command == "speak":
         from app.cli.speak import list_input_devices, speak
 
@@ -196,29 +204,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             return list_input_devices()
         if args.duration is not None and args.duration <= 0:
             parser.error("--duration must be positive")
-        return asyncio.run(speak(args))
+        return _run(speak(args))
     if command in ("serve", "controller"):
         from app.cli.serve import controller, serve
 
-        return asyncio.run((serve if command == "serve" else controller)(args))
+        return _run((serve if command == "serve" else controller)(args))
     if command == "host":
         from app.cli.host import host
 
-        return asyncio.run(host(args))
+        return _run(host(args))
     if command == "swarm":
         from app.cli.swarm import swarm
 
-        return asyncio.run(swarm(args))
+        return _run(swarm(args))
     if command == "start":
         from app.cli.start import start
 
-        return asyncio.run(start(args))
+        return _run(start(args))
     if command == "rooms":
         from app.cli.rooms import rooms
 
-        return asyncio.run(rooms(args))
+        return _run(rooms(args))
     from app.ui.app import run_window
 
+    freeze_startup_objects()
     if command == "demo":
         from app.cli.serve import local_room_from_args
 

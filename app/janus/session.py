@@ -28,6 +28,7 @@ from app.janus.errors import (
     shown,
 )
 from app.janus.transport import WebSocketTransport
+from app.sweep import collect_cycles_soon
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class JanusSession:
             await self.transport.close()
             if self._close_task is not None:  # the socket close _lose started
                 await asyncio.wait([self._close_task])
+            collect_cycles_soon()  # what hung on this session (PeerConnections, handles) is cyclic garbage now
 
     # ----------------------------------------------------------------- requests
     async def request(self, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
