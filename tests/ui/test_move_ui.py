@@ -5,6 +5,7 @@ notice, recent rooms, host tools looked up again), says when the new room cannot
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -16,7 +17,9 @@ from app.listener.follow import FollowPolicy
 from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus
 from app.room.errors import RoomError
-from app.room.protocol import Snapshot
+from app.room.host_protocol import HostAction, parse_request, verify
+from app.room.protocol import Role, Snapshot
+from app.room.roster_protocol import Roster, RosterEntry
 from app.room.stage_protocol import StagePass
 from app.ui.error_text import link_problem_text, move_failed_text
 from app.ui.main_window import MainWindow
@@ -258,3 +261,65 @@ async def test_closing_the_window_closes_a_waiting_move_dialog(make_window: Wind
     window.close()
     await asyncio.wait_for(window.shutdown(), 5)
     assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+
+
+def signed(sent: list[dict[str, Any]], stage_pass: StagePass) -> list[tuple[str, str]]:
+    """The host actions in `sent` signed with `stage_pass` (others are left out)."""
+    out = []
+    for obj in sent:
+        if obj.get("type") == "host" and obj.get("stage_id") == stage_pass.stage_id:
+            action = parse_request(json.dumps(obj))
+            assert isinstance(action, HostAction) and verify(action, stage_pass.token)
+            out.append((action.verb.value, action.target))
+    return out
+
+
+async def test_the_hosts_window_invites_the_moved_stage_with_the_new_rooms_pass(make_window: WindowFactory) -> None:
+    untitled = RoomLink(NEW.room_id, NEW.servers)  # a fresh room's link has no title: its controller's is shown
+    window = make_window()
+    passes = {1234: HOST_PASS, NEW.room_id: NEW_PASS}
+    window.host_control.provider = lambda link: passes.get(link.room_id)
+    window, speaker, room = await joined_with(window)
+    sent = capture_whispers(speaker)
+    await wait_until(lambda: window.move_action.isEnabled(), 2, "Move room… enabled for the host")
+    session = speaker.listen
+    follow_without_servers(session)
+    target = format_link(untitled)
+    moving = asyncio.ensure_future(window.host_control.move(target))
+    await wait_until(lambda: signed(sent, HOST_PASS) == [("move", target)], 2, "the signed move")
+    assert session.channel is not None
+    roster = Roster(1234, (RosterEntry("l-ana", "Ana", Role.SPEAKER), RosterEntry("l-dee", "Dee", Role.CO_HOST)))
+    session.channel.stage_whispers.emit(Roster(999, (RosterEntry("l-evil", "Evil", Role.CO_HOST),)))  # not ours
+    session.channel.stage_whispers.emit(roster)  # the old controller, before its announcement
+    forward(session, target)
+    await moving
+    await wait_until(lambda: window.host_control.desk is not None
+                     and window.host_control.desk.stage_pass == NEW_PASS, 2, "host tools in the new room")
+    assert window.windowTitle() == "Room 5678 — Plaza"
+    await asyncio.sleep(0.1)
+    assert signed(sent, NEW_PASS) == []  # nobody to ask before the new room's controller is heard
+    session.state.apply_snapshot(Snapshot(1, NEW.room_id, "ctl-2", "Town hall, take 2", False, (), None, (), 0),
+                                 now=60.0)
+    await wait_until(lambda: signed(sent, NEW_PASS) == [("invite", "l-ana"), ("invite_co_host", "l-dee")], 2,
+                     "the stage invited again, with its roles")
+    await wait_until(lambda: window.windowTitle() == "Town hall, take 2 — Plaza", 2, "the new room's own title")
+    assert room.room_title() == "Town hall, take 2"
+    await settled(window)
+
+
+async def test_a_move_to_a_room_without_our_pass_invites_nobody(make_window: WindowFactory) -> None:
+    window, sent = await hosting(make_window)
+    window.host_control.provider = lambda link: HOST_PASS if link.room_id == 1234 else None
+    assert window.session is not None
+    session = window.session
+    follow_without_servers(session)
+    moving = asyncio.ensure_future(window.host_control.move(format_link(NEW)))
+    await wait_until(lambda: actions(sent) == [("move", format_link(NEW))], 2, "the signed move")
+    assert session.channel is not None
+    session.channel.stage_whispers.emit(Roster(1234, (RosterEntry("l-ana", "Ana", Role.SPEAKER),)))
+    forward(session, format_link(NEW))
+    await moving
+    session.state.apply_snapshot(Snapshot(1, NEW.room_id, "ctl-2", "T", False, (), None, (), 0), now=60.0)
+    await asyncio.sleep(0.2)
+    assert [a for a in actions(sent) if a[0] != "move"] == [] and window.host_control._carrying is None
+    await settled(window)
