@@ -332,6 +332,10 @@ class SpeakerSession:
                 and self._clock() <= carried.until and self.role is Role.LISTENER):
             self.carried = None
             self.invite = invite
+            try:
+                await self.mic.source.start()  # a front end closed it when the old stage let us go
+            except Exception as exc:
+                raise RoomError(f"cannot open the microphone: {exc}") from None
             await self._go_up(invite, carried.muted)
             return
         self.invite = invite

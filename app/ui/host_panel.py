@@ -32,6 +32,7 @@ from app.listener.state import RoomState
 from app.room.errors import RoomError
 from app.room.host_protocol import NEEDS_TARGET, HostVerb
 from app.room.protocol import Role, StageMember
+from app.room.roster_protocol import RosterEntry
 from app.room.stage_protocol import StagePass
 from app.stage.host import HostDesk, move_target
 from app.stage.roster import RosterCollector, carry_roles
@@ -326,22 +327,25 @@ class HostControl(QObject):
         carrying = self._carrying
         if carrying is not None and carrying[0] == room_id:
             self._stop_carrying()
-            self._tasks.start(self._carry(speaker, desk, carrying[1]), name="plaza-host-carry-roles")
+            if carrying[1].entries or speaker.carried is not None:
+                self._tasks.start(self._carry(speaker, desk, carrying[1].entries), name="plaza-host-carry-roles")
 
     def _stop_carrying(self) -> None:
         carrying, self._carrying = self._carrying, None
         if carrying is not None:
             carrying[1].close()
 
-    async def _carry(self, speaker: SpeakerSession, desk: HostDesk, roster: RosterCollector) -> None:
+    async def _carry(self, speaker: SpeakerSession, desk: HostDesk, entries: list[RosterEntry]) -> None:
         """After our move: back on the new stage if we were on the old one, and everyone else invited again."""
         if speaker.carried is not None:
             try:
                 await speaker.take_pass(desk.stage_pass)
             except RoomError as exc:
                 log.warning("could not go back on stage after the move: %s", exc)
+        if not entries:
+            return
         try:
-            await carry_roles(desk, roster.entries)
+            await carry_roles(desk, entries)
         except RoomError as exc:
             log.warning("the moved room's speakers were not invited again: %s", exc)
             if desk is self.desk:

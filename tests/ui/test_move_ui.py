@@ -20,7 +20,8 @@ from app.room.errors import RoomError
 from app.room.host_protocol import HostAction, parse_request, verify
 from app.room.protocol import Role, Snapshot
 from app.room.roster_protocol import Roster, RosterEntry
-from app.room.stage_protocol import StagePass
+from app.room.stage_protocol import Invite, StagePass, Uninvite
+from app.stage.speaker import Role as SpeakerRole
 from app.ui.error_text import link_problem_text, move_failed_text
 from app.ui.main_window import MainWindow
 from app.ui.move_room import MoveRoomDialog
@@ -28,7 +29,7 @@ from app.ui.plain_text import isolate
 from app.ui.start_room import StartedRoom
 from tests.ui.helpers import WindowFactory, settled, wait_until
 from tests.ui.test_host_ui import HOST_PASS, actions, capture_whispers, joined_with
-from tests.ui.test_speaker_ui import LINK, fakes, joined  # noqa: F401  (fakes: autouse fixture)
+from tests.ui.test_speaker_ui import LINK, FakeMic, FakeStage, fakes, invite, joined, whisper  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
@@ -322,4 +323,31 @@ async def test_a_move_to_a_room_without_our_pass_invites_nobody(make_window: Win
     session.state.apply_snapshot(Snapshot(1, NEW.room_id, "ctl-2", "T", False, (), None, (), 0), now=60.0)
     await asyncio.sleep(0.2)
     assert [a for a in actions(sent) if a[0] != "move"] == [] and window.host_control._carrying is None
+    await settled(window)
+
+
+async def test_a_speaker_is_back_on_stage_in_the_new_room_without_a_dialog(make_window: WindowFactory) -> None:
+    window, speaker, room = await joined(make_window)
+    dialogs: list[None] = []
+    window.speaker_control.invited.connect(lambda: dialogs.append(None))
+    whisper(speaker, invite())
+    await wait_until(lambda: window.speaker_control.dialog is not None, 2, "the invite dialog")
+    assert window.speaker_control.dialog is not None
+    window.speaker_control.dialog.accept_button.click()
+    await wait_until(lambda: speaker.role is SpeakerRole.SPEAKER, 3, "on the old stage")
+    await speaker.set_muted(False)
+    dialogs.clear()
+    follow_without_servers(speaker.listen)
+    whisper(speaker, Uninvite(1234))  # the old controller lets everyone go at the move...
+    forward(speaker.listen, format_link(NEW))  # ...and announces it
+    await wait_until(lambda: speaker.listen.link == NEW and speaker.role is SpeakerRole.LISTENER, 2, "the follow")
+    await wait_until(lambda: FakeMic.closed == [5], 2, "the microphone released meanwhile")
+    whisper(speaker, Invite(StagePass(NEW.room_id, 43, "u" * 24), 60.0))  # the host invites us there
+    await wait_until(lambda: speaker.role is SpeakerRole.SPEAKER, 3, "back on stage")
+    assert dialogs == [] and window.speaker_control.dialog is None  # nothing asked
+    assert FakeStage.made[-1].stage_pass.room == NEW.room_id and FakeMic.opened == [5, 5]
+    controls = room.stage_controls
+    await wait_until(lambda: not controls.bar.isHidden() and controls.mute_button.text() == "Mute", 2,
+                     "the stage controls, unmuted as before")
+    assert not speaker.muted and room.hand.isHidden()
     await settled(window)
