@@ -309,6 +309,7 @@ class RoomView(QWidget):
             # A moved room's link rarely has a title (a fresh room's link has none): its controller's is the one.
             self._title = state.title  # (cleaned by the protocol like every name)
             self._show_title()
+            self._show_moved()
             self.title_changed.emit()
         self.stage.set_members(state.members, waiting=state.source is StateSource.NONE)
         if state.recording == self.recording_label.isHidden():
