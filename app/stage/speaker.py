@@ -19,7 +19,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -49,26 +48,12 @@ from app.room.stage_protocol import (
     Uninvite,
     encode_stage,
 )
+from app.stage.carry import CARRY_WINDOW_S, CarriedRole, Carry
 from app.stage.connection import StageConnection, StageRefused, monitor_playout
 
 log = logging.getLogger(__name__)
 
 STAGE_JOIN_TIMEOUT = 10.0
-# After following a moved room, an invite from the new room's controller is taken at once this long: the host's
-# client invites as soon as it hears the new controller (seconds), a minute covers a slow one.
-CARRY_WINDOW_S = 60.0
-# The old controller takes us off its stage just before its `moved` announcement reaches us (it revokes the passes
-# at once; the announcement is coalesced, ≤ 0.5 s): a removal this recent counts as "on stage at the move".
-CARRY_REMOVED_S = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class CarriedRole:
-    """A stage place that travels with a move: taken at once from room `room`'s controller until `until`."""
-
-    room: int
-    until: float
-    muted: bool
 
 
 class Role(StrEnum):
@@ -118,9 +103,7 @@ class SpeakerSession:
         self._was_held = False
         self._report_seq = 0  # seq of our signed reports (app.room.host_protocol)
         listen.state.changed.connect(self._on_state)
-        self._clock = clock
-        self._removed: tuple[float, bool] | None = None  # when a controller last took us off stage, muted then
-        self.carried: CarriedRole | None = None  # a place on stage that travels with the move we followed
+        self._carry = Carry(clock)  # a place on stage that travels with a move we follow (app.stage.carry)
         listen.moved.connect(self._on_moved)
 
     @property
@@ -161,41 +144,39 @@ class SpeakerSession:
             self.role = role
             self.changed.emit(role)
 
+    @property
+    def carried(self) -> CarriedRole | None:
+        """A place on stage that travels with the move we followed, until taken or its window closes."""
+        return self._carry.place
+
     def _note_removed(self) -> None:
         """A controller takes us off the stage: remembered briefly, in case it is because the room moved."""
-        self._removed = (self._clock(), self.mic.muted)
+        self._carry.removed(self.mic.muted)
 
     def _on_moved(self, link: RoomLink) -> None:
         """Our session follows the room to `link`: a place on its old stage travels (the host invites us again)."""
         if self._closed:
             return
-        now = self._clock()
-        removed, self._removed = self._removed, None
-        if self.role in (Role.JOINING, Role.SPEAKER):
-            muted = self.mic.muted if self.role is Role.SPEAKER else self.start_muted
-            self.carried = CarriedRole(link.room_id, now + CARRY_WINDOW_S, muted)
-            if self.stage is not None and self.stage.stage_pass.room != link.room_id:
-                self._spawn(self.leave_stage(tell=False))  # the old room is over; its stage goes
-        elif removed is not None and now - removed[0] <= CARRY_REMOVED_S:
-            self.carried = CarriedRole(link.room_id, now + CARRY_WINDOW_S, removed[1])
-        else:
-            self.carried = None
-        if self.carried is not None:
+        on_stage = self.role in (Role.JOINING, Role.SPEAKER)
+        muted = self.mic.muted if self.role is Role.SPEAKER else self.start_muted
+        if self._carry.moved(link.room_id, on_stage, muted) is not None:
             log.info("following room %s: back on its stage when its host invites us (within %g s)", link.room_id,
                      CARRY_WINDOW_S)
+        if on_stage and self.stage is not None and self.stage.stage_pass.room != link.room_id:
+            self._spawn(self.leave_stage(tell=False))  # the old room is over; its stage goes
         if self.role is Role.INVITED and self.invite is not None and self.invite.stage_pass.room != link.room_id:
             self.invite = None  # the old room's invitation ended with it
             self._set_role(Role.LISTENER)
 
     def _take_carried(self, invite: Invite) -> bool:
         """Whether `invite` brings back a place that travelled with the move (then taken, without asking)."""
-        carried = self.carried
-        if (carried is None or self._clock() > carried.until or invite.stage_pass.room != carried.room
-                or self.listen.link.room_id != carried.room):
+        if self.listen.link.room_id != invite.stage_pass.room:
             return False
-        self.carried = None
+        place = self._carry.take(invite.stage_pass.room)
+        if place is None:
+            return False
         self.invite = invite
-        self._spawn(self._rejoin(invite, carried.muted))
+        self._spawn(self._rejoin(invite, place.muted))
         return True
 
     async def _rejoin(self, invite: Invite, muted: bool) -> None:
@@ -327,10 +308,9 @@ class SpeakerSession:
         """Go on stage with a pass handed over directly (the room's own host, scripts), as if invited. A host whose
         place on stage travelled with a move it made goes up muted or not as it was."""
         invite = Invite(stage_pass, MAX_INVITE_TTL)
-        carried = self.carried
-        if (carried is not None and carried.room == stage_pass.room == self.listen.link.room_id
-                and self._clock() <= carried.until and self.role is Role.LISTENER):
-            self.carried = None
+        carried = (self._carry.take(stage_pass.room)
+                   if self.role is Role.LISTENER and stage_pass.room == self.listen.link.room_id else None)
+        if carried is not None:
             self.invite = invite
             try:
                 await self.mic.source.start()  # a front end closed it when the old stage let us go

@@ -14,8 +14,9 @@ from app.listener.listen import ListenSession
 from app.media.capture import MicTrack
 from app.room.stage_protocol import Invite, StagePass, Uninvite
 from app.stage import speaker as speaker_module
+from app.stage.carry import CARRY_REMOVED_S, CARRY_WINDOW_S
 from app.stage.connection import StageEnd
-from app.stage.speaker import CARRY_REMOVED_S, CARRY_WINDOW_S, Role, SpeakerSession
+from app.stage.speaker import Role, SpeakerSession
 from tests.stage.test_speaker_unit import FakeStage, Silence
 
 OLD = RoomLink(7, ("ws://old:1/janus",))
