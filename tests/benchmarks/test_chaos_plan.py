@@ -86,3 +86,13 @@ def test_each_failed_check_is_named() -> None:
 def test_a_soak_that_could_not_run_fails() -> None:
     soak = Soak(1, 3, 1.5, 10.0, error="TimeoutError: every swarm listener live: not within 90 s")
     assert any("could not run" in f for f in verdict(soak))
+
+
+def test_the_memory_check_starts_after_the_first_round_of_faults_when_there_was_one() -> None:
+    soak = _soak(_result({1: 0.4, 2: 1.0, 3: 1.0}), rss=(100.0, 115.0))  # +15 % from the warm-up...
+    assert any("RSS grew 15.0 % since the warm-up" in f for f in verdict(soak))
+    soak.settled_at, soak.settled_rss["swarm"] = 50.0, 111.0  # ...+3.6 % from the first round's high-water mark
+    assert verdict(soak) == []
+    assert "+15.0 %" in render(soak) and "+3.6 %" in render(soak)
+    soak.settled_rss["swarm"] = 104.0
+    assert any("RSS grew 10.6 % since the first round of faults" in f for f in verdict(soak))

@@ -2,9 +2,10 @@
 8 swarm listeners and seed 7 (every fault kind: the origin's and an edge's kill -9 and restart, a blackout, loss),
 and the same checks as the 30-minute run — no crash, every listener back within the policy's bound after every
 fault, the room state (title, stage and roles, hands) after every fault as before it — but one: the RSS growth
-bound is 25 %, not 10 %. Why: 1.5 minutes is mostly the swarm's warm-up — its first ~25 reconnects grow its
-RSS 8.4-11.0 % (20 runs), right at 10 % — so here the bound catches a gross leak (more than ~0.6 MiB per
-reconnect) and crashes; the 10 % bound is the 30-minute run's, where the swarm grew 45 % (docs/deployment.md,
+bound is 25 % from the end of the warm-up, not 10 % from the end of the first round of faults. Why: 1.5 minutes
+is mostly the swarm's warm-up — its first ~25 reconnects grow its RSS 8.4-11.0 % (20 runs), the allocators'
+high-water mark of every fault kind, and few faults come after the first round — so here the bound catches a
+gross leak (more than ~0.6 MiB per reconnect) and crashes; the 10 % bound is the long run's (docs/deployment.md,
 "The chaos soak").
 
 The soak runs as a subprocess (it starts its own cascade, controller, swarm and window); ~100 s of wall time.
@@ -21,7 +22,8 @@ from tests.listener.listening import note
 
 pytestmark = pytest.mark.lab
 
-SOAK = ["--minutes", "1.5", "--listeners", "8", "--seed", "7", "--short", "--warmup", "10", "--rss-growth", "25"]
+SOAK = ["--minutes", "1.5", "--listeners", "8", "--seed", "7", "--short", "--warmup", "10", "--rss-growth", "25",
+        "--settle-faults", "0"]
 
 
 @pytest.mark.timeout(240)
