@@ -276,9 +276,20 @@ def run_loop(loop: Loop, excitation: np.ndarray, close_at: float = 1.0, clip: fl
     return y[pad:]
 
 
+def _frame_power(signal: np.ndarray) -> np.ndarray:
+    """Per 20 ms frame: the power spectrum (a full-scale sine's bin → 1) of a Hann 2048-FFT of the last 2048
+    samples — the guard's own view of the spectrum."""
+    n_fft = 2048
+    win = np.hanning(n_fft)
+    padded = np.concatenate((np.zeros(n_fft - FRAME_SAMPLES), signal))
+    frames = len(signal) // FRAME_SAMPLES
+    idx = np.arange(frames)[:, None] * FRAME_SAMPLES + np.arange(n_fft)[None, :]
+    return np.abs(np.fft.rfft(padded[idx] * win, axis=1)) ** 2 / (np.sum(win) / 2) ** 2
+
+
 def narrowband_db(signal: np.ndarray, freq: float) -> np.ndarray:
-    """Per 20 ms frame: the level (dB) of `signal` within ±2 bins (±47 Hz) of `freq` in a Hann 2048-FFT of the
-    last 2048 samples (the guard's own view of the spectrum)."""
+    """Per 20 ms frame: the level (dB, unnormalised) of `signal` within ±2 bins (±47 Hz) of `freq` in a Hann
+    2048-FFT of the last 2048 samples (the guard's own view of the spectrum)."""
     n_fft = 2048
     win = np.hanning(n_fft)
     k = round(freq * n_fft / FS)
@@ -289,17 +300,70 @@ def narrowband_db(signal: np.ndarray, freq: float) -> np.ndarray:
     return 10 * np.log10(np.sum(spec, axis=1) + 1e-20)
 
 
+def erb_hz(freq: float) -> float:
+    """The equivalent rectangular bandwidth of the auditory filter at `freq` (Glasberg & Moore 1990): the band
+    over which the ear adds up a masker's power against a tone (79 Hz at 500 Hz, 133 Hz at 1 kHz, 565 at 5 kHz)."""
+    return 24.7 * (4.37 * freq / 1000 + 1)
+
+
+def critical_band_db(signal: np.ndarray, freq: float) -> np.ndarray:
+    """Per 20 ms frame: the power (dBFS, a full-scale sine = 0) of `signal` in the ERB centred on `freq`."""
+    freqs = np.fft.rfftfreq(2048, 1 / FS)
+    band = np.abs(freqs - freq) <= erb_hz(freq) / 2
+    return 10 * np.log10(_frame_power(signal)[:, band].sum(axis=1) + 1e-20)
+
+
+def active_frames(signal: np.ndarray, margin_db: float = 15.9) -> np.ndarray:
+    """The frames where speech is active, after ITU-T P.56's active speech level: the active level is the mean
+    power of the frames no more than `margin_db` below it (iterated to its fixed point); pauses do not count."""
+    frames = len(signal) // FRAME_SAMPLES
+    power = np.mean(signal[: frames * FRAME_SAMPLES].reshape(frames, FRAME_SAMPLES) ** 2, axis=1) + 1e-20
+    level = float(power.mean())
+    for _ in range(50):
+        active = power >= level * 10 ** (-margin_db / 10)
+        new = float(power[active].mean())
+        if new == level:
+            break
+        level = new
+    return active
+
+
+def howl_over_speech_db(loop: Loop, excitation: np.ndarray, wet: np.ndarray) -> np.ndarray:
+    """Per frame: how far the howl (wet − dry: what the loop adds) stands over the speech in the ear's critical
+    band around the howl — the howl's power in that ERB minus the speech's active level there (its mean power over
+    the frames where the speech is active, P.56)."""
+    speech = 10 ** (critical_band_db(excitation, loop.howl_hz) / 10)
+    reference = 10 * np.log10(float(np.mean(speech[active_frames(excitation)])) + 1e-20)
+    return critical_band_db(wet - excitation, loop.howl_hz) - reference
+
+
+def howl_emergence_frame(loop: Loop, excitation: np.ndarray, wet: np.ndarray, close_at: float = 1.0,
+                         hold: int = 10) -> int | None:
+    """The howl's onset for a detection budget: the first frame after the loop closes from which the howl stays
+    at or over the speech's active level in its critical band (`howl_over_speech_db` ≥ 0) for `hold` frames (200
+    ms: a tone's detectability and loudness build up over ~200 ms, temporal integration). Before that the howl is
+    quieter than the speech where the ear hears it; from then on it is as loud as the speech there and steady,
+    i.e. heard as a tone of its own (README "Feedback guard" and the benchmark's docstring say why not the older
+    `howl_onset_frame`)."""
+    return _first_held(howl_over_speech_db(loop, excitation, wet) >= 0.0, close_at, hold)
+
+
+def _first_held(over: np.ndarray, close_at: float, hold: int) -> int | None:
+    first = int(close_at * FS) // FRAME_SAMPLES
+    held = over[first:]
+    if hold > 1:
+        held = np.convolve(held.astype(np.int64), np.ones(hold, dtype=np.int64), mode="full")[hold - 1 :] == hold
+    above = np.nonzero(held)[0]
+    return None if len(above) == 0 else first + int(above[0])
+
+
 def howl_onset_frame(loop: Loop, excitation: np.ndarray, wet: np.ndarray, close_at: float = 1.0,
                      hold: int = 1) -> int | None:
-    """The first frame after the loop closes where the howl's narrowband level (wet − dry: what the loop adds)
-    exceeds the background there (the 90th percentile of the dry excitation's narrowband level) — and, with
-    `hold` > 1, stays over it for `hold` frames in a row (a slow loop first pokes over the speech's level and
-    falls back under it for a while: hold=10 dates the howl from when it is over the speech to stay)."""
+    """The older onset, kept as the benchmark's second column: the first frame after the loop closes where the
+    howl's narrowband level (±47 Hz, wet − dry) exceeds the 90th percentile of the dry excitation's narrowband level
+    there — and, with `hold` > 1, stays over it for `hold` frames in a row. Where speech is sparse in that band
+    (4–5 kHz: fricatives in < 10 % of frames) that percentile is the room noise, and this onset came when the howl
+    was at −90 dBFS, 60 dB under the speech."""
     howl = narrowband_db(wet - excitation, loop.howl_hz)
     background = float(np.percentile(narrowband_db(excitation, loop.howl_hz), 90))
-    first = int(close_at * FS) // FRAME_SAMPLES
-    over = howl[first:] > background
-    if hold > 1:
-        over = np.convolve(over.astype(np.int64), np.ones(hold, dtype=np.int64), mode="full")[hold - 1 :] == hold
-    above = np.nonzero(over)[0]
-    return None if len(above) == 0 else first + int(above[0])
+    return _first_held(howl > background, close_at, hold)
