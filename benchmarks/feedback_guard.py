@@ -14,9 +14,9 @@ band around it (fs.howl_emergence_frame). Why each part:
 - the critical band (ERB, Glasberg & Moore): the ear adds up a masker's power over that band against a tone
   (the power-spectrum model of masking); the older onset used ±47 Hz, a third to a fifth of the ERB at 2–5 kHz;
 - the speech's active level (its mean power over the frames where it is active, ITU-T P.56), not a percentile of
-  all frames: speech at 4–5 kHz is fricatives, in few frames, and the 90th percentile there was the room noise
-  (−90 dBFS in some runs), so the older onset dated a 5 kHz howl from when it left the room noise, 60 dB under
-  the speech — inaudible, not a howl yet (van Waterschoot & Moonen's howling is a tone that dominates its band);
+  all frames: speech at 4–5 kHz is fricatives, in few frames, and the 90th percentile there was the room noise, so
+  the older onset dated a 5 kHz howl from when it left the room noise (−92 dBFS in its critical band, 33 dB under
+  the speech's active level there, in one run) — not a howl yet;
 - 200 ms held: a tone's detectability and loudness build up over ~200 ms (temporal integration), and a slow loop
   pokes over the speech and falls back; the onset is the first frame of that stretch, so holding adds no delay.
 This is a convention, not the threshold of audibility: a steady tone is detectable a few dB under a noise masker's
@@ -92,6 +92,10 @@ def cpu_us_per_frame(seconds: float = 20.0) -> float:
     return 1e6 * (time.process_time() - t0) / len(frames)
 
 
+def _db(x: float) -> str:
+    return f"{round(x):+d}"  # no "-0"
+
+
 def render(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     return "\n".join(["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]])
@@ -122,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         old_ok = sum(1 for r in res if r.muted and (r.after_old_onset_ms is None or r.after_old_onset_ms <= 300))
         rows1.append([f"{d:.0f}", f"{g:.2f}", f"{np.mean([r.howl_hz for r in res]):.0f}", text, f"{ok}/{len(res)}",
                       str(sum(1 for r in res if not r.muted)),
-                      f"{np.median(at_mute):+.0f} / {max(at_mute):+.0f}" if at_mute else "—",
-                      f"{max(at_end):+.0f}" if at_end else "—",
+                      f"{_db(float(np.median(at_mute)))} / {_db(max(at_mute))}" if at_mute else "—",
+                      _db(max(at_end)) if at_end else "—",
                       (f"{np.median(old):.0f} / {max(old):.0f}, " if old else "—, ") + f"{old_ok}/{len(res)}"])
     h2 = ["class", "signals", "minutes", "mutes", "mutes/min"]
     rows2 = []

@@ -1,48 +1,39 @@
 """The feedback guard: detect acoustic howling on a speaker's microphone path so the speaker can be auto-muted.
 
 Why: one screeching host reaches every listener of a room. Mic only (no far-end reference), pure numpy (Hann
-2048-point FFT, hop 960 = one frame; 23.4 Hz bins; 150 Hz–10 kHz). Cost: see the README's Performance table (was
-~600 µs before the tracks were measured in one go and judged by a vectorised pre-check; same decisions), process time
-on the dev container: `.venv/bin/python -c "from benchmarks.feedback_guard import cpu_us_per_frame as c; print(c())"`
-(the benchmark's CPU row). The FFT is ~25 µs of it, the rest is numpy call overhead on 8 tracks.
+2048-point FFT, hop 960 = one frame; 23.4 Hz bins; 150 Hz–10 kHz). Cost: the benchmark's CPU row
+(benchmarks/feedback_guard.py); the FFT is ~25 µs of it, the rest numpy call overhead on 8 tracks.
 
 Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback control", Proc. IEEE 2011:
-- candidates: the 5 most prominent spectral peaks (local maxima over −80 dB, ranked by peak over bins ±4–8 away)
-  each frame, followed as tracks (±1 bin a frame); when all 8 tracks are taken, a new candidate replaces the track
-  masked longest that was not mostly tonal. A new track with PNPR ≥ 15 dB gets its bin's last 2 s from a ring of
-  past power spectra (back-fill): a howl sits at one frequency from the start, and its track, lost to a syllable or
-  to speech harmonics holding the slots, used to start from nothing each time (0.2–0.4 s of each slow loop, and
-  some were missed). A gain-2 loop at 4 kHz starts near −90 dBFS, under speech that is quiet there: at −70 dB its
-  first tracked frames came 5–7 frames later (−80: 15 of 16 runs within 300 ms, was 13);
-- level: the mean power of the last 3 frames (SMOOTH), so two beating loop modes do not read as a jumpy level;
-- PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 9 dB within 25 frames of that: the track may be judged (and
-  followed) in this frame; ≥ 6 dB: the frame counts in the fits ("present"). A howl measured 30–50 dB, speech over
-  it 0–15 dB while it still grew steadily; a track survives 12 frames under 6 dB (a syllable);
-- IPMP: present in ≥ 60 % of the window, the interpolated peak frequency within ±0.25 bin (±6 Hz) over it: a loop
-  sets one frequency; sung vibrato (±50 cents) wanders off it above ~600 Hz (±0.5 bin for a rise ≥ 15 dB in the
-  window: two loop modes a few Hz apart beat and pull the peak between them);
-- growth (the decisive one): a loop with gain > 1 grows at a constant rate in dB until the mic clips (measured
-  9–30 dB/s at gain 1.05–1.2, 90–240 dB/s at gain 2). Windows of 6 / 12 / 25 / 50 / 100 frames need a least-squares
-  rise of ≥ 8 / 3.5 / 4.5 / 5 / 6 dB, a second-half slope ≥ 0.9 / 0.75 / 0.6 / 0.6 / 0.6 × the first half (not
-  decelerating), each half ≥ 0.5 × the whole (a ±3 dB tremolo on a pure tone passed with both halves flat) and a
-  residual ≤ 1.5 dB RMS (or 0.15 × the rise: beating modes). A raised-cosine swell (silence → level in 1 s)
-  reaches only 0.83 / 0.68 / 0.44 / 0.14 of that slope ratio in the first four (and is flat in the last half of
-  the 2 s one), so it is never flagged; a steady note (flute, organ) has no rise at all, so a steady pure tone
-  is tolerated indefinitely — by design, at the cost of never catching a howl that already saturated unseen;
-- PHPR as co-growth: if the bins at 2f, 3f, f/2, 3f/2 rise (fitted slope) by more than half the peak's, follow it
-  frame by frame (correlation ≥ 0.7: speech in those bins only fluctuates, which vetoed 0.1–0.3 s of growing
-  howls) and sit within 25 dB of it, the peak is a partial of a crescendo, not a howl (a flute's −32 dB 2nd
-  harmonic does not veto; clipping of a saturating howl adds 3f only after it reached full scale). PAPR was
-  measured but not used: speech around a growing howl pulled it to 4–10 dB, so it could not separate anything the
-  other features did not.
+- candidates: the 5 most prominent peaks (local maxima over −80 dB, ranked by PNPR) each frame, followed as tracks
+  (±1 bin a frame); when all 8 tracks are taken, a new one replaces the track masked longest that was not mostly
+  tonal. A young track whose PNPR reaches 15 dB gets its bin's last 2 s from a ring of past spectra (back-fill): a
+  howl sits at one frequency from the start, and a track lost to a syllable, or first seen at 9–15 dB under speech
+  harmonics, started from nothing (0.2–0.5 s of each slow loop);
+- level: the mean power of the last 3 frames, so two beating loop modes do not read as a jumpy level;
+- PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 9 dB within 25 frames of that: the track is judged (and followed)
+  in this frame; ≥ 6 dB: the frame counts in the fits ("present": speech over a growing howl);
+- IPMP: present in ≥ 60 % of the window, the peak frequency within ±0.25 bin (±0.5 for a 15 dB rise: beating
+  modes); from 25 frames on 80 % of the frames within that of their median (speech harmonics pull a low howl's
+  peak off in a frame now and then); sung vibrato (±50 cents) wanders off it above ~600 Hz;
+- growth (the decisive one, IMSD's idea as least squares): a loop with gain > 1 grows at a constant rate in dB
+  until the mic clips (9–30 dB/s at gain 1.05–1.2, 90–240 dB/s at gain 2). Windows of 6 / 12 / 25 / 50 / 100
+  frames need a rise of ≥ 8 / 3.5 / 4.5 / 5 / 6 dB, a second-half slope ≥ 0.9 / 0.75 / 0.6 × the first (a
+  raised-cosine swell decelerates), each half ≥ 0.5 × the whole (a tremolo's half cycle) and a residual ≤ 1.5 dB
+  (or 0.15 × the rise). A steady note has no rise, so a steady pure tone is tolerated indefinitely — by design, at
+  the cost of never catching a howl that saturated unseen; a 6-frame rise back to a level the track had in the 12
+  frames before does not count (a synth pad's detuned voices beat in and out of nulls as fast as a gain-2 loop);
+- PHPR, three ways: the bins at 2f, 3f, f/2, 3f/2 rising with the peak frame by frame (a crescendo's partials);
+  the peak less than 10 dB over its partials at 2f / 3f over the window (feedback_evidence: a pad's or a voice's
+  partial, not a howl, which has none until it clips); and the rest of the spectrum rising with it (a straight-tone
+  crescendo's high partial has no partial at 2f that counts). PAPR is not used: speech around a growing howl pulled
+  it to 4–10 dB.
 
-Measured: benchmarks/feedback_guard.py --seeds 16 (README "Feedback guard" has the table; the smoothing and the −80
-dB floor cost ~13 µs a frame, interleaved against the previous guard). 0 mutes on the false-positive set (speech,
-singing, held notes, flute, swells, sung crescendo, organ swell, whistle, tremolo, demo-room.ogg). A slow loop still
-needs 3.5–4.5 dB of steady growth, which a crescendo on a pure tone can also show (a pure sine swelling 10 dB
-linearly in dB is muted, before this change too): at the ~15–20 dB/s the 50 ms / 1.2 loop really grows (not the
-nominal 32: the resonance and the room add to the loop's delay), that alone is ~200–300 ms after it rises over the
-speech.
+Measured: benchmarks/feedback_guard.py --seeds 16, table in the README ("Feedback guard"; the howl's onset is
+dated from when it emerges over the speech in its critical band, the benchmark's docstring says why): 0 mutes on the
+false-positive set (speech, singing, held notes, flute, swells, sung and straight-tone crescendos, organ swell,
+synth pads, whistle, tremolo, demo-room.ogg). A pure sine swelling linearly in dB is muted: for a tone with no
+partials that is exactly a slow loop's signature.
 """
 
 from __future__ import annotations
@@ -53,6 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
+from app.media.feedback_evidence import PARTIAL_DB, REST_CORR, co_grows, partial_ratio_db, rest_db
+from app.media.feedback_growth import HISTORY, PRESENT, WINDOWS, growth, possible
 
 N_FFT = 2048
 BAND_HZ = (150.0, 10000.0)
@@ -64,49 +57,30 @@ PNPR_DB = 15.0
 PNPR_HELD = 9.0
 HOLD = 25
 PNPR_PRESENT = 6.0  # a frame of an established track counts in the fits from this PNPR (speech over the howl)
-HISTORY = 100
-# frames, least rise dB, slope ratio. The 2 s window catches loops growing ~3–6 dB/s (gain ~1.05), which spent
-# their time masked under speech in the shorter ones: one of 8 such runs grew unseen for 12 s without it.
-WINDOWS = ((6, 8.0, 0.9), (12, 3.5, 0.75), (25, 4.5, 0.6), (50, 5.0, 0.6), (100, 6.0, 0.6))
-PRESENT = 0.6
-HALF = 0.5  # each half of a window rises at least this × the whole: steady growth, not a tremolo's half cycle
 FREQ_SPREAD = 0.25  # bins; twice that for a rise of FAST_RISE_DB in the window: two loop modes a few Hz apart
+# From ROBUST_W frames on, FREQ_HELD of the window within ±spread of its median frequency: speech harmonics
+# pulled a 700 Hz howl's peak off by 0.4–1 bin in 1 frame of 10 (max − min failed a 40 ms / 1.2 loop for 0.7 s)
+ROBUST_W = 25
+FREQ_HELD = 0.8
 FAST_RISE_DB = 15.0  # pull the peak between them while they grow 60 dB a second (no voice swells so steadily)
-RESIDUAL_DB = 1.5
-# ... or this fraction of the fitted rise: two loop modes a few Hz apart beat the level ±6 dB frame to frame while
-# it rose 60 dB in a second (a gain-2 loop was missed on its residual alone).
-RESIDUAL_RISE = 0.15
-HARM_GROW = 0.5
-HARM_FLOOR_DB = 25.0
-HARM_CORR = 0.7  # a partial rises with the peak frame by frame; speech in those bins only fluctuates
+HARM_FLOOR_DB = 25.0  # co-growth of the harmonic bins (feedback_evidence.co_grows) counts within this of the peak
+# A 6-frame rise does not count when the track stood BEAT_DB higher in the BEAT frames before it: detuned voices
+# of a synth pad beat, and a partial's rise out of a beat's null is as fast as a gain-2 loop's (a howl rises to
+# levels it never had).
+BEAT = 12
+BEAT_DB = 6.0
+# A young track is given its bin's history (back-fill) when its PNPR first reaches PNPR_DB, up to this age: a howl
+# first tracked at 9–15 dB under speech harmonics was judged from nothing for 0.2–0.5 s
+FILL_YOUNG = 25
 FLOOR_DB = -80.0
 LOST = 12  # frames a track survives masked (a syllable over the howl)
 # The level and harmonic level judged are the mean power of the last SMOOTH frames: two loop modes 1/delay apart
 # (33 Hz for a 30 ms loop, inside one peak) beat, and the 20 ms hop sampled that as ±6 dB every third frame; a
 # gain-2 loop then failed the residual and slope-ratio tests until it saturated (3 of 16 runs took 340–560 ms).
 SMOOTH = 3
-EPS = 1e-6  # margin of the vectorised pre-check: only what it rejects by more than this skips the exact tests
 
 _NEIGHBOURS = np.array([1.0] * 5 + [0.0] * 7 + [1.0] * 5)  # symmetric: bins k−8..k−4 and k+4..k+8
 _FLOOR = 10 ** (FLOOR_DB / 10)
-_W = np.array([w for w, _, _ in WINDOWS], dtype=np.float64)
-_LEAST = np.array([least for _, least, _ in WINDOWS])
-_RATIO = np.array([ratio for _, _, ratio in WINDOWS])
-
-
-def _moments() -> np.ndarray:
-    """(HISTORY, 3 parts × 3 moments × windows): history @ this = Σ1, Σt, Σt² over each window's last w frames,
-    its first half (t < w/2) and its second half, t counted from the window's start (as in `_judge_window`)."""
-    m = np.zeros((HISTORY, 3, 3, len(WINDOWS)))
-    for j, (w, _, _) in enumerate(WINDOWS):
-        t = np.arange(w, dtype=np.float64)
-        for part, sel in enumerate((t >= 0, t < w / 2, t >= w / 2)):
-            for power in range(3):
-                m[HISTORY - w :, part, power, j] = np.where(sel, t**power, 0.0)
-    return m.reshape(HISTORY, -1)
-
-
-_MOMENTS = _moments()
 
 
 @dataclass(frozen=True)
@@ -225,6 +199,7 @@ class FeedbackGuard:
         new, pnpr = self._measure(bins)  # rows: level, harmonic level, interpolated bin, tonal
         keep: list[int] = []
         since = [0 if v >= PNPR_DB else n + 1 for v, n in zip(pnpr, self._since, strict=True)]
+        was_weak = [n > HOLD for n in self._since]
         taken.clear()
         for i, (k, ton) in enumerate(zip(bins, new[3], strict=True)):
             misses[i] = 0 if ton else misses[i] + 1
@@ -247,7 +222,7 @@ class FeedbackGuard:
         self._count = [min(count[i] + 1, HISTORY) for i in keep]
         self._strong = strong = [hist[3, i, -1] > 0 and (pnpr[i] >= PNPR_DB or (pnpr[i] >= PNPR_HELD
                                                          and since[i] <= HOLD)) for i in range(m)]
-        fresh = [i for i, j in enumerate(keep) if count[j] == 0 and since[i] == 0 and strong[i]]
+        fresh = [i for i, j in enumerate(keep) if count[j] < FILL_YOUNG and since[i] == 0 and strong[i] and was_weak[j]]
         if fresh and self._frames > 1:
             self._backfill(fresh)
         self._smooth(m)
@@ -336,27 +311,12 @@ class FeedbackGuard:
             self._misses[i] = miss + self._misses[i] if self._misses[i] else 0
 
     def _possible(self, rows: list[int]) -> list[int]:
-        """The rows whose exact judgement could be 'howling': least squares in closed form over all windows at once
-        reject (with a margin of EPS) the absent, flat, decelerating and jumpy ones, which are nearly all."""
+        """The rows whose exact judgement could be 'howling' (feedback_growth.possible rejects nearly all)."""
         if not rows:
             return []
         r = np.array(rows)
-        ok = self._hist[3, r]
-        y = self._hist[0, r] - self._hist[0, r, -1:]  # relative to the current level: small sums, exact enough
-        s = (np.stack((ok, ok * y, ok * y * y)) @ _MOMENTS).reshape(3, len(rows), 3, 3, len(WINDOWS))
-        n, st, stt, sy, sty = s[0, :, :, 0], s[0, :, :, 1], s[0, :, :, 2], s[1, :, :, 0], s[1, :, :, 1]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var = stt - st * st / n
-            cov = sty - st * sy / n
-            slope = cov / var
-            ssr = s[2, :, 0, 0] - sy[:, 0] ** 2 / n[:, 0] - cov[:, 0] ** 2 / var[:, 0]
-            s1, s2 = slope[:, 1], slope[:, 2]
-            reject = ((n[:, 0] < PRESENT * _W) | (slope[:, 0] * (_W - 1) < _LEAST - EPS) | (n[:, 1] < 3)
-                      | (n[:, 2] < 3) | (s1 < -EPS) | (s2 < _RATIO * s1 - EPS)
-                      | (s1 < HALF * slope[:, 0] - EPS) | (s2 < HALF * slope[:, 0] - EPS)
-                      | (ssr > (np.maximum(RESIDUAL_DB, RESIDUAL_RISE * slope[:, 0] * (_W - 1)) + EPS) ** 2 * n[:, 0]))
-        usable = np.array([[c >= w for w, _, _ in WINDOWS] for c in (self._count[i] for i in rows)])
-        return [i for i, maybe in zip(rows, (usable & ~reject).any(axis=1).tolist(), strict=True) if maybe]
+        maybe = possible(self._hist[0, r], self._hist[3, r], [self._count[i] for i in rows])
+        return [i for i, m in zip(rows, maybe, strict=True) if m]
 
     @staticmethod
     def _slope(y: np.ndarray) -> float:
@@ -384,31 +344,26 @@ class FeedbackGuard:
             return "absent"
         tt = np.arange(w, dtype=np.float64)[ok]
         y = self._hist[0, i, -w:][ok]
-        slope = self._fit(tt, y)
-        if slope * (w - 1) < least:
-            return "flat"
-        h = w / 2
-        first, second = tt < h, tt >= h
-        if np.count_nonzero(first) < 3 or np.count_nonzero(second) < 3:
-            return "absent"
-        s1, s2 = self._fit(tt[first], y[first]), self._fit(tt[second], y[second])
-        if s1 <= 0 or s2 < ratio * s1 or min(s1, s2) < HALF * slope:
-            return "decel"
-        resid = y - y.mean() - slope * (tt - tt.mean())
-        if float(np.sqrt(np.mean(resid**2))) > max(RESIDUAL_DB, RESIDUAL_RISE * slope * (w - 1)):
-            return "jumpy"
+        why, slope = growth(tt, y, w, least, ratio)
+        if why:
+            return why
         wh = self._hist[2, i, -w:][ok]
-        if float(np.max(wh) - np.min(wh)) > 2 * FREQ_SPREAD * (2 if slope * (w - 1) >= FAST_RISE_DB else 1):
+        spread = FREQ_SPREAD * (2 if slope * (w - 1) >= FAST_RISE_DB else 1)
+        if (float(np.max(wh) - np.min(wh)) > 2 * spread if w < ROBUST_W else
+                np.count_nonzero(np.abs(wh - np.median(wh)) <= spread) < FREQ_HELD * len(wh)):
             return "wanders"
         hm = self._hist[1, i, -w:][ok]
-        if y[-1] - hm[-1] < HARM_FLOOR_DB and self._fit(tt, hm) > HARM_GROW * slope:
-            yc, hc = y - y.mean(), hm - hm.mean()
-            if float(np.dot(yc, hc)) >= HARM_CORR * float(np.sqrt(np.dot(yc, yc) * np.dot(hc, hc))):
-                return "harmonic"
+        if y[-1] - hm[-1] < HARM_FLOOR_DB and co_grows(tt, y, hm, slope):
+            return "harmonic"
+        if w == WINDOWS[0][0] and self._count[i] >= w + BEAT:
+            seen = self._hist[:, i, -w - BEAT : -w]
+            if float(seen[0][seen[3] > 0].max(initial=-400.0)) > y[0] + BEAT_DB:
+                return "beats"
+        start = (self._frames - w + 1) % HISTORY  # the window's spectra, in order (the ring is written twice)
+        frames, k = self._spectra[:, start : start + w], self._bins[i]
+        partial = partial_ratio_db(frames, k, ok)
+        if partial is not None and partial < PARTIAL_DB:
+            return "partial"
+        if co_grows(tt, y, rest_db(frames, k, self._lo, self._hi)[ok], slope, REST_CORR):
+            return "swell"
         return ""
-
-    @staticmethod
-    def _fit(t: np.ndarray, y: np.ndarray) -> float:
-        """Least-squares slope of y over t."""
-        tc = t - t.mean()
-        return float(np.dot(tc, y - y.mean()) / (np.dot(tc, tc) + 1e-12))

@@ -21,26 +21,28 @@ from tests.media import feedback_signals as fs
 
 CLOSE_FRAME = 50  # the loop closes at 1.0 s
 
-# Every verdict (frame, Hz; the guard reset after each) of the closed-loop cases below, as recorded when the judged
-# level became the mean power of 3 frames (beating loop modes), the floor −80 dBFS and "mostly tonal" counted over
-# the last 12 frames (a change of the guard's decisions shows here first). Before that: first verdicts at frames 87,
-# 69, 59, 69, 125, 129, 81, 146, 79 in the order below (and stray verdicts at 2156, 3515 and 8414 Hz after a reset
-# in the 15 ms / 2 runs); before the back-filled history, 145 (40 ms / 1.2 seed 1), 141 (20 ms / 1.2 seed 1) and
-# 176 (10 ms / 1.05 seed 1), and 10 ms / 1.05 seed 2 was missed in the 5 s run.
-PINNED = {(40.0, 1.2, 700.0, 2): [(85, 703.125), (100, 703.125), (115, 703.125), (129, 703.125), (144, 703.125),
-                                  (159, 703.125), (174, 703.125)],
-          (15.0, 2.0, 3000.0, 1): [(66, 3000.0), (75, 3000.0), (82, 2976.5625), (89, 2976.5625)],
-          (15.0, 2.0, 3000.0, 2): [(57, 2976.5625), (63, 2976.5625), (69, 2976.5625)],
-          (30.0, 2.0, 4000.0, 2): [(69, 4007.8125), (78, 4007.8125), (87, 4007.8125)],
-          (40.0, 1.2, 700.0, 1): [(127, 703.125), (142, 703.125), (166, 703.125), (181, 703.125), (196, 703.125),
-                                  (211, 703.125)],
+# Every verdict (frame, Hz; the guard reset after each) of the closed-loop cases below, as recorded when partials,
+# beats and the rest of the spectrum became evidence, young tracks got their history when they first stood out,
+# and the long windows' frequency test became robust (a change of the guard's decisions shows here first). Before
+# that, the first verdicts came at frames 85, 66, 57, 69, 127, 129, 81, 147, 98 in the order below.
+PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (102, 703.125), (117, 703.125), (133, 703.125), (148, 703.125),
+                                  (163, 703.125), (178, 703.125)],
+          (15.0, 2.0, 3000.0, 1): [(66, 3000.0), (75, 3000.0), (86, 2976.5625)],
+          (15.0, 2.0, 3000.0, 2): [(59, 2976.5625), (65, 2976.5625)],
+          (30.0, 2.0, 4000.0, 2): [(68, 3984.375), (75, 4007.8125), (84, 4007.8125)],
+          (40.0, 1.2, 700.0, 1): [(123, 703.125), (142, 703.125), (166, 703.125), (181, 703.125), (198, 703.125),
+                                  (213, 703.125)],
           (20.0, 1.2, 1000.0, 1): [(129, 1007.8125), (143, 1007.8125), (157, 1007.8125), (171, 1007.8125),
-                                   (185, 1007.8125), (200, 1007.8125)],
+                                   (196, 1007.8125)],
           (50.0, 1.2, 5000.0, 2): [(81, 4992.1875), (96, 4992.1875), (111, 4992.1875), (125, 4992.1875),
                                    (140, 4992.1875), (155, 4992.1875), (170, 4992.1875), (185, 4992.1875),
-                                   (200, 4992.1875), (215, 4992.1875), (230, 4992.1875)],
-          (10.0, 1.05, 500.0, 1): [(147, 492.1875), (177, 492.1875), (203, 492.1875), (229, 492.1875)],
-          (10.0, 1.05, 500.0, 2): [(98, 492.1875), (160, 492.1875), (173, 492.1875), (217, 492.1875), (243, 492.1875)]}
+                                   (200, 4992.1875), (221, 4992.1875), (236, 4992.1875)],
+          (10.0, 1.05, 500.0, 1): [(133, 515.625), (147, 492.1875), (177, 492.1875), (203, 492.1875),
+                                   (229, 492.1875)],
+          (10.0, 1.05, 500.0, 2): [(79, 492.1875), (105, 492.1875), (155, 492.1875), (171, 492.1875), (217, 492.1875),
+                                   (243, 492.1875)],
+          (40.0, 1.2, 700.0, 14): [(81, 703.125), (137, 703.125), (152, 703.125), (174, 703.125), (192, 703.125)],
+          (10.0, 1.05, 500.0, 6): [(146, 492.1875), (198, 492.1875)]}
 
 
 def verdicts(signal: np.ndarray, guard: FeedbackGuard | None = None) -> list[tuple[int, FeedbackVerdict]]:
@@ -56,10 +58,11 @@ def verdicts(signal: np.ndarray, guard: FeedbackGuard | None = None) -> list[tup
 
 def loop_detection(delay_ms: float, gain: float, hz: float, seed: int) -> tuple[int, list[tuple[int, FeedbackVerdict]],
                                                                                fs.Loop]:
+    """(the howl's onset: when it emerges over the speech, the benchmark's primary onset; the verdicts; the loop)."""
     loop = fs.make_loop(delay_ms, gain, hz, seed)
     x = fs.speech(5.0, 10 + seed)
     y = fs.run_loop(loop, x)
-    onset = fs.howl_onset_frame(loop, x, y)
+    onset = fs.howl_emergence_frame(loop, x, y)
     assert onset is not None, "the simulated loop never howled"
     found = verdicts(y)
     assert [(i, v.frequency_hz) for i, v in found] == PINNED[(delay_ms, gain, hz, seed)]
@@ -72,7 +75,8 @@ def loop_detection(delay_ms: float, gain: float, hz: float, seed: int) -> tuple[
 # Cases measured within 300 ms of onset (benchmarks/feedback_guard.py has the full sweep, where slower loops are not).
 @pytest.mark.parametrize(("delay_ms", "gain", "hz", "seed"), [(40.0, 1.2, 700.0, 2), (15.0, 2.0, 3000.0, 1),
                                                              (15.0, 2.0, 3000.0, 2), (30.0, 2.0, 4000.0, 2),
-                                                             (40.0, 1.2, 700.0, 1), (20.0, 1.2, 1000.0, 1)])
+                                                             (40.0, 1.2, 700.0, 1), (20.0, 1.2, 1000.0, 1),
+                                                             (50.0, 1.2, 5000.0, 2)])
 def test_a_closed_loop_is_flagged_within_300_ms_of_onset(delay_ms: float, gain: float, hz: float, seed: int) -> None:
     onset, found, loop = loop_detection(delay_ms, gain, hz, seed)
     assert found, "never flagged"
@@ -83,20 +87,38 @@ def test_a_closed_loop_is_flagged_within_300_ms_of_onset(delay_ms: float, gain: 
     assert verdict.growth_db_per_s > 0
 
 
-def test_the_slow_high_loop_is_flagged_within_half_a_second() -> None:
-    """Known gap: 50 ms / 1.2 at 5 kHz grows ~15–20 dB/s from under the speech's fricatives and needs ~3.5 dB of
-    steady growth: seed 2 is flagged 400 ms after its onset."""
-    onset, found, _ = loop_detection(50.0, 1.2, 5000.0, 2)
+@pytest.mark.parametrize(("delay_ms", "gain", "hz", "seed", "before_ms"), [(40.0, 1.2, 700.0, 14, 840),
+                                                                          (10.0, 1.05, 500.0, 6, 660)])
+def test_a_loop_first_seen_under_speech_harmonics_is_flagged_within_300_ms(delay_ms: float, gain: float, hz: float,
+                                                                          seed: int, before_ms: int) -> None:
+    """These two were flagged `before_ms` after onset: the howl's track was first seen at 9–15 dB (PNPR) under
+    speech harmonics, so it got no back-filled history and was judged from nothing, and speech harmonics pulled
+    its peak frequency off by 0.4–1 bin in one frame of ten (the long windows failed on max − min)."""
+    onset, found, loop = loop_detection(delay_ms, gain, hz, seed)
     assert found and found[0][0] >= CLOSE_FRAME
-    assert (found[0][0] - onset) * 20 <= 500
+    assert (found[0][0] - onset) * 20 <= 300 < before_ms
+    assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
+
+
+def test_the_slow_high_loop_was_late_only_by_the_older_onset() -> None:
+    """50 ms / 1.2 at 5 kHz, seed 2: flagged 400 ms after the older onset, which dated the howl from −92 dBFS in its
+    critical band, 33 dB under the speech's active level there (the 90th percentile of its sparse fricatives there
+    is the room noise), and before it emerges over the speech."""
+    loop = fs.make_loop(50.0, 1.2, 5000.0, 2)
+    x = fs.speech(5.0, 12)
+    y = fs.run_loop(loop, x)
+    old, onset = fs.howl_onset_frame(loop, x, y), fs.howl_emergence_frame(loop, x, y)
+    found = verdicts(y)
+    assert old is not None and onset is not None and found
+    assert (found[0][0] - old) * 20 == 400 and found[0][0] <= onset
+    assert fs.howl_over_speech_db(loop, x, y)[old] < -30  # far under the speech, not a howl yet
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_slow_loop_under_speech_is_caught_by_its_onset(seed: int) -> None:
-    """10 ms / 1.05: seed 1 was flagged 580 ms after onset, seed 2 missed in the 5 s run (its track lost its slot
-    to speech harmonics and started from nothing each time). With its bin's history back-filled and speech-masked
-    frames counted, both are flagged by the time the howl rises over the speech in its band (the benchmark's
-    onset), at the howl's frequency."""
+    """10 ms / 1.05: seed 1 was flagged 580 ms after the older onset, seed 2 missed in the 5 s run (its track lost
+    its slot to speech harmonics and started from nothing each time). With its bin's history back-filled and
+    speech-masked frames counted, both are flagged by the time the howl emerges over the speech, at its frequency."""
     onset, found, loop = loop_detection(10.0, 1.05, 500.0, seed)
     assert found and CLOSE_FRAME <= found[0][0] <= onset
     assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
@@ -104,14 +126,14 @@ def test_a_slow_loop_under_speech_is_caught_by_its_onset(seed: int) -> None:
 
 def test_a_very_slow_loop_is_caught_by_the_two_second_window() -> None:
     """Gain 1.05 with a 50 ms loop grows ~5 dB/s and hides under speech: the 100-frame window catches it ~2 s after
-    onset, ~6 dB over the speech in its band (before that window it grew unseen for the whole 12 s)."""
+    the older onset and 0.9 s before it emerges over the speech (before that window it grew unseen for 12 s)."""
     loop = fs.make_loop(50.0, 1.05, 2000.0, 7)
     x = fs.speech(12.0, 17)
     y = fs.run_loop(loop, x)
-    onset = fs.howl_onset_frame(loop, x, y)
+    onset = fs.howl_emergence_frame(loop, x, y)
     assert onset is not None
     found = verdicts(y)
-    assert found and CLOSE_FRAME <= found[0][0] <= onset + 125
+    assert found and CLOSE_FRAME <= found[0][0] <= onset
     assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
 
 

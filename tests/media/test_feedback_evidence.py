@@ -1,0 +1,89 @@
+"""The feedback guard's whole-spectrum evidence (app.media.feedback_evidence) and its growth test
+(app.media.feedback_growth): partials, co-growth, and the pre-check never rejecting what the exact test passes."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.media.feedback_evidence import co_grows, partial_ratio_db, rest_db
+from app.media.feedback_growth import HISTORY, PRESENT, WINDOWS, growth, possible
+
+BINS = 1026  # the guard's ring: N_FFT // 2 + 1 bins and its zero bin
+
+
+def spectra(partials: dict[int, float], frames: int = 12, noise: float = 1e-9, seed: int = 0) -> np.ndarray:
+    """Power spectra (bins × frames): a Hann-shaped line (−6 dB at ±1 bin) per partial bin, over white noise."""
+    rng = np.random.default_rng(seed)
+    out = noise * rng.exponential(size=(BINS, frames))
+    for k, power in partials.items():
+        out[k] += power
+        out[k - 1 : k + 2 : 2] += power / 4
+    return out
+
+
+def test_a_pad_partial_is_a_partial_and_a_howl_is_not() -> None:
+    ok = np.ones(12, dtype=bool)
+    saw = spectra({40: 1.0, 80: 1 / 4, 120: 1 / 9})  # a sawtooth's 1st, 2nd, 3rd partial (1/k in amplitude)
+    ratio = partial_ratio_db(saw, 40, ok)
+    assert ratio is not None and 6.0 < ratio < 10.0
+    howl = spectra({40: 1e-2})
+    ratio = partial_ratio_db(howl, 40, ok)
+    assert ratio is not None and ratio > 40.0
+
+
+def test_noise_at_the_harmonic_bins_is_not_a_partial() -> None:
+    """A fricative's noise around 2f and 3f: as strong as the peak there, but not a peak of its own."""
+    frames = spectra({40: 1e-3}, noise=1e-9)
+    frames[70:130] += 1e-3 * np.random.default_rng(1).exponential(size=(60, 12))
+    ratio = partial_ratio_db(frames, 40, np.ones(12, dtype=bool))
+    assert ratio is not None and ratio > 10.0
+
+
+def test_no_partial_above_the_spectrum() -> None:
+    assert partial_ratio_db(spectra({510: 1.0}), 510, np.ones(12, dtype=bool)) is None  # 2f is past the ring
+
+
+def test_the_rest_of_the_spectrum_leaves_the_peak_out() -> None:
+    frames = spectra({100: 1.0, 300: 1e-4}, noise=0.0)
+    assert np.allclose(rest_db(frames, 100, 10, 430), -40.0 + 10 * np.log10(1.5))
+
+
+def test_co_growth_is_rising_together_frame_by_frame() -> None:
+    t = np.arange(25, dtype=np.float64)
+    y = -60.0 + 0.4 * t
+    assert co_grows(t, y, y - 20.0 + np.sin(t) * 0.3, 0.4)
+    rng = np.random.default_rng(2)
+    speech = -40.0 + 8.0 * rng.standard_normal(25)  # fluctuates, whatever its fitted slope
+    assert not co_grows(t, y, speech + 0.01 * t, 0.4) or np.corrcoef(y, speech)[0, 1] >= 0.7
+    assert not co_grows(t, y, np.full(25, -50.0), 0.4)
+
+
+histories = st.tuples(st.integers(0, 2**32 - 1), st.floats(-2.0, 4.0), st.floats(0.0, 3.0), st.floats(0.3, 1.0),
+                      st.integers(6, HISTORY))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(histories, min_size=1, max_size=8))
+def test_the_pre_check_never_rejects_what_the_exact_test_passes(tracks: list[tuple[int, float, float, float,
+                                                                                  int]]) -> None:
+    """`possible` is the closed form of `growth` over all windows: a track it rejects must fail `growth` in every
+    window (else the guard would miss a howl that only its debug path sees)."""
+    levels, tonal, counts = [], [], []
+    for seed, slope, jitter, present, count in tracks:
+        rng = np.random.default_rng(seed)
+        levels.append(-70.0 + slope * np.arange(HISTORY) + jitter * rng.standard_normal(HISTORY))
+        ton = (rng.random(HISTORY) < present).astype(np.float64)
+        ton[-1] = 1.0
+        tonal.append(ton)
+        counts.append(count)
+    maybe = possible(np.array(levels), np.array(tonal), counts)
+    for y, ok, count, m in zip(levels, tonal, counts, maybe, strict=True):
+        passes = False
+        for w, least, ratio in WINDOWS:
+            sel = ok[-w:] > 0
+            if count < w or np.count_nonzero(sel) < PRESENT * w:
+                continue
+            passes = passes or growth(np.arange(w, dtype=np.float64)[sel], y[-w:][sel], w, least, ratio)[0] == ""
+        assert m or not passes
