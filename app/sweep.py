@@ -8,10 +8,11 @@ DTLS and codec state were waiting at once, glibc's heap in use was 37 MiB instea
 51 % in 10 minutes. So every Janus session's close asks for one sweep soon after (`collect_cycles_soon`): a full
 collection, then glibc gives its free pages back (`malloc_trim`; the freed connections leave holes it keeps).
 
-A full collection walks every tracked object, and most of them (modules, classes, functions: ~68,000 once the app,
-aiortc and PyAV are imported) never become garbage: 44 ms per collection for those alone on the 2-core lab machine.
-`freeze_startup_objects()`, called by `plaza` once a command's modules are imported, moves them out of the
-collector's sight (`gc.freeze`; they are still freed by reference counting), so a sweep walks what the rooms made.
+A full collection walks every tracked object, and most of them (modules, classes, functions: ~47,000 in a command
+once aiortc, PyAV and numpy are imported, ~70,000 in the window) never become garbage: 44 ms per collection for
+those alone on the 2-core lab machine. `freeze_startup_objects()`, called by `plaza` after those imports (app.cli),
+moves them out of the collector's sight (`gc.freeze`; they are still freed by reference counting), so a sweep walks
+what the rooms made.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ log = logging.getLogger(__name__)
 
 SWEEP_DELAY_S = 2.0  # after a release: the rest of a reconnect's closes (channel, feed, stage) come within ~1 s
 
-_sweeps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.TimerHandle] = weakref.WeakKeyDictionary()
+# When each loop's pending sweep is due (its loop.time()); a float, not the timer handle: qasync's call_later
+# returns a plain Handle with no when(), and a handle would hold its loop (the key) alive.
+_due: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, float] = weakref.WeakKeyDictionary()
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -56,9 +59,10 @@ def freeze_startup_objects() -> None:
 def collect_cycles_soon() -> None:
     """One sweep SWEEP_DELAY_S from now, on this loop; releases until it runs share it."""
     loop = asyncio.get_running_loop()
-    pending = _sweeps.get(loop)
-    if pending is None or pending.cancelled() or pending.when() <= loop.time():
-        _sweeps[loop] = loop.call_later(SWEEP_DELAY_S, sweep)
+    now, due = loop.time(), _due.get(loop)
+    if due is None or due <= now:
+        _due[loop] = now + SWEEP_DELAY_S
+        loop.call_later(SWEEP_DELAY_S, sweep)
 
 
 def sweep() -> int:

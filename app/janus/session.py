@@ -137,7 +137,10 @@ class JanusSession:
             await self.transport.close()
             if self._close_task is not None:  # the socket close _lose started
                 await asyncio.wait([self._close_task])
-            collect_cycles_soon()  # what hung on this session (PeerConnections, handles) is cyclic garbage now
+            try:  # what hung on this session (PeerConnections, handles) is cyclic garbage now
+                collect_cycles_soon()
+            except Exception:  # housekeeping: never a reason for a close to fail
+                log.exception("could not schedule the sweep after closing the session on %s", self.url)
 
     # ----------------------------------------------------------------- requests
     async def request(self, body: dict[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
