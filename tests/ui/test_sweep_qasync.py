@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import weakref
 
 import pytest
 import qasync
 
 from app import sweep
-
-
-class Node:
-    def __init__(self) -> None:
-        self.other: Node | None = None
+from tests.test_sweep import cycle
 
 
 async def test_releases_on_the_qasync_loop_schedule_sweeps_that_free_cycles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,10 +20,7 @@ async def test_releases_on_the_qasync_loop_schedule_sweeps_that_free_cycles(monk
     gc.disable()  # as in the window (app/ui/collector.py): only explicit collections
     try:
         for _ in range(2):  # the second round is what failed: a sweep already scheduled on this loop
-            a, b = Node(), Node()
-            a.other, b.other = b, a
-            gone = weakref.ref(a)
-            del a, b
+            gone = cycle()
             sweep.collect_cycles_soon()
             sweep.collect_cycles_soon()
             for _ in range(50):
