@@ -4,7 +4,9 @@ It joins the room's channel (no audio), signs the action with the room creator's
 controller keeps in the OS keyring of its machine (app.controller.secret_store), never in argv — whispers it to the
 controller, and waits until the room state shows the effect. TARGET is a stage member's id or name, or a raised
 hand's id or name (`plaza host LINK show` lists them); for `move` it is the room link the room goes on at
-(listeners follow it: docs/room-protocol.md §3.8). `audience` prints the controller's audience log as CSV
+(listeners follow it: docs/room-protocol.md §3.8); the speakers and co-hosts on its stage are then invited onto the
+new room's stage with their roles, signed with the new room's host pass from the keyring (without one, it says
+whom to invite by hand). `audience` prints the controller's audience log as CSV
 (app.stage.audience_csv): listeners, joins, leaves and reconnects per 10 s.
 
 Exit codes: 0 done (the effect is in the room state; `show` printed it), 1 no host pass in the keyring, 2 bad usage,
@@ -24,7 +26,9 @@ from app.cli import EXIT_INTERRUPTED, EXIT_JOIN_FAILED, EXIT_OK, EXIT_USAGE, _fa
 from app.room.host_protocol import NEEDS_TARGET, HostVerb
 
 if TYPE_CHECKING:
+    from app.listener.channel_keeper import ChannelKeeper
     from app.listener.state import RoomState, RoomStateModel
+    from app.room.stage_protocol import StagePass
     from app.stage.host import HostDesk
 
 EXIT_NO_PASS = 1
@@ -52,11 +56,12 @@ def resolve(state: RoomState, verb: HostVerb, target: str) -> str:
         from app.stage.host import move_target
 
         return move_target(target)  # LinkError is a ValueError: "links must not carry secrets", ...
-    people = [(h.id, h.name) for h in state.hands] if verb is HostVerb.INVITE else []
+    invite = verb in (HostVerb.INVITE, HostVerb.INVITE_CO_HOST)
+    people = [(h.id, h.name) for h in state.hands] if invite else []
     people += [(m.id, m.name) for m in state.members]
     if verb is HostVerb.REMOVE:
         people += [(h.id, h.name) for h in state.hands]
-    if verb is HostVerb.INVITE and not any(target == i for i, _ in people):
+    if invite and not any(target == i for i, _ in people):
         named = [i for i, name in people if name == target]
         return named[0] if len(named) == 1 else target  # a listener without a raised hand: its channel username
     if any(target == i for i, _ in people):
@@ -144,6 +149,60 @@ async def print_audience(desk: HostDesk, timeout: float) -> int:
     return EXIT_OK
 
 
+async def move(keeper: ChannelKeeper, stage_pass: StagePass, target: str, stop: asyncio.Event,
+               timeout: float) -> int:
+    """Move the room to `target`, then invite its stage's speakers and co-hosts onto the new room's stage (roles
+    travel with the move, §3.8): the old controller whispers us the roster before it ends the room."""
+    from app.controller.secret_store import SecretsUnavailable, load_host_pass
+    from app.links import parse_link
+    from app.room.errors import RoomError
+    from app.stage.host import HostDesk
+    from app.stage.roster import RosterCollector, carry_roles
+
+    roster = RosterCollector(keeper, stage_pass.room)
+    try:
+        try:
+            await HostDesk(keeper, stage_pass).act(HostVerb.MOVE, target)
+        except RoomError as exc:
+            _fail(exc)
+            return EXIT_JOIN_FAILED
+        if not await until_state(keeper.model, effect(HostVerb.MOVE, target), stop, timeout):
+            if stop.is_set():
+                return EXIT_INTERRUPTED
+            _fail(f"the controller did not move the room within {timeout:g} s (is this still the host's pass?)")
+            return EXIT_NOT_DONE
+    finally:
+        roster.close()
+    print(f"move {target}: done", flush=True)
+    entries = roster.entries
+    if not entries:
+        print("nobody else was on the stage" if roster.received else
+              "the old room's controller sent no stage roster: invite its speakers by hand", flush=True)
+        return EXIT_OK
+    new = parse_link(target)
+    listed = ", ".join(f"{e.name or e.username} ({e.username}, {e.role.value})" for e in entries)
+    try:
+        new_pass = load_host_pass(new)
+    except SecretsUnavailable:
+        print(f"no host pass for room {new.room_id} here: invite them by hand: {listed}", flush=True)
+        return EXIT_OK
+    keeper.model.moving("")
+    keeper.move_to(new.room_id, new.servers)
+    keeper.follow(new.servers[0])
+    try:
+        asked = await carry_roles(HostDesk(keeper, new_pass), entries, timeout=timeout)
+    except RoomError as exc:
+        _fail(f"{exc}: invite them by hand: {listed}")
+        return EXIT_JOIN_FAILED
+    for e in asked:
+        print(f"invited {e.name or e.username} ({e.username}) as {e.role.value} in room {new.room_id}", flush=True)
+    if len(asked) < len(entries):
+        missed = ", ".join(e.username for e in entries if e not in asked)
+        _fail(f"could not ask for {missed}: invite them by hand")
+        return EXIT_NOT_DONE
+    return EXIT_OK
+
+
 async def host(args: argparse.Namespace) -> int:
     from app.controller.secret_store import SecretsUnavailable, load_host_pass
     from app.listener.channel_keeper import ChannelKeeper
@@ -185,6 +244,8 @@ async def host(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         if verb is HostVerb.AUDIENCE:
             return await print_audience(HostDesk(keeper, stage_pass), args.timeout)
+        if verb is HostVerb.MOVE:
+            return await move(keeper, stage_pass, target, stop, args.timeout)
         try:
             await HostDesk(keeper, stage_pass).act(verb, target)
         except RoomError as exc:

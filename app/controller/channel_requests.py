@@ -32,7 +32,7 @@ from app.controller.stage_passes import StagePasses
 from app.room.errors import RoomError
 from app.room.host_protocol import HostAction, parse_request
 from app.room.log_throttle import LogThrottle
-from app.room.protocol import MAX_NAME_CHARS, HandRequest, ProtocolViolation, RateLimiter, clean_text
+from app.room.protocol import MAX_NAME_CHARS, HandRequest, ProtocolViolation, RateLimiter, Role, clean_text
 from app.room.reactions_protocol import REACT_PREFIX, ReactRequest
 from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass
 
@@ -80,6 +80,9 @@ class ChannelRequests:
                 self.audience.joined(username)
             link.participants[username] = display if isinstance(display, str) else ""
             self.askers.ask(link, username, joined=True)  # a new joiner gets the state at once, whispered
+            role = self.access.joined(username)
+            if role is not None:  # a host invited it before it got here (a moved room's speaker, §3.8)
+                self._invite_waiting(username, role)
             self._wake.set()
         elif kind in ("leave", "kicked") and isinstance(username, str):
             if link.participants.pop(username, None) is not None and link.connected:
@@ -155,6 +158,18 @@ class ChannelRequests:
                 log.warning("room controller: could not invite the raised hand of %r: %s", username[:80], exc)
 
         task = asyncio.create_task(invite(), name="controller-invite-hand")
+        self._invites.add(task)
+        task.add_done_callback(self._invites.discard)
+
+    def _invite_waiting(self, username: str, role: Role) -> None:
+        async def invite() -> None:
+            try:
+                await self.access.invite(username, role=role)
+            except RoomError as exc:
+                log.warning("room controller: could not invite %r, who a host invited before it joined: %s",
+                            username[:80], exc)
+
+        task = asyncio.create_task(invite(), name="controller-invite-waiting")
         self._invites.add(task)
         task.add_done_callback(self._invites.discard)
 

@@ -150,7 +150,7 @@ class RoomController(ChannelRequests):
             for i, url in enumerate(urls)
         ]
         self.askers = Askers(self.book, self.links, clock=clock)  # joiners and syncs get the state whispered
-        self.access = StageAccess(self.links, self.passes)
+        self.access = StageAccess(self.links, self.passes, clock=clock)
         self.moderation = Moderation(self.passes)
         # `spec`: a room this controller made (app.controller.room_maker): made again after a Janus restart,
         # taken down when a host ends it.

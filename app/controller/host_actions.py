@@ -24,11 +24,14 @@ from app.controller.recording import StageRecording
 from app.controller.room_book import RoomBook
 from app.controller.room_maker import RoomSpec, end_room
 from app.controller.stage_access import StageAccess
+from app.controller.stage_passes import PassState
 from app.janus import JanusError
 from app.links import parse_link
 from app.room.errors import RoomError
 from app.room.host_protocol import HostAction, HostVerb
-from app.room.protocol import Role
+from app.room.protocol import MAX_NAME_CHARS, ProtocolViolation, Role
+from app.room.roster_protocol import CARRIED_ROLES, RosterEntry, encode_rosters
+from app.room.wire import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +88,15 @@ class HostActions:
             return
         log.info("room %s: host %s: %s %s", self.book.room_id, action.stage_id, action.verb.value,
                  action.target[:80])
-        self._spawn(self._carry_out(action), f"host-{action.verb.value}")
+        host = (link, sender) if link is not None else None
+        self._spawn(self._carry_out(action, host), f"host-{action.verb.value}")
 
-    async def _carry_out(self, action: HostAction) -> None:
+    async def _carry_out(self, action: HostAction, host: tuple[ControllerLink, str] | None) -> None:
         try:
-            await self.perform(action.verb, action.target)
+            if action.verb is HostVerb.MOVE:
+                await self.move(action.target, roster_to=host)
+            else:
+                await self.perform(action.verb, action.target)
         except RoomError as exc:
             log.warning("room %s: host action %s %s failed: %s", self.book.room_id, action.verb.value,
                         action.target[:80], exc)
@@ -98,10 +105,16 @@ class HostActions:
         """Do one (already authorized) host action; raises RoomError when Janus would not."""
         if verb is HostVerb.FEEDBACK:
             self._report_feedback(target)
-        elif verb is HostVerb.INVITE:
+        elif verb in (HostVerb.INVITE, HostVerb.INVITE_CO_HOST):
             if self.moderation.is_banned(target):
                 raise RoomError(f"{target[:80]!r} was removed from this room")
-            await self.access.invite(target)
+            role = Role.CO_HOST if verb is HostVerb.INVITE_CO_HOST else Role.SPEAKER
+            if self.access.in_channel(target):
+                await self.access.invite(target, role=role)
+            else:  # (a moved room's speaker on its way here): invited when it joins, if it does soon
+                self.access.wait_for(target, role)
+                log.info("room %s: %r is not in the channel yet; invited as %s when it joins", self.book.room_id,
+                         target[:80], role.value)
         elif verb is HostVerb.MUTE:
             await self.mute(target)
         elif verb is HostVerb.UNMUTE:
@@ -179,17 +192,53 @@ class HostActions:
                 with _logged(f"channel kick on {link.url}"):
                     await link.kick_from_channel(username)
 
-    async def move(self, link: str, keep: float = FORWARD_KEEP_S) -> None:
+    async def move(self, link: str, keep: float = FORWARD_KEEP_S, *,
+                   roster_to: tuple[ControllerLink, str] | None = None) -> None:
         """The room goes on at `link` (already validated, canonical): an end with a forward. Listeners follow the
         `moved` announcement; the forward stays in every announcement and join answer, and a room made here is
-        kept `keep` seconds for those who come back late. Raises RoomError for a move onto this room itself."""
+        kept `keep` seconds for those who come back late. `roster_to`: the signer's (link, channel username),
+        whispered the stage's roster first (before the passes go, and before the announcement: one data channel,
+        in order). Raises RoomError for a move onto this room itself."""
         target = parse_link(link)
         if target.room_id == self.book.room_id and set(target.servers) & {x.url for x in self.links}:
             raise RoomError("a room cannot move onto itself")
         if self.book.ended:
             raise RoomError("the room has already ended")
+        if roster_to is not None:
+            await self.whisper_roster(*roster_to)
         self.book.moved = link
         await self.end(keep)
+
+    def roster(self) -> list[RosterEntry]:
+        """Who is on the stage with a pass of a channel user (on stage, or away within the grace), as speaker or
+        co-host: what the host who moves the room invites again there. Not the host, not mere invitations."""
+        entries = []
+        for issued in self.access.passes:
+            if (issued.username is None or issued.role not in CARRIED_ROLES
+                    or issued.state not in (PassState.ON_STAGE, PassState.AWAY)):
+                continue
+            entry = RosterEntry(issued.username, clean_text(issued.display, MAX_NAME_CHARS), issued.role)
+            try:
+                encode_rosters(self.book.room_id, [entry])
+            except ProtocolViolation as exc:  # a username no receiver would take (too long): not carried
+                log.warning("room %s: stage member %s left out of the roster: %s", self.book.room_id,
+                            issued.stage_id, exc)
+                continue
+            entries.append(entry)
+        return entries
+
+    async def whisper_roster(self, link: ControllerLink, username: str) -> None:
+        """The stage's roster to `username` on `link` (the server its request came from: names are per server)."""
+        entries = self.roster()
+        delivered = True
+        try:
+            for text in encode_rosters(self.book.room_id, entries):
+                delivered = await link.whisper(username, text) and delivered
+        except JanusError as exc:
+            delivered = False
+            log.info("room %s: roster for %r on %s: %s", self.book.room_id, username[:80], link.url, exc)
+        log.info("room %s: the roster (%d on stage) %s %r on %s", self.book.room_id, len(entries),
+                 "whispered to" if delivered else "could not be whispered to", username[:80], link.url)
 
     async def end(self, grace: float = ENDED_ANNOUNCE_GRACE) -> None:
         """The room is over: announced as ended (listeners stop reconnecting), every pass withdrawn, the recording

@@ -13,24 +13,34 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
+from collections.abc import Callable
 
 from app.controller.link import ControllerLink
 from app.controller.stage_passes import DEFAULT_INVITE_TTL, StagePasses, Withdrawal
 from app.janus import JanusError
 from app.room.errors import RoomError
-from app.room.protocol import Role
+from app.room.protocol import MAX_MEMBERS, Role
 from app.room.stage_protocol import MAX_STAGE_ID, Invite, LeftStage, StageAnswer, StagePass, Uninvite, encode_stage
 
 log = logging.getLogger(__name__)
+
+# A host's invite for someone not (yet) in the channel waits this long for their join: after a move (§3.8) the
+# host's client sends its invites as soon as it hears the new controller, while the speakers it invites are still
+# on their way (a 0-1 s follow jitter, then the feed, then the channel).
+INVITE_WAIT_S = 30.0
 
 
 class StageAccess:
     """The passes of one room and the requests that make Janus and the invitees follow them."""
 
-    def __init__(self, links: list[ControllerLink], passes: StagePasses, *, tick: float = 1.0) -> None:
+    def __init__(self, links: list[ControllerLink], passes: StagePasses, *, tick: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.links = links
         self.passes = passes
         self.tick = tick
+        self._clock = clock
+        self._waiting: dict[str, tuple[float, Role]] = {}  # username -> (until when, role): invites awaiting a join
         self._pending = Withdrawal()
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -71,13 +81,18 @@ class StageAccess:
             raise RoomError(f"could not add a stage pass on {self.stage.url}: {exc}") from None
 
     # ------------------------------------------------------------------------------------------ host actions
-    async def invite(self, username: str, ttl: float = DEFAULT_INVITE_TTL) -> StagePass:
-        """Issue a pass for channel user `username`, put it on the list, and whisper it on every server they use."""
+    def in_channel(self, username: str) -> bool:
+        return any(link.connected and username in link.participants for link in self.links)
+
+    async def invite(self, username: str, ttl: float = DEFAULT_INVITE_TTL, role: Role = Role.SPEAKER) -> StagePass:
+        """Issue a pass for channel user `username` (as `role`), put it on the list, and whisper it on every server
+        they use."""
         links = [link for link in self.links if link.connected and username in link.participants]
         if not links:
             raise RoomError(f"{username[:80]!r} is not in the room's channel")
+        self._waiting.pop(username, None)
         display = links[0].participants.get(username, "")
-        issued, replaced = self.passes.issue(username, display, Role.SPEAKER, ttl)
+        issued, replaced = self.passes.issue(username, display, role, ttl)
         try:
             await self._add(issued.token)
         except RoomError:
@@ -91,6 +106,22 @@ class StageAccess:
                         username[:80])
         log.info("stage %s: invited %r as %s", self.passes.room, username[:80], issued.stage_id)
         return issued.stage_pass
+
+    def wait_for(self, username: str, role: Role) -> None:
+        """A host's invite for `username`, who is not in the channel yet: invited when they join (`joined`) within
+        INVITE_WAIT_S. At most MAX_MEMBERS wait (the oldest is dropped): a stage never has more seats."""
+        now = self._clock()
+        self._waiting = {u: w for u, w in self._waiting.items() if w[0] > now and u != username}
+        while len(self._waiting) >= MAX_MEMBERS:
+            del self._waiting[next(iter(self._waiting))]
+        self._waiting[username] = (now + INVITE_WAIT_S, role)
+
+    def joined(self, username: str) -> Role | None:
+        """`username` joined the channel: the role of an invite that waited for it (taken), or None."""
+        waiting = self._waiting.pop(username, None)
+        if waiting is None or waiting[0] <= self._clock():
+            return None
+        return waiting[1]
 
     async def admit(self, display: str, role: Role = Role.SPEAKER, ttl: float = DEFAULT_INVITE_TTL, *,
                     keep: bool = False) -> StagePass:

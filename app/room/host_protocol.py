@@ -27,9 +27,11 @@ MAX_SEQ: Final = 2**53 - 1  # exact in every JSON stack
 
 
 class HostVerb(enum.StrEnum):
-    """What a host can ask; `target` is a channel username for INVITE and REMOVE_LISTENER, a member id otherwise."""
+    """What a host can ask; `target` is a channel username for the invites (a member id or a username for REMOVE),
+    a member id otherwise."""
 
     INVITE = "invite"  # a raised hand (or any listener) onto the stage
+    INVITE_CO_HOST = "invite_co_host"  # the same, as a co-host (a moved room's co-hosts, invited again there)
     MUTE = "mute"  # a host mute that holds: the member cannot unmute itself until UNMUTE
     UNMUTE = "unmute"  # lift the hold; the member unmutes itself when ready (nobody is unmuted by someone else)
     MUTE_ALL = "mute_all"  # every member but the hosts, held

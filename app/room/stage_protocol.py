@@ -8,6 +8,7 @@ or demoted). Whispers to a listener count only when their server-set `from` is t
 A speaker whose feedback guard muted it whispers `feedback`, so the controller can show everyone why it went quiet.
 A host who asked for the audience graph (host verb `audience`) gets an `audience` whisper: the controller's counts
 per time bucket (listeners, channel joins, leaves, reconnects), the picture of a launch night the hosts lacked.
+A host who moved the room gets its stage's `roster` (app.room.roster_protocol), to invite them again there.
 
 The token is a secret: `StagePass.__repr__` hides it and nothing here logs it.
 """
@@ -20,6 +21,7 @@ from typing import Any, Final
 
 from app.room.protocol import HandRequest, SyncRequest, parse_whisper
 from app.room.reactions_protocol import ReactRequest, react_from
+from app.room.roster_protocol import Roster, roster_from
 from app.room.wire import (
     PROTOCOL_VERSION,
     ProtocolViolation,
@@ -111,7 +113,7 @@ class AudienceReport:
     total: int
 
 
-ToListener = Invite | Uninvite | AudienceReport
+ToListener = Invite | Uninvite | AudienceReport | Roster
 ToController = HandRequest | SyncRequest | StageAnswer | LeftStage | FeedbackReport | ReactRequest
 
 
@@ -147,6 +149,8 @@ def to_listener_from(kind: str, obj: dict[str, Any]) -> ToListener:
         return Uninvite(_room(obj))
     if kind == "audience":
         return _audience(obj)
+    if kind == "roster":
+        return roster_from(obj)
     raise ProtocolViolation(f"message type {short(kind)} is not a whisper to a listener")
 
 

@@ -5,6 +5,11 @@ with a one-time stage pass → we answer, join stage N with the pass, muted, and
 the feed (the feed carries our own voice back ~1.5 s late). The way down: the output crossfades back to the feed,
 whose cushion kept filling all along (make-before-break), then we whisper `left` (the pass is used up) and close
 the stage connection. A withdrawn invite (`uninvite`) while on stage means a host demoted us: same way down.
+
+A moved room (§3.8): the old controller takes everyone off its stage, and the host who moved it invites them
+again in the new room. A speaker that was on stage (or going up) when its session followed the move takes such an
+invite at once, without asking, within CARRY_WINDOW_S of the follow, muted or not as it was (a host's held mute
+does not travel: it stays muted, and may unmute itself there). Any other invite goes the usual way.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +26,7 @@ import numpy as np
 
 from app.aio import CloseOnce
 from app.events import Event
+from app.links import RoomLink
 from app.listener.listen import ListenSession
 from app.listener.state import RoomState, StateChange
 from app.listener.supervisor import MEDIA_POLL_S, MEDIA_WATCHDOG_S
@@ -42,6 +48,7 @@ from app.room.stage_protocol import (
     Uninvite,
     encode_stage,
 )
+from app.stage.carry import CARRY_WINDOW_S, CarriedRole, Carry
 from app.stage.connection import StageConnection, StageRefused, monitor_playout
 
 log = logging.getLogger(__name__)
@@ -61,7 +68,8 @@ class SpeakerSession:
 
     def __init__(self, listen: ListenSession, mic: MicTrack, *, display: str = "", auto_accept: bool = False,
                  start_muted: bool = True, ice_servers: list[str] | None = None,
-                 echo: EchoControl | None = None, guard: FeedbackGuard | None = None) -> None:
+                 echo: EchoControl | None = None, guard: FeedbackGuard | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if listen.channel is None:
             raise ValueError("a speaker needs the room channel (invites come on it)")
         self.listen = listen
@@ -95,6 +103,8 @@ class SpeakerSession:
         self._was_held = False
         self._report_seq = 0  # seq of our signed reports (app.room.host_protocol)
         listen.state.changed.connect(self._on_state)
+        self._carry = Carry(clock)  # a place on stage that travels with a move we follow (app.stage.carry)
+        listen.moved.connect(self._on_moved)
 
     @property
     def stage_server(self) -> str:
@@ -134,20 +144,74 @@ class SpeakerSession:
             self.role = role
             self.changed.emit(role)
 
+    @property
+    def carried(self) -> CarriedRole | None:
+        """A place on stage that travels with the move we followed, until taken or its window closes."""
+        return self._carry.place
+
+    def _note_removed(self) -> None:
+        """A controller takes us off the stage: remembered briefly, in case it is because the room moved."""
+        self._carry.removed(self.mic.muted)
+
+    def _on_moved(self, link: RoomLink) -> None:
+        """Our session follows the room to `link`: a place on its old stage travels (the host invites us again)."""
+        if self._closed:
+            return
+        on_stage = self.role in (Role.JOINING, Role.SPEAKER)
+        muted = self.mic.muted if self.role is Role.SPEAKER else self.start_muted
+        if self._carry.moved(link.room_id, on_stage, muted) is not None:
+            log.info("following room %s: back on its stage when its host invites us (within %g s)", link.room_id,
+                     CARRY_WINDOW_S)
+        if on_stage and self.stage is not None and self.stage.stage_pass.room != link.room_id:
+            self._spawn(self.leave_stage(tell=False))  # the old room is over; its stage goes
+        if self.role is Role.INVITED and self.invite is not None and self.invite.stage_pass.room != link.room_id:
+            self.invite = None  # the old room's invitation ended with it
+            self._set_role(Role.LISTENER)
+
+    def _take_carried(self, invite: Invite) -> bool:
+        """Whether `invite` brings back a place that travelled with the move (then taken, without asking)."""
+        if self.listen.link.room_id != invite.stage_pass.room:
+            return False
+        place = self._carry.take(invite.stage_pass.room)
+        if place is None:
+            return False
+        self.invite = invite
+        self._spawn(self._rejoin(invite, place.muted))
+        return True
+
+    async def _rejoin(self, invite: Invite, muted: bool) -> None:
+        try:
+            await self.mic.source.start()  # a front end closed it when the old stage let us go (no-op if open)
+        except Exception as exc:  # no microphone now: ask the usual way (the front end says what is wrong)
+            log.warning("cannot open the microphone to go back on stage: %s", exc)
+            if self.invite is invite and self.role is Role.LISTENER:
+                self._set_role(Role.INVITED)
+            return
+        try:
+            await self._go_up(invite, muted)
+            log.info("back on stage in room %s after the move", invite.stage_pass.room)
+        except RoomError as exc:
+            log.warning("could not go back on stage after the move: %s", exc)
+
     def _on_whisper(self, message: ToListener) -> None:
         if self._closed:
             return
         if isinstance(message, Invite):
-            if self.role in (Role.JOINING, Role.SPEAKER):
-                return  # already going up with a pass; a second invite changes nothing
+            if self.role in (Role.JOINING, Role.SPEAKER) or message.stage_pass.room != self.listen.link.room_id:
+                return  # already going up with a pass (a second invite changes nothing), or a room we left
+            if self.role is Role.LISTENER and self._take_carried(message):
+                return
             self.invite = message
             self._set_role(Role.INVITED)
             if self.auto_accept:
                 self._spawn(self._accept_logged())
         elif isinstance(message, Uninvite):
+            if message.room != self.listen.link.room_id:
+                return  # the room we left in a move, telling us what it does to everyone (our new place stays)
             self.invite = None
             if self.role == Role.SPEAKER:
                 log.info("removed from stage %s by a host", self.listen.link.room_id)
+                self._note_removed()
                 self._spawn(self.leave_stage(tell=False))
             elif self.role == Role.INVITED:
                 self._set_role(Role.LISTENER)
@@ -209,6 +273,9 @@ class SpeakerSession:
         invite = self.invite
         if invite is None or self.role != Role.INVITED or self._closed:
             raise RoomError("there is no invitation to the stage to accept")
+        await self._go_up(invite, self.start_muted)
+
+    async def _go_up(self, invite: Invite, muted: bool) -> None:
         assert self.listen.channel is not None
         self._set_role(Role.JOINING)
         self.listen.channel.whisper(encode_stage(StageAnswer(True)))
@@ -230,7 +297,7 @@ class SpeakerSession:
         self.listen.play_from(monitor)
         self.listen.set_hand_raised(False)
         self._watch = asyncio.create_task(self._keep_stage(stage), name="stage keeper")
-        if not self.start_muted:  # before the role is told: whoever shows it sees the right mute state
+        if not muted:  # before the role is told: whoever shows it sees the right mute state
             try:
                 await self.set_muted(False)
             except RoomError as exc:  # on stage, still muted: the speaker can unmute again
@@ -238,8 +305,20 @@ class SpeakerSession:
         self._set_role(Role.SPEAKER)
 
     async def take_pass(self, stage_pass: StagePass) -> None:
-        """Go on stage with a pass handed over directly (the room's own host, scripts), as if invited."""
-        self.invite = Invite(stage_pass, MAX_INVITE_TTL)
+        """Go on stage with a pass handed over directly (the room's own host, scripts), as if invited. A host whose
+        place on stage travelled with a move it made goes up muted or not as it was."""
+        invite = Invite(stage_pass, MAX_INVITE_TTL)
+        carried = (self._carry.take(stage_pass.room)
+                   if self.role is Role.LISTENER and stage_pass.room == self.listen.link.room_id else None)
+        if carried is not None:
+            self.invite = invite
+            try:
+                await self.mic.source.start()  # a front end closed it when the old stage let us go
+            except Exception as exc:
+                raise RoomError(f"cannot open the microphone: {exc}") from None
+            await self._go_up(invite, carried.muted)
+            return
+        self.invite = invite
         self._set_role(Role.INVITED)
         await self.accept()
 
@@ -272,6 +351,7 @@ class SpeakerSession:
                 return
             if removed:
                 log.warning("%s", reason)
+                self._note_removed()
                 await self.leave_stage(tell=False)
                 return
             log.warning("stage connection lost (%s); reconnecting", reason)

@@ -27,13 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller.secret_store import SecretsUnavailable, load_host_pass
-from app.links import RoomLink, format_link
+from app.links import RoomLink, format_link, parse_link
 from app.listener.state import RoomState
 from app.room.errors import RoomError
 from app.room.host_protocol import NEEDS_TARGET, HostVerb
 from app.room.protocol import Role, StageMember
+from app.room.roster_protocol import RosterEntry
 from app.room.stage_protocol import StagePass
 from app.stage.host import HostDesk, move_target
+from app.stage.roster import RosterCollector, carry_roles
 from app.stage.speaker import Role as SpeakerRole
 from app.stage.speaker import SpeakerSession
 from app.ui.audience_window import AudienceWindow
@@ -270,6 +272,9 @@ class HostControl(QObject):
         self._bridge: RoomStateBridge | None = None
         self._known: dict[int, StagePass] = {}  # passes handed over in memory, by room number
         self._lookup = 0  # bumped by follow(): a pass lookup started for an earlier room (a move) is dropped
+        # A move this window made: (the new room's number, the old room's roster coming in), until the new room's
+        # host pass is found and its invites are sent (roles travel with the move, §3.8).
+        self._carrying: tuple[int, RosterCollector] | None = None
         self._tasks = tasks
         panel.action_requested.connect(self._on_action)
         panel.go_on_stage_requested.connect(self._go_on_stage)
@@ -286,6 +291,8 @@ class HostControl(QObject):
         self._lookup += 1
         self.audience.rates = ReactionRates()  # another room's (or no) reactions
         self.set_desk(None)
+        if speaker is None or bridge is None:
+            self._stop_carrying()
         if speaker is not None and bridge is not None:
             self._tasks.start(self._find_pass(speaker, bridge, self._lookup), name="plaza-host-pass")
 
@@ -302,14 +309,48 @@ class HostControl(QObject):
         channel = speaker.listen.channel
         # The same session follows a moved room: a lookup for the room it left must not attach its pass to the
         # new one (nor connect the bridge twice when both lookups finish).
-        if (stage_pass is None or lookup != self._lookup or speaker is not self.speaker or channel is None
-                or stage_pass.room != room_id or speaker.listen.link.room_id != room_id):
+        if lookup != self._lookup or speaker is not self.speaker:
+            return
+        if (stage_pass is None or channel is None or stage_pass.room != room_id
+                or speaker.listen.link.room_id != room_id):
+            if self._carrying is not None and self._carrying[0] == room_id:
+                log.warning("moved to room %s without its host pass here: its speakers must be invited by hand",
+                            room_id)
+                self._stop_carrying()
             return
         self._bridge = bridge
         bridge.changed.connect(self._on_state)
         bridge.reactions.connect(self.audience.add_reactions)
-        self.set_desk(HostDesk(channel, stage_pass))
+        desk = HostDesk(channel, stage_pass)
+        self.set_desk(desk)
         self._on_state()
+        carrying = self._carrying
+        if carrying is not None and carrying[0] == room_id:
+            self._stop_carrying()
+            if carrying[1].entries or speaker.carried is not None:
+                self._tasks.start(self._carry(speaker, desk, carrying[1].entries), name="plaza-host-carry-roles")
+
+    def _stop_carrying(self) -> None:
+        carrying, self._carrying = self._carrying, None
+        if carrying is not None:
+            carrying[1].close()
+
+    async def _carry(self, speaker: SpeakerSession, desk: HostDesk, entries: list[RosterEntry]) -> None:
+        """After our move: back on the new stage if we were on the old one, and everyone else invited again."""
+        if speaker.carried is not None:
+            try:
+                await speaker.take_pass(desk.stage_pass)
+            except RoomError as exc:
+                log.warning("could not go back on stage after the move: %s", exc)
+        if not entries:
+            return
+        try:
+            await carry_roles(desk, entries)
+        except RoomError as exc:
+            log.warning("the moved room's speakers were not invited again: %s", exc)
+            if desk is self.desk:
+                self.panel.set_message(self.tr("The speakers could not be invited to the new room; invite them "
+                                               "from the hands."))
 
     def set_desk(self, desk: HostDesk | None) -> None:
         self.desk = desk
@@ -358,12 +399,19 @@ class HostControl(QObject):
 
         session.moved.connect(on_moved)
         session.state.changed.connect(on_state)
+        if session.channel is not None:  # the old controller whispers us its stage before it ends the room
+            self._stop_carrying()
+            self._carrying = (parse_link(target).room_id, RosterCollector(session.channel, desk.stage_pass.room))
         try:
             await desk.move(target)
             async with asyncio.timeout(timeout):
                 await done.wait()
         except TimeoutError:
+            self._stop_carrying()
             raise RoomError(f"the controller did not move room {desk.stage_pass.room} within {timeout:g} s") from None
+        except BaseException:
+            self._stop_carrying()
+            raise
         finally:
             session.moved.disconnect(on_moved)
             session.state.changed.disconnect(on_state)

@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.room_directory = DirectoryBrowser  # how "Browse rooms…" reads the lobbies (tests replace it)
         self.moves = RoomMoves(self)  # a moved room followed; "Move room…" for its host
         self.moves.followed.connect(self._room_moved)
+        self.room_view.title_changed.connect(self._update_title)
         build_menus(self)
         self.tray = DesktopTray(self, system_tray)  # after the menus: the tray menu shares their actions
         self.speaker_control.invited.connect(self.tray.invited)

@@ -1,8 +1,10 @@
 """Room moves in the window: following one (every listener), and "Move room…" (the room's host).
 
 Following: the ListenSession follows a forward by itself (app.listener.follow); the window only shows it — the
-new room's title, a short notice, the new link first in the recent rooms, and the host tools looked up again
-for the new room (roles do not travel, §3.8: the host is the new room's host through that room's own pass).
+new room's title (its controller's, once heard), a short notice, the new link first in the recent rooms, and the
+host tools looked up again for the new room (the host is the new room's host through that room's own pass; with
+it, the host's window invites the moved stage there: app.ui.host_panel.HostControl, §3.8). A speaker's place on
+stage comes back without a dialog (app.stage.speaker).
 
 Moving: the dialog takes a room link (checked like a pasted one; the problem is said, the link never echoed) or
 starts a fresh room the way "Start a room…" does (`plaza start` as its own program: the window never holds a
@@ -98,7 +100,7 @@ class MoveRoomDialog(QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Move room"))
         self.intro.setText(self.tr("Everyone in this room goes to the new room: listeners follow on their own; "
-                                   "speakers are invited again there."))
+                                   "speakers and co-hosts are invited onto its stage if you hold its host pass."))
         self.to_link.setText(self.tr("To the room at this &link:"))
         self.link_edit.setAccessibleName(self.tr("New room link"))
         self.link_edit.setPlaceholderText(self.tr("Paste a link such as plaza://host:8989/1234"))
@@ -246,7 +248,7 @@ class RoomMoves(QObject):
         window.room_view.follow_move(link.room_id, clean_text(link.title, MAX_TITLE_CHARS))
         window.join_view.set_recent(window.settings.add_recent_link(format_link(link)))
         window.join_view.set_link_text(format_link(link))
-        # Roles do not travel (§3.8): host tools again only with the new room's own host pass.
+        # Host tools again only with the new room's own host pass (then our move's stage is invited there, §3.8).
         window.host_control.follow(window.speaker, window.room_view.state_bridge)
         self.followed.emit(link)
 

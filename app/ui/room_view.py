@@ -54,6 +54,7 @@ class RoomView(QWidget):
     details_requested = Signal()  # the reconnect banner's "Details…"
     hand_raise_requested = Signal(bool)  # the user's intent; the main window passes it to the session
     hand_availability_changed = Signal(bool)  # the hand control appeared (room live) or went away
+    title_changed = Signal()  # room_title() changed on its own (a moved room's controller told its title)
     reaction_requested = Signal(str)  # a reaction code (app.room.reactions_protocol), from the row or its keys
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -303,6 +304,13 @@ class RoomView(QWidget):
             return
         model = bridge.model
         state = model.state
+        if (self._moved_from is not None and state.source is StateSource.CONTROLLER and not state.ended
+                and state.title and state.title != self._title):
+            # A moved room's link rarely has a title (a fresh room's link has none): its controller's is the one.
+            self._title = state.title  # (cleaned by the protocol like every name)
+            self._show_title()
+            self._show_moved()
+            self.title_changed.emit()
         self.stage.set_members(state.members, waiting=state.source is StateSource.NONE)
         if state.recording == self.recording_label.isHidden():
             self.recording_label.setVisible(state.recording)

@@ -505,6 +505,10 @@
 <context>
     <name>HostControl</name>
     <message>
+        <source>The speakers could not be invited to the new room; invite them from the hands.</source>
+        <translation>No se pudo invitar a los oradores a la nueva sala; invítalos desde las manos levantadas.</translation>
+    </message>
+    <message>
         <source>Could not go on stage; try again.</source>
         <translation>No se pudo subir al escenario; inténtalo de nuevo.</translation>
     </message>
@@ -892,8 +896,8 @@ Salas de audio en directo.</translation>
         <translation>Trasladar la sala</translation>
     </message>
     <message>
-        <source>Everyone in this room goes to the new room: listeners follow on their own; speakers are invited again there.</source>
-        <translation>Todos los de esta sala pasan a la nueva sala: los oyentes la siguen por sí solos; a los oradores se les invita de nuevo allí.</translation>
+        <source>Everyone in this room goes to the new room: listeners follow on their own; speakers and co-hosts are invited onto its stage if you hold its host pass.</source>
+        <translation>Todos los de esta sala pasan a la nueva sala: los oyentes la siguen por sí solos; a los oradores y coanfitriones se les invita a su escenario si tienes su pase de anfitrión.</translation>
     </message>
     <message>
         <source>To the room at this &amp;link:</source>

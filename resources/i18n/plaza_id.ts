@@ -505,6 +505,10 @@
 <context>
     <name>HostControl</name>
     <message>
+        <source>The speakers could not be invited to the new room; invite them from the hands.</source>
+        <translation>Pembicara tidak dapat diundang ke ruang baru; undang mereka dari tangan terangkat.</translation>
+    </message>
+    <message>
         <source>Could not go on stage; try again.</source>
         <translation>Tidak dapat naik ke panggung; coba lagi.</translation>
     </message>
@@ -891,8 +895,8 @@ Ruang audio langsung.</translation>
         <translation>Pindahkan ruang</translation>
     </message>
     <message>
-        <source>Everyone in this room goes to the new room: listeners follow on their own; speakers are invited again there.</source>
-        <translation>Semua orang di ruang ini pindah ke ruang baru: pendengar mengikuti dengan sendirinya; pembicara diundang lagi di sana.</translation>
+        <source>Everyone in this room goes to the new room: listeners follow on their own; speakers and co-hosts are invited onto its stage if you hold its host pass.</source>
+        <translation>Semua orang di ruang ini pindah ke ruang baru: pendengar mengikuti dengan sendirinya; pembicara dan wakil tuan rumah diundang ke panggungnya jika Anda memegang pass tuan rumahnya.</translation>
     </message>
     <message>
         <source>To the room at this &amp;link:</source>

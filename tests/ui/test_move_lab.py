@@ -55,8 +55,10 @@ async def in_room_a(window: MainWindow, link_a: str, room_a: Any) -> ListenSessi
 
 def assert_shows_room_b(window: MainWindow, link_b: str) -> None:
     view = window.room_view
-    assert view.room_title() == "Room 5678" and view.status_text() == "Live"  # (the lab's links carry no title)
-    assert view.moved_label.isVisible() and view.moved_label.text() == "The room moved to “Room 5678”; you followed it."
+    # The lab's links carry no title: the title is room B's controller's, not "Room 5678".
+    assert view.room_title() == "B" and view.status_text() == "Live"
+    assert window.windowTitle() == "B — Plaza"
+    assert view.moved_label.isVisible() and view.moved_label.text() == "The room moved to “B”; you followed it."
     assert window.settings.recent_links()[0] == link_b and window.join_view.link_text() == link_b
 
 
@@ -71,7 +73,7 @@ async def test_a_listeners_window_follows_plaza_host_move(make_lab_room: Any, me
     assert await host(argparse.Namespace(link=link_a, action="move", target=link_b, timeout=8.0)) == 0
     await wait_until(lambda: plays(window.session, room_b), FOLLOW_WITHIN, "the window to play room B")
     assert window.session is session  # the same session followed: no rejoin, the room never left the window
-    await wait_until(lambda: window.room_view.room_title() == "Room 5678", 2, "the title")
+    await wait_until(lambda: window.room_view.room_title() == "B", 2, "the title")
     assert_shows_room_b(window, link_b)
     assert session.playout.counters.audible_gap_ms == 0  # make-before-break: nothing heard missing
     await settled(window)
@@ -95,9 +97,9 @@ async def test_the_hosts_window_moves_the_room_and_follows(make_lab_room: Any, m
     await wait_until(lambda: room_a.controller.book.moved == link_b, 5, "room A's controller to announce the move")
     await wait_until(lambda: plays(window.session, room_b), FOLLOW_WITHIN, "the host's window to play room B")
     assert window.session is session
-    await wait_until(lambda: window.room_view.room_title() == "Room 5678", 2, "the title")
+    await wait_until(lambda: window.room_view.room_title() == "B", 2, "the title")
     assert_shows_room_b(window, link_b)
-    # Roles do not travel: this window holds no pass of room B (B's controller made its own), so no host tools.
+    # This window holds no pass of room B (B's controller made its own), so no host tools there.
     await wait_until(lambda: not window.move_action.isEnabled() and window.host_panel.isHidden(), 5,
                      "no host tools in room B")
     assert session.playout.counters.audible_gap_ms == 0

@@ -5,6 +5,7 @@ notice, recent rooms, host tools looked up again), says when the new room cannot
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -16,8 +17,11 @@ from app.listener.follow import FollowPolicy
 from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus
 from app.room.errors import RoomError
-from app.room.protocol import Snapshot
-from app.room.stage_protocol import StagePass
+from app.room.host_protocol import HostAction, parse_request, verify
+from app.room.protocol import Role, Snapshot
+from app.room.roster_protocol import Roster, RosterEntry
+from app.room.stage_protocol import Invite, StagePass, Uninvite
+from app.stage.speaker import Role as SpeakerRole
 from app.ui.error_text import link_problem_text, move_failed_text
 from app.ui.main_window import MainWindow
 from app.ui.move_room import MoveRoomDialog
@@ -25,7 +29,7 @@ from app.ui.plain_text import isolate
 from app.ui.start_room import StartedRoom
 from tests.ui.helpers import WindowFactory, settled, wait_until
 from tests.ui.test_host_ui import HOST_PASS, actions, capture_whispers, joined_with
-from tests.ui.test_speaker_ui import LINK, fakes, joined  # noqa: F401  (fakes: autouse fixture)
+from tests.ui.test_speaker_ui import LINK, FakeMic, FakeStage, fakes, invite, joined, whisper  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
@@ -258,3 +262,92 @@ async def test_closing_the_window_closes_a_waiting_move_dialog(make_window: Wind
     window.close()
     await asyncio.wait_for(window.shutdown(), 5)
     assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+
+
+def signed(sent: list[dict[str, Any]], stage_pass: StagePass) -> list[tuple[str, str]]:
+    """The host actions in `sent` signed with `stage_pass` (others are left out)."""
+    out = []
+    for obj in sent:
+        if obj.get("type") == "host" and obj.get("stage_id") == stage_pass.stage_id:
+            action = parse_request(json.dumps(obj))
+            assert isinstance(action, HostAction) and verify(action, stage_pass.token)
+            out.append((action.verb.value, action.target))
+    return out
+
+
+async def test_the_hosts_window_invites_the_moved_stage_with_the_new_rooms_pass(make_window: WindowFactory) -> None:
+    untitled = RoomLink(NEW.room_id, NEW.servers)  # a fresh room's link has no title: its controller's is shown
+    window = make_window()
+    passes = {1234: HOST_PASS, NEW.room_id: NEW_PASS}
+    window.host_control.provider = lambda link: passes.get(link.room_id)
+    window, speaker, room = await joined_with(window)
+    sent = capture_whispers(speaker)
+    await wait_until(lambda: window.move_action.isEnabled(), 2, "Move room… enabled for the host")
+    session = speaker.listen
+    follow_without_servers(session)
+    target = format_link(untitled)
+    moving = asyncio.ensure_future(window.host_control.move(target))
+    await wait_until(lambda: signed(sent, HOST_PASS) == [("move", target)], 2, "the signed move")
+    assert session.channel is not None
+    roster = Roster(1234, (RosterEntry("l-ana", "Ana", Role.SPEAKER), RosterEntry("l-dee", "Dee", Role.CO_HOST)))
+    session.channel.stage_whispers.emit(Roster(999, (RosterEntry("l-evil", "Evil", Role.CO_HOST),)))  # not ours
+    session.channel.stage_whispers.emit(roster)  # the old controller, before its announcement
+    forward(session, target)
+    await moving
+    await wait_until(lambda: window.host_control.desk is not None
+                     and window.host_control.desk.stage_pass == NEW_PASS, 2, "host tools in the new room")
+    assert window.windowTitle() == "Room 5678 — Plaza"
+    await asyncio.sleep(0.1)
+    assert signed(sent, NEW_PASS) == []  # nobody to ask before the new room's controller is heard
+    session.state.apply_snapshot(Snapshot(1, NEW.room_id, "ctl-2", "Town hall, take 2", False, (), None, (), 0),
+                                 now=60.0)
+    await wait_until(lambda: signed(sent, NEW_PASS) == [("invite", "l-ana"), ("invite_co_host", "l-dee")], 2,
+                     "the stage invited again, with its roles")
+    await wait_until(lambda: window.windowTitle() == "Town hall, take 2 — Plaza", 2, "the new room's own title")
+    assert room.room_title() == "Town hall, take 2"
+    await settled(window)
+
+
+async def test_a_move_to_a_room_without_our_pass_invites_nobody(make_window: WindowFactory) -> None:
+    window, sent = await hosting(make_window)
+    window.host_control.provider = lambda link: HOST_PASS if link.room_id == 1234 else None
+    assert window.session is not None
+    session = window.session
+    follow_without_servers(session)
+    moving = asyncio.ensure_future(window.host_control.move(format_link(NEW)))
+    await wait_until(lambda: actions(sent) == [("move", format_link(NEW))], 2, "the signed move")
+    assert session.channel is not None
+    session.channel.stage_whispers.emit(Roster(1234, (RosterEntry("l-ana", "Ana", Role.SPEAKER),)))
+    forward(session, format_link(NEW))
+    await moving
+    session.state.apply_snapshot(Snapshot(1, NEW.room_id, "ctl-2", "T", False, (), None, (), 0), now=60.0)
+    await asyncio.sleep(0.2)
+    assert [a for a in actions(sent) if a[0] != "move"] == [] and window.host_control._carrying is None
+    await settled(window)
+
+
+async def test_a_speaker_is_back_on_stage_in_the_new_room_without_a_dialog(make_window: WindowFactory) -> None:
+    window, speaker, room = await joined(make_window)
+    dialogs: list[None] = []
+    window.speaker_control.invited.connect(lambda: dialogs.append(None))
+    whisper(speaker, invite())
+    await wait_until(lambda: window.speaker_control.dialog is not None, 2, "the invite dialog")
+    assert window.speaker_control.dialog is not None
+    window.speaker_control.dialog.accept_button.click()
+    await wait_until(lambda: speaker.role is SpeakerRole.SPEAKER, 3, "on the old stage")
+    await speaker.set_muted(False)
+    dialogs.clear()
+    follow_without_servers(speaker.listen)
+    whisper(speaker, Uninvite(1234))  # the old controller lets everyone go at the move...
+    forward(speaker.listen, format_link(NEW))  # ...and announces it
+    await wait_until(lambda: speaker.listen.link == NEW and speaker.role is SpeakerRole.LISTENER, 2, "the follow")
+    await wait_until(lambda: FakeMic.closed == [5], 2, "the microphone released meanwhile")
+    whisper(speaker, Invite(StagePass(NEW.room_id, 43, "u" * 24), 60.0))  # the host invites us there
+    await wait_until(lambda: speaker.role is SpeakerRole.SPEAKER, 3, "back on stage")
+    assert dialogs == [] and window.speaker_control.dialog is None  # nothing asked
+    assert FakeStage.made[-1].stage_pass.room == NEW.room_id and FakeMic.opened == [5, 5]
+    controls = room.stage_controls
+    await wait_until(lambda: not controls.bar.isHidden() and controls.mute_button.text() == "Mute", 2,
+                     "the stage controls, unmuted as before")
+    assert not speaker.muted and room.hand.isHidden()
+    await settled(window)

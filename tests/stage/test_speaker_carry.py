@@ -1,0 +1,170 @@
+"""A speaker's place on stage travels with a moved room (§3.8), without Janus and on a virtual clock: taken at once
+from the new room's controller within CARRY_WINDOW_S of the follow, muted or not as it was; any other invite goes the
+usual way (the front end asks)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from app.links import RoomLink
+from app.listener.listen import ListenSession
+from app.media.capture import MicTrack
+from app.room.stage_protocol import Invite, StagePass, Uninvite
+from app.stage import speaker as speaker_module
+from app.stage.carry import CARRY_REMOVED_S, CARRY_WINDOW_S
+from app.stage.connection import StageEnd
+from app.stage.speaker import Role, SpeakerSession
+from tests.stage.test_speaker_unit import FakeStage, Silence
+
+OLD = RoomLink(7, ("ws://old:1/janus",))
+NEW = RoomLink(8, ("ws://new:1/janus", "ws://new-edge:1/janus"))
+OLD_PASS = StagePass(7, 42, "t" * 24)
+NEW_PASS = StagePass(8, 43, "u" * 24)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 500.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def session(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Any:
+    FakeStage.made, FakeStage.refuse, FakeStage.failures = [], False, 0
+    monkeypatch.setattr(speaker_module, "StageConnection", FakeStage)
+    listen = ListenSession(OLD, use_device=False)
+    assert listen.channel is not None
+    monkeypatch.setattr(listen.channel, "whisper", lambda text: None)
+    s = SpeakerSession(listen, MicTrack(Silence()), display="Ana", clock=clock)  # type: ignore[arg-type]
+    roles: list[Role] = []
+    s.changed.connect(roles.append)
+    s.roles = roles  # type: ignore[attr-defined]
+    yield s
+    await s.close()
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def on_old_stage(session: SpeakerSession, *, unmuted: bool) -> None:
+    session._on_whisper(Invite(OLD_PASS, 60.0))
+    await session.accept()
+    if unmuted:
+        await session.set_muted(False)
+
+
+def follow(session: SpeakerSession) -> None:
+    """What ListenSession._follow does: the new link first, then `moved`."""
+    session.listen.link = NEW
+    session.listen.moved.emit(NEW)
+
+
+@pytest.mark.parametrize("unmuted", [True, False])
+async def test_a_speaker_taken_off_the_old_stage_is_back_on_the_new_one_at_once(
+        session: SpeakerSession, clock: Clock, unmuted: bool) -> None:
+    await on_old_stage(session, unmuted=unmuted)
+    session._on_whisper(Uninvite(7))  # the old controller revokes every pass...
+    await settle()
+    assert session.role is Role.LISTENER and session.muted
+    clock.now += 0.4
+    follow(session)  # ...just before its `moved` announcement reaches us
+    session.roles.clear()  # type: ignore[attr-defined]
+    clock.now += 3.0
+    session._on_whisper(Invite(NEW_PASS, 60.0))
+    await settle()
+    assert session.role is Role.SPEAKER and session.roles == [Role.JOINING, Role.SPEAKER]  # type: ignore[attr-defined]
+    stage = FakeStage.made[-1]
+    assert stage.stage_pass == NEW_PASS and stage.server == "ws://new:1/janus"
+    assert session.muted is not unmuted and stage.mutes == ([False] if unmuted else [])
+
+
+async def test_a_speaker_still_on_the_old_stage_at_the_move_leaves_it_and_comes_back(session: SpeakerSession,
+                                                                                     clock: Clock) -> None:
+    await on_old_stage(session, unmuted=True)
+    old = FakeStage.made[-1]
+    follow(session)  # the announcement came before the revocation
+    await settle()
+    assert old.closed and session.role is Role.LISTENER
+    old.end("kicked")  # the old controller's kick, late: changes nothing now
+    session._on_whisper(Uninvite(7))
+    await settle()
+    session._on_whisper(Invite(NEW_PASS, 60.0))
+    await settle()
+    assert session.role is Role.SPEAKER and not session.muted and FakeStage.made[-1].stage_pass == NEW_PASS
+
+
+async def test_a_removal_seen_through_the_stage_counts_too(session: SpeakerSession) -> None:
+    await on_old_stage(session, unmuted=True)
+    FakeStage.made[-1].ended.set_result(StageEnd("kicked", removed=True))
+    await settle()
+    assert session.role is Role.LISTENER
+    follow(session)
+    session._on_whisper(Invite(NEW_PASS, 60.0))
+    await settle()
+    assert session.role is Role.SPEAKER and not session.muted
+
+
+async def test_an_invite_after_the_window_is_asked_about(session: SpeakerSession, clock: Clock) -> None:
+    await on_old_stage(session, unmuted=True)
+    session._on_whisper(Uninvite(7))
+    await settle()
+    follow(session)
+    clock.now += CARRY_WINDOW_S + 0.1
+    session._on_whisper(Invite(NEW_PASS, 60.0))
+    await settle()
+    assert session.role is Role.INVITED and len(FakeStage.made) == 1
+
+
+async def test_a_listener_is_asked_as_always(session: SpeakerSession) -> None:
+    follow(session)
+    session._on_whisper(Invite(NEW_PASS, 60.0))
+    await settle()
+    assert session.role is Role.INVITED and FakeStage.made == []
+
+
+async def test_a_removal_long_before_the_move_does_not_travel(session: SpeakerSession, clock: Clock) -> None:
+    await on_old_stage(session, unmuted=True)
+    session._on_whisper(Uninvite(7))  # demoted by a host
+    await settle()
+    clock.now += CARRY_REMOVED_S + 1
+    follow(session)
+    session._on_whisper(Invite(NEW_PASS, 60.0))
+    await settle()
+    assert session.role is Role.INVITED
+
+
+async def test_a_carried_place_is_taken_once_and_only_from_the_new_room(session: SpeakerSession) -> None:
+    await on_old_stage(session, unmuted=False)
+    session._on_whisper(Uninvite(7))
+    await settle()
+    follow(session)
+    session._on_whisper(Invite(StagePass(7, 99, "v" * 24), 60.0))  # the room we left, late: ignored
+    await settle()
+    assert session.role is Role.LISTENER and session.carried is not None
+    session._on_whisper(Invite(NEW_PASS, 60.0))
+    await settle()
+    assert session.role is Role.SPEAKER and session.carried is None
+    await session.leave_stage()
+    session._on_whisper(Invite(NEW_PASS, 60.0))  # a later invite: asked about
+    assert session.role is Role.INVITED
+
+
+async def test_the_host_takes_its_new_pass_muted_or_not_as_it_was(session: SpeakerSession) -> None:
+    await on_old_stage(session, unmuted=True)
+    session._on_whisper(Uninvite(7))
+    await settle()
+    follow(session)
+    await session.take_pass(NEW_PASS)
+    assert session.role is Role.SPEAKER and not session.muted and session.carried is None
