@@ -69,6 +69,11 @@ class RoomLink:
     def format(self) -> str:
         return format_link(self)
 
+    def same_room(self, other: RoomLink) -> bool:
+        """Whether `other` names this room: its number on a server of ours (a moved room may keep its number on
+        other servers: then it is another room)."""
+        return self.room_id == other.room_id and bool(set(self.servers) & set(other.servers))
+
 
 def _check_server_url(url: str) -> str:
     try:

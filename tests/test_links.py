@@ -300,3 +300,11 @@ def test_a_fragment_is_refused_as_a_place_for_secrets() -> None:
         parse_link("plaza://rooms.example/1234#token=hunter2")
     assert info.value.problem == LinkProblem.SECRETS
     assert "hunter2" not in str(info.value)
+
+
+def test_same_room_is_the_number_on_a_shared_server() -> None:
+    a = parse_link("plaza+ws://198.18.0.1:8188/1234?title=A")
+    assert a.same_room(parse_link("plaza+ws://198.18.0.1:8188/1234"))  # the title aside
+    assert a.same_room(RoomLink(1234, ("ws://198.18.0.9:8188/janus", "ws://198.18.0.1:8188/janus")))
+    assert not a.same_room(parse_link("plaza+ws://198.18.0.2:8188/1234"))  # a moved room keeping its number
+    assert not a.same_room(parse_link("plaza+ws://198.18.0.1:8188/1235"))

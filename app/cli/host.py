@@ -4,10 +4,10 @@ It joins the room's channel (no audio), signs the action with the room creator's
 controller keeps in the OS keyring of its machine (app.controller.secret_store), never in argv — whispers it to the
 controller, and waits until the room state shows the effect. TARGET is a stage member's id or name, or a raised
 hand's id or name (`plaza host LINK show` lists them); for `move` it is the room link the room goes on at
-(listeners follow it: docs/room-protocol.md §3.8); the speakers and co-hosts on its stage are then invited onto the
-new room's stage with their roles, signed with the new room's host pass from the keyring (without one, it says
-whom to invite by hand). `audience` prints the controller's audience log as CSV
-(app.stage.audience_csv): listeners, joins, leaves and reconnects per 10 s.
+(listeners follow it: docs/room-protocol.md §3.8); the places of the speakers and co-hosts on its stage are then
+handed on to the new room's controller with their roles, signed with the new room's host pass from the keyring
+(without one, it says whom to invite by hand), and their clients take them back when they follow. `audience`
+prints the controller's audience log as CSV (app.stage.audience_csv): listeners, joins, leaves and reconnects per 10 s.
 
 Exit codes: 0 done (the effect is in the room state; `show` printed it), 1 no host pass in the keyring, 2 bad usage,
 link or target, 3 the room or its controller could not be reached, 4 the controller did not carry it out in time
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from app.cli import EXIT_INTERRUPTED, EXIT_JOIN_FAILED, EXIT_OK, EXIT_USAGE, _fail, _link_or_fail, _stop_event
-from app.room.host_protocol import NEEDS_TARGET, HostVerb
+from app.room.host_protocol import CARRY_VERBS, NEEDS_TARGET, HostVerb
 
 if TYPE_CHECKING:
     from app.listener.channel_keeper import ChannelKeeper
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 EXIT_NO_PASS = 1
 EXIT_NOT_DONE = 4
-ACTIONS = {"show": None, **{verb.value.replace("_", "-"): verb for verb in HostVerb}}
+# (A carried place is handed on by `move` itself, with the proof the old controller whispered: not typed by hand.)
+ACTIONS = {"show": None, **{verb.value.replace("_", "-"): verb for verb in HostVerb if verb not in CARRY_VERBS}}
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,12 +57,11 @@ def resolve(state: RoomState, verb: HostVerb, target: str) -> str:
         from app.stage.host import move_target
 
         return move_target(target)  # LinkError is a ValueError: "links must not carry secrets", ...
-    invite = verb in (HostVerb.INVITE, HostVerb.INVITE_CO_HOST)
-    people = [(h.id, h.name) for h in state.hands] if invite else []
+    people = [(h.id, h.name) for h in state.hands] if verb is HostVerb.INVITE else []
     people += [(m.id, m.name) for m in state.members]
     if verb is HostVerb.REMOVE:
         people += [(h.id, h.name) for h in state.hands]
-    if invite and not any(target == i for i, _ in people):
+    if verb is HostVerb.INVITE and not any(target == i for i, _ in people):
         named = [i for i, name in people if name == target]
         return named[0] if len(named) == 1 else target  # a listener without a raised hand: its channel username
     if any(target == i for i, _ in people):
@@ -151,8 +151,9 @@ async def print_audience(desk: HostDesk, timeout: float) -> int:
 
 async def move(keeper: ChannelKeeper, stage_pass: StagePass, target: str, stop: asyncio.Event,
                timeout: float) -> int:
-    """Move the room to `target`, then invite its stage's speakers and co-hosts onto the new room's stage (roles
-    travel with the move, §3.8): the old controller whispers us the roster before it ends the room."""
+    """Move the room to `target`, then hand its stage's speakers' and co-hosts' places on to the new room's
+    controller (roles travel with the move, §3.8): the old controller whispers us the roster before it ends the
+    room."""
     from app.controller.secret_store import SecretsUnavailable, load_host_pass
     from app.links import parse_link
     from app.room.errors import RoomError
@@ -195,10 +196,11 @@ async def move(keeper: ChannelKeeper, stage_pass: StagePass, target: str, stop: 
         _fail(f"{exc}: invite them by hand: {listed}")
         return EXIT_JOIN_FAILED
     for e in asked:
-        print(f"invited {e.name or e.username} ({e.username}) as {e.role.value} in room {new.room_id}", flush=True)
+        print(f"handed on the place of {e.name or e.username} ({e.username}) as {e.role.value} in room {new.room_id}",
+              flush=True)
     if len(asked) < len(entries):
         missed = ", ".join(e.username for e in entries if e not in asked)
-        _fail(f"could not ask for {missed}: invite them by hand")
+        _fail(f"could not hand on the places of {missed}: invite them by hand")
         return EXIT_NOT_DONE
     return EXIT_OK
 

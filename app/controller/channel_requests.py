@@ -32,8 +32,9 @@ from app.controller.stage_passes import StagePasses
 from app.room.errors import RoomError
 from app.room.host_protocol import HostAction, parse_request
 from app.room.log_throttle import LogThrottle
-from app.room.protocol import MAX_NAME_CHARS, HandRequest, ProtocolViolation, RateLimiter, Role, clean_text
+from app.room.protocol import MAX_NAME_CHARS, HandRequest, ProtocolViolation, RateLimiter, clean_text
 from app.room.reactions_protocol import REACT_PREFIX, ReactRequest
+from app.room.roster_protocol import CarryClaim
 from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass
 
 __all__ = ["ChannelRequests"]
@@ -80,9 +81,6 @@ class ChannelRequests:
                 self.audience.joined(username)
             link.participants[username] = display if isinstance(display, str) else ""
             self.askers.ask(link, username, joined=True)  # a new joiner gets the state at once, whispered
-            role = self.access.joined(username)
-            if role is not None:  # a host invited it before it got here (a moved room's speaker, §3.8)
-                self._invite_waiting(username, role)
             self._wake.set()
         elif kind in ("leave", "kicked") and isinstance(username, str):
             if link.participants.pop(username, None) is not None and link.connected:
@@ -124,6 +122,9 @@ class ChannelRequests:
         if isinstance(request, FeedbackReport):
             self._on_feedback(sender, request)
             return
+        if isinstance(request, CarryClaim):
+            self._on_claim(sender, request)
+            return
         if isinstance(request, ReactRequest):  # not compactly encoded: it paid the stricter limit above
             self.reactions.add(request.code)
             return
@@ -161,15 +162,25 @@ class ChannelRequests:
         self._invites.add(task)
         task.add_done_callback(self._invites.discard)
 
-    def _invite_waiting(self, username: str, role: Role) -> None:
+    def _on_claim(self, sender: str, claim: CarryClaim) -> None:
+        """A moved room's speaker claims the place its host handed on (§3.8): the pass goes to the sender, whatever
+        its username, because only the old pass's holder can know the proof."""
+        role = self.access.claim(claim.proof) if claim.room == self.room_id else None
+        if role is None:
+            self.drops.log(logging.INFO, sender, "dropped a claim from %r: no carried place for it here",
+                           sender[:80])
+            return
+        if self.moderation.is_banned(sender):
+            log.warning("room controller: %r claimed a carried place but was removed from this room", sender[:80])
+            return
+
         async def invite() -> None:
             try:
-                await self.access.invite(username, role=role)
+                await self.access.invite(sender, role=role)
             except RoomError as exc:
-                log.warning("room controller: could not invite %r, who a host invited before it joined: %s",
-                            username[:80], exc)
+                log.warning("room controller: could not invite %r to its carried place: %s", sender[:80], exc)
 
-        task = asyncio.create_task(invite(), name="controller-invite-waiting")
+        task = asyncio.create_task(invite(), name="controller-invite-carried")
         self._invites.add(task)
         task.add_done_callback(self._invites.discard)
 

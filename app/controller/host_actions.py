@@ -28,9 +28,9 @@ from app.controller.stage_passes import PassState
 from app.janus import JanusError
 from app.links import parse_link
 from app.room.errors import RoomError
-from app.room.host_protocol import HostAction, HostVerb
+from app.room.host_protocol import CARRY_VERBS, HostAction, HostVerb
 from app.room.protocol import MAX_NAME_CHARS, ProtocolViolation, Role
-from app.room.roster_protocol import CARRIED_ROLES, RosterEntry, encode_rosters
+from app.room.roster_protocol import CARRIED_ROLES, RosterEntry, carry_proof, encode_rosters
 from app.room.wire import clean_text
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class HostActions:
         self._enforcing: set[str] = set()
         self.spec = spec  # a room this controller made: ending takes it down
         self.ended = asyncio.Event()  # set once an ended room is announced (and, if made here, taken down)
+        self._moving = False  # a move is under way (its roster being whispered)
 
     @property
     def stage(self) -> ControllerLink:
@@ -86,8 +87,7 @@ class HostActions:
             if link is not None:
                 self._spawn(self.answer_audience(link, sender), "host-audience")
             return
-        log.info("room %s: host %s: %s %s", self.book.room_id, action.stage_id, action.verb.value,
-                 action.target[:80])
+        log.info("room %s: host %s: %s %s", self.book.room_id, action.stage_id, action.verb.value, _shown(action))
         host = (link, sender) if link is not None else None
         self._spawn(self._carry_out(action, host), f"host-{action.verb.value}")
 
@@ -99,22 +99,18 @@ class HostActions:
                 await self.perform(action.verb, action.target)
         except RoomError as exc:
             log.warning("room %s: host action %s %s failed: %s", self.book.room_id, action.verb.value,
-                        action.target[:80], exc)
+                        _shown(action), exc)
 
     async def perform(self, verb: HostVerb, target: str = "") -> None:
         """Do one (already authorized) host action; raises RoomError when Janus would not."""
         if verb is HostVerb.FEEDBACK:
             self._report_feedback(target)
-        elif verb in (HostVerb.INVITE, HostVerb.INVITE_CO_HOST):
+        elif verb is HostVerb.INVITE:
             if self.moderation.is_banned(target):
                 raise RoomError(f"{target[:80]!r} was removed from this room")
-            role = Role.CO_HOST if verb is HostVerb.INVITE_CO_HOST else Role.SPEAKER
-            if self.access.in_channel(target):
-                await self.access.invite(target, role=role)
-            else:  # (a moved room's speaker on its way here): invited when it joins, if it does soon
-                self.access.wait_for(target, role)
-                log.info("room %s: %r is not in the channel yet; invited as %s when it joins", self.book.room_id,
-                         target[:80], role.value)
+            await self.access.invite(target)
+        elif verb in CARRY_VERBS:  # a moved room's place: for whoever claims it with this proof (§3.8)
+            self.access.expect(target, Role.CO_HOST if verb is HostVerb.CARRY_CO_HOST else Role.SPEAKER)
         elif verb is HostVerb.MUTE:
             await self.mute(target)
         elif verb is HostVerb.UNMUTE:
@@ -197,15 +193,21 @@ class HostActions:
         """The room goes on at `link` (already validated, canonical): an end with a forward. Listeners follow the
         `moved` announcement; the forward stays in every announcement and join answer, and a room made here is
         kept `keep` seconds for those who come back late. `roster_to`: the signer's (link, channel username),
-        whispered the stage's roster first (before the passes go, and before the announcement: one data channel,
-        in order). Raises RoomError for a move onto this room itself."""
+        whispered the stage's roster first: before the passes go, and awaited (Janus took it) before the `moved`
+        announcement is sent to that server, so the host has it when it follows. Raises RoomError for a move onto
+        this room itself, or while another move or the end is under way."""
         target = parse_link(link)
         if target.room_id == self.book.room_id and set(target.servers) & {x.url for x in self.links}:
             raise RoomError("a room cannot move onto itself")
-        if self.book.ended:
-            raise RoomError("the room has already ended")
+        if self.book.ended or self._moving:
+            raise RoomError("the room has already ended" if self.book.ended else "the room is already moving")
+        self._moving = True  # before the roster's await: a second move in the meantime is refused, not raced
         if roster_to is not None:
-            await self.whisper_roster(*roster_to)
+            try:
+                await self.whisper_roster(*roster_to)
+            except BaseException:
+                self._moving = False
+                raise
         self.book.moved = link
         await self.end(keep)
 
@@ -217,7 +219,8 @@ class HostActions:
             if (issued.username is None or issued.role not in CARRIED_ROLES
                     or issued.state not in (PassState.ON_STAGE, PassState.AWAY)):
                 continue
-            entry = RosterEntry(issued.username, clean_text(issued.display, MAX_NAME_CHARS), issued.role)
+            entry = RosterEntry(issued.username, clean_text(issued.display, MAX_NAME_CHARS), issued.role,
+                                carry_proof(issued.token, issued.stage_pass.room, issued.stage_id))
             try:
                 encode_rosters(self.book.room_id, [entry])
             except ProtocolViolation as exc:  # a username no receiver would take (too long): not carried
@@ -312,6 +315,11 @@ class HostActions:
         if new != member:
             self.book.members[member_id] = new
             self._changed()
+
+
+def _shown(action: HostAction) -> str:
+    """The target for a log line: a carried place's proof is a capability (whoever whispers it takes the place)."""
+    return "(a carried place)" if action.verb in CARRY_VERBS else action.target[:80]
 
 
 class _logged:

@@ -24,7 +24,7 @@ from app.room.host_protocol import HostAction, HostVerb, verify
 from app.room.protocol import Role, StageMember
 
 HOST_ROLES = (Role.HOST, Role.CO_HOST)
-CREATOR_ONLY = frozenset({HostVerb.END, HostVerb.MOVE})
+CREATOR_ONLY = frozenset({HostVerb.END, HostVerb.MOVE, HostVerb.CARRY_SPEAKER, HostVerb.CARRY_CO_HOST})
 SELF_REPORTS = frozenset({HostVerb.FEEDBACK})  # any pass holder, about itself only
 ON_MEMBERS = frozenset({HostVerb.MUTE, HostVerb.UNMUTE, HostVerb.DEMOTE, HostVerb.PROMOTE, HostVerb.REMOVE})
 

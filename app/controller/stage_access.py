@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import secrets
 import time
@@ -25,10 +26,9 @@ from app.room.stage_protocol import MAX_STAGE_ID, Invite, LeftStage, StageAnswer
 
 log = logging.getLogger(__name__)
 
-# A host's invite for someone not (yet) in the channel waits this long for their join: after a move (§3.8) the
-# host's client sends its invites as soon as it hears the new controller, while the speakers it invites are still
-# on their way (a 0-1 s follow jitter, then the feed, then the channel).
-INVITE_WAIT_S = 30.0
+# A moved room's place (§3.8) waits this long for its holder's claim: the host's client asks as soon as it hears the
+# new controller, while the speakers are still on their way (a 0-1 s follow jitter, then the feed, then the channel).
+CARRY_WAIT_S = 60.0
 
 
 class StageAccess:
@@ -40,7 +40,7 @@ class StageAccess:
         self.passes = passes
         self.tick = tick
         self._clock = clock
-        self._waiting: dict[str, tuple[float, Role]] = {}  # username -> (until when, role): invites awaiting a join
+        self._expected: dict[str, tuple[float, Role]] = {}  # proof -> (until when, role): carried places (§3.8)
         self._pending = Withdrawal()
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -81,16 +81,12 @@ class StageAccess:
             raise RoomError(f"could not add a stage pass on {self.stage.url}: {exc}") from None
 
     # ------------------------------------------------------------------------------------------ host actions
-    def in_channel(self, username: str) -> bool:
-        return any(link.connected and username in link.participants for link in self.links)
-
     async def invite(self, username: str, ttl: float = DEFAULT_INVITE_TTL, role: Role = Role.SPEAKER) -> StagePass:
         """Issue a pass for channel user `username` (as `role`), put it on the list, and whisper it on every server
         they use."""
         links = [link for link in self.links if link.connected and username in link.participants]
         if not links:
             raise RoomError(f"{username[:80]!r} is not in the room's channel")
-        self._waiting.pop(username, None)
         display = links[0].participants.get(username, "")
         issued, replaced = self.passes.issue(username, display, role, ttl)
         try:
@@ -107,21 +103,24 @@ class StageAccess:
         log.info("stage %s: invited %r as %s", self.passes.room, username[:80], issued.stage_id)
         return issued.stage_pass
 
-    def wait_for(self, username: str, role: Role) -> None:
-        """A host's invite for `username`, who is not in the channel yet: invited when they join (`joined`) within
-        INVITE_WAIT_S. At most MAX_MEMBERS wait (the oldest is dropped): a stage never has more seats."""
+    def expect(self, proof: str, role: Role) -> None:
+        """A host hands on a moved room's place: whoever claims `proof` within CARRY_WAIT_S is invited as `role`.
+        At most MAX_MEMBERS wait (the oldest goes): a stage never has more seats, and only hosts add them."""
         now = self._clock()
-        self._waiting = {u: w for u, w in self._waiting.items() if w[0] > now and u != username}
-        while len(self._waiting) >= MAX_MEMBERS:
-            del self._waiting[next(iter(self._waiting))]
-        self._waiting[username] = (now + INVITE_WAIT_S, role)
+        self._expected = {p: w for p, w in self._expected.items() if w[0] > now and p != proof}
+        while len(self._expected) >= MAX_MEMBERS:
+            del self._expected[next(iter(self._expected))]
+        self._expected[proof] = (now + CARRY_WAIT_S, role)
 
-    def joined(self, username: str) -> Role | None:
-        """`username` joined the channel: the role of an invite that waited for it (taken), or None."""
-        waiting = self._waiting.pop(username, None)
-        if waiting is None or waiting[0] <= self._clock():
+    def claim(self, proof: str) -> Role | None:
+        """The role of the carried place `proof` opens (used up), or None: unknown, taken or too late. Compared in
+        constant time, so a guesser learns nothing from the timing."""
+        now = self._clock()
+        match = next((p for p in self._expected if hmac.compare_digest(p, proof)), None)
+        if match is None:
             return None
-        return waiting[1]
+        until, role = self._expected.pop(match)
+        return role if until > now else None
 
     async def admit(self, display: str, role: Role = Role.SPEAKER, ttl: float = DEFAULT_INVITE_TTL, *,
                     keep: bool = False) -> StagePass:

@@ -33,11 +33,11 @@ from app.aio import CloseOnce, cancel_and_wait
 from app.events import Event
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
-from app.janus.textroom import NO_SUCH_ROOM, TextRoomHandle
+from app.janus.textroom import NO_SUCH_ROOM, USERNAME_EXISTS, TextRoomHandle
 from app.listener.answers import Answers
 from app.listener.fallback import FallbackPolicy
 from app.listener.state import RoomStateModel, StateSource
-from app.room.errors import RoomError, RoomNotFound, ServerUnreachable, room_error
+from app.room.errors import NameTaken, RoomError, RoomNotFound, ServerUnreachable, room_error
 from app.room.log_throttle import LogThrottle
 from app.room.protocol import (
     CONTROLLER_SILENCE,
@@ -61,7 +61,6 @@ from app.room.wire import decode
 log = logging.getLogger(__name__)
 
 SYNC_RETRY = 1.0  # a sync whisper at most this often (the controller answers askers at most every 250 ms)
-MAX_HELD_WHISPERS = 4  # stage whispers kept before the first announcement (the newest; a flood costs nothing)
 ANSWER_WAIT = 1.0  # after joining, wait this long for the controller's answer before asking with a sync
 HAND_RETRY = 5.0  # re-send the hand intent at most this often when announcements disagree with it
 REPORT_INTERVAL = 30.0  # one log line per this long for rejected announcements
@@ -96,9 +95,6 @@ class RoomChannel:
         # invites, their withdrawals and audience reports, whispered by the controller (only its whispers count)
         self.stage_whispers: Event[[ToListener]] = Event("stage whispers")
         self.controller: str | None = None  # the name in the latest authentic announcement
-        # Stage whispers that came before any announcement (a host's invite, sent as we join: §3.8's carried
-        # roles): held, parsed, until an announcement names their sender, as a join's answer is (§3.3).
-        self._held_whispers: list[tuple[str, ToListener]] = []
         self.answers = Answers(model)  # snapshots whispered to us in answer to our join or sync
         self.fallback_polls = 0
         self.audience: int | None = None  # head count of channel N on this server: who would poll its stage
@@ -167,6 +163,8 @@ class RoomChannel:
         except JanusError as exc:
             if getattr(exc, "code", None) == NO_SUCH_ROOM:
                 raise RoomNotFound(self.room_id, self.server) from None
+            if getattr(exc, "code", None) == USERNAME_EXISTS:
+                raise NameTaken(self.server) from None
             raise
         self.audience = len(others) + 1
 
@@ -277,8 +275,6 @@ class RoomChannel:
             self.audience = max(1, self.audience + (1 if kind == "join" else -1))
         if kind in ("leave", "kicked") and event.get("username") == self._confirmed:
             self._confirmed = None  # its name is free on this server: a whisper from it proves nothing now
-        if kind in ("leave", "kicked") and self._held_whispers:
-            self._held_whispers = [(s, m) for s, m in self._held_whispers if s != event.get("username")]
 
     def _on_announcement(self, text: Any) -> None:
         try:
@@ -297,11 +293,6 @@ class RoomChannel:
         self.controller = self._confirmed = message.controller
         if self.answers.on_announcement(message.controller, now):
             self._answered()
-        if self._held_whispers:
-            held, self._held_whispers = self._held_whispers, []
-            for sender, whisper in held:
-                if sender == message.controller:
-                    self.stage_whispers.emit(whisper)
         if isinstance(message, Snapshot):
             self._answered()
             self.model.apply_snapshot(message, now)
@@ -326,16 +317,14 @@ class RoomChannel:
             if is_state(kind):
                 self._on_answer(sender, announcement_from(kind, obj))
                 return
+            if self.controller is None:
+                return  # stage whispers count only from a known controller
             message = to_listener_from(kind, obj)
             room = message.stage_pass.room if isinstance(message, Invite) else message.room
             if room != self.room_id:
                 raise ProtocolViolation(f"stage whisper for room {room}, not {self.room_id}")
         except ProtocolViolation as exc:
-            if self.controller is not None or is_state(kind):  # a stage whisper before that: anyone's chat
-                self._report(str(exc), "a whisper")
-            return
-        if self.controller is None:  # stage whispers count only from a known controller: held until then
-            self._held_whispers = [*self._held_whispers, (sender, message)][-MAX_HELD_WHISPERS:]
+            self._report(str(exc), "a whisper")
             return
         self.stage_whispers.emit(message)
 

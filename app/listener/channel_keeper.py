@@ -18,6 +18,7 @@ from app.events import Event
 from app.listener.channel import RoomChannel, listener_username
 from app.listener.state import RoomStateModel
 from app.room.backoff import Backoff
+from app.room.errors import NameTaken
 from app.room.ratelimit import RateLimiter
 from app.room.reactions_protocol import SEND_BURST, SEND_RATE, ReactRequest, encode_react
 from app.room.stage_protocol import ToListener
@@ -42,6 +43,9 @@ class ChannelKeeper:
             model.own_id = listener_username()
         self.channel: RoomChannel | None = None
         self.server: str | None = None
+        # A channel of this room opened for us: until then, our name taken in it is someone else's (a moved room's
+        # channel joined by a squatter first, §3.8), not our own last session lingering, and we take a fresh one.
+        self._joined_room = False
         self._factory = channel_factory
         self._rand = rand
         self._task: asyncio.Task[None] | None = None  # the keeper for the current server
@@ -70,6 +74,7 @@ class ChannelKeeper:
         if self._closed:
             return
         self.room_id = room_id
+        self._joined_room = False
         self._servers = set(servers) if servers is not None else None
         self.server = None
         previous = self._task
@@ -120,6 +125,7 @@ class ChannelKeeper:
             # channel a listener ever had stayed in memory (the chaos soak's swarm: +45 % RSS in 30 min).
             del previous
         await self._drop_channel()
+        renamed = False
         while not self._closed:
             channel = self._factory(server, self.room_id, self.model, username=self.model.own_id,
                                     display=self.display, ice_servers=self.ice_servers)
@@ -131,11 +137,19 @@ class ChannelKeeper:
                 raise
             except Exception as exc:  # any failure to join the channel: retry, the audio goes on
                 await channel.close()
+                if isinstance(exc, NameTaken) and not self._joined_room:
+                    log.warning("room channel on %s: our name was taken before we got there; joining under a new "
+                                "one", server)
+                    self.model.own_id = listener_username()
+                    if not renamed:  # at once, once (a server that says so every time waits its backoff)
+                        renamed = True
+                        continue
                 delay = backoff.next_delay()
                 log.warning("room channel on %s unavailable (%s); retrying in %.1f s", server, exc, delay)
                 await asyncio.sleep(delay)
                 continue
             backoff.reset()
+            self._joined_room = True
             self.channel = channel  # it re-sends a raised hand itself once it knows the controller
             reason = await channel.lost
             log.warning("room channel on %s lost: %s", server, reason)

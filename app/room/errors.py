@@ -25,6 +25,14 @@ class RoomNotFound(RoomError):
         self.server = server
 
 
+class NameTaken(RoomError):
+    """The room channel on `server` has someone under our username already (ours lingering, or a squatter's)."""
+
+    def __init__(self, server: str) -> None:
+        super().__init__(f"our name in the room channel on {server} is taken")
+        self.server = server
+
+
 class ServerUnreachable(RoomError):
     pass
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from app.room.protocol import moved_link
+from app.room.roster_protocol import check_proof
 from app.room.stage_protocol import MAX_STAGE_ID, StagePass, ToController, parse_to_controller
 from app.room.wire import PROTOCOL_VERSION, ProtocolViolation, check_id, decode, read_int, read_str, short
 
@@ -27,11 +28,12 @@ MAX_SEQ: Final = 2**53 - 1  # exact in every JSON stack
 
 
 class HostVerb(enum.StrEnum):
-    """What a host can ask; `target` is a channel username for the invites (a member id or a username for REMOVE),
-    a member id otherwise."""
+    """What a host can ask; `target` is a channel username for INVITE (a member id or a username for REMOVE), a
+    carried place's proof for the CARRY verbs, a member id otherwise."""
 
     INVITE = "invite"  # a raised hand (or any listener) onto the stage
-    INVITE_CO_HOST = "invite_co_host"  # the same, as a co-host (a moved room's co-hosts, invited again there)
+    CARRY_SPEAKER = "carry_speaker"  # a moved room's speaker: a pass for whoever claims it with this proof (§3.8)
+    CARRY_CO_HOST = "carry_co_host"  # the same for a moved room's co-host
     MUTE = "mute"  # a host mute that holds: the member cannot unmute itself until UNMUTE
     UNMUTE = "unmute"  # lift the hold; the member unmutes itself when ready (nobody is unmuted by someone else)
     MUTE_ALL = "mute_all"  # every member but the hosts, held
@@ -113,9 +115,15 @@ def parse_host_action(obj: dict[str, Any]) -> HostAction:
     return HostAction(room, stage_id, seq, verb, target, sig)
 
 
+CARRY_VERBS: Final = frozenset({HostVerb.CARRY_SPEAKER, HostVerb.CARRY_CO_HOST})
+
+
 def _target(verb: HostVerb, value: Any, where: str) -> str:
-    """A move's target is a room link (longer than an id, validated like a pasted one); any other is an id."""
-    return moved_link(value, where) if verb is HostVerb.MOVE else check_id(value, where)
+    """A move's target is a room link (longer than an id, validated like a pasted one), a carry's a proof; any
+    other is an id."""
+    if verb is HostVerb.MOVE:
+        return moved_link(value, where)
+    return check_proof(value, where) if verb in CARRY_VERBS else check_id(value, where)
 
 
 def parse_request(text: str) -> ToController | HostAction:

@@ -5,17 +5,28 @@ Why through the host: the two rooms' controllers share no secret and may not rea
 old controller tells it who was on stage, by channel username and role, and the host's client asks the new room's
 controller to invite each of them again with that role (host actions `invite` / `invite_co_host`, §3.6).
 
+Why a proof, not the username: channel usernames are public (join events, the participant list) and the new
+room's link is in the public `moved` announcement, so anyone could join the new room's channel under a speaker's
+name before its client gets there. Each entry therefore carries `proof` = HMAC-SHA256(old pass token,
+"plaza-carry-v1\n<old room>\n<stage_id>"): the old controller and the pass holder can compute it, nobody else. The
+host hands it on (host verbs `carry_speaker` / `carry_co_host`, target: the proof), and the new controller issues the
+pass to whoever whispers it a matching `claim`, whatever their username: the speaker's client computes it from its
+own (revoked) pass. The proof opens one place, once, for a short while, and only the new controller and the host
+see it besides its holder.
+
 A roster is a whisper like `invite`: clients take it only from the controller of their accepted announcements and
-only for their own room (app.listener.channel). It names no pass, no token, nothing but usernames, display names
-and roles, which every listener of the room saw already. A long roster goes out as several whispers (each within
-MAX_MESSAGE_BYTES); the receiver adds them up.
+only for their own room (app.listener.channel). It names no pass and no token: usernames, display names and roles
+(which every listener of the room saw already) and the proofs, whispered to the moving host alone. A long roster
+goes out as several whispers (each within MAX_MESSAGE_BYTES); the receiver adds them up.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from app.room.protocol import MAX_MEMBERS, MAX_NAME_CHARS, Role
@@ -34,15 +45,31 @@ from app.room.wire import (
 )
 
 CARRIED_ROLES: Final = (Role.SPEAKER, Role.CO_HOST)  # the host is the new room's through its own pass
+PROOF_CHARS: Final = 64  # hex of an HMAC-SHA256
+
+
+def carry_proof(token: str, room: int, stage_id: int) -> str:
+    """What proves a carried place is ours: only the old pass's holder and its controller can compute it."""
+    text = f"plaza-carry-v{PROTOCOL_VERSION}\n{room}\n{stage_id}".encode()
+    return hmac.new(token.encode(), text, hashlib.sha256).hexdigest()
+
+
+def check_proof(value: Any, where: str) -> str:
+    """A proof as it travels: 64 lowercase hex digits; raises ProtocolViolation."""
+    if type(value) is not str or len(value) != PROOF_CHARS or any(c not in "0123456789abcdef" for c in value):
+        raise ProtocolViolation(f"{where} must be {PROOF_CHARS} lowercase hex digits, got {short(value)}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
 class RosterEntry:
-    """One stage member of the old room: its channel username (whom to invite), display name and role."""
+    """One stage member of the old room: its channel username and display name (to say whom), its role, and the
+    proof its client will claim the place with in the new room."""
 
     username: str
     name: str
     role: Role
+    proof: str = field(repr=False)  # a capability: not in logs
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +89,7 @@ def _entry(value: Any, where: str) -> RosterEntry:
     if role is None:
         raise ProtocolViolation(f"{where}: 'role' must be one of {', '.join(r.value for r in CARRIED_ROLES)}, "
                                 f"got {short(role_text)}")
-    return RosterEntry(username, name, role)
+    return RosterEntry(username, name, role, check_proof(obj.get("proof"), f"{where}: 'proof'"))
 
 
 def roster_from(obj: dict[str, Any]) -> Roster:
@@ -73,7 +100,7 @@ def roster_from(obj: dict[str, Any]) -> Roster:
 
 
 def _text(room: int, entries: list[RosterEntry]) -> str:
-    members = [{"id": e.username, "name": e.name, "role": e.role.value} for e in entries]
+    members = [{"id": e.username, "name": e.name, "role": e.role.value, "proof": e.proof} for e in entries]
     return json.dumps({"v": PROTOCOL_VERSION, "type": "roster", "room": room, "members": members},
                       ensure_ascii=False, separators=(",", ":"))
 
@@ -85,7 +112,8 @@ def encode_rosters(room: int, entries: Iterable[RosterEntry]) -> list[str]:
     refuse."""
     kept = list(entries)[:MAX_MEMBERS]
     for i, entry in enumerate(kept):  # what the receiver would refuse, refused here
-        _entry({"id": entry.username, "name": entry.name, "role": entry.role.value}, f"members[{i}]")
+        _entry({"id": entry.username, "name": entry.name, "role": entry.role.value, "proof": entry.proof},
+               f"members[{i}]")
     texts: list[str] = []
     batch: list[RosterEntry] = []
     for entry in kept:
@@ -96,3 +124,22 @@ def encode_rosters(room: int, entries: Iterable[RosterEntry]) -> list[str]:
     if batch or not texts:
         texts.append(_text(room, batch))
     return texts
+
+
+@dataclass(frozen=True, slots=True)
+class CarryClaim:
+    """Speaker → the new room's controller: the place whose proof this is, mine (§3.8)."""
+
+    room: int
+    proof: str = field(repr=False)
+
+
+def claim_from(obj: dict[str, Any]) -> CarryClaim:
+    """The fields of a decoded `claim` whisper; raises ProtocolViolation naming the problem."""
+    return CarryClaim(read_int(obj, "room"), check_proof(obj.get("proof"), "'proof'"))
+
+
+def encode_claim(claim: CarryClaim) -> str:
+    check_proof(claim.proof, "'proof'")
+    return json.dumps({"v": PROTOCOL_VERSION, "type": "claim", "room": claim.room, "proof": claim.proof},
+                      separators=(",", ":"))

@@ -8,7 +8,8 @@ or demoted). Whispers to a listener count only when their server-set `from` is t
 A speaker whose feedback guard muted it whispers `feedback`, so the controller can show everyone why it went quiet.
 A host who asked for the audience graph (host verb `audience`) gets an `audience` whisper: the controller's counts
 per time bucket (listeners, channel joins, leaves, reconnects), the picture of a launch night the hosts lacked.
-A host who moved the room gets its stage's `roster` (app.room.roster_protocol), to invite them again there.
+A host who moved the room gets its stage's `roster` (app.room.roster_protocol), to invite them again there; a speaker
+who followed it `claim`s its place from the new room's controller with a proof from its old pass.
 
 The token is a secret: `StagePass.__repr__` hides it and nothing here logs it.
 """
@@ -21,7 +22,7 @@ from typing import Any, Final
 
 from app.room.protocol import HandRequest, SyncRequest, parse_whisper
 from app.room.reactions_protocol import ReactRequest, react_from
-from app.room.roster_protocol import Roster, roster_from
+from app.room.roster_protocol import CarryClaim, Roster, claim_from, roster_from
 from app.room.wire import (
     PROTOCOL_VERSION,
     ProtocolViolation,
@@ -114,7 +115,7 @@ class AudienceReport:
 
 
 ToListener = Invite | Uninvite | AudienceReport | Roster
-ToController = HandRequest | SyncRequest | StageAnswer | LeftStage | FeedbackReport | ReactRequest
+ToController = HandRequest | SyncRequest | StageAnswer | LeftStage | FeedbackReport | ReactRequest | CarryClaim
 
 
 def _room(obj: dict[str, Any]) -> int:
@@ -194,6 +195,8 @@ def parse_to_controller(text: str) -> ToController:
         return StageAnswer(read_bool(obj, "accepted"))
     if kind == "left":
         return LeftStage()
+    if kind == "claim":
+        return claim_from(obj)
     if kind == "feedback":
         hz = read_time(obj, "hz")  # a finite JSON number (not a boolean)
         low, high = FEEDBACK_HZ_RANGE

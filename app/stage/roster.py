@@ -1,12 +1,12 @@
 """Roles that travel with a moved room, on the moving host's side (docs/room-protocol.md §3.8).
 
-The old room's controller whispers the host who signed the `move` its stage's roster (channel usernames and roles)
-before it takes everyone off its stage; the host holds the new room's own host pass (it started that room), so once
-its client hears the new room's controller it asks for each of them to be invited there with their role: `invite`
-for a speaker, `invite_co_host` for a co-host. Their clients take such an invite at once (app.stage.speaker). A
-speaker not yet in the new room's channel is invited by the controller when it joins (it waits INVITE_WAIT_S).
+The old room's controller whispers the host who signed the `move` its stage's roster (usernames, roles and a proof
+per place) before it takes everyone off its stage; the host holds the new room's own host pass (it started that
+room), so once its client hears the new room's controller it hands each place on there with its role:
+`carry_speaker` / `carry_co_host` with the place's proof. The new controller invites whoever claims the proof (the
+speaker's client, computing it from its old pass: app.stage.carry) and their clients take that invite at once.
 
-Both front ends use this: the window's host tools (app.ui.host_panel.HostControl.move) and `plaza host LINK move`.
+Both front ends use this: the window's host tools (app.ui.host_control.HostControl.move) and `plaza host LINK move`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from app.listener.channel_keeper import ChannelKeeper
 from app.listener.state import RoomState, RoomStateModel, StateSource
 from app.room.errors import RoomError
 from app.room.host_protocol import HostVerb
-from app.room.protocol import Role
+from app.room.protocol import MAX_MEMBERS, Role
 from app.room.roster_protocol import Roster, RosterEntry
 from app.room.stage_protocol import ToListener
 from app.stage.host import HostDesk
@@ -34,7 +34,8 @@ PACE_S = 0.125
 
 
 class RosterCollector:
-    """The roster whispers of room `room` that reach `channel` while it is open for them (a move under way)."""
+    """The roster whispers of room `room` that reach `channel` while it is open for them (a move under way); at
+    most MAX_MEMBERS entries (a stage has no more seats: more is a broken controller's)."""
 
     def __init__(self, channel: ChannelKeeper, room: int) -> None:
         self.channel = channel
@@ -47,6 +48,8 @@ class RosterCollector:
         if isinstance(message, Roster) and message.room == self.room:
             self.received = True
             for entry in message.entries:
+                if len(self._entries) >= MAX_MEMBERS:
+                    break
                 self._entries.setdefault(entry.username, entry)
 
     @property
@@ -81,22 +84,23 @@ async def until_controller(model: RoomStateModel, room: Callable[[], int], timeo
 
 async def carry_roles(desk: HostDesk, entries: list[RosterEntry], *,
                       timeout: float = CONTROLLER_WAIT_S) -> list[RosterEntry]:
-    """Ask the new room's controller (through `desk`, signed with the new room's host pass) to invite every
-    `entries` member with its role, once the desk's channel hears that controller; the entries asked for (those
-    whose request could not be delivered are left out, with a log line). Raises RoomError when no controller is
-    heard within `timeout`."""
+    """Hand every `entries` place on to the new room's controller (through `desk`, signed with the new room's host
+    pass) with its role, once the desk's channel hears that controller; the entries handed on (those whose request
+    could not be delivered are left out, with a log line). Raises RoomError when no controller is heard within
+    `timeout`."""
     await until_controller(desk.channel.model, lambda: desk.stage_pass.room, timeout)
     asked = []
     for i, entry in enumerate(entries):
         if i >= BURST:
             await asyncio.sleep(PACE_S)
-        verb = HostVerb.INVITE_CO_HOST if entry.role is Role.CO_HOST else HostVerb.INVITE
+        verb = HostVerb.CARRY_CO_HOST if entry.role is Role.CO_HOST else HostVerb.CARRY_SPEAKER
         try:
-            await desk.act(verb, entry.username)
-        except (RoomError, ValueError) as exc:  # (ValueError: a username the protocol cannot carry)
-            log.warning("could not invite %r again in room %s: %s", entry.username[:80], desk.stage_pass.room, exc)
+            await desk.act(verb, entry.proof)
+        except RoomError as exc:
+            log.warning("could not hand %r's place on to room %s: %s", entry.username[:80], desk.stage_pass.room,
+                        exc)
             continue
         asked.append(entry)
-    log.info("room %s: asked its controller to invite %d of %d stage members of the moved room again",
+    log.info("room %s: handed %d of %d places on the moved room's stage on to its controller",
              desk.stage_pass.room, len(asked), len(entries))
     return asked

@@ -48,7 +48,7 @@ from app.room.stage_protocol import (
     Uninvite,
     encode_stage,
 )
-from app.stage.carry import CARRY_WINDOW_S, CarriedRole, Carry
+from app.stage.carry import CARRY_WINDOW_S, CarriedRole, Carry, claim
 from app.stage.connection import StageConnection, StageRefused, monitor_playout
 
 log = logging.getLogger(__name__)
@@ -149,9 +149,15 @@ class SpeakerSession:
         """A place on stage that travels with the move we followed, until taken or its window closes."""
         return self._carry.place
 
+    def _own_pass(self) -> StagePass | None:
+        """The pass we are on stage (or going up) with."""
+        return self.stage.stage_pass if self.stage is not None else self.invite.stage_pass if self.invite else None
+
     def _note_removed(self) -> None:
         """A controller takes us off the stage: remembered briefly, in case it is because the room moved."""
-        self._carry.removed(self.mic.muted)
+        own = self._own_pass()
+        if own is not None:
+            self._carry.removed(self.mic.muted, own)
 
     def _on_moved(self, link: RoomLink) -> None:
         """Our session follows the room to `link`: a place on its old stage travels (the host invites us again)."""
@@ -159,12 +165,14 @@ class SpeakerSession:
             return
         on_stage = self.role in (Role.JOINING, Role.SPEAKER)
         muted = self.mic.muted if self.role is Role.SPEAKER else self.start_muted
-        if self._carry.moved(link.room_id, on_stage, muted) is not None:
-            log.info("following room %s: back on its stage when its host invites us (within %g s)", link.room_id,
-                     CARRY_WINDOW_S)
-        if on_stage and self.stage is not None and self.stage.stage_pass.room != link.room_id:
+        place = self._carry.moved(link.room_id, self._own_pass() if on_stage else None, muted)
+        if place is not None and self.listen.channel is not None:
+            log.info("following room %s: back on its stage when its host hands our place on (within %g s)",
+                     link.room_id, CARRY_WINDOW_S)
+            self._spawn(claim(self.listen.channel.whisper, self._carry, place))
+        if on_stage and self.stage is not None:  # (a place in the new room comes after this: any stage is the old)
             self._spawn(self.leave_stage(tell=False))  # the old room is over; its stage goes
-        if self.role is Role.INVITED and self.invite is not None and self.invite.stage_pass.room != link.room_id:
+        if self.role is Role.INVITED:
             self.invite = None  # the old room's invitation ended with it
             self._set_role(Role.LISTENER)
 
@@ -176,22 +184,25 @@ class SpeakerSession:
         if place is None:
             return False
         self.invite = invite
+        self._set_role(Role.JOINING)  # at once: a second invite meanwhile must not start a second way up
         self._spawn(self._rejoin(invite, place.muted))
         return True
 
     async def _rejoin(self, invite: Invite, muted: bool) -> None:
         try:
-            await self.mic.source.start()  # a front end closed it when the old stage let us go (no-op if open)
-        except Exception as exc:  # no microphone now: ask the usual way (the front end says what is wrong)
-            log.warning("cannot open the microphone to go back on stage: %s", exc)
-            if self.invite is invite and self.role is Role.LISTENER:
-                self._set_role(Role.INVITED)
-            return
-        try:
-            await self._go_up(invite, muted)
+            await self._go_up_carried(invite, muted)
             log.info("back on stage in room %s after the move", invite.stage_pass.room)
         except RoomError as exc:
             log.warning("could not go back on stage after the move: %s", exc)
+            if self.invite is invite and self.role is Role.JOINING:  # (no microphone): ask the usual way
+                self._set_role(Role.INVITED)
+
+    async def _go_up_carried(self, invite: Invite, muted: bool) -> None:
+        try:
+            await self.mic.source.start()  # a front end closed it when the old stage let us go (no-op if open)
+        except Exception as exc:
+            raise RoomError(f"cannot open the microphone: {exc}") from None
+        await self._go_up(invite, muted)
 
     def _on_whisper(self, message: ToListener) -> None:
         if self._closed:
@@ -312,11 +323,7 @@ class SpeakerSession:
                    if self.role is Role.LISTENER and stage_pass.room == self.listen.link.room_id else None)
         if carried is not None:
             self.invite = invite
-            try:
-                await self.mic.source.start()  # a front end closed it when the old stage let us go
-            except Exception as exc:
-                raise RoomError(f"cannot open the microphone: {exc}") from None
-            await self._go_up(invite, carried.muted)
+            await self._go_up_carried(invite, carried.muted)
             return
         self.invite = invite
         self._set_role(Role.INVITED)

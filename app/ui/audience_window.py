@@ -1,6 +1,6 @@
 """The host's audience window: the audience chart, refreshed every 10 s while open, and its CSV export.
 
-Non-modal (a host watches it while running the stage), owned by the host tools (app.ui.host_panel.HostControl),
+Non-modal (a host watches it while running the stage), owned by the host tools (app.ui.host_control.HostControl),
 which open it from the panel's Audience button and close it when the host's desk goes away (the room was left).
 Each refresh is one signed `audience` request through the host's desk (app.stage.host.HostDesk.audience); a
 refresh that gets no answer keeps the last picture and says so. Export writes the points as shown with the csv

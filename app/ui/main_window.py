@@ -29,7 +29,8 @@ from app.media.output import AudioOutputError, list_output_devices
 from app.room.errors import RoomError
 from app.stage.speaker import SpeakerSession
 from app.ui.connection_dialog import ConnectionDialog
-from app.ui.host_panel import HostControl, HostPanel
+from app.ui.host_control import HostControl
+from app.ui.host_panel import HostPanel
 from app.ui.i18n import Translations
 from app.ui.icons import app_icon
 from app.ui.join_view import JoinView

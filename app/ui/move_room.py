@@ -3,7 +3,7 @@
 Following: the ListenSession follows a forward by itself (app.listener.follow); the window only shows it — the
 new room's title (its controller's, once heard), a short notice, the new link first in the recent rooms, and the
 host tools looked up again for the new room (the host is the new room's host through that room's own pass; with
-it, the host's window invites the moved stage there: app.ui.host_panel.HostControl, §3.8). A speaker's place on
+it, the host's window invites the moved stage there: app.ui.host_control.HostControl, §3.8). A speaker's place on
 stage comes back without a dialog (app.stage.speaker).
 
 Moving: the dialog takes a room link (checked like a pasted one; the problem is said, the link never echoed) or
@@ -236,6 +236,7 @@ class RoomMoves(QObject):
         self.window = window
         self._moved.connect(self._on_moved)
         self._failed.connect(self._on_failed)
+        window.host_control.stage_left_behind.connect(window.room_view.set_stage_left_behind)
 
     def watch(self, session: ListenSession) -> None:
         session.moved.connect(lambda link: self._moved.emit(session, link))

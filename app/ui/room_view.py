@@ -72,6 +72,7 @@ class RoomView(QWidget):
         self._on_stage = False  # going on stage or there: the stage controls replace the hand
         self._moved_from: str | None = None  # the title of the room we followed here (a move's notice), if any
         self._move_failed = False  # the room moved and its new room could not be found: why it ENDED
+        self._stage_left = False  # a move we made left its stage behind: the host must invite them by hand
 
         self.title_label = ElidedLabel()
         self.title_label.setObjectName("roomTitle")
@@ -210,7 +211,7 @@ class RoomView(QWidget):
     def set_room(self, room_id: int, title: str) -> None:
         self._room_id, self._title = room_id, title
         self._status, self._detail, self._output_error, self._error = RoomStatus.IDLE, "", None, None
-        self._moved_from, self._move_failed = None, False
+        self._moved_from, self._move_failed, self._stage_left = None, False, False
         self._show_title()
         self._show_status()
         self._show_moved()
@@ -218,10 +219,16 @@ class RoomView(QWidget):
 
     def follow_move(self, room_id: int, title: str) -> None:
         """The room moved and the session follows it: the new room's title, the status as it is, and a notice."""
-        self._moved_from, self._move_failed = self.room_title(), False
+        self._moved_from, self._move_failed, self._stage_left = self.room_title(), False, False
         self._room_id, self._title = room_id, title
         self._show_title()
         self._show_status()
+        self._show_moved()
+
+    def set_stage_left_behind(self) -> None:
+        """Our move could not hand the stage's places on (no host pass for the new room here, or its controller
+        was not heard): the host must invite them again by hand."""
+        self._stage_left = True
         self._show_moved()
 
     def set_move_failed(self) -> None:
@@ -364,6 +371,9 @@ class RoomView(QWidget):
             return
         text = self.tr("The room moved to “{room}”; you followed it.").format(
             room=isolate(shorten(self.room_title(), 80)))
+        if self._stage_left:
+            text += " " + self.tr("Its speakers could not be brought onto the new stage: invite them again from "
+                                  "their raised hands.")
         self.moved_label.setText(text)
         self.moved_label.setAccessibleDescription(text)
         self.moved_label.show()

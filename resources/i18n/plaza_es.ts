@@ -505,10 +505,6 @@
 <context>
     <name>HostControl</name>
     <message>
-        <source>The speakers could not be invited to the new room; invite them from the hands.</source>
-        <translation>No se pudo invitar a los oradores a la nueva sala; invítalos desde las manos levantadas.</translation>
-    </message>
-    <message>
         <source>Could not go on stage; try again.</source>
         <translation>No se pudo subir al escenario; inténtalo de nuevo.</translation>
     </message>
@@ -1253,6 +1249,10 @@ Salas de audio en directo.</translation>
     <message>
         <source>The room moved to “{room}”; you followed it.</source>
         <translation>La sala se trasladó a «{room}» y la seguiste.</translation>
+    </message>
+    <message>
+        <source>Its speakers could not be brought onto the new stage: invite them again from their raised hands.</source>
+        <translation>Sus oradores no pudieron pasar al nuevo escenario: invítalos de nuevo desde sus manos levantadas.</translation>
     </message>
     <message>
         <source>{percent} %</source>

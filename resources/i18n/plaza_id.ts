@@ -505,10 +505,6 @@
 <context>
     <name>HostControl</name>
     <message>
-        <source>The speakers could not be invited to the new room; invite them from the hands.</source>
-        <translation>Pembicara tidak dapat diundang ke ruang baru; undang mereka dari tangan terangkat.</translation>
-    </message>
-    <message>
         <source>Could not go on stage; try again.</source>
         <translation>Tidak dapat naik ke panggung; coba lagi.</translation>
     </message>
@@ -1252,6 +1248,10 @@ Ruang audio langsung.</translation>
     <message>
         <source>The room moved to “{room}”; you followed it.</source>
         <translation>Ruang ini pindah ke “{room}”; Anda mengikutinya.</translation>
+    </message>
+    <message>
+        <source>Its speakers could not be brought onto the new stage: invite them again from their raised hands.</source>
+        <translation>Para pembicaranya tidak dapat dibawa ke panggung baru: undang mereka lagi dari tangan yang terangkat.</translation>
     </message>
     <message>
         <source>{percent} %</source>

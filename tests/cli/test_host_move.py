@@ -1,5 +1,6 @@
-"""`plaza host LINK move NEW_LINK` without a lab: after the move it invites the old stage in the new room with the
-new room's host pass, or, holding none, says whom to invite by hand (roles travel with a move, §3.8)."""
+"""`plaza host LINK move NEW_LINK` without a lab: after the move it hands the old stage's places on to the new room's
+controller with the new room's host pass (each place's proof, not a username), or, holding none, says whom to invite
+by hand (roles travel with a move, §3.8)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from app.room.stage_protocol import StagePass
 OLD_PASS = StagePass(1234, 5, "t" * 24)
 NEW_PASS = StagePass(5678, 6, "n" * 24)
 NEW = "plaza+ws://198.18.0.2:8288/5678"
-ROSTER = Roster(1234, (RosterEntry("l-ana", "Ana", Role.SPEAKER), RosterEntry("l-dee", "Dee", Role.CO_HOST)))
+PA, PD = "a" * 64, "d" * 64
+ROSTER = Roster(1234, (RosterEntry("l-ana", "Ana", Role.SPEAKER, PA), RosterEntry("l-dee", "Dee", Role.CO_HOST, PD)))
 
 
 class Keeper(ChannelKeeper):
@@ -70,7 +72,7 @@ async def run(keeper: Keeper, model: RoomStateModel, roster: Roster | None) -> i
         await acting
 
 
-async def test_the_stage_is_invited_in_the_new_room_with_its_pass(memory_keyring: Any,
+async def test_the_stages_places_are_handed_on_in_the_new_room_with_its_pass(memory_keyring: Any,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     save_host_pass(parse_link(NEW), NEW_PASS)
     model = RoomStateModel()
@@ -85,13 +87,14 @@ async def test_the_stage_is_invited_in_the_new_room_with_its_pass(memory_keyring
     await answering
     move_action, *invites = keeper.sent
     assert move_action.verb.value == "move" and verify(move_action, OLD_PASS.token)
-    assert [(a.verb.value, a.target) for a in invites] == [("invite", "l-ana"), ("invite_co_host", "l-dee")]
+    assert [(a.verb.value, a.target) for a in invites] == [("carry_speaker", PA), ("carry_co_host", PD)]
     assert all(a.room == 5678 and verify(a, NEW_PASS.token) for a in invites)
     assert keeper.room_id == 5678 and keeper.followed == ["ws://198.18.0.2:8288/janus"]
     out = capsys.readouterr().out
     assert f"move {NEW}: done" in out
-    assert "invited Ana (l-ana) as speaker in room 5678" in out and "invited Dee (l-dee) as co-host" in out
-    assert NEW_PASS.token not in out and OLD_PASS.token not in out
+    assert "handed on the place of Ana (l-ana) as speaker in room 5678" in out
+    assert "handed on the place of Dee (l-dee) as co-host" in out
+    assert NEW_PASS.token not in out and OLD_PASS.token not in out and PA not in out
 
 
 async def test_without_the_new_rooms_pass_it_says_whom_to_invite_by_hand(memory_keyring: Any,

@@ -1,19 +1,21 @@
-"""Roles travel with a move, on the controller's side (§3.8): the old controller whispers the stage's roster only to
-the signer of an accepted `move`, before it takes the passes away; the new controller invites with the role, also
-someone who is not in its channel yet (when they join)."""
+"""Roles travel with a move, on the controller's side (§3.8): the old controller whispers the stage's roster (with a
+proof per place) only to the signer of an accepted `move`, before it takes the passes away; the new controller
+invites, with the role, whoever claims a place's proof that its host handed on, and nobody else: not a squatter of
+the speaker's channel username."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import pytest
 
 from app.controller.controller import RoomController
-from app.controller.stage_access import INVITE_WAIT_S
+from app.controller.stage_access import CARRY_WAIT_S
 from app.room.host_protocol import HostVerb, encode_host_action, sign
 from app.room.protocol import Role
-from app.room.roster_protocol import Roster, RosterEntry
+from app.room.roster_protocol import CarryClaim, Roster, RosterEntry, carry_proof, encode_claim
 from app.room.stage_protocol import Invite, StagePass
 from tests.controller.stage_fakes import Recorder, connected_controller
 from tests.controller.test_controller_unit import Clock, join, whisper
@@ -74,9 +76,13 @@ async def test_the_signer_of_a_move_gets_the_stage_before_the_passes_go(controll
     assert controller.book.moved == NEW and controller.book.ended
     (to, roster), = rosters(janus[0])
     assert to == "l-host" and roster.room == 1234
+    def proof(user: str) -> str:  # what the holder computes from its own pass (app.stage.carry)
+        return carry_proof(passes[user].token, 1234, passes[user].stage_id)
+
     assert sorted(roster.entries, key=lambda e: e.username) == [
-        RosterEntry("l-ana", "Ana", Role.SPEAKER), RosterEntry("l-bo", "Bo", Role.SPEAKER),
-        RosterEntry("l-dee", "Dee", Role.CO_HOST)]  # not the host, not Cy's mere invitation; Bo's pass is live
+        RosterEntry("l-ana", "Ana", Role.SPEAKER, proof("l-ana")), RosterEntry("l-bo", "Bo", Role.SPEAKER,
+                                                                             proof("l-bo")),
+        RosterEntry("l-dee", "Dee", Role.CO_HOST, proof("l-dee"))]  # not the host, not Cy's invitation; Bo's is live
     first_removal = next(i for i, c in enumerate(janus[0].calls) if c[:2] == ("allowed", "remove"))
     roster_at = next(i for i, c in enumerate(janus[0].calls) if c[0] == "whisper" and isinstance(c[2], Roster))
     assert roster_at < first_removal  # whispered while everyone still held a pass
@@ -116,47 +122,92 @@ async def test_an_in_process_move_has_nobody_to_whisper_to(controller: RoomContr
     assert controller.hosts.roster() == []  # the passes are gone with the room
 
 
-async def test_a_co_host_invite_issues_a_co_hosts_pass(controller: RoomController, janus: list[Recorder]) -> None:
+PROOF = carry_proof("old-token-of-dee-xxxxxxxxxx", 1234, 7)
+
+
+def claim(controller: RoomController, sender: str, proof: str = PROOF, room: int = 1234, link: int = 0) -> None:
+    text = encode_claim(CarryClaim(room, proof))
+    controller._on_channel_event(controller.links[link], whisper(sender, text))
+
+
+async def test_a_carried_place_goes_to_whoever_claims_its_proof(controller: RoomController, janus: list[Recorder],
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     host = await controller.host_pass("Hana")
-    controller._on_channel_event(controller.links[0], join("l-dee", "Dee"))
-    act(controller, "l-host", host, HostVerb.INVITE_CO_HOST, "l-dee")
+    for user, name in (("l-dee", "Dee"), ("l-evil", "Dee")):  # a squatter took Dee's old name here
+        controller._on_channel_event(controller.links[0], join(user, name))
+    controller._on_channel_event(controller.links[1], join("l-dee2", "Dee"))  # Dee, on an edge
+    act(controller, "l-host", host, HostVerb.CARRY_CO_HOST, PROOF)
     await settle()
-    issued = controller.passes.of_user("l-dee")
+    assert len(controller.passes) == 1  # the host's: nobody is invited by name
+    claim(controller, "l-evil", carry_proof("a-guess-xxxxxxxxxxxxxxxxxxx", 1234, 7))
+    claim(controller, "l-dee", "0" * 64)
+    await settle()
+    assert controller.passes.of_user("l-evil") is None and controller.passes.of_user("l-dee") is None
+    claim(controller, "l-dee2", link=1)
+    await settle()
+    issued = controller.passes.of_user("l-dee2")
     assert issued is not None and issued.role is Role.CO_HOST
-    assert ("whisper", "l-dee", Invite(issued.stage_pass, 60.0)) in janus[0].calls
+    assert ("whisper", "l-dee2", Invite(issued.stage_pass, 60.0)) in janus[1].calls
     controller._on_stage([{"id": issued.stage_id, "display": "Dee"}])
     assert controller.book.members[str(issued.stage_id)].role is Role.CO_HOST
+    claim(controller, "l-evil")  # the proof, learnt somehow, a second time: used up
+    await settle()
+    assert controller.passes.of_user("l-evil") is None
+    assert PROOF not in caplog.text  # a capability: never logged
 
 
-async def test_an_invite_waits_for_its_invitee_to_join(controller: RoomController, janus: list[Recorder],
-                                                       clock: Clock) -> None:
+async def test_a_claim_before_the_hosts_request_is_sent_again_and_then_taken(controller: RoomController,
+                                                                             janus: list[Recorder]) -> None:
     host = await controller.host_pass("Hana")
-    act(controller, "l-host", host, HostVerb.INVITE_CO_HOST, "l-dee")  # still following the move
-    act(controller, "l-host", host, HostVerb.INVITE, "l-late")
+    controller._on_channel_event(controller.links[0], join("l-ana", "Ana"))
+    claim(controller, "l-ana")  # the speaker got here first: nothing to claim yet (the client claims again)
     await settle()
-    assert controller.passes.of_user("l-dee") is None  # nobody to whisper to yet
-    controller._on_channel_event(controller.links[1], join("l-dee", "Dee"))  # joins on the edge
+    assert controller.passes.of_user("l-ana") is None
+    act(controller, "l-host", host, HostVerb.CARRY_SPEAKER, PROOF)
     await settle()
-    issued = controller.passes.of_user("l-dee")
-    assert issued is not None and issued.role is Role.CO_HOST
-    assert ("whisper", "l-dee", Invite(issued.stage_pass, 60.0)) in janus[1].calls
-    clock.now += INVITE_WAIT_S + 1
-    controller._on_channel_event(controller.links[0], join("l-late", "Late"))  # too late: no invite
+    claim(controller, "l-ana")
     await settle()
-    assert controller.passes.of_user("l-late") is None
+    issued = controller.passes.of_user("l-ana")
+    assert issued is not None and issued.role is Role.SPEAKER
 
 
-async def test_waiting_invites_are_bounded(controller: RoomController) -> None:
-    for i in range(250):
-        controller.access.wait_for(f"l-{i}", Role.SPEAKER)
-    assert len(controller.access._waiting) == 200
-    assert controller.access.joined("l-0") is None and controller.access.joined("l-249") is Role.SPEAKER
-    assert controller.access.joined("l-249") is None  # taken once
-
-
-async def test_a_banned_users_waiting_invite_is_refused(controller: RoomController, janus: list[Recorder]) -> None:
+@pytest.mark.parametrize("case", ["late", "other room", "banned", "co-host carries", "speaker carries"])
+async def test_a_carried_place_is_refused(controller: RoomController, janus: list[Recorder], clock: Clock,
+                                          case: str) -> None:
     host = await controller.host_pass("Hana")
-    controller.moderation.ban("l-evil")
-    act(controller, "l-host", host, HostVerb.INVITE, "l-evil")
+    controller._on_channel_event(controller.links[0], join("l-ana", "Ana"))
+    signer = host
+    if case in ("co-host carries", "speaker carries"):  # only the host who moved the room hands places on
+        controller._on_channel_event(controller.links[0], join("l-co", "Co"))
+        signer = await controller.invite("l-co")
+        controller._on_stage([{"id": signer.stage_id, "display": "Co"}])
+        if case == "co-host carries":
+            await controller.host_action(HostVerb.PROMOTE, str(signer.stage_id))
+    act(controller, "l-host", signer, HostVerb.CARRY_SPEAKER, PROOF)
     await settle()
-    assert controller.access._waiting == {}
+    if case == "late":
+        clock.now += CARRY_WAIT_S + 1
+    if case == "banned":
+        controller.moderation.ban("l-ana")
+    claim(controller, "l-ana", room=1235 if case == "other room" else 1234)
+    await settle()
+    assert controller.passes.of_user("l-ana") is None
+
+
+async def test_carried_places_are_bounded(controller: RoomController) -> None:
+    proofs = [carry_proof(f"token-{i}-xxxxxxxxxxxxxxxxxxxx", 1234, i + 1) for i in range(250)]
+    for proof in proofs:
+        controller.access.expect(proof, Role.SPEAKER)
+    assert len(controller.access._expected) == 200
+    assert controller.access.claim(proofs[0]) is None and controller.access.claim(proofs[-1]) is Role.SPEAKER
+    assert controller.access.claim(proofs[-1]) is None  # taken once
+
+
+async def test_a_second_move_while_the_first_whispers_its_roster_is_refused(controller: RoomController,
+                                                                            janus: list[Recorder]) -> None:
+    passes = await stage(controller)
+    act(controller, "l-host", passes["host"], HostVerb.MOVE, NEW)
+    act(controller, "l-host", passes["host"], HostVerb.MOVE, "plaza+ws://198.18.0.2:8288/9999")
+    await settle()
+    assert controller.book.moved == NEW and len(rosters(janus[0])) == 1

@@ -10,11 +10,13 @@ from typing import Any, ClassVar
 from app.events import Event
 from app.listener.channel_keeper import ChannelKeeper
 from app.listener.state import RoomStateModel
+from app.room.errors import NameTaken
 
 
 class FakeChannel:
     made: ClassVar[list[FakeChannel]] = []
     fail_next = 0
+    taken: ClassVar[set[str]] = set()  # usernames someone else holds in the channel
 
     def __init__(self, server: str, room_id: int, model: RoomStateModel, *, username: str | None, display: str,
                  ice_servers: Any) -> None:
@@ -31,6 +33,8 @@ class FakeChannel:
         if FakeChannel.fail_next:
             FakeChannel.fail_next -= 1
             raise OSError("refused")
+        if self.username in FakeChannel.taken:
+            raise NameTaken(self.server)
 
     def set_hand_raised(self, raised: bool) -> None:
         self.model.set_hand_raised(raised)
@@ -145,4 +149,30 @@ async def test_a_listener_that_changes_server_again_and_again_keeps_only_its_cur
         alive = [r() for r in refs[:-1] if r() is not None]
         assert alive == [], f"{len(alive)} of 19 old channels still referenced"
     finally:
+        await keeper.close()
+
+
+async def test_a_name_taken_in_a_moved_rooms_channel_before_we_got_there_is_left_for_a_fresh_one() -> None:
+    FakeChannel.made, FakeChannel.fail_next = [], 0
+    model = RoomStateModel()
+    keeper = ChannelKeeper(7, model, rand=lambda: 0.0, channel_factory=FakeChannel)  # type: ignore[arg-type]
+    me = model.own_id
+    assert me is not None
+    keeper.follow("ws://a/janus")
+    await until(lambda: keeper.channel is not None)
+    FakeChannel.taken = {me}  # a squatter took our name in the new room's channel (it was public in the old one)
+    try:
+        keeper.move_to(8, ["ws://b/janus"])
+        keeper.follow("ws://b/janus")
+        await until(lambda: keeper.channel is not None and keeper.channel.server == "ws://b/janus")
+        assert model.own_id != me and keeper.channel.username == model.own_id  # type: ignore[union-attr]
+        assert len(FakeChannel.made) == 3  # one refused join, then at once under a fresh name
+        # Once in, a name taken on a later re-join is our own last session lingering: kept, retried later.
+        ours = model.own_id
+        FakeChannel.taken = {ours}
+        keeper.channel.lost.set_result("socket closed")  # type: ignore[union-attr]
+        await asyncio.sleep(0.3)
+        assert model.own_id == ours and keeper.channel is None
+    finally:
+        FakeChannel.taken = set()
         await keeper.close()

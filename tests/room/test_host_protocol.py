@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.room.host_protocol import (
+    CARRY_VERBS,
     MAX_SEQ,
     NEEDS_TARGET,
     HostAction,
@@ -47,7 +48,9 @@ def test_targets_are_required_exactly_where_the_verb_takes_one() -> None:
         if verb in NEEDS_TARGET:
             with pytest.raises(ValueError):
                 sign(PASS, 1, verb)
-            target = "plaza+ws://10.0.0.2:8188/77" if verb is HostVerb.MOVE else "x"  # a move's target is a link
+            # a move's target is a link, a carried place's a proof
+            target = {HostVerb.MOVE: "plaza+ws://10.0.0.2:8188/77", HostVerb.CARRY_SPEAKER: "c" * 64,
+                      HostVerb.CARRY_CO_HOST: "c" * 64}.get(verb, "x")
             assert parse_request(encode_host_action(sign(PASS, 1, verb, target))).target == target  # type: ignore[union-attr]
         else:
             with pytest.raises(ValueError):
@@ -95,9 +98,11 @@ def test_any_host_shaped_whisper_parses_or_is_refused_cleanly(fields: dict[str, 
 
 @given(st.integers(0, 2**32), st.integers(1, MAX_STAGE_ID), st.integers(0, MAX_SEQ),
        st.sampled_from([v for v in HostVerb if v is not HostVerb.MOVE]),  # a move's target is a link: test_moved
-       st.text(min_size=1, max_size=40).filter(str.isprintable))
-def test_every_valid_action_round_trips(room: int, stage_id: int, seq: int, verb: HostVerb, target: str) -> None:
+       st.text(min_size=1, max_size=40).filter(str.isprintable), st.text("0123456789abcdef", min_size=64, max_size=64))
+def test_every_valid_action_round_trips(room: int, stage_id: int, seq: int, verb: HostVerb, target: str,
+                                        proof: str) -> None:
     stage_pass = StagePass(room, stage_id, "k" * 24)
+    target = proof if verb in CARRY_VERBS else target  # a carried place's target is its proof (test_roster_protocol)
     action = sign(stage_pass, seq, verb, target if verb in NEEDS_TARGET else "")
     parsed = parse_request(encode_host_action(action))
     assert parsed == action and verify(parsed, stage_pass.token)  # type: ignore[arg-type]

@@ -1,9 +1,12 @@
 """Roles travel with a moved room (§3.8), in the lab: rooms A and B on two Janus servers, each with its controller;
 on A's stage the host (who holds B's host pass too, as the one who started B), a speaker (unmuted) and a co-host
-(muted); a plain listener. The host moves A → B with `plaza host A move B`.
+(muted); a plain listener; and a squatter: a listener of A who, before the move, joins B's channel under Dee's
+channel username (public in A) and whispers B's controller forged claims. The host moves A → B with
+`plaza host A move B`.
 
 Measured: within CARRY_BOUND_S of the move command, B's room state shows the speaker as `speaker` (unmuted) and the
-co-host as `co-host` (muted), and the listener is in B's audience, not on its stage. Reported (not asserted): the
+co-host as `co-host` (muted) — Dee under a fresh channel name, her own being the squatter's —, the listener is in
+B's audience, not on its stage, and the squatter holds no pass in B. Reported (not asserted): the
 audible gaps of every playout across the move, and how long the audience did not hear the speaker (A's stage lets
 everyone go at the move; the speaker's voice is back once it is on B's stage).
 
@@ -26,10 +29,12 @@ import pytest
 from app.cli.host import host
 from app.cli.serve import keep_host_pass
 from app.links import format_link, parse_link
+from app.listener.channel import RoomChannel
 from app.listener.listen import ListenSession
-from app.listener.state import StateSource
+from app.listener.state import RoomStateModel, StateSource
 from app.room.host_protocol import HostVerb
 from app.room.protocol import Role as MemberRole
+from app.room.roster_protocol import CarryClaim, encode_claim
 from app.stage.speaker import Role
 from tests.listener.listening import note
 from tests.support.stage_lab import band_db, go_on_stage, speaker_session, tone_wav, until
@@ -82,6 +87,7 @@ async def test_a_speaker_and_a_co_host_land_on_the_new_rooms_stage(make_lab_room
     listener = ListenSession(room_a.link, use_device=False)
     heard = Heard(listener)
     everyone = [hana, ana, dee]
+    squatter: RoomChannel | None = None
     try:
         await hana.start()
         keeper = hana.listen.channel
@@ -99,11 +105,22 @@ async def test_a_speaker_and_a_co_host_land_on_the_new_rooms_stage(make_lab_room
                              and member(listener.state.state, "Ana") is not None
                              and not member(listener.state.state, "Ana").muted), 5,
                     "the listener sees A's stage: Ana unmuted, Dee co-host")
+        # The squatter: Dee's channel name is public in A; B's link will be in the `moved` announcement.
+        dee_name = dee.listen.state.own_id
+        assert dee_name is not None
+        squatter = RoomChannel(room_b.link.servers[0], 5678, RoomStateModel(), username=dee_name, display="Dee")
+        await squatter.open(8.0)
+        await until(lambda: squatter is not None and squatter.controller is not None, 5, "B's controller heard")
         await asyncio.sleep(3.0)  # Ana heard by the listener (its cushion full)
         gaps_before = {s: s.playout.counters.audible_gap_ms for s in [listener, *(x.listen for x in everyone)]}
 
         t0 = time.monotonic()
-        assert await host(argparse.Namespace(link=link_a, action="move", target=link_b, timeout=8.0)) == 0
+        moving = asyncio.ensure_future(host(argparse.Namespace(link=link_a, action="move", target=link_b,
+                                                               timeout=8.0)))
+        while not moving.done():  # forged claims all along (the real proof never reaches a listener)
+            squatter.whisper(encode_claim(CarryClaim(5678, "5" * 64)))
+            await asyncio.sleep(0.25)
+        assert moving.result() == 0
         cli = capsys.readouterr()
         assert f"move {link_b}: done" in cli.out
         assert "as speaker in room 5678" in cli.out and "as co-host in room 5678" in cli.out, cli.out
@@ -127,6 +144,9 @@ async def test_a_speaker_and_a_co_host_land_on_the_new_rooms_stage(make_lab_room
         assert listener.state.own_id is not None and room_b.controller.passes.of_user(listener.state.own_id) is None
         assert {m.name for m in room_b.controller.book.members.values()} == {"Ana", "Dee"}  # (the CLI's host is
         # not on a stage: its window would take B's host pass itself)
+        assert dee.listen.state.own_id != dee_name and room_b.controller.passes.of_user(dee_name) is None, \
+            "the squatter of Dee's name got a pass in B"
+        assert squatter.controller is not None  # it stayed in B's channel all along (its claims were heard)
         await asyncio.sleep(3.0)  # what the listener hears of Ana once she is back
         gaps = {name: s.playout.counters.audible_gap_ms - gaps_before[s]
                 for name, s in (("listener", listener), ("Hana", hana.listen), ("Ana", ana.listen),
@@ -138,4 +158,5 @@ async def test_a_speaker_and_a_co_host_land_on_the_new_rooms_stage(make_lab_room
                            f"{CARRY_BOUND_S:g} s); audible gaps (ms) {gaps}; the listener did not hear Ana for "
                            f"{quiet:.2f} s")
     finally:
-        await asyncio.gather(*(s.close() for s in everyone), listener.close(), return_exceptions=True)
+        closing = [s.close() for s in everyone] + [listener.close()] + ([squatter.close()] if squatter else [])
+        await asyncio.gather(*closing, return_exceptions=True)

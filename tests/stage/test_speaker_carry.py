@@ -1,6 +1,7 @@
 """A speaker's place on stage travels with a moved room (§3.8), without Janus and on a virtual clock: taken at once
 from the new room's controller within CARRY_WINDOW_S of the follow, muted or not as it was; any other invite goes the
-usual way (the front end asks)."""
+usual way (the front end asks). The place is claimed from the new controller with the old pass's proof, again until
+the invite comes."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import pytest
 from app.links import RoomLink
 from app.listener.listen import ListenSession
 from app.media.capture import MicTrack
+from app.room.roster_protocol import CarryClaim, carry_proof, encode_claim
 from app.room.stage_protocol import Invite, StagePass, Uninvite
 from app.stage import speaker as speaker_module
-from app.stage.carry import CARRY_REMOVED_S, CARRY_WINDOW_S
+from app.stage.carry import CARRY_REMOVED_S, CARRY_WINDOW_S, CLAIM_MAX_S, Carry, claim
 from app.stage.connection import StageEnd
 from app.stage.speaker import Role, SpeakerSession
 from tests.stage.test_speaker_unit import FakeStage, Silence
@@ -44,8 +46,10 @@ async def session(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Any:
     monkeypatch.setattr(speaker_module, "StageConnection", FakeStage)
     listen = ListenSession(OLD, use_device=False)
     assert listen.channel is not None
-    monkeypatch.setattr(listen.channel, "whisper", lambda text: None)
+    sent: list[str] = []
+    monkeypatch.setattr(listen.channel, "whisper", sent.append)
     s = SpeakerSession(listen, MicTrack(Silence()), display="Ana", clock=clock)  # type: ignore[arg-type]
+    s.sent = sent  # type: ignore[attr-defined]
     roles: list[Role] = []
     s.changed.connect(roles.append)
     s.roles = roles  # type: ignore[attr-defined]
@@ -168,3 +172,71 @@ async def test_the_host_takes_its_new_pass_muted_or_not_as_it_was(session: Speak
     follow(session)
     await session.take_pass(NEW_PASS)
     assert session.role is Role.SPEAKER and not session.muted and session.carried is None
+
+
+OLD_CLAIM = encode_claim(CarryClaim(8, carry_proof(OLD_PASS.token, 7, 42)))
+
+
+def claims(session: SpeakerSession) -> list[str]:
+    return [t for t in session.sent if '"type":"claim"' in t]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("removed_first", [True, False])
+async def test_the_place_is_claimed_with_the_old_pass_until_the_invite_comes(session: SpeakerSession,
+                                                                             removed_first: bool) -> None:
+    await on_old_stage(session, unmuted=True)
+    if removed_first:
+        session._on_whisper(Uninvite(7))
+        await settle()
+    follow(session)
+    await settle()
+    assert claims(session) == [OLD_CLAIM]  # for the new room, proven with the old pass (the token never travels)
+    assert OLD_PASS.token not in "".join(session.sent)  # type: ignore[attr-defined]
+    session._on_whisper(Invite(NEW_PASS, 60.0))
+    await settle()
+    assert session.carried is None
+    await asyncio.sleep(0.6)  # past the next claim's time: no more claims once the place is ours
+    assert claims(session) == [OLD_CLAIM]
+
+
+async def test_a_listener_claims_nothing(session: SpeakerSession) -> None:
+    follow(session)
+    await settle()
+    assert claims(session) == []
+
+
+async def test_claims_back_off_and_stop_when_the_window_closes(clock: Clock) -> None:
+    carry = Carry(clock)
+    place = carry.moved(8, OLD_PASS, muted=True)
+    assert place is not None
+    sent: list[str] = []
+    waits: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        waits.append(delay)
+        clock.now += delay
+
+    await claim(sent.append, carry, place, sleep)
+    assert waits[:5] == [0.5, 1.0, 2.0, 4.0, 4.0] and max(waits) == CLAIM_MAX_S
+    assert sum(waits[:-1]) <= CARRY_WINDOW_S < sum(waits) and len(sent) == len(waits)
+    assert set(sent) == {OLD_CLAIM}
+
+
+async def test_two_invites_at_once_make_one_way_up(session: SpeakerSession) -> None:
+    session.auto_accept = True  # (a bot: any other invite is taken too)
+    await on_old_stage(session, unmuted=False)
+    session._on_whisper(Uninvite(7))
+    await settle()
+    opened = session.mic.source.start
+
+    async def slow_start() -> None:  # a real device takes a moment to open
+        await asyncio.sleep(0.05)
+        await opened()
+
+    session.mic.source.start = slow_start  # type: ignore[method-assign]
+    follow(session)
+    session._on_whisper(Invite(NEW_PASS, 60.0))  # the carried place...
+    session._on_whisper(Invite(StagePass(8, 44, "w" * 24), 60.0))  # ...and a second invite before it is up
+    await asyncio.sleep(0.1)
+    await settle()
+    assert session.role is Role.SPEAKER and [s.stage_pass for s in FakeStage.made[1:]] == [NEW_PASS]

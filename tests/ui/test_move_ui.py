@@ -275,7 +275,7 @@ def signed(sent: list[dict[str, Any]], stage_pass: StagePass) -> list[tuple[str,
     return out
 
 
-async def test_the_hosts_window_invites_the_moved_stage_with_the_new_rooms_pass(make_window: WindowFactory) -> None:
+async def test_the_hosts_window_hands_the_moved_stage_on_with_the_new_rooms_pass(make_window: WindowFactory) -> None:
     untitled = RoomLink(NEW.room_id, NEW.servers)  # a fresh room's link has no title: its controller's is shown
     window = make_window()
     passes = {1234: HOST_PASS, NEW.room_id: NEW_PASS}
@@ -289,8 +289,9 @@ async def test_the_hosts_window_invites_the_moved_stage_with_the_new_rooms_pass(
     moving = asyncio.ensure_future(window.host_control.move(target))
     await wait_until(lambda: signed(sent, HOST_PASS) == [("move", target)], 2, "the signed move")
     assert session.channel is not None
-    roster = Roster(1234, (RosterEntry("l-ana", "Ana", Role.SPEAKER), RosterEntry("l-dee", "Dee", Role.CO_HOST)))
-    session.channel.stage_whispers.emit(Roster(999, (RosterEntry("l-evil", "Evil", Role.CO_HOST),)))  # not ours
+    roster = Roster(1234, (RosterEntry("l-ana", "Ana", Role.SPEAKER, "a" * 64),
+                           RosterEntry("l-dee", "Dee", Role.CO_HOST, "d" * 64)))
+    session.channel.stage_whispers.emit(Roster(999, (RosterEntry("l-evil", "Evil", Role.CO_HOST, "e" * 64),)))
     session.channel.stage_whispers.emit(roster)  # the old controller, before its announcement
     forward(session, target)
     await moving
@@ -301,8 +302,8 @@ async def test_the_hosts_window_invites_the_moved_stage_with_the_new_rooms_pass(
     assert signed(sent, NEW_PASS) == []  # nobody to ask before the new room's controller is heard
     session.state.apply_snapshot(Snapshot(1, NEW.room_id, "ctl-2", "Town hall, take 2", False, (), None, (), 0),
                                  now=60.0)
-    await wait_until(lambda: signed(sent, NEW_PASS) == [("invite", "l-ana"), ("invite_co_host", "l-dee")], 2,
-                     "the stage invited again, with its roles")
+    await wait_until(lambda: signed(sent, NEW_PASS) == [("carry_speaker", "a" * 64), ("carry_co_host", "d" * 64)],
+                     2, "the stage's places handed on, with their roles")
     await wait_until(lambda: window.windowTitle() == "Town hall, take 2 — Plaza", 2, "the new room's own title")
     assert room.room_title() == "Town hall, take 2"
     await settled(window)
@@ -317,12 +318,14 @@ async def test_a_move_to_a_room_without_our_pass_invites_nobody(make_window: Win
     moving = asyncio.ensure_future(window.host_control.move(format_link(NEW)))
     await wait_until(lambda: actions(sent) == [("move", format_link(NEW))], 2, "the signed move")
     assert session.channel is not None
-    session.channel.stage_whispers.emit(Roster(1234, (RosterEntry("l-ana", "Ana", Role.SPEAKER),)))
+    session.channel.stage_whispers.emit(Roster(1234, (RosterEntry("l-ana", "Ana", Role.SPEAKER, "a" * 64),)))
     forward(session, format_link(NEW))
     await moving
     session.state.apply_snapshot(Snapshot(1, NEW.room_id, "ctl-2", "T", False, (), None, (), 0), now=60.0)
     await asyncio.sleep(0.2)
     assert [a for a in actions(sent) if a[0] != "move"] == [] and window.host_control._carrying is None
+    notice = window.room_view.moved_label
+    assert notice.isVisibleTo(window) and "invite them again" in notice.text()  # the host is told, in the window
     await settled(window)
 
 
