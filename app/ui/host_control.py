@@ -103,11 +103,13 @@ class HostControl(QObject):
             return
         if (stage_pass is None or channel is None or stage_pass.room != room_id
                 or speaker.listen.link.room_id != room_id):
-            if self._carrying is not None and self._carrying[0].same_room(speaker.listen.link):
-                log.warning("moved to room %s without its host pass here: its speakers must be invited by hand",
-                            room_id)
+            carrying = self._carrying
+            if carrying is not None and carrying[0].same_room(speaker.listen.link):
                 self._stop_carrying()
-                self.stage_left_behind.emit()
+                if carrying[1].entries:  # someone was on the stage: they are not coming along
+                    log.warning("moved to room %s without its host pass here: its speakers must be invited by hand",
+                                room_id)
+                    self.stage_left_behind.emit()
             return
         self._bridge = bridge
         bridge.changed.connect(self._on_state)
