@@ -181,7 +181,8 @@ async def move(keeper: ChannelKeeper, stage_pass: StagePass, target: str, stop: 
               "the old room's controller sent no stage roster: invite its speakers by hand", flush=True)
         return EXIT_OK
     new = parse_link(target)
-    listed = ", ".join(f"{e.name or e.username} ({e.username}, {e.role.value})" for e in entries)
+    # By display name: the old room's channel names may be a squatter's in the new room (§3.8).
+    listed = ", ".join(f"{e.name or 'a member without a name'} ({e.role.value})" for e in entries)
     try:
         new_pass = load_host_pass(new)
     except SecretsUnavailable:
@@ -196,10 +197,10 @@ async def move(keeper: ChannelKeeper, stage_pass: StagePass, target: str, stop: 
         _fail(f"{exc}: invite them by hand: {listed}")
         return EXIT_JOIN_FAILED
     for e in asked:
-        print(f"handed on the place of {e.name or e.username} ({e.username}) as {e.role.value} in room {new.room_id}",
+        print(f"handed on the place of {e.name or 'a member without a name'} as {e.role.value} in room {new.room_id}",
               flush=True)
     if len(asked) < len(entries):
-        missed = ", ".join(e.username for e in entries if e not in asked)
+        missed = ", ".join(e.name or "a member without a name" for e in entries if e not in asked)
         _fail(f"could not hand on the places of {missed}: invite them by hand")
         return EXIT_NOT_DONE
     return EXIT_OK

@@ -87,7 +87,7 @@ class ChannelRequests:
                 self.audience.left(username)
             self.askers.forget(username)
             self.handover.left(link, username)
-            self._forget_participant(username)
+            self._forget_participant(link, username)
         elif kind == "announcement":
             self.handover.on_announcement(event, link)
         elif kind == "destroyed":
@@ -104,7 +104,9 @@ class ChannelRequests:
             self.reactions.on_whisper(sender, text)  # their own rate limit, checked before parsing (a flood is cheap)
             return
         host = isinstance(text, str) and text.startswith(_HOST_PREFIX)
-        if not (self._host_limiter if host else self._limiter).allow(sender):
+        # Per server and name: names are unique per server only, so one server's squatter of a name must not spend
+        # the bucket of its holder on another (a moved room's speaker claiming its place, §3.8).
+        if not (self._host_limiter if host else self._limiter).allow(_bucket(link, sender)):
             self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: too many whispers (rate limit)",
                            sender[:80])
             return
@@ -117,13 +119,13 @@ class ChannelRequests:
             self.hosts.on_action(sender, request, link)
             return
         if isinstance(request, StageAnswer | LeftStage):
-            self.access.on_whisper(sender, request)
+            self.access.on_whisper(sender, request, link.url)
             return
         if isinstance(request, FeedbackReport):
             self._on_feedback(sender, request)
             return
         if isinstance(request, CarryClaim):
-            self._on_claim(sender, request)
+            self._on_claim(sender, request, link)
             return
         if isinstance(request, ReactRequest):  # not compactly encoded: it paid the stricter limit above
             self.reactions.add(request.code)
@@ -162,21 +164,23 @@ class ChannelRequests:
         self._invites.add(task)
         task.add_done_callback(self._invites.discard)
 
-    def _on_claim(self, sender: str, claim: CarryClaim) -> None:
+    def _on_claim(self, sender: str, claim: CarryClaim, link: ControllerLink) -> None:
         """A moved room's speaker claims the place its host handed on (§3.8): the pass goes to the sender, whatever
-        its username, because only the old pass's holder can know the proof."""
-        role = self.access.claim(claim.proof) if claim.room == self.room_id else None
+        its username, because only the old pass's holder can know the proof — on the server the claim came from
+        only (the same name on another server is someone else)."""
+        if self.moderation.is_banned(sender):
+            self.drops.log(logging.WARNING, sender, "dropped a claim from %r: removed from this room", sender[:80])
+            return
+        role = self.access.claim(claim.proof, link.url, sender) if claim.room == self.room_id else None
         if role is None:
             self.drops.log(logging.INFO, sender, "dropped a claim from %r: no carried place for it here",
                            sender[:80])
             return
-        if self.moderation.is_banned(sender):
-            log.warning("room controller: %r claimed a carried place but was removed from this room", sender[:80])
-            return
 
         async def invite() -> None:
-            try:
-                await self.access.invite(sender, role=role)
+            try:  # claimed before: the same pass again (a fresh one would void the one it may be joining with)
+                if not await self.access.invite_again(sender, link):
+                    await self.access.invite(sender, role=role, on=link)
             except RoomError as exc:
                 log.warning("room controller: could not invite %r to its carried place: %s", sender[:80], exc)
 
@@ -184,11 +188,15 @@ class ChannelRequests:
         self._invites.add(task)
         task.add_done_callback(self._invites.discard)
 
-    def _forget_participant(self, username: str) -> None:
-        self._limiter.forget(username)
-        self._host_limiter.forget(username)
+    def _forget_participant(self, link: ControllerLink, username: str) -> None:
+        self._limiter.forget(_bucket(link, username))
+        self._host_limiter.forget(_bucket(link, username))
         self.reactions.forget(username)
         self.drops.reset(username)
         if self.book.lower_hand(username):
             self._wake.set()
 
+
+
+def _bucket(link: ControllerLink, username: str) -> str:
+    return f"{link.url} {username}"  # (a URL has no space)

@@ -291,7 +291,7 @@ class RoomController(ChannelRequests):
             self.audience.lost(gone)  # left, unless they come back (then reconnects) or it was only us
             await link.disconnect()
             for username in gone:
-                self._forget_participant(username)
+                self._forget_participant(link, username)
             self._update_count()
             down_since = self._clock()
             await asyncio.sleep(backoff.next_delay(age=0.0))

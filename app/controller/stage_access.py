@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from app.controller.link import ControllerLink
-from app.controller.stage_passes import DEFAULT_INVITE_TTL, StagePasses, Withdrawal
+from app.controller.stage_passes import DEFAULT_INVITE_TTL, PassState, StagePasses, Withdrawal
 from app.janus import JanusError
 from app.room.errors import RoomError
 from app.room.protocol import MAX_MEMBERS, Role
@@ -40,7 +40,8 @@ class StageAccess:
         self.passes = passes
         self.tick = tick
         self._clock = clock
-        self._expected: dict[str, tuple[float, Role]] = {}  # proof -> (until when, role): carried places (§3.8)
+        # proof -> (until when, role, (server, username) of the claimant it went to): carried places (§3.8)
+        self._expected: dict[str, tuple[float, Role, tuple[str, str] | None]] = {}
         self._pending = Withdrawal()
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -81,14 +82,18 @@ class StageAccess:
             raise RoomError(f"could not add a stage pass on {self.stage.url}: {exc}") from None
 
     # ------------------------------------------------------------------------------------------ host actions
-    async def invite(self, username: str, ttl: float = DEFAULT_INVITE_TTL, role: Role = Role.SPEAKER) -> StagePass:
+    async def invite(self, username: str, ttl: float = DEFAULT_INVITE_TTL, role: Role = Role.SPEAKER, *,
+                     on: ControllerLink | None = None) -> StagePass:
         """Issue a pass for channel user `username` (as `role`), put it on the list, and whisper it on every server
-        they use."""
-        links = [link for link in self.links if link.connected and username in link.participants]
+        they use — or only on `on`, binding the pass to that server (a carried place: whoever has the same name on
+        another server is someone else)."""
+        links = [link for link in ([on] if on is not None else self.links)
+                 if link.connected and username in link.participants]
         if not links:
             raise RoomError(f"{username[:80]!r} is not in the room's channel")
         display = links[0].participants.get(username, "")
         issued, replaced = self.passes.issue(username, display, role, ttl)
+        issued.server = on.url if on is not None else None
         try:
             await self._add(issued.token)
         except RoomError:
@@ -97,11 +102,22 @@ class StageAccess:
         finally:
             self._withdraw(replaced)
         text = encode_stage(Invite(issued.stage_pass, ttl))
-        if not await self._whisper(username, text):
+        if not await self._whisper(username, text, links):
             log.warning("stage %s: invite %s for %r was not delivered", self.passes.room, issued.stage_id,
                         username[:80])
         log.info("stage %s: invited %r as %s", self.passes.room, username[:80], issued.stage_id)
         return issued.stage_pass
+
+    async def invite_again(self, username: str, link: ControllerLink) -> bool:
+        """Whisper `username` on `link` the invite of the pass it already holds there, if still an invitation (a
+        repeated claim); whether it holds one there (on stage: nothing to send)."""
+        issued = self.passes.of_user(username)
+        if issued is None or issued.server != link.url:
+            return False
+        if issued.state is PassState.INVITED:
+            ttl = min(max(issued.deadline - self._clock(), 1.0), DEFAULT_INVITE_TTL)
+            await self._whisper(username, encode_stage(Invite(issued.stage_pass, ttl)), [link])
+        return True
 
     def expect(self, proof: str, role: Role) -> None:
         """A host hands on a moved room's place: whoever claims `proof` within CARRY_WAIT_S is invited as `role`.
@@ -110,17 +126,25 @@ class StageAccess:
         self._expected = {p: w for p, w in self._expected.items() if w[0] > now and p != proof}
         while len(self._expected) >= MAX_MEMBERS:
             del self._expected[next(iter(self._expected))]
-        self._expected[proof] = (now + CARRY_WAIT_S, role)
+        self._expected[proof] = (now + CARRY_WAIT_S, role, None)
 
-    def claim(self, proof: str) -> Role | None:
-        """The role of the carried place `proof` opens (used up), or None: unknown, taken or too late. Compared in
+    def claim(self, proof: str, server: str, username: str) -> Role | None:
+        """The role of the carried place `proof` opens for channel user `username` on `server`, or None: unknown,
+        too late, or already claimed by another. The place is kept until it expires: a claim again from the same
+        claimant (its invite was lost, or it was still leaving the old stage) gets a fresh invite. Compared in
         constant time, so a guesser learns nothing from the timing."""
         now = self._clock()
         match = next((p for p in self._expected if hmac.compare_digest(p, proof)), None)
         if match is None:
             return None
-        until, role = self._expected.pop(match)
-        return role if until > now else None
+        until, role, claimant = self._expected[match]
+        if until <= now:
+            del self._expected[match]
+            return None
+        if claimant is not None and claimant != (server, username):
+            return None
+        self._expected[match] = (until, role, (server, username))
+        return role
 
     async def admit(self, display: str, role: Role = Role.SPEAKER, ttl: float = DEFAULT_INVITE_TTL, *,
                     keep: bool = False) -> StagePass:
@@ -143,21 +167,22 @@ class StageAccess:
         await self.flush()
 
     # ------------------------------------------------------------------------------------------ listeners
-    def on_whisper(self, sender: str, message: StageAnswer | LeftStage) -> None:
-        """An answer or a `left` from a pass holder (the sender is Janus's `from`); ends the pass when due."""
+    def on_whisper(self, sender: str, message: StageAnswer | LeftStage, server: str | None = None) -> None:
+        """An answer or a `left` from a pass holder (the sender is Janus's `from` on channel server `server`); ends
+        the pass when due."""
         if isinstance(message, LeftStage):
-            self._withdraw(self.passes.left(sender))
+            self._withdraw(self.passes.left(sender, server))
         else:
-            self._withdraw(self.passes.answered(sender, message.accepted))
+            self._withdraw(self.passes.answered(sender, message.accepted, server))
 
     def _withdraw(self, withdrawal: Withdrawal) -> None:
         if withdrawal:
             self._pending.add(withdrawal)
             self._wake.set()
 
-    async def _whisper(self, username: str, text: str) -> bool:
+    async def _whisper(self, username: str, text: str, links: list[ControllerLink] | None = None) -> bool:
         delivered = False
-        for link in self.links:
+        for link in self.links if links is None else links:
             try:
                 delivered = await link.whisper(username, text) or delivered
             except JanusError as exc:

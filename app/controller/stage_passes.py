@@ -42,6 +42,9 @@ class IssuedPass:
     state: PassState
     deadline: float  # invited: when the invite expires; away: when the grace ends; on stage: never (inf)
     keep: bool = False  # the room creator's pass: valid for the room's life, on stage or not
+    # The channel server it was whispered on, when bound to one (a moved room's carried place, §3.8): usernames are
+    # unique per server only, so its holder's answers count only from there.
+    server: str | None = None
 
     @property
     def stage_id(self) -> int:
@@ -144,17 +147,24 @@ class StagePasses:
                 out.add(self._end(issued, tell=issued.state is PassState.INVITED))
         return out
 
-    def left(self, username: str) -> Withdrawal:
-        """The holder stepped down (`left` whisper): the pass is used."""
-        issued = self.of_user(username)
+    def left(self, username: str, server: str | None = None) -> Withdrawal:
+        """The holder stepped down (`left` whisper, from channel server `server`): the pass is used."""
+        issued = self._holder(username, server)
         return self._end(issued, tell=False) if issued is not None else Withdrawal()
 
-    def answered(self, username: str, accepted: bool) -> Withdrawal:
+    def answered(self, username: str, accepted: bool, server: str | None = None) -> Withdrawal:
         """An accepted invite waits for the join; a declined one ends at once."""
-        issued = self.of_user(username)
+        issued = self._holder(username, server)
         if issued is None or accepted:
             return Withdrawal()
         return self._end(issued, tell=False)
+
+    def _holder(self, username: str, server: str | None) -> IssuedPass | None:
+        """The pass `username` on channel server `server` holds (a pass bound to another server is not theirs)."""
+        issued = self.of_user(username)
+        if issued is None or (issued.server is not None and server != issued.server):
+            return None
+        return issued
 
     def revoke(self, stage_id: int) -> Withdrawal:
         """The host withdraws the pass: token off the list, holder told, participant kicked if on the stage."""

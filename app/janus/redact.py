@@ -8,13 +8,15 @@ from typing import Any
 # Keys whose values are credentials in the Janus API or in Plaza's own messages.
 SECRET_KEYS = frozenset(
     {"secret", "pin", "token", "admin_key", "admin_secret", "apisecret", "new_secret", "new_pin", "allowed",
-     "sdp", "srtp_crypto", "password"}
+     "sdp", "srtp_crypto", "password", "proof"}
 )
+# A host action handing a moved room's place on carries the place's proof as its target (§3.8): a capability too.
+_CARRY_ACTION = "carry_"
 
 
 def _redact_text(text: Any) -> Any:
     """A TextRoom `text` may itself be JSON carrying a secret (a stage invite's token): redact inside it too."""
-    if not isinstance(text, str) or not any(f'"{key}"' in text for key in SECRET_KEYS):
+    if not isinstance(text, str) or not (_CARRY_ACTION in text or any(f'"{key}"' in text for key in SECRET_KEYS)):
         return text
     try:
         inner = json.loads(text)
@@ -26,7 +28,9 @@ def _redact_text(text: Any) -> Any:
 def redact(value: Any) -> Any:
     """Return a copy of a JSON-like value with every secret value replaced by '***'."""
     if isinstance(value, dict):
-        return {k: ("***" if k.lower() in SECRET_KEYS else _redact_text(v) if k == "text" else redact(v))
+        carry = str(value.get("action", "")).startswith(_CARRY_ACTION)
+        return {k: ("***" if k.lower() in SECRET_KEYS or (carry and k == "target")
+                    else _redact_text(v) if k == "text" else redact(v))
                 for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]

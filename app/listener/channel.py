@@ -230,14 +230,15 @@ class RoomChannel:
         if self.model.state.source != StateSource.FALLBACK and not self.model.synced and self.textroom is not None:
             self._request_sync()
 
-    def whisper(self, text: str) -> asyncio.Task[bool] | None:
+    def whisper(self, text: str, *, confirmed: bool = False) -> asyncio.Task[bool] | None:
         """Whisper `text` to the controller in the background (stage answers, host actions; app.stage); the task
-        (True once Janus delivered it), or None when closing."""
-        return self._spawn(self._whisper(text))
+        (True once Janus delivered it), or None when closing. `confirmed`: only to a controller an announcement on
+        this connection named and that has not left since (a text that is a capability: §3.8's claim)."""
+        return self._spawn(self._whisper(text, confirmed))
 
-    async def _whisper(self, text: str) -> bool:
+    async def _whisper(self, text: str, confirmed: bool = False) -> bool:
         """Whisper to the controller; failures are logged (the next announcement tells us to try again)."""
-        controller, textroom = self.controller, self.textroom
+        controller, textroom = self._confirmed if confirmed else self.controller, self.textroom
         if controller is None or textroom is None or not textroom.is_open:
             return False
         try:

@@ -43,9 +43,10 @@ class ChannelKeeper:
             model.own_id = listener_username()
         self.channel: RoomChannel | None = None
         self.server: str | None = None
-        # A channel of this room opened for us: until then, our name taken in it is someone else's (a moved room's
-        # channel joined by a squatter first, §3.8), not our own last session lingering, and we take a fresh one.
-        self._joined_room = False
+        # The servers where a channel of this room opened for us: elsewhere, our name taken is someone else's (a
+        # moved room's channel joined by a squatter first, §3.8), not our own last session lingering: we take a
+        # fresh one. (Names are unique per server only.)
+        self._joined: set[str] = set()
         self._factory = channel_factory
         self._rand = rand
         self._task: asyncio.Task[None] | None = None  # the keeper for the current server
@@ -74,7 +75,7 @@ class ChannelKeeper:
         if self._closed:
             return
         self.room_id = room_id
-        self._joined_room = False
+        self._joined = set()
         self._servers = set(servers) if servers is not None else None
         self.server = None
         previous = self._task
@@ -101,6 +102,14 @@ class ChannelKeeper:
         """Whisper to the controller through the open channel (dropped when none is open: the controller's
         timers cover a lost stage answer); the task, to wait for it."""
         return self.channel.whisper(text) if self.channel is not None else None
+
+    def whisper_confirmed(self, text: str, room: int) -> asyncio.Task[bool] | None:
+        """Whisper a capability (a moved room's claim, §3.8) only through room `room`'s channel and only to its
+        confirmed controller: not to the room we are leaving, nor to a controller's name someone else took."""
+        channel = self.channel
+        if channel is None or channel.room_id != room:
+            return None
+        return channel.whisper(text, confirmed=True)
 
     @property
     def can_react(self) -> bool:
@@ -137,7 +146,7 @@ class ChannelKeeper:
                 raise
             except Exception as exc:  # any failure to join the channel: retry, the audio goes on
                 await channel.close()
-                if isinstance(exc, NameTaken) and not self._joined_room:
+                if isinstance(exc, NameTaken) and server not in self._joined:
                     log.warning("room channel on %s: our name was taken before we got there; joining under a new "
                                 "one", server)
                     self.model.own_id = listener_username()
@@ -149,7 +158,7 @@ class ChannelKeeper:
                 await asyncio.sleep(delay)
                 continue
             backoff.reset()
-            self._joined_room = True
+            self._joined.add(server)
             self.channel = channel  # it re-sends a raised hand itself once it knows the controller
             reason = await channel.lost
             log.warning("room channel on %s lost: %s", server, reason)

@@ -16,7 +16,7 @@ import enum
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from app.room.protocol import moved_link
@@ -61,7 +61,7 @@ class HostAction:
     stage_id: int
     seq: int
     verb: HostVerb
-    target: str  # "" when the verb takes none
+    target: str = field(repr=False)  # "" when the verb takes none; a carried place's proof is a capability
     sig: str
 
     def signed_text(self) -> bytes:

@@ -2,8 +2,8 @@
 
 Why through the host: the two rooms' controllers share no secret and may not reach each other, and a stage pass
 (a role) is a secret of one controller. The one party trusted in both rooms is the host who signed the `move`: the
-old controller tells it who was on stage, by channel username and role, and the host's client asks the new room's
-controller to invite each of them again with that role (host actions `invite` / `invite_co_host`, §3.6).
+old controller tells it who was on stage (names, roles and a proof per place), and the host's client hands each
+place on to the new room's controller with that role (host actions `carry_speaker` / `carry_co_host`, §3.6).
 
 Why a proof, not the username: channel usernames are public (join events, the participant list) and the new
 room's link is in the public `moved` announcement, so anyone could join the new room's channel under a speaker's

@@ -18,7 +18,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from app.room.roster_protocol import CarryClaim, carry_proof, encode_claim
 from app.room.stage_protocol import StagePass
@@ -81,13 +80,17 @@ class Carry:
         return place
 
 
-async def claim(whisper: Callable[[str], Any], carry: Carry, place: CarriedRole,
+async def claim(whisper: Callable[[str], Awaitable[bool] | None], carry: Carry, place: CarriedRole,
                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-    """Whisper our claim to the new room's controller (`whisper` sends to the channel's confirmed controller) until
-    the place is taken or its window closes."""
+    """Whisper our claim to the new room's controller (`whisper`: to the confirmed controller of the new room's
+    channel; None or False before there is one) until the place is taken or its window closes. The pace slows
+    only once claims are delivered: until then we are still on our way."""
     text = encode_claim(CarryClaim(place.room, place.proof))
     delay = CLAIM_FIRST_S
     while carry.holds(place):
-        whisper(text)
-        await sleep(delay)
-        delay = min(delay * 2, CLAIM_MAX_S)
+        sending = whisper(text)
+        if sending is not None and await sending:
+            await sleep(delay)
+            delay = min(delay * 2, CLAIM_MAX_S)
+        else:
+            await sleep(CLAIM_FIRST_S)

@@ -52,6 +52,8 @@ class HostDesk:
         text = encode_host_action(sign(self.stage_pass, self._next_seq(), verb, target))
         deadline = time.monotonic() + self.deliver_within
         while True:
+            if self.channel.room_id != self.stage_pass.room:  # the channel followed a move: not this pass's room
+                raise RoomError(f"room {self.stage_pass.room} moved on; {verb.value} not sent")
             task = self.channel.whisper(text)
             if task is not None and await task:
                 return

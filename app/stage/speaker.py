@@ -6,10 +6,11 @@ the feed (the feed carries our own voice back ~1.5 s late). The way down: the ou
 whose cushion kept filling all along (make-before-break), then we whisper `left` (the pass is used up) and close
 the stage connection. A withdrawn invite (`uninvite`) while on stage means a host demoted us: same way down.
 
-A moved room (§3.8): the old controller takes everyone off its stage, and the host who moved it invites them
-again in the new room. A speaker that was on stage (or going up) when its session followed the move takes such an
-invite at once, without asking, within CARRY_WINDOW_S of the follow, muted or not as it was (a host's held mute
-does not travel: it stays muted, and may unmute itself there). Any other invite goes the usual way.
+A moved room (§3.8): the old controller takes everyone off its stage, and the host who moved it hands their places
+on to the new room. A speaker that was on stage (or going up) when its session followed the move claims its place
+there with a proof from its old pass (app.stage.carry) and takes the invite that answers at once, without asking,
+within CARRY_WINDOW_S of the follow, muted or not as it was (a host's held mute does not travel: it stays muted, and
+may unmute itself there). Any other invite goes the usual way.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ class SpeakerSession:
             self._carry.removed(self.mic.muted, own)
 
     def _on_moved(self, link: RoomLink) -> None:
-        """Our session follows the room to `link`: a place on its old stage travels (the host invites us again)."""
+        """Our session follows the room to `link`: a place on its old stage travels (we claim it there)."""
         if self._closed:
             return
         on_stage = self.role in (Role.JOINING, Role.SPEAKER)
@@ -169,7 +170,8 @@ class SpeakerSession:
         if place is not None and self.listen.channel is not None:
             log.info("following room %s: back on its stage when its host hands our place on (within %g s)",
                      link.room_id, CARRY_WINDOW_S)
-            self._spawn(claim(self.listen.channel.whisper, self._carry, place))
+            keeper = self.listen.channel
+            self._spawn(claim(lambda text: keeper.whisper_confirmed(text, place.room), self._carry, place))
         if on_stage and self.stage is not None:  # (a place in the new room comes after this: any stage is the old)
             self._spawn(self.leave_stage(tell=False))  # the old room is over; its stage goes
         if self.role is Role.INVITED:
@@ -323,7 +325,14 @@ class SpeakerSession:
                    if self.role is Role.LISTENER and stage_pass.room == self.listen.link.room_id else None)
         if carried is not None:
             self.invite = invite
-            await self._go_up_carried(invite, carried.muted)
+            self._set_role(Role.JOINING)  # at once: the host tools' "go on stage" meanwhile must not go up twice
+            try:
+                await self._go_up_carried(invite, carried.muted)
+            except BaseException:
+                if self.role is Role.JOINING:  # (the microphone did not open: _go_up resets its own failures)
+                    self.invite = None
+                    self._set_role(Role.LISTENER)
+                raise
             return
         self.invite = invite
         self._set_role(Role.INVITED)

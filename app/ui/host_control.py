@@ -49,7 +49,7 @@ class HostControl(QObject):
     tasks, saying when one fails."""
 
     desk_changed = Signal(bool)  # whether this window hosts the room now ("Move room…" is enabled by it)
-    stage_left_behind = Signal()  # a move we made could not hand its stage on: the host invites them by hand
+    stage_left_behind = Signal()  # a move we made could not hand its stage on: they must be invited by hand
 
     def __init__(self, panel: HostPanel, tasks: TaskSet,
                  provider: Callable[[RoomLink], Awaitable[StagePass | None] | StagePass | None] = keyring_host_pass
@@ -81,8 +81,10 @@ class HostControl(QObject):
         self._lookup += 1
         self.audience.rates = ReactionRates()  # another room's (or no) reactions
         self.set_desk(None)
-        if speaker is None or bridge is None:
-            self._stop_carrying()
+        carrying = self._carrying
+        if speaker is None or bridge is None or (carrying is not None
+                                                 and not carrying[0].same_room(speaker.listen.link)):
+            self._stop_carrying()  # (a move's roster is for the room it moved to, and only that)
         if speaker is not None and bridge is not None:
             self._tasks.start(self._find_pass(speaker, bridge, self._lookup), name="plaza-host-pass")
 
@@ -129,7 +131,7 @@ class HostControl(QObject):
             carrying[1].close()
 
     async def _carry(self, speaker: SpeakerSession, desk: HostDesk, entries: list[RosterEntry]) -> None:
-        """After our move: back on the new stage if we were on the old one, and everyone else invited again."""
+        """After our move: back on the new stage if we were on the old one, and everyone else's place handed on."""
         if speaker.carried is not None:
             try:
                 await speaker.take_pass(desk.stage_pass)
@@ -140,7 +142,7 @@ class HostControl(QObject):
         try:
             await carry_roles(desk, entries)
         except RoomError as exc:
-            log.warning("the moved room's speakers were not invited again: %s", exc)
+            log.warning("the moved room's stage places were not handed on: %s", exc)
             if desk is self.desk:
                 self.stage_left_behind.emit()
 

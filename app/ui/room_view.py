@@ -372,8 +372,8 @@ class RoomView(QWidget):
         text = self.tr("The room moved to “{room}”; you followed it.").format(
             room=isolate(shorten(self.room_title(), 80)))
         if self._stage_left:
-            text += " " + self.tr("Its speakers could not be brought onto the new stage: invite them again from "
-                                  "their raised hands.")
+            text += " " + self.tr("Its speakers could not be brought onto the new stage; they need to be invited "
+                                  "again there.")
         self.moved_label.setText(text)
         self.moved_label.setAccessibleDescription(text)
         self.moved_label.show()

@@ -1251,8 +1251,8 @@ Salas de audio en directo.</translation>
         <translation>La sala se trasladó a «{room}» y la seguiste.</translation>
     </message>
     <message>
-        <source>Its speakers could not be brought onto the new stage: invite them again from their raised hands.</source>
-        <translation>Sus oradores no pudieron pasar al nuevo escenario: invítalos de nuevo desde sus manos levantadas.</translation>
+        <source>Its speakers could not be brought onto the new stage; they need to be invited again there.</source>
+        <translation>Sus oradores no pudieron pasar al nuevo escenario; hay que invitarlos de nuevo allí.</translation>
     </message>
     <message>
         <source>{percent} %</source>

@@ -1250,8 +1250,8 @@ Ruang audio langsung.</translation>
         <translation>Ruang ini pindah ke “{room}”; Anda mengikutinya.</translation>
     </message>
     <message>
-        <source>Its speakers could not be brought onto the new stage: invite them again from their raised hands.</source>
-        <translation>Para pembicaranya tidak dapat dibawa ke panggung baru: undang mereka lagi dari tangan yang terangkat.</translation>
+        <source>Its speakers could not be brought onto the new stage; they need to be invited again there.</source>
+        <translation>Para pembicaranya tidak dapat dibawa ke panggung baru; mereka perlu diundang lagi di sana.</translation>
     </message>
     <message>
         <source>{percent} %</source>

@@ -92,8 +92,8 @@ async def test_the_stages_places_are_handed_on_in_the_new_room_with_its_pass(mem
     assert keeper.room_id == 5678 and keeper.followed == ["ws://198.18.0.2:8288/janus"]
     out = capsys.readouterr().out
     assert f"move {NEW}: done" in out
-    assert "handed on the place of Ana (l-ana) as speaker in room 5678" in out
-    assert "handed on the place of Dee (l-dee) as co-host" in out
+    assert "handed on the place of Ana as speaker in room 5678" in out
+    assert "handed on the place of Dee as co-host" in out and "l-ana" not in out
     assert NEW_PASS.token not in out and OLD_PASS.token not in out and PA not in out
 
 
@@ -104,7 +104,7 @@ async def test_without_the_new_rooms_pass_it_says_whom_to_invite_by_hand(memory_
     assert await run(keeper, model, ROSTER) == 0
     assert [a.verb.value for a in keeper.sent] == ["move"] and keeper.followed == []
     out = capsys.readouterr().out
-    assert "no host pass for room 5678 here: invite them by hand: Ana (l-ana, speaker), Dee (l-dee, co-host)" in out
+    assert "no host pass for room 5678 here: invite them by hand: Ana (speaker), Dee (co-host)" in out
 
 
 @pytest.mark.parametrize("roster, said", [(Roster(1234, ()), "nobody else was on the stage"),

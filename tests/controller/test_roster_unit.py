@@ -16,7 +16,7 @@ from app.controller.stage_access import CARRY_WAIT_S
 from app.room.host_protocol import HostVerb, encode_host_action, sign
 from app.room.protocol import Role
 from app.room.roster_protocol import CarryClaim, Roster, RosterEntry, carry_proof, encode_claim
-from app.room.stage_protocol import Invite, StagePass
+from app.room.stage_protocol import Invite, StageAnswer, StagePass, encode_stage
 from tests.controller.stage_fakes import Recorder, connected_controller
 from tests.controller.test_controller_unit import Clock, join, whisper
 
@@ -134,27 +134,62 @@ async def test_a_carried_place_goes_to_whoever_claims_its_proof(controller: Room
                                                                 caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     host = await controller.host_pass("Hana")
-    for user, name in (("l-dee", "Dee"), ("l-evil", "Dee")):  # a squatter took Dee's old name here
+    for user, name in (("l-dee", "Dee"), ("l-evil", "Dee")):  # a squatter took Dee's old name here...
         controller._on_channel_event(controller.links[0], join(user, name))
-    controller._on_channel_event(controller.links[1], join("l-dee2", "Dee"))  # Dee, on an edge
+    controller._on_channel_event(controller.links[1], join("l-dee", "Dee"))  # ...and Dee, on an edge, kept hers
     act(controller, "l-host", host, HostVerb.CARRY_CO_HOST, PROOF)
     await settle()
     assert len(controller.passes) == 1  # the host's: nobody is invited by name
     claim(controller, "l-evil", carry_proof("a-guess-xxxxxxxxxxxxxxxxxxx", 1234, 7))
-    claim(controller, "l-dee", "0" * 64)
+    claim(controller, "l-dee", "0" * 64)  # the squatter of Dee's name, on the origin
     await settle()
     assert controller.passes.of_user("l-evil") is None and controller.passes.of_user("l-dee") is None
-    claim(controller, "l-dee2", link=1)
+    claim(controller, "l-dee", link=1)
     await settle()
-    issued = controller.passes.of_user("l-dee2")
-    assert issued is not None and issued.role is Role.CO_HOST
-    assert ("whisper", "l-dee2", Invite(issued.stage_pass, 60.0)) in janus[1].calls
+    issued = controller.passes.of_user("l-dee")
+    assert issued is not None and issued.role is Role.CO_HOST and issued.server == controller.links[1].url
+    assert ("whisper", "l-dee", Invite(issued.stage_pass, 60.0)) in janus[1].calls
+    assert not any(c[0] == "whisper" and isinstance(c[2], Invite) for c in janus[0].calls)  # not to the squatter
+    decline = encode_stage(StageAnswer(False))
+    controller._on_channel_event(controller.links[0], whisper("l-dee", decline))  # the squatter, in Dee's name
+    await settle()
+    assert controller.passes.of_user("l-dee") is issued  # not withdrawn: the pass is Dee's on the edge
     controller._on_stage([{"id": issued.stage_id, "display": "Dee"}])
     assert controller.book.members[str(issued.stage_id)].role is Role.CO_HOST
-    claim(controller, "l-evil")  # the proof, learnt somehow, a second time: used up
+    claim(controller, "l-evil")  # the proof, learnt somehow, from someone else: the place is Dee's
     await settle()
     assert controller.passes.of_user("l-evil") is None
     assert PROOF not in caplog.text  # a capability: never logged
+
+
+async def test_a_repeated_claim_gets_the_same_invite_again(controller: RoomController, janus: list[Recorder]) -> None:
+    host = await controller.host_pass("Hana")
+    controller._on_channel_event(controller.links[0], join("l-ana", "Ana"))
+    act(controller, "l-host", host, HostVerb.CARRY_SPEAKER, PROOF)
+    await settle()
+    claim(controller, "l-ana")
+    await settle()
+    first = controller.passes.of_user("l-ana")
+    assert first is not None
+    claim(controller, "l-ana")  # its invite was lost, or crossed this claim: the same pass, not a fresh one
+    await settle()
+    assert controller.passes.of_user("l-ana") is first
+    invites = [c[2] for c in janus[0].calls if c[0] == "whisper" and isinstance(c[2], Invite)]
+    assert [i.stage_pass for i in invites] == [first.stage_pass] * 2
+
+
+async def test_a_failed_invite_leaves_the_place_for_the_next_claim(controller: RoomController,
+                                                                   janus: list[Recorder]) -> None:
+    host = await controller.host_pass("Hana")
+    act(controller, "l-host", host, HostVerb.CARRY_SPEAKER, PROOF)
+    await settle()
+    claim(controller, "l-ana")  # not in the channel's list yet (its join event comes later): no invite
+    await settle()
+    assert controller.passes.of_user("l-ana") is None
+    controller._on_channel_event(controller.links[0], join("l-ana", "Ana"))
+    claim(controller, "l-ana")
+    await settle()
+    assert controller.passes.of_user("l-ana") is not None
 
 
 async def test_a_claim_before_the_hosts_request_is_sent_again_and_then_taken(controller: RoomController,
@@ -200,14 +235,31 @@ async def test_carried_places_are_bounded(controller: RoomController) -> None:
     for proof in proofs:
         controller.access.expect(proof, Role.SPEAKER)
     assert len(controller.access._expected) == 200
-    assert controller.access.claim(proofs[0]) is None and controller.access.claim(proofs[-1]) is Role.SPEAKER
-    assert controller.access.claim(proofs[-1]) is None  # taken once
+    url = controller.links[0].url
+    assert controller.access.claim(proofs[0], url, "l-a") is None
+    assert controller.access.claim(proofs[-1], url, "l-a") is Role.SPEAKER
+    assert controller.access.claim(proofs[-1], url, "l-b") is None  # another's now
+    assert controller.access.claim(proofs[-1], url, "l-a") is Role.SPEAKER  # (its claim again)
 
 
 async def test_a_second_move_while_the_first_whispers_its_roster_is_refused(controller: RoomController,
-                                                                            janus: list[Recorder]) -> None:
+                                                                            janus: list[Recorder],
+                                                                            caplog: pytest.LogCaptureFixture) -> None:
     passes = await stage(controller)
-    act(controller, "l-host", passes["host"], HostVerb.MOVE, NEW)
-    act(controller, "l-host", passes["host"], HostVerb.MOVE, "plaza+ws://198.18.0.2:8288/9999")
+    recorded = controller.links[0].whisper
+
+    async def slow_whisper(username: str, text: str) -> bool:  # the roster takes a while to reach Janus
+        await asyncio.sleep(0.05)
+        return await recorded(username, text)
+
+    controller.links[0].whisper = slow_whisper  # type: ignore[method-assign]
+    first = encode_host_action(sign(passes["host"], 10**12, HostVerb.MOVE, NEW))
+    second = encode_host_action(sign(passes["host"], 10**12 + 1, HostVerb.MOVE, "plaza+ws://198.18.0.2:8288/9999"))
+    caplog.set_level(logging.WARNING)
+    for text in (first, second):  # (distinct seqs: not refused as a replay)
+        controller._on_channel_event(controller.links[0], whisper("l-host", text))
     await settle()
+    await asyncio.sleep(0.1)
+    await settle()
+    assert "the room is already moving" in caplog.text and "replayed" not in caplog.text
     assert controller.book.moved == NEW and len(rosters(janus[0])) == 1

@@ -96,3 +96,20 @@ def test_redacted_json_truncates_after_redacting() -> None:
 def test_redacted_json_survives_non_json_values() -> None:
     text = redacted_json({"when": object, "token": b"raw"})
     assert '"token":"***"' in text
+
+
+def test_a_moved_rooms_proofs_are_redacted_wherever_they_travel() -> None:
+    """A carried place's proof is a capability (docs/room-protocol.md §3.8): in a roster, a claim and a carry."""
+    from app.room.host_protocol import HostVerb, encode_host_action, sign
+    from app.room.protocol import Role
+    from app.room.roster_protocol import CarryClaim, RosterEntry, encode_claim, encode_rosters
+    from app.room.stage_protocol import StagePass
+
+    proof = "7" * 64
+    texts = [encode_claim(CarryClaim(8, proof)), *encode_rosters(7, [RosterEntry("l-a", "A", Role.SPEAKER, proof)]),
+             encode_host_action(sign(StagePass(8, 5, "t" * 24), 1, HostVerb.CARRY_CO_HOST, proof))]
+    for text in texts:
+        line = redacted_json({"textroom": "message", "room": 8, "to": "ctl", "text": text})
+        assert proof not in line and "***" in line
+    invite = encode_host_action(sign(StagePass(8, 5, "t" * 24), 1, HostVerb.INVITE, "l-bo"))
+    assert "l-bo" in redacted_json({"text": invite})  # other targets stay readable

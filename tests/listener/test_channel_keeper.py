@@ -176,3 +176,18 @@ async def test_a_name_taken_in_a_moved_rooms_channel_before_we_got_there_is_left
     finally:
         FakeChannel.taken = set()
         await keeper.close()
+
+
+async def test_a_capability_goes_only_through_its_rooms_channel_to_a_confirmed_controller() -> None:
+    FakeChannel.made, FakeChannel.fail_next = [], 0
+    model = RoomStateModel()
+    keeper = ChannelKeeper(7, model, rand=lambda: 0.0, channel_factory=FakeChannel)  # type: ignore[arg-type]
+    keeper.follow("ws://a/janus")
+    await until(lambda: keeper.channel is not None)
+    sent: list[tuple[str, bool]] = []
+    keeper.channel.room_id = 7  # type: ignore[union-attr]
+    keeper.channel.whisper = lambda text, confirmed=False: sent.append((text, confirmed))  # type: ignore
+    assert keeper.whisper_confirmed("claim", 8) is None and sent == []  # room 7's channel: not for room 8
+    keeper.whisper_confirmed("claim", 7)
+    assert sent == [("claim", True)]
+    await keeper.close()

@@ -96,3 +96,17 @@ async def test_an_audience_report_from_the_controller_is_passed_on_and_others_ar
     assert "room 1235" in caplog.text
     channel.handle_event(whisper("ctl-1", text))
     assert channel.got == [report]  # type: ignore[attr-defined]
+
+
+async def test_a_capability_goes_only_to_a_controller_that_has_not_left(channel: FakeChannel) -> None:
+    from app.room.roster_protocol import CarryClaim, encode_claim
+
+    claim = encode_claim(CarryClaim(ROOM, "c" * 64))
+    channel.handle_event({"textroom": "leave", "room": ROOM, "username": "ctl-1"})  # its name is free here now
+    assert channel.controller == "ctl-1"  # (still the last announced: a hand would be tried there)
+    task = channel.whisper(claim, confirmed=True)
+    assert task is not None and await task is False  # but a claim is not sent to whoever takes the name
+    channel.handle_event(announcement(snapshot(5)))  # named again by an announcement on this connection
+    task = channel.whisper(claim, confirmed=True)
+    assert task is not None and await task is True
+    assert [to for to, _ in channel.fake.whispers] == ["ctl-1"]

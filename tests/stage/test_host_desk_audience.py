@@ -22,9 +22,10 @@ REPORT = AudienceReport(1234, 10, (AudiencePoint(1_763_721_000, 3, 1, 0, 0),), 1
 
 
 class FakeKeeper:
-    """The ChannelKeeper's two seams: whisper to the controller, and the controller's whispers to us."""
+    """The ChannelKeeper's seams: its room, whisper to the controller, and the controller's whispers to us."""
 
     def __init__(self, answer: list[Any], delivered: bool = True) -> None:
+        self.room_id = 1234
         self.stage_whispers: Event[[Any]] = Event("stage whispers")
         self.sent: list[HostAction] = []
         self.answer = answer
@@ -75,3 +76,12 @@ def test_the_csv_has_a_row_per_point_and_an_empty_cell_for_an_unknown_count() ->
     assert rows[2][1:] == ["1763721010.5", "523412", "50000", "1200", "300"]
     when = datetime.datetime.fromisoformat(rows[1][0])
     assert when.tzinfo is not None and when.timestamp() == 1_763_721_000
+
+
+async def test_a_desk_whose_channel_followed_a_move_sends_nothing() -> None:
+    """A pass signs for its own room only: after a move, B's places must not be handed to C's controller."""
+    keeper = FakeKeeper([])
+    keeper.room_id = 5678
+    with pytest.raises(RoomError, match="moved on"):
+        await HostDesk(keeper, HOST).act(HostVerb.CARRY_SPEAKER, "c" * 64)  # type: ignore[arg-type]
+    assert keeper.sent == []

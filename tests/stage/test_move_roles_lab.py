@@ -34,7 +34,7 @@ from app.listener.listen import ListenSession
 from app.listener.state import RoomStateModel, StateSource
 from app.room.host_protocol import HostVerb
 from app.room.protocol import Role as MemberRole
-from app.room.roster_protocol import CarryClaim, encode_claim
+from app.room.roster_protocol import CarryClaim, carry_proof, encode_claim
 from app.stage.speaker import Role
 from tests.listener.listening import note
 from tests.support.stage_lab import band_db, go_on_stage, speaker_session, tone_wav, until
@@ -114,6 +114,9 @@ async def test_a_speaker_and_a_co_host_land_on_the_new_rooms_stage(make_lab_room
         await asyncio.sleep(3.0)  # Ana heard by the listener (its cushion full)
         gaps_before = {s: s.playout.counters.audible_gap_ms for s in [listener, *(x.listen for x in everyone)]}
 
+        assert ana.stage is not None and dee.stage is not None
+        secret = [(await room_a.controller.host_pass()).token, (await room_b.controller.host_pass()).token]
+        secret += [carry_proof(p.token, p.room, p.stage_id) for p in (ana.stage.stage_pass, dee.stage.stage_pass)]
         t0 = time.monotonic()
         moving = asyncio.ensure_future(host(argparse.Namespace(link=link_a, action="move", target=link_b,
                                                                timeout=8.0)))
@@ -124,7 +127,7 @@ async def test_a_speaker_and_a_co_host_land_on_the_new_rooms_stage(make_lab_room
         cli = capsys.readouterr()
         assert f"move {link_b}: done" in cli.out
         assert "as speaker in room 5678" in cli.out and "as co-host in room 5678" in cli.out, cli.out
-        assert "token" not in cli.out + cli.err
+        assert not any(s in cli.out + cli.err for s in secret)  # no pass token, no place's proof
 
         def carried() -> bool:
             book = room_b.controller.book

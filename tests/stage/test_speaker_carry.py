@@ -48,8 +48,11 @@ async def session(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Any:
     assert listen.channel is not None
     sent: list[str] = []
     monkeypatch.setattr(listen.channel, "whisper", sent.append)
+    claimed: list[tuple[str, int]] = []  # (the claim, the room whose channel alone may carry it)
+    monkeypatch.setattr(listen.channel, "whisper_confirmed", lambda text, room: claimed.append((text, room)))
     s = SpeakerSession(listen, MicTrack(Silence()), display="Ana", clock=clock)  # type: ignore[arg-type]
     s.sent = sent  # type: ignore[attr-defined]
+    s.claimed = claimed  # type: ignore[attr-defined]
     roles: list[Role] = []
     s.changed.connect(roles.append)
     s.roles = roles  # type: ignore[attr-defined]
@@ -178,7 +181,10 @@ OLD_CLAIM = encode_claim(CarryClaim(8, carry_proof(OLD_PASS.token, 7, 42)))
 
 
 def claims(session: SpeakerSession) -> list[str]:
-    return [t for t in session.sent if '"type":"claim"' in t]  # type: ignore[attr-defined]
+    claimed = session.claimed  # type: ignore[attr-defined]
+    assert all(room == 8 for _, room in claimed)  # only through the new room's channel (app.listener.channel_keeper)
+    assert not any('"type":"claim"' in t for t in session.sent)  # type: ignore[attr-defined]
+    return [t for t, _ in claimed]
 
 
 @pytest.mark.parametrize("removed_first", [True, False])
@@ -191,7 +197,7 @@ async def test_the_place_is_claimed_with_the_old_pass_until_the_invite_comes(ses
     follow(session)
     await settle()
     assert claims(session) == [OLD_CLAIM]  # for the new room, proven with the old pass (the token never travels)
-    assert OLD_PASS.token not in "".join(session.sent)  # type: ignore[attr-defined]
+    assert OLD_PASS.token not in "".join(session.sent + claims(session))  # type: ignore[attr-defined]
     session._on_whisper(Invite(NEW_PASS, 60.0))
     await settle()
     assert session.carried is None
@@ -212,12 +218,19 @@ async def test_claims_back_off_and_stop_when_the_window_closes(clock: Clock) -> 
     sent: list[str] = []
     waits: list[float] = []
 
+    async def delivered() -> bool:
+        return len(sent) > 2  # the first two: no channel of the new room yet
+
+    def whisper(text: str) -> Any:
+        sent.append(text)
+        return delivered()
+
     async def sleep(delay: float) -> None:
         waits.append(delay)
         clock.now += delay
 
-    await claim(sent.append, carry, place, sleep)
-    assert waits[:5] == [0.5, 1.0, 2.0, 4.0, 4.0] and max(waits) == CLAIM_MAX_S
+    await claim(whisper, carry, place, sleep)
+    assert waits[:7] == [0.5, 0.5, 0.5, 1.0, 2.0, 4.0, 4.0] and max(waits) == CLAIM_MAX_S
     assert sum(waits[:-1]) <= CARRY_WINDOW_S < sum(waits) and len(sent) == len(waits)
     assert set(sent) == {OLD_CLAIM}
 
@@ -239,4 +252,23 @@ async def test_two_invites_at_once_make_one_way_up(session: SpeakerSession) -> N
     session._on_whisper(Invite(StagePass(8, 44, "w" * 24), 60.0))  # ...and a second invite before it is up
     await asyncio.sleep(0.1)
     await settle()
+    assert session.role is Role.SPEAKER and [s.stage_pass for s in FakeStage.made[1:]] == [NEW_PASS]
+
+
+async def test_the_host_taking_its_new_pass_cannot_go_up_twice(session: SpeakerSession) -> None:
+    await on_old_stage(session, unmuted=True)
+    session._on_whisper(Uninvite(7))
+    await settle()
+    follow(session)
+    opened = session.mic.source.start
+
+    async def slow_start() -> None:
+        await asyncio.sleep(0.05)
+        await opened()
+
+    session.mic.source.start = slow_start  # type: ignore[method-assign]
+    first = asyncio.ensure_future(session.take_pass(NEW_PASS))
+    await settle()
+    assert session.role is Role.JOINING  # at once: the host tools' "go on stage" sees it
+    await first
     assert session.role is Role.SPEAKER and [s.stage_pass for s in FakeStage.made[1:]] == [NEW_PASS]

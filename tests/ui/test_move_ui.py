@@ -325,7 +325,7 @@ async def test_a_move_to_a_room_without_our_pass_invites_nobody(make_window: Win
     await asyncio.sleep(0.2)
     assert [a for a in actions(sent) if a[0] != "move"] == [] and window.host_control._carrying is None
     notice = window.room_view.moved_label
-    assert notice.isVisibleTo(window) and "invite them again" in notice.text()  # the host is told, in the window
+    assert notice.isVisibleTo(window) and "invited again" in notice.text()  # the host is told, in the window
     await settled(window)
 
 
@@ -345,7 +345,7 @@ async def test_a_speaker_is_back_on_stage_in_the_new_room_without_a_dialog(make_
     forward(speaker.listen, format_link(NEW))  # ...and announces it
     await wait_until(lambda: speaker.listen.link == NEW and speaker.role is SpeakerRole.LISTENER, 2, "the follow")
     await wait_until(lambda: FakeMic.closed == [5], 2, "the microphone released meanwhile")
-    whisper(speaker, Invite(StagePass(NEW.room_id, 43, "u" * 24), 60.0))  # the host invites us there
+    whisper(speaker, Invite(StagePass(NEW.room_id, 43, "u" * 24), 60.0))  # the new controller answers our claim
     await wait_until(lambda: speaker.role is SpeakerRole.SPEAKER, 3, "back on stage")
     assert dialogs == [] and window.speaker_control.dialog is None  # nothing asked
     assert FakeStage.made[-1].stage_pass.room == NEW.room_id and FakeMic.opened == [5, 5]
