@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -30,7 +30,6 @@ from app.events import Event
 from app.links import RoomLink
 from app.listener.listen import ListenSession
 from app.listener.state import RoomState, StateChange
-from app.listener.supervisor import MEDIA_POLL_S, MEDIA_WATCHDOG_S
 from app.media.capture import MicTrack
 from app.media.echo import EchoControl
 from app.media.feedback import FeedbackGuard, FeedbackVerdict
@@ -51,6 +50,7 @@ from app.room.stage_protocol import (
 )
 from app.stage.carry import CARRY_WINDOW_S, CarriedRole, Carry, claim
 from app.stage.connection import StageConnection, StageRefused, monitor_playout
+from app.stage.reconnect import reopen, trouble
 
 log = logging.getLogger(__name__)
 
@@ -356,13 +356,11 @@ class SpeakerSession:
             await stage.set_muted(muted)
 
     async def _keep_stage(self, stage: StageConnection) -> None:
-        """Keep us on stage through trouble, with the feed's policy (app.listener.supervisor): a loss or 2 s
-        without stage audio → reconnect with jittered backoff, same pass (the controller keeps it for a grace
-        period), mute state restored; the feed plays meanwhile. A refused pass or a removal ends it. Each attempt
-        ends the sessions the connections before it may have left holding the pass's seat (StageConnection)."""
+        """Keep us on stage through trouble (app.stage.reconnect), mute state restored; the feed plays meanwhile.
+        A refused pass or a removal ends it."""
         backoff = Backoff()
         while True:
-            reason, removed = await self._stage_trouble(stage)
+            reason, removed = await trouble(stage)
             if self.stage is not stage:
                 return
             if removed:
@@ -375,24 +373,18 @@ class SpeakerSession:
             self.stage_reconnects += 1
             stage.end(reason)  # settled, so nothing sends on it any more (set_muted checks)
             await stage.close()
-            stale = stage.left_behind
-            lost_at = time.monotonic()  # waits stay within the outage's age (app.room.backoff)
-            while True:
-                await asyncio.sleep(backoff.next_delay(age=time.monotonic() - lost_at))
-                fresh = StageConnection(self.stage_server, stage.stage_pass, self.mic, stage.monitor,
-                                        display=self.display, ice_servers=self.ice_servers, stale_sessions=stale)
-                try:
-                    await fresh.open(STAGE_JOIN_TIMEOUT)
-                except StageRefused as exc:
-                    self.error = str(exc)
-                    log.warning("back in the audience: %s", exc)
-                    await self.leave_stage(tell=False)
-                    return
-                except RoomError as exc:
-                    log.info("stage reconnect failed: %s", exc)
-                    stale = fresh.left_behind
-                    continue
-                break
+
+            def make(stale: Sequence[int], lost: StageConnection = stage) -> StageConnection:
+                return StageConnection(self.stage_server, lost.stage_pass, self.mic, lost.monitor,
+                                       display=self.display, ice_servers=self.ice_servers, stale_sessions=stale)
+
+            try:
+                fresh = await reopen(stage, make, backoff, STAGE_JOIN_TIMEOUT)
+            except StageRefused as exc:
+                self.error = str(exc)
+                log.warning("back in the audience: %s", exc)
+                await self.leave_stage(tell=False)
+                return
             backoff.reset()
             self.stage = stage = fresh
             if not self.mic.muted:  # we rejoin muted, as every join is; the speaker was not
@@ -400,18 +392,6 @@ class SpeakerSession:
                     await fresh.set_muted(False)
             self.listen.play_from(fresh.monitor)
             log.info("back on stage %s after a reconnect", self.listen.link.room_id)
-
-    async def _stage_trouble(self, stage: StageConnection) -> tuple[str, bool]:
-        """Wait until the connection ends or its audio stops for MEDIA_WATCHDOG_S (a dead server looks alive to
-        aiortc for ~29 s); the reason, and whether we were removed (do not reconnect)."""
-        while not stage.ended.done():
-            if stage.media_quiet_for > MEDIA_WATCHDOG_S:
-                return f"no stage audio from {stage.server} for {stage.media_quiet_for:.1f} s", False
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(MEDIA_POLL_S * 4):
-                    await asyncio.shield(stage.ended)
-        end = stage.ended.result()
-        return end.reason, end.removed
 
     async def leave_stage(self, *, tell: bool = True) -> None:
         """Back to the audience: the feed first (its cushion is full), then the stage goes; idempotent."""
