@@ -11,7 +11,7 @@ Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback cont
   howl sits at one frequency from the start, and a track lost to a syllable, or first seen at 9–15 dB under speech
   harmonics, started from nothing (0.2–0.5 s of each slow loop);
 - level: the mean power of the last 3 frames, so two beating loop modes do not read as a jumpy level;
-- PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 9 dB within 25 frames of that: the track is judged (and followed)
+- PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 6 dB within 25 frames of that: the track is judged (and followed)
   in this frame; ≥ 6 dB: the frame counts in the fits ("present": speech over a growing howl);
 - IPMP: present in ≥ 60 % of the window, the peak frequency within ±0.25 bin (±0.5 for a 15 dB rise: beating
   modes); from 25 frames on 80 % of the frames within that of their median (speech harmonics pull a low howl's
@@ -23,7 +23,8 @@ Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback cont
   (or 0.15 × the rise). A steady note has no rise, so a steady pure tone is tolerated indefinitely — by design, at
   the cost of never catching a howl that saturated unseen; a 6-frame rise back to a level the track had in the 12
   frames before does not count (a synth pad's detuned voices beat in and out of nulls as fast as a gain-2 loop);
-- PHPR, three ways: the bins at 2f, 3f, f/2, 3f/2 rising with the peak frame by frame (a crescendo's partials);
+- PHPR, three ways: the bins at 2f, 3f, f/2, 3f/2 rising with the peak frame by frame and in each half of the
+  window (a crescendo's partials; a syllable starting at f/2 late in the window is a step, not a rise with it);
   the peak less than 10 dB over its partials at 2f / 3f over the window (feedback_evidence: a pad's or a voice's
   partial, not a howl, which has none until it clips); and the rest of the spectrum rising with it (a straight-tone
   crescendo's high partial has no partial at 2f that counts). PAPR is not used: speech around a growing howl pulled
@@ -44,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
-from app.media.feedback_evidence import PARTIAL_DB, REST_CORR, co_grows, partial_ratio_db, rest_db
+from app.media.feedback_evidence import PARTIAL_DB, REST_CORR, co_grows, partial_ratio_db, rest_db, rises_throughout
 from app.media.feedback_growth import HISTORY, PRESENT, WINDOWS, growth, possible
 
 N_FFT = 2048
@@ -53,8 +54,9 @@ CANDIDATES = 5
 MAX_TRACKS = 8
 PNPR_DB = 15.0
 # A track that had PNPR ≥ PNPR_DB within HOLD frames is still judged from PNPR_HELD (speech around a howl it
-# already showed): judging every 9 dB peak cost ~2x the CPU (speech harmonics).
-PNPR_HELD = 9.0
+# already showed; 9 dB left a 700 Hz howl at 5–7 dB under a syllable unjudged for 0.2 s), the same bar as a frame
+# that counts in the fits: judging every such peak, not only held tracks, cost ~2x the CPU (speech harmonics).
+PNPR_HELD = 6.0
 HOLD = 25
 PNPR_PRESENT = 6.0  # a frame of an established track counts in the fits from this PNPR (speech over the howl)
 FREQ_SPREAD = 0.25  # bins; twice that for a rise of FAST_RISE_DB in the window: two loop modes a few Hz apart
@@ -353,7 +355,7 @@ class FeedbackGuard:
                 np.count_nonzero(np.abs(wh - np.median(wh)) <= spread) < FREQ_HELD * len(wh)):
             return "wanders"
         hm = self._hist[1, i, -w:][ok]
-        if y[-1] - hm[-1] < HARM_FLOOR_DB and co_grows(tt, y, hm, slope):
+        if y[-1] - hm[-1] < HARM_FLOOR_DB and co_grows(tt, y, hm, slope) and rises_throughout(tt, hm, w, slope):
             return "harmonic"
         if w == WINDOWS[0][0] and self._count[i] >= w + BEAT:
             seen = self._hist[:, i, -w - BEAT : -w]

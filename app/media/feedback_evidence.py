@@ -36,6 +36,14 @@ def co_grows(t: np.ndarray, y: np.ndarray, other: np.ndarray, slope: float, corr
     return float(np.dot(yc, oc)) >= corr * math.sqrt(float(np.dot(yc, yc)) * float(np.dot(oc, oc)))
 
 
+def rises_throughout(t: np.ndarray, other: np.ndarray, w: int, slope: float) -> bool:
+    """Does `other` rise by more than GROW × the peak's `slope` in each half of a w-frame window (frames t)? A
+    crescendo's partials rise with its fundamental all along; a syllable that starts at f/2 late in the window is a
+    step, which correlates with a steady rise as well (it vetoed 700 Hz howls for 0.1–0.3 s)."""
+    first = t < w / 2
+    return fit(t[first], other[first]) > GROW * slope and fit(t[~first], other[~first]) > GROW * slope
+
+
 def partial_ratio_db(frames: np.ndarray, k: int, ok: np.ndarray) -> float | None:
     """The peak at bin k over its strongest partial at 2k or 3k (mean power over the frames `ok`), in dB; None
     where neither fits in the spectrum. A frame's bin counts only if it is a partial (10 dB over its neighbours):

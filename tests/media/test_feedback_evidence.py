@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.media.feedback_evidence import co_grows, partial_ratio_db, rest_db
+from app.media.feedback_evidence import co_grows, partial_ratio_db, rest_db, rises_throughout
 from app.media.feedback_growth import HISTORY, PRESENT, WINDOWS, growth, possible
 
 BINS = 1026  # the guard's ring: N_FFT // 2 + 1 bins and its zero bin
@@ -87,3 +87,14 @@ def test_the_pre_check_never_rejects_what_the_exact_test_passes(tracks: list[tup
                 continue
             passes = passes or growth(np.arange(w, dtype=np.float64)[sel], y[-w:][sel], w, least, ratio)[0] == ""
         assert m or not passes
+
+
+def test_a_partial_rises_throughout_and_a_syllable_step_does_not() -> None:
+    """The harmonic veto's second condition: a crescendo's partial rises in each half of the window; a syllable
+    that starts at f/2 late in the window (a step out of a pause) correlates with the howl's rise but does not."""
+    t = np.arange(12, dtype=np.float64)
+    howl = -32.0 + 0.55 * t
+    partial = howl - 12.0 + np.random.default_rng(2).normal(0.0, 0.3, 12)
+    step = np.where(t < 7, -36.0, -22.0)
+    assert co_grows(t, howl, partial, 0.55) and rises_throughout(t, partial, 12, 0.55)
+    assert co_grows(t, howl, step, 0.55) and not rises_throughout(t, step, 12, 0.55)
