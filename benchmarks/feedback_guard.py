@@ -6,7 +6,8 @@ No lab needed. Signals: tests/media/feedback_signals.py (generated, plus the CC0
 case (delay, loop gain, resonance; 5 s of synthetic speech, the loop closed at 1 s): detection time after the
 howl's onset (median / max over seeds), how far the howl stood over the speech in its critical band when the guard
 muted (or at the end of a run it missed), and the same detection time after the older onset; per test-set class:
-mutes and mutes per minute; and the guard's CPU cost per 20 ms frame.
+mutes and mutes per minute, and the same for harder negatives the guard does not pass yet
+(tests/media/feedback_hard_signals.py); and the guard's CPU cost per 20 ms frame.
 
 Onset ("within 300 ms of onset", issue 11) = when the howl emerges over the speech: the first frame from which
 the howl (what the loop adds, wet − dry) has, for 200 ms, at least the speech's active level in the ear's critical
@@ -37,6 +38,7 @@ import numpy as np
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
 from app.media.feedback import FeedbackGuard
 from tests.media import feedback_signals as fs
+from tests.media.feedback_hard_signals import HARDER_CLASSES
 
 CASES = [(10.0, 1.05, 500.0), (50.0, 1.05, 2000.0), (20.0, 1.2, 1000.0), (40.0, 1.2, 700.0), (50.0, 1.2, 5000.0),
          (15.0, 2.0, 3000.0), (30.0, 2.0, 4000.0)]
@@ -135,14 +137,22 @@ def main(argv: list[str] | None = None) -> int:
         minutes = sum(len(s) for s in sigs) / SAMPLE_RATE / 60
         n = sum(len(mutes(s)) for s in sigs)
         rows2.append([cls, str(len(sigs)), f"{minutes:.2f}", str(n), f"{n / minutes:.2f}"])
+    h4 = ["harder negative (not met: tests/media/feedback_hard_signals.py)", "signals", "minutes", "mutes",
+          "mutes/min"]
+    rows4 = []
+    for cls, make in HARDER_CLASSES.items():
+        sigs = make()
+        minutes = sum(len(s) for s in sigs) / SAMPLE_RATE / 60
+        n = sum(len(mutes(s)) for s in sigs)
+        rows4.append([cls, str(len(sigs)), f"{minutes:.2f}", str(n), f"{n / minutes:.2f}"])
     cpu = cpu_us_per_frame()
     h3 = ["CPU µs per 20 ms frame (process time, mean over 20 s)"]
     rows3 = [[f"{cpu:.0f}"]]
-    for h, r in ((h1, rows1), (h2, rows2), (h3, rows3)):
+    tables = ((h1, rows1), (h2, rows2), (h4, rows4), (h3, rows3))
+    for h, r in tables:
         print(render(h, r) + "\n")
     if args.markdown:
-        Path(args.markdown).write_text("\n\n".join(markdown(h, r) for h, r in ((h1, rows1), (h2, rows2), (h3, rows3)))
-                                       + "\n")
+        Path(args.markdown).write_text("\n\n".join(markdown(h, r) for h, r in tables) + "\n")
     return 0
 
 

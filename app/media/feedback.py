@@ -11,7 +11,7 @@ Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback cont
   howl sits at one frequency from the start, and a track lost to a syllable, or first seen at 9–15 dB under speech
   harmonics, started from nothing (0.2–0.5 s of each slow loop);
 - level: the mean power of the last 3 frames, so two beating loop modes do not read as a jumpy level;
-- PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 6 dB within 25 frames of that: the track is judged (and followed)
+- PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 9 dB within 25 frames of that: the track is judged (and followed)
   in this frame; ≥ 6 dB: the frame counts in the fits ("present": speech over a growing howl);
 - IPMP: present in ≥ 60 % of the window, the peak frequency within ±0.25 bin (±0.5 for a 15 dB rise: beating
   modes); from 25 frames on 80 % of the frames within that of their median (speech harmonics pull a low howl's
@@ -27,14 +27,16 @@ Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback cont
   window (a crescendo's partials; a syllable starting at f/2 late in the window is a step, not a rise with it);
   the peak less than 10 dB over its partials at 2f / 3f over the window (feedback_evidence: a pad's or a voice's
   partial, not a howl, which has none until it clips); and the rest of the spectrum rising with it (a straight-tone
-  crescendo's high partial has no partial at 2f that counts). PAPR is not used: speech around a growing howl pulled
-  it to 4–10 dB.
+  crescendo's high partial has no partial at 2f that counts); and the peak one partial of a held harmonic series
+  (feedback_evidence.in_series: two voices in unison beat their partials out of nulls at a loop's rate, and the
+  beats decorrelate the frame-by-frame tests). PAPR is not used: speech around a growing howl pulled it to 4–10 dB.
 
 Measured: benchmarks/feedback_guard.py --seeds 16, table in the README ("Feedback guard"; the howl's onset is
 dated from when it emerges over the speech in its critical band, the benchmark's docstring says why): 0 mutes on the
 false-positive set (speech, singing, held notes, flute, swells, sung and straight-tone crescendos, organ swell,
-synth pads, whistle, tremolo, demo-room.ogg). A pure sine swelling linearly in dB is muted: for a tone with no
-partials that is exactly a slow loop's signature.
+synth pads, whistle, tremolo, demo-room.ogg); harder negatives (voices in unison, which it still mutes now and
+then) in a table of their own. A pure sine swelling linearly in dB is muted: for a tone with no partials that is
+exactly a slow loop's signature.
 """
 
 from __future__ import annotations
@@ -45,7 +47,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
-from app.media.feedback_evidence import PARTIAL_DB, REST_CORR, co_grows, partial_ratio_db, rest_db, rises_throughout
+from app.media.feedback_evidence import (
+    PARTIAL_DB,
+    REST_CORR,
+    co_grows,
+    in_series,
+    partial_ratio_db,
+    rest_db,
+    rises_throughout,
+)
 from app.media.feedback_growth import HISTORY, PRESENT, WINDOWS, growth, possible
 
 N_FFT = 2048
@@ -54,9 +64,9 @@ CANDIDATES = 5
 MAX_TRACKS = 8
 PNPR_DB = 15.0
 # A track that had PNPR ≥ PNPR_DB within HOLD frames is still judged from PNPR_HELD (speech around a howl it
-# already showed; 9 dB left a 700 Hz howl at 5–7 dB under a syllable unjudged for 0.2 s), the same bar as a frame
-# that counts in the fits: judging every such peak, not only held tracks, cost ~2x the CPU (speech harmonics).
-PNPR_HELD = 6.0
+# already showed): judging every 9 dB peak cost ~2x the CPU (speech harmonics). 6 dB caught one 1 kHz loop 20 ms
+# sooner and made a synth pad's partial a mute (a fresh pad at 196 Hz).
+PNPR_HELD = 9.0
 HOLD = 25
 PNPR_PRESENT = 6.0  # a frame of an established track counts in the fits from this PNPR (speech over the howl)
 FREQ_SPREAD = 0.25  # bins; twice that for a rise of FAST_RISE_DB in the window: two loop modes a few Hz apart
@@ -368,4 +378,6 @@ class FeedbackGuard:
             return "partial"
         if co_grows(tt, y, rest_db(frames, k, self._lo, self._hi)[ok], slope, REST_CORR):
             return "swell"
+        if in_series(frames, wh, ok, self._lo):
+            return "series"
         return ""

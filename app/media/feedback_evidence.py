@@ -44,6 +44,68 @@ def rises_throughout(t: np.ndarray, other: np.ndarray, w: int, slope: float) -> 
     return fit(t[first], other[first]) > GROW * slope and fit(t[~first], other[~first]) > GROW * slope
 
 
+SERIES_HELD = 0.8  # a line at a bin in this fraction of the window's frames: a held note's partial, not speech's
+SERIES_NEXT = 0.5  # ... and the partial next to the peak in this fraction (two voices beat it into nulls)
+SERIES_M = 8  # the peak as a note's partial up to this number
+# ... less than this over the fundamental or 2f / 3f (mean power): a howl grows past a note's partials, and a
+# loudspeaker's distortion of a howl sits further under it (a sung /i/ at 262 Hz had its fundamental 27 dB over them)
+SERIES_DB = 30.0
+# ... at m × the fundamental's frequency, frame by frame, within this (bins, interpolated): a note's partials move
+# together (vibrato), a howl holds its frequency while a sung note's partial next to it sways ±3 %
+SERIES_TOL = 0.5
+
+
+def _line(frames: np.ndarray, b: float, held: float = SERIES_HELD) -> np.ndarray | None:
+    """The interpolated bin per frame of a spectral line (PARTIAL_PNPR over bins ±4–8 away) at bin b (±1), nan where
+    there is none, if there is one in `held` of the frames; else None."""
+    j = round(b)
+    if j - 8 < 1 or j + 9 > frames.shape[0] - 2:
+        return None
+    near = frames[j - 2 : j + 3]  # j−2 … j+2: the peak among j−1 … j+1 and its neighbours
+    top = near[1:4].argmax(axis=0) + 1
+    cols = np.arange(frames.shape[1])
+    peak = near[top, cols]
+    floor = (frames[j - 8 : j - 3].sum(axis=0) + frames[j + 4 : j + 9].sum(axis=0)) / 10
+    line = peak >= PARTIAL_PNPR * floor
+    if float(np.mean(line)) < held:
+        return None
+    a, c = np.log(near[top - 1, cols] + 1e-30), np.log(near[top + 1, cols] + 1e-30)
+    den = a - 2 * np.log(peak + 1e-30) + c
+    frac = np.where(den < 0, 0.5 * (a - c) / np.where(den < 0, den, -1.0), 0.0)
+    return np.where(line, j - 2 + top + frac, np.nan)
+
+
+def in_series(frames: np.ndarray, bins: np.ndarray, ok: np.ndarray, lo: int) -> bool:
+    """Is the peak (its interpolated bin per frame `bins`, over the window's frames `ok`) one partial of a held
+    harmonic series: its partials at 2f and 3f lines, or a fundamental at f/m, (less than SERIES_DB under the peak)
+    and a partial next to the peak ((m ± 1) f/m), lines in most of the window's frames, at m × the fundamental's
+    frequency frame by frame? A howl is one line at its own frequency; speech's harmonics move with its pitch."""
+    f = frames[:, ok]
+    kf = float(np.median(bins))
+    k = round(kf)
+    peak = float(f[k - 1 : k + 2].sum(axis=0).mean())
+    close = 10 ** (-SERIES_DB / 10) * peak  # a partial's least mean power (distortion of a howl sits under it)
+
+    def power(b: float) -> float:
+        return float(f[round(b) - 1 : round(b) + 2].sum(axis=0).mean())
+
+    if (_line(f, 2 * kf) is not None and _line(f, 3 * kf) is not None
+            and max(power(2 * kf), power(3 * kf)) > close):
+        return True
+    for m in range(2, SERIES_M + 1):
+        f0 = kf / m
+        if f0 < lo / 2:
+            break
+        base = _line(f, f0)
+        if base is None or power(f0) <= close:
+            continue
+        if _line(f, kf - f0, SERIES_NEXT) is None and _line(f, kf + f0, SERIES_NEXT) is None:
+            continue
+        if float(np.mean(np.abs(bins - m * base) <= SERIES_TOL)) >= SERIES_HELD:  # nan (no line) counts as off
+            return True
+    return False
+
+
 def partial_ratio_db(frames: np.ndarray, k: int, ok: np.ndarray) -> float | None:
     """The peak at bin k over its strongest partial at 2k or 3k (mean power over the frames `ok`), in dB; None
     where neither fits in the spectrum. A frame's bin counts only if it is a partial (10 dB over its neighbours):

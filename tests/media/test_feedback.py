@@ -18,16 +18,18 @@ from hypothesis import strategies as st
 from app.media import FRAME_SAMPLES
 from app.media.feedback import FeedbackGuard, FeedbackVerdict
 from tests.media import feedback_signals as fs
+from tests.media.feedback_hard_signals import HARDER_CLASSES, PASSING
 
 CLOSE_FRAME = 50  # the loop closes at 1.0 s
 
 # Every verdict (frame, Hz; the guard reset after each) of the closed-loop cases below, as recorded when partials,
 # beats and the rest of the spectrum became evidence, young tracks got their history when they first stood out,
 # the long windows' frequency test became robust, and then (December 4 night) harmonic co-growth had to hold in each
-# half of the window and held tracks were judged from 6 dB PNPR (a change of the guard's decisions shows here
-# first). Before the first of these, the first verdicts came at frames 85, 66, 57, 69, 127, 129, 81, 147, 98.
+# half of the window and a peak that is one partial of a held harmonic series stopped counting (a change of the
+# guard's decisions shows here first). Before the first of these, the first verdicts came at frames 85, 66, 57, 69,
+# 127, 129, 81, 147, 98.
 PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (102, 703.125), (117, 703.125), (133, 703.125), (148, 703.125),
-                                  (163, 703.125), (178, 703.125), (190, 4359.375)],
+                                  (163, 703.125), (178, 703.125)],
           (15.0, 2.0, 3000.0, 1): [(66, 3000.0), (74, 2976.5625), (86, 2976.5625)],
           (15.0, 2.0, 3000.0, 2): [(59, 2976.5625), (65, 2976.5625)],
           (30.0, 2.0, 4000.0, 2): [(68, 3984.375), (75, 4007.8125), (84, 4007.8125)],
@@ -44,7 +46,7 @@ PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (102, 703.125), (117, 703.125),
                                    (243, 492.1875)],
           (40.0, 1.2, 700.0, 14): [(81, 703.125), (133, 703.125), (148, 703.125), (161, 703.125), (175, 703.125),
                                    (192, 703.125)],
-          (10.0, 1.05, 500.0, 6): [(142, 515.625), (168, 492.1875)],
+          (10.0, 1.05, 500.0, 6): [(143, 515.625), (193, 539.0625)],
           (40.0, 1.2, 700.0, 4): [(107, 679.6875), (121, 679.6875), (135, 679.6875), (149, 679.6875), (161, 8882.8125)],
           (10.0, 1.05, 500.0, 13): [(193, 515.625)]}
 # (Verdicts at 4–9 kHz late in a run: the simulated loop is never broken, so after a few mute/reset cycles the howl
@@ -166,6 +168,15 @@ def test_an_open_loop_is_not_flagged() -> None:
 @pytest.mark.parametrize("cls", list(fs.FALSE_POSITIVE_CLASSES))
 def test_no_mutes_on_speech_singing_and_held_notes(cls: str) -> None:
     for i, signal in enumerate(fs.FALSE_POSITIVE_CLASSES[cls]()):
+        assert verdicts(signal) == [], f"{cls} #{i} muted"
+
+
+@pytest.mark.parametrize("cls", PASSING)
+def test_no_mutes_on_the_harder_negatives_it_passes(cls: str) -> None:
+    """Voices in unison beat their partials out of nulls at a loop's rate: the main guard before the harmonic-series
+    test muted the 4-cent pair 19 times in 16 s (every signal), the 10-cent pair 11 times, and one of the other
+    notes of the straight-tone crescendo and of the pad once each. The classes it still fails are in the benchmark."""
+    for i, signal in enumerate(HARDER_CLASSES[cls]()):
         assert verdicts(signal) == [], f"{cls} #{i} muted"
 
 

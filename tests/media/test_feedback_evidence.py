@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.media.feedback_evidence import co_grows, partial_ratio_db, rest_db, rises_throughout
+from app.media.feedback_evidence import co_grows, in_series, partial_ratio_db, rest_db, rises_throughout
 from app.media.feedback_growth import HISTORY, PRESENT, WINDOWS, growth, possible
 
 BINS = 1026  # the guard's ring: N_FFT // 2 + 1 bins and its zero bin
@@ -98,3 +98,39 @@ def test_a_partial_rises_throughout_and_a_syllable_step_does_not() -> None:
     step = np.where(t < 7, -36.0, -22.0)
     assert co_grows(t, howl, partial, 0.55) and rises_throughout(t, partial, 12, 0.55)
     assert co_grows(t, howl, step, 0.55) and not rises_throughout(t, step, 12, 0.55)
+
+
+def series_spectra(partials: dict[float, float], frames: int = 25, sway: float = 0.0) -> np.ndarray:
+    """Power spectra with a Hann-shaped line per partial at a fractional bin (−6 dB at ±1 bin), each partial's bin
+    swaying by ±`sway` × its bin (vibrato moves a note's partials together, in proportion)."""
+    rng = np.random.default_rng(3)
+    out = 1e-9 * rng.exponential(size=(BINS, frames))
+    for t in range(frames):
+        scale = 1 + sway * np.sin(2 * np.pi * t / 9)
+        for b, power in partials.items():
+            pos = b * scale if sway else b
+            j = round(pos)
+            for d in range(-2, 3):
+                out[j + d, t] += power * np.sinc((j + d - pos) / 2) ** 2
+    return out
+
+
+def test_a_partial_of_a_held_series_is_in_series_and_a_howl_is_not() -> None:
+    ok = np.ones(25, dtype=bool)
+    f0 = 9.4  # 220 Hz
+    note = {f0 * m: 10 ** (-m / 2) for m in range(1, 9)}  # the 3rd partial is the peak's
+    peak = np.full(25, 3 * f0)
+    assert in_series(series_spectra(note), peak, ok, 10)
+    howl = series_spectra({30.0: 1e-3})
+    assert not in_series(howl, np.full(25, 30.0), ok, 10)
+    # A loudspeaker's distortion of a howl: lines at 2f and 3f, 40 dB under it: not a note's partials.
+    assert not in_series(series_spectra({30.0: 1e-2, 60.0: 1e-6, 90.0: 1e-6}), np.full(25, 30.0), ok, 10)
+
+
+def test_a_howl_at_a_multiple_of_a_sung_note_is_not_in_series() -> None:
+    """A howl holds its frequency while a sung note's partials sway with its vibrato (±3 %): the howl at 3 × the
+    note's mean pitch is off m × the fundamental in most frames."""
+    f0 = 9.4
+    sung = series_spectra({f0 * m: 10 ** (-m / 2) for m in (1, 2, 4, 5)}, sway=0.03)
+    frames = sung + series_spectra({3 * f0: 1e-2})
+    assert not in_series(frames, np.full(25, 3 * f0), np.ones(25, dtype=bool), 10)
