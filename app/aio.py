@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -56,3 +56,13 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Future[Any]]) -> None:
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def succeeded(outcome: Awaitable[bool] | None) -> bool:
+    """Whether a background send (a channel's whisper task) went through: False when it failed or was cancelled by
+    its owner (a channel that closes cancels its whispers), without that cancellation ending the waiter too."""
+    if outcome is None:
+        return False
+    task = asyncio.ensure_future(outcome)
+    await asyncio.wait([task])
+    return not task.cancelled() and task.exception() is None and bool(task.result())

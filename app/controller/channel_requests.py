@@ -122,7 +122,7 @@ class ChannelRequests:
             self.access.on_whisper(sender, request, link.url)
             return
         if isinstance(request, FeedbackReport):
-            self._on_feedback(sender, request)
+            self._on_feedback(sender, request, link)
             return
         if isinstance(request, CarryClaim):
             self._on_claim(sender, request, link)
@@ -142,9 +142,10 @@ class ChannelRequests:
             self.askers.ask(link, sender, joined=False)
         self._wake.set()
 
-    def _on_feedback(self, sender: str, report: FeedbackReport) -> None:
-        """Flag the sender's own stage member: only a pass holder on stage can say it was muted for feedback."""
-        member_id = self.feedback.report(self.passes.of_user(sender), self.book)
+    def _on_feedback(self, sender: str, report: FeedbackReport, link: ControllerLink) -> None:
+        """Flag the sender's own stage member: only a pass holder on stage can say it was muted for feedback (a
+        pass bound to a server, only from there)."""
+        member_id = self.feedback.report(self.passes.holder(sender, link.url), self.book)
         if member_id is None:
             self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: a feedback report, but not on stage",
                            sender[:80])

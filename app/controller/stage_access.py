@@ -91,6 +91,10 @@ class StageAccess:
                  if link.connected and username in link.participants]
         if not links:
             raise RoomError(f"{username[:80]!r} is not in the room's channel")
+        held = self.passes.of_user(username)
+        if held is not None and held.server is not None and (on is None or on.url != held.server):
+            # a carried place's pass, bound to its holder's server: the same name elsewhere is someone else
+            raise RoomError(f"{username[:80]!r} holds a stage place bound to {held.server}")
         display = links[0].participants.get(username, "")
         issued, replaced = self.passes.issue(username, display, role, ttl)
         issued.server = on.url if on is not None else None
@@ -115,6 +119,8 @@ class StageAccess:
         if issued is None or issued.server != link.url:
             return False
         if issued.state is PassState.INVITED:
+            if issued.deadline <= self._clock():
+                return False  # expired (the upkeep withdraws it): a fresh invite
             ttl = min(max(issued.deadline - self._clock(), 1.0), DEFAULT_INVITE_TTL)
             await self._whisper(username, encode_stage(Invite(issued.stage_pass, ttl)), [link])
         return True

@@ -149,17 +149,17 @@ class StagePasses:
 
     def left(self, username: str, server: str | None = None) -> Withdrawal:
         """The holder stepped down (`left` whisper, from channel server `server`): the pass is used."""
-        issued = self._holder(username, server)
+        issued = self.holder(username, server)
         return self._end(issued, tell=False) if issued is not None else Withdrawal()
 
     def answered(self, username: str, accepted: bool, server: str | None = None) -> Withdrawal:
         """An accepted invite waits for the join; a declined one ends at once."""
-        issued = self._holder(username, server)
+        issued = self.holder(username, server)
         if issued is None or accepted:
             return Withdrawal()
         return self._end(issued, tell=False)
 
-    def _holder(self, username: str, server: str | None) -> IssuedPass | None:
+    def holder(self, username: str, server: str | None) -> IssuedPass | None:
         """The pass `username` on channel server `server` holds (a pass bound to another server is not theirs)."""
         issued = self.of_user(username)
         if issued is None or (issued.server is not None and server != issued.server):

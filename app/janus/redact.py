@@ -12,11 +12,12 @@ SECRET_KEYS = frozenset(
 )
 # A host action handing a moved room's place on carries the place's proof as its target (§3.8): a capability too.
 _CARRY_ACTION = "carry_"
+_CARRY_JSON = '"carry_'
 
 
 def _redact_text(text: Any) -> Any:
     """A TextRoom `text` may itself be JSON carrying a secret (a stage invite's token): redact inside it too."""
-    if not isinstance(text, str) or not (_CARRY_ACTION in text or any(f'"{key}"' in text for key in SECRET_KEYS)):
+    if not isinstance(text, str) or not (_CARRY_JSON in text or any(f'"{key}"' in text for key in SECRET_KEYS)):
         return text
     try:
         inner = json.loads(text)

@@ -107,8 +107,9 @@ class ChannelKeeper:
         """Whisper a capability (a moved room's claim, §3.8) only through room `room`'s channel and only to its
         confirmed controller: not to the room we are leaving, nor to a controller's name someone else took."""
         channel = self.channel
-        if channel is None or channel.room_id != room:
-            return None
+        if (channel is None or channel.room_id != room
+                or (self._servers is not None and channel.server not in self._servers)):
+            return None  # (the last check: the room we are leaving, when the move kept its number on new servers)
         return channel.whisper(text, confirmed=True)
 
     @property

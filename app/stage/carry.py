@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from app.aio import succeeded
 from app.room.roster_protocol import CarryClaim, carry_proof, encode_claim
 from app.room.stage_protocol import StagePass
 
@@ -88,9 +89,9 @@ async def claim(whisper: Callable[[str], Awaitable[bool] | None], carry: Carry, 
     text = encode_claim(CarryClaim(place.room, place.proof))
     delay = CLAIM_FIRST_S
     while carry.holds(place):
-        sending = whisper(text)
-        if sending is not None and await sending:
+        if await succeeded(whisper(text)):
             await sleep(delay)
             delay = min(delay * 2, CLAIM_MAX_S)
         else:
             await sleep(CLAIM_FIRST_S)
+

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+from app.aio import succeeded
 from app.links import format_link, parse_link
 from app.listener.channel_keeper import ChannelKeeper
 from app.room.errors import RoomError
-from app.room.host_protocol import HostVerb, encode_host_action, sign
+from app.room.host_protocol import CARRY_VERBS, HostVerb, encode_host_action, sign
 from app.room.stage_protocol import AudienceReport, StagePass, ToListener
 
 AUDIENCE_TIMEOUT = 5.0  # the controller answers at once; longer means the whisper or its answer was lost
@@ -54,8 +55,10 @@ class HostDesk:
         while True:
             if self.channel.room_id != self.stage_pass.room:  # the channel followed a move: not this pass's room
                 raise RoomError(f"room {self.stage_pass.room} moved on; {verb.value} not sent")
-            task = self.channel.whisper(text)
-            if task is not None and await task:
+            # A carried place's proof is a capability: only to a controller this connection confirmed (§3.8).
+            task = (self.channel.whisper_confirmed(text, self.stage_pass.room) if verb in CARRY_VERBS
+                    else self.channel.whisper(text))
+            if await succeeded(task):
                 return
             if time.monotonic() >= deadline:
                 raise RoomError(f"could not reach the controller of room {self.stage_pass.room} to {verb.value}")

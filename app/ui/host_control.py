@@ -197,7 +197,11 @@ class HostControl(QObject):
             self._stop_carrying()
             self._carrying = (parse_link(target), RosterCollector(session.channel, desk.stage_pass.room))
         try:
-            await desk.move(target)
+            try:
+                await desk.move(target)
+            except RoomError:
+                if not done.is_set():
+                    raise  # (else its delivery was not confirmed, but the room moved and we followed it)
             async with asyncio.timeout(timeout):
                 await done.wait()
         except TimeoutError:

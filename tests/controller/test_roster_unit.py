@@ -16,7 +16,7 @@ from app.controller.stage_access import CARRY_WAIT_S
 from app.room.host_protocol import HostVerb, encode_host_action, sign
 from app.room.protocol import Role
 from app.room.roster_protocol import CarryClaim, Roster, RosterEntry, carry_proof, encode_claim
-from app.room.stage_protocol import Invite, StageAnswer, StagePass, encode_stage
+from app.room.stage_protocol import FeedbackReport, Invite, StageAnswer, StagePass, encode_stage
 from tests.controller.stage_fakes import Recorder, connected_controller
 from tests.controller.test_controller_unit import Clock, join, whisper
 
@@ -263,3 +263,28 @@ async def test_a_second_move_while_the_first_whispers_its_roster_is_refused(cont
     await settle()
     assert "the room is already moving" in caplog.text and "replayed" not in caplog.text
     assert controller.book.moved == NEW and len(rosters(janus[0])) == 1
+
+
+async def test_a_bound_pass_is_not_acted_on_or_replaced_from_another_server(controller: RoomController,
+                                                                           janus: list[Recorder]) -> None:
+    host = await controller.host_pass("Hana")
+    controller._on_channel_event(controller.links[1], join("l-dee", "Dee"))  # Dee on an edge...
+    controller._on_channel_event(controller.links[0], join("l-dee", "Not Dee"))  # ...her name on the origin
+    act(controller, "l-host", host, HostVerb.CARRY_SPEAKER, PROOF)
+    await settle()
+    claim(controller, "l-dee", link=1)
+    await settle()
+    issued = controller.passes.of_user("l-dee")
+    assert issued is not None
+    controller._on_stage([{"id": issued.stage_id, "display": "Dee"}])
+    report = encode_stage(FeedbackReport(1000.0))
+    controller._on_channel_event(controller.links[0], whisper("l-dee", report))  # the other one's "feedback"
+    await settle()
+    assert not controller.book.members[str(issued.stage_id)].feedback
+    act(controller, "l-host", host, HostVerb.INVITE, "l-dee")  # a host invites "l-dee" by name (a raised hand)
+    await settle()
+    assert controller.passes.of_user("l-dee") is issued  # not replaced, and no token to the origin's one
+    assert not any(c[0] == "whisper" and isinstance(c[2], Invite) for c in janus[0].calls)
+    controller._on_channel_event(controller.links[1], whisper("l-dee", report))  # Dee's own report counts
+    await settle()
+    assert controller.book.members[str(issued.stage_id)].feedback

@@ -190,4 +190,6 @@ async def test_a_capability_goes_only_through_its_rooms_channel_to_a_confirmed_c
     assert keeper.whisper_confirmed("claim", 8) is None and sent == []  # room 7's channel: not for room 8
     keeper.whisper_confirmed("claim", 7)
     assert sent == [("claim", True)]
+    keeper._servers = {"ws://b/janus"}  # a move that kept the room's number, onto other servers
+    assert keeper.whisper_confirmed("claim", 7) is None and len(sent) == 1  # not through the room being left
     await keeper.close()

@@ -26,10 +26,15 @@ class FakeKeeper:
 
     def __init__(self, answer: list[Any], delivered: bool = True) -> None:
         self.room_id = 1234
+        self.confirmed: list[int] = []  # rooms of the whispers sent only to a confirmed controller
         self.stage_whispers: Event[[Any]] = Event("stage whispers")
         self.sent: list[HostAction] = []
         self.answer = answer
         self.delivered = delivered
+
+    def whisper_confirmed(self, text: str, room: int) -> asyncio.Task[bool]:
+        self.confirmed.append(room)
+        return self.whisper(text)
 
     def whisper(self, text: str) -> asyncio.Task[bool]:
         action = parse_request(text)
@@ -85,3 +90,25 @@ async def test_a_desk_whose_channel_followed_a_move_sends_nothing() -> None:
     with pytest.raises(RoomError, match="moved on"):
         await HostDesk(keeper, HOST).act(HostVerb.CARRY_SPEAKER, "c" * 64)  # type: ignore[arg-type]
     assert keeper.sent == []
+
+
+async def test_a_carried_places_proof_goes_only_to_a_confirmed_controller() -> None:
+    keeper = FakeKeeper([])
+    await HostDesk(keeper, HOST).act(HostVerb.CARRY_SPEAKER, "c" * 64)  # type: ignore[arg-type]
+    await HostDesk(keeper, HOST).act(HostVerb.MUTE_ALL)  # type: ignore[arg-type]
+    assert keeper.confirmed == [1234] and [a.verb for a in keeper.sent] == [HostVerb.CARRY_SPEAKER, HostVerb.MUTE_ALL]
+
+
+async def test_a_whisper_its_channel_cancelled_is_tried_again_not_a_cancel_of_the_host() -> None:
+    keeper = FakeKeeper([])
+    tries: list[int] = []
+
+    def cancelled_once(text: str) -> asyncio.Future[bool]:
+        tries.append(1)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        future.cancel() if len(tries) == 1 else future.set_result(True)  # a channel closing cancels its whispers
+        return future
+
+    keeper.whisper = cancelled_once  # type: ignore[method-assign]
+    await HostDesk(keeper, HOST).act(HostVerb.MUTE_ALL)  # type: ignore[arg-type]
+    assert len(tries) == 2

@@ -272,3 +272,24 @@ async def test_the_host_taking_its_new_pass_cannot_go_up_twice(session: SpeakerS
     assert session.role is Role.JOINING  # at once: the host tools' "go on stage" sees it
     await first
     assert session.role is Role.SPEAKER and [s.stage_pass for s in FakeStage.made[1:]] == [NEW_PASS]
+
+
+async def test_a_claim_its_channel_cancelled_does_not_end_the_claims(clock: Clock) -> None:
+    carry = Carry(clock)
+    place = carry.moved(8, OLD_PASS, muted=True)
+    assert place is not None
+    sent: list[str] = []
+
+    def whisper(text: str) -> asyncio.Future[bool]:
+        sent.append(text)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        future.cancel()  # the channel closed under it (a failover): its whispers are cancelled
+        return future
+
+    async def sleep(delay: float) -> None:
+        clock.now += delay
+        if len(sent) == 3:
+            carry.take(8)  # the invite came through the next channel
+
+    await claim(whisper, carry, place, sleep)
+    assert len(sent) == 3

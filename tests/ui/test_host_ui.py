@@ -42,6 +42,7 @@ def capture_whispers(speaker: SpeakerSession) -> list[dict[str, Any]]:
         return asyncio.ensure_future(delivered())
 
     speaker.listen.channel.whisper = whisper  # type: ignore[method-assign]
+    speaker.listen.channel.whisper_confirmed = lambda text, room: whisper(text)  # type: ignore[method-assign]
     return sent
 
 
