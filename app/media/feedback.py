@@ -170,8 +170,9 @@ class FeedbackGuard:
         # 12–16 frames after onset).
         neigh = np.convolve(p[lo - 7 : hi + 7], _NEIGHBOURS, mode="valid") + 1e-20  # centres lo+1 … hi−2
         cand_vals = np.where((mid > band[:-2]) & (mid >= band[2:]) & (mid >= _FLOOR), mid / neigh, 0.0)
-        best = cand_vals.argpartition(-CANDIDATES)[-CANDIDATES:]
-        best = best[cand_vals[best] > 0]
+        best = np.flatnonzero(cand_vals)  # argpartition of the whole, mostly zero, array took ~30 µs (its ties)
+        if len(best) > CANDIDATES:
+            best = best[cand_vals[best].argpartition(-CANDIDATES)[-CANDIDATES:]]
         top = (best[cand_vals[best].argsort()] + (lo + 1)).tolist()  # the most prominent last
         bins, misses, count = self._bins, self._misses, self._count
         old = len(bins)
