@@ -7,9 +7,11 @@ Why: one screeching host reaches every listener of a room. Mic only (no far-end 
 Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback control", Proc. IEEE 2011:
 - candidates: the 5 most prominent peaks (local maxima over −80 dB, ranked by PNPR) each frame, followed as tracks
   (±1 bin a frame); when all 8 tracks are taken, a new one replaces the track masked longest that was not mostly
-  tonal. A young track whose PNPR reaches 15 dB gets its bin's last 2 s from a ring of past spectra (back-fill): a
-  howl sits at one frequency from the start, and a track lost to a syllable, or first seen at 9–15 dB under speech
-  harmonics, started from nothing (0.2–0.5 s of each slow loop);
+  tonal, and an untracked peak whose bin has been growing as a howl's does takes the track whose level has not
+  grown for longest (feedback_tracks: a held note's partials are tonal in every frame and kept all 8). A young
+  track whose PNPR reaches 15 dB gets its bin's last 2 s from a ring of past spectra (back-fill): a howl sits at
+  one frequency from the start, and a track lost to a syllable, or first seen at 9–15 dB under speech harmonics,
+  started from nothing (0.2–0.5 s of each slow loop);
 - level: the mean power of the last 3 frames, so two beating loop modes do not read as a jumpy level;
 - PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 9 dB within 25 frames of that: the track is judged (and followed)
   in this frame; ≥ 6 dB: the frame counts in the fits ("present": speech over a growing howl);
@@ -56,7 +58,9 @@ from app.media.feedback_evidence import (
     rest_db,
     rises_throughout,
 )
-from app.media.feedback_growth import HISTORY, PRESENT, WINDOWS, growth, possible
+from app.media.feedback_growth import HISTORY, PRESENT, SMOOTH, WINDOWS, growth, possible
+from app.media.feedback_growth import smoothed as smooth
+from app.media.feedback_tracks import candidates, growing, steadiest
 
 N_FFT = 2048
 BAND_HZ = (150.0, 10000.0)
@@ -86,13 +90,10 @@ BEAT_DB = 6.0
 FILL_YOUNG = 25
 FLOOR_DB = -80.0
 LOST = 12  # frames a track survives masked (a syllable over the howl)
-# The level and harmonic level judged are the mean power of the last SMOOTH frames: two loop modes 1/delay apart
-# (33 Hz for a 30 ms loop, inside one peak) beat, and the 20 ms hop sampled that as ±6 dB every third frame; a
-# gain-2 loop then failed the residual and slope-ratio tests until it saturated (3 of 16 runs took 340–560 ms).
-SMOOTH = 3
 
 _NEIGHBOURS = np.array([1.0] * 5 + [0.0] * 7 + [1.0] * 5)  # symmetric: bins k−8..k−4 and k+4..k+8
 _FLOOR = 10 ** (FLOOR_DB / 10)
+_PRESENT = 10 ** (PNPR_PRESENT / 10)
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,9 @@ class FeedbackGuard:
         # 12–16 frames after onset).
         neigh = np.convolve(p[lo - 7 : hi + 7], _NEIGHBOURS, mode="valid") + 1e-20  # centres lo+1 … hi−2
         cand_vals = np.where((mid > band[:-2]) & (mid >= band[2:]) & (mid >= _FLOOR), mid / neigh, 0.0)
-        best = cand_vals.argpartition(-CANDIDATES)[-CANDIDATES:]
-        best = best[cand_vals[best] > 0]
+        best = np.flatnonzero(cand_vals)  # argpartition of the whole, mostly zero, array took ~30 µs (its ties)
+        if len(best) > CANDIDATES:
+            best = best[cand_vals[best].argpartition(-CANDIDATES)[-CANDIDATES:]]
         top = (best[cand_vals[best].argsort()] + (lo + 1)).tolist()  # the most prominent last
         bins, misses, count = self._bins, self._misses, self._count
         old = len(bins)
@@ -206,6 +208,7 @@ class FeedbackGuard:
                 bins[i], misses[i], count[i], self._since[i] = k, 0, 0, HOLD + 1
                 self._hist[:, i] = 0.0
             taken.update((k - 1, k, k + 1))
+        grown = self._grow(cand_vals, taken) if self._frames > WINDOWS[0][0] else None
         if not bins:
             return None
         new, pnpr = self._measure(bins)  # rows: level, harmonic level, interpolated bin, tonal
@@ -234,7 +237,8 @@ class FeedbackGuard:
         self._count = [min(count[i] + 1, HISTORY) for i in keep]
         self._strong = strong = [hist[3, i, -1] > 0 and (pnpr[i] >= PNPR_DB or (pnpr[i] >= PNPR_HELD
                                                          and since[i] <= HOLD)) for i in range(m)]
-        fresh = [i for i, j in enumerate(keep) if count[j] < FILL_YOUNG and since[i] == 0 and strong[i] and was_weak[j]]
+        fresh = [i for i, j in enumerate(keep)
+                 if j == grown or (count[j] < FILL_YOUNG and since[i] == 0 and strong[i] and was_weak[j])]
         if fresh and self._frames > 1:
             self._backfill(fresh)
         self._smooth(m)
@@ -290,13 +294,31 @@ class FeedbackGuard:
             pnprs.append(pnpr)
         return out, pnprs
 
+    def _grow(self, rated: np.ndarray, taken: set[int]) -> int | None:
+        """A peak without a track that grows as a howl does gets a free track or the steadiest one's (see
+        feedback_tracks); returns its slot, to be back-filled in `feed`, or None."""
+        bins, past = candidates(rated, taken, self._lo + 1), min(self._frames, HISTORY)
+        start = (self._frames - past + 1) % HISTORY
+        found = growing(self._spectra.take(self._idx[bins][:, :13], axis=0)[..., start : start + past],
+                        float(self._p[self._lo : self._hi].max()), _PRESENT, _FLOOR) if bins else None
+        i = len(self._bins) if found is None or len(self._bins) < MAX_TRACKS else steadiest(
+            self._hist[0], self._hist[3], self._count)
+        if found is None or i is None:
+            return None
+        j, strong = found
+        since = HOLD + 1 if strong is None else strong - 1  # `feed` adds this frame's one
+        for track, value in ((self._bins, bins[j]), (self._misses, 0), (self._count, 0), (self._since, since)):
+            track[i:i + 1] = [value]  # a free track is appended
+        self._hist[:, i] = 0.0
+        return i
+
     def _backfill(self, rows: list[int]) -> None:
         """Give new tracks the history their bin had before it was a candidate, from the stored spectra: a howl
         is at one frequency from the start, so a track that a syllable cost (masked too long, or its slot taken by
         speech harmonics) does not have to grow its evidence again (that cost 0.2–0.4 s of each slow loop)."""
         past = min(self._frames - 1, HISTORY - 1)
-        start = (self._frames - past) % HISTORY
         bins = [self._bins[i] for i in rows]
+        start = (self._frames - past) % HISTORY
         g = self._spectra.take(self._idx[bins], axis=0)[..., start : start + past]  # (tracks, 29, frames)
         a, b, c = g[:, 0], g[:, 1], g[:, 2]
         level, pnpr, harm, la, lb, lc = 10 * np.log10(np.stack((
@@ -307,9 +329,7 @@ class FeedbackGuard:
         tonal = ((pnpr >= PNPR_PRESENT) & (level >= FLOOR_DB)).astype(np.float64)
         r = np.array(rows, dtype=np.intp)
         power = 10 ** (np.stack((level, harm)) / 10)  # (2, tracks, frames)
-        kernel = np.ones(SMOOTH)
-        k = np.convolve(np.ones(past), kernel)[:past]  # frames in each mean: fewer at the start
-        smoothed = 10 * np.log10(np.apply_along_axis(lambda v: np.convolve(v, kernel)[:past], 2, power) / k + 1e-20)
+        smoothed = smooth(power)
         for f, values in enumerate((smoothed[0], smoothed[1], np.array(bins, dtype=np.float64)[:, None] + frac,
                                     tonal, power[0], power[1])):
             self._hist[f, r, HISTORY - 1 - past : HISTORY - 1] = values
