@@ -137,8 +137,8 @@ class StageAccess:
     def claim(self, proof: str, server: str, username: str) -> Role | None:
         """The role of the carried place `proof` opens for channel user `username` on `server`, or None: unknown,
         too late, or already claimed by another. The place is kept until it expires: a claim again from the same
-        claimant (its invite was lost, or it was still leaving the old stage) gets a fresh invite. Compared in
-        constant time, so a guesser learns nothing from the timing."""
+        claimant (its invite was lost, or it was still leaving the old stage) is answered with the same pass's
+        invite (invite_again). Compared in constant time, so a guesser learns nothing from the timing."""
         now = self._clock()
         match = next((p for p in self._expected if hmac.compare_digest(p, proof)), None)
         if match is None:

@@ -179,9 +179,8 @@ class SpeakerSession:
             self._set_role(Role.LISTENER)
 
     def _take_carried(self, invite: Invite) -> bool:
-        """Whether `invite` brings back a place that travelled with the move (then taken, without asking)."""
-        if self.listen.link.room_id != invite.stage_pass.room:
-            return False
+        """Whether `invite` (for our room: _on_whisper checked) brings back a place that travelled with the move
+        (then taken, without asking)."""
         place = self._carry.take(invite.stage_pass.room)
         if place is None:
             return False
