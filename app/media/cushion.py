@@ -20,7 +20,6 @@ Counters: `counters`, an `app.media.counters.PlayoutStats`, which says what each
 
 from __future__ import annotations
 
-import bisect
 import logging
 import threading
 from collections import deque
@@ -36,11 +35,11 @@ from app.media.conceal import Concealer, align, continues
 from app.media.counters import PlayoutStats
 from app.media.opus import OpusDecodeError, OpusStreamDecoder, has_lbrr
 from app.media.stretch import Kind, TimeStretcher
+from app.media.timeline import MAX_CONCEAL, Timeline
 
 log = logging.getLogger(__name__)
 
 MS = SAMPLE_RATE // 1000  # samples per millisecond
-MAX_CONCEAL = 100 * MS  # holes up to this are concealed in place; a drain conceals this long before fading
 FADE_OUT, FADE_IN, SPLICE = 50 * MS, 20 * MS, 10 * MS
 NOISE_RMS = 32768 * 10 ** (-60 / 20)
 ABOVE = 40 * MS  # play fast only this far above the target (jitter must not make it hunt)
@@ -54,11 +53,6 @@ REORDER = 3 * FRAME_SAMPLES  # room left before a stream's first packet for earl
 # The smallest target: a speaker's stage monitor (app.stage) plays at conversational latency with ~100 ms; below
 # 60 ms the fresh decoder's pre-roll (2 frames) and one 20 ms device block leave nothing to ride out jitter.
 MIN_CUSHION_MS = 60.0
-
-
-def _hole(gap: int) -> int:
-    """A gap between buffered frames that will be concealed in place counts as content ahead; a longer one not."""
-    return gap if 0 < gap <= MAX_CONCEAL else 0
 
 
 class CushionPlayout:
@@ -84,9 +78,7 @@ class CushionPlayout:
 
     def _clear(self) -> None:
         self.counters = PlayoutStats(target_ms=self._target / MS)
-        self._packets: dict[int, tuple[int, bytes]] = {}  # position -> (stream id, payload)
-        self._order: list[int] = []  # sorted positions, all ≥ the playhead (changed only by _insert/_pop_first)
-        self._holes = 0  # the concealable holes between them (`_ahead` in O(1): it runs twice a frame)
+        self._timeline = Timeline()  # undecoded packets, all at or after the playhead
         self._stream: Stream | None = None
         self._sids = 0
         self._retired: deque[int] = deque(maxlen=4)
@@ -185,14 +177,13 @@ class CushionPlayout:
             self._arrivals.arrived(st, ext_ts, arrival)
             c.jitter_ms, c.drift_ppm = self._arrivals.jitter / MS, self._arrivals.drift_ppm
             pos = st.origin + ext_ts
-            if pos < max(self._head, st.floor) or pos in self._packets:
+            if pos < max(self._head, st.floor) or pos in self._timeline:
                 c.late_packets += 1
                 return
             st.low = min(st.low, pos)
-            self._packets[pos] = (st.sid, payload)
-            self._insert(pos)
+            self._timeline.add(pos, st.sid, payload)
             limit = self._target + 2 * SAMPLE_RATE
-            if self._order[-1] - self._head > limit and self._ahead() > limit:
+            if self._timeline.last - self._head > limit and self._ahead() > limit:
                 self._trim()
 
     def _new_stream(self, ssrc: int, seq: int, timestamp: int, arrival: float) -> Stream:
@@ -205,8 +196,9 @@ class CushionPlayout:
                 self._retired.append(old.ssrc)
         self._reanchor = False
         self._arrivals.restart()
-        if self._playing or self._order:  # follow what is buffered, seamlessly
-            floor = anchor = max(self._order[-1] + FRAME_SAMPLES if self._order else 0, self._head)
+        line = self._timeline
+        if self._playing or line:  # follow what is buffered, seamlessly
+            floor = anchor = max(line.last + FRAME_SAMPLES if line else 0, self._head)
         else:  # waiting: leave room for packets sent before this one that arrive after it
             floor, anchor = self._head, self._head + REORDER
         self._sids += 1
@@ -216,29 +208,7 @@ class CushionPlayout:
     # ---------------------------------------------------------------- the timeline
     def _ahead(self) -> int:
         """Undecoded content ahead of the playhead, counting holes that will be concealed, not those skipped."""
-        if not self._order:
-            return 0
-        return len(self._order) * FRAME_SAMPLES + self._holes + (_hole(self._order[0] - self._head) if self._playing
-                                                                  else 0)
-
-    def _insert(self, pos: int) -> None:
-        order, i = self._order, bisect.bisect_left(self._order, pos)
-        before, after = (order[i - 1] if i else None), (order[i] if i < len(order) else None)
-        if before is not None and after is not None:
-            self._holes -= _hole(after - before - FRAME_SAMPLES)
-        self._holes += (0 if before is None else _hole(pos - before - FRAME_SAMPLES)) + \
-            (0 if after is None else _hole(after - pos - FRAME_SAMPLES))
-        order.insert(i, pos)
-
-    def _pop_first(self) -> int:
-        order = self._order
-        if len(order) > 1:
-            self._holes -= _hole(order[1] - order[0] - FRAME_SAMPLES)
-        return order.pop(0)
-
-    def _drop_before(self, pos: int) -> None:
-        while self._order and self._order[0] < pos:
-            del self._packets[self._pop_first()]
+        return self._timeline.ahead(self._head, self._playing)
 
     def _skip_to(self, pos: int, masked: bool) -> None:
         """Jump the playhead over content that will not be played; the next content is spliced on."""
@@ -248,20 +218,20 @@ class CushionPlayout:
             self.counters.masked_gap_ms += skipped
         self._splice_tail()
         self._head = pos
-        self._drop_before(pos)
+        self._timeline.drop_before(pos)
 
     def catch_up(self) -> None:
         """Drop what is buffered beyond the target: a feed that was received but not played (a speaker on stage)
         returns at the cushion's depth, not behind it."""
         with self._lock:
-            if self._order and self._ahead() > self._target:
+            if self._timeline and self._ahead() > self._target:
                 self._trim()
 
     def _trim(self) -> None:
         """Far more buffered than wanted (a burst, a stalled output): drop the oldest, keep the target."""
-        keep = self._order[-1] + FRAME_SAMPLES - self._target
-        newest = self._order[bisect.bisect_left(self._order, keep):]
-        self._skip_to(newest[0] if newest else self._order[-1], masked=False)
+        line = self._timeline
+        newest = line.at_or_after(line.last + FRAME_SAMPLES - self._target)
+        self._skip_to(line.last if newest is None else newest, masked=False)
 
     def _splice_tail(self) -> None:
         if self._tail is None and self._playing and self._gain > 0:
@@ -312,9 +282,9 @@ class CushionPlayout:
             self._q = np.concatenate((self._q, self._noise(k) if self._ever else np.zeros((k, CHANNELS), np.float32)))
             c.audible_gap_ms += k / MS if self._ever and not self.muted else 0.0
             return
-        packet = self._packets.pop(self._head, None)
+        line = self._timeline
+        packet = line.take(self._head)
         if packet is not None:
-            self._pop_first()
             if packet[0] != self._dec_sid:  # a new stream: a fresh decoder, spliced onto what was played
                 self._splice_tail()
                 self._dec, self._dec_sid, self._preroll, self._concealer.easing = self._factory(), packet[0], PREROLL, 0
@@ -323,7 +293,7 @@ class CushionPlayout:
                 pcm = self._decoder().decode(packet[1])
             except OpusDecodeError:  # corrupt: conceal it like a loss
                 return self._conceal(FRAME_SAMPLES, masked=True)
-            if self._preroll > 0 and self._head + len(pcm) in self._packets and self._ahead() >= 4 * FRAME_SAMPLES:
+            if self._preroll > 0 and self._head + len(pcm) in line and self._ahead() >= 4 * FRAME_SAMPLES:
                 # A fresh decoder's first frames are wrong (its energy prediction has no past: −5 dB error in the
                 # first frame, −17 dB in the second): decode them unheard, as Ogg Opus pre-roll does after a seek,
                 # if ≥ 3 frames follow (`_ahead()` counts this one): a 60 ms start keeps 60 ms, 100 ms pre-rolls 2.
@@ -333,7 +303,7 @@ class CushionPlayout:
                 return None
             self._preroll = 0
             return self._emit(pcm, real=True, content=True)
-        if not self._order:  # drained: PLC for 100 ms, then fade to comfort noise and wait
+        if not line:  # drained: PLC for 100 ms, then fade to comfort noise and wait
             self._drained += FRAME_SAMPLES
             if self._drained > MAX_CONCEAL:
                 self._gain_target = 0.0
@@ -343,10 +313,10 @@ class CushionPlayout:
             if self._gain <= 0.0:
                 self._playing, self._drained = False, 0
             return
-        hole = self._order[0] - self._head
+        hole = line.first - self._head
         if hole > MAX_CONCEAL or hole < 120:  # too long to conceal (or not a whole Opus frame): splice over it
-            return self._skip_to(self._order[0], masked=self._gain_target > 0)
-        size, (sid, data) = min(hole, FRAME_SAMPLES) // 120 * 120, self._packets[self._order[0]]
+            return self._skip_to(line.first, masked=self._gain_target > 0)
+        size, (sid, data) = min(hole, FRAME_SAMPLES) // 120 * 120, line.first_packet()
         self._gain_target = 1.0
         # The frame just before a packet: from its FEC data, if it carries any (SILK codes LBRR only for frames its
         # VAD calls speech; without it libopus would do its own PLC, which sags on a tone: ours does not).
@@ -380,9 +350,10 @@ class CushionPlayout:
     def _start_playing(self, n: int) -> bool:
         """Start (again) once `start_ms` is buffered, or the pull's block and a frame if the output pulls more."""
         start = self._refill if self._ever else self._start
-        if not self._order or self._order[-1] + FRAME_SAMPLES - self._order[0] < max(start, n + FRAME_SAMPLES):
+        line = self._timeline
+        if line.span() < max(start, n + FRAME_SAMPLES):
             return False
-        first = self._order[0]
+        first = line.first
         low = self._stream.low if self._stream is not None else first
         self.counters.content_skipped_ms += max(0, first - max(self._head, low)) / MS
         self._head, self._playing, self._tail = first, True, None
@@ -395,7 +366,7 @@ class CushionPlayout:
         `real`: decoded from a packet that arrived; `content`: decoded (arrived, or rebuilt from FEC), not made up.
         """
         self._head += len(pcm)
-        self._drop_before(self._head)
+        self._timeline.drop_before(self._head)
         x = pcm.astype(np.float32)
         spliced = self._tail is not None
         if self._tail is not None and content:  # start the content where it continues the concealment (NetEQ's merge)

@@ -1,5 +1,5 @@
-"""The room view: title (with a recording indicator), status, listener count, stage, hand or stage controls, volume,
-local mute, output device, Leave.
+"""The room view: title (with a recording indicator), status, listener count, stage, hand or stage controls, the
+playback controls (app.ui.output_controls: volume, local mute, output device), Leave.
 
 A passive widget: it shows what the main window tells it (status, output problems, devices) and what the
 room's state model says (through a coalescing bridge), and emits the user's intents as signals. It keeps the
@@ -12,23 +12,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSlider,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.listener.state import RoomStateModel, StateSource
 from app.listener.status import RoomStatus, StatusChange
 from app.media.output import OutputDevice
 from app.ui.audience import HandControl, ListenerCountLabel
 from app.ui.error_text import describe, ended_text, move_failed_text, output_problem_text, unknown_problem_text
+from app.ui.output_controls import OutputControls
 from app.ui.plain_text import ElidedLabel, isolate, plain_tooltip, shorten
 from app.ui.reactions import ReactionBar, ReactionOverlay
 from app.ui.reconnect_banner import ReconnectBanner
@@ -66,8 +57,6 @@ class RoomView(QWidget):
         self._detail = ""
         self._error: BaseException | None = None  # why the status is ERROR, described in the user's language
         self._output_error: str | None = None
-        self._devices: list[OutputDevice] = []
-        self._device: int | None = None
         self._bridge: RoomStateBridge | None = None
         self._on_stage = False  # going on stage or there: the stage controls replace the hand
         self._moved_from: str | None = None  # the title of the room we followed here (a move's notice), if any
@@ -113,34 +102,16 @@ class RoomView(QWidget):
         self.reaction_bar.hide()
         self.reaction_bar.reacted.connect(self.reaction_requested)
 
-        self.volume_slider = QSlider(Qt.Orientation.Horizontal)
-        self.volume_slider.setObjectName("volumeSlider")
-        self.volume_slider.setRange(0, 100)
-        self.volume_slider.setValue(100)
-        self.volume_slider.setPageStep(10)
-        self.volume_value = QLabel()
-        self.volume_value.setMinimumWidth(48)
-        self.mute_box = QCheckBox()
-        self.mute_box.setObjectName("muteBox")
-        self.device_combo = QComboBox()
-        self.device_combo.setObjectName("deviceCombo")
-        # A device name is whatever the driver says: a long one must not widen the window.
-        self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.device_combo.setMinimumContentsLength(24)
+        self.output = OutputControls()
+        self.output.volume_changed.connect(self.volume_changed)
+        self.output.mute_toggled.connect(self.mute_toggled)
+        self.output.device_chosen.connect(self.device_chosen)
+        # (the window and the tests reach these through the view)
+        self.volume_slider, self.mute_box, self.device_combo = (self.output.volume_slider, self.output.mute_box,
+                                                                self.output.device_combo)
         self.leave_button = QPushButton()
         self.leave_button.setObjectName("leaveButton")
 
-        self.volume_label = QLabel()
-        self.volume_label.setBuddy(self.volume_slider)
-        self.device_label = QLabel()
-        self.device_label.setBuddy(self.device_combo)
-        volume_row = QHBoxLayout()
-        volume_row.addWidget(self.volume_slider, 1)
-        volume_row.addWidget(self.volume_value)
-        volume_row.addWidget(self.mute_box)
-        form = QFormLayout()
-        form.addRow(self.volume_label, volume_row)
-        form.addRow(self.device_label, self.device_combo)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.leave_button)
@@ -159,18 +130,13 @@ class RoomView(QWidget):
         layout.addWidget(self.stage_controls)
         layout.addWidget(self.reaction_bar)
         layout.addSpacing(6)
-        layout.addLayout(form)
+        layout.addWidget(self.output)
         layout.addLayout(buttons)
         QWidget.setTabOrder(self.hand.button, self.stage_controls.mute_button)
         QWidget.setTabOrder(self.stage_controls.mute_button, self.stage_controls.leave_stage_button)
         QWidget.setTabOrder(self.stage_controls.leave_stage_button, self.volume_slider)
-        QWidget.setTabOrder(self.volume_slider, self.mute_box)
-        QWidget.setTabOrder(self.mute_box, self.device_combo)
         QWidget.setTabOrder(self.device_combo, self.leave_button)
 
-        self.volume_slider.valueChanged.connect(self._on_volume)
-        self.mute_box.toggled.connect(self.mute_toggled)
-        self.device_combo.activated.connect(self._on_device_activated)
         self.leave_button.clicked.connect(self.leave_requested)
         self.hand.hand_raise_requested.connect(self.hand_raise_requested)
         self.overlay = ReactionOverlay(self.stage)  # over the stage, above its tiles, transparent to the mouse
@@ -178,13 +144,6 @@ class RoomView(QWidget):
 
     # ------------------------------------------------------------------ i18n
     def retranslate(self) -> None:
-        self.volume_label.setText(self.tr("Vol&ume:"))
-        self.volume_slider.setAccessibleName(self.tr("Volume"))
-        self.mute_box.setText(self.tr("&Mute"))
-        self.mute_box.setAccessibleName(self.tr("Mute this room on this computer"))
-        self.mute_box.setToolTip(self.tr("Silence the room here only (M)"))
-        self.device_label.setText(self.tr("Output &device:"))
-        self.device_combo.setAccessibleName(self.tr("Output device"))
         self.leave_button.setText(self.tr("&Leave"))
         self.leave_button.setAccessibleName(self.tr("Leave the room"))
         self.leave_button.setToolTip(self.tr("Leave the room (Ctrl+L)"))
@@ -199,8 +158,6 @@ class RoomView(QWidget):
         self._show_status()
         self._show_moved()
         self._show_output_error()
-        self._show_volume(self.volume_slider.value())
-        self._fill_devices()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -297,8 +254,7 @@ class RoomView(QWidget):
         self._show_output_error()
 
     def set_devices(self, devices: list[OutputDevice], current: int | None) -> None:
-        self._devices, self._device = list(devices), current
-        self._fill_devices()
+        self.output.set_devices(devices, current)
 
     def status_text(self) -> str:
         return self.status_label.text()
@@ -386,46 +342,15 @@ class RoomView(QWidget):
             self.output_label.clear()
             self.output_label.hide()
 
-    def _show_volume(self, value: int) -> None:
-        self.volume_value.setText(self.tr("{percent} %").format(percent=value))
-
-    def _fill_devices(self) -> None:
-        combo = self.device_combo
-        combo.blockSignals(True)
-        try:
-            combo.clear()
-            combo.addItem(self.tr("System default"), None)
-            for device in self._devices:
-                name = self.tr("{name} (default)").format(name=device.name) if device.is_default else device.name
-                combo.addItem(name, device.index)
-            if not self._devices:
-                combo.setItemText(0, self.tr("No output devices found"))
-            combo.setEnabled(bool(self._devices))
-            found = combo.findData(self._device) if self._device is not None else 0
-            combo.setCurrentIndex(max(found, 0))
-        finally:
-            combo.blockSignals(False)
-
-    # ------------------------------------------------------------------ user input
-    def _on_volume(self, value: int) -> None:
-        self._show_volume(value)
-        self.volume_changed.emit(value / 100.0)
-
-    def _on_device_activated(self, row: int) -> None:
-        device = self.device_combo.itemData(row)
-        device = device if isinstance(device, int) else None
-        if device != self._device:
-            self._device = device
-            self.device_chosen.emit(device)
-
+    # ------------------------------------------------------------------ playback (app.ui.output_controls)
     def volume(self) -> float:
-        return self.volume_slider.value() / 100.0
+        return self.output.volume()
 
     def set_volume(self, volume: float) -> None:
-        self.volume_slider.setValue(round(max(0.0, min(1.0, volume)) * 100))
+        self.output.set_volume(volume)
 
     def muted(self) -> bool:
-        return self.mute_box.isChecked()
+        return self.output.muted()
 
     def set_muted(self, muted: bool) -> None:
-        self.mute_box.setChecked(muted)
+        self.output.set_muted(muted)

@@ -969,6 +969,53 @@ Salas de audio en directo.</translation>
     </message>
 </context>
 <context>
+    <name>OutputControls</name>
+    <message>
+        <source>Vol&amp;ume:</source>
+        <translation>V&amp;olumen:</translation>
+    </message>
+    <message>
+        <source>Volume</source>
+        <translation>Volumen</translation>
+    </message>
+    <message>
+        <source>&amp;Mute</source>
+        <translation>&amp;Silenciar</translation>
+    </message>
+    <message>
+        <source>Mute this room on this computer</source>
+        <translation>Silenciar esta sala en este equipo</translation>
+    </message>
+    <message>
+        <source>Silence the room here only (M)</source>
+        <translation>Silenciar la sala solo aquí (M)</translation>
+    </message>
+    <message>
+        <source>Output &amp;device:</source>
+        <translation>&amp;Dispositivo de salida:</translation>
+    </message>
+    <message>
+        <source>Output device</source>
+        <translation>Dispositivo de salida</translation>
+    </message>
+    <message>
+        <source>{percent} %</source>
+        <translation>{percent} %</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Predeterminado del sistema</translation>
+    </message>
+    <message>
+        <source>{name} (default)</source>
+        <translation>{name} (predeterminado)</translation>
+    </message>
+    <message>
+        <source>No output devices found</source>
+        <translation>No se encontraron dispositivos de salida</translation>
+    </message>
+</context>
+<context>
     <name>ReactionBar</name>
     <message>
         <source>Reactions</source>
@@ -1159,34 +1206,6 @@ Salas de audio en directo.</translation>
 <context>
     <name>RoomView</name>
     <message>
-        <source>Vol&amp;ume:</source>
-        <translation>V&amp;olumen:</translation>
-    </message>
-    <message>
-        <source>Volume</source>
-        <translation>Volumen</translation>
-    </message>
-    <message>
-        <source>&amp;Mute</source>
-        <translation>Silen&amp;ciar</translation>
-    </message>
-    <message>
-        <source>Mute this room on this computer</source>
-        <translation>Silenciar esta sala en este equipo</translation>
-    </message>
-    <message>
-        <source>Silence the room here only (M)</source>
-        <translation>Silenciar la sala solo aquí (M)</translation>
-    </message>
-    <message>
-        <source>Output &amp;device:</source>
-        <translation>&amp;Dispositivo de salida:</translation>
-    </message>
-    <message>
-        <source>Output device</source>
-        <translation>Dispositivo de salida</translation>
-    </message>
-    <message>
         <source>&amp;Leave</source>
         <translation>&amp;Abandonar</translation>
     </message>
@@ -1253,22 +1272,6 @@ Salas de audio en directo.</translation>
     <message>
         <source>Its speakers could not be brought onto the new stage; they need to be invited again there.</source>
         <translation>Sus oradores no pudieron pasar al nuevo escenario; hay que invitarlos de nuevo allí.</translation>
-    </message>
-    <message>
-        <source>{percent} %</source>
-        <translation>{percent} %</translation>
-    </message>
-    <message>
-        <source>System default</source>
-        <translation>Predeterminado del sistema</translation>
-    </message>
-    <message>
-        <source>{name} (default)</source>
-        <translation>{name} (predeterminado)</translation>
-    </message>
-    <message>
-        <source>No output devices found</source>
-        <translation>No se encontraron dispositivos de salida</translation>
     </message>
 </context>
 <context>

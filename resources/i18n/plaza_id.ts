@@ -968,6 +968,53 @@ Ruang audio langsung.</translation>
     </message>
 </context>
 <context>
+    <name>OutputControls</name>
+    <message>
+        <source>Vol&amp;ume:</source>
+        <translation>&amp;Volume:</translation>
+    </message>
+    <message>
+        <source>Volume</source>
+        <translation>Volume</translation>
+    </message>
+    <message>
+        <source>&amp;Mute</source>
+        <translation>&amp;Bisukan</translation>
+    </message>
+    <message>
+        <source>Mute this room on this computer</source>
+        <translation>Senyapkan ruang ini di komputer ini</translation>
+    </message>
+    <message>
+        <source>Silence the room here only (M)</source>
+        <translation>Senyapkan ruang hanya di sini (M)</translation>
+    </message>
+    <message>
+        <source>Output &amp;device:</source>
+        <translation>&amp;Perangkat keluaran:</translation>
+    </message>
+    <message>
+        <source>Output device</source>
+        <translation>Perangkat keluaran</translation>
+    </message>
+    <message>
+        <source>{percent} %</source>
+        <translation>{percent}%</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Bawaan sistem</translation>
+    </message>
+    <message>
+        <source>{name} (default)</source>
+        <translation>{name} (bawaan)</translation>
+    </message>
+    <message>
+        <source>No output devices found</source>
+        <translation>Tidak ada perangkat keluaran</translation>
+    </message>
+</context>
+<context>
     <name>ReactionBar</name>
     <message>
         <source>Reactions</source>
@@ -1158,34 +1205,6 @@ Ruang audio langsung.</translation>
 <context>
     <name>RoomView</name>
     <message>
-        <source>Vol&amp;ume:</source>
-        <translation>&amp;Volume:</translation>
-    </message>
-    <message>
-        <source>Volume</source>
-        <translation>Volume</translation>
-    </message>
-    <message>
-        <source>&amp;Mute</source>
-        <translation>&amp;Senyapkan</translation>
-    </message>
-    <message>
-        <source>Mute this room on this computer</source>
-        <translation>Senyapkan ruang ini di komputer ini</translation>
-    </message>
-    <message>
-        <source>Silence the room here only (M)</source>
-        <translation>Senyapkan ruang hanya di sini (M)</translation>
-    </message>
-    <message>
-        <source>Output &amp;device:</source>
-        <translation>&amp;Perangkat keluaran:</translation>
-    </message>
-    <message>
-        <source>Output device</source>
-        <translation>Perangkat keluaran</translation>
-    </message>
-    <message>
         <source>&amp;Leave</source>
         <translation>&amp;Tinggalkan</translation>
     </message>
@@ -1252,22 +1271,6 @@ Ruang audio langsung.</translation>
     <message>
         <source>Its speakers could not be brought onto the new stage; they need to be invited again there.</source>
         <translation>Para pembicaranya tidak dapat dibawa ke panggung baru; mereka perlu diundang lagi di sana.</translation>
-    </message>
-    <message>
-        <source>{percent} %</source>
-        <translation>{percent}%</translation>
-    </message>
-    <message>
-        <source>System default</source>
-        <translation>Bawaan sistem</translation>
-    </message>
-    <message>
-        <source>{name} (default)</source>
-        <translation>{name} (bawaan)</translation>
-    </message>
-    <message>
-        <source>No output devices found</source>
-        <translation>Tidak ada perangkat keluaran</translation>
     </message>
 </context>
 <context>

@@ -538,17 +538,18 @@ class CheckedPlayout(CushionPlayout):
     checks = holes_seen = 0
 
     def reference_ahead(self) -> int:
-        total, prev = 0, self._head if self._playing else (self._order[0] if self._order else 0)
-        for pos in self._order:
+        order = self._timeline.order
+        total, prev = 0, self._head if self._playing else (order[0] if order else 0)
+        for pos in order:
             gap = pos - prev
             total += (gap if 0 < gap <= 100 * 48 else 0) + FRAME_SAMPLES
             prev = pos + FRAME_SAMPLES
         return total
 
     def check(self) -> None:
-        assert self._ahead() == self.reference_ahead(), (self._order, self._head, self._playing)
+        assert self._ahead() == self.reference_ahead(), (self._timeline.order, self._head, self._playing)
         self.checks += 1
-        self.holes_seen += self._holes > 0
+        self.holes_seen += self._timeline.holes > 0
 
     def push_packet(self, ssrc: int, seq: int, timestamp: int, payload: bytes, arrival: float) -> None:
         super().push_packet(ssrc, seq, timestamp, payload, arrival)

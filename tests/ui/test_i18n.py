@@ -110,7 +110,7 @@ async def test_switching_language_retranslates_the_window_live(
     assert join.join_button.text() != "&Join"
     assert join.link_label.text() == expected[("JoinView", "Room &link:")]
     assert room.leave_button.text() == expected[("RoomView", "&Leave")]
-    assert room.mute_box.text() == expected[("RoomView", "&Mute")]
+    assert room.mute_box.text() == expected[("OutputControls", "&Mute")]
     assert room.title_label.text() == expected[("RoomView", "Room {number}")].format(number=7)
     reason = expected[("ErrorText", "Something went wrong.")]  # the English detail "boom" is never shown
     assert room.status_text() == expected[("RoomView", "Error: {reason}")].format(reason=reason)

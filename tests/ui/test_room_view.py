@@ -88,7 +88,7 @@ def test_volume_and_mute_signals(view: RoomView, qtbot) -> None:
     with qtbot.waitSignal(view.volume_changed, timeout=1000) as volume:
         view.volume_slider.setValue(40)
     assert volume.args == [pytest.approx(0.4)]
-    assert view.volume_value.text() == "40 %"
+    assert view.output.volume_value.text() == "40 %"
     with qtbot.waitSignal(view.mute_toggled, timeout=1000) as muted:
         view.mute_box.click()
     assert muted.args == [True]
