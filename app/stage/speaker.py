@@ -23,8 +23,6 @@ from collections.abc import Callable, Coroutine, Sequence
 from enum import StrEnum
 from typing import Any
 
-import numpy as np
-
 from app.aio import CloseOnce
 from app.events import Event
 from app.links import RoomLink
@@ -35,11 +33,8 @@ from app.media.echo import EchoControl
 from app.media.feedback import FeedbackGuard, FeedbackVerdict
 from app.room.backoff import Backoff
 from app.room.errors import RoomError
-from app.room.host_protocol import HostVerb, encode_host_action, sign
-from app.room.protocol import ProtocolViolation
 from app.room.stage_protocol import (
     MAX_INVITE_TTL,
-    FeedbackReport,
     Invite,
     LeftStage,
     StageAnswer,
@@ -50,6 +45,7 @@ from app.room.stage_protocol import (
 )
 from app.stage.carry import CARRY_WINDOW_S, CarriedRole, Carry, claim
 from app.stage.connection import StageConnection, StageRefused, monitor_playout
+from app.stage.feedback_mute import FeedbackMuting
 from app.stage.reconnect import reopen, trouble
 
 log = logging.getLogger(__name__)
@@ -64,7 +60,7 @@ class Role(StrEnum):
     SPEAKER = "speaker"
 
 
-class SpeakerSession:
+class SpeakerSession(FeedbackMuting):
     """`listen` (already built, not yet started) + a microphone; `auto_accept` takes every invite (bots)."""
 
     def __init__(self, listen: ListenSession, mic: MicTrack, *, display: str = "", auto_accept: bool = False,
@@ -227,46 +223,6 @@ class SpeakerSession:
                 self._spawn(self.leave_stage(tell=False))
             elif self.role == Role.INVITED:
                 self._set_role(Role.LISTENER)
-
-    def _guard(self, frame: np.ndarray) -> np.ndarray:
-        """A microphone processor: on howling, silence this frame and mute (Janus too, so everyone sees it)."""
-        assert self.guard is not None
-        if self.mic.muted:
-            return frame
-        verdict = self.guard.feed(frame)
-        if verdict is None:
-            return frame
-        log.warning("feedback at %.0f Hz (%s): muting the microphone", verdict.frequency_hz, verdict.reason)
-        self.mic.muted = True
-        self.guard.reset()
-        self.last_feedback = verdict
-        self._spawn(self._mute_for_feedback(verdict))
-        return np.zeros_like(frame)
-
-    async def _mute_for_feedback(self, verdict: FeedbackVerdict) -> None:
-        try:
-            await self.set_muted(True)
-        except RoomError as exc:
-            log.warning("could not tell the stage about the mute: %s", exc)
-        self._report_feedback(verdict)
-        self.feedback.emit(verdict)
-
-    def _report_feedback(self, verdict: FeedbackVerdict) -> None:
-        """Tell the controller why we went quiet, so everyone's stage shows "Feedback — muted" on our tile (it
-        takes the report only from a pass holder on stage; the flag ends when we unmute or leave)."""
-        if self.stage is None or self.listen.channel is None:
-            return  # not on stage: nobody's stage shows us
-        try:
-            text = encode_stage(FeedbackReport(verdict.frequency_hz))
-        except ProtocolViolation as exc:  # a tone outside what the protocol carries: the mute stands anyway
-            log.warning("feedback report not sent: %s", exc)
-            return
-        self.listen.channel.whisper(text)  # best effort: without a channel the mute still shows, without why
-        # Signed with our pass too: a pass handed over directly (the room's host) has no channel name to trust.
-        own = self.stage.stage_pass
-        self._report_seq = max(self._report_seq + 1, int(time.time() * 1000))
-        self.listen.channel.whisper(encode_host_action(sign(own, self._report_seq, HostVerb.FEEDBACK,
-                                                            str(own.stage_id))))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coro)
