@@ -138,7 +138,15 @@ async def make_window(settings: AppSettings, qm_dir: Path) -> AsyncIterator[Wind
     yield factory
     for window in windows:
         window.close()
-        await asyncio.wait_for(window.shutdown(), 15)
+        try:
+            await asyncio.wait_for(asyncio.shield(window.shutdown()), 15)
+        except TimeoutError:  # say what it waits for: the tasks still running, where each one is
+            stacks = []
+            for task in asyncio.all_tasks():
+                frames = "".join(f"\n      {f.f_code.co_filename}:{f.f_lineno} {f.f_code.co_name}"
+                                 for f in task.get_stack(limit=8))
+                stacks.append(f"  {task.get_name()} {task.get_coro()!r}{frames}")
+            pytest.fail("the window did not shut down within 15 s; tasks:\n" + "\n".join(stacks))
         window.deleteLater()
     translations.apply("en")  # the language is process-wide: do not leak it into the next test
     await asyncio.sleep(0)  # back to the loop once, which runs the deleteLater()s (never a nested processEvents)
