@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.controller.askers import Askers
@@ -35,7 +34,7 @@ from app.room.log_throttle import LogThrottle
 from app.room.protocol import MAX_NAME_CHARS, HandRequest, ProtocolViolation, RateLimiter, clean_text
 from app.room.reactions_protocol import REACT_PREFIX, ReactRequest
 from app.room.roster_protocol import CarryClaim
-from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass
+from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer
 
 __all__ = ["ChannelRequests"]
 
@@ -65,7 +64,6 @@ class ChannelRequests:
     _host_limiter: RateLimiter
     _wake: asyncio.Event
     _invites: set[asyncio.Task[None]]
-    invite: Callable[[str], Awaitable[StagePass]]  # a stage pass whispered to a raised hand
 
     def _on_channel_event(self, link: ControllerLink, event: dict[str, Any]) -> None:
         kind = event.get("textroom")
@@ -130,14 +128,14 @@ class ChannelRequests:
         if isinstance(request, ReactRequest):  # not compactly encoded: it paid the stricter limit above
             self.reactions.add(request.code)
             return
-        if isinstance(request, HandRequest):
+        if isinstance(request, HandRequest):  # a hand is the sender's on this server only (§3.3)
             name = clean_text(link.participants.get(sender, ""), MAX_NAME_CHARS) or sender
-            changed = (self.book.raise_hand(sender, name, time.time()) if request.raised
-                       else self.book.lower_hand(sender))
+            changed = (self.book.raise_hand(sender, name, time.time(), server=link.url) if request.raised
+                       else self.book.lower_hand(sender, server=link.url))
             if not changed:
                 return
-            if request.raised and self.invite_hands and self.passes.of_user(sender) is None:
-                self._invite_hand(sender)
+            if request.raised and self.invite_hands and self.passes.holder(sender, link.url) is None:
+                self._invite_hand(sender, link)
         else:
             self.askers.ask(link, sender, joined=False)
         self._wake.set()
@@ -154,10 +152,11 @@ class ChannelRequests:
                  report.hz)
         self._wake.set()
 
-    def _invite_hand(self, username: str) -> None:
+    def _invite_hand(self, username: str, link: ControllerLink) -> None:
+        """`invite_hands`: the pass goes to the hand's raiser on its server only, bound there."""
         async def invite() -> None:
             try:
-                await self.invite(username)
+                await self.access.invite(username, on=link)
             except RoomError as exc:
                 log.warning("room controller: could not invite the raised hand of %r: %s", username[:80], exc)
 
@@ -194,7 +193,7 @@ class ChannelRequests:
         self._host_limiter.forget(_bucket(link, username))
         self.reactions.forget(username)
         self.drops.reset(username)
-        if self.book.lower_hand(username):
+        if self.book.lower_hand(username, server=link.url):  # its hand here; the same name elsewhere keeps its own
             self._wake.set()
 
 

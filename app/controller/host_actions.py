@@ -106,9 +106,7 @@ class HostActions:
         if verb is HostVerb.FEEDBACK:
             self._report_feedback(target)
         elif verb is HostVerb.INVITE:
-            if self.moderation.is_banned(target):
-                raise RoomError(f"{target[:80]!r} was removed from this room")
-            await self.access.invite(target)
+            await self.invite(target)
         elif verb in CARRY_VERBS:  # a moved room's place: for whoever claims it with this proof (§3.8)
             self.access.expect(target, Role.CO_HOST if verb is HostVerb.CARRY_CO_HOST else Role.SPEAKER)
         elif verb is HostVerb.MUTE:
@@ -139,6 +137,25 @@ class HostActions:
         # AUDIENCE changes nothing; its answer goes to whoever asked (answer_audience), in-process callers read
         # the controller's AudienceLog
 
+    async def invite(self, target: str) -> None:
+        """Invite a raised hand (`target` its id) on the server it was raised on only, the pass bound there: the same
+        name on another server is someone else. Any other target is a listener's channel username, whispered on
+        every server where that name is (the host named no server)."""
+        owner = self.book.queue.owner(target)
+        username = owner.username if owner is not None else target
+        if self.moderation.is_banned(username):
+            raise RoomError(f"{username[:80]!r} was removed from this room")
+        if owner is None:
+            await self.access.invite(username)
+            return
+        links = [link for link in self.links if link.connected and username in link.participants
+                 and (owner.server is None or link.url == owner.server)]
+        if len(links) != 1:  # gone; or a hand taken over without its server whose name is on several servers
+            raise RoomError(f"the hand of {username[:80]!r} is not in the room's channel" if not links else
+                            f"the hand of {username[:80]!r} was taken over without its server, and that name is "
+                            "on several servers")
+        await self.access.invite(username, on=links[0])
+
     async def answer_audience(self, link: ControllerLink, username: str) -> None:
         """Whisper the audience graph's data to `username` on `link` (where it asked: usernames are per server)."""
         text = encode_audience(self.audience.report(self.book.room_id))
@@ -163,16 +180,16 @@ class HostActions:
     async def remove(self, target: str) -> None:
         """Off the stage and out of the channel, for the room's life: `target` is a member id or a username."""
         issued = self.access.passes.get(int(target)) if target.isdigit() else None
-        username = issued.username if issued is not None else target
-        if issued is None:
-            issued = self.access.passes.of_user(target)
-        if username is not None:
+        owner = self.book.queue.owner(target)  # a raised hand's id names its username
+        username = issued.username if issued is not None else owner.username if owner is not None else target
+        held = [issued] if issued is not None else self.access.passes.all_of(username) if username else []
+        if username is not None:  # the name, on every server (a ban is by name: app.controller.moderation)
             self.moderation.ban(username)
-            if self.book.lower_hand(username):
+            if self.book.queue.lower_all(username):
                 self._changed()
-        if issued is not None:
-            await self.access.revoke(issued.stage_id)
-        elif target.isdigit():  # on stage without a pass (a member admitted before this controller)
+        for each in held:
+            await self.access.revoke(each.stage_id)
+        if not held and target.isdigit():  # on stage without a pass (a member admitted before this controller)
             with _logged(f"kick {target}"):
                 await self.stage.kick(int(target))
         if username is not None:
