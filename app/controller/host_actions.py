@@ -178,7 +178,8 @@ class HostActions:
             raise RoomError(f"could not mute {member_id}: {exc}") from None
 
     async def remove(self, target: str) -> None:
-        """Off the stage and out of the channel, for the room's life: `target` is a member id or a username."""
+        """Off the stage and out of the channel, for the room's life: `target` is a member id, a raised hand's id or a
+        username; the name is banned on every server, so each of its passes and hands goes."""
         issued = self.access.passes.get(int(target)) if target.isdigit() else None
         owner = self.book.queue.owner(target)  # a raised hand's id names its username
         username = issued.username if issued is not None else owner.username if owner is not None else target
