@@ -135,6 +135,8 @@ class RoomView(QWidget):
         QWidget.setTabOrder(self.hand.button, self.stage_controls.mute_button)
         QWidget.setTabOrder(self.stage_controls.mute_button, self.stage_controls.leave_stage_button)
         QWidget.setTabOrder(self.stage_controls.leave_stage_button, self.volume_slider)
+        QWidget.setTabOrder(self.volume_slider, self.mute_box)  # (again: reparenting the controls reset their chain)
+        QWidget.setTabOrder(self.mute_box, self.device_combo)
         QWidget.setTabOrder(self.device_combo, self.leave_button)
 
         self.leave_button.clicked.connect(self.leave_requested)
