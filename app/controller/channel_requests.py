@@ -20,6 +20,7 @@ from typing import Any
 from app.controller.askers import Askers
 from app.controller.audience_log import AudienceLog
 from app.controller.feedback_flags import FeedbackFlags
+from app.controller.hand_queue import refusal
 from app.controller.handover import Handover
 from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink
@@ -129,6 +130,10 @@ class ChannelRequests:
             self.reactions.add(request.code)
             return
         if isinstance(request, HandRequest):  # a hand is the sender's on this server only (§3.3)
+            reason = refusal(sender) if request.raised else None
+            if reason is not None:  # its id would not be its name as it is (app.controller.hand_queue)
+                self.drops.log(logging.WARNING, sender, "dropped a hand from %r: %s", sender[:80], reason)
+                return
             name = clean_text(link.participants.get(sender, ""), MAX_NAME_CHARS) or sender
             changed = (self.book.raise_hand(sender, name, time.time(), server=link.url) if request.raised
                        else self.book.lower_hand(sender, server=link.url))
@@ -195,7 +200,6 @@ class ChannelRequests:
         self.drops.reset(username)
         if self.book.lower_hand(username, server=link.url):  # its hand here; the same name elsewhere keeps its own
             self._wake.set()
-
 
 
 def _bucket(link: ControllerLink, username: str) -> str:

@@ -5,24 +5,45 @@ Why bound: channel usernames are unique per server only, so the same name on two
 lowers it, and inviting it whispers its pass there only (app.controller.host_actions, app.controller.stage_access).
 
 Each hand has a public id, what listeners are shown and what a host's `invite` targets: the username itself (what
-clients before this binding expect, and compare with their own to find their hand), unless another hand already
-shows that id — the same name raised on another server — then the name with `#2`, `#3`... (the first free one).
-Ids are made valid for the wire (printable, ≤ MAX_ID_CHARS): a hand whose username is not a valid id would
-otherwise make every announcement unencodable.
+clients compare with their own to find their hand), unless another hand already shows that id — the same name
+raised on another server — then the name with a generated `#2`, `#3`... Why raisers are checked (raisable): a
+hand's id must be valid on the wire, and no raiser may hold a name a generated id could take (one ending in
+`#<digits>`), so an id names one raiser only. Generated numbers are never reused in a queue's life, so a host's
+stale click on `bob#2` cannot reach a later, different `bob#2`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from app.room.protocol import Hand
 from app.room.wire import MAX_ID_CHARS
 
+# A raiser's name leaves room for a generated `#<digits>` suffix: a generated id is never cut, so never ambiguous.
+MAX_RAISER_CHARS = MAX_ID_CHARS - 16
+_GENERATED = re.compile(r"#[0-9]+\Z")
+
+
+def is_generated(hand_id: str) -> bool:
+    """Whether `hand_id` has the form of a generated id (`NAME#<digits>`), which no raiser may hold."""
+    return _GENERATED.search(hand_id) is not None
+
+
+def refusal(username: str) -> str | None:
+    """Why channel user `username` may not raise a hand (None: it may): its name must be its hand's id as it is."""
+    if not username or len(username) > MAX_RAISER_CHARS:
+        return f"a raiser's name has 1 to {MAX_RAISER_CHARS} characters"
+    if not username.isprintable():
+        return "a raiser's name has control or unprintable characters"
+    if is_generated(username):
+        return "a raiser's name must not end in '#<digits>' (the form of a generated hand id)"
+    return None
+
 
 @dataclass(frozen=True, slots=True)
 class HandOwner:
-    """Who raised a hand: channel user `username` on server `server` (None: unknown, a hand taken over from another
-    controller's announcements, which name no server; app.controller.handover)."""
+    """Who raised a hand: channel user `username` on server `server` (None: a queue set wholesale by a test)."""
 
     server: str | None
     username: str
@@ -35,6 +56,7 @@ class HandQueue:
         self.hands: dict[str, Hand] = {}  # public id -> hand; insertion order is the queue
         self._owners: dict[str, HandOwner] = {}  # public id -> owner
         self._ids: dict[HandOwner, str] = {}  # owner -> public id
+        self._numbers: dict[str, int] = {}  # username -> the last `#n` generated for it
 
     def replace(self, hands: dict[str, Hand]) -> None:
         """A queue set wholesale (tests, benchmarks): each hand's owner is its id, on an unknown server."""
@@ -50,32 +72,27 @@ class HandQueue:
         return [i for i, o in self._owners.items() if o.username == username and i in self.hands]
 
     def raise_hand(self, server: str | None, username: str, name: str, at: float) -> bool:
-        """Queue `username`'s hand on `server` (a repeated raise keeps its place; so does one of a hand taken over
-        without its server, which is bound to `server` from now on); True if the queue changed."""
+        """Queue `username`'s hand on `server` (a repeated raise keeps its place); True if the queue changed.
+        Raises ValueError for a username that may not raise (refusal): callers check first."""
+        reason = refusal(username)
+        if reason is not None:
+            raise ValueError(reason)
         owner = HandOwner(server, username)
-        if self._ids.get(owner) in self.hands:
+        if owner in self._ids:
             return False
-        adopted = HandOwner(None, username)
-        if server is not None and self._ids.get(adopted) in self.hands:
-            hand_id = self._ids.pop(adopted)
-            self._owners[hand_id] = owner
-            self._ids[owner] = hand_id
-            return False
-        hand_id = self._free_id(username)
+        hand_id = self._new_id(username)
         self.hands[hand_id] = Hand(hand_id, name, at)
         self._owners[hand_id] = owner
         self._ids[owner] = hand_id
         return True
 
     def lower_hand(self, server: str | None, username: str) -> bool:
-        """Lower `username`'s hand on `server` (and a taken-over one of that name, whose server is unknown)."""
-        lowered = False
-        for owner in {HandOwner(server, username), HandOwner(None, username)}:
-            hand_id = self._ids.pop(owner, None)
-            if hand_id is not None:
-                self._owners.pop(hand_id, None)
-                lowered = self.hands.pop(hand_id, None) is not None or lowered
-        return lowered
+        """Lower `username`'s hand on `server` only (the same name elsewhere is someone else)."""
+        hand_id = self._ids.pop(HandOwner(server, username), None)
+        if hand_id is None:
+            return False
+        del self._owners[hand_id]
+        return self.hands.pop(hand_id, None) is not None
 
     def lower_all(self, username: str) -> bool:
         """Lower `username`'s hands on every server (a host removed that name from the room)."""
@@ -85,14 +102,9 @@ class HandQueue:
             self._ids.pop(self._owners.pop(hand_id), None)
         return bool(ids)
 
-    def _free_id(self, username: str) -> str:
-        base = "".join(c if c.isprintable() else "?" for c in username) or "?"
-        if len(base) <= MAX_ID_CHARS and base not in self.hands:
-            return base
-        n = 2
-        while True:
-            suffix = f"#{n}"
-            hand_id = base[: MAX_ID_CHARS - len(suffix)] + suffix
-            if hand_id not in self.hands:
-                return hand_id
-            n += 1
+    def _new_id(self, username: str) -> str:
+        if username not in self.hands:
+            return username
+        n = self._numbers.get(username, 1) + 1
+        self._numbers[username] = n
+        return f"{username}#{n}"
