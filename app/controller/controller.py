@@ -370,7 +370,7 @@ class RoomController(ChannelRequests):
             try:
                 may, left = self.handover.turn() if any(link.connected for link in self.links) else (False, None)
                 if left is not None:
-                    adopt(left, self.book, self.moderation, self.roles)
+                    adopt(left, self.book, self.moderation, self.roles, self.links)
                 if may:
                     message = self.book.due()
                     if message is not None:
