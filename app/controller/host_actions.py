@@ -18,6 +18,7 @@ from typing import Any
 from app.aio import cancel_and_wait
 from app.controller.audience_log import AudienceLog, encode_audience
 from app.controller.feedback_flags import FeedbackFlags
+from app.controller.hand_queue import is_generated
 from app.controller.link import ControllerLink
 from app.controller.moderation import HOST_ROLES, Moderation, Refused
 from app.controller.recording import StageRecording
@@ -139,22 +140,26 @@ class HostActions:
 
     async def invite(self, target: str) -> None:
         """Invite a raised hand (`target` its id) on the server it was raised on only, the pass bound there: the same
-        name on another server is someone else. Any other target is a listener's channel username, whispered on
-        every server where that name is (the host named no server)."""
+        name on another server is someone else. Any other target is a listener's channel username: invited on the
+        ONE server it is on, bound there; refused if that name is on several (the host named no server, §3.6), and
+        refused if it has the form of a generated hand id (`NAME#2`: a stale click must not reach whoever took
+        that name)."""
         owner = self.book.queue.owner(target)
         username = owner.username if owner is not None else target
         if self.moderation.is_banned(username):
             raise RoomError(f"{username[:80]!r} was removed from this room")
-        if owner is None:
-            await self.access.invite(username)
+        if owner is not None:
+            on = self.access.link(owner.server) if owner.server is not None else None
+            if owner.server is not None and on is None:
+                raise RoomError(f"the hand of {username[:80]!r} is not in the room's channel")
+            await self.access.invite(username, on=on)
             return
-        links = [link for link in self.links if link.connected and username in link.participants
-                 and (owner.server is None or link.url == owner.server)]
-        if len(links) != 1:  # gone; or a hand taken over without its server whose name is on several servers
-            raise RoomError(f"the hand of {username[:80]!r} is not in the room's channel" if not links else
-                            f"the hand of {username[:80]!r} was taken over without its server, and that name is "
-                            "on several servers")
-        await self.access.invite(username, on=links[0])
+        if is_generated(target):
+            raise RoomError(f"{target[:80]!r} is no raised hand any more")
+        where = self.access.where(target)
+        if len(where) > 1:
+            raise RoomError(f"{target[:80]!r} is a name on {len(where)} of the room's servers: invite a raised hand")
+        await self.access.invite(target, on=where[0] if where else None)
 
     async def answer_audience(self, link: ControllerLink, username: str) -> None:
         """Whisper the audience graph's data to `username` on `link` (where it asked: usernames are per server)."""
@@ -183,8 +188,9 @@ class HostActions:
         issued = self.access.passes.get(int(target)) if target.isdigit() else None
         owner = self.book.queue.owner(target)  # a raised hand's id names its username
         username = issued.username if issued is not None else owner.username if owner is not None else target
-        held = [issued] if issued is not None else self.access.passes.all_of(username) if username else []
-        if username is not None:  # the name, on every server (a ban is by name: app.controller.moderation)
+        # the name, on every server (a ban is by name: app.controller.moderation): each of its passes goes
+        held = self.access.passes.all_of(username) if username is not None else [issued] if issued else []
+        if username is not None:
             self.moderation.ban(username)
             if self.book.queue.lower_all(username):
                 self._changed()

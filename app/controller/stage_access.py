@@ -82,13 +82,20 @@ class StageAccess:
             raise RoomError(f"could not add a stage pass on {self.stage.url}: {exc}") from None
 
     # ------------------------------------------------------------------------------------------ host actions
+    def where(self, username: str) -> list[ControllerLink]:
+        """The connected servers whose channel has a user called `username` (each may be someone else)."""
+        return [link for link in self.links if link.connected and username in link.participants]
+
+    def link(self, server: str | None) -> ControllerLink | None:
+        """This room's link to channel server `server`."""
+        return next((link for link in self.links if link.url == server), None)
+
     async def invite(self, username: str, ttl: float = DEFAULT_INVITE_TTL, role: Role = Role.SPEAKER, *,
                      on: ControllerLink | None = None) -> StagePass:
         """Issue a pass for channel user `username` (as `role`), put it on the list, and whisper it on every server
         they use — or only on `on`, binding the pass to that server (a raised hand, a carried place: whoever has
         the same name on another server is someone else, and may hold its own pass bound there)."""
-        links = [link for link in ([on] if on is not None else self.links)
-                 if link.connected and username in link.participants]
+        links = [link for link in self.where(username) if on is None or link is on]
         if not links:
             raise RoomError(f"{username[:80]!r} is not in the room's channel")
         bound = next((p.server for p in self.passes.all_of(username) if p.server is not None), None)
