@@ -95,10 +95,6 @@ class StagePasses:
     def get(self, stage_id: int) -> IssuedPass | None:
         return self._passes.get(stage_id)
 
-    def of_user(self, username: str) -> IssuedPass | None:
-        """A pass of `username`, on whichever server (see holder() for the one of a server)."""
-        return next((p for p in self._passes.values() if p.username == username), None)
-
     def all_of(self, username: str) -> list[IssuedPass]:
         """Every pass of `username`: same-name people on several servers may each hold one."""
         return [p for p in self._passes.values() if p.username == username]
