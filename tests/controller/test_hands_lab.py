@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.controller.controller import ControllerSecrets, RoomController
+from app.room.errors import RoomError
 from app.room.host_protocol import HostVerb
 from app.room.stage_protocol import Invite, ToListener
 from tests.listener.test_room_state_lab import ROOM, LabListener, wait_until
@@ -71,10 +72,13 @@ async def test_a_squatter_on_the_edge_gets_nothing_of_a_hand_raised_on_the_origi
         assert issued is not None and issued.server == origin.config.ws_url
         assert bo_invites[0].stage_pass == issued.stage_pass
 
-        # The squatter's own raised hand is invited on the edge only, with its own pass.
+        # The squatter's own raised hand is invited on the edge only, with its own pass; its id is a new number
+        # ("#2" is never handed out twice: a host's stale click on it reaches nobody).
         squatter.channel.set_hand_raised(True)
-        await wait_until(lambda: [h.id for h in bo.state.hands] == [name, f"{name}#2"], 3.0, lambda: "again")
-        await controller.host_action(HostVerb.INVITE, f"{name}#2")
+        await wait_until(lambda: [h.id for h in bo.state.hands] == [name, f"{name}#3"], 3.0, lambda: "again")
+        with pytest.raises(RoomError, match="no raised hand"):
+            await controller.host_action(HostVerb.INVITE, f"{name}#2")
+        await controller.host_action(HostVerb.INVITE, f"{name}#3")
         await wait_until(lambda: len(squatter_invites) == 1, 3.0, lambda: "the squatter's own invite")
         assert squatter_invites[0].stage_pass.token != issued.stage_pass.token
         assert len(bo_invites) == 1 and controller.passes.get(issued.stage_id) is issued
