@@ -287,3 +287,11 @@ async def test_removing_a_hand_by_its_id_bans_its_name(controller: RoomControlle
     await settle()
     assert controller.moderation.is_banned("l-bo") and controller.book.hands == {}
     assert not controller.moderation.is_banned("l-bo#2")
+
+
+async def test_a_leave_on_one_server_forgets_only_that_servers_asker(controller: RoomController) -> None:
+    event(controller, A, join("l-bo", "Bo"))
+    event(controller, B, join("l-bo", "Bob"))  # both ask for the state by joining
+    event(controller, A, leave("l-bo"))
+    assert "l-bo" in controller.askers._waiting[controller.links[B]]  # Bob still gets his answer
+    assert "l-bo" not in controller.askers._waiting[controller.links[A]]
