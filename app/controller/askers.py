@@ -40,10 +40,9 @@ class Askers:
         waiting = self._waiting.setdefault(link, {})
         waiting[username] = waiting.get(username, False) or joined
 
-    def forget(self, username: str) -> None:
-        """`username` left the channel: nobody to answer."""
-        for waiting in self._waiting.values():
-            waiting.pop(username, None)
+    def forget(self, link: ControllerLink, username: str) -> None:
+        """`username` left the channel on `link`: nobody to answer there (the same name elsewhere is someone else)."""
+        self._waiting.get(link, {}).pop(username, None)
 
     def drop(self, link: ControllerLink) -> None:
         """`link` lost its server: its askers come back as joins (or a broadcast answers them all)."""

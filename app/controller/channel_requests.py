@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.controller.askers import Askers
 from app.controller.audience_log import AudienceLog
 from app.controller.feedback_flags import FeedbackFlags
+from app.controller.hand_queue import refusal
 from app.controller.handover import Handover
 from app.controller.host_actions import HostActions
 from app.controller.link import ControllerLink
@@ -35,7 +35,7 @@ from app.room.log_throttle import LogThrottle
 from app.room.protocol import MAX_NAME_CHARS, HandRequest, ProtocolViolation, RateLimiter, clean_text
 from app.room.reactions_protocol import REACT_PREFIX, ReactRequest
 from app.room.roster_protocol import CarryClaim
-from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer, StagePass
+from app.room.stage_protocol import FeedbackReport, LeftStage, StageAnswer
 
 __all__ = ["ChannelRequests"]
 
@@ -65,7 +65,6 @@ class ChannelRequests:
     _host_limiter: RateLimiter
     _wake: asyncio.Event
     _invites: set[asyncio.Task[None]]
-    invite: Callable[[str], Awaitable[StagePass]]  # a stage pass whispered to a raised hand
 
     def _on_channel_event(self, link: ControllerLink, event: dict[str, Any]) -> None:
         kind = event.get("textroom")
@@ -85,7 +84,7 @@ class ChannelRequests:
         elif kind in ("leave", "kicked") and isinstance(username, str):
             if link.participants.pop(username, None) is not None and link.connected:
                 self.audience.left(username)
-            self.askers.forget(username)
+            self.askers.forget(link, username)
             self.handover.left(link, username)
             self._forget_participant(link, username)
         elif kind == "announcement":
@@ -101,19 +100,21 @@ class ChannelRequests:
         if not self.handover.announced and self.handover.on_whisper(sender, text, link):
             return  # another controller's answer to our join: we learn the room from it (app.controller.handover)
         if isinstance(text, str) and text.startswith(REACT_PREFIX):
-            self.reactions.on_whisper(sender, text)  # their own rate limit, checked before parsing (a flood is cheap)
+            # their own rate limit (per server and name), checked before parsing (a flood is cheap)
+            self.reactions.on_whisper(sender, text, link.url)
             return
         host = isinstance(text, str) and text.startswith(_HOST_PREFIX)
         # Per server and name: names are unique per server only, so one server's squatter of a name must not spend
         # the bucket of its holder on another (a moved room's speaker claiming its place, §3.8).
         if not (self._host_limiter if host else self._limiter).allow(_bucket(link, sender)):
-            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: too many whispers (rate limit)",
-                           sender[:80])
+            self.drops.log(logging.WARNING, _bucket(link, sender),
+                           "dropped a whisper from %r: too many whispers (rate limit)", sender[:80])
             return
         try:
             request = parse_request(text)  # type: ignore[arg-type]  # checks the type itself
         except ProtocolViolation as exc:
-            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: %s", sender[:80], str(exc)[:200])
+            self.drops.log(logging.WARNING, _bucket(link, sender),
+                           "dropped a whisper from %r: %s", sender[:80], str(exc)[:200])
             return
         if isinstance(request, HostAction):
             self.hosts.on_action(sender, request, link)
@@ -130,14 +131,19 @@ class ChannelRequests:
         if isinstance(request, ReactRequest):  # not compactly encoded: it paid the stricter limit above
             self.reactions.add(request.code)
             return
-        if isinstance(request, HandRequest):
+        if isinstance(request, HandRequest):  # a hand is the sender's on this server only (§3.3)
+            reason = refusal(sender) if request.raised else None
+            if reason is not None:  # its id would not be its name as it is (app.controller.hand_queue)
+                self.drops.log(logging.WARNING, _bucket(link, sender),
+                               "dropped a hand from %r: %s", sender[:80], reason)
+                return
             name = clean_text(link.participants.get(sender, ""), MAX_NAME_CHARS) or sender
-            changed = (self.book.raise_hand(sender, name, time.time()) if request.raised
-                       else self.book.lower_hand(sender))
+            changed = (self.book.raise_hand(sender, name, time.time(), server=link.url) if request.raised
+                       else self.book.lower_hand(sender, server=link.url))
             if not changed:
                 return
-            if request.raised and self.invite_hands and self.passes.of_user(sender) is None:
-                self._invite_hand(sender)
+            if request.raised and self.invite_hands and self.passes.holder(sender, link.url) is None:
+                self._invite_hand(sender, link)
         else:
             self.askers.ask(link, sender, joined=False)
         self._wake.set()
@@ -147,17 +153,18 @@ class ChannelRequests:
         pass bound to a server, only from there)."""
         member_id = self.feedback.report(self.passes.holder(sender, link.url), self.book)
         if member_id is None:
-            self.drops.log(logging.WARNING, sender, "dropped a whisper from %r: a feedback report, but not on stage",
-                           sender[:80])
+            self.drops.log(logging.WARNING, _bucket(link, sender),
+                           "dropped a whisper from %r: a feedback report, but not on stage", sender[:80])
             return
         log.info("room controller: stage member %s was muted by its feedback guard (%.0f Hz)", member_id,
                  report.hz)
         self._wake.set()
 
-    def _invite_hand(self, username: str) -> None:
+    def _invite_hand(self, username: str, link: ControllerLink) -> None:
+        """`invite_hands`: the pass goes to the hand's raiser on its server only, bound there."""
         async def invite() -> None:
             try:
-                await self.invite(username)
+                await self.access.invite(username, on=link)
             except RoomError as exc:
                 log.warning("room controller: could not invite the raised hand of %r: %s", username[:80], exc)
 
@@ -170,12 +177,13 @@ class ChannelRequests:
         its username, because only the old pass's holder can know the proof — on the server the claim came from
         only (the same name on another server is someone else)."""
         if self.moderation.is_banned(sender):
-            self.drops.log(logging.WARNING, sender, "dropped a claim from %r: removed from this room", sender[:80])
+            self.drops.log(logging.WARNING, _bucket(link, sender),
+                           "dropped a claim from %r: removed from this room", sender[:80])
             return
         role = self.access.claim(claim.proof, link.url, sender) if claim.room == self.room_id else None
         if role is None:
-            self.drops.log(logging.INFO, sender, "dropped a claim from %r: no carried place for it here",
-                           sender[:80])
+            self.drops.log(logging.INFO, _bucket(link, sender),
+                           "dropped a claim from %r: no carried place for it here", sender[:80])
             return
 
         async def invite() -> None:
@@ -192,11 +200,10 @@ class ChannelRequests:
     def _forget_participant(self, link: ControllerLink, username: str) -> None:
         self._limiter.forget(_bucket(link, username))
         self._host_limiter.forget(_bucket(link, username))
-        self.reactions.forget(username)
-        self.drops.reset(username)
-        if self.book.lower_hand(username):
+        self.reactions.forget(username, link.url)  # per server and name, like every per-sender state here
+        self.drops.reset(_bucket(link, username))
+        if self.book.lower_hand(username, server=link.url):  # its hand here; the same name elsewhere keeps its own
             self._wake.set()
-
 
 
 def _bucket(link: ControllerLink, username: str) -> str:

@@ -31,7 +31,8 @@ rate-limited), which listeners weigh when they choose a server to rejoin on (app
 Hands: listeners whisper `hand`/`sync` to the controller's channel username; the sender is the server-set `from`
 (channel events and whispers are dispatched in app.controller.channel_requests). Whispers are rate-limited per
 sender, then validated; anything else is dropped with one log line (repeats from a sender are summarised). The queue
-is FIFO and a hand is cleared when its owner leaves channel N. A join or a `sync` is answered with the state
+is FIFO; a hand is its raiser's on the server it was raised on (app.controller.hand_queue) and is cleared when its
+owner leaves channel N there. A join or a `sync` is answered with the state
 whispered to the asker (app.controller.askers), not broadcast.
 
 Stage access (app.controller.stage_access): the stage admits only holders of a pass the controller issued
@@ -369,7 +370,7 @@ class RoomController(ChannelRequests):
             try:
                 may, left = self.handover.turn() if any(link.connected for link in self.links) else (False, None)
                 if left is not None:
-                    adopt(left, self.book, self.moderation, self.roles)
+                    adopt(left, self.book, self.moderation, self.roles, self.links)
                 if may:
                     message = self.book.due()
                     if message is not None:

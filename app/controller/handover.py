@@ -7,7 +7,8 @@ Rules (docs/room-protocol.md §2): a controller listens for `STARTUP_LISTEN` bef
 one whispers a new channel member a snapshot within 250 ms and announces within 500 ms); it stands by while another
 controller announces — a newcomer always, an incumbent only to a name that sorts first (both started at once) —
 and takes over after `CONTROLLER_SILENCE` without the other's announcements. Taking over keeps what listeners saw:
-the title, the hand queue (order and times), roles, held mutes, an ended room. Stage passes are secrets the other
+the title, the hand queue (order and times: each hand bound to the one server its name is on, §3.3), roles, held
+mutes, an ended room. Stage passes are secrets the other
 never announced: its speakers stay on the stage, but a rejoin needs a pass from the new controller.
 """
 
@@ -19,6 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app.controller.hand_queue import refusal
+from app.controller.link import ControllerLink
 from app.controller.moderation import Moderation
 from app.controller.room_book import RoomBook
 from app.listener.answers import Answers
@@ -147,12 +150,26 @@ class Handover:
         self._confirmed.clear()
 
 
-def adopt(state: RoomState, book: RoomBook, moderation: Moderation, roles: dict[str, Role]) -> None:
-    """Carry on the room a silent controller left: title, end, hands (order and times), roles, held mutes."""
+def adopt(state: RoomState, book: RoomBook, moderation: Moderation, roles: dict[str, Role],
+          links: list[ControllerLink]) -> None:
+    """Carry on the room a silent controller left: title, end, hands (order and times), roles, held mutes.
+
+    Announcements name no hand's server, so each hand is bound to the ONE server whose channel has its id as a
+    username; a hand whose id is on several servers or none (every generated `NAME#n` id among them) is dropped:
+    binding it would hand its place, its invite and its lowering to whoever holds that name elsewhere. Its raiser's
+    client no longer finds its id and raises again (§5)."""
     book.set_title(state.title)
     book.ended = book.ended or state.ended
+    dropped = 0
     for hand in state.hands:
-        book.raise_hand(hand.id, hand.name, hand.raised_at)
+        servers = [link.url for link in links if link.connected and hand.id in link.participants]
+        if len(servers) != 1 or refusal(hand.id) is not None:
+            dropped += 1
+            continue
+        book.raise_hand(hand.id, hand.name, hand.raised_at, server=servers[0])
+    if dropped:
+        log.info("room %s: %d taken-over hand(s) dropped: not on exactly one server's channel (raised again by "
+                 "their clients)", book.room_id, dropped)
     for member in state.members:
         if member.role is not Role.SPEAKER:
             roles.setdefault(member.id, member.role)

@@ -18,6 +18,7 @@ from typing import Any
 from app.aio import cancel_and_wait
 from app.controller.audience_log import AudienceLog, encode_audience
 from app.controller.feedback_flags import FeedbackFlags
+from app.controller.hand_queue import is_generated
 from app.controller.link import ControllerLink
 from app.controller.moderation import HOST_ROLES, Moderation, Refused
 from app.controller.recording import StageRecording
@@ -106,9 +107,7 @@ class HostActions:
         if verb is HostVerb.FEEDBACK:
             self._report_feedback(target)
         elif verb is HostVerb.INVITE:
-            if self.moderation.is_banned(target):
-                raise RoomError(f"{target[:80]!r} was removed from this room")
-            await self.access.invite(target)
+            await self.invite(target)
         elif verb in CARRY_VERBS:  # a moved room's place: for whoever claims it with this proof (§3.8)
             self.access.expect(target, Role.CO_HOST if verb is HostVerb.CARRY_CO_HOST else Role.SPEAKER)
         elif verb is HostVerb.MUTE:
@@ -139,6 +138,29 @@ class HostActions:
         # AUDIENCE changes nothing; its answer goes to whoever asked (answer_audience), in-process callers read
         # the controller's AudienceLog
 
+    async def invite(self, target: str) -> None:
+        """Invite a raised hand (`target` its id) on the server it was raised on only, the pass bound there: the same
+        name on another server is someone else. Any other target is a listener's channel username: invited on the
+        ONE server it is on, bound there; refused if that name is on several (the host named no server, §3.6), and
+        refused if it has the form of a generated hand id (`NAME#2`: a stale click must not reach whoever took
+        that name)."""
+        owner = self.book.queue.owner(target)
+        username = owner.username if owner is not None else target
+        if self.moderation.is_banned(username):
+            raise RoomError(f"{username[:80]!r} was removed from this room")
+        if owner is not None:
+            on = self.access.link(owner.server) if owner.server is not None else None
+            if owner.server is not None and on is None:
+                raise RoomError(f"the hand of {username[:80]!r} is not in the room's channel")
+            await self.access.invite(username, on=on)
+            return
+        if is_generated(target):
+            raise RoomError(f"{target[:80]!r} is no raised hand any more")
+        where = self.access.where(target)
+        if len(where) > 1:
+            raise RoomError(f"{target[:80]!r} is a name on {len(where)} of the room's servers: invite a raised hand")
+        await self.access.invite(target, on=where[0] if where else None)
+
     async def answer_audience(self, link: ControllerLink, username: str) -> None:
         """Whisper the audience graph's data to `username` on `link` (where it asked: usernames are per server)."""
         text = encode_audience(self.audience.report(self.book.room_id))
@@ -161,18 +183,20 @@ class HostActions:
             raise RoomError(f"could not mute {member_id}: {exc}") from None
 
     async def remove(self, target: str) -> None:
-        """Off the stage and out of the channel, for the room's life: `target` is a member id or a username."""
+        """Off the stage and out of the channel, for the room's life: `target` is a member id, a raised hand's id or a
+        username; the name is banned on every server, so each of its passes and hands goes."""
         issued = self.access.passes.get(int(target)) if target.isdigit() else None
-        username = issued.username if issued is not None else target
-        if issued is None:
-            issued = self.access.passes.of_user(target)
+        owner = self.book.queue.owner(target)  # a raised hand's id names its username
+        username = issued.username if issued is not None else owner.username if owner is not None else target
+        # the name, on every server (a ban is by name: app.controller.moderation): each of its passes goes
+        held = self.access.passes.all_of(username) if username is not None else [issued] if issued else []
         if username is not None:
             self.moderation.ban(username)
-            if self.book.lower_hand(username):
+            if self.book.queue.lower_all(username):
                 self._changed()
-        if issued is not None:
-            await self.access.revoke(issued.stage_id)
-        elif target.isdigit():  # on stage without a pass (a member admitted before this controller)
+        for each in held:
+            await self.access.revoke(each.stage_id)
+        if not held and target.isdigit():  # on stage without a pass (a member admitted before this controller)
             with _logged(f"kick {target}"):
                 await self.stage.kick(int(target))
         if username is not None:

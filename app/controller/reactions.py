@@ -53,18 +53,20 @@ class ReactionTally:
         self.invalid = 0  # not a valid `react` whisper
         self.announcements = 0
 
-    def on_whisper(self, sender: str, text: str) -> bool:
-        """A whisper that looks like a `react` from `sender` (Janus's `from`); True if it counted."""
-        if not self.limiter.allow(sender):
+    def on_whisper(self, sender: str, text: str, server: str = "") -> bool:
+        """A whisper that looks like a `react` from `sender` (Janus's `from`) on channel server `server`; True if it
+        counted. Limited per server and name: the same name on another server is someone else."""
+        key = f"{server} {sender}"  # (a URL has no space)
+        if not self.limiter.allow(key):
             self.limited += 1
-            self.drops.log(logging.INFO, sender, "dropped reactions from %r: over %g a second", sender[:80],
+            self.drops.log(logging.INFO, key, "dropped reactions from %r: over %g a second", sender[:80],
                            self.limiter.rate)
             return False
         try:
             request = parse_react(text)
         except ProtocolViolation as exc:
             self.invalid += 1
-            self.drops.log(logging.WARNING, sender, "dropped a reaction from %r: %s", sender[:80], str(exc)[:200])
+            self.drops.log(logging.WARNING, key, "dropped a reaction from %r: %s", sender[:80], str(exc)[:200])
             return False
         self.add(request.code)
         return True
@@ -75,10 +77,12 @@ class ReactionTally:
         self.accepted += 1
         self.wake.set()
 
-    def forget(self, sender: str) -> None:
-        """The sender left the channel: its bucket goes (a rejoin starts with a full one, as for other whispers)."""
-        self.limiter.forget(sender)
-        self.drops.reset(sender)
+    def forget(self, sender: str, server: str = "") -> None:
+        """The sender left the channel on `server`: its bucket goes (a rejoin starts with a full one, as for other
+        whispers)."""
+        key = f"{server} {sender}"
+        self.limiter.forget(key)
+        self.drops.reset(key)
 
     @property
     def pending(self) -> int:

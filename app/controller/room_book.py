@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
+from app.controller.hand_queue import HandQueue
 from app.room.edge_loads import LOADS_MIN_INTERVAL, EdgeLoads, meaningful_change
 from app.room.protocol import (
     DELTA_MIN_INTERVAL,
@@ -65,7 +66,7 @@ class RoomBook:
         self.members: dict[str, StageMember] = {}  # in order of appearance on the stage
         self.listeners: ListenerCount | None = None
         self.loads: EdgeLoads = ()  # listeners per feed server, as last measured (§6.1)
-        self.hands: dict[str, Hand] = {}  # FIFO: insertion order is the queue
+        self.queue = HandQueue()  # raised hands, FIFO, each bound to its server (app.controller.hand_queue)
         self.seq = 0
         self._clock = clock
         self.delta_interval = delta_interval
@@ -102,15 +103,23 @@ class RoomBook:
         (app.room.edge_loads), at most every LOADS_MIN_INTERVAL, and in every snapshot."""
         self.loads = loads
 
-    def raise_hand(self, hand_id: str, name: str, at: float) -> bool:
-        """Queue a hand (a repeated raise keeps its place); True if the queue changed."""
-        if hand_id in self.hands:
-            return False
-        self.hands[hand_id] = Hand(hand_id, name, at)
-        return True
+    @property
+    def hands(self) -> dict[str, Hand]:
+        """The raised hands by public id, oldest first."""
+        return self.queue.hands
 
-    def lower_hand(self, hand_id: str) -> bool:
-        return self.hands.pop(hand_id, None) is not None
+    @hands.setter
+    def hands(self, hands: dict[str, Hand]) -> None:
+        self.queue.replace(hands)
+
+    def raise_hand(self, username: str, name: str, at: float, *, server: str | None = None) -> bool:
+        """Queue `username`'s hand raised on `server` (a repeated raise keeps its place); True if the queue
+        changed."""
+        return self.queue.raise_hand(server, username, name, at)
+
+    def lower_hand(self, username: str, *, server: str | None = None) -> bool:
+        """Lower `username`'s hand on `server` only (the same name elsewhere is someone else)."""
+        return self.queue.lower_hand(server, username)
 
     def request_snapshot(self) -> None:
         """Everyone needs the state (the controller reconnected, took over, or most of a channel asked): a snapshot

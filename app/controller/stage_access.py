@@ -82,22 +82,28 @@ class StageAccess:
             raise RoomError(f"could not add a stage pass on {self.stage.url}: {exc}") from None
 
     # ------------------------------------------------------------------------------------------ host actions
+    def where(self, username: str) -> list[ControllerLink]:
+        """The connected servers whose channel has a user called `username` (each may be someone else)."""
+        return [link for link in self.links if link.connected and username in link.participants]
+
+    def link(self, server: str | None) -> ControllerLink | None:
+        """This room's link to channel server `server`."""
+        return next((link for link in self.links if link.url == server), None)
+
     async def invite(self, username: str, ttl: float = DEFAULT_INVITE_TTL, role: Role = Role.SPEAKER, *,
                      on: ControllerLink | None = None) -> StagePass:
         """Issue a pass for channel user `username` (as `role`), put it on the list, and whisper it on every server
-        they use — or only on `on`, binding the pass to that server (a carried place: whoever has the same name on
-        another server is someone else)."""
-        links = [link for link in ([on] if on is not None else self.links)
-                 if link.connected and username in link.participants]
+        they use — or only on `on`, binding the pass to that server (a raised hand, a carried place: whoever has
+        the same name on another server is someone else, and may hold its own pass bound there)."""
+        links = [link for link in self.where(username) if on is None or link is on]
         if not links:
             raise RoomError(f"{username[:80]!r} is not in the room's channel")
-        held = self.passes.of_user(username)
-        if held is not None and held.server is not None and (on is None or on.url != held.server):
-            # a carried place's pass, bound to its holder's server: the same name elsewhere is someone else
-            raise RoomError(f"{username[:80]!r} holds a stage place bound to {held.server}")
+        bound = next((p.server for p in self.passes.all_of(username) if p.server is not None), None)
+        if on is None and bound is not None:
+            # a pass bound to its holder's server: an invite by name alone would reach the same name elsewhere
+            raise RoomError(f"{username[:80]!r} holds a stage place bound to {bound}")
         display = links[0].participants.get(username, "")
-        issued, replaced = self.passes.issue(username, display, role, ttl)
-        issued.server = on.url if on is not None else None
+        issued, replaced = self.passes.issue(username, display, role, ttl, server=on.url if on is not None else None)
         try:
             await self._add(issued.token)
         except RoomError:
@@ -115,7 +121,7 @@ class StageAccess:
     async def invite_again(self, username: str, link: ControllerLink) -> bool:
         """Whisper `username` on `link` the invite of the pass it already holds there, if still an invitation (a
         repeated claim); whether it holds one there (on stage: nothing to send)."""
-        issued = self.passes.of_user(username)
+        issued = self.passes.holder(username, link.url)
         if issued is None or issued.server != link.url:
             return False
         if issued.state is PassState.INVITED:
@@ -229,5 +235,6 @@ class StageAccess:
                     await self.stage.kick(stage_id)
                 except JanusError as exc:  # not there any more, or the stage is down (its pass is gone anyway)
                     log.info("stage %s: kick %s: %s", self.passes.room, stage_id, exc or type(exc).__name__)
-            for username in pending.uninvite:
-                await self._whisper(username, encode_stage(Uninvite(self.passes.room)))
+            for username, server in pending.uninvite:  # a bound pass's holder is told on its server only
+                links = [link for link in self.links if server is None or link.url == server]
+                await self._whisper(username, encode_stage(Uninvite(self.passes.room)), links)

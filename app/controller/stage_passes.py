@@ -42,8 +42,8 @@ class IssuedPass:
     state: PassState
     deadline: float  # invited: when the invite expires; away: when the grace ends; on stage: never (inf)
     keep: bool = False  # the room creator's pass: valid for the room's life, on stage or not
-    # The channel server it was whispered on, when bound to one (a moved room's carried place, §3.8): usernames are
-    # unique per server only, so its holder's answers count only from there.
+    # The channel server it was whispered on, when bound to one (a moved room's carried place, §3.8, or a raised
+    # hand's invite, §3.3): usernames are unique per server only, so its holder's answers count only from there.
     server: str | None = None
 
     @property
@@ -60,7 +60,7 @@ class Withdrawal:
     """What ending passes asks of Janus and the channel: tokens off the `allowed` list, users to tell, ids to kick."""
 
     tokens: list[str] = field(default_factory=list)
-    uninvite: list[str] = field(default_factory=list)
+    uninvite: list[tuple[str, str | None]] = field(default_factory=list)  # (username, its pass's server or None)
     kick: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -76,7 +76,8 @@ class Withdrawal:
 
 
 class StagePasses:
-    """Live passes of stage `room`, by stage id; at most one per channel username."""
+    """Live passes of stage `room`, by stage id; at most one per channel username and server (a pass bound to no
+    server counts for every server: then it is that name's only one)."""
 
     def __init__(self, room: int, *, clock: Callable[[], float] = time.monotonic,
                  grace: float = RECONNECT_GRACE) -> None:
@@ -94,8 +95,9 @@ class StagePasses:
     def get(self, stage_id: int) -> IssuedPass | None:
         return self._passes.get(stage_id)
 
-    def of_user(self, username: str) -> IssuedPass | None:
-        return next((p for p in self._passes.values() if p.username == username), None)
+    def all_of(self, username: str) -> list[IssuedPass]:
+        """Every pass of `username`: same-name people on several servers may each hold one."""
+        return [p for p in self._passes.values() if p.username == username]
 
     def live_tokens(self) -> list[str]:
         """Every token that must be on the `allowed` list (re-applied after a Janus restart)."""
@@ -108,14 +110,16 @@ class StagePasses:
 
     # ------------------------------------------------------------------------------------------ changes
     def issue(self, username: str | None, display: str, role: Role = Role.SPEAKER,
-              ttl: float = DEFAULT_INVITE_TTL, *, keep: bool = False) -> tuple[IssuedPass, Withdrawal]:
-        """A fresh pass; re-inviting a username replaces its old pass (whose token the withdrawal removes).
-        `keep`: a pass for the room's life (the creator's: it signs host actions whether on stage or not).
-        Raises RoomError when MAX_MEMBERS passes are live: a bigger stage could not be shown to listeners."""
+              ttl: float = DEFAULT_INVITE_TTL, *, keep: bool = False,
+              server: str | None = None) -> tuple[IssuedPass, Withdrawal]:
+        """A fresh pass, bound to channel server `server` if given; re-inviting a username there replaces its old
+        pass (whose token the withdrawal removes). `keep`: a pass for the room's life (the creator's: it signs host
+        actions whether on stage or not). Raises RoomError when MAX_MEMBERS passes are live: a bigger stage could
+        not be shown to listeners."""
         if not 0 < ttl <= MAX_INVITE_TTL:
             raise ValueError(f"ttl must be more than 0 and at most {MAX_INVITE_TTL:g} s, got {ttl:g}")
         replaced = Withdrawal()
-        old = self.of_user(username) if username is not None else None
+        old = self.holder(username, server) if username is not None else None
         if old is None and len(self._passes) >= MAX_MEMBERS:  # every live pass is a seat, taken or promised
             raise RoomError(f"the stage is full ({MAX_MEMBERS} members, the most the room state can list)")
         if old is not None:
@@ -124,7 +128,7 @@ class StagePasses:
         while stage_id in self._passes:
             stage_id = secrets.randbelow(MAX_STAGE_ID) + 1
         issued = IssuedPass(StagePass(self.room, stage_id, secrets.token_urlsafe(24)), username, display, role,
-                            PassState.INVITED, float("inf") if keep else self._clock() + ttl, keep)
+                            PassState.INVITED, float("inf") if keep else self._clock() + ttl, keep, server)
         self._passes[stage_id] = issued
         return issued, replaced
 
@@ -160,11 +164,10 @@ class StagePasses:
         return self._end(issued, tell=False)
 
     def holder(self, username: str, server: str | None) -> IssuedPass | None:
-        """The pass `username` on channel server `server` holds (a pass bound to another server is not theirs)."""
-        issued = self.of_user(username)
-        if issued is None or (issued.server is not None and server != issued.server):
-            return None
-        return issued
+        """The pass `username` on channel server `server` holds: one bound to that server or to none (a pass bound
+        to another server is someone else's)."""
+        return next((p for p in self._passes.values()
+                     if p.username == username and p.server in (None, server)), None)
 
     def revoke(self, stage_id: int) -> Withdrawal:
         """The host withdraws the pass: token off the list, holder told, participant kicked if on the stage."""
@@ -178,4 +181,5 @@ class StagePasses:
 
     def _end(self, issued: IssuedPass, *, tell: bool) -> Withdrawal:
         del self._passes[issued.stage_id]
-        return Withdrawal([issued.token], [issued.username] if tell and issued.username is not None else [])
+        told = [(issued.username, issued.server)] if tell and issued.username is not None else []
+        return Withdrawal([issued.token], told)

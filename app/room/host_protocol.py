@@ -28,8 +28,8 @@ MAX_SEQ: Final = 2**53 - 1  # exact in every JSON stack
 
 
 class HostVerb(enum.StrEnum):
-    """What a host can ask; `target` is a channel username for INVITE (a member id or a username for REMOVE), a
-    carried place's proof for the CARRY verbs, a member id otherwise."""
+    """What a host can ask; `target` is a raised hand's id or a channel username for INVITE (a member id, a raised
+    hand's id or a username for REMOVE), a carried place's proof for the CARRY verbs, a member id otherwise."""
 
     INVITE = "invite"  # a raised hand (or any listener) onto the stage
     CARRY_SPEAKER = "carry_speaker"  # a moved room's speaker: a pass for whoever claims it with this proof (§3.8)

@@ -64,8 +64,9 @@ class HostDesk:
                 raise RoomError(f"could not reach the controller of room {self.stage_pass.room} to {verb.value}")
             await asyncio.sleep(RETRY_EVERY)
 
-    async def invite(self, username: str) -> None:
-        await self.act(HostVerb.INVITE, username)
+    async def invite(self, target: str) -> None:
+        """`target`: a raised hand's id (invited on its server only) or a channel username (§3.6)."""
+        await self.act(HostVerb.INVITE, target)
 
     async def mute(self, member_id: str) -> None:
         await self.act(HostVerb.MUTE, member_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.controller.controller import RoomController
 from app.controller.link import ControllerLink
+from app.controller.stage_passes import IssuedPass, StagePasses
 from app.janus import JanusError
 from app.room.stage_protocol import StagePass, parse_to_listener
 from tests.controller.test_controller_unit import SECRETS, Clock
@@ -54,3 +55,11 @@ def connected_controller(clock: Clock) -> RoomController:
         link.connected = True
     ctl.links[0].stage = FakeStage()  # type: ignore[assignment]
     return ctl
+
+
+def only_pass(passes: StagePasses, username: str) -> IssuedPass | None:
+    """The one pass of `username`, or None: for tests without the same name on two servers (then it is ambiguous,
+    which is why StagePasses has only holder() and all_of())."""
+    held = passes.all_of(username)
+    assert len(held) <= 1, f"{username!r} holds {len(held)} passes"
+    return held[0] if held else None

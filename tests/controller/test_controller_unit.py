@@ -163,9 +163,9 @@ async def test_a_flood_is_rate_limited_and_logged_once(controller: RoomControlle
     handled = []
     original = controller.book.raise_hand
 
-    def counting(*args: object) -> bool:
+    def counting(*args: object, **kwargs: object) -> bool:
         handled.append(args)
-        return original(*args)  # type: ignore[arg-type]
+        return original(*args, **kwargs)  # type: ignore[arg-type]
 
     controller.book.raise_hand = counting  # type: ignore[method-assign]
     with caplog.at_level(logging.WARNING, logger="app.controller.controller"):

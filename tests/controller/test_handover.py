@@ -3,11 +3,13 @@ falls silent (title, hands in order with their times, roles, held mutes, an ende
 
 from __future__ import annotations
 
+from app.controller.hand_queue import HandOwner
 from app.controller.handover import STARTUP_LISTEN, Handover, adopt
 from app.controller.moderation import Moderation
 from app.controller.room_book import RoomBook
 from app.controller.stage_passes import StagePasses
 from app.room.protocol import CONTROLLER_SILENCE, Delta, Hand, Role, Snapshot, StageMember, encode
+from tests.controller.stage_fakes import connected_controller
 from tests.controller.test_controller_unit import Clock
 
 
@@ -50,10 +52,15 @@ def test_a_newcomer_stands_by_for_an_incumbent_and_takes_over_its_room() -> None
     book.set_members(left.members)  # as polled
     moderation = Moderation(StagePasses(1234))
     roles: dict[str, Role] = {}
-    adopt(left, book, moderation, roles)
+    links = connected_controller(clock).links
+    links[0].participants.update({"l-a": "Ana"})
+    links[1].participants.update({"l-b": "Bo"})  # each hand's name on one server: bound there (§3.3)
+    adopt(left, book, moderation, roles, links)
     shown = book.snapshot()
     assert shown.title == "Launch" and [(h.id, h.raised_at) for h in shown.hands] == [("l-a", 100.0),
                                                                                        ("l-b", 101.5)]
+    assert [book.queue.owner(i) for i in book.hands] == [HandOwner(links[0].url, "l-a"),
+                                                         HandOwner(links[1].url, "l-b")]
     assert roles == {"1": Role.HOST, "2": Role.CO_HOST} and list(moderation.held) == ["3"]
     assert moderation.held["3"] is not None  # the announced state showed it muted: a later unmute is a fight
     assert [m.held for m in book.snapshot().members] == [False, False, True]

@@ -100,8 +100,9 @@ def test_memory_follows_the_active_senders() -> None:
         tally.on_whisper("steady", react("100"))
         clock.now += 1 / REACT_RATE
     assert len(tally.limiter) < 4096 + 2
+    assert " steady" in tally.limiter._buckets  # keyed by (server, name): no server here
     tally.forget("steady")
-    assert "steady" not in tally.limiter._buckets
+    assert " steady" not in tally.limiter._buckets
 
 
 async def test_run_announces_when_due_and_stands_by_silently() -> None:
@@ -151,7 +152,18 @@ async def test_the_controller_counts_whispered_reactions_and_forgets_who_left() 
     whisper("l-3", react("laugh"), private=False)  # a broadcast is chat, not a reaction
     whisper("ctl-test", react("laugh"))  # our own
     assert tally.accepted == REACT_BURST + WHISPER_BURST
-    assert "l-1" in tally.limiter._buckets
+    assert f"{link.url} l-1" in tally.limiter._buckets  # per server and name
     controller._on_channel_event(link, {"textroom": "leave", "room": 1234, "username": "l-1"})
-    assert "l-1" not in tally.limiter._buckets
+    assert f"{link.url} l-1" not in tally.limiter._buckets
     assert not controller.book.hands  # reactions are not hands
+
+
+def test_the_same_name_on_two_servers_has_two_buckets() -> None:
+    """Names are unique per server only: a flood by one server's holder of a name must not silence another's."""
+    clock = Clock()
+    tally = ReactionTally("ctl-1", clock=clock)
+    while tally.on_whisper("l-bo", react("clap"), "wss://b.example/janus"):
+        pass
+    assert tally.on_whisper("l-bo", react("clap"), "wss://a.example/janus")
+    tally.forget("l-bo", "wss://b.example/janus")
+    assert tally.on_whisper("l-bo", react("clap"), "wss://b.example/janus")

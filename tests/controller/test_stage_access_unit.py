@@ -12,7 +12,7 @@ from app.controller.controller import RoomController
 from app.room.errors import RoomError
 from app.room.protocol import Role
 from app.room.stage_protocol import Invite, Uninvite, encode_stage
-from tests.controller.stage_fakes import FakeStage, Recorder, connected_controller
+from tests.controller.stage_fakes import FakeStage, Recorder, connected_controller, only_pass
 from tests.controller.test_controller_unit import SECRETS, Clock, join, whisper
 
 
@@ -48,7 +48,7 @@ async def test_invite_adds_the_token_then_whispers_on_every_server_of_the_user(c
     assert janus[0].calls == [("allowed", "add", [stage_pass.token]),
                               ("whisper", "l-ana", Invite(stage_pass, 30.0))]
     assert janus[1].calls == [("whisper", "l-ana", Invite(stage_pass, 30.0))]
-    issued = controller.passes.of_user("l-ana")
+    issued = only_pass(controller.passes, "l-ana")
     assert issued is not None and issued.display == "Ana"
 
 

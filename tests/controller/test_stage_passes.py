@@ -7,6 +7,7 @@ import pytest
 from app.controller.stage_passes import PassState, StagePasses, Withdrawal
 from app.room.protocol import Role
 from app.room.stage_protocol import MAX_STAGE_ID, MIN_TOKEN_CHARS
+from tests.controller.stage_fakes import only_pass
 
 
 class Clock:
@@ -44,7 +45,7 @@ def test_an_unused_invite_expires_and_the_invitee_is_told(passes: StagePasses, c
     clock.now += 59.9
     assert not passes.expire()
     clock.now += 0.1
-    assert passes.expire() == Withdrawal([issued.token], ["l-ana"])
+    assert passes.expire() == Withdrawal([issued.token], [("l-ana", None)])
     assert len(passes) == 0 and not passes.expire()
 
 
@@ -77,10 +78,10 @@ def test_left_ends_the_pass_at_once_only_for_its_holder(passes: StagePasses) -> 
 
 def test_a_decline_ends_the_invite_an_accept_keeps_it(passes: StagePasses) -> None:
     issued, _ = passes.issue("l-ana", "Ana")
-    assert not passes.answered("l-ana", True) and passes.of_user("l-ana") is issued
+    assert not passes.answered("l-ana", True) and only_pass(passes, "l-ana") is issued
     assert not passes.answered("l-bo", False)
     assert passes.answered("l-ana", False) == Withdrawal([issued.token])
-    assert passes.of_user("l-ana") is None
+    assert passes.all_of("l-ana") == []
 
 
 def test_re_inviting_replaces_the_old_pass(passes: StagePasses) -> None:
@@ -88,7 +89,7 @@ def test_re_inviting_replaces_the_old_pass(passes: StagePasses) -> None:
     assert not none
     new, replaced = passes.issue("l-ana", "Ana")
     assert replaced == Withdrawal([old.token]) and passes.live_tokens() == [new.token]
-    assert passes.of_user("l-ana") is new and passes.get(old.stage_id) is None
+    assert only_pass(passes, "l-ana") is new and passes.get(old.stage_id) is None
 
 
 def test_revoke_tells_the_holder_and_kicks_only_who_is_on_stage(passes: StagePasses) -> None:
@@ -96,8 +97,8 @@ def test_revoke_tells_the_holder_and_kicks_only_who_is_on_stage(passes: StagePas
     speaking, _ = passes.issue("l-bo", "Bo")
     demo, _ = passes.issue(None, "Demo", Role.HOST)
     passes.seen([speaking.stage_id, demo.stage_id])
-    assert passes.revoke(invited.stage_id) == Withdrawal([invited.token], ["l-ana"])
-    assert passes.revoke(speaking.stage_id) == Withdrawal([speaking.token], ["l-bo"], [speaking.stage_id])
+    assert passes.revoke(invited.stage_id) == Withdrawal([invited.token], [("l-ana", None)])
+    assert passes.revoke(speaking.stage_id) == Withdrawal([speaking.token], [("l-bo", None)], [speaking.stage_id])
     assert passes.revoke(demo.stage_id) == Withdrawal([demo.token], [], [demo.stage_id])
     assert not passes.revoke(demo.stage_id) and len(passes) == 0
 
@@ -124,3 +125,21 @@ def test_the_stage_holds_at_most_the_members_the_room_state_can_list(passes: Sta
     assert replaced.tokens and len(passes) == MAX_MEMBERS
     passes.revoke(again.stage_id)
     assert passes.issue("l-late", "Late")[0].username == "l-late"  # a freed seat can be given
+
+
+def test_the_same_name_on_two_servers_holds_two_bound_passes(passes: StagePasses) -> None:
+    on_a, replaced = passes.issue("l-bo", "Bo", server="A")
+    on_b, replaced_b = passes.issue("l-bo", "Bob", server="B")  # someone else: Bo's pass stays
+    assert not replaced and not replaced_b and len(passes) == 2
+    assert passes.holder("l-bo", "A") is on_a and passes.holder("l-bo", "B") is on_b
+    assert passes.holder("l-bo", None) is None and passes.all_of("l-bo") == [on_a, on_b]
+    again, replaced = passes.issue("l-bo", "Bo", server="A")  # re-invited on A: A's pass replaced, B's kept
+    assert replaced.tokens == [on_a.token] and passes.all_of("l-bo") == [on_b, again]
+    assert passes.answered("l-bo", False, "A") == Withdrawal([again.token])
+    assert passes.revoke(on_b.stage_id) == Withdrawal([on_b.token], [("l-bo", "B")])  # told on B only
+
+
+def test_a_bound_invite_replaces_an_unbound_pass_of_the_name(passes: StagePasses) -> None:
+    unbound, _ = passes.issue("l-bo", "Bo")
+    bound, replaced = passes.issue("l-bo", "Bo", server="A")
+    assert replaced.tokens == [unbound.token] and passes.all_of("l-bo") == [bound]

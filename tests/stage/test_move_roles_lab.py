@@ -144,10 +144,10 @@ async def test_a_speaker_and_a_co_host_land_on_the_new_rooms_stage(make_lab_room
                              and listener.state.state.controller == room_b.controller.username
                              and member(listener.state.state, "Ana") is not None
                              and member(listener.state.state, "Dee") is not None), 5, "the listener sees B's stage")
-        assert listener.state.own_id is not None and room_b.controller.passes.of_user(listener.state.own_id) is None
+        assert listener.state.own_id is not None and room_b.controller.passes.all_of(listener.state.own_id) == []
         assert {m.name for m in room_b.controller.book.members.values()} == {"Ana", "Dee"}  # (the CLI's host is
         # not on a stage: its window would take B's host pass itself)
-        assert dee.listen.state.own_id != dee_name and room_b.controller.passes.of_user(dee_name) is None, \
+        assert dee.listen.state.own_id != dee_name and room_b.controller.passes.all_of(dee_name) == [], \
             "the squatter of Dee's name got a pass in B"
         assert squatter.controller is not None  # it stayed in B's channel all along (its claims were heard)
         await asyncio.sleep(3.0)  # what the listener hears of Ana once she is back
