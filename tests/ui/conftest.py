@@ -13,6 +13,7 @@ import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QStandardPaths
@@ -35,6 +36,12 @@ class _TestEventLoop(qasync.QEventLoop):  # type: ignore[misc,name-defined]
     loop" inside the task. An aiortc sender's RTCP task died that way, never set the event its `stop()` waits
     for, and the next fixture teardown closing that PeerConnection hung (the Qt suite's hang of December 3 2026,
     1 run in 3 to 8, caught with the senders' events in the hang report)."""
+
+    latest: _TestEventLoop | None = None  # the loop of the running test (one per test, made by pytest-asyncio)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        _TestEventLoop.latest = self
 
     def run_until_complete(self, future: object) -> object:
         if self.is_running():
@@ -85,7 +92,22 @@ def _process_events_outside_tasks(*args: object) -> None:
         task = None
     if task is not None:
         raise RuntimeError("processEvents() inside an asyncio task loses wake-ups; await asyncio.sleep(0) instead")
-    _process_events(*args)
+    loop = _TestEventLoop.latest
+    if asyncio.events._get_running_loop() is not None or loop is None or loop.is_closed():
+        _process_events(*args)
+        return
+    # Between pytest-asyncio's run_until_complete calls (pytest-qt's teardown hook processes events there): qasync
+    # runs its due timers and callbacks in this pass too, so run them as the running loop, as run_until_complete's
+    # last pass does above. Without it a task stepped here finds no running loop and dies: aiortc's own
+    # RTCPeerConnection.close() (started when Janus closed the DTLS) died in `Event.wait`, never resolved the
+    # future every later close() awaits, and the window's shutdown hung (1 run in 13 of tests/ui/test_move_lab.py
+    # under load, December 5 2026; the hang report showed our close() waiting on it, and the dead task's
+    # AttributeError at exit).
+    asyncio.events._set_running_loop(loop)
+    try:
+        _process_events(*args)
+    finally:
+        asyncio.events._set_running_loop(None)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -121,6 +143,19 @@ def qm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+def awaiting(coro: Any) -> str:
+    """Where a suspended coroutine waits, down its chain of awaits (Task.get_stack shows only its own frame)."""
+    lines = []
+    while coro is not None and len(lines) < 20:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            lines.append(f"\n      {frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+        else:
+            lines.append(f"\n      {coro!r}")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return "".join(lines)
+
+
 @pytest.fixture
 async def make_window(settings: AppSettings, qm_dir: Path) -> AsyncIterator[WindowFactory]:
     """Build shown MainWindows that play on the system clock (no sound card); all shut down after the test."""
@@ -141,11 +176,7 @@ async def make_window(settings: AppSettings, qm_dir: Path) -> AsyncIterator[Wind
         try:
             await asyncio.wait_for(asyncio.shield(window.shutdown()), 15)
         except TimeoutError:  # say what it waits for: the tasks still running, where each one is
-            stacks = []
-            for task in asyncio.all_tasks():
-                frames = "".join(f"\n      {f.f_code.co_filename}:{f.f_lineno} {f.f_code.co_name}"
-                                 for f in task.get_stack(limit=8))
-                stacks.append(f"  {task.get_name()} {task.get_coro()!r}{frames}")
+            stacks = [f"  {task.get_name()}{awaiting(task.get_coro())}" for task in asyncio.all_tasks()]
             pytest.fail("the window did not shut down within 15 s; tasks:\n" + "\n".join(stacks))
         window.deleteLater()
     translations.apply("en")  # the language is process-wide: do not leak it into the next test
