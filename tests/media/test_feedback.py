@@ -262,3 +262,23 @@ def test_arbitrary_frames_never_raise_and_verdicts_are_well_formed(frames: list[
         if v is not None:
             assert 0 < v.frequency_hz < fs.FS / 2
             assert np.isfinite(v.level_db) and np.isfinite(v.growth_db_per_s) and v.reason
+
+
+@pytest.mark.parametrize(("seed", "before_ms", "now_ms"), [(10, 2300, 300), (7, 1940, 420)])
+def test_a_howl_beside_a_sung_partial_is_judged_against_the_floor_beside_it(seed: int, before_ms: int,
+                                                                            now_ms: int) -> None:
+    """40 ms / 1.2 excited by singing: the howl sat 7–8 bins from a partial of the held note, 20–40 dB under it, so
+    its PNPR against bins ±4–8 away (the partial among them) stayed under 0 dB and it was muted `before_ms` after
+    onset. With the held partial left out of its ring (feedback_floor) it is muted within `now_ms`, at its
+    frequency."""
+    loop = fs.make_loop(40.0, 1.2, 700.0, seed)
+    x = fs.singing(5.0, 400 + seed)
+    y = fs.run_loop(loop, x)
+    onset = fs.howl_emergence_frame(loop, x, y)
+    found = verdicts(y)
+    assert onset is not None and found and found[0][0] >= CLOSE_FRAME
+    assert (found[0][0] - onset) * 20 <= now_ms < before_ms
+    assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
+    exact = FeedbackGuard()
+    exact.debug = []
+    assert verdicts(y, exact) == found
