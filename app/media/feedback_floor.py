@@ -42,6 +42,10 @@ class Floor:
         self._count = np.zeros(n, dtype=np.int32)
         self._peak_seen = np.zeros((HELD_FRAMES, n), dtype=np.int32)  # per frame: a peak at the bin or next to it
         self._peaks = np.zeros(n, dtype=np.int32)
+        self._held = np.zeros(0, dtype=bool)  # the held lines `_ring_of` last made its masks from
+        self._keep = self._kept = np.zeros(0)
+        self._use = np.zeros(0, dtype=bool)
+        self._ahead = self._behind = self._inside = np.zeros(0, dtype=np.intp)
         self._frame = 0
         # the floors of the last `frames` frames per bin (1 where not measured), a ring written twice (columns
         # slot and slot + frames) so that any run of past frames is one slice, in order, as the guard's spectra
@@ -78,22 +82,31 @@ class Floor:
         held = self._count >= SERIES_HELD * HELD_FRAMES
         if not held.any():
             return plain
+        if not np.array_equal(held, self._held):  # held lines change slowly: their masks are kept
+            self._held = held
+            self._ring_of(held)
+        steady = np.concatenate((self._peaks >= SERIES_NEXT * HELD_FRAMES, [False]))  # [-1]: out of range
+        use = self._use.copy()
+        use[self._inside[steady[self._ahead] | steady[self._behind]]] = False
+        return np.where(use, np.convolve(seg * self._keep, RING, mode="valid") / self._kept + 1e-20, plain)
+
+    def _ring_of(self, held: np.ndarray) -> None:
+        """From the held lines (bins lo−8 … hi+8): `_keep`, 1 for the bins a ring may use; `_kept`, the ring bins
+        kept per bin lo … hi; `_use`, the bins whose floor leaves some out. A bin with a held line h in its ring that
+        continues a series with it (a steady peak at 2k − h or 2h − k: `_ahead`, `_behind`, index −1 where out of
+        range, for the bins `_inside`) is a partial of a low note (partials 6–8 bins apart fill each other's rings,
+        so most are not lines) and keeps its whole ring: with the line left out, two voices in unison beating that
+        partial out of its nulls were muted."""
         keep = (np.convolve(held.astype(np.float64), self._spread, mode="same") == 0).astype(np.float64)
         kept = np.convolve(keep, RING, mode="valid")
-        use = (kept >= HELD_KEPT) & (keep[8:-8] > 0)
-        # A bin with a held line in its ring that continues a series with it (a peak at 2k − h or 2h − k) is a
-        # partial of a low note (partials 6–8 bins apart fill each other's rings, so most are not lines): whole ring.
+        self._keep, self._kept, self._use = keep, np.maximum(kept, 1.0), (kept >= HELD_KEPT) & (keep[8:-8] > 0)
         edges = np.flatnonzero(np.diff(np.concatenate(([0], held.view(np.int8), [0]))))
-        h = (edges[0::2] + edges[1::2] - 1) // 2  # the held lines' centres (indices into seg)
-        k = (h[:, None] + _OFFSETS[None, :]).ravel()
-        steady = np.concatenate((self._peaks >= SERIES_NEXT * HELD_FRAMES, [False]))  # [-1]: out of range
-        hk = np.repeat(h, len(_OFFSETS))
-        n = len(seg)
-        ahead, behind = 2 * k - hk, 2 * hk - k
-        series = (steady[np.where((ahead >= 0) & (ahead < n), ahead, -1)]
-                  | steady[np.where((behind >= 0) & (behind < n), behind, -1)])
-        inside = k[series]
-        inside = inside[(inside >= 8) & (inside < n - 8)] - 8
-        use[inside] = False
-        floor = np.where(use, np.convolve(seg * keep, RING, mode="valid") / np.maximum(kept, 1.0) + 1e-20, plain)
-        return floor
+        h = np.repeat((edges[0::2] + edges[1::2] - 1) // 2, len(_OFFSETS))  # the held lines' centres
+        k = h + np.tile(_OFFSETS, len(h) // len(_OFFSETS))
+        n = len(held)
+        sel = (k >= 8) & (k < n - 8)
+        k, h = k[sel], h[sel]
+        ahead, behind = 2 * k - h, 2 * h - k
+        self._ahead = np.where((ahead >= 0) & (ahead < n), ahead, -1)
+        self._behind = np.where((behind >= 0) & (behind < n), behind, -1)
+        self._inside = k - 8
