@@ -143,7 +143,7 @@ def test_high_odd_low_and_spread_partials_of_a_held_series_are_in_series() -> No
     fundamental's)."""
     ok = np.ones(25, dtype=bool)
     f0 = 9.4
-    straight = {f0 * m: 10 ** (-m / 4) for m in range(1, 13)}
+    straight = {f0 * m: 10 ** (-m / 4) for m in (1, 2, 4, 5, 7, 8, 9, 10, 11)}  # no 3f0: 9f0 is not 3 × it
     assert in_series(series_spectra(straight), np.full(25, 9 * f0), ok, 10)
     clarinet = {f0 * m: 10 ** (-m / 4) for m in (1, 3, 5, 7, 9)}
     assert in_series(series_spectra(clarinet), np.full(25, 7 * f0), ok, 10)
