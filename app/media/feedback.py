@@ -13,8 +13,8 @@ Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback cont
   one frequency from the start, and a track lost to a syllable, or first seen at 9–15 dB under speech harmonics,
   started from nothing (0.2–0.5 s of each slow loop);
 - level: the mean power of the last 3 frames, so two beating loop modes do not read as a jumpy level;
-- PNPR (peak over bins ±4–8 away) ≥ 15 dB, or ≥ 9 dB within 25 frames of that: the track is judged (and followed)
-  in this frame; ≥ 6 dB: the frame counts in the fits ("present": speech over a growing howl);
+- PNPR (peak over bins ±4–8 away, a held note's lines left out: feedback_floor) ≥ 15 dB, or ≥ 9 dB within 25
+  frames of that: the track is judged (and followed); ≥ 6 dB: the frame counts ("present": speech over a howl);
 - IPMP: present in ≥ 60 % of the window, the peak frequency within ±0.25 bin (±0.5 for a 15 dB rise: beating
   modes); from 25 frames on 80 % of the frames within that of their median (speech harmonics pull a low howl's
   peak off in a frame now and then); sung vibrato (±50 cents) wanders off it above ~600 Hz;
@@ -53,11 +53,13 @@ from app.media.feedback_evidence import (
     PARTIAL_DB,
     REST_CORR,
     co_grows,
+    fit,
     in_series,
     partial_ratio_db,
     rest_db,
     rises_throughout,
 )
+from app.media.feedback_floor import Floor
 from app.media.feedback_growth import HISTORY, PRESENT, SMOOTH, WINDOWS, growth, possible
 from app.media.feedback_growth import smoothed as smooth
 from app.media.feedback_tracks import candidates, growing, steadiest
@@ -91,7 +93,6 @@ FILL_YOUNG = 25
 FLOOR_DB = -80.0
 LOST = 12  # frames a track survives masked (a syllable over the howl)
 
-_NEIGHBOURS = np.array([1.0] * 5 + [0.0] * 7 + [1.0] * 5)  # symmetric: bins k−8..k−4 and k+4..k+8
 _FLOOR = 10 ** (FLOOR_DB / 10)
 _PRESENT = 10 ** (PNPR_PRESENT / 10)
 
@@ -116,6 +117,7 @@ class FeedbackGuard:
         self._lo = max(10, int(BAND_HZ[0] * N_FFT / sample_rate))
         self._hi = int(BAND_HZ[1] * N_FFT / sample_rate)
         self._idx = self._bin_table(N_FFT // 2 + 1)
+        self._floor = Floor(self._lo, self._hi, N_FFT // 2 + 2)
         self.debug: list[dict[str, object]] | None = None  # per-track features, for tuning (exact path for all)
         self.reset()
 
@@ -145,6 +147,8 @@ class FeedbackGuard:
         # The last power spectra, per bin, a ring written twice (columns f % HISTORY and that + HISTORY) so that
         # any run of past frames is one slice, in order.
         self._spectra = np.zeros((N_FFT // 2 + 2, 2 * HISTORY))
+        self._floor.reset()
+        self._floors = self._floor.history  # the PNPR's floor per bin and frame, a ring as _spectra
         self._frames = 0
 
     def feed(self, frame: np.ndarray) -> FeedbackVerdict | None:
@@ -168,8 +172,8 @@ class FeedbackGuard:
         # Candidates by prominence (peak over bins ±4–8 away, as PNPR), not by power: a starting howl is ~50 dB
         # over its neighbours but 30 dB under the speech harmonics, which held all 5 places by power (first seen
         # 12–16 frames after onset).
-        neigh = np.convolve(p[lo - 7 : hi + 7], _NEIGHBOURS, mode="valid") + 1e-20  # centres lo+1 … hi−2
-        cand_vals = np.where((mid > band[:-2]) & (mid >= band[2:]) & (mid >= _FLOOR), mid / neigh, 0.0)
+        floor = self._floor.measure(p, slot)  # bins lo … hi (feedback_floor: held lines left out)
+        cand_vals = np.where((mid > band[:-2]) & (mid >= band[2:]) & (mid >= _FLOOR), mid / (10 * floor[1:-2]), 0.0)
         best = np.flatnonzero(cand_vals)  # argpartition of the whole, mostly zero, array took ~30 µs (its ties)
         if len(best) > CANDIDATES:
             best = best[cand_vals[best].argpartition(-CANDIDATES)[-CANDIDATES:]]
@@ -254,7 +258,7 @@ class FeedbackGuard:
                 self.debug.append({"frame": self._frames, "bin": self._bins[i], "level": level,
                                    "pnpr": float(pnpr[i]), "phpr": level - float(hist[1, i, -1]), "why": why})
             if why == "" and verdict is None:
-                slope = self._slope(hist[0, i, -WINDOWS[0][0] :])
+                slope = fit(np.arange(WINDOWS[0][0], dtype=np.float64), hist[0, i, -WINDOWS[0][0] :])
                 verdict = FeedbackVerdict(self._bins[i] * self.sample_rate / N_FFT, "growing pure tone", level,
                                           slope * self.sample_rate / FRAME_SAMPLES)
                 if self.debug is None:
@@ -276,8 +280,8 @@ class FeedbackGuard:
         g = self._p[self._idx[bins]]
         abc = np.log(g[:, :3] + 1e-30).tolist()
         args: list[float] = []
-        for r in g.tolist():
-            neigh = (r[3] + r[4] + r[5] + r[6] + r[7] + (r[8] + r[9] + r[10] + r[11] + r[12])) / 10 + 1e-20
+        floors = self._floors[bins, self._frames % HISTORY].tolist()
+        for r, neigh in zip(g.tolist(), floors, strict=True):
             args += (r[0] + r[1] + r[2] + 1e-20, r[1] / neigh + 1e-20, max(r[13:]) + 1e-20)
         db = np.log10(args).tolist()
         out: list[list[float]] = [[], [], [], [], [], []]
@@ -299,7 +303,8 @@ class FeedbackGuard:
         feedback_tracks); returns its slot, to be back-filled in `feed`, or None."""
         bins, past = candidates(rated, taken, self._lo + 1), min(self._frames, HISTORY)
         start = (self._frames - past + 1) % HISTORY
-        found = growing(self._spectra.take(self._idx[bins][:, :13], axis=0)[..., start : start + past],
+        found = growing(self._spectra.take(self._idx[bins][:, :3], axis=0)[..., start : start + past],
+                        self._floors[bins, start : start + past],
                         float(self._p[self._lo : self._hi].max()), _PRESENT, _FLOOR) if bins else None
         i = len(self._bins) if found is None or len(self._bins) < MAX_TRACKS else steadiest(
             self._hist[0], self._hist[3], self._count)
@@ -322,7 +327,7 @@ class FeedbackGuard:
         g = self._spectra.take(self._idx[bins], axis=0)[..., start : start + past]  # (tracks, 29, frames)
         a, b, c = g[:, 0], g[:, 1], g[:, 2]
         level, pnpr, harm, la, lb, lc = 10 * np.log10(np.stack((
-            a + b + c + 1e-20, b / (g[:, 3:13].sum(axis=1) / 10 + 1e-20) + 1e-20, g[:, 13:].max(axis=1) + 1e-20,
+            a + b + c + 1e-20, b / self._floors[bins, start : start + past] + 1e-20, g[:, 13:].max(axis=1) + 1e-20,
             a + 1e-30, b + 1e-30, c + 1e-30)))
         den = la - 2 * lb + lc
         frac = 0.5 * (la - lc) / np.where(den < 0, den, -1.0) * (den < 0)
@@ -349,11 +354,6 @@ class FeedbackGuard:
         r = np.array(rows)
         maybe = possible(self._hist[0, r], self._hist[3, r], [self._count[i] for i in rows])
         return [i for i, m in zip(rows, maybe, strict=True) if m]
-
-    @staticmethod
-    def _slope(y: np.ndarray) -> float:
-        t = np.arange(len(y)) - (len(y) - 1) / 2
-        return float(np.dot(t, y - y.mean()) / np.dot(t, t))
 
     def _judge(self, i: int) -> str:
         """'' if track i is howling, else the first test it fails (for the shortest window it could use)."""

@@ -37,11 +37,13 @@ def candidates(rated: np.ndarray, taken: set[int], offset: int) -> list[int]:
     return [i + offset for i in peaks[:GROW_CANDIDATES]]
 
 
-def growing(spectra: np.ndarray, loudest: float, present: float, floor: float) -> tuple[int, int | None] | None:
+def growing(spectra: np.ndarray, floors: np.ndarray, loudest: float, present: float,
+            floor: float) -> tuple[int, int | None] | None:
     """The first peak that could be a growing howl, as (its row, frames since its PNPR was last ≥ GROW_PNPR before
-    this frame, None if not in the history), or None. `spectra`: per peak its bins as the guard measures them
-    (k−1..k+1, then k−8..k−4 and k+4..k+8) over its history, this frame last (peaks × 13 × frames); `loudest`: the
-    power of this frame's loudest bin; `present`, `floor`: the PNPR and power (linear) of a frame that counts."""
+    this frame, None if not in the history), or None. `spectra`: per peak its bins k−1..k+1 over its history, this
+    frame last (peaks × 3 × frames), `floors` its floor (feedback_floor) in those frames (peaks × frames);
+    `loudest`: the power of this frame's loudest bin; `present`, `floor`: the PNPR and power (linear) of a frame
+    that counts."""
     power = spectra[:, :3].sum(axis=1)
     level = smoothed(power + 1e-20)
     # a howl's (smoothed) level is at a new high: this skips the pre-check (~60 µs) in most frames of a song
@@ -49,7 +51,7 @@ def growing(spectra: np.ndarray, loudest: float, present: float, floor: float) -
     if not len(rows):
         return None
     n, past = len(rows), spectra.shape[2]
-    pnpr = spectra[rows, 1] / (spectra[rows, 3:13].sum(axis=1) / _PER_SUM + 1e-20)
+    pnpr = spectra[rows, 1] / floors[rows]
     levels, tonal = np.zeros((n, HISTORY)), np.zeros((n, HISTORY))
     levels[:, HISTORY - past :] = level[rows]
     tonal[:, HISTORY - past :] = (pnpr >= present) & (power[rows] >= floor)

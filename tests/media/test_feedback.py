@@ -36,7 +36,7 @@ PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (102, 703.125), (117, 703.125),
           (40.0, 1.2, 700.0, 1): [(123, 703.125), (141, 703.125), (166, 703.125), (181, 703.125), (198, 703.125),
                                   (213, 703.125)],
           (20.0, 1.2, 1000.0, 1): [(129, 1007.8125), (143, 1007.8125), (157, 1007.8125), (171, 1007.8125),
-                                   (196, 1007.8125), (206, 6984.375)],
+                                   (196, 1007.8125)],
           (50.0, 1.2, 5000.0, 2): [(81, 4992.1875), (96, 4992.1875), (111, 4992.1875), (125, 4992.1875),
                                    (140, 4992.1875), (155, 4992.1875), (170, 4992.1875), (185, 4992.1875),
                                    (200, 4992.1875), (221, 4992.1875), (236, 4992.1875)],
@@ -50,7 +50,9 @@ PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (102, 703.125), (117, 703.125),
           (40.0, 1.2, 700.0, 4): [(107, 679.6875), (121, 679.6875), (135, 679.6875), (149, 679.6875), (161, 8882.8125)],
           (10.0, 1.05, 500.0, 13): [(193, 515.625)]}
 # (Verdicts at 4–9 kHz late in a run: the simulated loop is never broken, so after a few mute/reset cycles the howl
-# clips and its distortion products are tones of their own.)
+# clips and its distortion products are tones of their own. December 5: the one at 7 kHz in 20 ms / 1.2 seed 1 is
+# gone: the 7th harmonic of the clipped 1 kHz howl, which has only odd ones, is a partial of a held series to the
+# series test now that it looks for a partial two either side.)
 
 
 def verdicts(signal: np.ndarray, guard: FeedbackGuard | None = None) -> list[tuple[int, FeedbackVerdict]]:
@@ -262,3 +264,23 @@ def test_arbitrary_frames_never_raise_and_verdicts_are_well_formed(frames: list[
         if v is not None:
             assert 0 < v.frequency_hz < fs.FS / 2
             assert np.isfinite(v.level_db) and np.isfinite(v.growth_db_per_s) and v.reason
+
+
+@pytest.mark.parametrize(("seed", "before_ms", "now_ms"), [(10, 2300, 300), (7, 1940, 420)])
+def test_a_howl_beside_a_sung_partial_is_judged_against_the_floor_beside_it(seed: int, before_ms: int,
+                                                                            now_ms: int) -> None:
+    """40 ms / 1.2 excited by singing: the howl sat 7–8 bins from a partial of the held note, 20–40 dB under it, so
+    its PNPR against bins ±4–8 away (the partial among them) stayed under 0 dB and it was muted `before_ms` after
+    onset. With the held partial left out of its ring (feedback_floor) it is muted within `now_ms`, at its
+    frequency."""
+    loop = fs.make_loop(40.0, 1.2, 700.0, seed)
+    x = fs.singing(5.0, 400 + seed)
+    y = fs.run_loop(loop, x)
+    onset = fs.howl_emergence_frame(loop, x, y)
+    found = verdicts(y)
+    assert onset is not None and found and found[0][0] >= CLOSE_FRAME
+    assert (found[0][0] - onset) * 20 <= now_ms < before_ms
+    assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
+    exact = FeedbackGuard()
+    exact.debug = []
+    assert verdicts(y, exact) == found

@@ -134,3 +134,29 @@ def test_a_howl_at_a_multiple_of_a_sung_note_is_not_in_series() -> None:
     sung = series_spectra({f0 * m: 10 ** (-m / 2) for m in (1, 2, 4, 5)}, sway=0.03)
     frames = sung + series_spectra({3 * f0: 1e-2})
     assert not in_series(frames, np.full(25, 3 * f0), np.ones(25, dtype=bool), 10)
+
+
+def test_high_odd_low_and_spread_partials_of_a_held_series_are_in_series() -> None:
+    """The harder negatives' mutes, traced (December 5): a straight tone's 9th partial (the test stopped at the 8th),
+    a clarinet's 7th (no partial at 6f0 or 8f0: odd partials only), a 196 Hz note's 3rd (its fundamental at bin 8.4
+    was out of the line test's range) and three voices ±5 cents apart (the 7th partial's peak 0.6 bin under 7 × the
+    fundamental's)."""
+    ok = np.ones(25, dtype=bool)
+    f0 = 9.4
+    straight = {f0 * m: 10 ** (-m / 4) for m in (1, 2, 4, 5, 7, 8, 9, 10, 11)}  # no 3f0: 9f0 is not 3 × it
+    assert in_series(series_spectra(straight), np.full(25, 9 * f0), ok, 10)
+    clarinet = {f0 * m: 10 ** (-m / 4) for m in (1, 3, 5, 7, 9)}
+    assert in_series(series_spectra(clarinet), np.full(25, 7 * f0), ok, 10)
+    low = {8.4 * m: 10 ** (-m / 4) for m in range(1, 7)}
+    assert in_series(series_spectra(low), np.full(25, 3 * 8.4), ok, 10)
+    spread = {**{f0 * m: 10 ** (-m / 4) for m in (1, 2, 3, 4, 5, 6, 8)}, 7 * f0 - 0.6: 10 ** (-7 / 4)}
+    assert in_series(series_spectra(spread), np.full(25, 7 * f0 - 0.6), ok, 10)
+
+
+def test_a_howl_beside_a_sung_notes_high_partial_is_not_in_series() -> None:
+    """The wider tolerance for high partials must not take in a howl at 7 × a sung note's mean pitch: the note's
+    partials sway ±3 % with its vibrato (±2 bins at the 7th), the howl holds its frequency."""
+    f0 = 9.4
+    sung = series_spectra({f0 * m: 10 ** (-m / 4) for m in (1, 2, 3, 4, 5, 6, 8, 9)}, sway=0.03)
+    frames = sung + series_spectra({7 * f0: 1e-3})
+    assert not in_series(frames, np.full(25, 7 * f0), np.ones(25, dtype=bool), 10)

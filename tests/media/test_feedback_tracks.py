@@ -11,10 +11,15 @@ PRESENT, FLOOR = 10 ** 0.6, 1e-8
 
 
 def peak_spectra(levels_db: np.ndarray, floor_db: float = -100.0) -> np.ndarray:
-    """A peak's 13 measured bins (k−1..k+1, then ten neighbours) over frames, the peak at `levels_db` (power dB)."""
-    out = np.full((13, len(levels_db)), 10 ** (floor_db / 10))
+    """A peak's 3 measured bins (k−1..k+1) over frames, the peak at `levels_db` (power dB)."""
+    out = np.full((3, len(levels_db)), 10 ** (floor_db / 10))
     out[1] = 10 ** (levels_db / 10)
     return out
+
+
+def floors(peaks: int, frames: int, floor_db: float = -100.0) -> np.ndarray:
+    """The peaks' floors (feedback_floor) over frames."""
+    return np.full((peaks, frames), 10 ** (floor_db / 10))
 
 
 def test_candidates_skip_tracked_bins_and_weak_peaks() -> None:
@@ -28,17 +33,17 @@ def test_a_peak_growing_steadily_is_found_and_a_steady_one_is_not() -> None:
     t = np.arange(40, dtype=np.float64)
     steady = peak_spectra(np.full(40, -30.0) + np.sin(t))
     rising = peak_spectra(-70 + 1.5 * t)
-    found = growing(np.stack((steady, rising)), 10 ** (-30 / 10), PRESENT, FLOOR)
+    found = growing(np.stack((steady, rising)), floors(2, 40), 10 ** (-30 / 10), PRESENT, FLOOR)
     assert found is not None and found[0] == 1
     assert found[1] == 1  # its PNPR was over 15 dB in the frame before this one
-    assert growing(np.stack((steady,)), 10 ** (-30 / 10), PRESENT, FLOOR) is None
+    assert growing(np.stack((steady,)), floors(1, 40), 10 ** (-30 / 10), PRESENT, FLOOR) is None
 
 
 def test_a_growing_peak_far_under_the_loudest_bin_is_left_alone() -> None:
     rising = peak_spectra(-100 + 1.5 * np.arange(40, dtype=np.float64))  # now at −41.5 dB
     loudest = 10 ** ((-41.5 + GROW_RANGE_DB + 1) / 10)
-    assert growing(rising[None], loudest, PRESENT, FLOOR) is None
-    assert growing(rising[None], loudest / 10 ** 0.2, PRESENT, FLOOR) is not None
+    assert growing(rising[None], floors(1, 40), loudest, PRESENT, FLOOR) is None
+    assert growing(rising[None], floors(1, 40), loudest / 10 ** 0.2, PRESENT, FLOOR) is not None
 
 
 def test_the_steadiest_track_is_the_one_without_a_new_high_for_longest() -> None:
