@@ -7,7 +7,9 @@ case (delay, loop gain, resonance; 5 s of synthetic speech, the loop closed at 1
 instead of speech): detection time after the howl's onset (median / max over seeds), how far the howl stood over
 the speech in its critical band when the guard muted (or at the end of a run it missed), and the same detection
 time after the older onset; per test-set class: mutes and mutes per minute, and the same for the harder negatives
-(tests/media/feedback_hard_signals.py, not all passed yet); and the guard's CPU cost per 20 ms frame.
+(tests/media/feedback_hard_signals.py, not all passed yet, and the held-out set of 2026-12-05,
+tests/media/feedback_heldout_signals.py, never used to tune the guard), with every mute on them listed (signal,
+time, frequency, the verdict's reason); and the guard's CPU cost per 20 ms frame.
 
 Onset ("within 300 ms of onset", issue 11) = when the howl emerges over the speech: the first frame from which
 the howl (what the loop adds, wet − dry) has, for 200 ms, at least the speech's active level in the ear's critical
@@ -36,9 +38,10 @@ from pathlib import Path
 import numpy as np
 
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
-from app.media.feedback import FeedbackGuard
+from app.media.feedback import FeedbackGuard, FeedbackVerdict
 from tests.media import feedback_signals as fs
 from tests.media.feedback_hard_signals import HARDER_CLASSES
+from tests.media.feedback_heldout_signals import HELDOUT_CLASSES
 
 CASES = [(10.0, 1.05, 500.0), (50.0, 1.05, 2000.0), (20.0, 1.2, 1000.0), (40.0, 1.2, 700.0), (50.0, 1.2, 5000.0),
          (15.0, 2.0, 3000.0), (30.0, 2.0, 4000.0)]
@@ -47,15 +50,21 @@ CASES = [(10.0, 1.05, 500.0), (50.0, 1.05, 2000.0), (20.0, 1.2, 1000.0), (40.0, 
 SUNG_CASES = [(40.0, 1.2, 700.0), (20.0, 1.2, 1000.0), (15.0, 2.0, 3000.0)]
 
 
-def mutes(signal: np.ndarray) -> list[int]:
-    """Frames where a fresh guard returns a verdict (reset after each, as after a mute/unmute)."""
+def verdicts(signal: np.ndarray) -> list[tuple[int, FeedbackVerdict]]:
+    """(frame, verdict) wherever a fresh guard returns one (reset after each, as after a mute/unmute)."""
     guard = FeedbackGuard()
     hits = []
     for i in range(len(signal) // FRAME_SAMPLES):
-        if guard.feed(signal[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES].astype(np.float32)) is not None:
-            hits.append(i)
+        verdict = guard.feed(signal[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES].astype(np.float32))
+        if verdict is not None:
+            hits.append((i, verdict))
             guard.reset()
     return hits
+
+
+def mutes(signal: np.ndarray) -> list[int]:
+    """Frames where a fresh guard returns a verdict (reset after each, as after a mute/unmute)."""
+    return [i for i, _ in verdicts(signal)]
 
 
 @dataclass(frozen=True)
@@ -149,18 +158,23 @@ def main(argv: list[str] | None = None) -> int:
         minutes = sum(len(s) for s in sigs) / SAMPLE_RATE / 60
         n = sum(len(mutes(s)) for s in sigs)
         rows2.append([cls, str(len(sigs)), f"{minutes:.2f}", str(n), f"{n / minutes:.2f}"])
-    h4 = ["harder negative (tests/media/feedback_hard_signals.py)", "signals", "minutes", "mutes",
-          "mutes/min"]
+    h4 = ["harder negative (tests/media/feedback_hard_signals.py, feedback_heldout_signals.py)", "signals",
+          "minutes", "mutes", "mutes/min"]
     rows4 = []
-    for cls, make in HARDER_CLASSES.items():
+    h6 = ["harder negative muted", "signal", "at s", "Hz", "reason"]
+    rows6 = []
+    for cls, make in (HARDER_CLASSES | HELDOUT_CLASSES).items():
         sigs = make()
         minutes = sum(len(s) for s in sigs) / SAMPLE_RATE / 60
-        n = sum(len(mutes(s)) for s in sigs)
+        found = [verdicts(s) for s in sigs]
+        n = sum(len(f) for f in found)
         rows4.append([cls, str(len(sigs)), f"{minutes:.2f}", str(n), f"{n / minutes:.2f}"])
+        rows6 += [[cls, f"#{k}", f"{i * FRAME_SAMPLES / SAMPLE_RATE:.2f}", f"{v.frequency_hz:.0f}", v.reason]
+                  for k, f in enumerate(found) for i, v in f]
     cpu = cpu_us_per_frame()
     h3 = ["CPU µs per 20 ms frame (process time, mean over 20 s)"]
     rows3 = [[f"{cpu:.0f}"]]
-    tables = ((h1, rows1), (h5, rows5), (h2, rows2), (h4, rows4), (h3, rows3))
+    tables = ((h1, rows1), (h5, rows5), (h2, rows2), (h4, rows4), *(((h6, rows6),) if rows6 else ()), (h3, rows3))
     for h, r in tables:
         print(render(h, r) + "\n")
     if args.markdown:

@@ -8,7 +8,8 @@ each partial rises out of its nulls for 0.1–0.5 s at a steady rate while they 
 guard's frame-by-frame evidence against a crescendo (partials, the rest of the spectrum rising with the peak). The
 first four classes were used to build the guard's harmonic-series test (December 4 night); the classes marked
 "held-out" were generated afterwards, only to check it — until December 5, when their remaining mutes were traced
-and fixed (the series test's reach, tolerance and beat allowance): they are no longer held out.
+and fixed (the series test's reach, tolerance and beat allowance): they are no longer held out. The held-out set
+now is tests/media/feedback_heldout_signals.py (2026-12-05).
 """
 
 from __future__ import annotations
