@@ -133,6 +133,8 @@ def partial_ratio_db(frames: np.ndarray, k: int, ok: np.ndarray) -> float | None
 
 
 def rest_db(frames: np.ndarray, k: int, lo: int, hi: int) -> np.ndarray:
-    """Per frame: the power of the band lo..hi without the peak's bins k ± 8 (its window's skirt), in dB."""
-    rest = frames[lo:hi].sum(axis=0) - frames[k - 8 : k + 9].sum(axis=0)
+    """Per frame: the power of the band lo..hi without the peak's bins k ± 8 (its window's skirt), in dB. The skirt
+    is cut to the band: bins under `lo` were never in its sum (a peak under bin lo + 8, ~420 Hz, made the rest
+    negative, clamped to −200 dB in every frame, and the swell veto could never see a low chord rise with it)."""
+    rest = frames[lo:hi].sum(axis=0) - frames[max(lo, k - 8) : min(hi, k + 9)].sum(axis=0)
     return 10 * np.log10(np.maximum(rest, 1e-20))

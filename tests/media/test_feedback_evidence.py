@@ -50,6 +50,13 @@ def test_the_rest_of_the_spectrum_leaves_the_peak_out() -> None:
     assert np.allclose(rest_db(frames, 100, 10, 430), -40.0 + 10 * np.log10(1.5))
 
 
+def test_the_rest_of_the_spectrum_near_the_band_edge_counts_only_the_band() -> None:
+    """A peak 4 bins over the band's low edge: its skirt under the edge was never in the band's sum."""
+    frames = spectra({14: 1.0, 5: 1.0, 300: 1e-4}, noise=0.0)
+    rest = rest_db(frames, 14, 10, 430)
+    assert np.allclose(rest, 10 * np.log10(spectra({300: 1e-4}, noise=0.0)[290:310].sum(axis=0)))
+
+
 def test_co_growth_is_rising_together_frame_by_frame() -> None:
     t = np.arange(25, dtype=np.float64)
     y = -60.0 + 0.4 * t
