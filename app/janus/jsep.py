@@ -8,12 +8,16 @@ MalformedReply, one line naming the problem — never the SDP itself, which carr
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import SessionDescription
 
 from app.janus.errors import MalformedReply, TransportClosed, shown
+
+log = logging.getLogger(__name__)
 
 # Janus's offers are 1–6 KB; an "SDP" far beyond that is not one, and parsing it would only cost time.
 MAX_SDP_CHARS = 64 * 1024
@@ -24,6 +28,21 @@ def peer_connection(ice_servers: list[str] | None = None) -> RTCPeerConnection:
     """A PeerConnection for a Janus handle, with only the STUN/TURN servers we were given: aiortc's default adds
     a public STUN server, which a listener must never contact unasked (and the lab cannot reach)."""
     return RTCPeerConnection(RTCConfiguration(iceServers=[RTCIceServer(urls=url) for url in (ice_servers or [])]))
+
+
+PEER_CLOSE_TIMEOUT = 5.0  # a close stops a few tasks and sockets: milliseconds when it works
+
+
+async def close_peer(pc: RTCPeerConnection, what: str) -> None:
+    """`pc.close()`, bounded. aiortc's close awaits a future that only its first close resolves, when it finishes;
+    if that one died (a task stepped with no running loop did, in the Qt tests: tests/ui/conftest.py), every later
+    close waits forever, and so would the leave and the window's shutdown behind it. Better to leave its sockets
+    to the garbage collector and say so."""
+    try:
+        async with asyncio.timeout(PEER_CLOSE_TIMEOUT):
+            await pc.close()
+    except TimeoutError:
+        log.warning("%s: the WebRTC connection did not close within %.0f s; left behind", what, PEER_CLOSE_TIMEOUT)
 
 
 def _type_name(value: Any) -> str:

@@ -22,7 +22,7 @@ from app.aio import CloseOnce
 from app.events import Event
 from app.janus.errors import JanusError, PluginError, RequestTimeout, TransportClosed, shown
 from app.janus.handle import PluginHandle
-from app.janus.jsep import accept_offer, passive_answer, peer_connection
+from app.janus.jsep import accept_offer, close_peer, passive_answer, peer_connection
 from app.janus.redact import redacted_json
 from app.janus.session import JanusSession
 
@@ -250,6 +250,6 @@ class TextRoomHandle:
     async def _teardown(self) -> None:
         self._lose("closed")
         if self.pc is not None:
-            await self.pc.close()
+            await close_peer(self.pc, "room channel")
         with contextlib.suppress(JanusError):
             await self.handle.detach()

@@ -26,7 +26,7 @@ from aiortc.sdp import SessionDescription
 from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession, PluginError
 from app.janus.errors import shown
-from app.janus.jsep import accept_offer, passive_answer, peer_connection
+from app.janus.jsep import accept_offer, close_peer, passive_answer, peer_connection
 from app.janus.streaming import NO_SUCH_MOUNTPOINT, StreamingHandle
 from app.media.cushion import CushionPlayout
 from app.media.rtp_tap import RtpTap, advertise_opus_fec
@@ -222,7 +222,7 @@ class FeedConnection:
         try:
             await self._close_media()
             if self.pc is not None:
-                await self.pc.close()
+                await close_peer(self.pc, f"feed {self.room_id} on {self.server}")
         finally:
             # Destroying the session detaches its handle on Janus too: no separate detach, which would cost up
             # to 2 s more on a dead link.

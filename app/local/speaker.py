@@ -12,7 +12,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession
 from app.janus.audiobridge import AudioBridgeHandle
-from app.janus.jsep import peer_connection
+from app.janus.jsep import close_peer, peer_connection
 from app.media.send import enable_fast_audio_level, enable_sender_fec, encode_on_loop
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class StageSpeaker:
     async def _teardown(self) -> None:
         try:
             if self.pc is not None:
-                await self.pc.close()
+                await close_peer(self.pc, f"demo speaker on {self.server}")
         finally:
             if self.session is not None:
                 with contextlib.suppress(JanusError):

@@ -299,6 +299,7 @@ class CushionPlayout:
                 # if ≥ 3 frames follow (`_ahead()` counts this one): a 60 ms start keeps 60 ms, 100 ms pre-rolls 2.
                 self._preroll -= 1
                 self._head += len(pcm)
+                line.drop_before(self._head)  # (packets stamped closer than their frames: overrun, as in _emit)
                 self.counters.content_skipped_ms += len(pcm) / MS if self._ever else 0.0  # joining: no loss
                 return None
             self._preroll = 0

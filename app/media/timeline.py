@@ -66,11 +66,11 @@ class Timeline:
         order.insert(i, pos)
 
     def take(self, pos: int) -> tuple[int, bytes] | None:
-        """The packet at `pos` if it is there (it is then the first: all positions are ≥ the playhead)."""
-        packet = self.packets.pop(pos, None)
-        if packet is not None:
-            self._pop_first()
-        return packet
+        """The packet at `pos` if it is the first (the playout keeps every position ≥ its playhead)."""
+        if not self.order or self.order[0] != pos:
+            return None
+        self._pop_first()
+        return self.packets.pop(pos)
 
     def first_packet(self) -> tuple[int, bytes]:
         return self.packets[self.order[0]]

@@ -32,7 +32,7 @@ from app.aio import CloseOnce
 from app.janus import JanusError, JanusSession, PluginError
 from app.janus.audiobridge import NO_SUCH_ROOM, UNAUTHORIZED, AudioBridgeHandle
 from app.janus.errors import shown
-from app.janus.jsep import accept_answer, peer_connection
+from app.janus.jsep import accept_answer, close_peer, peer_connection
 from app.listener.feed import opus_payload_type
 from app.media.capture import MicTrack
 from app.media.cushion import CushionPlayout
@@ -219,7 +219,7 @@ class StageConnection:
                 except (JanusError, OSError) as exc:
                     log.info("leaving stage %s on %s: %s", self.room_id, self.server, exc)
             if self.pc is not None:
-                await self.pc.close()
+                await close_peer(self.pc, f"stage {self.room_id} on {self.server}")
         finally:
             if self.session is not None:
                 await self.session.close()

@@ -980,7 +980,7 @@ Salas de audio en directo.</translation>
     </message>
     <message>
         <source>&amp;Mute</source>
-        <translation>&amp;Silenciar</translation>
+        <translation>Silen&amp;ciar</translation>
     </message>
     <message>
         <source>Mute this room on this computer</source>

@@ -979,7 +979,7 @@ Ruang audio langsung.</translation>
     </message>
     <message>
         <source>&amp;Mute</source>
-        <translation>&amp;Bisukan</translation>
+        <translation>&amp;Senyapkan</translation>
     </message>
     <message>
         <source>Mute this room on this computer</source>

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import random
 import threading
 from collections.abc import Iterable
@@ -740,3 +741,15 @@ def test_a_rested_feed_catches_up_to_its_target_and_plays_on() -> None:
     listener.play(send(range(550, 700), t0=11.0, first=550, seq0=550, ts0=550 * FRAME_SAMPLES), until=13.0)
     assert_no_gap(listener)
     assert listener.c.content_skipped_ms > 1000  # the dropped backlog, said so in the counters
+
+
+def test_a_sender_whose_timestamps_step_less_than_its_frames_never_breaks_the_playout(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Bad input from a server: 20 ms Opus frames stamped 10 ms apart. Each decode runs past the next packet's
+    position; the playout drops what it overran (the pre-roll too) and keeps playing, with no failure logged."""
+    frames = opus_frames()
+    packets = [Packet(k * FRAME_S, SSRC, k, k * FRAME_SAMPLES // 2, frames[k % len(frames)]) for k in range(400)]
+    with caplog.at_level(logging.ERROR, "app.media.cushion"):
+        listener = Listener(CushionPlayout(cushion_ms=200.0)).play(packets, until=8.0)
+    assert "playout failed" not in caplog.text
+    assert np.abs(listener.out[SAMPLE_RATE:4 * SAMPLE_RATE]).max() > 1000  # still playing what arrives

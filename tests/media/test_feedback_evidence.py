@@ -57,6 +57,13 @@ def test_the_rest_of_the_spectrum_near_the_band_edge_counts_only_the_band() -> N
     assert np.allclose(rest, 10 * np.log10(spectra({300: 1e-4}, noise=0.0)[290:310].sum(axis=0)))
 
 
+def test_the_rest_of_the_spectrum_near_the_band_top_counts_only_the_band() -> None:
+    """A peak 3 bins under the band's top: its skirt over the top was never in the band's sum either."""
+    frames = spectra({423: 1.0, 429: 1.0, 300: 1e-4}, noise=0.0)
+    rest = rest_db(frames, 423, 10, 426)
+    assert np.allclose(rest, 10 * np.log10(spectra({300: 1e-4}, noise=0.0)[290:310].sum(axis=0)))
+
+
 def test_co_growth_is_rising_together_frame_by_frame() -> None:
     t = np.arange(25, dtype=np.float64)
     y = -60.0 + 0.4 * t

@@ -30,8 +30,9 @@ from tests.ui.helpers import WindowFactory
 class _TestEventLoop(qasync.QEventLoop):  # type: ignore[misc,name-defined]
     """qasync 0.28's loop, with its last event pass of `run_until_complete` run as the running loop.
 
-    qasync runs Qt's events once more after `run_forever` returned and had unset the running loop. The app calls
-    `run_until_complete` once, at exit; pytest-asyncio calls it for every fixture and test, so a timer due in that
+    qasync runs Qt's events once more after `run_forever` returned and had unset the running loop. The app runs
+    one loop (`qasync.run`: its main, then asyncio.run's own clean-up runs at exit); pytest-asyncio calls it for
+    every fixture and test, so a timer due in that
     pass (a task's `asyncio.sleep` ending) steps a task with no running loop: the step raises "no running event
     loop" inside the task. An aiortc sender's RTCP task died that way, never set the event its `stop()` waits
     for, and the next fixture teardown closing that PeerConnection hung (the Qt suite's hang of December 3 2026,
@@ -42,6 +43,11 @@ class _TestEventLoop(qasync.QEventLoop):  # type: ignore[misc,name-defined]
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         _TestEventLoop.latest = self
+
+    def close(self) -> None:
+        if _TestEventLoop.latest is self:
+            _TestEventLoop.latest = None
+        super().close()
 
     def run_until_complete(self, future: object) -> object:
         if self.is_running():
@@ -171,13 +177,19 @@ async def make_window(settings: AppSettings, qm_dir: Path) -> AsyncIterator[Wind
         return window
 
     yield factory
-    for window in windows:
-        window.close()
-        try:
-            await asyncio.wait_for(asyncio.shield(window.shutdown()), 15)
-        except TimeoutError:  # say what it waits for: the tasks still running, where each one is
-            stacks = [f"  {task.get_name()}{awaiting(task.get_coro())}" for task in asyncio.all_tasks()]
-            pytest.fail("the window did not shut down within 15 s; tasks:\n" + "\n".join(stacks))
-        window.deleteLater()
-    translations.apply("en")  # the language is process-wide: do not leak it into the next test
+    stuck: list[str] = []
+    try:
+        for window in windows:  # every one, even after one is stuck
+            window.close()
+            try:
+                await asyncio.wait_for(asyncio.shield(window.shutdown()), 15)
+            except TimeoutError:  # say what it waits for: the tasks still running, where each one is
+                stuck.append("\n".join(f"  {task.get_name()}{awaiting(task.get_coro())}"
+                                       for task in asyncio.all_tasks()))
+            finally:
+                window.deleteLater()
+    finally:
+        translations.apply("en")  # the language is process-wide: do not leak it into the next test
     await asyncio.sleep(0)  # back to the loop once, which runs the deleteLater()s (never a nested processEvents)
+    if stuck:
+        pytest.fail("a window did not shut down within 15 s; tasks:\n" + stuck[0])

@@ -21,6 +21,7 @@ from app.ui.i18n import (
     system_language,
     update_sources,
 )
+from app.ui.main_window import MainWindow
 from app.ui.settings import AppSettings
 from tests.ui.helpers import WindowFactory, ts_entries, ts_messages
 
@@ -94,6 +95,17 @@ def test_system_language_picks_the_first_supported() -> None:
     assert system_language([]) == "en"
 
 
+def assert_distinct_mnemonics(window: MainWindow) -> None:
+    """Alt+letter of the menu titles and of the room view's controls always on screen: two alike make Qt call the
+    key ambiguous, and it no longer opens the menu (the Spanish "&Silenciar" against the menu "&Sala" did)."""
+    room = window.room_view
+    texts = [a.text() for a in window.menuBar().actions()] + [
+        room.leave_button.text(), room.mute_box.text(), room.output.volume_label.text(),
+        room.output.device_label.text()]
+    keys = [m.group(1).lower() for t in texts if (m := re.search(r"&([^&])", t.replace("&&", "")))]
+    assert len(keys) == len(set(keys)), texts
+
+
 @pytest.mark.parametrize("code", FULL_TRANSLATIONS)
 async def test_switching_language_retranslates_the_window_live(
         make_window: WindowFactory, settings: AppSettings, code: str) -> None:
@@ -117,9 +129,11 @@ async def test_switching_language_retranslates_the_window_live(
     assert window.room_menu.title() == expected[("MainWindow", "&Room")]
     assert window.language_actions[""].text() == expected[("MainWindow", "&System default")]
     assert window.language_actions[code].text() == LANGUAGES[code]  # native names stay untranslated
+    assert_distinct_mnemonics(window)
     # Back to English, live as well; then "System default" follows the system locale again.
     window.language_actions["en"].trigger()
     assert join.join_button.text() == "&Join"
+    assert_distinct_mnemonics(window)
     assert room.status_text() == "Error: Something went wrong."
     assert settings.language() == "en"
     window.language_actions[""].trigger()
