@@ -3,6 +3,7 @@ controller (shared by the stage-access and feedback-flag unit tests)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from app.controller.controller import RoomController
@@ -63,3 +64,9 @@ def only_pass(passes: StagePasses, username: str) -> IssuedPass | None:
     held = passes.all_of(username)
     assert len(held) <= 1, f"{username!r} holds {len(held)} passes"
     return held[0] if held else None
+
+
+async def settle() -> None:
+    """Let the controller's spawned tasks (invites, whispers) run to their next wait."""
+    for _ in range(20):
+        await asyncio.sleep(0)

@@ -15,14 +15,13 @@ from typing import Any
 
 import pytest
 
-from app.controller.controller import ControllerSecrets, RoomController
 from app.links import parse_link
 from app.listener.channel import RoomChannel
 from app.listener.state import RoomStateModel
 from app.room.host_protocol import HostVerb, encode_host_action, sign
 from app.room.stage_protocol import AudienceReport, StagePass, ToListener
 from tests.controller.test_host_actions_lab import host_on_stage
-from tests.listener.test_room_state_lab import LabListener
+from tests.listener.test_room_state_lab import LabListener, edge_and_controller
 from tests.support.stage_lab import go_on_stage, speaker_session, tone_wav, until
 
 pytestmark = pytest.mark.lab
@@ -56,18 +55,10 @@ def answers(ch: RoomChannel | Any) -> list[AudienceReport]:
 
 async def test_a_host_sees_joins_leaves_failovers_and_reconnects(lab: Any, make_lab_room: Any, tmp_path: Path,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
-    from app.local.janus_config import LocalRoomConfig
-    from app.local.room import LocalRoom
 
     caplog.set_level(logging.WARNING, logger="app.controller.host_actions")
     origin = await make_lab_room(speaker=None, controller=False)
-    edge = LocalRoom(LocalRoomConfig(room_id=ROOM, title="Lab room", ws_ip=lab.SERVER_IP, ws_port=8189,
-                                     forward_port=0, ice_enforce_list=lab.SERVER_IF, secrets=origin.config.secrets),
-                     prefix=["ip", "netns", "exec", lab.SERVER_NS], speaker=None, controller=False)
-    secrets = origin.config.secrets
-    controller = RoomController([origin.config.ws_url, edge.config.ws_url], ROOM,
-                                ControllerSecrets(stage=secrets.stage, feed=secrets.feed, channel=secrets.channel),
-                                "Audience", ice_servers=[], backoff_cap=1.0)
+    edge, controller = edge_and_controller(lab, origin, "Audience")
     room = SimpleNamespace(controller=controller, link=parse_link(
         f"plaza+ws://{lab.SERVER_IP}:8188/{ROOM}?server={edge.config.ws_url}"))
     opened: list[Any] = []

@@ -12,26 +12,10 @@ from app.controller.controller import RoomController
 from app.controller.feedback_flags import FeedbackFlags
 from app.room.protocol import Delta, Role, Snapshot, StageMember, encode, parse_announcement
 from app.room.stage_protocol import FeedbackReport, StagePass, encode_stage
-from tests.controller.stage_fakes import Recorder, connected_controller
+from tests.controller.stage_fakes import Recorder
 from tests.controller.test_controller_unit import Clock, join, whisper
 
 REPORT = encode_stage(FeedbackReport(2012.5))
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def controller(clock: Clock) -> RoomController:
-    return connected_controller(clock)
-
-
-@pytest.fixture
-def janus(controller: RoomController) -> list[Recorder]:
-    """Janus's side of the stage access, recorded (invites need the `allowed` list and a whisper)."""
-    return [Recorder(link) for link in controller.links]
 
 
 def poll(controller: RoomController, *on_stage: tuple[StagePass, bool]) -> None:

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from app.controller.controller import ControllerSecrets, RoomController
 from app.room.errors import RoomError
 from app.room.host_protocol import HostVerb
 from app.room.stage_protocol import Invite, ToListener
-from tests.listener.test_room_state_lab import ROOM, LabListener, wait_until
+from tests.listener.test_room_state_lab import LabListener, edge_and_controller, wait_until
 
 pytestmark = pytest.mark.lab
 
@@ -30,17 +29,9 @@ def invites_of(listener: LabListener) -> list[Invite]:
 
 async def test_a_squatter_on_the_edge_gets_nothing_of_a_hand_raised_on_the_origin(lab: Any,
                                                                                    make_lab_room: Any) -> None:
-    from app.local.janus_config import LocalRoomConfig
-    from app.local.room import LocalRoom
 
     origin = await make_lab_room(speaker=None, controller=False)
-    edge = LocalRoom(LocalRoomConfig(room_id=ROOM, title="Lab room", ws_ip=lab.SERVER_IP, ws_port=8189,
-                                     forward_port=0, ice_enforce_list=lab.SERVER_IF, secrets=origin.config.secrets),
-                     prefix=["ip", "netns", "exec", lab.SERVER_NS], speaker=None, controller=False)
-    secrets = origin.config.secrets
-    controller = RoomController([origin.config.ws_url, edge.config.ws_url], ROOM,
-                                ControllerSecrets(stage=secrets.stage, feed=secrets.feed, channel=secrets.channel),
-                                "Two servers", ice_servers=[], backoff_cap=1.0)
+    edge, controller = edge_and_controller(lab, origin, "Two servers")
     bo = LabListener(origin, "Bo", feed=False)
     name = bo.channel.username
     squatter = LabListener(origin, "Not Bo", feed=False, server=edge.config.ws_url, username=name)

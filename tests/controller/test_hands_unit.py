@@ -17,31 +17,11 @@ from app.room.errors import RoomError
 from app.room.host_protocol import HostVerb, encode_host_action, sign
 from app.room.protocol import Hand, encode, parse_announcement
 from app.room.stage_protocol import Invite, StageAnswer, StagePass, Uninvite, encode_stage
-from tests.controller.stage_fakes import FakeStage, Recorder, connected_controller, only_pass
+from tests.controller.stage_fakes import FakeStage, Recorder, only_pass, settle
 from tests.controller.test_controller_unit import HAND_DOWN, HAND_UP, SECRETS, Clock, join, whisper
 
 A, B = 0, 1  # the controller's two servers (links)
 _SEQ = itertools.count(int(time.time() * 1000))  # host actions' seqs: always growing
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def controller(clock: Clock) -> RoomController:
-    return connected_controller(clock)
-
-
-@pytest.fixture
-def janus(controller: RoomController) -> list[Recorder]:
-    return [Recorder(link) for link in controller.links]
-
-
-async def settle() -> None:
-    for _ in range(20):
-        await asyncio.sleep(0)
 
 
 def event(controller: RoomController, on: int, message: dict[str, object]) -> None:

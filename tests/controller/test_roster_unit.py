@@ -17,30 +17,10 @@ from app.room.host_protocol import HostVerb, encode_host_action, sign
 from app.room.protocol import Role
 from app.room.roster_protocol import CarryClaim, Roster, RosterEntry, carry_proof, encode_claim
 from app.room.stage_protocol import FeedbackReport, Invite, StageAnswer, StagePass, encode_stage
-from tests.controller.stage_fakes import Recorder, connected_controller, only_pass
+from tests.controller.stage_fakes import Recorder, only_pass, settle
 from tests.controller.test_controller_unit import Clock, join, whisper
 
 NEW = "plaza+ws://198.18.0.2:8288/5678"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def controller(clock: Clock) -> RoomController:
-    return connected_controller(clock)
-
-
-@pytest.fixture
-def janus(controller: RoomController) -> list[Recorder]:
-    return [Recorder(link) for link in controller.links]
-
-
-async def settle() -> None:
-    for _ in range(20):
-        await asyncio.sleep(0)
 
 
 def act(controller: RoomController, sender: str, stage_pass: StagePass, verb: HostVerb, target: str = "",

@@ -12,23 +12,8 @@ from app.controller.controller import RoomController
 from app.room.errors import RoomError
 from app.room.protocol import Role
 from app.room.stage_protocol import Invite, Uninvite, encode_stage
-from tests.controller.stage_fakes import FakeStage, Recorder, connected_controller, only_pass
+from tests.controller.stage_fakes import FakeStage, Recorder, only_pass
 from tests.controller.test_controller_unit import SECRETS, Clock, join, whisper
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def controller(clock: Clock) -> RoomController:
-    return connected_controller(clock)
-
-
-@pytest.fixture
-def janus(controller: RoomController) -> list[Recorder]:
-    return [Recorder(link) for link in controller.links]
 
 
 def left() -> str:

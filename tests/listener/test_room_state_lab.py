@@ -31,6 +31,22 @@ pytestmark = pytest.mark.lab
 ROOM = 1234
 
 
+def edge_and_controller(lab: Any, origin: Any, title: str) -> tuple[Any, RoomController]:
+    """A second server of the origin's room (the same secrets, as a real deployment's edges have; not started) and
+    a controller of both (not started)."""
+    from app.local.janus_config import LocalRoomConfig
+    from app.local.room import LocalRoom
+
+    edge = LocalRoom(LocalRoomConfig(room_id=ROOM, title="Lab room", ws_ip=lab.SERVER_IP, ws_port=8189,
+                                     forward_port=0, ice_enforce_list=lab.SERVER_IF, secrets=origin.config.secrets),
+                     prefix=["ip", "netns", "exec", lab.SERVER_NS], speaker=None, controller=False)
+    secrets = origin.config.secrets
+    controller = RoomController([origin.config.ws_url, edge.config.ws_url], ROOM,
+                                ControllerSecrets(stage=secrets.stage, feed=secrets.feed, channel=secrets.channel),
+                                title, ice_servers=[], backoff_cap=1.0)
+    return edge, controller
+
+
 class LabListener:
     """A headless listener: feed N (counted by Janus as a viewer) plus channel N feeding a state model."""
 
@@ -301,18 +317,9 @@ async def test_fallback_when_the_controller_dies_and_back_when_it_returns(room: 
 
 
 async def test_the_controller_keeps_announcing_on_the_servers_it_has(lab: Any, make_lab_room: Any) -> None:
-    from app.local.janus_config import LocalRoomConfig
-    from app.local.room import LocalRoom
 
     origin = await make_lab_room(speaker=None, controller=False)
-    # A second server of the same room (same secrets, as a real deployment's edges have).
-    edge = LocalRoom(LocalRoomConfig(room_id=ROOM, title="Lab room", ws_ip=lab.SERVER_IP, ws_port=8189,
-                                     forward_port=0, ice_enforce_list=lab.SERVER_IF, secrets=origin.config.secrets),
-                     prefix=["ip", "netns", "exec", lab.SERVER_NS], speaker=None, controller=False)
-    secrets = origin.config.secrets
-    controller = RoomController([origin.config.ws_url, edge.config.ws_url], ROOM,
-                                ControllerSecrets(stage=secrets.stage, feed=secrets.feed, channel=secrets.channel),
-                                "Two servers", ice_servers=[], backoff_cap=1.0)
+    edge, controller = edge_and_controller(lab, origin, "Two servers")
     a = LabListener(origin, "A")
     e = LabListener(origin, "E", feed=False, server=edge.config.ws_url)
     try:
