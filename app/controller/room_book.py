@@ -33,9 +33,8 @@ from app.room.protocol import (
     Snapshot,
     StageMember,
     Unset,
-    encode,
-    member_bytes,
 )
+from app.room.protocol_encoding import encode, member_bytes
 
 log = logging.getLogger(__name__)
 

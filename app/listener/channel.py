@@ -49,9 +49,9 @@ from app.room.protocol import (
     SyncRequest,
     announcement_from,
     clean_text,
-    encode,
     is_state,
 )
+from app.room.protocol_encoding import encode
 from app.room.reactions_protocol import reactions_from
 from app.room.stage_protocol import Invite, ToListener, to_listener_from
 from app.room.wire import decode

@@ -10,7 +10,8 @@ import pytest
 
 from app.controller.controller import RoomController
 from app.controller.link import Answer, ControllerLink, ControllerSecrets
-from app.room.protocol import MAX_MESSAGE_BYTES, WHISPER_BURST, Delta, ListenerCount, ProtocolViolation, Role, encode
+from app.room.protocol import MAX_MESSAGE_BYTES, WHISPER_BURST, Delta, ListenerCount, ProtocolViolation, Role
+from app.room.protocol_encoding import encode
 
 SECRETS = ControllerSecrets(stage="s-stage-123", feed="s-feed-456", channel="s-channel-789")
 

@@ -10,7 +10,8 @@ import pytest
 
 from app.controller.controller import RoomController
 from app.controller.feedback_flags import FeedbackFlags
-from app.room.protocol import Delta, Role, Snapshot, StageMember, encode, parse_announcement
+from app.room.protocol import Delta, Role, Snapshot, StageMember, parse_announcement
+from app.room.protocol_encoding import encode
 from app.room.stage_protocol import FeedbackReport, StagePass, encode_stage
 from tests.controller.stage_fakes import Recorder
 from tests.controller.test_controller_unit import Clock, join, whisper

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.controller.hand_queue import MAX_RAISER_CHARS, HandOwner, HandQueue, is_generated, refusal
-from app.room.protocol import Snapshot, encode, parse_announcement
+from app.room.protocol import Snapshot, parse_announcement
+from app.room.protocol_encoding import encode
 from app.room.wire import MAX_ID_CHARS, check_id
 
 SERVERS = ("wss://a.example/janus", "wss://b.example/janus", None)

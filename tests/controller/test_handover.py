@@ -8,7 +8,8 @@ from app.controller.handover import STARTUP_LISTEN, Handover, adopt
 from app.controller.moderation import Moderation
 from app.controller.room_book import RoomBook
 from app.controller.stage_passes import StagePasses
-from app.room.protocol import CONTROLLER_SILENCE, Delta, Hand, Role, Snapshot, StageMember, encode
+from app.room.protocol import CONTROLLER_SILENCE, Delta, Hand, Role, Snapshot, StageMember
+from app.room.protocol_encoding import encode
 from tests.controller.stage_fakes import connected_controller
 from tests.controller.test_controller_unit import Clock
 

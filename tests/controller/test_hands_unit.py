@@ -15,7 +15,8 @@ from app.controller.handover import adopt
 from app.listener.state import RoomState
 from app.room.errors import RoomError
 from app.room.host_protocol import HostVerb, encode_host_action, sign
-from app.room.protocol import Hand, encode, parse_announcement
+from app.room.protocol import Hand, parse_announcement
+from app.room.protocol_encoding import encode
 from app.room.stage_protocol import Invite, StageAnswer, StagePass, Uninvite, encode_stage
 from tests.controller.stage_fakes import FakeStage, Recorder, only_pass, settle
 from tests.controller.test_controller_unit import HAND_DOWN, HAND_UP, SECRETS, Clock, join, whisper

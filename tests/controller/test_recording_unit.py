@@ -18,7 +18,8 @@ from app.janus.audiobridge import AudioBridgeHandle
 from app.janus.handle import PluginReply
 from app.room.errors import RoomError
 from app.room.host_protocol import HostVerb
-from app.room.protocol import Delta, Snapshot, encode, parse_announcement
+from app.room.protocol import Delta, Snapshot, parse_announcement
+from app.room.protocol_encoding import encode
 from tests.controller.stage_fakes import connected_controller
 from tests.controller.test_controller_unit import SECRETS, Clock
 

@@ -16,9 +16,9 @@ from app.room.protocol import (
     Role,
     Snapshot,
     StageMember,
-    encode,
     parse_announcement,
 )
+from app.room.protocol_encoding import encode
 
 
 class Clock:

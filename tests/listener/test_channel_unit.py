@@ -28,9 +28,9 @@ from app.room.protocol import (
     Snapshot,
     StageMember,
     SyncRequest,
-    encode,
     parse_whisper,
 )
+from app.room.protocol_encoding import encode
 
 ROOM = 1234
 HOST = StageMember("11", "Ana", Role.HOST, False, True)

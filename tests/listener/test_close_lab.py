@@ -23,7 +23,8 @@ from app.listener.listen import ListenSession
 from app.listener.status import RoomStatus
 from app.media.cushion import CushionPlayout
 from app.room.errors import RoomError
-from app.room.protocol import Snapshot, encode
+from app.room.protocol import Snapshot
+from app.room.protocol_encoding import encode
 from tests.lab import faults
 from tests.lab.janus_admin import JanusAdmin
 

@@ -15,7 +15,8 @@ from app.listener.listen import ListenSession
 from app.listener.state import RoomStateModel, StateSource
 from app.listener.status import RoomStatus
 from app.room.errors import RoomNotFound
-from app.room.protocol import Snapshot, encode
+from app.room.protocol import Snapshot
+from app.room.protocol_encoding import encode
 from tests.listener.test_channel_unit import ROOM, FakeChannel, announcement, snapshot, whispered
 
 A, B = "ws://a.test:8188/janus", "ws://b.test:8188/janus"

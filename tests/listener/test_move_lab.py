@@ -28,7 +28,8 @@ from app.listener.listen import ListenSession
 from app.listener.state import StateSource
 from app.listener.status import RoomStatus
 from app.room.host_protocol import HostVerb, encode_host_action, sign
-from app.room.protocol import Snapshot, encode
+from app.room.protocol import Snapshot
+from app.room.protocol_encoding import encode
 from app.room.stage_protocol import StagePass
 from tests.listener.listening import note
 

@@ -11,7 +11,8 @@ import pytest
 
 from app.listener.channel_keeper import ChannelKeeper
 from app.listener.state import RoomStateModel
-from app.room.protocol import Delta, encode
+from app.room.protocol import Delta
+from app.room.protocol_encoding import encode
 from app.room.reactions_protocol import SEND_BURST, ReactionCounts, encode_reactions
 from tests.listener.test_channel_unit import ROOM, FakeChannel, announcement, settle, snapshot
 

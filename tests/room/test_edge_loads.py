@@ -22,7 +22,8 @@ from app.room.edge_loads import (
     measured_loads,
     read_loads,
 )
-from app.room.protocol import Delta, ProtocolViolation, Snapshot, encode, parse_announcement
+from app.room.protocol import Delta, ProtocolViolation, Snapshot, parse_announcement
+from app.room.protocol_encoding import encode
 from tests.janus.hostile import JSON_VALUES
 
 BASE = Snapshot(seq=5, room=1, controller="ctl-a", title="A", ended=False, members=(), listeners=None, hands=(),

@@ -30,10 +30,10 @@ from app.room.protocol import (
     Snapshot,
     StageMember,
     SyncRequest,
-    encode,
     parse_announcement,
     parse_whisper,
 )
+from app.room.protocol_encoding import encode
 from tests.janus.hostile import JSON_VALUES, no_error_logs
 
 ROOM = 1234

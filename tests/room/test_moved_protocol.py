@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from app.links import LinkError, RoomLink, format_link, parse_link
 from app.room.host_protocol import HostVerb, encode_host_action, parse_request, sign, verify
-from app.room.protocol import Delta, ProtocolViolation, Snapshot, encode, parse_announcement
+from app.room.protocol import Delta, ProtocolViolation, Snapshot, parse_announcement
+from app.room.protocol_encoding import encode
 from app.room.stage_protocol import StagePass
 
 BASE = Snapshot(seq=5, room=1, controller="ctl-a", title="A", ended=True, members=(), listeners=None, hands=(),

@@ -28,10 +28,10 @@ from app.room.protocol import (
     StageMember,
     SyncRequest,
     UnsupportedVersion,
-    encode,
     parse_announcement,
     parse_whisper,
 )
+from app.room.protocol_encoding import encode
 
 ANA = StageMember("7411", "Ana", Role.HOST, False, True)
 BO = StageMember("7412", "Bø 🎙️", Role.CO_HOST, True, False)
