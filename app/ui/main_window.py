@@ -1,5 +1,6 @@
 """The main window: a join view and a room view on a stack, and the one session behind them: a SpeakerSession
-wrapping the ListenSession, so a listener can be invited on stage (SpeakerControl does that side).
+wrapping the ListenSession, so a listener can be invited on stage (SpeakerControl does that side; ListenControl
+applies the room view's volume, mute, hand, reactions and output device to it).
 
 Sessions are asyncio objects; Qt slots start their coroutines through a TaskSet (strong references, logged
 failures). Closing the window does not block in closeEvent: it accepts, then `shutdown()` leaves the room
@@ -34,6 +35,7 @@ from app.ui.host_panel import HostPanel
 from app.ui.i18n import Translations
 from app.ui.icons import app_icon
 from app.ui.join_view import JoinView
+from app.ui.listen_control import ListenControl
 from app.ui.move_room import MoveRoomDialog, RoomMoves
 from app.ui.plain_text import isolate, shorten
 from app.ui.room_browser import RoomBrowserDialog
@@ -117,11 +119,7 @@ class MainWindow(QMainWindow):
 
         self.join_view.join_requested.connect(self.join)
         self.room_view.leave_requested.connect(self.leave)
-        self.room_view.volume_changed.connect(self._on_volume)
-        self.room_view.mute_toggled.connect(self._on_mute)
-        self.room_view.device_chosen.connect(self._on_device)
-        self.room_view.hand_raise_requested.connect(self._on_hand)
-        self.room_view.reaction_requested.connect(self._on_reaction)
+        self.listen_control = ListenControl(self.room_view, self._tasks, lambda: self.session, self)
         self.room_view.overlay.set_reduced_motion(self.settings.reduce_motion())
         self.connection_dialog = ConnectionDialog(self)
         self.room_view.details_requested.connect(self.show_connection_details)
@@ -206,11 +204,7 @@ class MainWindow(QMainWindow):
             self.set_language(code)
         self.protected_start_action.setChecked(self.settings.protected_start())  # (for the next room joined)
         self.room_view.overlay.set_reduced_motion(self.settings.reduce_motion())
-        devices = list_output_devices()
-        device = device_index(self.settings.output_device(), devices)
-        if self.session is not None and device != self.session.device:
-            self.room_view.set_devices(devices, device)
-            self._on_device(device)
+        self.listen_control.follow_output(self.settings.output_device())
 
     def _update_title(self) -> None:
         if self.stack.currentWidget() is self.room_view:
@@ -336,39 +330,6 @@ class MainWindow(QMainWindow):
             await asyncio.wait({join_task})
         await speaker.close()  # off the stage (telling the controller), the microphone, then the room
         log.info("left room %s", speaker.listen.link.room_id)
-
-    # ------------------------------------------------------------------ controls
-    def _on_volume(self, volume: float) -> None:
-        if self.session is not None:
-            self.session.set_volume(volume)
-
-    def _on_mute(self, muted: bool) -> None:
-        self.mute_action.setChecked(muted)
-        if self.session is not None:
-            self.session.set_muted(muted)
-
-    def _on_hand(self, raised: bool) -> None:
-        """Raise/lower hand intent → the session (which tells the controller, and again after a reconnect)."""
-        if self.session is not None:
-            self.session.set_hand_raised(raised)
-
-    def _on_reaction(self, code: str) -> None:
-        # "Slow down" only for the rate: without a channel (reconnecting, fallback) a click is simply not sent.
-        if self.session is not None and not self.session.react(code) and self.session.can_react():
-            self.room_view.reaction_bar.show_refused()
-
-    def _on_device(self, device: object) -> None:
-        if self.session is not None:
-            index = device if isinstance(device, int) else None
-            self._tasks.start(self._switch_device(self.session, index), name="plaza-set-device")
-
-    async def _switch_device(self, session: ListenSession, device: int | None) -> None:
-        try:
-            await session.set_device(device)
-        except (AudioOutputError, OSError) as exc:  # fall_back_to_clock normally absorbs these
-            session.output_error = str(exc)
-        if session is self.session:
-            self.room_view.set_output_error(session.output_error)
 
     # ------------------------------------------------------------------ shutdown
     def quit(self) -> None:

@@ -46,6 +46,7 @@ def build_menus(window: MainWindow) -> None:
     window.mute_action.setCheckable(True)
     window.mute_action.setShortcut(QKeySequence("M"))
     window.mute_action.toggled.connect(window.room_view.set_muted)
+    window.room_view.mute_toggled.connect(window.mute_action.setChecked)
     window.hand_action = QAction(window)
     window.hand_action.setCheckable(True)
     window.hand_action.setShortcut(QKeySequence("H"))

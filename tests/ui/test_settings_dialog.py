@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence
 
 from app.media.output import OutputDevice
+from app.ui import listen_control as listen_control_module
 from app.ui import main_window as main_window_module
 from app.ui import settings_dialog as settings_dialog_module
 from app.ui.settings import MAX_DEVICE_NAME, AppSettings
@@ -135,13 +136,14 @@ async def test_ok_applies_to_the_running_window(make_window: WindowFactory, sett
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     devices = [OutputDevice(0, "HDA Intel", False), OutputDevice(3, "USB headset", True)]
     monkeypatch.setattr(main_window_module, "list_output_devices", lambda: devices)
+    monkeypatch.setattr(listen_control_module, "list_output_devices", lambda: devices)
     monkeypatch.setattr(settings_dialog_module, "list_output_devices", lambda: devices)
     window = make_window()
     assert window.join("plaza+ws://127.0.0.1:9/5")
     session = window.session
     assert session is not None and session.device is None
     switched: list[object] = []
-    monkeypatch.setattr(window, "_on_device", switched.append)  # (the real switch would open a sound card)
+    monkeypatch.setattr(window.listen_control, "set_device", switched.append)  # (a real switch opens a sound card)
     dialog = window.show_settings()
     choose(dialog.language_combo, "es")
     choose(dialog.output_combo, "USB headset")
