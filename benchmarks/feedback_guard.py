@@ -8,8 +8,15 @@ instead of speech): detection time after the howl's onset (median / max over see
 the speech in its critical band when the guard muted (or at the end of a run it missed), and the same detection
 time after the older onset; per test-set class: mutes and mutes per minute, and the same for the harder negatives
 (tests/media/feedback_hard_signals.py, not all passed yet, and the held-out set of 2026-12-05,
-tests/media/feedback_heldout_signals.py, never used to tune the guard), with every mute on them listed (signal,
-time, frequency, the verdict's reason); and the guard's CPU cost per 20 ms frame.
+tests/media/feedback_heldout_signals.py, since looked at, and the second one, feedback_heldout2_signals.py), with
+every mute on them listed (signal, time, frequency, the verdict's reason); and the guard's CPU cost per 20 ms
+frame. The guard is given what the loudspeaker plays (tests/media/feedback_played.py: a loop's, the microphone's
+signal one loop delay later), which in the normal mode only decides the advice a verdict carries (`played`:
+through our loudspeaker, or through something else); the last column of the loop table checks it, against the same
+run with nothing played (a local loop: the system playing the microphone back, another device). Music mode
+(`FeedbackGuard(music=True)`, where what is played also decides the mute): the loops again, with the loudspeaker
+playing them and with nothing played (a local loop), and the harder negatives per set under the four far ends of
+tests/media/feedback_played.py. ~6 min.
 
 Onset ("within 300 ms of onset", issue 11) = when the howl emerges over the speech: the first frame from which
 the howl (what the loop adds, wet − dry) has, for 200 ms, at least the speech's active level in the ear's critical
@@ -32,16 +39,19 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
-from app.media.feedback import FeedbackGuard, FeedbackVerdict
+from app.media.feedback import FeedbackGuard
 from tests.media import feedback_signals as fs
 from tests.media.feedback_hard_signals import HARDER_CLASSES
+from tests.media.feedback_heldout2_signals import HELDOUT2_CLASSES
 from tests.media.feedback_heldout_signals import HELDOUT_CLASSES
+from tests.media.feedback_played import FAR_ENDS, loop_played, verdicts
 
 CASES = [(10.0, 1.05, 500.0), (50.0, 1.05, 2000.0), (20.0, 1.2, 1000.0), (40.0, 1.2, 700.0), (50.0, 1.2, 5000.0),
          (15.0, 2.0, 3000.0), (30.0, 2.0, 4000.0)]
@@ -50,28 +60,19 @@ CASES = [(10.0, 1.05, 500.0), (50.0, 1.05, 2000.0), (20.0, 1.2, 1000.0), (40.0, 
 SUNG_CASES = [(40.0, 1.2, 700.0), (20.0, 1.2, 1000.0), (15.0, 2.0, 3000.0)]
 
 
-def verdicts(signal: np.ndarray) -> list[tuple[int, FeedbackVerdict]]:
-    """(frame, verdict) wherever a fresh guard returns one (reset after each, as after a mute/unmute)."""
-    guard = FeedbackGuard()
-    hits = []
-    for i in range(len(signal) // FRAME_SAMPLES):
-        verdict = guard.feed(signal[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES].astype(np.float32))
-        if verdict is not None:
-            hits.append((i, verdict))
-            guard.reset()
-    return hits
-
-
-def mutes(signal: np.ndarray) -> list[int]:
-    """Frames where a fresh guard returns a verdict (reset after each, as after a mute/unmute)."""
-    return [i for i, _ in verdicts(signal)]
+def mutes(signal: np.ndarray, played: np.ndarray | None = None) -> list[int]:
+    """Frames where a fresh guard returns a verdict (reset after each, as after a mute/unmute); `played`: what the
+    loudspeaker played meanwhile (None: nothing)."""
+    return [i for i, _ in verdicts(signal, played)]
 
 
 @dataclass(frozen=True)
 class Run:
     """One simulated loop: detection − onset in ms (None: never muted, or the howl never emerged), the same after
     the older onset, the howl's frequency, and how far the howl stood over the speech in its critical band when
-    the guard muted (or at the end of a run it missed), in dB."""
+    the guard muted (or at the end of a run it missed), in dB; and the first verdict's advice (`played`: through
+    our loudspeaker) when the loudspeaker plays the loop, and when it plays nothing (a local loop: the system playing
+    the microphone back, another device), None if never muted."""
 
     after_onset_ms: float | None
     after_old_onset_ms: float | None
@@ -79,6 +80,8 @@ class Run:
     emerged: bool
     howl_hz: float
     over_db: float
+    played: bool | None = None
+    local_played: bool | None = None
 
 
 def detection(delay_ms: float, gain: float, hz: float, seed: int, sung: bool = False) -> Run:
@@ -89,11 +92,41 @@ def detection(delay_ms: float, gain: float, hz: float, seed: int, sung: bool = F
     onset = fs.howl_emergence_frame(loop, x, y)
     old = fs.howl_onset_frame(loop, x, y)
     over = fs.howl_over_speech_db(loop, x, y)
-    hits = [h for h in mutes(y) if h >= 50]  # the loop closes at 1.0 s
+    hits = [(i, v) for i, v in verdicts(y, loop_played(loop, y)) if i >= 50]  # the loop closes at 1.0 s
+    local = [v for i, v in verdicts(y, np.zeros_like(y)) if i >= 50]  # the same mutes: `played` is only advice
     if not hits:
         return Run(None, None, False, onset is not None, loop.howl_hz, float(over[-1]))
-    return Run(None if onset is None else (hits[0] - onset) * 20.0, None if old is None else (hits[0] - old) * 20.0,
-               True, onset is not None, loop.howl_hz, float(over[hits[0]]))
+    first = hits[0][0]
+    return Run(None if onset is None else (first - onset) * 20.0, None if old is None else (first - old) * 20.0,
+               True, onset is not None, loop.howl_hz, float(over[first]), hits[0][1].played,
+               local[0].played if local else None)
+
+
+def music_detection(delay_ms: float, gain: float, hz: float, seed: int, local: bool) -> tuple[bool, float | None]:
+    """Music mode on the same loop run: (muted in the 5 s, detection after onset in ms: None if not muted or the
+    howl never emerged), the loudspeaker playing the loop, or (`local`) playing nothing of it (the system playing
+    the microphone back, a PA)."""
+    loop = fs.make_loop(delay_ms, gain, hz, seed)
+    x = fs.speech(5.0, 10 + seed)
+    y = fs.run_loop(loop, x)
+    onset = fs.howl_emergence_frame(loop, x, y)
+    hits = [i for i, _ in verdicts(y, np.zeros_like(y) if local else loop_played(loop, y), music=True) if i >= 50]
+    return bool(hits), None if not hits or onset is None else (hits[0] - onset) * 20.0
+
+
+def music_negatives(sets: dict[str, dict[str, Callable[[], list[np.ndarray]]]]) -> list[list[str]]:
+    """Per set of harder negatives: minutes, mutes from the microphone alone, and mutes in music mode under each
+    far end."""
+    rows = []
+    for name, classes in sets.items():
+        per_class = [make() for make in classes.values()]  # a far end's seed is the signal's place in its class
+        sigs = [sig for made in per_class for sig in made]
+        row = [name, f"{sum(len(sig) for sig in sigs) / SAMPLE_RATE / 60:.2f}",
+               str(sum(len(verdicts(sig)) for sig in sigs))]
+        row += [str(sum(len(verdicts(sig, far(sig, k), music=True)) for made in per_class
+                        for k, sig in enumerate(made))) for far in FAR_ENDS.values()]
+        rows.append(row)
+    return rows
 
 
 def cpu_us_per_frame(seconds: float = 20.0) -> float:
@@ -127,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     h1 = ["loop delay ms", "gain", "howl Hz", "detect after onset ms (median / max)", "≤ 300 ms", "missed",
           "howl over speech at mute dB (median / max)", "missed: at 5 s dB (max)",
-          "old onset: detect after ms (median / max), ≤ 300 ms"]
+          "old onset: detect after ms (median / max), ≤ 300 ms",
+          "advice right: loudspeaker plays the loop / plays nothing"]
     rows1 = []
     for d, g, hz in CASES:
         res = [detection(d, g, hz, seed) for seed in range(1, args.seeds + 1)]
@@ -142,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
                       str(sum(1 for r in res if not r.muted)),
                       f"{_db(float(np.median(at_mute)))} / {_db(max(at_mute))}" if at_mute else "—",
                       _db(max(at_end)) if at_end else "—",
-                      (f"{np.median(old):.0f} / {max(old):.0f}, " if old else "—, ") + f"{old_ok}/{len(res)}"])
+                      (f"{np.median(old):.0f} / {max(old):.0f}, " if old else "—, ") + f"{old_ok}/{len(res)}",
+                      f"{sum(1 for r in res if r.played is True)}/{sum(1 for r in res if r.muted)} / "
+                      f"{sum(1 for r in res if r.local_played is False)}/{sum(1 for r in res if r.muted)}"])
     h5 = ["sung: loop delay ms", "gain", "howl Hz", "detect after onset ms (median / max)", "≤ 300 ms", "missed"]
     rows5 = []
     for d, g, hz in SUNG_CASES:
@@ -158,12 +194,13 @@ def main(argv: list[str] | None = None) -> int:
         minutes = sum(len(s) for s in sigs) / SAMPLE_RATE / 60
         n = sum(len(mutes(s)) for s in sigs)
         rows2.append([cls, str(len(sigs)), f"{minutes:.2f}", str(n), f"{n / minutes:.2f}"])
-    h4 = ["harder negative (tests/media/feedback_hard_signals.py, feedback_heldout_signals.py)", "signals",
+    h4 = ["harder negative (tests/media/feedback_hard_signals.py, feedback_heldout_signals.py, "
+          "feedback_heldout2_signals.py)", "signals",
           "minutes", "mutes", "mutes/min"]
     rows4 = []
     h6 = ["harder negative muted", "signal", "at s", "Hz", "reason"]
     rows6 = []
-    for cls, make in (HARDER_CLASSES | HELDOUT_CLASSES).items():
+    for cls, make in (HARDER_CLASSES | HELDOUT_CLASSES | HELDOUT2_CLASSES).items():
         sigs = make()
         minutes = sum(len(s) for s in sigs) / SAMPLE_RATE / 60
         found = [verdicts(s) for s in sigs]
@@ -171,10 +208,27 @@ def main(argv: list[str] | None = None) -> int:
         rows4.append([cls, str(len(sigs)), f"{minutes:.2f}", str(n), f"{n / minutes:.2f}"])
         rows6 += [[cls, f"#{k}", f"{i * FRAME_SAMPLES / SAMPLE_RATE:.2f}", f"{v.frequency_hz:.0f}", v.reason]
                   for k, f in enumerate(found) for i, v in f]
+    h7 = ["music mode: loop delay ms", "gain", "loudspeaker plays the loop: ≤ 300 ms, median / max ms",
+          "local loop (nothing played): ≤ 300 ms, median / max ms, missed"]
+    rows7 = []
+    for d, g, hz in CASES:
+        cols = [f"{d:.0f}", f"{g:.2f}"]
+        for local in (False, True):
+            res = [music_detection(d, g, hz, seed, local) for seed in range(1, args.seeds + 1)]
+            known = [ms for _, ms in res if ms is not None]
+            ok = sum(1 for muted, ms in res if muted and (ms is None or ms <= 300))
+            cols.append(f"{ok}/{len(res)}, " + (f"{np.median(known):.0f} / {max(known):.0f}" if known else "—")
+                        + (f", {sum(1 for muted, _ in res if not muted)} missed" if local else ""))
+        rows7.append(cols)
+    h8 = ["music mode: harder negatives", "minutes", "mutes: normal mode (microphone alone)",
+          *(f"music mode: {c}" for c in FAR_ENDS)]
+    rows8 = music_negatives({"harder negatives": HARDER_CLASSES, "held-out set 1": HELDOUT_CLASSES,
+                             "held-out set 2": HELDOUT2_CLASSES})
     cpu = cpu_us_per_frame()
     h3 = ["CPU µs per 20 ms frame (process time, mean over 20 s)"]
     rows3 = [[f"{cpu:.0f}"]]
-    tables = ((h1, rows1), (h5, rows5), (h2, rows2), (h4, rows4), *(((h6, rows6),) if rows6 else ()), (h3, rows3))
+    tables = ((h1, rows1), (h5, rows5), (h2, rows2), (h4, rows4), *(((h6, rows6),) if rows6 else ()), (h7, rows7),
+              (h8, rows8), (h3, rows3))
     for h, r in tables:
         print(render(h, r) + "\n")
     if args.markdown:

@@ -140,19 +140,22 @@ def processing_us_per_frame(frames: int = 500) -> tuple[float, str]:
     rng = np.random.default_rng(1)
     echo = EchoControl()
     chain = [echo.near_end]
+    played = [echo.far_end]  # what the output plays goes to echo control and the guard
     names = ["echo control" if echo.available() else f"echo control unavailable ({echo.reason()})"]
     try:
         from app.media.feedback import FeedbackGuard
 
         guard = FeedbackGuard()
         chain.append(lambda x: (guard.feed(x), x)[1])
+        played.append(guard.far_end)
         names.append("feedback guard")
     except ImportError:
         pass
     x = (rng.normal(0, 0.05, (frames, FRAME_SAMPLES))).astype(np.float32)
     t0 = time.perf_counter()
     for i in range(frames):
-        echo.far_end(x[(i + 7) % frames])
+        for hear in played:
+            hear(x[(i + 7) % frames])
         y = x[i]
         for step in chain:
             y = step(y)

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
+from typing import TYPE_CHECKING
 
 from app.cli import (
     EXIT_AUDIO,
@@ -29,8 +30,19 @@ from app.cli import (
 )
 from app.cli.listen import _status_line, state_line
 
+if TYPE_CHECKING:  # the CLI imports media lazily (startup time)
+    from app.media.feedback import FeedbackVerdict
+
 EXIT_NOT_ON_STAGE = 6
 
+
+def feedback_text(verdict: FeedbackVerdict) -> str:
+    """Why the guard muted us and what to do: our loudspeaker fed back, or (the howl was not in what we play)
+    something else near the microphone plays it back."""
+    advice = ("use headphones or turn the loudspeaker down" if verdict.played
+              else "something else near it plays it back (another device playing the room, or the system's "
+              "microphone monitoring): turn that down or use headphones")
+    return f"feedback (howling at {verdict.frequency_hz:.0f} Hz): the microphone is muted; {advice}"
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sp = sub.add_parser("speak", help="go on stage headless: raise a hand, accept the invite, talk from a file or "
@@ -44,6 +56,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     sp.add_argument("--stay-muted", action="store_true", help="stay muted once on stage")
     sp.add_argument("--no-echo-control", action="store_true",
                     help="microphone: no echo cancellation, noise suppression or gain control")
+    sp.add_argument("--music", action="store_true",
+                    help="music mode, for performing on headphones (with a microphone: a file has no feedback "
+                         "guard): mute for feedback only when the howl is in what this speaker plays (or loud), so "
+                         "instruments and choirs are not muted by mistake; a loop through another device is then "
+                         "caught late or not at all")
     sp.add_argument("--invite-timeout", type=float, default=60.0, metavar="S",
                     help="give up if no invite came within S seconds (default 60)")
     out = sp.add_mutually_exclusive_group()
@@ -86,11 +103,10 @@ async def speak(args: argparse.Namespace) -> int:
         echo = EchoControl()
         if not echo.available():
             print(f"plaza: echo cancellation unavailable: {echo.reason()}; use headphones", file=sys.stderr)
-    guard = FeedbackGuard() if args.input is None else None  # a file cannot feed back
+    guard = FeedbackGuard(music=args.music) if args.input is None else None  # a file cannot feed back
     speaker = SpeakerSession(listen, MicTrack(source), display=args.name, auto_accept=True,
                              start_muted=args.stay_muted, echo=echo, guard=guard)
-    speaker.feedback.connect(lambda v: _fail(f"feedback (howling at {v.frequency_hz:.0f} Hz): the microphone is "
-                                             "muted; use headphones or turn the loudspeaker down"))
+    speaker.feedback.connect(lambda verdict: _fail(feedback_text(verdict)))
     stop = _stop_event()
     done = asyncio.Event()
     on_stage = asyncio.Event()

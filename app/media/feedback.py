@@ -1,44 +1,11 @@
 """The feedback guard: detect acoustic howling on a speaker's microphone path so the speaker can be auto-muted.
 
-Why: one screeching host reaches every listener of a room. Mic only (no far-end reference), pure numpy (Hann
-2048-point FFT, hop 960 = one frame; 23.4 Hz bins; 150 Hz–10 kHz). Cost: the benchmark's CPU row
-(benchmarks/feedback_guard.py); the FFT is ~25 µs of it, the rest numpy call overhead on 8 tracks.
-
-Features, after van Waterschoot & Moonen, "Fifty years of acoustic feedback control", Proc. IEEE 2011:
-- candidates: the 5 most prominent peaks (local maxima over −80 dB, ranked by PNPR) each frame, followed as tracks
-  (±1 bin a frame); when all 8 tracks are taken, a new one replaces the track masked longest that was not mostly
-  tonal, and an untracked peak whose bin has been growing as a howl's does takes the track whose level has not
-  grown for longest (feedback_tracks: a held note's partials are tonal in every frame and kept all 8). A young
-  track whose PNPR reaches 15 dB gets its bin's last 2 s from a ring of past spectra (back-fill): a howl sits at
-  one frequency from the start, and a track lost to a syllable, or first seen at 9–15 dB under speech harmonics,
-  started from nothing (0.2–0.5 s of each slow loop);
-- level: the mean power of the last 3 frames, so two beating loop modes do not read as a jumpy level;
-- PNPR (peak over bins ±4–8 away, a held note's lines left out: feedback_floor) ≥ 15 dB, or ≥ 9 dB within 25
-  frames of that: the track is judged (and followed); ≥ 6 dB: the frame counts ("present": speech over a howl);
-- IPMP: present in ≥ 60 % of the window, the peak frequency within ±0.25 bin (±0.5 for a 15 dB rise: beating
-  modes); from 25 frames on 80 % of the frames within that of their median (speech harmonics pull a low howl's
-  peak off in a frame now and then); sung vibrato (±50 cents) wanders off it above ~600 Hz;
-- growth (the decisive one, IMSD's idea as least squares): a loop with gain > 1 grows at a constant rate in dB
-  until the mic clips (9–30 dB/s at gain 1.05–1.2, 90–240 dB/s at gain 2). Windows of 6 / 12 / 25 / 50 / 100
-  frames need a rise of ≥ 8 / 3.5 / 4.5 / 5 / 6 dB, a second-half slope ≥ 0.9 / 0.75 / 0.6 × the first (a
-  raised-cosine swell decelerates), each half ≥ 0.5 × the whole (a tremolo's half cycle) and a residual ≤ 1.5 dB
-  (or 0.15 × the rise). A steady note has no rise, so a steady pure tone is tolerated indefinitely — by design, at
-  the cost of never catching a howl that saturated unseen; a 6-frame rise back to a level the track had in the 12
-  frames before does not count (a synth pad's detuned voices beat in and out of nulls as fast as a gain-2 loop);
-- PHPR, three ways: the bins at 2f, 3f, f/2, 3f/2 rising with the peak frame by frame and in each half of the
-  window (a crescendo's partials; a syllable starting at f/2 late in the window is a step, not a rise with it);
-  the peak less than 10 dB over its partials at 2f / 3f over the window (feedback_evidence: a pad's or a voice's
-  partial, not a howl, which has none until it clips); and the rest of the spectrum rising with it (a straight-tone
-  crescendo's high partial has no partial at 2f that counts); and the peak one partial of a held harmonic series
-  (feedback_evidence.in_series: two voices in unison beat their partials out of nulls at a loop's rate, and the
-  beats decorrelate the frame-by-frame tests). PAPR is not used: speech around a growing howl pulled it to 4–10 dB.
-
-Measured: benchmarks/feedback_guard.py --seeds 16, table in the README ("Feedback guard"; the howl's onset is
-dated from when it emerges over the speech in its critical band, the benchmark's docstring says why): 0 mutes on the
-false-positive set (speech, singing, held notes, flute, swells, sung and straight-tone crescendos, organ swell,
-synth pads, whistle, tremolo, demo-room.ogg); harder negatives (voices in unison, which it still mutes now and
-then) in a table of their own. A pure sine swelling linearly in dB is muted: for a tone with no partials that is
-exactly a slow loop's signature.
+Why: one screeching host reaches every listener of a room. A howl is a frequency-stable, strongly tonal peak whose
+level keeps growing at a steady rate in dB, without partials growing with it (van Waterschoot & Moonen, "Fifty years
+of acoustic feedback control", Proc. IEEE 2011: PNPR, IPMP, IMSD-like growth, PHPR). Whether it is also in what we
+play (feedback_far_end) only chooses the advice. Each feature, each threshold and why it is there:
+docs/feedback-guard.md. Measured: benchmarks/feedback_guard.py (README, "Feedback guard").
+Pure numpy: a Hann 2048-point FFT a 20 ms frame (23.4 Hz bins, 150 Hz–10 kHz), 8 tracks.
 """
 
 from __future__ import annotations
@@ -59,6 +26,7 @@ from app.media.feedback_evidence import (
     rest_db,
     rises_throughout,
 )
+from app.media.feedback_far_end import FarEnd
 from app.media.feedback_floor import Floor
 from app.media.feedback_growth import HISTORY, PRESENT, SMOOTH, WINDOWS, growth, possible
 from app.media.feedback_growth import smoothed as smooth
@@ -92,6 +60,12 @@ BEAT_DB = 6.0
 FILL_YOUNG = 25
 FLOOR_DB = -80.0
 LOST = 12  # frames a track survives masked (a syllable over the howl)
+# Music mode, for a speaker who performs (choir, instrument) on headphones: a growing tone counts only when it is
+# also in what we play (a howl through our loudspeaker) or from LOUD_DB (a tone at 60 % of full scale: a loop
+# through something else, caught late). Ensembles' beating partials otherwise read as slow loops (docs/feedback-
+# guard.md); local loops pay for it (the system playing the microphone back: at gain 1.2 1.2–3.1 s after onset
+# instead of ~0.1, 7 of 48 runs not in 5 s; one that levels off under LOUD_DB, never).
+LOUD_DB = -3.0
 
 _FLOOR = 10 ** (FLOOR_DB / 10)
 _PRESENT = 10 ** (PNPR_PRESENT / 10)
@@ -99,19 +73,26 @@ _PRESENT = 10 ** (PNPR_PRESENT / 10)
 
 @dataclass(frozen=True)
 class FeedbackVerdict:
-    """Howling found: mute the speaker. `frequency_hz` is the howling tone, `reason` says which evidence."""
+    """Howling found: mute the speaker. `frequency_hz` is the howling tone, `reason` says which evidence;
+    `played`: the howl was also in what we play, so it goes through our loudspeaker (False: through something
+    else near the microphone — another device playing the room, the system playing the microphone back; the advice
+    differs)."""
 
     frequency_hz: float
     reason: str
     level_db: float
     growth_db_per_s: float
+    played: bool = True
 
 
 class FeedbackGuard:
     """Feed 20 ms mic frames; returns a verdict when the frame completes the evidence for howling."""
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE) -> None:
+    def __init__(self, sample_rate: int = SAMPLE_RATE, *, music: bool = False) -> None:
+        """`music`: music mode (see MUSIC); may be switched at any time."""
         self.sample_rate = sample_rate
+        self.music = music
+        self.played = FarEnd()  # what the output plays: where a howl goes through, for the advice
         self._window = np.hanning(N_FFT)
         self._norm = 1.0 / (np.sum(self._window) / 2) ** 2  # a full-scale sine's peak bin → 0 dB
         self._lo = max(10, int(BAND_HZ[0] * N_FFT / sample_rate))
@@ -150,6 +131,10 @@ class FeedbackGuard:
         self._floor.reset()
         self._floors = self._floor.history  # the PNPR's floor per bin and frame, a ring as _spectra
         self._frames = 0
+
+    def far_end(self, frame: np.ndarray) -> None:
+        """What is being played to the loudspeaker, as it is handed to the output device (its own thread)."""
+        self.played.push(frame)
 
     def feed(self, frame: np.ndarray) -> FeedbackVerdict | None:
         x = np.asarray(frame, dtype=np.float64).reshape(-1)
@@ -252,18 +237,26 @@ class FeedbackGuard:
             rows = self._possible([i for i in range(m) if self._count[i] >= WINDOWS[0][0] and strong[i]])
         verdict: FeedbackVerdict | None = None
         for i in rows:
-            why = self._judge(i)
             level = float(hist[0, i, -1])
+            why, w = self._judge(i, level)
             if self.debug is not None:
                 self.debug.append({"frame": self._frames, "bin": self._bins[i], "level": level,
                                    "pnpr": float(pnpr[i]), "phpr": level - float(hist[1, i, -1]), "why": why})
             if why == "" and verdict is None:
                 slope = fit(np.arange(WINDOWS[0][0], dtype=np.float64), hist[0, i, -WINDOWS[0][0] :])
                 verdict = FeedbackVerdict(self._bins[i] * self.sample_rate / N_FFT, "growing pure tone", level,
-                                          slope * self.sample_rate / FRAME_SAMPLES)
+                                          slope * self.sample_rate / FRAME_SAMPLES, self._played(i, w, level))
                 if self.debug is None:
                     break
         return verdict
+
+    def _played(self, i: int, w: int, level: float) -> bool:
+        """Whether track i, howling over its last w frames, is in what we play (it goes through our loudspeaker);
+        True when nothing was ever played (no better advice to give)."""
+        if not self.played.pushed():
+            return True
+        ok = self._hist[3, i, -w:] > 0
+        return self.played.carries(float(np.median(self._hist[2, i, -w:][ok])), w, int(np.count_nonzero(ok)), level)
 
     def _smooth(self, m: int) -> None:
         """The judged level and harmonic level of the newest frame: dB of the mean power over the track's last
@@ -355,20 +348,23 @@ class FeedbackGuard:
         maybe = possible(self._hist[0, r], self._hist[3, r], [self._count[i] for i in rows])
         return [i for i, m in zip(rows, maybe, strict=True) if m]
 
-    def _judge(self, i: int) -> str:
-        """'' if track i is howling, else the first test it fails (for the shortest window it could use)."""
+    def _judge(self, i: int, level: float) -> tuple[str, int]:
+        """('', the window) if track i is howling, else (the first test it fails, for the shortest window it could
+        use; 0). In music mode a window's growth counts only for a tone in what we play, or a loud one."""
         if self._count[i] < WINDOWS[0][0]:
-            return "young"
+            return "young", 0
         if not self._strong[i]:
-            return "masked"
+            return "masked", 0
         why = "young"
         for w, least, ratio in WINDOWS:
             if self._count[i] < w:
                 break
             why = self._judge_window(i, w, least, ratio)
+            if not why and self.music and level < LOUD_DB and not self._played(i, w, level):
+                why = "not played"
             if not why:
-                return ""
-        return why
+                return "", w
+        return why, 0
 
     def _judge_window(self, i: int, w: int, least: float, ratio: float) -> str:
         ok = self._hist[3, i, -w:] > 0

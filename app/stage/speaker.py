@@ -80,11 +80,13 @@ class SpeakerSession(FeedbackMuting):
         if echo is not None:
             listen.heard.connect(echo.far_end)
             mic.processors.insert(0, echo.near_end)
-        # The feedback guard hears the microphone after echo control (what the room would hear) and mutes us.
+        # The feedback guard hears the microphone after echo control (what the room would hear) and mutes us;
+        # a howl through our loudspeaker is also in what we play (app.media.feedback_far_end).
         self.guard = guard
         self.feedback: Event[[FeedbackVerdict]] = Event("feedback")  # told after the auto-mute, for the user
         self.last_feedback: FeedbackVerdict | None = None
         if guard is not None:
+            listen.heard.connect(guard.far_end)
             mic.processors.append(self._guard)
         self.role = Role.LISTENER
         self.invite: Invite | None = None

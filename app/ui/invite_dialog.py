@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -47,8 +48,9 @@ class InviteDialog(QDialog):
     device_chosen = Signal(object)  # int device index, or None for the system default
 
     def __init__(self, devices: Sequence[InputDevice], echo_reason: str | None, echo_available: bool,
-                 parent: QWidget | None = None, *, preferred: int | None = None) -> None:
-        """`preferred`: the microphone chosen in the settings, offered first (else the system's default)."""
+                 parent: QWidget | None = None, *, preferred: int | None = None, music: bool = False) -> None:
+        """`preferred`: the microphone chosen in the settings, offered first (else the system's default);
+        `music`: music mode as last chosen."""
         super().__init__(parent)
         self.setObjectName("inviteDialog")
         self._devices = list(devices)
@@ -81,6 +83,11 @@ class InviteDialog(QDialog):
         self.problem_label.setObjectName("inviteProblem")
         self.echo_label = _note("color: #8a5a00;")
         self.echo_label.setObjectName("echoNote")
+        # Music mode (app.media.feedback): instruments and choirs are not taken for a howl unless it is in what
+        # we play; a loop through another device is then caught only when loud, so it is for headphones.
+        self.music_box = QCheckBox()
+        self.music_box.setObjectName("musicModeBox")
+        self.music_box.setChecked(music)
         self.buttons = QDialogButtonBox()
         self.accept_button = QPushButton()
         self.accept_button.setObjectName("acceptInviteButton")
@@ -93,6 +100,7 @@ class InviteDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.device_label, self.device_combo)
         form.addRow(self.meter_label, self.meter)
+        form.addRow(self.music_box)
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.explanation)
@@ -121,6 +129,12 @@ class InviteDialog(QDialog):
         self.accept_button.setAccessibleName(self.tr("Accept and go on stage"))
         self.decline_button.setText(self.tr("&Not now"))
         self.decline_button.setAccessibleName(self.tr("Not now: stay in the audience"))
+        self.music_box.setText(self.tr("M&usic mode (on headphones)"))
+        self.music_box.setToolTip(self.tr("For singing or playing an instrument: feedback mutes the microphone only "
+                                          "when the howl comes from what Plaza plays, or once it is loud. Wear "
+                                          "headphones: a howl through another device is caught late, or not at "
+                                          "all."))
+        self.music_box.setAccessibleDescription(self.music_box.toolTip())
         if self._echo_available:
             self.echo_label.clear()
             self.echo_label.hide()
@@ -160,6 +174,7 @@ class InviteDialog(QDialog):
     def set_busy(self, busy: bool) -> None:
         """While the microphone is being opened for the stage: no second Accept, no device change."""
         self.accept_button.setEnabled(not busy)
+        self.music_box.setEnabled(not busy)
         self.device_combo.setEnabled(not busy and bool(self._devices))
 
     def dismiss(self) -> None:

@@ -136,6 +136,8 @@ class MainWindow(QMainWindow):
         self.tray = DesktopTray(self, system_tray)  # after the menus: the tray menu shares their actions
         self.speaker_control.invited.connect(self.tray.invited)
         self.speaker_control.preferred_microphone = self.settings.input_device
+        self.speaker_control.music_mode = self.settings.music_mode
+        self.speaker_control.set_music_mode = self.settings.set_music_mode
         self.join_view.set_recent(self.settings.recent_links())
         self.retranslate()
         self._update_actions()
@@ -259,7 +261,8 @@ class MainWindow(QMainWindow):
         session.status.changed.connect(lambda change: self._bridge.changed.emit(session, change))
         self.moves.watch(session)
         # The microphone is not opened here: only by the invite's sound check, or on Accept.
-        speaker = SpeakerSession(session, MicTrack(DeviceSource(None)), echo=EchoControl(), guard=FeedbackGuard())
+        speaker = SpeakerSession(session, MicTrack(DeviceSource(None)), echo=EchoControl(),
+                                 guard=FeedbackGuard(music=self.settings.music_mode()))  # a host skips the dialog
         self.session, self.speaker = session, speaker
         self.speaker_control.set_speaker(speaker)
         self.room_view.set_room(link.room_id, link.title)

@@ -26,6 +26,7 @@ KEY_TRAY_HINT_SHOWN = "tray_hint_shown"
 KEY_START_MINIMIZED = "start_minimized"
 KEY_BROWSE_SERVERS = "browse_servers"
 KEY_REDUCE_MOTION = "reduce_motion"
+KEY_MUSIC_MODE = "music_mode"
 REDUCE_MOTION_ENV = "PLAZA_REDUCE_MOTION"  # the default where the setting was never chosen ("1": reduce)
 DEFAULT_BROWSE_SERVERS = ("ws://127.0.0.1:8188/janus",)  # the local / demo room's server (`plaza serve`)
 MAX_BROWSE_SERVERS = 8
@@ -143,6 +144,14 @@ class AppSettings:
 
     def set_reduce_motion(self, on: bool) -> None:
         self._set(KEY_REDUCE_MOTION, bool(on))
+
+    def music_mode(self) -> bool:
+        """On stage, the feedback guard's music mode (app.media.feedback: for performing on headphones); off
+        unless chosen in the invitation to speak."""
+        return _as_bool(self.qsettings.value(KEY_MUSIC_MODE, False), False)
+
+    def set_music_mode(self, on: bool) -> None:
+        self._set(KEY_MUSIC_MODE, bool(on))
 
     # ------------------------------------------------------------------ room directory
     def browse_servers(self) -> list[str]:

@@ -48,6 +48,8 @@ class SpeakerControl(QObject):
         self.window = window
         self.speaker: SpeakerSession | None = None
         self.preferred_microphone: Callable[[], str] = lambda: ""  # the settings' microphone, by name
+        self.music_mode: Callable[[], bool] = lambda: False  # the settings' music mode, and where a choice goes
+        self.set_music_mode: Callable[[bool], None] = lambda on: None
         self.dialog: InviteDialog | None = None
         self._tasks = tasks
         self._check: SoundCheck | None = None
@@ -133,7 +135,8 @@ class SpeakerControl(QObject):
         devices = list_input_devices()
         preferred = next((d.index for d in devices if d.name == self.preferred_microphone()), None)
         dialog = InviteDialog(devices, echo.reason() if echo is not None else None,
-                              echo is not None and echo.available(), self.window, preferred=preferred)
+                              echo is not None and echo.available(), self.window, preferred=preferred,
+                              music=self.music_mode())
         self.dialog = dialog
         dialog.accept_requested.connect(lambda: self._on_accept(speaker, dialog))
         dialog.decline_requested.connect(speaker.decline)
@@ -207,6 +210,10 @@ class SpeakerControl(QObject):
                 await speaker.mic.source.close()
 
     def _on_accept(self, speaker: SpeakerSession, dialog: InviteDialog) -> None:
+        music = dialog.music_box.isChecked()
+        self.set_music_mode(music)
+        if speaker.guard is not None:
+            speaker.guard.music = music
         dialog.set_busy(True)
         self._tasks.start(self._accept(speaker, dialog), name="plaza-stage-accept")
 
@@ -257,7 +264,8 @@ class SpeakerControl(QObject):
         if speaker is self.speaker and self.speaker is not None:
             self._mute_request += 1  # an answer to an older unmute must not undo the guard's mute
             self.controls.set_muted(self.speaker.muted)
-            self.controls.set_feedback(True)
+            verdict = self.speaker.last_feedback
+            self.controls.set_feedback(True, elsewhere=verdict is not None and not verdict.played)
 
     def _on_leave_stage(self) -> None:
         speaker = self.speaker

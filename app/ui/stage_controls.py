@@ -33,6 +33,7 @@ class StageControls(QWidget):
         self._muted = True  # speakers join muted
         self._problem: BaseException | None = None
         self._feedback = False  # the feedback guard muted us: say why until the person unmutes
+        self._feedback_elsewhere = False  # … through something else near the microphone, not our loudspeaker
         self._held = False  # a host muted us and holds it: no unmute until a host lifts it
 
         self.notice = QLabel()
@@ -107,9 +108,10 @@ class StageControls(QWidget):
     def on_stage(self) -> bool:
         return self._role is Role.SPEAKER
 
-    def set_feedback(self, feedback: bool) -> None:
-        """The microphone was muted because it howled (the guard did it; the person decides when to unmute)."""
-        self._feedback = feedback
+    def set_feedback(self, feedback: bool, elsewhere: bool = False) -> None:
+        """The microphone was muted because it howled (the guard did it; the person decides when to unmute);
+        `elsewhere`: the howl was not in what we play (something else near the microphone plays it back)."""
+        self._feedback, self._feedback_elsewhere = feedback, elsewhere
         self._show()
 
     def set_held(self, held: bool) -> None:
@@ -138,6 +140,12 @@ class StageControls(QWidget):
             self.notice.setStyleSheet("")
         elif held:
             self.notice.setText(self.tr("A host muted you. You can unmute when a host lifts the mute."))
+            self.notice.setStyleSheet("color: #8a5a00;")
+        elif self._feedback and self._role is Role.SPEAKER and self._feedback_elsewhere:
+            self.notice.setText(self.tr("Your microphone was muted because it was feeding back (a howl) through "
+                                        "something else near it: another device playing this room, or your "
+                                        "system playing the microphone back. Turn that down or use headphones, "
+                                        "then unmute."))
             self.notice.setStyleSheet("color: #8a5a00;")
         elif self._feedback and self._role is Role.SPEAKER:
             self.notice.setText(self.tr("Your microphone was muted because it was feeding back (a howl). Use "

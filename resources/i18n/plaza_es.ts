@@ -671,6 +671,14 @@
         <translation>Ahora no: seguir en el público</translation>
     </message>
     <message>
+        <source>M&amp;usic mode (on headphones)</source>
+        <translation>Modo mú&amp;sica (con auriculares)</translation>
+    </message>
+    <message>
+        <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>
+        <translation>Para cantar o tocar un instrumento: el acople silencia el micrófono solo cuando el pitido viene de lo que Plaza reproduce, o cuando ya es fuerte. Usa auriculares: un pitido a través de otro dispositivo se detecta tarde, o no se detecta.</translation>
+    </message>
+    <message>
         <source>Echo cancellation is unavailable on this computer. Use headphones, or the room will hear itself through your microphone.</source>
         <translation>La cancelación de eco no está disponible en este equipo. Usa auriculares, o la sala se oirá a sí misma a través de tu micrófono.</translation>
     </message>
@@ -1362,6 +1370,10 @@ Salas de audio en directo.</translation>
     <message>
         <source>A host muted you. You can unmute when a host lifts the mute.</source>
         <translation>Un anfitrión te silenció. Podrás activar el micrófono cuando un anfitrión lo permita.</translation>
+    </message>
+    <message>
+        <source>Your microphone was muted because it was feeding back (a howl) through something else near it: another device playing this room, or your system playing the microphone back. Turn that down or use headphones, then unmute.</source>
+        <translation>Tu micrófono se silenció porque estaba acoplándose (un pitido) a través de otra cosa cercana: otro dispositivo que reproduce esta sala, o tu sistema reproduciendo el micrófono. Baja eso o usa auriculares, y luego activa el micrófono.</translation>
     </message>
     <message>
         <source>Your microphone was muted because it was feeding back (a howl). Use headphones or turn the loudspeaker down, then unmute.</source>

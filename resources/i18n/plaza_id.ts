@@ -671,6 +671,14 @@
         <translation>Nanti saja: tetap di antara pendengar</translation>
     </message>
     <message>
+        <source>M&amp;usic mode (on headphones)</source>
+        <translation>Mode m&amp;usik (dengan headphone)</translation>
+    </message>
+    <message>
+        <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>
+        <translation>Untuk bernyanyi atau memainkan alat musik: umpan balik menyenyapkan mikrofon hanya bila dengungnya berasal dari yang diputar Plaza, atau setelah keras. Gunakan headphone: dengung melalui perangkat lain terdeteksi terlambat, atau tidak sama sekali.</translation>
+    </message>
+    <message>
         <source>Echo cancellation is unavailable on this computer. Use headphones, or the room will hear itself through your microphone.</source>
         <translation>Peredam gema tidak tersedia di komputer ini. Gunakan headphone, atau ruang akan mendengar dirinya sendiri lewat mikrofon Anda.</translation>
     </message>
@@ -1361,6 +1369,10 @@ Ruang audio langsung.</translation>
     <message>
         <source>A host muted you. You can unmute when a host lifts the mute.</source>
         <translation>Pembawa acara membisukan Anda. Anda dapat membuka bisu setelah pembawa acara mencabutnya.</translation>
+    </message>
+    <message>
+        <source>Your microphone was muted because it was feeding back (a howl) through something else near it: another device playing this room, or your system playing the microphone back. Turn that down or use headphones, then unmute.</source>
+        <translation>Mikrofon Anda disenyapkan karena terjadi umpan balik (dengung) melalui sesuatu di dekatnya: perangkat lain yang memutar ruang ini, atau sistem Anda yang memutar ulang mikrofon. Kecilkan itu atau gunakan headphone, lalu nyalakan lagi.</translation>
     </message>
     <message>
         <source>Your microphone was muted because it was feeding back (a howl). Use headphones or turn the loudspeaker down, then unmute.</source>

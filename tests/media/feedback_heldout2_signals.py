@@ -8,6 +8,11 @@ before the guard was run on any of them; not to be tuned on: every mute found he
 When the guard is changed because of a mute here, the changed class stops being held out (say so here and make a
 new set).
 
+First run on the guard on 2026-12-05: 55 mutes (the normal mode: the microphone's evidence); in music mode 0 with
+the stage silent, 1 with another speaker talking. The 25 dB bound on the loudspeaker's reach
+(app.media.feedback_far_end.COUPLING_DB) and the played line's −100 dB floor were set after seeing its "own sound
+back" mutes, so for that far end this set is no longer held out.
+
 Why these: each is a steady, narrowband or partial-locked sound whose level grows, the shape a howl has. Just
 intonation makes four voices' partials coincide exactly (barbershop "ringing"); reeds beat in slow, regular
 patterns (musette, harmonica); plucked courses repeat the same lines every second (12-string strums); measured

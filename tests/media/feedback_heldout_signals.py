@@ -6,6 +6,9 @@ Origin: generated with numpy from fixed seeds (500–599) by the generators belo
 found here is reported, not tuned away. When the guard is changed because of a mute here, the changed class is no
 longer held out (say so here and make a new set).
 
+Since 2026-12-05 (second session) no longer unseen: its mutes were traced and a change was tried on them (the
+"new high" veto, not merged), and the far end's line test was designed while looking at them.
+
 Why these: the guard's vetoes were built on two or three voices in unison, one pad and single notes. These are
 larger ensembles (four voices per part, six bowed strings: more beating partials, each with its own beat rate),
 chords (several harmonic series whose partials fall near each other), a brass-like swell (partials that grow

@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 
 from app.media import FRAME_SAMPLES
 from app.media.feedback import FeedbackGuard, FeedbackVerdict
+from tests.media import feedback_played
 from tests.media import feedback_signals as fs
 from tests.media.feedback_hard_signals import HARDER_CLASSES, PASSING
+from tests.media.feedback_played import loop_played
 
 CLOSE_FRAME = 50  # the loop closes at 1.0 s
 
@@ -55,15 +57,23 @@ PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (102, 703.125), (117, 703.125),
 # series test now that it looks for a partial two either side.)
 
 
-def verdicts(signal: np.ndarray, guard: FeedbackGuard | None = None) -> list[tuple[int, FeedbackVerdict]]:
-    guard = guard or FeedbackGuard()
-    out = []
-    for i in range(len(signal) // FRAME_SAMPLES):
-        v = guard.feed(signal[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES].astype(np.float32))
-        if v is not None:
-            out.append((i, v))
-            guard.reset()
-    return out
+def verdicts(signal: np.ndarray, guard: FeedbackGuard | None = None,
+             played: np.ndarray | None = None) -> list[tuple[int, FeedbackVerdict]]:
+    """The guard's verdicts on `signal` with `played` as what the loudspeaker plays (a loop's: `loop_played`;
+    None: nothing). It only decides the verdicts' advice (tests/media/test_feedback_far_end.py)."""
+    return feedback_played.verdicts(signal, played, guard)
+
+
+def loop_verdicts(loop: fs.Loop, y: np.ndarray, exact: bool = False) -> list[tuple[int, FeedbackVerdict]]:
+    """A loop run judged as a speaker does, with what the loudspeaker played as the far end; `exact`: on the debug
+    path, which runs the exact tests on every track without the vectorised pre-check. Every verdict's advice:
+    through our loudspeaker."""
+    guard = FeedbackGuard()
+    if exact:
+        guard.debug = []
+    found = verdicts(y, guard, loop_played(loop, y))
+    assert all(v.played for _, v in found)
+    return found
 
 
 def loop_detection(delay_ms: float, gain: float, hz: float, seed: int) -> tuple[int, list[tuple[int, FeedbackVerdict]],
@@ -74,11 +84,9 @@ def loop_detection(delay_ms: float, gain: float, hz: float, seed: int) -> tuple[
     y = fs.run_loop(loop, x)
     onset = fs.howl_emergence_frame(loop, x, y)
     assert onset is not None, "the simulated loop never howled"
-    found = verdicts(y)
+    found = loop_verdicts(loop, y)
     assert [(i, v.frequency_hz) for i, v in found] == PINNED[(delay_ms, gain, hz, seed)]
-    exact = FeedbackGuard()
-    exact.debug = []  # the debug path runs the exact tests on every track, without the vectorised pre-check
-    assert verdicts(y, exact) == found
+    assert loop_verdicts(loop, y, exact=True) == found
     return onset, found, loop
 
 
@@ -144,13 +152,11 @@ def test_a_howl_among_a_sung_notes_partials_gets_a_track(seed: int) -> None:
     x = fs.singing(5.0, 400 + seed)
     y = fs.run_loop(loop, x)
     onset = fs.howl_emergence_frame(loop, x, y)
-    found = verdicts(y)
+    found = loop_verdicts(loop, y)
     assert onset is not None and found and found[0][0] >= CLOSE_FRAME
     assert (found[0][0] - onset) * 20 <= 300
     assert min(abs(found[0][1].frequency_hz - f) for f in growing_modes(loop)) < 1.5 * fs.FS / 2048
-    exact = FeedbackGuard()
-    exact.debug = []
-    assert verdicts(y, exact) == found
+    assert loop_verdicts(loop, y, exact=True) == found
 
 
 def test_a_howl_beside_a_held_notes_partial_is_caught_before_it_clips() -> None:
@@ -161,7 +167,7 @@ def test_a_howl_beside_a_held_notes_partial_is_caught_before_it_clips() -> None:
     note = sum(0.3 / k * np.sin(2 * np.pi * k * 330.0 * t + k) for k in range(1, 13))
     howl = 10 ** ((-75 + 60 * np.maximum(t - 1.0, 0)) / 20) * np.sin(2 * np.pi * (9 * 330.0 + 60) * t)
     y = np.clip(note + howl, -1, 1) + 1e-4 * np.random.default_rng(1).standard_normal(len(t))
-    found = verdicts(y)
+    found = verdicts(y, played=howl)  # a howl through our loudspeaker: in what we play too
     assert found
     frame, verdict = found[0]
     assert verdict.frequency_hz == pytest.approx(9 * 330.0 + 60, abs=30)
@@ -176,7 +182,7 @@ def test_the_slow_high_loop_was_late_only_by_the_older_onset() -> None:
     x = fs.speech(5.0, 12)
     y = fs.run_loop(loop, x)
     old, onset = fs.howl_onset_frame(loop, x, y), fs.howl_emergence_frame(loop, x, y)
-    found = verdicts(y)
+    found = loop_verdicts(loop, y)
     assert old is not None and onset is not None and found
     assert (found[0][0] - old) * 20 == 400 and found[0][0] <= onset
     assert fs.howl_over_speech_db(loop, x, y)[old] < -30  # far under the speech, not a howl yet
@@ -200,7 +206,7 @@ def test_a_very_slow_loop_is_caught_by_the_two_second_window() -> None:
     y = fs.run_loop(loop, x)
     onset = fs.howl_emergence_frame(loop, x, y)
     assert onset is not None
-    found = verdicts(y)
+    found = loop_verdicts(loop, y)
     assert found and CLOSE_FRAME <= found[0][0] <= onset
     assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
 
@@ -208,7 +214,8 @@ def test_a_very_slow_loop_is_caught_by_the_two_second_window() -> None:
 def test_an_open_loop_is_not_flagged() -> None:
     """The same room at loop gain 0.7 colours the speech but never howls: no mute."""
     loop = fs.make_loop(20.0, 0.7, 1000.0, 1)
-    assert verdicts(fs.run_loop(loop, fs.speech(5.0, 11))) == []
+    y = fs.run_loop(loop, fs.speech(5.0, 11))
+    assert verdicts(y) == [] and loop_verdicts(loop, y) == []
 
 
 @pytest.mark.parametrize("cls", list(fs.FALSE_POSITIVE_CLASSES))
@@ -256,10 +263,12 @@ frame_arrays = st.one_of(
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(frame_arrays, min_size=1, max_size=40))
-def test_arbitrary_frames_never_raise_and_verdicts_are_well_formed(frames: list[np.ndarray]) -> None:
+@given(st.lists(st.tuples(frame_arrays, frame_arrays), min_size=1, max_size=40))
+def test_arbitrary_frames_never_raise_and_verdicts_are_well_formed(frames: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """Microphone and played frames alike."""
     guard = FeedbackGuard()
-    for frame in frames:
+    for frame, played in frames:
+        guard.far_end(played)
         v = guard.feed(frame)
         if v is not None:
             assert 0 < v.frequency_hz < fs.FS / 2
@@ -277,10 +286,8 @@ def test_a_howl_beside_a_sung_partial_is_judged_against_the_floor_beside_it(seed
     x = fs.singing(5.0, 400 + seed)
     y = fs.run_loop(loop, x)
     onset = fs.howl_emergence_frame(loop, x, y)
-    found = verdicts(y)
+    found = loop_verdicts(loop, y)
     assert onset is not None and found and found[0][0] >= CLOSE_FRAME
     assert (found[0][0] - onset) * 20 <= now_ms < before_ms
     assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
-    exact = FeedbackGuard()
-    exact.debug = []
-    assert verdicts(y, exact) == found
+    assert loop_verdicts(loop, y, exact=True) == found

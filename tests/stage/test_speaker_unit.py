@@ -76,6 +76,10 @@ class Guard:
     def __init__(self) -> None:
         self.howl = False
         self.resets = 0
+        self.played: list[np.ndarray] = []
+
+    def far_end(self, frame: np.ndarray) -> None:
+        self.played.append(frame)
 
     def feed(self, frame: np.ndarray) -> FeedbackVerdict | None:
         return FeedbackVerdict(2000.0, "growing tone", -10.0, 40.0) if self.howl else None
@@ -195,6 +199,15 @@ async def howl_on_stage(session: SpeakerSession) -> tuple[Guard, list[FeedbackVe
     for _ in range(5):
         await asyncio.sleep(0)
     return guard, told, frame
+
+
+async def test_the_guard_is_given_what_the_output_plays(session: SpeakerSession) -> None:
+    """The guard judges a growing tone against the played audio (a howl through our loudspeaker is in it): every
+    block the output pulls reaches it, the stage's monitor or the feed alike."""
+    guard = session.guard
+    assert isinstance(guard, Guard)
+    out = session.listen.pull(480)
+    assert len(guard.played) == 1 and guard.played[0] is out
 
 
 async def test_howling_mutes_the_microphone_and_tells_the_user(session: SpeakerSession) -> None:

@@ -325,3 +325,33 @@ async def test_a_feedback_mute_shows_unmute_and_says_why(make_window: WindowFact
     assert "feeding back" in controls.notice_text()
     controls.mute_button.click()  # the person unmutes once the loudspeaker is down: the notice goes
     await wait_until(lambda: controls.notice_text() == "" and not speaker.muted, 2, "unmuted again")
+    # A howl that was not in what we play went through another device near the microphone: other advice.
+    speaker.mic.muted = True
+    speaker.last_feedback = FeedbackVerdict(2400.0, "test", -2.0, 30.0, played=False)
+    speaker.feedback.emit(speaker.last_feedback)
+    await wait_until(lambda: "another device" in controls.notice_text(), 2, "something else named")
+    assert "loudspeaker" not in controls.notice_text()
+
+
+async def test_music_mode_is_chosen_in_the_invitation_and_remembered(make_window: WindowFactory) -> None:
+    """Off unless chosen; the choice goes to the guard of the stage being joined and to the settings, and the next
+    invitation offers it as chosen."""
+    window, speaker, _room = await joined(make_window)
+    dialog = await invited(window, speaker)
+    assert not dialog.music_box.isChecked() and speaker.guard is not None and not speaker.guard.music
+    dialog.music_box.setChecked(True)
+    dialog.accept_button.click()
+    await wait_until(lambda: speaker.role is Role.SPEAKER, 3, "the stage to be joined")
+    assert speaker.guard.music and window.settings.music_mode()
+    await speaker.leave_stage()
+    await wait_until(lambda: speaker.role is Role.LISTENER, 3, "back in the audience")
+    again = await invited(window, speaker)
+    assert again.music_box.isChecked()
+
+
+async def test_a_remembered_music_mode_applies_without_the_dialog(make_window: WindowFactory) -> None:
+    """A host goes on stage without the invitation dialog: the session's guard starts in the remembered mode."""
+    window = make_window()
+    window.settings.set_music_mode(True)
+    assert window.join(LINK)
+    assert window.speaker is not None and window.speaker.guard is not None and window.speaker.guard.music

@@ -1,0 +1,145 @@
+"""What Plaza plays (the far end), beside the feedback guard: did a howl come out of our loudspeaker?
+
+Why: the advice differs. A howl that is also in what we play goes through our loudspeaker ("use headphones or turn
+the loudspeaker down"); one that is not goes through something else near the microphone — another device playing
+the room, the system playing the microphone back — which turning our loudspeaker down does not stop. The mute
+itself comes from the microphone's evidence alone: with mix-minus our own voice reaches our loudspeaker only
+through another speaker (~300–500 ms round trip), so the fast loops are local ones that nothing we play carries;
+a rule that muted only what we play held them back 0.3–3 s (README, "A second held-out set and the far end").
+
+Cost: the played audio is kept raw (a ring); its spectra are computed only when the microphone's evidence is
+complete (at a verdict; in music mode, for each window that grew), each hop once, outside the lock (under it only a
+copy, ≤ 1.2 MB on the first call). `push` runs on the output device's thread (~4–7 µs a block), `carries` on the
+microphone's (~0.1 ms warm, ~5 ms the first time).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+
+from app.media import FRAME_SAMPLES
+
+N_FFT = 2048
+# A howl through our loudspeaker is a line in what we play too, in at least half as many frames as the microphone
+# had it in the window that grew, looked for over that window + LAG played frames (the loudspeaker's and the
+# microphone's device latencies, ≤ 300 ms). A third let another speaker's voice, whose harmonics crossed the bin in
+# 12 of 65 frames, pass for our own howl.
+LAG = 15
+# … and the microphone's tone at most COUPLING_DB over the loudest played line: the loudspeaker-to-microphone gain of
+# a desktop (full-scale playback ~85–90 dB SPL at 0.5 m; a −26 dBFS / 94 dB SPL microphone; up to +20 dB of system
+# gain and +30 of AGC) is about +20 dB at the most: a line weaker than that did not make the microphone's howl.
+COUPLING_DB = 25.0
+KEEP = 160  # hops (20 ms) of played audio kept: the guard's longest window (100) plus LAG, with room
+LINE_DB = 6.0  # a played line stands this far over the bins ±4–8 away (the guard's "present")
+# … over the third lowest of those 10 bins, not their mean: a howl 7–8 bins from a sung note's partial 20–40 dB
+# louder (40 ms / 1.2 loops under singing) is a line in what we play, but under the mean of a ring holding that
+# partial (the microphone's evidence leaves held lines out of its floor: feedback_floor). Partials on both sides of
+# the howl fill up to 6 of the 10 bins.
+RING_RANK = 2
+# … and at the microphone's howl's frequency within ±SPREAD bins (a howl stays put; another speaker's harmonics
+# crossing the bin counted in 20 of 65 frames without this, as often as a howl's line)
+SPREAD = 0.5
+FLOOR_DB = -100.0  # the played audio is clean (decoded, int16: its noise ~−126 dB a bin); a howl the microphone
+# has at −60 dB with +20 dB of loudspeaker-to-microphone gain is played at −80
+
+_LINE = 10 ** (LINE_DB / 10)
+_FLOOR = 10 ** (FLOOR_DB / 10)
+
+
+def _mono(frame: np.ndarray) -> np.ndarray:
+    """int16 (scaled to [-1, 1]) or float, 1-D or (samples, channels) as the output device has → mono, finite. On the
+    output's thread every block: kept to ~2–4 µs (nan_to_num on every block cost 5)."""
+    data = np.asarray(frame)
+    if data.ndim == 2:  # a matrix product: mean(axis=1) of an int16 block took 18 µs
+        mono = data.astype(np.float32) @ np.full(data.shape[1], 1.0 / max(data.shape[1], 1), np.float32)
+    else:
+        mono = data.reshape(-1)
+    if data.dtype == np.int16:
+        mono = mono * np.float32(1.0 / 32768.0)
+    if not math.isfinite(np.add.reduce(mono, dtype=np.float64)):  # a finite sum means finite samples
+        mono = np.nan_to_num(mono.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    return mono
+
+
+class FarEnd:
+    """The played audio's last KEEP hops, and whether a bin held a line in them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._window = np.hanning(N_FFT)
+        self._norm = 1.0 / (np.sum(self._window) / 2) ** 2  # a full-scale sine's peak bin → 1, as the guard's
+        self._size = KEEP * FRAME_SAMPLES + N_FFT
+        self._buf = np.zeros(2 * self._size)  # samples [total − used, total) at [0, used)
+        self._used = 0
+        self._total = 0  # samples ever pushed
+        self._spectra: dict[int, np.ndarray] = {}  # hop → power spectrum (hop h ends at sample (h + 1) · HOP)
+
+    def push(self, frame: np.ndarray) -> None:
+        """Audio as it is handed to the output device (any length; mono, or one column per channel)."""
+        data = _mono(frame)[-self._size :]
+        with self._lock:
+            if self._used + len(data) > len(self._buf):
+                keep = self._size - len(data)
+                self._buf[:keep] = self._buf[self._used - keep : self._used]
+                self._used = keep
+            self._buf[self._used : self._used + len(data)] = data
+            self._used += len(data)
+            self._total += len(data)
+
+    def carries(self, at: float, frames: int, heard: int, level_db: float) -> bool:
+        """Whether a tone the microphone had in `heard` of its last `frames` frames, at bin `at`, now `level_db`
+        (the guard's level), came out of our loudspeaker (see LAG and COUPLING_DB)."""
+        line, power = self.profile(at, frames + LAG)
+        loudest = 10 * math.log10(float(power[line].max(initial=0.0)) + 1e-20)
+        return heard > 0 and int(np.count_nonzero(line)) * 2 >= heard and level_db - loudest <= COUPLING_DB
+
+    def pushed(self) -> bool:
+        """Whether anything was ever played."""
+        return self._total > 0
+
+    def lines(self, at: float, hops: int) -> int:
+        """In how many of the last `hops` whole hops of played audio a line stood at bin `at` (see `profile`)."""
+        return int(np.count_nonzero(self.profile(at, hops)[0]))
+
+    def profile(self, at: float, hops: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per hop of the last `hops` whole hops of played audio (oldest first): whether a line stood at bin `at`
+        (fractional: the peak of bins k−1..k+1, k the nearest, interpolated within ±SPREAD of it), LINE_DB over
+        the bins ±4–8 away (the third lowest of them) and over FLOOR_DB; and the power of bins k−1..k+1 (a
+        full-scale sine → ~1.5, as the guard's level)."""
+        if not math.isfinite(at):
+            return np.zeros(0, dtype=bool), np.zeros(0)
+        k = round(at)
+        with self._lock:  # only copies under the lock: `push` runs in the output device's callback
+            last = self._total // FRAME_SAMPLES - 1  # the newest whole hop
+            hops_wanted = range(max(last - min(hops, KEEP) + 1, 0), last + 1)
+            have = {h: self._spectra[h] for h in hops_wanted if h in self._spectra}
+            todo = [h for h in hops_wanted if h not in have]
+            if todo:  # one slice from the first missing hop's window to the newest hop's end
+                start = (todo[0] + 1) * FRAME_SAMPLES - N_FFT
+                end = self._used - (self._total - (last + 1) * FRAME_SAMPLES)
+                raw = self._buf[max(end - ((last + 1) * FRAME_SAMPLES - start), 0) : end].copy()
+                raw = np.concatenate((np.zeros((last + 1) * FRAME_SAMPLES - start - len(raw)), raw))
+        for h in todo:  # hop h's window ends (h + 1 − todo[0]) hops into `raw`, after its first N_FFT − HOP
+            x = raw[(h - todo[0]) * FRAME_SAMPLES : (h - todo[0]) * FRAME_SAMPLES + N_FFT]
+            spec = np.fft.rfft(x * self._window)
+            have[h] = (spec.real**2 + spec.imag**2) * self._norm
+        with self._lock:
+            self._spectra.update((h, have[h]) for h in todo)
+            for h in [h for h in self._spectra if h < last - KEEP]:
+                del self._spectra[h]
+        spectra = [have[h][max(k - 9, 0) : k + 10] for h in hops_wanted]
+        if not spectra or k < 10 or k + 10 > N_FFT // 2 + 1:
+            return np.zeros(len(spectra), dtype=bool), np.zeros(len(spectra))
+        g = np.stack(spectra)  # bins k−9 … k+9: k is column 9
+        j = 8 + g[:, 8:11].argmax(axis=1)
+        rows = np.arange(len(g))
+        la, lb, lc = (np.log(g[rows, j + d] + 1e-30) for d in (-1, 0, 1))
+        den = la - 2 * lb + lc
+        peak_at = k - 9 + j + np.where(den < 0, 0.5 * (la - lc) / np.where(den < 0, den, -1.0), 0.0)
+        ring = np.sort(np.concatenate((g[:, 1:6], g[:, 13:18]), axis=1), axis=1)[:, RING_RANK]
+        peak = g[rows, j]
+        line = (peak >= _LINE * ring) & (peak >= _FLOOR) & (np.abs(peak_at - at) <= SPREAD)
+        return line, g[:, 8:11].sum(axis=1)

@@ -1,0 +1,173 @@
+"""The played audio as the feedback guard's evidence (app.media.feedback_far_end): lines found where they are, in
+any block size and sample format, and the guard's verdicts with and without a far end."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.media import FRAME_SAMPLES
+from app.media.feedback import LOUD_DB, FeedbackGuard
+from app.media.feedback_far_end import KEEP, FarEnd
+from tests.media import feedback_signals as fs
+from tests.media.feedback_heldout_signals import choir
+from tests.media.feedback_played import verdicts
+
+BIN_HZ = fs.FS / 2048
+
+
+def tone(seconds: float, hz: float, level: float = 0.3, start: float = 0.0) -> np.ndarray:
+    t = np.arange(int(seconds * fs.FS)) / fs.FS + start
+    return level * np.sin(2 * np.pi * hz * t)
+
+
+def push_in_blocks(far: FarEnd, x: np.ndarray, block: int) -> None:
+    for i in range(0, len(x), block):
+        far.push(x[i : i + block])
+
+
+def test_a_played_tone_is_a_line_at_its_bin_only() -> None:
+    """int16 stereo in odd blocks (441 samples), as an output device hands them over: every whole hop of a 1 kHz
+    tone (bin 42.67) is a line there, within half a bin, and nowhere else."""
+    far = FarEnd()
+    x = tone(1.0, 1000.0)
+    stereo = np.rint(np.stack((x, x), axis=1) * 32767).astype(np.int16)
+    push_in_blocks(far, stereo, 441)
+    at = 1000.0 / BIN_HZ
+    hops = len(x) // FRAME_SAMPLES
+    assert far.lines(at, hops) == hops
+    assert far.lines(at - 0.4, 10) == 10 and far.lines(at + 0.4, 10) == 10
+    assert far.lines(at + 0.7, 10) == 0 and far.lines(at - 1.0, 10) == 0
+    assert far.lines(4 * at, hops) == 0 and far.lines(3000.0 / BIN_HZ, hops) == 0
+
+
+def test_silence_and_broken_samples_hold_no_line() -> None:
+    far = FarEnd()
+    assert far.lines(100.0, 50) == 0  # nothing played yet
+    far.push(np.zeros(4 * FRAME_SAMPLES, np.float32))
+    bad = np.full(FRAME_SAMPLES, np.nan, np.float32)
+    bad[::3] = np.inf
+    far.push(bad)
+    for odd in (np.zeros((10, 0), np.int16), np.ones((3, 3, 3)), np.array(0.5), np.zeros(0)):
+        far.push(odd)  # no channels, a cube, a scalar, nothing: taken as samples, never an error
+    assert far.lines(100.0, 50) == 0
+
+
+def test_only_the_last_hops_count_after_the_ring_wrapped() -> None:
+    """Longer than the ring (KEEP hops): a tone that stopped KEEP hops ago is gone, the one that followed counts
+    from its first hops on (the FFT's 2048 samples straddle the change for two)."""
+    far = FarEnd()
+    a, b = 700.0 / BIN_HZ, 1500.0 / BIN_HZ
+    push_in_blocks(far, tone(KEEP * 0.02 + 2.0, 700.0), 960)
+    push_in_blocks(far, tone(1.0, 1500.0), 512)
+    assert far.lines(b, KEEP) in range(48, 51)
+    assert far.lines(a, KEEP) in range(KEEP - 50, KEEP - 47)
+    push_in_blocks(far, tone(KEEP * 0.02, 1500.0), 1000)
+    assert far.lines(a, KEEP) == 0 and far.lines(b, KEEP) == KEEP
+
+
+def test_push_and_lines_on_two_threads() -> None:
+    """The output device pushes on its thread while the microphone's asks: neither breaks the other."""
+    far = FarEnd()
+    errors: list[BaseException] = []
+
+    def play() -> None:
+        try:
+            push_in_blocks(far, tone(6.0, 1000.0), 256)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    player = threading.Thread(target=play)
+    player.start()
+    while player.is_alive():
+        assert 0 <= far.lines(1000.0 / BIN_HZ, 60) <= 60
+    player.join()
+    assert not errors and far.lines(1000.0 / BIN_HZ, 60) == 60
+
+
+blocks = st.tuples(st.integers(1, 3000), st.sampled_from(["f32", "i16", "stereo"]), st.integers(0, 2**32 - 1),
+                   st.floats(0.0, 2.0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(blocks, min_size=1, max_size=30), st.floats(-5.0, 1100.0), st.integers(0, 400))
+def test_arbitrary_played_blocks_never_raise(spec: list[tuple[int, str, int, float]], k: float, hops: int) -> None:
+    far = FarEnd()
+    total = 0
+    for n, kind, seed, scale in spec:
+        x = scale * np.random.default_rng(seed).uniform(-1, 1, n)
+        if kind == "i16":
+            far.push(np.clip(np.rint(x * 32767), -32768, 32767).astype(np.int16))
+        elif kind == "stereo":
+            far.push(np.stack((x, -x), axis=1).astype(np.float32))
+        else:
+            far.push(x.astype(np.float32))
+        total += n
+    assert 0 <= far.lines(k, hops) <= min(hops, KEEP, total // FRAME_SAMPLES)
+
+
+def growing_tone(hz: float = 1500.0, db_per_s: float = 40.0, seconds: float = 2.5) -> np.ndarray:
+    t = np.arange(int(seconds * fs.FS)) / fs.FS
+    noise = 1e-4 * np.random.default_rng(3).standard_normal(len(t))
+    return np.clip(10 ** ((-70 + db_per_s * t) / 20), 0, 0.9) * np.sin(2 * np.pi * hz * t) + noise
+
+
+def played_earlier(x: np.ndarray, db: float, ms: float = 30.0) -> np.ndarray:
+    d = int(ms * fs.FS / 1000)
+    return 10 ** (db / 20) * np.concatenate((x[d:], np.zeros(d)))
+
+
+@pytest.mark.parametrize(("played_db", "through_us"), [(0.0, True), (-10.0, True), (-20.0, True), (-40.0, False)])
+def test_the_advice_says_whether_the_howl_came_out_of_our_loudspeaker(played_db: float, through_us: bool) -> None:
+    """The same growing tone, played `played_db` under what the microphone has, 30 ms before: up to COUPLING_DB
+    (+25 dB of loudspeaker-to-microphone gain) it came out of our loudspeaker; 40 dB is beyond any desktop's. The
+    mute itself comes from the microphone's evidence, at the same frame either way."""
+    mic = growing_tone()
+    alone = verdicts(mic)
+    found = verdicts(mic, played_earlier(mic, played_db))
+    assert alone and [i for i, _ in found] == [i for i, _ in alone]
+    assert found[0][1].played is through_us and alone[0][1].played  # nothing played at all: the usual advice
+
+
+def test_a_howl_not_in_what_we_play_went_through_something_else() -> None:
+    """Our loudspeaker plays another speaker's voice, or nothing: a growing tone the microphone has is not in it
+    (the system playing the microphone back, another device playing the room). Muted all the same."""
+    mic = growing_tone()
+    for played in (np.zeros_like(mic), fs.speech(2.6, 901, f0_base=180.0)[: len(mic)]):
+        found = verdicts(mic, played)
+        assert [i for i, _ in found] == [i for i, _ in verdicts(mic)]
+        assert not found[0][1].played
+
+
+@pytest.mark.parametrize("played", ["silent", "speech"])
+def test_music_mode_does_not_take_a_choir_in_the_room_for_a_howl(played: str) -> None:
+    """Four voices on one pitch (110 Hz, 2 cents spread: a signal of the first held-out set) beat partials out of
+    their nulls as a loop grows: the guard mutes it 5 times. Nothing of it is in what we play (the stage silent, or
+    another speaker talking): in music mode, no mute."""
+    mic = choir(4.5, (110.0,), 510, 2.0)
+    far = np.zeros_like(mic) if played == "silent" else fs.speech(4.6, 901, f0_base=180.0)[: len(mic)]
+    assert len(verdicts(mic, far)) == 5
+    assert verdicts(mic, far, music=True) == []
+
+
+def test_music_mode_mutes_a_howl_through_our_loudspeaker_as_soon_and_a_local_one_when_loud() -> None:
+    """The growing tone played back 30 ms earlier (through our loudspeaker): muted at the same frame as in the
+    normal mode. Nothing played (the system playing the microphone back): muted once it reaches LOUD_DB."""
+    mic = growing_tone()
+    normal = verdicts(mic, played_earlier(mic, 0.0))
+    assert verdicts(mic, played_earlier(mic, 0.0), music=True) == normal
+    local = verdicts(mic, np.zeros_like(mic), music=True)
+    assert local and local[0][0] > normal[0][0]
+    assert local[0][1].level_db >= LOUD_DB and not local[0][1].played
+
+
+def test_music_mode_can_be_switched_on_a_running_guard() -> None:
+    """The speaker's choice in the invitation applies to the guard already built for the session."""
+    mic = growing_tone()
+    guard = FeedbackGuard()
+    guard.music = True
+    assert verdicts(mic, np.zeros_like(mic), guard)[0][0] == verdicts(mic, np.zeros_like(mic), music=True)[0][0]
