@@ -17,6 +17,7 @@ the first block).
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -64,13 +65,21 @@ def _backend_cached() -> tuple[Any, str | None]:
     return _backend
 
 
-def _mono_float(frame: np.ndarray) -> np.ndarray:
-    """A frame as mono float32 in [-1, 1]: int16 or float, 1-D or (samples, channels) as the output device has."""
+def mono_float(frame: np.ndarray) -> np.ndarray:
+    """A block as mono float32 (int16 scaled to [-1, 1]), contiguous and finite: int16 or float, 1-D or (samples,
+    channels) as the devices have it. Runs on the audio threads every block (echo control and the feedback guard's
+    far end): a matrix product for the channels (mean(axis=1) of an int16 block took 18 µs, this 7), and nan_to_num
+    only when the sum is not finite (on every block it cost 5 µs)."""
     data = np.asarray(frame)
-    mono = data.mean(axis=1, dtype=np.float32) if data.ndim == 2 else data.astype(np.float32)
+    if data.ndim == 2:
+        mono = data.astype(np.float32) @ np.full(data.shape[1], 1.0 / max(data.shape[1], 1), np.float32)
+    else:
+        mono = data.reshape(-1).astype(np.float32, copy=False)
     if data.dtype == np.int16:
-        mono *= np.float32(1.0 / 32768.0)
-    return np.ascontiguousarray(mono)
+        mono = mono * np.float32(1.0 / 32768.0)
+    if not math.isfinite(np.add.reduce(mono, dtype=np.float64)):  # a finite sum means finite samples
+        mono = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)
+    return np.ascontiguousarray(mono, dtype=np.float32)
 
 
 class EchoControl:
@@ -136,14 +145,14 @@ class EchoControl:
         """What is being played to the loudspeaker (the stage mix), as it is handed to the output device."""
         if self._processor is None or not self.settings.echo_cancellation:
             return
-        data = _mono_float(frame)
+        data = mono_float(frame)
         with self._lock:
             far = np.concatenate((self._far, data))
             self._far = far[-self._max_far:] if len(far) > self._max_far else far  # keep the newest (see above)
 
     def near_end(self, frame: np.ndarray) -> np.ndarray:
         """The microphone frame, cleaned (or as it came, mono float32, when nothing is active)."""
-        data = _mono_float(frame)
+        data = mono_float(frame)
         if self._processor is None:
             return data
         with self._lock:

@@ -21,6 +21,7 @@ import threading
 import numpy as np
 
 from app.media import FRAME_SAMPLES
+from app.media.echo import mono_float
 
 N_FFT = 2048
 # A howl through our loudspeaker is a line in what we play too, in at least half as many frames as the microphone
@@ -49,21 +50,6 @@ _LINE = 10 ** (LINE_DB / 10)
 _FLOOR = 10 ** (FLOOR_DB / 10)
 
 
-def _mono(frame: np.ndarray) -> np.ndarray:
-    """int16 (scaled to [-1, 1]) or float, 1-D or (samples, channels) as the output device has → mono, finite. On the
-    output's thread every block: kept to ~2–4 µs (nan_to_num on every block cost 5)."""
-    data = np.asarray(frame)
-    if data.ndim == 2:  # a matrix product: mean(axis=1) of an int16 block took 18 µs
-        mono = data.astype(np.float32) @ np.full(data.shape[1], 1.0 / max(data.shape[1], 1), np.float32)
-    else:
-        mono = data.reshape(-1)
-    if data.dtype == np.int16:
-        mono = mono * np.float32(1.0 / 32768.0)
-    if not math.isfinite(np.add.reduce(mono, dtype=np.float64)):  # a finite sum means finite samples
-        mono = np.nan_to_num(mono.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    return mono
-
-
 class FarEnd:
     """The played audio's last KEEP hops, and whether a bin held a line in them."""
 
@@ -79,7 +65,7 @@ class FarEnd:
 
     def push(self, frame: np.ndarray) -> None:
         """Audio as it is handed to the output device (any length; mono, or one column per channel)."""
-        data = _mono(frame)[-self._size :]
+        data = mono_float(frame)[-self._size :]
         with self._lock:
             if self._used + len(data) > len(self._buf):
                 keep = self._size - len(data)
@@ -99,10 +85,6 @@ class FarEnd:
     def pushed(self) -> bool:
         """Whether anything was ever played."""
         return self._total > 0
-
-    def lines(self, at: float, hops: int) -> int:
-        """In how many of the last `hops` whole hops of played audio a line stood at bin `at` (see `profile`)."""
-        return int(np.count_nonzero(self.profile(at, hops)[0]))
 
     def profile(self, at: float, hops: int) -> tuple[np.ndarray, np.ndarray]:
         """Per hop of the last `hops` whole hops of played audio (oldest first): whether a line stood at bin `at`

@@ -132,6 +132,20 @@ def test_a_syllable_at_half_the_howl_frequency_does_not_veto_it(delay_ms: float,
     assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
 
 
+def sung_loop(delay_ms: float, gain: float, hz: float, seed: int) -> tuple[int, list[tuple[int, FeedbackVerdict]],
+                                                                           fs.Loop]:
+    """A loop excited by singing: (the howl's onset, the verdicts — muted after the loop closed, the same on the
+    exact path —, the loop)."""
+    loop = fs.make_loop(delay_ms, gain, hz, seed)
+    x = fs.singing(5.0, 400 + seed)
+    y = fs.run_loop(loop, x)
+    onset = fs.howl_emergence_frame(loop, x, y)
+    found = loop_verdicts(loop, y)
+    assert onset is not None and found and found[0][0] >= CLOSE_FRAME
+    assert loop_verdicts(loop, y, exact=True) == found
+    return onset, found, loop
+
+
 def growing_modes(loop: fs.Loop) -> list[float]:
     """The loop's frequencies that grow: its phase 0 mod 2π with |G| > 1 (at gain 2 with a 15 ms delay, the modes
     either side of `howl_hz`, 67 Hz away, grow too: seed 12 is muted on one of them)."""
@@ -148,15 +162,9 @@ def test_a_howl_among_a_sung_notes_partials_gets_a_track(seed: int) -> None:
     frame, so the howl next to its 9th partial got no track while it grew 60 dB, and clipped unseen (missed in the
     5 s run). A peak whose bin has been growing now takes the slot of the partial whose level has not grown for
     longest: muted within 300 ms of the howl emerging over the singing, at its frequency."""
-    loop = fs.make_loop(15.0, 2.0, 3000.0, seed)
-    x = fs.singing(5.0, 400 + seed)
-    y = fs.run_loop(loop, x)
-    onset = fs.howl_emergence_frame(loop, x, y)
-    found = loop_verdicts(loop, y)
-    assert onset is not None and found and found[0][0] >= CLOSE_FRAME
+    onset, found, loop = sung_loop(15.0, 2.0, 3000.0, seed)
     assert (found[0][0] - onset) * 20 <= 300
     assert min(abs(found[0][1].frequency_hz - f) for f in growing_modes(loop)) < 1.5 * fs.FS / 2048
-    assert loop_verdicts(loop, y, exact=True) == found
 
 
 def test_a_howl_beside_a_held_notes_partial_is_caught_before_it_clips() -> None:
@@ -282,12 +290,6 @@ def test_a_howl_beside_a_sung_partial_is_judged_against_the_floor_beside_it(seed
     its PNPR against bins ±4–8 away (the partial among them) stayed under 0 dB and it was muted `before_ms` after
     onset. With the held partial left out of its ring (feedback_floor) it is muted within `now_ms`, at its
     frequency."""
-    loop = fs.make_loop(40.0, 1.2, 700.0, seed)
-    x = fs.singing(5.0, 400 + seed)
-    y = fs.run_loop(loop, x)
-    onset = fs.howl_emergence_frame(loop, x, y)
-    found = loop_verdicts(loop, y)
-    assert onset is not None and found and found[0][0] >= CLOSE_FRAME
+    onset, found, loop = sung_loop(40.0, 1.2, 700.0, seed)
     assert (found[0][0] - onset) * 20 <= now_ms < before_ms
     assert abs(found[0][1].frequency_hz - loop.howl_hz) < 50
-    assert loop_verdicts(loop, y, exact=True) == found
