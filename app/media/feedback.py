@@ -152,13 +152,13 @@ class FeedbackGuard:
         self._spectra[:, slot] = self._p
         self._spectra[:, slot + HISTORY] = self._p
         lo, hi = self._lo, self._hi
-        band = p[lo:hi]
-        mid = band[1:-1]
+        mid = p[lo + 1 : hi - 1]
         # Candidates by prominence (peak over bins ±4–8 away, as PNPR), not by power: a starting howl is ~50 dB
         # over its neighbours but 30 dB under the speech harmonics, which held all 5 places by power (first seen
         # 12–16 frames after onset).
         floor = self._floor.measure(p, slot)  # bins lo … hi (feedback_floor: held lines left out)
-        cand_vals = np.where((mid > band[:-2]) & (mid >= band[2:]) & (mid >= _FLOOR), mid / (10 * floor[1:-2]), 0.0)
+        # the floor's local maxima over FLOOR_DB (the same tests on the same bins: 5 numpy calls fewer)
+        cand_vals = np.where(self._floor.maxima[:-1], mid / (10 * floor[1:-2]), 0.0)
         best = np.flatnonzero(cand_vals)  # argpartition of the whole, mostly zero, array took ~30 µs (its ties)
         if len(best) > CANDIDATES:
             best = best[cand_vals[best].argpartition(-CANDIDATES)[-CANDIDATES:]]
@@ -344,7 +344,7 @@ class FeedbackGuard:
         """The rows whose exact judgement could be 'howling' (feedback_growth.possible rejects nearly all)."""
         if not rows:
             return []
-        r = np.array(rows)
+        r = slice(0, len(rows)) if rows[-1] == len(rows) - 1 else np.array(rows)  # all the first rows: no copy
         maybe = possible(self._hist[0, r], self._hist[3, r], [self._count[i] for i in rows])
         return [i for i, m in zip(rows, maybe, strict=True) if m]
 
