@@ -94,6 +94,7 @@ class FeedbackGuard:
         self.music = music
         self.played = FarEnd()  # what the output plays: where a howl goes through, for the advice
         self._window = np.hanning(N_FFT)
+        self._spec = np.zeros(N_FFT // 2 + 1, dtype=np.complex128)
         self._norm = 1.0 / (np.sum(self._window) / 2) ** 2  # a full-scale sine's peak bin → 0 dB
         self._lo = max(10, int(BAND_HZ[0] * N_FFT / sample_rate))
         self._hi = int(BAND_HZ[1] * N_FFT / sample_rate)
@@ -145,7 +146,7 @@ class FeedbackGuard:
         self._buf[-n:] = x
         self._frames += 1
         np.multiply(self._buf, self._window, out=self._xw)
-        spec = np.fft.rfft(self._xw)
+        spec = np.fft.rfft(self._xw, out=self._spec)
         p = self._p[:-1]
         np.multiply(spec.real**2 + spec.imag**2, self._norm, out=p)
         slot = self._frames % HISTORY
@@ -224,8 +225,9 @@ class FeedbackGuard:
             pnpr, since = [pnpr[i] for i in keep], [since[i] for i in keep]
         self._since = since
         self._count = [min(count[i] + 1, HISTORY) for i in keep]
-        self._strong = strong = [hist[3, i, -1] > 0 and (pnpr[i] >= PNPR_DB or (pnpr[i] >= PNPR_HELD
-                                                         and since[i] <= HOLD)) for i in range(m)]
+        tonal = new[3]  # this frame's, as written to the history's last column
+        self._strong = strong = [tonal[j] > 0 and (pnpr[i] >= PNPR_DB or (pnpr[i] >= PNPR_HELD and since[i] <= HOLD))
+                                 for i, j in enumerate(keep)]
         fresh = [i for i, j in enumerate(keep)
                  if j == grown or (count[j] < FILL_YOUNG and since[i] == 0 and strong[i] and was_weak[j])]
         if fresh and self._frames > 1:

@@ -21,6 +21,10 @@ from app.media.feedback_growth import HISTORY
 HELD_FRAMES = 25  # frames (0.5 s) over which a line must be held
 HELD_NEAR = 2  # ring bins within this of a held line's bins (its bin ±1) are left out: a vibrato partial's skirt
 HELD_KEPT = 3  # ... unless fewer than this many of the 10 would be left
+# The masks of the last MASKS sets of held lines are kept: a sung note's vibrato moves its partials' lines back and
+# forth between a few sets (a song: the masks made anew in ~18 % of its frames, ~60 µs each, 3 in 4 of them for one
+# of the last 4 sets)
+MASKS = 8
 
 RING = np.array([1.0] * 5 + [0.0] * 7 + [1.0] * 5)  # symmetric: bins k−8..k−4 and k+4..k+8
 _OFFSETS = np.array([-8, -7, -6, -5, -4, 4, 5, 6, 7, 8])  # the bins whose ring holds a line: line ± 4…8
@@ -34,6 +38,7 @@ class Floor:
     def __init__(self, lo: int, hi: int, size: int = 1026, history: int = HISTORY) -> None:
         self.lo, self.hi, self.size, self.frames = lo, hi, size, history
         self._spread = np.ones(2 * HELD_NEAR + 1)
+        self._masks: dict[bytes, tuple[np.ndarray, ...]] = {}  # `_ring_of`'s, by held lines (bytes), the newest last
         self.reset()
 
     def reset(self) -> None:
@@ -88,23 +93,26 @@ class Floor:
         key = held.tobytes()  # ~4 µs less than np.array_equal, every frame of a song
         if key != self._held:  # held lines change slowly: their masks are kept
             self._held = key
-            self._ring_of(held)
+            masks = self._masks.pop(key, None) or self._ring_of(held)
+            self._masks[key] = masks  # the newest last
+            if len(self._masks) > MASKS:
+                del self._masks[next(iter(self._masks))]
+            self._keep, self._kept, self._use, self._ahead, self._behind, self._inside = masks
         np.greater_equal(self._peaks, SERIES_NEXT * HELD_FRAMES, out=self._steady[:-1])  # [-1]: out of range
         steady = self._steady
         use = self._use.copy()
         use[self._inside[steady[self._ahead] | steady[self._behind]]] = False
         return np.where(use, np.convolve(seg * self._keep, RING, mode="valid") / self._kept + 1e-20, plain)
 
-    def _ring_of(self, held: np.ndarray) -> None:
+    def _ring_of(self, held: np.ndarray) -> tuple[np.ndarray, ...]:
         """From the held lines (bins lo−8 … hi+8): `_keep`, 1 for the bins a ring may use; `_kept`, the ring bins
         kept per bin lo … hi; `_use`, the bins whose floor leaves some out. A bin with a held line h in its ring that
         continues a series with it (a steady peak at 2k − h or 2h − k: `_ahead`, `_behind`, index −1 where out of
         range, for the bins `_inside`) is a partial of a low note (partials 6–8 bins apart fill each other's rings,
         so most are not lines) and keeps its whole ring: with the line left out, two voices in unison beating that
-        partial out of its nulls were muted."""
+        partial out of its nulls were muted. Returns them in that order (read only: `_measure` keeps them)."""
         keep = (np.convolve(held.astype(np.float64), self._spread, mode="same") == 0).astype(np.float64)
         kept = np.convolve(keep, RING, mode="valid")
-        self._keep, self._kept, self._use = keep, np.maximum(kept, 1.0), (kept >= HELD_KEPT) & (keep[8:-8] > 0)
         edges = np.flatnonzero(np.diff(np.concatenate(([0], held.view(np.int8), [0]))))
         h = np.repeat((edges[0::2] + edges[1::2] - 1) // 2, len(_OFFSETS))  # the held lines' centres
         k = h + np.tile(_OFFSETS, len(h) // len(_OFFSETS))
@@ -112,6 +120,6 @@ class Floor:
         sel = (k >= 8) & (k < n - 8)
         k, h = k[sel], h[sel]
         ahead, behind = 2 * k - h, 2 * h - k
-        self._ahead = np.where((ahead >= 0) & (ahead < n), ahead, -1)
-        self._behind = np.where((behind >= 0) & (behind < n), behind, -1)
-        self._inside = k - 8
+        return (keep, np.maximum(kept, 1.0), (kept >= HELD_KEPT) & (keep[8:-8] > 0),
+                np.where((ahead >= 0) & (ahead < n), ahead, -1), np.where((behind >= 0) & (behind < n), behind, -1),
+                k - 8)

@@ -31,12 +31,16 @@ EPS = 1e-6  # margin of the pre-check: only what it rejects by more than this sk
 SMOOTH = 3
 
 
+_DIVISOR = np.minimum(np.arange(1, HISTORY + 1), SMOOTH).astype(np.float64)  # frames in each mean
+
+
 def smoothed(power: np.ndarray) -> np.ndarray:
     """dB of the mean power of each frame and the SMOOTH − 1 before it (fewer at the start), along the last axis."""
     total = power.copy()
     for lag in range(1, SMOOTH):
         total[..., lag:] += power[..., :-lag]
-    return 10 * np.log10(total / np.minimum(np.arange(1, power.shape[-1] + 1), SMOOTH) + 1e-20)
+    n = power.shape[-1]
+    return 10 * np.log10(total / (_DIVISOR[:n] if n <= HISTORY else np.minimum(np.arange(1, n + 1), SMOOTH)) + 1e-20)
 
 
 _W = np.array([w for w, _, _ in WINDOWS], dtype=np.float64)
@@ -102,11 +106,13 @@ def possible(levels: np.ndarray, tonal: np.ndarray, counts: list[int]) -> list[b
         cov = sty - st * sy / n
         slope = cov / var
         slope0, s1, s2 = slope[:, 0], slope[:, 1], slope[:, 2]
-        left = _USABLE[counts] & ~((n[:, 0] < _PRESENT_W) | (slope0 * _W1 < _FLAT))
+        # (a ≥ b where `growth` rejects a < b: they differ only at nan, where n < 3 in that part, rejected anyway)
+        left = _USABLE[counts] & (n[:, 0] >= _PRESENT_W) & (slope0 * _W1 >= _FLAT)
         if not left.any():
             return none
         half = HALF * slope0 - EPS
-        left &= ~((n[:, 1] < 3) | (n[:, 2] < 3) | (s1 < -EPS) | (s2 < _RATIO * s1 - EPS) | (s1 < half) | (s2 < half))
+        left &= ((n[:, 1:] >= 3).all(axis=1) & (s1 >= np.maximum(half, -EPS))
+                 & (s2 >= np.maximum(_RATIO * s1 - EPS, half)))
         if not left.any():
             return none
         syy = ((oy * y) @ _MOMENTS)[:, : len(WINDOWS)]  # Σy² over each whole window
