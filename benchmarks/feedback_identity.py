@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", metavar="TEXT", help="only the runs whose name contains TEXT")
     args = parser.parse_args(argv)
     ref = reference_guard(args.ref)
-    runs = frames = found = differ = 0
+    runs = frames = found = verdicts_differ = state_differs = 0
     for name, mic, played, music in cases(args.seeds):
         if args.only not in name:
             continue
@@ -154,12 +154,14 @@ def main(argv: list[str] | None = None) -> int:
         runs += 1
         frames += len(mic) // FRAME_SAMPLES
         found += len(theirs)
+        verdicts_differ += ours != theirs
+        state_differs += state is not None
         if ours != theirs or state is not None:
-            differ += 1
             print(f"DIFFERS: {name}: tracks' state from frame {state}\n  {args.ref}: {theirs}\n  this tree: {ours}")
     print(f"{runs} runs, {frames} frames, {found} verdicts of {args.ref} compared (frame, Hz, reason, level, growth,"
-          f" played; and the tracks' state after every frame): {differ} runs differ")
-    return 1 if differ else 0
+          f" played; and the tracks' state after every frame): verdicts differ in {verdicts_differ} runs, the"
+          f" tracks' state in {state_differs}")
+    return 1 if verdicts_differ or state_differs else 0
 
 if __name__ == "__main__":
     raise SystemExit(main())
