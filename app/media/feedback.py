@@ -30,7 +30,7 @@ from app.media.feedback_far_end import FarEnd
 from app.media.feedback_floor import Floor
 from app.media.feedback_growth import HISTORY, PRESENT, SMOOTH, WINDOWS, growth, possible
 from app.media.feedback_growth import smoothed as smooth
-from app.media.feedback_tracks import candidates, growing, steadiest
+from app.media.feedback_tracks import candidates, growing, loud, steadiest
 
 N_FFT = 2048
 BAND_HZ = (150.0, 10000.0)
@@ -298,9 +298,10 @@ class FeedbackGuard:
         feedback_tracks); returns its slot, to be back-filled in `feed`, or None."""
         bins, past = candidates(rated, taken, self._lo + 1), min(self._frames, HISTORY)
         start = (self._frames - past + 1) % HISTORY
+        loudest = float(self._p[self._lo : self._hi].max()) if bins else 0.0
+        bins = loud(bins, self._p.take(self._idx[bins][:, :3]).tolist(), loudest) if bins else bins
         found = growing(self._spectra.take(self._idx[bins][:, :3], axis=0)[..., start : start + past],
-                        self._floors[bins, start : start + past],
-                        float(self._p[self._lo : self._hi].max()), _PRESENT, _FLOOR) if bins else None
+                        self._floors[bins, start : start + past], loudest, _PRESENT, _FLOOR) if bins else None
         i = len(self._bins) if found is None or len(self._bins) < MAX_TRACKS else steadiest(
             self._hist[0], self._hist[3], self._count)
         if found is None or i is None:
