@@ -104,11 +104,11 @@ class FeedbackGuard:
         self.reset()
 
     def _bin_table(self, n: int) -> np.ndarray:
-        """Per peak bin k, the 29 bins `feed` measures: k−1..k+1, k−8..k−4, k+4..k+8, then 2k±2, 3k±2 (n, a zero
-        power, where out of range), k//2 ± 1 and 3k//2 ± 1 (harmonic level = their max)."""
-        table = np.full((self._hi + 1, 29), n)
+        """Per peak bin k, the 19 bins `feed` measures: k−1..k+1, then 2k±2, 3k±2 (n, a zero power, where out of
+        range), k//2 ± 1 and 3k//2 ± 1 (harmonic level = their max). (The PNPR's ring is feedback_floor's.)"""
+        table = np.full((self._hi + 1, 19), n)
         for k in range(self._lo, self._hi + 1):
-            near = [*range(k - 1, k + 2), *range(k - 8, k - 3), *range(k + 4, k + 9)]
+            near = [*range(k - 1, k + 2)]
             h2 = list(range(2 * k - 2, 2 * k + 3)) if 2 * k + 3 < n else [n] * 5
             h3 = list(range(3 * k - 2, 3 * k + 3)) if 3 * k + 3 < n else [n] * 5
             table[k] = near + h2 + h3 + [*range(k // 2 - 1, k // 2 + 2), *range(3 * k // 2 - 1, 3 * k // 2 + 2)]
@@ -277,7 +277,7 @@ class FeedbackGuard:
         args: list[float] = []
         floors = self._floors[bins, self._frames % HISTORY].tolist()
         for r, neigh in zip(g.tolist(), floors, strict=True):
-            args += (r[0] + r[1] + r[2] + 1e-20, r[1] / neigh + 1e-20, max(r[13:]) + 1e-20)
+            args += (r[0] + r[1] + r[2] + 1e-20, r[1] / neigh + 1e-20, max(r[3:]) + 1e-20)
         db = np.log10(args).tolist()
         out: list[list[float]] = [[], [], [], [], [], []]
         pnprs: list[float] = []
@@ -320,10 +320,10 @@ class FeedbackGuard:
         past = min(self._frames - 1, HISTORY - 1)
         bins = [self._bins[i] for i in rows]
         start = (self._frames - past) % HISTORY
-        g = self._spectra.take(self._idx[bins], axis=0)[..., start : start + past]  # (tracks, 29, frames)
+        g = self._spectra.take(self._idx[bins], axis=0)[..., start : start + past]  # (tracks, 19, frames)
         a, b, c = g[:, 0], g[:, 1], g[:, 2]
         level, pnpr, harm, la, lb, lc = 10 * np.log10(np.stack((
-            a + b + c + 1e-20, b / self._floors[bins, start : start + past] + 1e-20, g[:, 13:].max(axis=1) + 1e-20,
+            a + b + c + 1e-20, b / self._floors[bins, start : start + past] + 1e-20, g[:, 3:].max(axis=1) + 1e-20,
             a + 1e-30, b + 1e-30, c + 1e-30)))
         den = la - 2 * lb + lc
         frac = 0.5 * (la - lc) / np.where(den < 0, den, -1.0) * (den < 0)
