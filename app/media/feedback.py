@@ -93,8 +93,7 @@ class FeedbackGuard:
         self.sample_rate = sample_rate
         self.music = music
         self.played = FarEnd()  # what the output plays: where a howl goes through, for the advice
-        self._window = np.hanning(N_FFT)
-        self._spec = np.zeros(N_FFT // 2 + 1, dtype=np.complex128)
+        self._window, self._spec = np.hanning(N_FFT), np.zeros(N_FFT // 2 + 1, dtype=np.complex128)  # FFT in, out
         self._norm = 1.0 / (np.sum(self._window) / 2) ** 2  # a full-scale sine's peak bin → 0 dB
         self._lo = max(10, int(BAND_HZ[0] * N_FFT / sample_rate))
         self._hi = int(BAND_HZ[1] * N_FFT / sample_rate)
@@ -108,7 +107,7 @@ class FeedbackGuard:
         range), k//2 ± 1 and 3k//2 ± 1 (harmonic level = their max). (The PNPR's ring is feedback_floor's.)"""
         table = np.full((self._hi + 1, 19), n)
         for k in range(self._lo, self._hi + 1):
-            near = [*range(k - 1, k + 2)]
+            near = [k - 1, k, k + 1]
             h2 = list(range(2 * k - 2, 2 * k + 3)) if 2 * k + 3 < n else [n] * 5
             h3 = list(range(3 * k - 2, 3 * k + 3)) if 3 * k + 3 < n else [n] * 5
             table[k] = near + h2 + h3 + [*range(k // 2 - 1, k // 2 + 2), *range(3 * k // 2 - 1, 3 * k // 2 + 2)]
@@ -156,9 +155,8 @@ class FeedbackGuard:
         mid = p[lo + 1 : hi - 1]
         # Candidates by prominence (peak over bins ±4–8 away, as PNPR), not by power: a starting howl is ~50 dB
         # over its neighbours but 30 dB under the speech harmonics, which held all 5 places by power (first seen
-        # 12–16 frames after onset).
+        # 12–16 frames after onset). The peaks: the floor's local maxima over FLOOR_DB (the same tests, bins).
         floor = self._floor.measure(p, slot)  # bins lo … hi (feedback_floor: held lines left out)
-        # the floor's local maxima over FLOOR_DB (the same tests on the same bins: 5 numpy calls fewer)
         cand_vals = np.where(self._floor.maxima[:-1], mid / (10 * floor[1:-2]), 0.0)
         best = np.flatnonzero(cand_vals)  # argpartition of the whole, mostly zero, array took ~30 µs (its ties)
         if len(best) > CANDIDATES:
@@ -225,9 +223,8 @@ class FeedbackGuard:
             pnpr, since = [pnpr[i] for i in keep], [since[i] for i in keep]
         self._since = since
         self._count = [min(count[i] + 1, HISTORY) for i in keep]
-        tonal = new[3]  # this frame's, as written to the history's last column
-        self._strong = strong = [tonal[j] > 0 and (pnpr[i] >= PNPR_DB or (pnpr[i] >= PNPR_HELD and since[i] <= HOLD))
-                                 for i, j in enumerate(keep)]
+        self._strong = strong = [new[3][j] > 0 and (pnpr[i] >= PNPR_DB or (pnpr[i] >= PNPR_HELD and since[i] <= HOLD))
+                                 for i, j in enumerate(keep)]  # new[3]: this frame's tonal, as in the history
         fresh = [i for i, j in enumerate(keep)
                  if j == grown or (count[j] < FILL_YOUNG and since[i] == 0 and strong[i] and was_weak[j])]
         if fresh and self._frames > 1:

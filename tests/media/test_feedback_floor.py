@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.media.feedback_floor import HELD_FRAMES, RING, Floor
+from app.media import feedback
+from app.media.feedback_floor import HELD_FRAMES, PEAK_FLOOR, RING, Floor
 
 LO, HI, SIZE = 10, 200, 1026
 
@@ -81,3 +82,14 @@ def test_a_partial_of_a_low_note_keeps_its_ring() -> None:
         p = spectrum({22: 10 ** -2.0, 30: 10 ** -5.0}, t)
         got = floor.measure(p)
     assert got[30 - LO] < plain(p)[30 - LO] / 100
+
+
+def test_the_guards_candidates_are_the_floors_maxima() -> None:
+    """The guard takes its candidate peaks from the floor's local maxima (`Floor.maxima`): the same −80 dB."""
+    assert feedback._FLOOR == PEAK_FLOOR
+    floor = Floor(LO, HI)
+    p = spectrum({50: 1e-3, 120: 1e-9}, 0)
+    floor.measure(p, 0)
+    band = p[LO:HI]
+    mid = band[1:-1]
+    assert np.array_equal(floor.maxima[:-1], (mid > band[:-2]) & (mid >= band[2:]) & (mid >= feedback._FLOOR))
