@@ -16,20 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
-from app.media.feedback_evidence import (
-    PARTIAL_DB,
-    REST_CORR,
-    co_grows,
-    fit,
-    in_series,
-    partial_ratio_db,
-    rest_db,
-    rises_throughout,
-)
+from app.media.feedback_evidence import BEAT, against, fit
 from app.media.feedback_far_end import FarEnd
 from app.media.feedback_floor import Floor
 from app.media.feedback_growth import HISTORY, PRESENT, SMOOTH, WINDOWS, growth, possible
 from app.media.feedback_growth import smoothed as smooth
+from app.media.feedback_period import LAGS, rising_tracks, round_trip_growth
 from app.media.feedback_tracks import candidates, growing, loud, steadiest
 
 N_FFT = 2048
@@ -43,29 +35,18 @@ PNPR_DB = 15.0
 PNPR_HELD = 9.0
 HOLD = 25
 PNPR_PRESENT = 6.0  # a frame of an established track counts in the fits from this PNPR (speech over the howl)
-FREQ_SPREAD = 0.25  # bins; twice that for a rise of FAST_RISE_DB in the window: two loop modes a few Hz apart
-# From ROBUST_W frames on, FREQ_HELD of the window within ±spread of its median frequency: speech harmonics
-# pulled a 700 Hz howl's peak off by 0.4–1 bin in 1 frame of 10 (max − min failed a 40 ms / 1.2 loop for 0.7 s)
-ROBUST_W = 25
-FREQ_HELD = 0.8
-FAST_RISE_DB = 15.0  # pull the peak between them while they grow 60 dB a second (no voice swells so steadily)
-HARM_FLOOR_DB = 25.0  # co-growth of the harmonic bins (feedback_evidence.co_grows) counts within this of the peak
-# A 6-frame rise does not count when the track stood BEAT_DB higher in the BEAT frames before it: detuned voices
-# of a synth pad beat, and a partial's rise out of a beat's null is as fast as a gain-2 loop's (a howl rises to
-# levels it never had).
-BEAT = 12
-BEAT_DB = 6.0
 # A young track is given its bin's history (back-fill) when its PNPR first reaches PNPR_DB, up to this age: a howl
 # first tracked at 9–15 dB under speech harmonics was judged from nothing for 0.2–0.5 s
 FILL_YOUNG = 25
 FLOOR_DB = -80.0
 LOST = 12  # frames a track survives masked (a syllable over the howl)
-# Music mode, for a speaker who performs (choir, instrument) on headphones: a growing tone counts only when it is
-# also in what we play (a howl through our loudspeaker) or from LOUD_DB (a tone at 60 % of full scale: a loop
-# through something else, caught late). Ensembles' beating partials otherwise read as slow loops (docs/feedback-
-# guard.md); local loops pay for it (the system playing the microphone back: at gain 1.2 1.2–3.1 s after onset
-# instead of ~0.1, 7 of 48 runs not in 5 s; one that levels off under LOUD_DB, never).
+# Music mode, for a speaker who performs on headphones: a growing tone counts only when it is also in what we play
+# or from LOUD_DB (60 % of full scale); ensembles' beating partials otherwise read as slow loops, and local loops
+# pay for it, caught late or never (docs/feedback-guard.md).
 LOUD_DB = -3.0
+# ECHO: what we play carries our own sound only through another speaker's room (mix-minus), ≥ 0.3 s a round trip,
+# so a tone in what we play that follows it and rises within less than two of those is the played sound reaching the
+# microphone, not a loop (docs/feedback-guard.md, "A stage's loop"). Local loops are not in it: the same as before.
 
 _FLOOR = 10 ** (FLOOR_DB / 10)
 _PRESENT = 10 ** (PNPR_PRESENT / 10)
@@ -234,7 +215,14 @@ class FeedbackGuard:
             rows = list(range(m))
         else:
             rows = self._possible([i for i in range(m) if self._count[i] >= WINDOWS[0][0] and strong[i]])
-        verdict: FeedbackVerdict | None = None
+        verdict = self._verdict(rows, pnpr)
+        if verdict is None and self.played.sounding():  # a stage's loop (feedback_period)
+            verdict = self._round_trip([i for i in range(m) if strong[i] and self._count[i] >= 3 * LAGS[0]])
+        return verdict
+
+    def _verdict(self, rows: list[int], pnpr: list[float]) -> FeedbackVerdict | None:
+        """The first of the tracks `rows` that grows as a howl (all of them judged in debug)."""
+        hist, verdict = self._hist, None
         for i in rows:
             level = float(hist[0, i, -1])
             why, w = self._judge(i, level)
@@ -249,6 +237,26 @@ class FeedbackGuard:
                     break
         return verdict
 
+    def _round_trip(self, rows: list[int]) -> FeedbackVerdict | None:
+        """The first of the tracks `rows` whose level repeats itself a round trip later, louder, with a howl's
+        evidence, and is in what we play (feedback_period)."""
+        if not rows:
+            return None
+        r = np.array(rows)
+        rising = rising_tracks(self._hist[0, r], self._hist[3, r], [self._count[i] for i in rows])
+        for i in (i for i, up in zip(rows, rising, strict=True) if up):
+            found = round_trip_growth(self._hist[0, i], self._hist[3, i], self._count[i])
+            if found is None:
+                continue
+            lag, rise = found
+            ok = self._hist[3, i, -2 * lag :] > 0
+            tt, level = np.arange(2 * lag, dtype=np.float64)[ok], float(self._hist[0, i, -1])
+            if not self._evidence(i, 2 * lag, ok, tt, self._hist[0, i, -2 * lag :][ok], rise / lag) and \
+                    self._played(i, 2 * lag, level):
+                return FeedbackVerdict(self._bins[i] * self.sample_rate / N_FFT, "pure tone growing each round trip",
+                                       level, rise / lag * self.sample_rate / FRAME_SAMPLES)
+        return None
+
     def _played(self, i: int, w: int, level: float) -> bool:
         """Whether track i, howling over its last w frames, is in what we play (it goes through our loudspeaker);
         True when nothing was ever played (no better advice to give)."""
@@ -256,6 +264,12 @@ class FeedbackGuard:
             return True
         ok = self._hist[3, i, -w:] > 0
         return self.played.carries(float(np.median(self._hist[2, i, -w:][ok])), w, int(np.count_nonzero(ok)), level)
+
+    def _echo(self, i: int, w: int, level: float) -> bool:
+        """Whether track i's rise over its last w frames is what we play rising (ECHO): in it, and following it."""
+        ok = self._hist[3, i, -w:] > 0
+        return (self.played.pushed() and self._played(i, w, level)
+                and self.played.follows(float(np.median(self._hist[2, i, -w:][ok])), self._hist[0, i, -w:], ok))
 
     def _smooth(self, m: int) -> None:
         """The judged level and harmonic level of the newest frame: dB of the mean power over the track's last
@@ -350,7 +364,8 @@ class FeedbackGuard:
 
     def _judge(self, i: int, level: float) -> tuple[str, int]:
         """('', the window) if track i is howling, else (the first test it fails, for the shortest window it could
-        use; 0). In music mode a window's growth counts only for a tone in what we play, or a loud one."""
+        use; 0). A window shorter than two stage round trips does not count for the played sound's echo (ECHO); in
+        music mode a window's growth counts only for a tone in what we play, or a loud one."""
         if self._count[i] < WINDOWS[0][0]:
             return "young", 0
         if not self._strong[i]:
@@ -360,6 +375,8 @@ class FeedbackGuard:
             if self._count[i] < w:
                 break
             why = self._judge_window(i, w, least, ratio)
+            if not why and w < 2 * LAGS[0] and self._echo(i, w, level):
+                why = "echo"
             if not why and self.music and level < LOUD_DB and not self._played(i, w, level):
                 why = "not played"
             if not why:
@@ -373,27 +390,11 @@ class FeedbackGuard:
         tt = np.arange(w, dtype=np.float64)[ok]
         y = self._hist[0, i, -w:][ok]
         why, slope = growth(tt, y, w, least, ratio)
-        if why:
-            return why
-        wh = self._hist[2, i, -w:][ok]
-        spread = FREQ_SPREAD * (2 if slope * (w - 1) >= FAST_RISE_DB else 1)
-        if (float(np.max(wh) - np.min(wh)) > 2 * spread if w < ROBUST_W else
-                np.count_nonzero(np.abs(wh - np.median(wh)) <= spread) < FREQ_HELD * len(wh)):
-            return "wanders"
-        hm = self._hist[1, i, -w:][ok]
-        if y[-1] - hm[-1] < HARM_FLOOR_DB and co_grows(tt, y, hm, slope) and rises_throughout(tt, hm, w, slope):
-            return "harmonic"
-        if w == WINDOWS[0][0] and self._count[i] >= w + BEAT:
-            seen = self._hist[:, i, -w - BEAT : -w]
-            if float(seen[0][seen[3] > 0].max(initial=-400.0)) > y[0] + BEAT_DB:
-                return "beats"
+        return why or self._evidence(i, w, ok, tt, y, slope)
+
+    def _evidence(self, i: int, w: int, ok: np.ndarray, tt: np.ndarray, y: np.ndarray, slope: float) -> str:
+        """'' or the first test a track that grew over its last w frames (present in `ok`, at frames tt, levels y,
+        fitted slope dB a frame) fails (feedback_evidence.against)."""
         start = (self._frames - w + 1) % HISTORY  # the window's spectra, in order (the ring is written twice)
-        frames, k = self._spectra[:, start : start + w], self._bins[i]
-        partial = partial_ratio_db(frames, k, ok)
-        if partial is not None and partial < PARTIAL_DB:
-            return "partial"
-        if co_grows(tt, y, rest_db(frames, k, self._lo, self._hi)[ok], slope, REST_CORR):
-            return "swell"
-        if in_series(frames, wh, ok, self._lo):
-            return "series"
-        return ""
+        return against(self._hist[:, i, -w - BEAT :], self._count[i], w, ok, tt, y, slope,
+                       self._spectra[:, start : start + w], self._bins[i], self._lo, self._hi)

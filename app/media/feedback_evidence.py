@@ -20,6 +20,21 @@ PARTIAL_PNPR = 10.0  # a bin at 2f / 3f counts as a partial in a frame where it 
 GROW = 0.5  # co-growth: the other level rises by more than this × the peak's slope ...
 CORR = 0.7  # ... and follows it frame by frame (speech only fluctuates)
 REST_CORR = 0.9  # the rest of the spectrum: speech that happens to get louder must not veto a howl
+FREQ_SPREAD = 0.25  # bins; twice that for a rise of FAST_RISE_DB in the window: two loop modes a few Hz apart
+# From ROBUST_W frames on, FREQ_HELD of the window within ±spread of its median frequency: speech harmonics
+# pulled a 700 Hz howl's peak off by 0.4–1 bin in 1 frame of 10 (max − min failed a 40 ms / 1.2 loop for 0.7 s)
+ROBUST_W = 25
+FREQ_HELD = 0.8
+FAST_RISE_DB = 15.0  # pull the peak between them while they grow 60 dB a second (no voice swells so steadily)
+HARM_FLOOR_DB = 25.0  # co-growth of the harmonic bins (feedback_evidence.co_grows) counts within this of the peak
+# A rise in a window of up to BEAT_W frames does not count when the track stood BEAT_DB higher in the BEAT frames
+# before it (a howl rises to levels it never had): detuned voices of a synth pad beat, and a partial's rise out of a
+# beat's null is as fast as a gain-2 loop's (6 frames); a syllable ringing in a room's mode, again a stage's round
+# trip later, weaker, rose back 8–16 dB in 6–25 frames (−6 dB stage loops: 5.2 mutes a minute with 6, 0 with 25;
+# local loops within 300 ms of emerging the same in 112 runs, the 5 kHz one 80 ms after instead of before).
+BEAT = 12
+BEAT_DB = 6.0
+BEAT_W = 25
 
 
 def fit(t: np.ndarray, y: np.ndarray) -> float:
@@ -138,3 +153,31 @@ def rest_db(frames: np.ndarray, k: int, lo: int, hi: int) -> np.ndarray:
     negative, clamped to −200 dB in every frame, and the swell veto could never see a low chord rise with it)."""
     rest = frames[lo:hi].sum(axis=0) - frames[max(lo, k - 8) : min(hi, k + 9)].sum(axis=0)
     return 10 * np.log10(np.maximum(rest, 1e-20))
+
+
+def against(track: np.ndarray, count: int, w: int, ok: np.ndarray, tt: np.ndarray, y: np.ndarray, slope: float,
+            frames: np.ndarray, k: int, lo: int, hi: int) -> str:
+    """'' or the first test a track at bin k that grew over its last w frames fails: its frequency, its harmonics,
+    its past (beats), its partials, the rest of the spectrum. `track`: its history rows (level, harmonic level,
+    interpolated bin, tonal; …) up to the window's end, `count` frames of it real; `ok`: present in the window, at
+    frames tt, levels y, fitted slope dB a frame; `frames`: the window's power spectra (bins × w)."""
+    wh = track[2, -w:][ok]
+    spread = FREQ_SPREAD * (2 if slope * (w - 1) >= FAST_RISE_DB else 1)
+    if (float(np.max(wh) - np.min(wh)) > 2 * spread if w < ROBUST_W else
+            np.count_nonzero(np.abs(wh - np.median(wh)) <= spread) < FREQ_HELD * len(wh)):
+        return "wanders"
+    hm = track[1, -w:][ok]
+    if y[-1] - hm[-1] < HARM_FLOOR_DB and co_grows(tt, y, hm, slope) and rises_throughout(tt, hm, w, slope):
+        return "harmonic"
+    if w <= BEAT_W and count >= w + BEAT:
+        seen = track[:, -w - BEAT : -w]
+        if float(seen[0][seen[3] > 0].max(initial=-400.0)) > y[0] + BEAT_DB:
+            return "beats"
+    partial = partial_ratio_db(frames, k, ok)
+    if partial is not None and partial < PARTIAL_DB:
+        return "partial"
+    if co_grows(tt, y, rest_db(frames, k, lo, hi)[ok], slope, REST_CORR):
+        return "swell"
+    if in_series(frames, wh, ok, lo):
+        return "series"
+    return ""

@@ -46,7 +46,12 @@ SPREAD = 0.5
 FLOOR_DB = -100.0  # the played audio is clean (decoded, int16: its noise ~−126 dB a bin); a howl the microphone
 # has at −60 dB with +20 dB of loudspeaker-to-microphone gain is played at −80
 
+# A rise that follows the played line's frame by frame, r ≥ FOLLOW_R at some lag: the played sound reaching the
+# microphone (feedback.ECHO)
+FOLLOW_R = 0.8
+
 _LINE = 10 ** (LINE_DB / 10)
+_SOUND = 10 ** (FLOOR_DB / 20)
 _FLOOR = 10 ** (FLOOR_DB / 10)
 
 
@@ -62,6 +67,7 @@ class FarEnd:
         self._used = 0
         self._total = 0  # samples ever pushed
         self._spectra: dict[int, np.ndarray] = {}  # hop → power spectrum (hop h ends at sample (h + 1) · HOP)
+        self._sounded = 0  # `_total` after the last block with a sample over −100 dBFS (0: none)
 
     def push(self, frame: np.ndarray) -> None:
         """Audio as it is handed to the output device (any length; mono, or one column per channel)."""
@@ -74,6 +80,8 @@ class FarEnd:
             self._buf[self._used : self._used + len(data)] = data
             self._used += len(data)
             self._total += len(data)
+            if len(data) and float(np.abs(data).max()) >= _SOUND:
+                self._sounded = self._total
 
     def carries(self, at: float, frames: int, heard: int, level_db: float) -> bool:
         """Whether a tone the microphone had in `heard` of its last `frames` frames, at bin `at`, now `level_db`
@@ -82,9 +90,31 @@ class FarEnd:
         loudest = 10 * math.log10(float(power[line].max(initial=0.0)) + 1e-20)
         return heard > 0 and int(np.count_nonzero(line)) * 2 >= heard and level_db - loudest <= COUPLING_DB
 
+    def follows(self, at: float, levels_db: np.ndarray, ok: np.ndarray) -> bool:
+        """Whether a tone's levels at bin `at` over the microphone's last len(levels_db) frames (dB, where `ok`)
+        follow the played power there, frame by frame, at some lag of 0–LAG hops: Pearson's r of the dB values ≥
+        FOLLOW_R (an echo of what we play rises as it does; another speaker's harmonics crossing the bin do not)."""
+        w = len(levels_db)
+        _, power = self.profile(at, w + LAG)
+        if len(power) < w or np.count_nonzero(ok) < 3:
+            return False
+        played = 10 * np.log10(power + 1e-20)
+        mic = levels_db[ok] - levels_db[ok].mean()
+        for lag in range(min(LAG, len(power) - w) + 1):  # fewer in the first hops ever played
+            seg = played[len(power) - w - lag : len(power) - lag][ok]
+            seg = seg - seg.mean()
+            if float(np.dot(mic, seg)) >= FOLLOW_R * math.sqrt(float(np.dot(mic, mic)) * float(np.dot(seg, seg))):
+                return True
+        return False
+
     def pushed(self) -> bool:
         """Whether anything was ever played."""
         return self._total > 0
+
+    def sounding(self) -> bool:
+        """Whether anything over −100 dBFS was played in the last KEEP hops: else no tone can be in what we play
+        (the guard skips its round-trip test, ~25–45 µs a frame while a speaker sings on a silent stage)."""
+        return self._sounded > 0 and self._total - self._sounded < KEEP * FRAME_SAMPLES
 
     def profile(self, at: float, hops: int) -> tuple[np.ndarray, np.ndarray]:
         """Per hop of the last `hops` whole hops of played audio (oldest first): whether a line stood at bin `at`

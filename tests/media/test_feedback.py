@@ -20,7 +20,6 @@ from app.media.feedback import FeedbackGuard, FeedbackVerdict
 from tests.media import feedback_played
 from tests.media import feedback_signals as fs
 from tests.media.feedback_hard_signals import HARDER_CLASSES, PASSING
-from tests.media.feedback_played import loop_played
 
 CLOSE_FRAME = 50  # the loop closes at 1.0 s
 
@@ -29,7 +28,8 @@ CLOSE_FRAME = 50  # the loop closes at 1.0 s
 # the long windows' frequency test became robust, and then (December 4 night) harmonic co-growth had to hold in each
 # half of the window and a peak that is one partial of a held harmonic series stopped counting (a change of the
 # guard's decisions shows here first). Before the first of these, the first verdicts came at frames 85, 66, 57, 69,
-# 127, 129, 81, 147, 98.
+# 127, 129, 81, 147, 98. December 5 (third session): a rise back to where the track stood just before stopped
+# counting in the windows up to 25 frames (BEAT_W, for a stage's ringing room): 50 ms / 1.2 at 5 kHz 81 → 88.
 PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (102, 703.125), (117, 703.125), (133, 703.125), (148, 703.125),
                                   (163, 703.125), (178, 703.125)],
           (15.0, 2.0, 3000.0, 1): [(66, 3000.0), (74, 2976.5625), (86, 2976.5625)],
@@ -39,9 +39,9 @@ PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (102, 703.125), (117, 703.125),
                                   (213, 703.125)],
           (20.0, 1.2, 1000.0, 1): [(129, 1007.8125), (143, 1007.8125), (157, 1007.8125), (171, 1007.8125),
                                    (196, 1007.8125)],
-          (50.0, 1.2, 5000.0, 2): [(81, 4992.1875), (96, 4992.1875), (111, 4992.1875), (125, 4992.1875),
-                                   (140, 4992.1875), (155, 4992.1875), (170, 4992.1875), (185, 4992.1875),
-                                   (200, 4992.1875), (221, 4992.1875), (236, 4992.1875)],
+          (50.0, 1.2, 5000.0, 2): [(88, 4992.1875), (103, 4992.1875), (116, 4992.1875), (130, 4992.1875),
+                                   (145, 4992.1875), (159, 4992.1875), (174, 4992.1875), (189, 4992.1875),
+                                   (204, 4992.1875), (221, 4992.1875), (236, 4992.1875)],
           (10.0, 1.05, 500.0, 1): [(133, 515.625), (147, 492.1875), (177, 492.1875), (203, 492.1875),
                                    (229, 492.1875)],
           (10.0, 1.05, 500.0, 2): [(79, 492.1875), (105, 492.1875), (155, 492.1875), (171, 492.1875), (217, 492.1875),
@@ -59,20 +59,21 @@ PINNED = {(40.0, 1.2, 700.0, 2): [(87, 703.125), (102, 703.125), (117, 703.125),
 
 def verdicts(signal: np.ndarray, guard: FeedbackGuard | None = None,
              played: np.ndarray | None = None) -> list[tuple[int, FeedbackVerdict]]:
-    """The guard's verdicts on `signal` with `played` as what the loudspeaker plays (a loop's: `loop_played`;
-    None: nothing). It only decides the verdicts' advice (tests/media/test_feedback_far_end.py)."""
+    """The guard's verdicts on `signal` with `played` as what the loudspeaker plays (None: nothing): the verdicts'
+    advice, and which tests count for a tone in it (tests/media/test_feedback_far_end.py, test_feedback_period.py)."""
     return feedback_played.verdicts(signal, played, guard)
 
 
 def loop_verdicts(loop: fs.Loop, y: np.ndarray, exact: bool = False) -> list[tuple[int, FeedbackVerdict]]:
-    """A loop run judged as a speaker does, with what the loudspeaker played as the far end; `exact`: on the debug
-    path, which runs the exact tests on every track without the vectorised pre-check. Every verdict's advice:
-    through our loudspeaker."""
+    """A loop run judged as a speaker does: a loop this short is local (the system playing the microphone back,
+    another device: with mix-minus nothing we play carries our own sound sooner than a stage's round trip), so the
+    loudspeaker plays the silent stage. `exact`: on the debug path, which runs the exact tests on every track
+    without the vectorised pre-check. Every verdict's advice: through something else than our loudspeaker."""
     guard = FeedbackGuard()
     if exact:
         guard.debug = []
-    found = verdicts(y, guard, loop_played(loop, y))
-    assert all(v.played for _, v in found)
+    found = verdicts(y, guard, np.zeros_like(y))
+    assert not any(v.played for _, v in found)
     return found
 
 
@@ -175,7 +176,7 @@ def test_a_howl_beside_a_held_notes_partial_is_caught_before_it_clips() -> None:
     note = sum(0.3 / k * np.sin(2 * np.pi * k * 330.0 * t + k) for k in range(1, 13))
     howl = 10 ** ((-75 + 60 * np.maximum(t - 1.0, 0)) / 20) * np.sin(2 * np.pi * (9 * 330.0 + 60) * t)
     y = np.clip(note + howl, -1, 1) + 1e-4 * np.random.default_rng(1).standard_normal(len(t))
-    found = verdicts(y, played=howl)  # a howl through our loudspeaker: in what we play too
+    found = verdicts(y, played=np.zeros_like(y))  # a loop this fast is local: nothing we play carries it
     assert found
     frame, verdict = found[0]
     assert verdict.frequency_hz == pytest.approx(9 * 330.0 + 60, abs=30)
@@ -183,16 +184,17 @@ def test_a_howl_beside_a_held_notes_partial_is_caught_before_it_clips() -> None:
 
 
 def test_the_slow_high_loop_was_late_only_by_the_older_onset() -> None:
-    """50 ms / 1.2 at 5 kHz, seed 2: flagged 400 ms after the older onset, which dated the howl from −92 dBFS in its
+    """50 ms / 1.2 at 5 kHz, seed 2: flagged 540 ms after the older onset, which dated the howl from −92 dBFS in its
     critical band, 33 dB under the speech's active level there (the 90th percentile of its sparse fricatives there
-    is the room noise), and before it emerges over the speech."""
+    is the room noise), and 80 ms after it emerges over the speech (before the beat rule's windows grew to 25
+    frames, 400 ms and before it emerged: the fricatives had raised its bin just before)."""
     loop = fs.make_loop(50.0, 1.2, 5000.0, 2)
     x = fs.speech(5.0, 12)
     y = fs.run_loop(loop, x)
     old, onset = fs.howl_onset_frame(loop, x, y), fs.howl_emergence_frame(loop, x, y)
     found = loop_verdicts(loop, y)
     assert old is not None and onset is not None and found
-    assert (found[0][0] - old) * 20 == 400 and found[0][0] <= onset
+    assert (found[0][0] - old) * 20 == 540 and (found[0][0] - onset) * 20 == 80
     assert fs.howl_over_speech_db(loop, x, y)[old] < -30  # far under the speech, not a howl yet
 
 
