@@ -15,7 +15,7 @@ with mix-minus nothing we play carries our own sound sooner than a stage's round
 for those), the loudspeaker playing the silent stage. The last column of the loop table checks the advice
 (`played`: through our loudspeaker, or through something else) on that run, and on the same run with the
 loudspeaker playing the loop (tests/media/feedback_played.py: the microphone's signal one loop delay later),
-where a tone in what we play counts from windows of 25 frames (feedback.ECHO), not earlier. Music mode
+where a tone that follows what we play counts from windows of 50 frames (feedback.ECHO), not earlier. Music mode
 (`FeedbackGuard(music=True)`, where what is played also decides the mute): the loops again, with the loudspeaker
 playing them and with nothing played (a local loop), and the harder negatives per set under the four far ends of
 tests/media/feedback_played.py. ~6 min.
@@ -96,7 +96,8 @@ def detection(delay_ms: float, gain: float, hz: float, seed: int, sung: bool = F
     over = fs.howl_over_speech_db(loop, x, y)
     # The loop closes at 1.0 s (frame 50). A loop this short is local in the product (mix-minus: what we play
     # carries our own sound only through another speaker, ≥ 0.3 s), so its loudspeaker plays the silent stage; the
-    # same run with the loop played is only for the advice (a tone in what we play is judged from 25 frames: ECHO).
+    # same run with the loop played is only for the advice (a tone that follows what we play is judged from 50
+    # frames: ECHO).
     hits = [(i, v) for i, v in verdicts(y, np.zeros_like(y)) if i >= 50]
     through = [v for i, v in verdicts(y, loop_played(loop, y)) if i >= 50]
     if not hits:

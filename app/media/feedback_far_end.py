@@ -2,13 +2,14 @@
 
 Why: the advice differs. A howl that is also in what we play goes through our loudspeaker ("use headphones or turn
 the loudspeaker down"); one that is not goes through something else near the microphone — another device playing
-the room, the system playing the microphone back — which turning our loudspeaker down does not stop. The mute
-itself comes from the microphone's evidence alone: with mix-minus our own voice reaches our loudspeaker only
-through another speaker (~300–500 ms round trip), so the fast loops are local ones that nothing we play carries;
-a rule that muted only what we play held them back 0.3–3 s (README, "A second held-out set and the far end").
+the room, the system playing the microphone back — which turning our loudspeaker down does not stop. With mix-minus
+our own voice reaches our loudspeaker only through another speaker (~300–500 ms round trip), so the fast loops are
+local ones that nothing we play carries (a rule that muted only what we play held them back 0.3–3 s); what we play
+also decides two of the guard's tests: a stage's loop (feedback_period) and the played sound's echo (`follows`,
+feedback.ECHO).
 
-Cost: the played audio is kept raw (a ring); its spectra are computed only when the microphone's evidence is
-complete (at a verdict; in music mode, for each window that grew), each hop once, outside the lock (under it only a
+Cost: the played audio is kept raw (a ring); its spectra are computed only when the microphone's evidence asks
+(a window that grew, a round trip that repeated), each hop once, outside the lock (under it only a
 copy, ≤ 1.2 MB on the first call). `push` runs on the output device's thread (~4–7 µs a block), `carries` on the
 microphone's (~0.1 ms warm, ~5 ms the first time).
 """
@@ -98,12 +99,16 @@ class FarEnd:
         _, power = self.profile(at, w + LAG)
         if len(power) < w or np.count_nonzero(ok) < 3:
             return False
-        played = 10 * np.log10(power + 1e-20)
+        played = 10 * np.log10(np.maximum(power, _FLOOR))  # digital silence must not dominate r
         mic = levels_db[ok] - levels_db[ok].mean()
+        if float(np.dot(mic, mic)) < 1e-9:
+            return False
         for lag in range(min(LAG, len(power) - w) + 1):  # fewer in the first hops ever played
             seg = played[len(power) - w - lag : len(power) - lag][ok]
             seg = seg - seg.mean()
-            if float(np.dot(mic, seg)) >= FOLLOW_R * math.sqrt(float(np.dot(mic, mic)) * float(np.dot(seg, seg))):
+            power_seg = float(np.dot(seg, seg))
+            if power_seg >= 1e-9 and float(np.dot(mic, seg)) >= FOLLOW_R * math.sqrt(float(np.dot(mic, mic))
+                                                                                     * power_seg):
                 return True
         return False
 

@@ -1,9 +1,9 @@
-"""What the speaker plays (the far end) beside a test signal of the feedback guard, and a run of the guard on both.
-The guard's verdicts come from the microphone alone; what is played decides only the advice a verdict carries
-(`played`: the howl went through our loudspeaker, or through something else near the microphone). A simulated
-loop's loudspeaker plays the microphone's signal one loop delay later (`loop_played`: the loop's IR is the delay
-followed by the room, tests/media/feedback_signals.make_loop); a local loop (the system playing the microphone
-back, another device) plays nothing of ours.
+"""What the speaker plays (the far end) beside a test signal of the feedback guard, and a run of the guard on both. What
+is played decides the advice a verdict carries (`played`: the howl went through our loudspeaker, or through something
+else near the microphone), the round-trip test and the echo rule (app.media.feedback_period, ECHO). A simulated loop's
+loudspeaker plays the microphone's signal one loop delay later (`loop_played`: the loop's IR is the delay followed by
+the room, tests/media/feedback_signals.make_loop); a local loop (the system playing the microphone back, another device)
+plays nothing of ours.
 
 In music mode what is played also decides the mute, so signals that must not be muted are measured under four far
 ends (`FAR_ENDS`): the stage silent (a performer alone, or on headphones), another speaker talking (synthetic

@@ -47,15 +47,25 @@ def test_a_steady_swell_a_ringing_that_does_not_grow_and_a_young_track_are_not()
 @settings(max_examples=200, deadline=None)
 @given(arrays(np.float64, HISTORY, elements=st.floats(-200, 10)), arrays(np.float64, HISTORY, elements=st.sampled_from(
     [0.0, 1.0])), st.integers(0, HISTORY))
-def test_any_history_gives_an_answer_and_the_pre_check_never_hides_one(levels: np.ndarray, tonal: np.ndarray,
-                                                                       count: int) -> None:
+def test_any_history_gives_an_answer(levels: np.ndarray, tonal: np.ndarray, count: int) -> None:
     found = round_trip_growth(levels, tonal, count)
-    rising = rising_tracks(levels[None, :], tonal[None, :], [count])
-    if found is not None:
-        assert found[0] in LAGS and 3 * found[0] <= count and np.isfinite(found[1])
-    if found is None or not rising[0]:
-        return
-    assert rising == [True]
+    assert len(rising_tracks(levels[None, :], tonal[None, :], [count])) == 1
+    assert found is None or (found[0] in LAGS and 3 * found[0] <= count and np.isfinite(found[1]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(int(LAGS[0]), int(LAGS[-1])), st.floats(0.0, 12.0), st.floats(0.0, 20.0), st.integers(0, 2**16))
+def test_the_pre_check_passes_every_loop_the_exact_test_finds_when_the_tone_is_always_there(
+        lag: int, rise_db: float, depth: float, seed: int) -> None:
+    """With the tone present in every frame the pre-check's sums are the exact test's (its variance ≥ the pulses'
+    residual): a necessary condition. With frames masked it is not quite (a syllable over the howl's peaks: 230 of
+    9,295 masked loops the exact test found were rejected, one first mute of 80 stage-loop runs 80 ms later)."""
+    rng = np.random.default_rng(seed)
+    shape = -60 + depth * np.abs(np.sin(np.linspace(0, 3 * np.pi, lag))) + rng.normal(0, 0.5, lag)
+    levels = np.concatenate([shape + k * rise_db for k in range(-(-HISTORY // lag))])[-HISTORY:]
+    tonal = np.ones(HISTORY)
+    found = round_trip_growth(levels, tonal, HISTORY)
+    assert found is None or rising_tracks(levels[None, :], tonal[None, :], [HISTORY]) == [True]
 
 
 @pytest.mark.parametrize("seed", [13, 20, 25])
@@ -79,3 +89,11 @@ def test_a_stage_loop_that_rings_but_does_not_howl_is_not_muted(seed: int) -> No
     seeds, by windows of 6, 12 and 25 frames)."""
     run = run_stage_loop(-6.0, seed)
     assert run.verdicts == {"Ana": [], "Ben": []}
+
+
+def test_a_stable_stage_loop_is_muted_at_most_once_in_16_runs() -> None:
+    """−6 dB a round trip, the benchmark's 16 seeds: the round-trip test mutes one of them (seed 23, 2.8 s after the
+    closing; the guard before muted 7, none of them that one). Pinned so that it cannot grow unnoticed."""
+    mutes = [(seed, t) for seed in range(11, 27) for hits in run_stage_loop(-6.0, seed).verdicts.values()
+             for t, _ in hits if t >= 0]
+    assert len(mutes) <= 1, mutes
