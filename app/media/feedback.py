@@ -47,7 +47,7 @@ LOST = 12  # frames a track survives masked (a syllable over the howl)
 LOUD_DB = -3.0
 # ECHO: what we play carries our own sound only through another speaker's room (mix-minus), ≥ 0.3 s a round trip,
 # so a tone in what we play that follows it and rises within less than two of those is the played sound reaching the
-# microphone, not a loop (docs/feedback-guard.md, "A stage's loop"). Local loops are not in it: the same as before.
+# microphone, not a loop (docs/feedback-guard.md, "A stage's loop"; its cost for local loops there too).
 
 _FLOOR = 10 ** (FLOOR_DB / 10)
 _PRESENT = 10 ** (PNPR_PRESENT / 10)
