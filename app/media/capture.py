@@ -65,19 +65,17 @@ class MicSource(Protocol):
     async def close(self) -> None: ...
 
 
-class FileSource:
-    """A decoded audio file on a loop, paced on the loop's clock like a microphone (`plaza speak --input`)."""
+class Pacing:
+    """A microphone's clock on the event loop, for sources that have no device to pace them: `tick` returns when
+    the next 20 ms frame is due (from `start`, or the first tick)."""
 
-    def __init__(self, path: str) -> None:
-        self.name = path
-        self.pcm = decode_file(path).astype(np.float32) / 32768.0  # raises ValueError naming the file
-        self._pos = 0
+    def __init__(self) -> None:
         self._next: float | None = None
 
-    async def start(self) -> None:
+    def start(self) -> None:
         self._next = asyncio.get_running_loop().time()
 
-    async def frame(self) -> np.ndarray:
+    async def tick(self) -> None:
         loop = asyncio.get_running_loop()
         if self._next is None:
             self._next = loop.time()
@@ -85,6 +83,22 @@ class FileSource:
         if wait > 0:
             await asyncio.sleep(wait)
         self._next += FRAME_SAMPLES / SAMPLE_RATE
+
+
+class FileSource:
+    """A decoded audio file on a loop, paced on the loop's clock like a microphone (`plaza speak --input`)."""
+
+    def __init__(self, path: str) -> None:
+        self.name = path
+        self.pcm = decode_file(path).astype(np.float32) / 32768.0  # raises ValueError naming the file
+        self._pos = 0
+        self._pacing = Pacing()
+
+    async def start(self) -> None:
+        self._pacing.start()
+
+    async def frame(self) -> np.ndarray:
+        await self._pacing.tick()
         idx = (self._pos + np.arange(FRAME_SAMPLES)) % len(self.pcm)
         self._pos = (self._pos + FRAME_SAMPLES) % len(self.pcm)
         return self.pcm[idx]

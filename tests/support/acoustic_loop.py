@@ -20,6 +20,7 @@ import threading
 import numpy as np
 
 from app.media import FRAME_SAMPLES, SAMPLE_RATE
+from app.media.capture import Pacing
 
 FS = SAMPLE_RATE
 JITTER_FRAMES = 2  # played frames in hand before the microphone takes them
@@ -78,7 +79,7 @@ class LoopMic:
         self.underflows = 0  # microphone frames that found less than a frame of played audio (a gap in the loop)
         self.dropped = 0  # played samples dropped over MAX_BUFFERED_FRAMES
         self._pos = 0
-        self._next: float | None = None
+        self._pacing = Pacing()
 
     def heard(self, block: np.ndarray) -> None:
         """Connect to the speaker's `ListenSession.heard`: int16 (samples, channels) as the output plays it."""
@@ -106,23 +107,17 @@ class LoopMic:
         return np.concatenate((out, np.zeros(FRAME_SAMPLES - len(out))))
 
     async def start(self) -> None:
-        self._next = asyncio.get_running_loop().time()
+        self._pacing.start()
 
     async def frame(self) -> np.ndarray:
-        loop = asyncio.get_running_loop()
-        if self._next is None:
-            self._next = loop.time()
-        wait = self._next - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self._next += FRAME_SAMPLES / FS
+        await self._pacing.tick()
         if self.talk is not None:
             dry = self.talk[(self._pos + np.arange(FRAME_SAMPLES)) % len(self.talk)]
             self._pos = (self._pos + FRAME_SAMPLES) % len(self.talk)
         else:
             dry = np.zeros(FRAME_SAMPLES)
         wet = self.room.filter(self._take_played()) * (self.gain if self.closed else 0.0)
-        self.times.append(loop.time())
+        self.times.append(asyncio.get_running_loop().time())
         self.dry.append(dry)
         self.wet.append(wet)
         return np.clip(dry + wet, -1.0, 1.0).astype(np.float32)
