@@ -22,7 +22,7 @@ from app.media.feedback_far_end import FarEnd
 from app.media.feedback_floor import Floor
 from app.media.feedback_growth import HISTORY, PRESENT, SMOOTH, WINDOWS, growth, possible
 from app.media.feedback_growth import smoothed as smooth
-from app.media.feedback_period import LAGS, rising_tracks, round_trip_growth
+from app.media.feedback_period import LAGS, THREE_ROUND_TRIPS, rising_tracks, round_trip_growth
 from app.media.feedback_tracks import candidates, growing, loud, steadiest
 
 N_FFT = 2048
@@ -218,7 +218,7 @@ class FeedbackGuard:
             rows = self._possible([i for i in range(m) if self._count[i] >= WINDOWS[0][0] and strong[i]])
         verdict = self._verdict(rows, pnpr)
         if verdict is None and self.played.sounding():  # a stage's loop (feedback_period)
-            verdict = self._round_trip([i for i in range(m) if strong[i] and self._count[i] >= 3 * LAGS[0]])
+            verdict = self._round_trip([i for i in range(m) if strong[i] and self._count[i] >= THREE_ROUND_TRIPS])
         return verdict
 
     def _verdict(self, rows: list[int], pnpr: list[float]) -> FeedbackVerdict | None:
@@ -243,7 +243,7 @@ class FeedbackGuard:
         evidence, and is in what we play (feedback_period)."""
         if not rows:
             return None
-        r = np.array(rows)
+        r = slice(0, len(rows)) if rows[-1] == len(rows) - 1 else np.array(rows)  # the first rows: no copy
         rising = rising_tracks(self._hist[0, r], self._hist[3, r], [self._count[i] for i in rows])
         for i in (i for i, up in zip(rows, rising, strict=True) if up):
             found = round_trip_growth(self._hist[0, i], self._hist[3, i], self._count[i])

@@ -21,6 +21,7 @@ import numpy as np
 from app.media.feedback_growth import HISTORY
 
 LAGS = np.arange(15, HISTORY // 3 + 1)  # frames: round trips of 0.3–0.66 s, three of them in the track's history
+THREE_ROUND_TRIPS = 3 * int(LAGS[0])  # the frames of history a track needs (a Python int: compared per track)
 # The last round trip's level over the one before: at least RISE_DB on average and higher in RISING of the frames
 # where the tone was in both (PRESENT of the round trip at least); and the round trip before rose over the one
 # before it by EARLIER_DB (where the tone was in both, EARLIER_PRESENT of it at least). A loop grows each round
@@ -44,45 +45,74 @@ _VALID = _J[None, :] < LAGS[:, None]  # (lags, frames of the longest round trip)
 _NOW = np.where(_VALID, HISTORY - LAGS[:, None] + _J[None, :], HISTORY - 1)
 _BEFORE = np.where(_VALID, _NOW - LAGS[:, None], HISTORY - 1)
 _EARLIER = np.where(_VALID, _NOW - 2 * LAGS[:, None], HISTORY - 1)
-# (HISTORY, 3 × lags): column j sums the last LAGS[j] frames, column lags + j the LAGS[j] before them, 2 × lags + j
-# the LAGS[j] before those
-_SEGMENTS = np.zeros((HISTORY, 3 * len(LAGS)))
-for _j, _lag in enumerate(LAGS):
-    _SEGMENTS[HISTORY - _lag :, _j] = 1.0
-    _SEGMENTS[HISTORY - 2 * _lag : HISTORY - _lag, len(LAGS) + _j] = 1.0
-    _SEGMENTS[HISTORY - 3 * _lag : HISTORY - 2 * _lag, 2 * len(LAGS) + _j] = 1.0
+# The pre-check reads each lag's three round trips as strided views of one array per call, (tracks, 3, _PADDED):
+# rows tone present (0/1), level where present, its square; zero after the last frame, so that lag L's frames
+# j ≥ L (the views are as long as the longest round trip) read 0 in "now" and drop out of every product.
+_PADDED = HISTORY + len(_J) - int(LAGS[0])
+_ITEM = np.dtype(np.float64).itemsize
+_OFFSETS = {k: (HISTORY - k * int(LAGS[0])) * _ITEM for k in (1, 2, 3)}
+_STRIDES = {k: (3 * _PADDED * _ITEM, -k * _ITEM, _PADDED * _ITEM, _ITEM) for k in (1, 2, 3)}
+_TOL = 1e-6  # the pre-check's thresholds lie this far under the exact test's: BLAS sums in another order
+# (tracks, lags, 6 = now's [present, level, square] × before's [present, level]) → n, Σ now − Σ before − RISE_DB·n,
+# Σ now² − PULSES_DB²·n
+_PAIRS = np.zeros((6, 3))
+_PAIRS[[0, 2, 1, 0, 4, 0], [0, 1, 1, 1, 2, 2]] = [1.0, 1.0, -1.0, -(RISE_DB - _TOL), 1.0, -(PULSES_DB**2 - _TOL)]
 _LEAST = PRESENT * LAGS
-_LONGEST3 = 3 * LAGS[None, :]
 
 
 def rising_tracks(levels: np.ndarray, tonal: np.ndarray, counts: list[int]) -> list[bool]:
-    """Per track (rows: levels dB and `tonal` > 0 where present, the last HISTORY frames; `counts` frames of history
-    each): does its mean level over its last round trip stand RISE_DB over the one before's, for some round trip (where
-    the tone was in PRESENT of each), the one before rising by EARLIER_DB, its spread at least PULSES_DB? Necessary
-    conditions of `round_trip_growth` when the tone was in every frame (with frames masked, nearly: the segments' own
-    masks, not the round trips' joint one; 230 of 9,295 masked loops rejected), all tracks and lags in one product (~25
-    µs a frame in a song): the exact test (~100 µs a track) runs only for those (in 25–70 of 1,000 frames of a song
-    instead of 350–440 with the rise alone)."""
-    ok = tonal > 0
+    """Per track (rows: levels dB, finite, and `tonal` > 0 where present, the last HISTORY frames; `counts` frames of
+    history each): could `round_trip_growth` find it? For some round trip, over the frames where the tone was in it
+    and in the one before (the exact test's joint mask), PRESENT of it: the mean level rose RISE_DB, the level's
+    variance is PULSES_DB²; over those where it was also in the round trip before: EARLIER_PRESENT of it, a rise of
+    EARLIER_DB; three round trips in the track's history.
+     Necessary, never rejecting what the exact test finds: its sums are the exact test's own, over the same masks,
+    so n, n3, the rise and the earlier rise are its numbers (to rounding: the thresholds lie _TOL under); the
+    variance about the mean bounds the pulses' mean square from above (a least-squares line's residual is never
+    larger than the deviation from the mean); the exact test's other conditions (RISING, SHAPE, present now) only
+    reject more. tests/media/test_feedback_period.py checks it over masked loop histories.
+     Cost (profiled, 20 s of singing while another speaker talks, seeds 1–3): one product for all tracks and lags
+    on views (no gathered copies); the third round trip's product only when some track passes the first (~19 % of
+    the calls). The earlier pre-check (segments' own masks, one product, 230 of 9,295 masked loops rejected) cost
+    ~30 µs a call; gathering the joint masks ~60–100."""
     m = len(counts)
-    y = ok * levels
-    sums = np.concatenate((y, ok, y * levels)) @ _SEGMENTS  # rows: level sums, frames present, squares, per track
-    n = np.maximum(sums[m : 2 * m], 1.0)
-    mean = sums[:m] / n
-    k = len(LAGS)
-    spread = sums[2 * m :, :k] / n[:, :k] - mean[:, :k] ** 2  # the last round trip's variance: ≥ its pulses' MS
-    found = ((mean[:, :k] - mean[:, k : 2 * k] >= RISE_DB) & (mean[:, k : 2 * k] - mean[:, 2 * k :] >= EARLIER_DB)
-             & (spread >= PULSES_DB**2) & (n[:, :k] >= _LEAST) & (n[:, k : 2 * k] >= _LEAST)
-             & (n[:, 2 * k :] >= EARLIER_PRESENT * LAGS)
-             & (_LONGEST3 <= np.array(counts)[:, None]))
-    return (found.any(axis=1) & ok[:, -1]).tolist()
+    if not m:
+        return []
+    a = np.zeros((m, 3, _PADDED))
+    np.greater(tonal, 0, out=a[:, 0, :HISTORY])
+    np.multiply(a[:, 0, :HISTORY], levels, out=a[:, 1, :HISTORY])
+    np.multiply(a[:, 1, :HISTORY], levels, out=a[:, 2, :HISTORY])
+    now, before = _lagged(a, 1, 3), _lagged(a, 2, 2)
+    pairs = now @ before.swapaxes(2, 3)  # (tracks, lags, now's [present, level, square], before's [present, level])
+    g = pairs.reshape(m, len(LAGS), 6) @ _PAIRS
+    n, total = g[..., 0], pairs[..., 1, 0]  # frames in both, Σ now
+    found = (n >= _LEAST) & (g[..., 1] >= 0.0) & (n * g[..., 2] >= total * total)  # n·Σ now² − (Σ now)² ≥ 9 n²
+    t, j = np.nonzero(found)
+    if not len(t):
+        return [False] * m
+    # those (track, lag) found: the round trip before, [present, level] in now and before × present in the one
+    # before them, [present, level]
+    third = (now[t, j, :1] * before[t, j]) @ _lagged(a, 3, 2)[t, j].swapaxes(1, 2)
+    n3, lag = third[:, 0, 0], LAGS[j]
+    up = ((n3 >= EARLIER_PRESENT * lag) & (third[:, 1, 0] - third[:, 0, 1] >= (EARLIER_DB - _TOL) * n3)
+          & (3 * lag <= np.array(counts)[t]))
+    rising = [False] * m
+    for i in t[up].tolist():
+        rising[i] = True
+    return rising
+
+
+def _lagged(a: np.ndarray, k: int, rows: int) -> np.ndarray:
+    """A view (tracks, lags, `rows` of a's rows, frames j < longest lag) of the k-th last round trip per lag:
+    a[:, row, HISTORY − k·L + j] (zero beyond the history: a is _PADDED long)."""
+    return np.ndarray((len(a), len(LAGS), rows, len(_J)), np.float64, a, _OFFSETS[k], _STRIDES[k])
 
 
 def round_trip_growth(levels: np.ndarray, tonal: np.ndarray, count: int) -> tuple[int, float] | None:
     """(round trip in frames, rise in dB a round trip) at which a track's levels (dB, its last HISTORY frames;
     `tonal` > 0 where present; `count` frames of history) repeat themselves louder, as a loop's; the lag whose pulses
     correlate best, or None. For the tracks `rising_tracks` found."""
-    if count < 3 * LAGS[0] or tonal[-1] <= 0:
+    if count < THREE_ROUND_TRIPS or tonal[-1] <= 0:
         return None
     ok = tonal > 0
     m = _VALID & ok[_NOW] & ok[_BEFORE] & (3 * LAGS[:, None] <= count)
