@@ -9,8 +9,10 @@ their level, frequency and harmonic history, bit for bit): on the false-positive
 held-out sets (normal mode with nothing played, and music mode under each far end of
 tests/media/feedback_played.py), and on the benchmark's loop runs (benchmarks/feedback_guard.py: every speech and
 sung case, seeds 1..N, with the loudspeaker playing the loop and with nothing played, in the normal and in music
-mode). Prints the counts compared and every difference; exits 1 if there is one. Only the guard's modules come
-from REF (signals and harness are this tree's). ~10 min with --seeds 16.
+mode), and on a stage's loops (tests/media/feedback_stage_loop.py: each of the two speakers' guards, round trips of
++10/+6/+3/−3/−6 dB, the stage-loop benchmark's seeds 11..10+N; where the round-trip test decides). Prints the counts
+compared and every difference; exits 1 if there is one. Only the guard's modules come from REF (signals and harness
+are this tree's). ~15 min with --seeds 16.
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ import numpy as np
 from app.media import FRAME_SAMPLES
 from app.media.feedback import FeedbackGuard
 from benchmarks.feedback_guard import CASES, SUNG_CASES
+from benchmarks.feedback_stage_loop import ROUND_TRIPS_DB
 from tests.media import feedback_signals as fs
 from tests.media.feedback_hard_signals import HARDER_CLASSES
 from tests.media.feedback_heldout2_signals import HELDOUT2_CLASSES
 from tests.media.feedback_heldout_signals import HELDOUT_CLASSES
 from tests.media.feedback_played import FAR_ENDS, loop_played
+from tests.media.feedback_stage_loop import stage_loop_signals
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "app.media.feedback"
@@ -137,6 +141,12 @@ def cases(seeds: int) -> Iterator[tuple[str, np.ndarray, np.ndarray | None, bool
                     name = (f"{'sung ' if sung else ''}loop {d:.0f} ms / {g:.2f} / {hz:.0f} Hz seed {seed}"
                             f"{', music' if music else ''}{', nothing played' if local else ''}")
                     yield name, y, np.zeros_like(y) if local else loop_played(loop, y), music
+    for round_trip in ROUND_TRIPS_DB:
+        for seed in range(11, 11 + seeds):
+            stage = stage_loop_signals(round_trip, seed)
+            for who, mic in stage.mics.items():
+                yield (f"stage loop {round_trip:+.0f} dB seed {seed}, {who}", mic.reshape(-1),
+                       stage.played[who].reshape(-1), False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,31 +77,51 @@ class StageLoopRun:
         return None
 
 
-def run_stage_loop(round_trip: float, seed: int, seconds: float = 10.0, music: bool = False) -> StageLoopRun:
+@dataclass
+class StageLoopSignals:
+    """Per speaker, what its microphone heard and what its output played, frame by frame (frames, FRAME_SAMPLES):
+    a guard's verdict does not break the loop here, so the signals do not depend on the guards."""
+
+    mics: dict[str, np.ndarray]
+    played: dict[str, np.ndarray]
+    wet: np.ndarray
+    talk: np.ndarray
+
+
+def stage_loop_signals(round_trip: float, seed: int, seconds: float = 10.0) -> StageLoopSignals:
     """Ana talks (speech of `seed`), Ben listens; the loop of `round_trip` dB closes at CLOSE_S; `seconds` in all."""
     gain = room_gain(round_trip)
     n = FRAME_SAMPLES
     frames = int(seconds * SAMPLE_RATE) // n
     talk = speech(seconds + 0.1, seed=seed)[: frames * n]
     rooms = {who: RoomResponse(RESONANCE_HZ, bandwidth_hz=BANDWIDTH_HZ) for who in ("Ana", "Ben")}
-    guards = {who: FeedbackGuard(music=music) for who in ("Ana", "Ben")}
     mics = {who: np.zeros((frames, n)) for who in ("Ana", "Ben")}
+    played = {who: np.zeros((frames, n)) for who in ("Ana", "Ben")}
     wet = np.zeros((frames, n))
     leg = 10 ** (LEG_DB / 20)
-    run = StageLoopRun({"Ana": [], "Ben": []}, talk=talk)
     close = int(CLOSE_S * SAMPLE_RATE) // n
     for f in range(frames):
         for who, other in (("Ana", "Ben"), ("Ben", "Ana")):
-            played = leg * mics[other][f - LEG_FRAMES] if f >= LEG_FRAMES else np.zeros(n)
-            back = (gain if f >= close else 0.0) * rooms[who].filter(played)
+            played[who][f] = leg * mics[other][f - LEG_FRAMES] if f >= LEG_FRAMES else np.zeros(n)
+            back = (gain if f >= close else 0.0) * rooms[who].filter(played[who][f])
             dry = talk[f * n : (f + 1) * n] if who == "Ana" else 0.0
             if who == "Ana":
                 wet[f] = back
             mics[who][f] = np.clip(dry + back, -1.0, 1.0)
-            guards[who].far_end(played.astype(np.float32))
-            verdict = guards[who].feed(mics[who][f].astype(np.float32))
+    return StageLoopSignals(mics, played, wet.reshape(-1), talk)
+
+
+def run_stage_loop(round_trip: float, seed: int, seconds: float = 10.0, music: bool = False) -> StageLoopRun:
+    """Each speaker's guard on `stage_loop_signals`: the far end handed over before each microphone frame."""
+    signals = stage_loop_signals(round_trip, seed, seconds)
+    close = int(CLOSE_S * SAMPLE_RATE) // FRAME_SAMPLES
+    run = StageLoopRun({"Ana": [], "Ben": []}, wet=signals.wet, talk=signals.talk)
+    for who, mic in signals.mics.items():
+        guard = FeedbackGuard(music=music)
+        for f, (frame, played) in enumerate(zip(mic, signals.played[who], strict=True)):
+            guard.far_end(played.astype(np.float32))
+            verdict = guard.feed(frame.astype(np.float32))
             if verdict is not None:
-                run.verdicts[who].append(((f - close) * n / SAMPLE_RATE, verdict))
-                guards[who].reset()
-    run.wet = wet.reshape(-1)
+                run.verdicts[who].append(((f - close) * FRAME_SAMPLES / SAMPLE_RATE, verdict))
+                guard.reset()
     return run
