@@ -15,7 +15,9 @@ with mix-minus nothing we play carries our own sound sooner than a stage's round
 for those), the loudspeaker playing the silent stage. The last column of the loop table checks the advice
 (`played`: through our loudspeaker, or through something else) on that run, and on the same run with the
 loudspeaker playing the loop (tests/media/feedback_played.py: the microphone's signal one loop delay later),
-where a tone that follows what we play counts from windows of 50 frames (feedback.ECHO), not earlier. Music mode
+where a tone that follows what we play counts from windows of 50 frames (feedback.ECHO), not earlier; and the
+first mute of each loop while the loudspeaker plays something else (FAR_ENDS: another speaker talking, our own
+sound coming back), against the stage silent: the echo rule must not take a local loop for the played sound. Music mode
 (`FeedbackGuard(music=True)`, where what is played also decides the mute): the loops again, with the loudspeaker
 playing them and with nothing played (a local loop), and the harder negatives per set under the four far ends of
 tests/media/feedback_played.py. ~6 min.
@@ -84,6 +86,8 @@ class Run:
     over_db: float
     played: bool | None = None
     local_played: bool | None = None
+    first: int | None = None  # the first mute's frame, the stage silent
+    under: tuple[int | None, ...] = ()  # the same under each other far end (FAR_ENDS after the first)
 
 
 def detection(delay_ms: float, gain: float, hz: float, seed: int, sung: bool = False) -> Run:
@@ -100,12 +104,31 @@ def detection(delay_ms: float, gain: float, hz: float, seed: int, sung: bool = F
     # frames: ECHO).
     hits = [(i, v) for i, v in verdicts(y, np.zeros_like(y)) if i >= 50]
     through = [v for i, v in verdicts(y, loop_played(loop, y)) if i >= 50]
+    # The same local loop while the loudspeaker plays something else: the echo rule must not take it for the
+    # played sound reaching the microphone (FarEnd.follows)
+    under = tuple(next((i for i, _ in verdicts(y, far(y, seed)) if i >= 50), None)
+                  for far in list(FAR_ENDS.values())[1:])
     if not hits:
-        return Run(None, None, False, onset is not None, loop.howl_hz, float(over[-1]))
+        return Run(None, None, False, onset is not None, loop.howl_hz, float(over[-1]), under=under)
     first = hits[0][0]
     return Run(None if onset is None else (first - onset) * 20.0, None if old is None else (first - old) * 20.0,
                True, onset is not None, loop.howl_hz, float(over[first]), through[0].played if through else None,
-               hits[0][1].played)
+               hits[0][1].played, first, under)
+
+
+def under_far_ends(label: str, d: float, g: float, res: list[Run]) -> list[str]:
+    """A row of the local loops under the other far ends: per far end, the runs whose first mute came at the same
+    frame as with the stage silent, and those later (the latest, ms), earlier, or only there / only silent."""
+    row = [label, f"{d:.0f}", f"{g:.2f}"]
+    for k in range(len(FAR_ENDS) - 1):
+        pairs = [(r.first, r.under[k]) for r in res]
+        same = sum(1 for a, b in pairs if a == b)
+        late = [(b - a) * 20 for a, b in pairs if a is not None and b is not None and b > a]
+        early = sum(1 for a, b in pairs if a is not None and b is not None and b < a)
+        missed = sum(1 for a, b in pairs if a is not None and b is None)
+        row.append(f"{same}/{len(res)} same" + (f", {len(late)} later (≤ {max(late)} ms)" if late else "")
+                   + (f", {early} earlier" if early else "") + (f", {missed} missed" if missed else ""))
+    return row
 
 
 def music_detection(delay_ms: float, gain: float, hz: float, seed: int, local: bool) -> tuple[bool, float | None]:
@@ -169,8 +192,12 @@ def main(argv: list[str] | None = None) -> int:
           "old onset: detect after ms (median / max), ≤ 300 ms",
           "advice right: loudspeaker plays the loop / plays nothing"]
     rows1 = []
+    h9 = ["local loop: excited by", "loop delay ms", "gain", *(f"first mute, {c}, against the stage silent"
+                                                            for c in list(FAR_ENDS)[1:])]
+    rows9 = []
     for d, g, hz in CASES:
         res = [detection(d, g, hz, seed) for seed in range(1, args.seeds + 1)]
+        rows9.append(under_far_ends("speech", d, g, res))
         known = [r.after_onset_ms for r in res if r.after_onset_ms is not None]
         ok = sum(1 for r in res if r.muted and (r.after_onset_ms is None or r.after_onset_ms <= 300))
         text = f"{np.median(known):.0f} / {max(known):.0f}" if known else "—"
@@ -189,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     rows5 = []
     for d, g, hz in SUNG_CASES:
         res = [detection(d, g, hz, seed, sung=True) for seed in range(1, args.seeds + 1)]
+        rows9.append(under_far_ends("singing", d, g, res))
         known = [r.after_onset_ms for r in res if r.after_onset_ms is not None]
         ok = sum(1 for r in res if r.muted and (r.after_onset_ms is None or r.after_onset_ms <= 300))
         rows5.append([f"{d:.0f}", f"{g:.2f}", f"{np.mean([r.howl_hz for r in res]):.0f}",
@@ -233,8 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     cpu = cpu_us_per_frame()
     h3 = ["CPU µs per 20 ms frame (process time, mean over 20 s)"]
     rows3 = [[f"{cpu:.0f}"]]
-    tables = ((h1, rows1), (h5, rows5), (h2, rows2), (h4, rows4), *(((h6, rows6),) if rows6 else ()), (h7, rows7),
-              (h8, rows8), (h3, rows3))
+    tables = ((h1, rows1), (h5, rows5), (h9, rows9), (h2, rows2), (h4, rows4), *(((h6, rows6),) if rows6 else ()),
+              (h7, rows7), (h8, rows8), (h3, rows3))
     for h, r in tables:
         print(render(h, r) + "\n")
     if args.markdown:

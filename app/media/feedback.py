@@ -46,8 +46,8 @@ LOST = 12  # frames a track survives masked (a syllable over the howl)
 # pay for it, caught late or never (docs/feedback-guard.md).
 LOUD_DB = -3.0
 # ECHO: what we play carries our own sound only through another speaker's room (mix-minus), ≥ 0.3 s a round trip,
-# so a tone in what we play that follows it and rises within less than two of those is the played sound reaching the
-# microphone, not a loop (docs/feedback-guard.md, "A stage's loop"; its cost for local loops there too).
+# so a tone in what we play that rises with it within less than two of those (FarEnd.follows: one for one in dB) is
+# the played sound reaching the microphone, not a loop (docs/feedback-guard.md, "Echo": what it must not take for one).
 
 _FLOOR = 10 ** (FLOOR_DB / 10)
 _PRESENT = 10 ** (PNPR_PRESENT / 10)

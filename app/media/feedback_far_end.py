@@ -23,6 +23,7 @@ import numpy as np
 
 from app.media import FRAME_SAMPLES
 from app.media.echo import mono_float
+from app.media.feedback_growth import smoothed
 
 N_FFT = 2048
 # A howl through our loudspeaker is a line in what we play too, in at least half as many frames as the microphone
@@ -47,9 +48,20 @@ SPREAD = 0.5
 FLOOR_DB = -100.0  # the played audio is clean (decoded, int16: its noise ~−126 dB a bin); a howl the microphone
 # has at −60 dB with +20 dB of loudspeaker-to-microphone gain is played at −80
 
-# A rise that follows the played line's frame by frame, r ≥ FOLLOW_R at some lag: the played sound reaching the
-# microphone (feedback.ECHO)
-FOLLOW_R = 0.8
+# ECHO (feedback.ECHO): the played sound reaching the microphone moves the tone there one for one in dB, frame by
+# frame, at a lag of 0–LAG hops. At some lag, the microphone's level less the played one (both the mean power of
+# SMOOTH hops, as the guard's) spreads by at most FOLLOW_DB (std); what is left of each after its own straight line
+# correlates by FOLLOW_R; and the microphone's is at least FOLLOW_SWING of the played one's (an echo swings as the
+# played sound does). Pearson's r of the dB levels alone (r ≥ 0.8) is ~1 for any two rising ramps and high by chance
+# over 6 frames: it held back local loops 20–460 ms while something was played — our own howl coming back from
+# another speaker at −20 dB in 17 of 160 short-loop runs, another speaker's syllables at the bin in 9, at −35 dB in 2
+# (16 seeds of benchmarks.feedback_guard's loops; with these three tests: 2, 1 and 0). The spread rejects the
+# syllables (a 30 dB burst beside a steady rise), the swing our own howl coming back (a smooth ramp under a played
+# line that swings by ±1.5 dB), the straight lines' correlation both. FOLLOW_R 0.8 → 0.7: a stable stage loop's echo
+# that rose 13 dB in 6 frames, 1.1 dB from the played line, correlated 0.75 (one more false mute in 16 runs at −3 dB).
+FOLLOW_DB = 4.0
+FOLLOW_R = 0.7
+FOLLOW_SWING = 0.5
 
 _LINE = 10 ** (LINE_DB / 10)
 _SOUND = 10 ** (FLOOR_DB / 20)
@@ -92,23 +104,26 @@ class FarEnd:
         return heard > 0 and int(np.count_nonzero(line)) * 2 >= heard and level_db - loudest <= COUPLING_DB
 
     def follows(self, at: float, levels_db: np.ndarray, ok: np.ndarray) -> bool:
-        """Whether a tone's levels at bin `at` over the microphone's last len(levels_db) frames (dB, where `ok`)
-        follow the played power there, frame by frame, at some lag of 0–LAG hops: Pearson's r of the dB values ≥
-        FOLLOW_R (an echo of what we play rises as it does; another speaker's harmonics crossing the bin do not)."""
+        """Whether a tone's levels at bin `at` over the microphone's last len(levels_db) frames (dB, the guard's,
+        where `ok`) are the played sound there reaching the microphone, at some lag of 0–LAG hops (see FOLLOW_DB)."""
         w = len(levels_db)
         _, power = self.profile(at, w + LAG)
         if len(power) < w or np.count_nonzero(ok) < 3:
             return False
-        played = 10 * np.log10(np.maximum(power, _FLOOR))  # digital silence must not dominate r
-        mic = levels_db[ok] - levels_db[ok].mean()
-        if float(np.dot(mic, mic)) < 1e-9:
-            return False
+        played = np.maximum(smoothed(power), FLOOR_DB)  # digital silence must not dominate
+        mic = levels_db[ok]
+        t = np.flatnonzero(ok).astype(np.float64)
+        t -= t.mean()
+        tt = float(np.dot(t, t))
+        a = mic - mic.mean() - t * (float(np.dot(t, mic)) / tt)  # what the straight line leaves
+        aa = float(np.dot(a, a))
         for lag in range(min(LAG, len(power) - w) + 1):  # fewer in the first hops ever played
             seg = played[len(power) - w - lag : len(power) - lag][ok]
-            seg = seg - seg.mean()
-            power_seg = float(np.dot(seg, seg))
-            if power_seg >= 1e-9 and float(np.dot(mic, seg)) >= FOLLOW_R * math.sqrt(float(np.dot(mic, mic))
-                                                                                     * power_seg):
+            if float(np.std(mic - seg)) > FOLLOW_DB:
+                continue
+            b = seg - seg.mean() - t * (float(np.dot(t, seg)) / tt)
+            bb = float(np.dot(b, b))
+            if bb >= 1e-9 and aa >= FOLLOW_SWING**2 * bb and float(np.dot(a, b)) >= FOLLOW_R * math.sqrt(aa * bb):
                 return True
         return False
 
