@@ -118,7 +118,8 @@ def detection(delay_ms: float, gain: float, hz: float, seed: int, sung: bool = F
 
 def under_far_ends(label: str, d: float, g: float, res: list[Run]) -> list[str]:
     """A row of the local loops under the other far ends: per far end, the runs whose first mute came at the same
-    frame as with the stage silent, and those later (the latest, ms), earlier, or only there / only silent."""
+    frame as with the stage silent, and those later (the latest, ms) or earlier, missed there (muted only with the
+    stage silent), or muted only there."""
     row = [label, f"{d:.0f}", f"{g:.2f}"]
     for k in range(len(FAR_ENDS) - 1):
         pairs = [(r.first, r.under[k]) for r in res]
@@ -126,8 +127,10 @@ def under_far_ends(label: str, d: float, g: float, res: list[Run]) -> list[str]:
         late = [(b - a) * 20 for a, b in pairs if a is not None and b is not None and b > a]
         early = sum(1 for a, b in pairs if a is not None and b is not None and b < a)
         missed = sum(1 for a, b in pairs if a is not None and b is None)
+        only = sum(1 for a, b in pairs if a is None and b is not None)
         row.append(f"{same}/{len(res)} same" + (f", {len(late)} later (≤ {max(late)} ms)" if late else "")
-                   + (f", {early} earlier" if early else "") + (f", {missed} missed" if missed else ""))
+                   + (f", {early} earlier" if early else "") + (f", {missed} missed" if missed else "")
+                   + (f", {only} muted only there" if only else ""))
     return row
 
 

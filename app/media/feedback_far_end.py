@@ -23,7 +23,7 @@ import numpy as np
 
 from app.media import FRAME_SAMPLES
 from app.media.echo import mono_float
-from app.media.feedback_growth import smoothed
+from app.media.feedback_growth import SMOOTH, smoothed
 
 N_FFT = 2048
 # A howl through our loudspeaker is a line in what we play too, in at least half as many frames as the microphone
@@ -50,18 +50,27 @@ FLOOR_DB = -100.0  # the played audio is clean (decoded, int16: its noise ~−12
 
 # ECHO (feedback.ECHO): the played sound reaching the microphone moves the tone there one for one in dB, frame by
 # frame, at a lag of 0–LAG hops. At some lag, the microphone's level less the played one (both the mean power of
-# SMOOTH hops, as the guard's) spreads by at most FOLLOW_DB (std); what is left of each after its own straight line
-# correlates by FOLLOW_R; and the microphone's is at least FOLLOW_SWING of the played one's (an echo swings as the
-# played sound does). Pearson's r of the dB levels alone (r ≥ 0.8) is ~1 for any two rising ramps and high by chance
-# over 6 frames: it held back local loops 20–460 ms while something was played — our own howl coming back from
-# another speaker at −20 dB in 17 of 160 short-loop runs, another speaker's syllables at the bin in 9, at −35 dB in 2
-# (16 seeds of benchmarks.feedback_guard's loops; with these three tests: 2, 1 and 0). The spread rejects the
-# syllables (a 30 dB burst beside a steady rise), the swing our own howl coming back (a smooth ramp under a played
-# line that swings by ±1.5 dB), the straight lines' correlation both. FOLLOW_R 0.8 → 0.7: a stable stage loop's echo
-# that rose 13 dB in 6 frames, 1.1 dB from the played line, correlated 0.75 (one more false mute in 16 runs at −3 dB).
+# SMOOTH hops, as the guard's) spreads by at most FOLLOW_DB (std), and the microphone's fitted rise over the window
+# is at most FOLLOW_RISE_DB over the played line's (it cannot rise more than what reaches it; less, when something else
+# filled the bin); what is left of each after its own straight line correlates by FOLLOW_R; the played one's is
+# FOLLOW_SWING_DB (RMS) at least, and the microphone's at least FOLLOW_SWING of it (an echo swings as the played
+# sound does; a steady ramp has nothing to follow). Pearson's r of the dB levels alone (r ≥ 0.8) is ~1 for any two
+# rising ramps and high by chance over 6 frames: it held back local loops 20–460 ms while something was played —
+# with our own howl coming back from another speaker at −20 dB in 17 of 160 short-loop runs, at −35 dB in 2, under
+# another speaker's syllables at the bin in 9 (16 seeds of benchmarks.feedback_guard's loops). The spread rejects a
+# level that moves more than one for one; the rise, a loop rising over a flat line that swings in step; the swing,
+# our own howl coming back (a smooth ramp under a return that swings by ±1.5 dB) and two ramps; the correlation,
+# what only coincides. Now 0, 0 and 0; on seeds 17–32 (held out from the first tuning, seen once since) 2 of 160,
+# 20–60 ms, at −20 dB (21 with r alone). Set on stage loops
+# (benchmarks.feedback_stage_loop, −6/−3 dB): FOLLOW_R 0.8 → 0.7, a stable loop's echo that rose 13 dB in 6 frames,
+# 1.1 dB from the played line, correlated 0.75; FOLLOW_RISE_DB 4 → 6, a syllable ringing up in the room's mode rises
+# faster in the microphone than in what is played (2 more false mutes in 32 runs at 4 dB). FOLLOW_SWING_DB 1 → 0.5:
+# at 1 dB a played tone swinging ±6 dB at 4 Hz, heard 40 ms later, was not its own echo over 6–12 frames.
 FOLLOW_DB = 4.0
+FOLLOW_RISE_DB = 6.0
 FOLLOW_R = 0.7
 FOLLOW_SWING = 0.5
+FOLLOW_SWING_DB = 0.5
 
 _LINE = 10 ** (LINE_DB / 10)
 _SOUND = 10 ** (FLOOR_DB / 20)
@@ -106,24 +115,29 @@ class FarEnd:
     def follows(self, at: float, levels_db: np.ndarray, ok: np.ndarray) -> bool:
         """Whether a tone's levels at bin `at` over the microphone's last len(levels_db) frames (dB, the guard's,
         where `ok`) are the played sound there reaching the microphone, at some lag of 0–LAG hops (see FOLLOW_DB)."""
-        w = len(levels_db)
-        _, power = self.profile(at, w + LAG)
-        if len(power) < w or np.count_nonzero(ok) < 3:
+        w, n = len(levels_db), int(np.count_nonzero(ok))
+        _, power = self.profile(at, w + LAG + SMOOTH - 1)
+        if len(power) < w + SMOOTH - 1 or n < 3:
             return False
-        played = np.maximum(smoothed(power), FLOOR_DB)  # digital silence must not dominate
+        # hop by hop the mean power of it and the SMOOTH − 1 before, as the guard's levels; silence must not dominate
+        played = np.maximum(smoothed(power)[SMOOTH - 1 :], FLOOR_DB)
         mic = levels_db[ok]
         t = np.flatnonzero(ok).astype(np.float64)
+        span = float(t[-1] - t[0])
         t -= t.mean()
         tt = float(np.dot(t, t))
-        a = mic - mic.mean() - t * (float(np.dot(t, mic)) / tt)  # what the straight line leaves
+        rise = float(np.dot(t, mic)) / tt
+        a = mic - mic.mean() - t * rise  # what the straight line leaves
         aa = float(np.dot(a, a))
-        for lag in range(min(LAG, len(power) - w) + 1):  # fewer in the first hops ever played
-            seg = played[len(power) - w - lag : len(power) - lag][ok]
-            if float(np.std(mic - seg)) > FOLLOW_DB:
+        for lag in range(min(LAG, len(played) - w) + 1):  # fewer in the first hops ever played
+            seg = played[len(played) - w - lag : len(played) - lag][ok]
+            slope = float(np.dot(t, seg)) / tt
+            if float(np.std(mic - seg)) > FOLLOW_DB or (rise - slope) * span > FOLLOW_RISE_DB:
                 continue
-            b = seg - seg.mean() - t * (float(np.dot(t, seg)) / tt)
+            b = seg - seg.mean() - t * slope
             bb = float(np.dot(b, b))
-            if bb >= 1e-9 and aa >= FOLLOW_SWING**2 * bb and float(np.dot(a, b)) >= FOLLOW_R * math.sqrt(aa * bb):
+            if (bb >= FOLLOW_SWING_DB**2 * n and aa >= FOLLOW_SWING**2 * bb
+                    and float(np.dot(a, b)) >= FOLLOW_R * math.sqrt(aa * bb)):
                 return True
         return False
 
