@@ -36,12 +36,15 @@ if TYPE_CHECKING:  # the CLI imports media lazily (startup time)
 EXIT_NOT_ON_STAGE = 6
 
 
-def feedback_text(verdict: FeedbackVerdict) -> str:
+def feedback_text(verdict: FeedbackVerdict, music: bool = True) -> str:
     """Why the guard muted us and what to do: our loudspeaker fed back, or (the howl was not in what we play)
-    something else near the microphone plays it back."""
+    something else near the microphone plays it back; not in music mode (`music` False), that a performance on
+    headphones wants --music (a choir's or an instrument's swell can look like a howl)."""
     advice = ("use headphones or turn the loudspeaker down" if verdict.played
               else "something else near it plays it back (another device playing the room, or the system's "
               "microphone monitoring): turn that down or use headphones")
+    if not music:
+        advice += "; singing or playing music on headphones? use --music"
     return f"feedback (howling at {verdict.frequency_hz:.0f} Hz): the microphone is muted; {advice}"
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -106,7 +109,7 @@ async def speak(args: argparse.Namespace) -> int:
     guard = FeedbackGuard(music=args.music) if args.input is None else None  # a file cannot feed back
     speaker = SpeakerSession(listen, MicTrack(source), display=args.name, auto_accept=True,
                              start_muted=args.stay_muted, echo=echo, guard=guard)
-    speaker.feedback.connect(lambda verdict: _fail(feedback_text(verdict)))
+    speaker.feedback.connect(lambda verdict: _fail(feedback_text(verdict, args.music)))
     stop = _stop_event()
     done = asyncio.Event()
     on_stage = asyncio.Event()

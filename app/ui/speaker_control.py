@@ -62,6 +62,7 @@ class SpeakerControl(QObject):
         self._bridge.feedback.connect(self._on_feedback)
         self.controls.mute_requested.connect(self._on_mute_requested)
         self.controls.leave_stage_requested.connect(self._on_leave_stage)
+        self.controls.music_mode_requested.connect(self._on_music_mode)
 
     def set_speaker(self, speaker: SpeakerSession | None) -> None:
         """Follow `speaker` (None: the room was left; its session closes elsewhere, microphone included)."""
@@ -117,6 +118,8 @@ class SpeakerControl(QObject):
         self.room_view.set_on_stage(role in (Role.JOINING, Role.SPEAKER))
         if role is Role.SPEAKER and self.speaker is not None:
             self.controls.set_muted(self.speaker.muted)
+            guard = self.speaker.guard
+            self.controls.set_music_mode(guard.music if guard is not None else None)
         self.controls.set_held(role is Role.SPEAKER and self.speaker is not None and self.speaker.held)
 
     def _on_level(self, speaker: object, db: float) -> None:
@@ -266,6 +269,12 @@ class SpeakerControl(QObject):
             self.controls.set_muted(self.speaker.muted)
             verdict = self.speaker.last_feedback
             self.controls.set_feedback(True, elsewhere=verdict is not None and not verdict.played)
+
+    def _on_music_mode(self, music: bool) -> None:
+        """Switched on stage: the guard changes mode at once (a mute it made stays), and the choice is remembered."""
+        self.set_music_mode(music)
+        if self.speaker is not None and self.speaker.guard is not None:
+            self.speaker.guard.music = music
 
     def _on_leave_stage(self) -> None:
         speaker = self.speaker

@@ -1,15 +1,17 @@
-"""A speaker's own controls in the room view: microphone mute (Ctrl+D), Leave stage, and an input meter.
+"""A speaker's own controls in the room view: microphone mute (Ctrl+D), Leave stage, an input meter and music mode.
 
 Shown only while on stage; a line above them says when the person is going on stage or why that failed. Passive,
 like the room view: SpeakerControl tells it the role, the mute state and problems, and it emits intents. Its two
-actions (mute, leave stage) go into the window's Room menu, so Ctrl+D works wherever the focus is.
+actions (mute, leave stage) go into the window's Room menu, so Ctrl+D works wherever the focus is. Music mode is
+here as well as in the invitation: a choir or an instrument can be taken for a howl in the normal mode
+(app.media.feedback), and after such a mute the notice says so; switching it on stage keeps the performer on stage.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
 
 from app.stage.speaker import Role
 from app.ui.error_text import stage_problem_text
@@ -25,6 +27,7 @@ class StageControls(QWidget):
 
     mute_requested = Signal(bool)  # the state the person wants: True = muted
     leave_stage_requested = Signal()
+    music_mode_requested = Signal(bool)  # the person switched music mode on stage
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +38,7 @@ class StageControls(QWidget):
         self._feedback = False  # the feedback guard muted us: say why until the person unmutes
         self._feedback_elsewhere = False  # … through something else near the microphone, not our loudspeaker
         self._held = False  # a host muted us and holds it: no unmute until a host lifts it
+        self._music: bool | None = None  # the guard's music mode; None: no guard (nothing to switch)
 
         self.notice = QLabel()
         self.notice.setObjectName("stageNotice")
@@ -50,6 +54,9 @@ class StageControls(QWidget):
         self.meter = LevelMeter()
         self.meter.setObjectName("stageMeter")
         self.meter.setMaximumWidth(160)  # a glance at "is it picking me up", not a studio meter
+        self.music_box = QCheckBox()
+        self.music_box.setObjectName("stageMusicBox")
+        self.music_box.hide()
         self.leave_stage_button = QPushButton()
         self.leave_stage_button.setObjectName("leaveStageButton")
         row = QHBoxLayout(self.bar)
@@ -57,6 +64,7 @@ class StageControls(QWidget):
         row.addWidget(self.mute_button)
         row.addWidget(self.mic_state)
         row.addWidget(self.meter)
+        row.addWidget(self.music_box)
         row.addStretch(1)
         row.addWidget(self.leave_stage_button)
         layout = QVBoxLayout(self)
@@ -74,6 +82,7 @@ class StageControls(QWidget):
         self.mic_action.triggered.connect(self._toggle)
         self.leave_stage_button.clicked.connect(self.leave_stage_requested)
         self.leave_stage_action.triggered.connect(self.leave_stage_requested)
+        self.music_box.clicked.connect(self._music_clicked)  # the person's click only, not set_music_mode
         self.retranslate()
         self._show()
 
@@ -84,6 +93,12 @@ class StageControls(QWidget):
         self.leave_stage_button.setText(self.tr("Leave s&tage"))
         self.leave_stage_button.setAccessibleName(self.tr("Leave the stage and listen again"))
         self.meter.setAccessibleName(self.tr("Microphone input level"))
+        self.music_box.setText(self.tr("M&usic mode (on headphones)"))
+        self.music_box.setToolTip(self.tr("For singing or playing an instrument: feedback mutes the microphone only "
+                                          "when the howl comes from what Plaza plays, or once it is loud. Wear "
+                                          "headphones: a howl through another device is caught late, or not at "
+                                          "all."))
+        self.music_box.setAccessibleDescription(self.music_box.toolTip())
         self._show()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -114,6 +129,18 @@ class StageControls(QWidget):
         self._feedback, self._feedback_elsewhere = feedback, elsewhere
         self._show()
 
+    def set_music_mode(self, music: bool | None) -> None:
+        """The guard's mode (None: no guard, the switch is hidden)."""
+        self._music = music
+        self.music_box.setChecked(bool(music))
+        self.music_box.setVisible(music is not None)
+        self._show()
+
+    def _music_clicked(self, checked: bool) -> None:
+        self._music = checked
+        self._show()
+        self.music_mode_requested.emit(checked)
+
     def set_held(self, held: bool) -> None:
         """A host muted us and holds the mute: the unmute is not offered until a host lifts it."""
         self._held = held
@@ -141,15 +168,17 @@ class StageControls(QWidget):
         elif held:
             self.notice.setText(self.tr("A host muted you. You can unmute when a host lifts the mute."))
             self.notice.setStyleSheet("color: #8a5a00;")
-        elif self._feedback and self._role is Role.SPEAKER and self._feedback_elsewhere:
-            self.notice.setText(self.tr("Your microphone was muted because it was feeding back (a howl) through "
-                                        "something else near it: another device playing this room, or your "
-                                        "system playing the microphone back. Turn that down or use headphones, "
-                                        "then unmute."))
-            self.notice.setStyleSheet("color: #8a5a00;")
         elif self._feedback and self._role is Role.SPEAKER:
-            self.notice.setText(self.tr("Your microphone was muted because it was feeding back (a howl). Use "
-                                        "headphones or turn the loudspeaker down, then unmute."))
+            if self._feedback_elsewhere:
+                why = self.tr("Your microphone was muted because it was feeding back (a howl) through something "
+                              "else near it: another device playing this room, or your system playing the "
+                              "microphone back. Turn that down or use headphones, then unmute.")
+            else:
+                why = self.tr("Your microphone was muted because it was feeding back (a howl). Use headphones or "
+                              "turn the loudspeaker down, then unmute.")
+            if self._music is False:  # a choir's or an instrument's swell can look like a howl in the normal mode
+                why += " " + self.tr("Singing or playing music on headphones? Turn on Music mode.")
+            self.notice.setText(why)
             self.notice.setStyleSheet("color: #8a5a00;")
         elif self._problem is not None:
             self.notice.setText(stage_problem_text(self._problem))

@@ -1364,6 +1364,14 @@ Salas de audio en directo.</translation>
         <translation>Nivel de entrada del micrófono</translation>
     </message>
     <message>
+        <source>M&amp;usic mode (on headphones)</source>
+        <translation>Modo mú&amp;sica (con auriculares)</translation>
+    </message>
+    <message>
+        <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>
+        <translation>Para cantar o tocar un instrumento: el acople silencia el micrófono solo cuando el pitido viene de lo que Plaza reproduce, o cuando ya es fuerte. Usa auriculares: un pitido a través de otro dispositivo se detecta tarde, o no se detecta.</translation>
+    </message>
+    <message>
         <source>Going on stage…</source>
         <translation>Subiendo al escenario…</translation>
     </message>
@@ -1378,6 +1386,10 @@ Salas de audio en directo.</translation>
     <message>
         <source>Your microphone was muted because it was feeding back (a howl). Use headphones or turn the loudspeaker down, then unmute.</source>
         <translation>Tu micrófono se silenció porque estaba acoplándose (un pitido). Usa auriculares o baja el altavoz, y luego activa el micrófono.</translation>
+    </message>
+    <message>
+        <source>Singing or playing music on headphones? Turn on Music mode.</source>
+        <translation>¿Cantas o tocas música con auriculares? Activa el modo música.</translation>
     </message>
     <message>
         <source>Unmute</source>

@@ -1363,6 +1363,14 @@ Ruang audio langsung.</translation>
         <translation>Level masukan mikrofon</translation>
     </message>
     <message>
+        <source>M&amp;usic mode (on headphones)</source>
+        <translation>Mode m&amp;usik (dengan headphone)</translation>
+    </message>
+    <message>
+        <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>
+        <translation>Untuk bernyanyi atau memainkan alat musik: umpan balik menyenyapkan mikrofon hanya bila dengungnya berasal dari yang diputar Plaza, atau setelah keras. Gunakan headphone: dengung melalui perangkat lain terdeteksi terlambat, atau tidak sama sekali.</translation>
+    </message>
+    <message>
         <source>Going on stage…</source>
         <translation>Naik ke panggung…</translation>
     </message>
@@ -1377,6 +1385,10 @@ Ruang audio langsung.</translation>
     <message>
         <source>Your microphone was muted because it was feeding back (a howl). Use headphones or turn the loudspeaker down, then unmute.</source>
         <translation>Mikrofon Anda disenyapkan karena terjadi umpan balik (dengung). Gunakan headphone atau kecilkan pengeras suara, lalu nyalakan lagi.</translation>
+    </message>
+    <message>
+        <source>Singing or playing music on headphones? Turn on Music mode.</source>
+        <translation>Bernyanyi atau bermain musik dengan headphone? Nyalakan mode musik.</translation>
     </message>
     <message>
         <source>Unmute</source>

@@ -17,6 +17,12 @@ def test_a_howl_not_in_what_we_play_names_another_device() -> None:
     assert "880 Hz" in text and "something else near it plays it back" in text and "loudspeaker" not in text
 
 
+def test_outside_music_mode_the_message_points_a_performer_to_it() -> None:
+    verdict = FeedbackVerdict(440.0, "growing pure tone", -12.0, 30.0, played=False)
+    assert feedback_text(verdict, music=False).endswith("; singing or playing music on headphones? use --music")
+    assert "--music" not in feedback_text(verdict, music=True)
+
+
 def test_music_mode_is_a_flag_off_by_default() -> None:
     from app.cli import build_parser
 

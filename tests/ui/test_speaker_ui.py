@@ -349,6 +349,29 @@ async def test_music_mode_is_chosen_in_the_invitation_and_remembered(make_window
     assert again.music_box.isChecked()
 
 
+async def test_after_a_feedback_mute_music_mode_is_offered_and_switched_on_stage(make_window: WindowFactory) -> None:
+    """A performer muted in the normal mode (a choir's swell can look like a howl) is told of music mode and
+    switches it on stage: the guard changes mode at once, the mute stays until the person unmutes, the choice is
+    remembered, and the notice stops pointing to it."""
+    window, speaker, room = await joined(make_window)
+    dialog = await invited(window, speaker)
+    dialog.accept_button.click()
+    await wait_until(lambda: speaker.role is Role.SPEAKER, 3, "the stage to be joined")
+    controls = room.stage_controls
+    assert speaker.guard is not None and not speaker.guard.music
+    assert controls.music_box.isVisibleTo(controls) and not controls.music_box.isChecked()
+    speaker.mic.muted = True
+    speaker.last_feedback = FeedbackVerdict(660.0, "test", -12.0, 30.0, played=False)
+    speaker.feedback.emit(speaker.last_feedback)
+    await wait_until(lambda: "Music mode" in controls.notice_text(), 2, "music mode named")
+    controls.music_box.click()
+    assert speaker.guard.music and window.settings.music_mode() and controls.music_box.isChecked()
+    assert "feeding back" in controls.notice_text() and "Music mode" not in controls.notice_text()
+    assert speaker.muted
+    controls.music_box.click()  # and back: the normal mode again, remembered
+    assert not speaker.guard.music and not window.settings.music_mode()
+
+
 async def test_a_remembered_music_mode_applies_without_the_dialog(make_window: WindowFactory) -> None:
     """A host goes on stage without the invitation dialog: the session's guard starts in the remembered mode."""
     window = make_window()
