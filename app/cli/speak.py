@@ -38,12 +38,12 @@ EXIT_NOT_ON_STAGE = 6
 
 def feedback_text(verdict: FeedbackVerdict, music: bool = True) -> str:
     """Why the guard muted us and what to do: our loudspeaker fed back, or (the howl was not in what we play)
-    something else near the microphone plays it back; not in music mode (`music` False), that a performance on
-    headphones wants --music (a choir's or an instrument's swell can look like a howl)."""
+    something else near the microphone plays it back — then, not in music mode (`music` False), that a performance
+    on headphones wants --music (a choir's or an instrument's swell can look like a howl)."""
     advice = ("use headphones or turn the loudspeaker down" if verdict.played
               else "something else near it plays it back (another device playing the room, or the system's "
               "microphone monitoring): turn that down or use headphones")
-    if not music:
+    if not music and not verdict.played:  # music mode would mute a howl in what we play all the same
         advice += "; singing or playing music on headphones? use --music"
     return f"feedback (howling at {verdict.frequency_hz:.0f} Hz): the microphone is muted; {advice}"
 

@@ -93,7 +93,7 @@ class StageControls(QWidget):
         self.leave_stage_button.setText(self.tr("Leave s&tage"))
         self.leave_stage_button.setAccessibleName(self.tr("Leave the stage and listen again"))
         self.meter.setAccessibleName(self.tr("Microphone input level"))
-        self.music_box.setText(self.tr("M&usic mode (on headphones)"))
+        self.music_box.setText(self.tr("Mus&ic mode (on headphones)"))
         self.music_box.setToolTip(self.tr("For singing or playing an instrument: feedback mutes the microphone only "
                                           "when the howl comes from what Plaza plays, or once it is loud. Wear "
                                           "headphones: a howl through another device is caught late, or not at "
@@ -169,14 +169,14 @@ class StageControls(QWidget):
             self.notice.setText(self.tr("A host muted you. You can unmute when a host lifts the mute."))
             self.notice.setStyleSheet("color: #8a5a00;")
         elif self._feedback and self._role is Role.SPEAKER:
-            if self._feedback_elsewhere:
+            if self._feedback_elsewhere:  # (a choir's or an instrument's swell can look like such a howl)
                 why = self.tr("Your microphone was muted because it was feeding back (a howl) through something "
                               "else near it: another device playing this room, or your system playing the "
                               "microphone back. Turn that down or use headphones, then unmute.")
             else:
                 why = self.tr("Your microphone was muted because it was feeding back (a howl). Use headphones or "
                               "turn the loudspeaker down, then unmute.")
-            if self._music is False:  # a choir's or an instrument's swell can look like a howl in the normal mode
+            if self._feedback_elsewhere and self._music is False:  # music mode mutes what we play all the same
                 why += " " + self.tr("Singing or playing music on headphones? Turn on Music mode.")
             self.notice.setText(why)
             self.notice.setStyleSheet("color: #8a5a00;")

@@ -1364,8 +1364,8 @@ Salas de audio en directo.</translation>
         <translation>Nivel de entrada del micrófono</translation>
     </message>
     <message>
-        <source>M&amp;usic mode (on headphones)</source>
-        <translation>Modo mú&amp;sica (con auriculares)</translation>
+        <source>Mus&amp;ic mode (on headphones)</source>
+        <translation>&amp;Modo música (con auriculares)</translation>
     </message>
     <message>
         <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>

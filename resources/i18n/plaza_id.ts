@@ -1363,8 +1363,8 @@ Ruang audio langsung.</translation>
         <translation>Level masukan mikrofon</translation>
     </message>
     <message>
-        <source>M&amp;usic mode (on headphones)</source>
-        <translation>Mode m&amp;usik (dengan headphone)</translation>
+        <source>Mus&amp;ic mode (on headphones)</source>
+        <translation>M&amp;ode musik (dengan headphone)</translation>
     </message>
     <message>
         <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>

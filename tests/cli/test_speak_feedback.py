@@ -21,6 +21,8 @@ def test_outside_music_mode_the_message_points_a_performer_to_it() -> None:
     verdict = FeedbackVerdict(440.0, "growing pure tone", -12.0, 30.0, played=False)
     assert feedback_text(verdict, music=False).endswith("; singing or playing music on headphones? use --music")
     assert "--music" not in feedback_text(verdict, music=True)
+    # A howl in what we play: music mode would mute it as well, so it is not offered.
+    assert "--music" not in feedback_text(FeedbackVerdict(440.0, "growing pure tone", -12.0, 30.0), music=False)
 
 
 def test_music_mode_is_a_flag_off_by_default() -> None:

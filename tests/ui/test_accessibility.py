@@ -92,9 +92,12 @@ async def test_room_view_is_walkable_and_named(make_window: WindowFactory, monke
     assert unnamed(stops) == [], describe(stops)
 
     room.stage_controls.set_role(SpeakerRole.SPEAKER)  # on stage: the stage controls take the hand's place
+    room.stage_controls.set_music_mode(False)  # a guard: its music mode switch is on the bar
     room.set_on_stage(True)
     stops = tab_stops(qtbot, room.volume_slider)
-    assert {room.stage_controls.mute_button, room.stage_controls.leave_stage_button} <= set(stops)
+    bar = [room.stage_controls.mute_button, room.stage_controls.music_box, room.stage_controls.leave_stage_button]
+    at = stops.index(bar[0])
+    assert stops[at : at + 3] == bar, describe(stops)  # in the bar's order, one after the other
     assert unnamed(stops) == [], describe(stops)
     await settled(window)
 

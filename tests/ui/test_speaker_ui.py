@@ -336,17 +336,22 @@ async def test_a_feedback_mute_shows_unmute_and_says_why(make_window: WindowFact
 async def test_music_mode_is_chosen_in_the_invitation_and_remembered(make_window: WindowFactory) -> None:
     """Off unless chosen; the choice goes to the guard of the stage being joined and to the settings, and the next
     invitation offers it as chosen."""
-    window, speaker, _room = await joined(make_window)
+    window, speaker, room = await joined(make_window)
     dialog = await invited(window, speaker)
     assert not dialog.music_box.isChecked() and speaker.guard is not None and not speaker.guard.music
     dialog.music_box.setChecked(True)
     dialog.accept_button.click()
     await wait_until(lambda: speaker.role is Role.SPEAKER, 3, "the stage to be joined")
     assert speaker.guard.music and window.settings.music_mode()
+    assert room.stage_controls.music_box.isChecked()  # and the stage bar's switch says so
     await speaker.leave_stage()
     await wait_until(lambda: speaker.role is Role.LISTENER, 3, "back in the audience")
     again = await invited(window, speaker)
     assert again.music_box.isChecked()
+    again.music_box.setChecked(False)  # back on stage in the normal mode: the bar follows the new choice
+    again.accept_button.click()
+    await wait_until(lambda: speaker.role is Role.SPEAKER, 3, "the stage to be joined again")
+    assert not speaker.guard.music and not room.stage_controls.music_box.isChecked()
 
 
 async def test_after_a_feedback_mute_music_mode_is_offered_and_switched_on_stage(make_window: WindowFactory) -> None:
@@ -370,6 +375,13 @@ async def test_after_a_feedback_mute_music_mode_is_offered_and_switched_on_stage
     assert speaker.muted
     controls.music_box.click()  # and back: the normal mode again, remembered
     assert not speaker.guard.music and not window.settings.music_mode()
+    # A howl in what we play: music mode would mute it all the same, so the notice does not offer it.
+    speaker.last_feedback = FeedbackVerdict(660.0, "test", -12.0, 30.0, played=True)
+    speaker.feedback.emit(speaker.last_feedback)
+    await wait_until(lambda: "loudspeaker" in controls.notice_text(), 2, "the loudspeaker named")
+    assert "Music mode" not in controls.notice_text()
+    controls.set_music_mode(None)  # a session without a guard has no mode to switch
+    assert not controls.music_box.isVisibleTo(controls)
 
 
 async def test_a_remembered_music_mode_applies_without_the_dialog(make_window: WindowFactory) -> None:
