@@ -41,7 +41,7 @@ app.stage.host.HostDesk: signed whispers), target speakers (StageSpeaker, silent
    A 20 s cProfile of the controller at 200 members with churn follows the tables.
 3. Where a host action's time goes: the desk's wait, → the controller, → announced, → accepted, → listeners.
 
-Details, targets and results: benchmarks/README.md and README.md (Performance).
+Details, targets and results: benchmarks/README.md, README.md (Performance) and, in full, docs/performance.md.
 """
 
 from __future__ import annotations

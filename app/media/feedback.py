@@ -4,8 +4,8 @@ Why: one screeching host reaches every listener of a room. A howl is a frequency
 level keeps growing at a steady rate in dB, without partials growing with it (van Waterschoot & Moonen, "Fifty years
 of acoustic feedback control", Proc. IEEE 2011: PNPR, IPMP, IMSD-like growth, PHPR). Whether it is also in what we play
 (feedback_far_end) chooses the advice, and decides the tests for a stage's loop (feedback_period, ECHO). Each feature,
-each threshold and why it is there: docs/feedback-guard.md. Measured: benchmarks/feedback_guard.py (README, "Feedback
-guard").
+each threshold and why it is there: docs/feedback-guard.md. Measured: benchmarks/feedback_guard.py
+(docs/performance.md, "Feedback guard").
 Pure numpy: a Hann 2048-point FFT a 20 ms frame (23.4 Hz bins, 150 Hz–10 kHz), 8 tracks.
 """
 

@@ -6,7 +6,7 @@ Its howl does not rise steadily: each round trip brings back what the last one c
 it, ringing in the room's resonance) a few dB louder, so the level pulses by ~20 dB within a round trip while its
 peaks grow; once clipped, the peaks stay at full scale and the dips go on. The steady-growth windows
 (feedback_growth) judged that jumpy or decelerating: offline stage loops of +10 dB a round trip were muted late,
-some once clipped, 5 of 16 not in 8 s (benchmarks/feedback_stage_loop.py; README "A stage's loop").
+some once clipped, 5 of 16 not in 8 s (benchmarks/feedback_stage_loop.py; docs/performance.md, "A stage's loop").
  A loop's output repeats itself one round trip later, louder by the loop's gain: here, the track's level over its last
 round trip stands over the one before by ≥ RISE_DB on average, higher in nearly every frame, with the same pulses, and
 the round trip before that rose too. Three round trips must fit the track's 2 s history: round trips of 0.3–0.66 s;

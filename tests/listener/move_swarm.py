@@ -1,8 +1,8 @@
 """Listeners for the move lab test in a process of their own: `python -m tests.listener.move_swarm LINK N ROOM_B`.
 
-Why a process: a listener costs ~3 % of a core (README, "Swarm"), so 25 in the test's own process need ~0.8 of one
-core, which a 2-core VM shared with other work does not give one process; starved, every cushion drains. Split over
-processes the listeners use both cores, as `plaza swarm` users are told to do. Talks JSON lines on stdout:
+Why a process: a listener costs ~3 % of a core (docs/performance.md, "Swarm"), so 25 in the test's own process need
+~0.8 of one core, which a 2-core VM shared with other work does not give one process; starved, every cushion drains.
+Split over processes the listeners use both cores, as `plaza swarm` users are told to do. Talks JSON lines on stdout:
 `{"ready": …}` once all play room A with a cushion, then `{"done": …}` with, per listener, when (time.monotonic,
 the same clock system-wide) it played room B with B's controller heard, when it started following, and the
 audible gap (ms) since ready.

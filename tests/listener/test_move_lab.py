@@ -36,7 +36,8 @@ from tests.listener.listening import note
 pytestmark = pytest.mark.lab
 
 LISTENERS = int(os.environ.get("PLAZA_MOVE_LISTENERS", "25"))  # 25: the measure (fewer: diagnosis only)
-PER_PROCESS = 6  # ~3 % of a core each (README, "Swarm"): ~20 % of a core a process, a share a busy 2-core VM gives
+# ~3 % of a core each (docs/performance.md, "Swarm"): ~20 % of a core a process, a share a busy 2-core VM gives
+PER_PROCESS = 6
 SWARMS = tuple(min(PER_PROCESS, LISTENERS - 2 - i) for i in range(0, LISTENERS - 2, PER_PROCESS))  # 6, 6, 6, 5
 FOLLOW_BOUND_S = 5.0
 

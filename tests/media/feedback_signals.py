@@ -363,8 +363,8 @@ def howl_emergence_frame(loop: Loop, excitation: np.ndarray, wet: np.ndarray, cl
     at or over the speech's active level in its critical band (`howl_over_speech_db` ≥ 0) for `hold` frames (200
     ms: a tone's detectability and loudness build up over ~200 ms, temporal integration). Before that the howl is
     quieter than the speech where the ear hears it; from then on it is as loud as the speech there and steady,
-    i.e. heard as a tone of its own (README "Feedback guard" and the benchmark's docstring say why not the older
-    `howl_onset_frame`)."""
+    i.e. heard as a tone of its own (docs/performance.md, "Onset", and the benchmark's docstring say why not the
+    older `howl_onset_frame`)."""
     return _first_held(howl_over_speech_db(loop, excitation, wet) >= 0.0, close_at, hold)
 
 

@@ -15,7 +15,7 @@ A loop's growth shows a round trip at a time (app.media.feedback_period), from i
 first return may already stand over the speech (the room's mode rings up a syllable), and only the next two show
 that it grows. So the bound here is 300 ms plus two round trips after the howl emerges (issue 11's 300 ms is for the
 short loops of tests/media/test_feedback.py; the offline stage loops of benchmarks/feedback_stage_loop.py meet
-300 ms in 10 of 16 runs; README "A stage's loop"), and before the howl clips; the verdict's tone
+300 ms in 10 of 16 runs; docs/performance.md, "A stage's loop"), and before the howl clips; the verdict's tone
 within 2.5 bins of the mode (58 Hz: in 1 of 10 runs the track judged sat 2 bins off, on the skirt of the pulsing
 howl — the loop's gain is over 1 only within ~±22 Hz; the mute is right, the tone it names is off by 47 Hz).
 Measured, 40 runs: the loop muted 1.2–3.1 s after the closing, in 18 of the 31 runs where it emerged within
@@ -51,7 +51,7 @@ LOOP_GAIN = 2.5  # per room, at the resonance: with the bridge's two legs (−3 
 CONTROL_GAIN = 1.0
 SETTLE_S = 2.0  # both on stage and unmuted, the loop open: Ana talks, the bridge leg is measured
 BIN_HZ = SAMPLE_RATE / 2048  # the guard's FFT bin
-GROWTH_DB_S = 5.0  # the played line's growth that shows the loop howls (precondition; measured: see the README)
+GROWTH_DB_S = 5.0  # the played line's growth that shows the loop howls (precondition; measured: docs/performance.md)
 MUTE_BOUND_S = 0.3  # emergence over the speech → the guard's mute (issue 11), plus two round trips (see above)
 LOOP_BAND_HZ = 2.5 * BIN_HZ  # the verdict's tone (see above)
 CLIP_DB = -6.0  # the howl's level at the mute (dBFS, its peak bins): before it clips
