@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,6 +38,15 @@ def _note(style: str) -> QLabel:
     label.setStyleSheet(style)
     label.hide()
     return label
+
+
+
+def music_mode_tip() -> str:
+    """What music mode does, for its switch in the invitation and on the stage bar (one text, one translation)."""
+    return QCoreApplication.translate(
+        "MusicMode", "For singing or playing an instrument: feedback mutes the microphone only when the howl comes "
+        "from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, "
+        "or not at all.")
 
 
 class InviteDialog(QDialog):
@@ -130,10 +139,7 @@ class InviteDialog(QDialog):
         self.decline_button.setText(self.tr("&Not now"))
         self.decline_button.setAccessibleName(self.tr("Not now: stay in the audience"))
         self.music_box.setText(self.tr("M&usic mode (on headphones)"))
-        self.music_box.setToolTip(self.tr("For singing or playing an instrument: feedback mutes the microphone only "
-                                          "when the howl comes from what Plaza plays, or once it is loud. Wear "
-                                          "headphones: a howl through another device is caught late, or not at "
-                                          "all."))
+        self.music_box.setToolTip(music_mode_tip())
         self.music_box.setAccessibleDescription(self.music_box.toolTip())
         if self._echo_available:
             self.echo_label.clear()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QStyl
 
 from app.stage.speaker import Role
 from app.ui.error_text import stage_problem_text
+from app.ui.invite_dialog import music_mode_tip
 from app.ui.level_meter import LevelMeter
 
 MUTED_STYLE = "QPushButton { background-color: #b00020; color: white; font-weight: bold; padding: 4px 12px; }"
@@ -94,10 +95,7 @@ class StageControls(QWidget):
         self.leave_stage_button.setAccessibleName(self.tr("Leave the stage and listen again"))
         self.meter.setAccessibleName(self.tr("Microphone input level"))
         self.music_box.setText(self.tr("Mus&ic mode (on headphones)"))
-        self.music_box.setToolTip(self.tr("For singing or playing an instrument: feedback mutes the microphone only "
-                                          "when the howl comes from what Plaza plays, or once it is loud. Wear "
-                                          "headphones: a howl through another device is caught late, or not at "
-                                          "all."))
+        self.music_box.setToolTip(music_mode_tip())
         self.music_box.setAccessibleDescription(self.music_box.toolTip())
         self._show()
 

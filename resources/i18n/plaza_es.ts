@@ -675,10 +675,6 @@
         <translation>Modo mú&amp;sica (con auriculares)</translation>
     </message>
     <message>
-        <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>
-        <translation>Para cantar o tocar un instrumento: el acople silencia el micrófono solo cuando el pitido viene de lo que Plaza reproduce, o cuando ya es fuerte. Usa auriculares: un pitido a través de otro dispositivo se detecta tarde, o no se detecta.</translation>
-    </message>
-    <message>
         <source>Echo cancellation is unavailable on this computer. Use headphones, or the room will hear itself through your microphone.</source>
         <translation>La cancelación de eco no está disponible en este equipo. Usa auriculares, o la sala se oirá a sí misma a través de tu micrófono.</translation>
     </message>
@@ -974,6 +970,13 @@ Salas de audio en directo.</translation>
     <message>
         <source>The room did not move: its controller could not be reached or did not carry it out. Try again.</source>
         <translation>La sala no se trasladó: no se pudo contactar con su controlador o no lo llevó a cabo. Inténtalo de nuevo.</translation>
+    </message>
+</context>
+<context>
+    <name>MusicMode</name>
+    <message>
+        <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>
+        <translation>Para cantar o tocar un instrumento: el acople silencia el micrófono solo cuando el pitido viene de lo que Plaza reproduce, o cuando ya es fuerte. Usa auriculares: un pitido a través de otro dispositivo se detecta tarde, o no se detecta.</translation>
     </message>
 </context>
 <context>
@@ -1366,10 +1369,6 @@ Salas de audio en directo.</translation>
     <message>
         <source>Mus&amp;ic mode (on headphones)</source>
         <translation>&amp;Modo música (con auriculares)</translation>
-    </message>
-    <message>
-        <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>
-        <translation>Para cantar o tocar un instrumento: el acople silencia el micrófono solo cuando el pitido viene de lo que Plaza reproduce, o cuando ya es fuerte. Usa auriculares: un pitido a través de otro dispositivo se detecta tarde, o no se detecta.</translation>
     </message>
     <message>
         <source>Going on stage…</source>

@@ -675,10 +675,6 @@
         <translation>Mode m&amp;usik (dengan headphone)</translation>
     </message>
     <message>
-        <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>
-        <translation>Untuk bernyanyi atau memainkan alat musik: umpan balik menyenyapkan mikrofon hanya bila dengungnya berasal dari yang diputar Plaza, atau setelah keras. Gunakan headphone: dengung melalui perangkat lain terdeteksi terlambat, atau tidak sama sekali.</translation>
-    </message>
-    <message>
         <source>Echo cancellation is unavailable on this computer. Use headphones, or the room will hear itself through your microphone.</source>
         <translation>Peredam gema tidak tersedia di komputer ini. Gunakan headphone, atau ruang akan mendengar dirinya sendiri lewat mikrofon Anda.</translation>
     </message>
@@ -973,6 +969,13 @@ Ruang audio langsung.</translation>
     <message>
         <source>The room did not move: its controller could not be reached or did not carry it out. Try again.</source>
         <translation>Ruang tidak pindah: pengendalinya tidak dapat dihubungi atau tidak menjalankannya. Coba lagi.</translation>
+    </message>
+</context>
+<context>
+    <name>MusicMode</name>
+    <message>
+        <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>
+        <translation>Untuk bernyanyi atau memainkan alat musik: umpan balik menyenyapkan mikrofon hanya bila dengungnya berasal dari yang diputar Plaza, atau setelah keras. Gunakan headphone: dengung melalui perangkat lain terdeteksi terlambat, atau tidak sama sekali.</translation>
     </message>
 </context>
 <context>
@@ -1365,10 +1368,6 @@ Ruang audio langsung.</translation>
     <message>
         <source>Mus&amp;ic mode (on headphones)</source>
         <translation>M&amp;ode musik (dengan headphone)</translation>
-    </message>
-    <message>
-        <source>For singing or playing an instrument: feedback mutes the microphone only when the howl comes from what Plaza plays, or once it is loud. Wear headphones: a howl through another device is caught late, or not at all.</source>
-        <translation>Untuk bernyanyi atau memainkan alat musik: umpan balik menyenyapkan mikrofon hanya bila dengungnya berasal dari yang diputar Plaza, atau setelah keras. Gunakan headphone: dengung melalui perangkat lain terdeteksi terlambat, atau tidak sama sekali.</translation>
     </message>
     <message>
         <source>Going on stage…</source>
